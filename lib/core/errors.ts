@@ -1,0 +1,67 @@
+import { formatValue, type OptionProblem } from './duration';
+
+/** One bad option, with who declared it. */
+export interface ConfigurationProblem extends OptionProblem {
+  /** The routine's name, when known. */
+  routine?: string;
+  /** Where the routine was declared, e.g. `UploadJanitor.hardDelete` or `RoutinesModule.forRoot`. */
+  source?: string;
+}
+
+/**
+ * Every configuration problem found at once, one per line, each naming the routine,
+ * where it was declared, the option and the value.
+ */
+export class RoutinesConfigurationError extends Error {
+  override readonly name = 'RoutinesConfigurationError';
+
+  constructor(readonly problems: readonly ConfigurationProblem[]) {
+    super(
+      `Invalid routine configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
+        problems.map((problem) => `  - ${describeProblem(problem)}`).join('\n'),
+    );
+  }
+}
+
+export function describeProblem(problem: ConfigurationProblem): string {
+  const owner = [
+    problem.source,
+    problem.routine && problem.routine !== problem.source
+      ? `(routine '${problem.routine}')`
+      : undefined,
+  ]
+    .filter(Boolean)
+    .join(' ');
+  const what = problem.option ? `option '${problem.option}' = ${formatValue(problem.value)}` : '';
+  return [owner, what].filter(Boolean).join(': ') + ` ${problem.message}`;
+}
+
+/** The reason a run's signal aborts when the run exceeds its `timeout`. */
+export class RoutineTimeoutError extends Error {
+  override readonly name = 'TimeoutError';
+  constructor(
+    readonly routine: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`routine '${routine}' run exceeded its timeout of ${timeoutMs} ms`);
+  }
+}
+
+/** The reason every signal aborts when its routine is stopped. */
+export class RoutineStoppedError extends Error {
+  override readonly name = 'AbortError';
+  constructor(readonly routine: string) {
+    super(`routine '${routine}' is stopping`);
+  }
+}
+
+/** The reason a cluster routine's signal aborts when its lease is lost. */
+export class LeaseLostError extends Error {
+  override readonly name = 'AbortError';
+  constructor(
+    readonly routine: string,
+    cause?: unknown,
+  ) {
+    super(`routine '${routine}' lost its cluster lease`, { cause });
+  }
+}

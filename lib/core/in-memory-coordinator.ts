@@ -1,0 +1,61 @@
+import { systemClock, type Clock } from './clock';
+import { newToken, type Coordinator, type Lease } from './coordinator';
+
+interface HeldLease {
+  token: string;
+  expiresAt: number;
+}
+
+/**
+ * The default coordinator: exclusivity within one process only. Right for a single replica
+ * and for tests; with several replicas every replica would run every cluster routine, so
+ * the module warns when cluster routines run on it.
+ */
+export class InMemoryCoordinator implements Coordinator {
+  readonly kind = 'memory';
+  private readonly slots = new Map<string, number>();
+  private readonly leases = new Map<string, HeldLease>();
+  private readonly epochs = new Map<string, number>();
+  private claimsSinceSweep = 0;
+
+  constructor(private readonly clock: Clock = systemClock) {}
+
+  async claimSlot(routine: string, slot: number, ttlMs: number): Promise<boolean> {
+    const now = this.clock.now();
+    this.sweepNowAndThen(now);
+    const key = `${routine}\u0000${slot}`;
+    const expiresAt = this.slots.get(key);
+    if (expiresAt !== undefined && expiresAt > now) return false;
+    this.slots.set(key, now + ttlMs);
+    return true;
+  }
+
+  async acquireLease(routine: string, ttlMs: number): Promise<Lease | null> {
+    const now = this.clock.now();
+    const held = this.leases.get(routine);
+    if (held && held.expiresAt > now) return null;
+    const epoch = (this.epochs.get(routine) ?? 0) + 1;
+    this.epochs.set(routine, epoch);
+    const token = newToken();
+    this.leases.set(routine, { token, expiresAt: now + ttlMs });
+    return { routine, token, epoch };
+  }
+
+  async renewLease(lease: Lease, ttlMs: number): Promise<boolean> {
+    const now = this.clock.now();
+    const held = this.leases.get(lease.routine);
+    if (!held || held.token !== lease.token || held.expiresAt <= now) return false;
+    held.expiresAt = now + ttlMs;
+    return true;
+  }
+
+  async releaseLease(lease: Lease): Promise<void> {
+    if (this.leases.get(lease.routine)?.token === lease.token) this.leases.delete(lease.routine);
+  }
+
+  private sweepNowAndThen(now: number): void {
+    if (++this.claimsSinceSweep < 1024) return;
+    this.claimsSinceSweep = 0;
+    for (const [key, expiresAt] of this.slots) if (expiresAt <= now) this.slots.delete(key);
+  }
+}

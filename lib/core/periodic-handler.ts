@@ -1,0 +1,64 @@
+/**
+ * Returned by a handler to be run again at once, to drain a backlog; the seed's
+ * `ErrReinvokeImmediately`. At most {@link MAX_REINVOCATIONS} in a row, then the normal
+ * schedule applies.
+ *
+ * @example
+ * async handle(signal: AbortSignal) {
+ *   const batch = await this.queue.take(100);
+ *   await this.process(batch, signal);
+ *   return batch.length === 100 ? REINVOKE_IMMEDIATELY : undefined;
+ * }
+ */
+export const REINVOKE_IMMEDIATELY: unique symbol = Symbol.for(
+  'nestjs-routines.reinvoke-immediately',
+);
+export const MAX_REINVOCATIONS = 100;
+
+export type HandlerResult = void | undefined | typeof REINVOKE_IMMEDIATELY;
+
+/** One run of a periodic routine. `signal` aborts on shutdown and on the run's `timeout`. */
+export type HandlerFunction = (
+  signal: AbortSignal,
+) => HandlerResult | Promise<HandlerResult> | Promise<unknown> | unknown;
+
+/**
+ * The seed's Handler / ErrorHandler / Finalizer trio.
+ *
+ * @example
+ * class CacheWarmer implements PeriodicHandler {
+ *   async handle(signal: AbortSignal) { await this.cache.warm({ signal }); }
+ *   handleError(error: unknown) { this.metrics.warmFailures.inc(); }
+ *   async onShutdown() { await this.cache.flush(); }
+ * }
+ */
+export interface PeriodicHandler {
+  handle(signal: AbortSignal): unknown;
+  /** Called with every failed run's error, after it is logged and counted. */
+  handleError?(error: unknown): unknown;
+  /** Called once, after the last run, when the routine stops. */
+  onShutdown?(): unknown;
+}
+
+/**
+ * A handler whose failures are logged under `message`, the seed's
+ * `NewHandlerWithErrorMessage`.
+ *
+ * @example
+ * const handler = handlerWithErrorMessage('hard-delete uploads', (signal) => store.hardDelete(signal));
+ * const routine = new PeriodicRoutine(handler, { interval: '2m', name: 'hard-deleter' });
+ */
+export function handlerWithErrorMessage(
+  message: string,
+  fn: HandlerFunction,
+): PeriodicHandler & { errorMessage: string } {
+  return { handle: fn, errorMessage: message };
+}
+
+export function toPeriodicHandler(handler: PeriodicHandler | HandlerFunction): PeriodicHandler {
+  return typeof handler === 'function' ? { handle: handler } : handler;
+}
+
+export function errorMessageOf(handler: PeriodicHandler): string | undefined {
+  return (handler as { errorMessage?: string }).errorMessage;
+}

@@ -1,0 +1,807 @@
+import type { CronTime } from 'cron';
+import { systemClock, type Clock, type TimerHandle } from './clock';
+import type { Coordinator } from './coordinator';
+import {
+  checkDuration,
+  formatDuration,
+  MAX_TIMER_MS,
+  toMilliseconds,
+  type Duration,
+  type OptionProblem,
+} from './duration';
+import { RoutineStoppedError, RoutineTimeoutError, RoutinesConfigurationError } from './errors';
+import { InMemoryCoordinator } from './in-memory-coordinator';
+import { consoleRoutineLogger, describeError, type RoutineLogger } from './logger';
+import {
+  errorMessageOf,
+  MAX_REINVOCATIONS,
+  REINVOKE_IMMEDIATELY,
+  toPeriodicHandler,
+  type HandlerFunction,
+  type PeriodicHandler,
+} from './periodic-handler';
+import {
+  emptyCounters,
+  type ClusterStatus,
+  type ManagedRoutine,
+  type RoutineEventListener,
+  type RoutineEventType,
+  type RoutineInfo,
+  type RoutineScope,
+  type RoutineState,
+  type RunOutcome,
+  type SkipReason,
+} from './routine';
+import {
+  checkInterval,
+  describeSchedule,
+  isCronSpec,
+  nextCronTime,
+  type CronSpec,
+  type IntervalSpec,
+} from './schedule';
+
+/** Backoff after consecutive failures: ticks are skipped until the delay has passed. */
+export interface BackoffOptions {
+  /** Delay after the first failure. Default: the interval (one minute for cron). */
+  initialDelay?: Duration;
+  /** Longest delay. Default: one hour. */
+  maxDelay?: Duration;
+  /** Growth per further failure. Default: 2. */
+  factor?: number;
+}
+
+/** What a periodic routine is and how it runs; shared by `@Periodic` and `PeriodicRoutine`. */
+export interface PeriodicOptions {
+  /** Unique per app. Default: `ClassName` or `ClassName.method`. */
+  name?: string;
+  description?: string;
+  /**
+   * How often: a duration ('2m', '90s', 5000), a cron spec (`{ cron: '0 3 * * *' }`), or a
+   * function returning a duration, read again after every tick. Default: 1 s, as in the seed.
+   */
+  interval?: IntervalSpec | (() => Duration);
+  /** Wait before the first run. */
+  initialDelay?: Duration;
+  /** Run as soon as the routine starts. Default: true for intervals, false for cron. */
+  runOnStart?: boolean;
+  /** Delay each run by a random amount below this, to spread load; the schedule does not drift. */
+  jitter?: Duration;
+  /** Runs allowed at once; a tick that finds this many in flight is skipped. Default: 1. */
+  concurrency?: number | (() => number);
+  /** Per run: the run's signal aborts once it has run this long. */
+  timeout?: Duration;
+  /** Skip ticks for a growing delay after consecutive failures. Default: off. */
+  backoff?: BackoffOptions | boolean;
+  /** 'cluster': one run per tick across replicas, through the coordinator. Default: 'instance'. */
+  scope?: RoutineScope;
+  /** Cluster scope: what to do at start about a slot no replica ran. Default: 'skip'. */
+  missed?: 'skip' | 'once';
+}
+
+/** Runtime collaborators; all optional. */
+export interface PeriodicRoutineOptions extends PeriodicOptions {
+  clock?: Clock;
+  logger?: RoutineLogger;
+  coordinator?: Coordinator;
+  onEvent?: RoutineEventListener;
+  /** Random numbers in [0, 1) for jitter. */
+  random?: () => number;
+}
+
+interface ResolvedBackoff {
+  initialMs: number;
+  maxMs: number;
+  factor: number;
+}
+
+const DEFAULT_INTERVAL_MS = 1000;
+const MIN_CLAIM_TTL_MS = 5 * 60_000;
+const SCOPES: readonly RoutineScope[] = ['instance', 'cluster'];
+
+/**
+ * A routine that runs a handler on a schedule: the seed's `PeriodicGoroutine`.
+ *
+ * Ticks fall on a fixed grid (start + n·interval; multiples of the interval since the epoch
+ * in cluster scope), so late ticks never push later ones back. A tick that finds the
+ * routine at its concurrency is skipped and counted, never queued. A failing run is
+ * logged, counted and passed to `handleError`, and the schedule goes on.
+ *
+ * @example
+ * const janitor = new PeriodicRoutine(
+ *   handlerWithErrorMessage('hard-delete uploads', (signal) => uploads.hardDelete(signal)),
+ *   { name: 'hard-deleter', interval: '2m' },
+ * );
+ * await monitorBackgroundRoutines(undefined, janitor);
+ */
+export class PeriodicRoutine implements ManagedRoutine {
+  readonly kind = 'periodic' as const;
+  readonly name: string;
+  readonly description: string | undefined;
+  readonly scope: RoutineScope;
+
+  private readonly handler: PeriodicHandler;
+  private readonly clock: Clock;
+  private readonly logger: RoutineLogger;
+  private readonly coordinator: Coordinator;
+  private readonly random: () => number;
+  private readonly onEvent: RoutineEventListener | undefined;
+
+  private intervalMs: number | undefined;
+  private intervalFn: (() => Duration) | undefined;
+  private cron: CronTime | undefined;
+  private cronSpec: CronSpec | undefined;
+  private readonly concurrencyOption: number | (() => number);
+  private lastConcurrency = 1;
+  private lastIntervalMs = DEFAULT_INTERVAL_MS;
+  private readonly timeoutMs: number | undefined;
+  private readonly jitterMs: number;
+  private readonly initialDelayMs: number | undefined;
+  private readonly runOnStart: boolean;
+  private readonly backoff: ResolvedBackoff | undefined;
+  private readonly missed: 'skip' | 'once';
+
+  private currentState: RoutineState = 'idle';
+  private timer: TimerHandle | undefined;
+  private nextDue: number | undefined;
+  private inFlight = 0;
+  private readonly abort = new AbortController();
+  private readonly runControllers = new Set<AbortController>();
+  private readonly counters = emptyCounters();
+  private lastRun: RunOutcome | undefined;
+  private lastError: { at: number; message: string } | undefined;
+  private consecutiveFailures = 0;
+  private backoffUntil = 0;
+  private idleWaiters: Array<() => void> = [];
+  private stopping: Promise<void> | undefined;
+  private started = false;
+  private cluster: ClusterStatus | undefined;
+
+  constructor(handler: PeriodicHandler | HandlerFunction, options: PeriodicRoutineOptions = {}) {
+    this.handler = toPeriodicHandler(handler);
+    const problems = validatePeriodicOptions(options);
+    if (typeof this.handler.handle !== 'function') {
+      problems.push({
+        option: 'handler',
+        value: handler,
+        message: 'must be a function or an object with a handle(signal) method',
+      });
+    }
+    this.name =
+      options.name ?? (typeof handler === 'function' && handler.name ? handler.name : 'periodic');
+    if (problems.length > 0) {
+      throw new RoutinesConfigurationError(
+        problems.map((p) => ({
+          ...p,
+          routine: this.name,
+          source: `PeriodicRoutine '${this.name}'`,
+        })),
+      );
+    }
+    const resolved = resolvePeriodicOptions(options);
+    this.description = options.description;
+    this.scope = options.scope ?? 'instance';
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? consoleRoutineLogger(this.name);
+    this.coordinator = options.coordinator ?? new InMemoryCoordinator(this.clock);
+    this.random = options.random ?? Math.random;
+    this.onEvent = options.onEvent;
+    this.intervalMs = resolved.intervalMs;
+    this.intervalFn = resolved.intervalFn;
+    this.cron = resolved.cron;
+    this.cronSpec = isCronSpec(options.interval) ? options.interval : undefined;
+    this.concurrencyOption = options.concurrency ?? 1;
+    this.timeoutMs = resolved.timeoutMs;
+    this.jitterMs = resolved.jitterMs ?? 0;
+    this.initialDelayMs = resolved.initialDelayMs;
+    // In cluster scope a replica's start is no reason to run: the grid and `missed` decide.
+    this.runOnStart = options.runOnStart ?? (this.cron === undefined && this.scope !== 'cluster');
+    this.backoff = resolveBackoff(
+      options.backoff,
+      this.intervalMs ?? (this.cron ? 60_000 : DEFAULT_INTERVAL_MS),
+    );
+    this.missed = options.missed ?? 'skip';
+    if (this.scope === 'cluster') this.cluster = { role: 'unknown' };
+  }
+
+  get state(): RoutineState {
+    return this.currentState;
+  }
+
+  /**
+   * Starts ticking. `anchor` is the time the grid starts from (default now): routines started
+   * together with the same anchor and interval tick together and share one timer.
+   */
+  start(anchor?: number): void {
+    if (this.currentState !== 'idle') return;
+    this.started = true;
+    this.currentState = 'running';
+    this.emit('started');
+    const start = anchor ?? this.clock.now();
+    this.scheduleAt(this.firstDue(start));
+    if (this.scope === 'cluster' && this.missed === 'once' && !this.runOnStart) {
+      this.claimMissedSlot(start);
+    }
+  }
+
+  /**
+   * Stops ticking, aborts the signal of every run in flight, waits for them to settle, then
+   * calls the handler's `onShutdown` once. Safe to call more than once.
+   */
+  stop(): Promise<void> {
+    if (this.stopping) return this.stopping;
+    const wasStarted = this.started;
+    this.currentState = 'stopping';
+    this.cancelTimer();
+    const reason = new RoutineStoppedError(this.name);
+    this.abort.abort(reason);
+    for (const controller of this.runControllers) controller.abort(reason);
+    this.stopping = this.waitIdle()
+      .then(() => (wasStarted ? this.finalize() : undefined))
+      .then(() => {
+        this.currentState = 'stopped';
+        this.emit('stopped');
+      });
+    return this.stopping;
+  }
+
+  /** Suspends ticks; runs in flight go on. `trigger()` still works while paused. */
+  pause(): void {
+    if (this.currentState !== 'running') return;
+    this.currentState = 'paused';
+    this.cancelTimer();
+    this.emit('paused');
+  }
+
+  /** Resumes ticks at the next grid point; ticks that fell while paused are not counted as skipped. */
+  resume(): void {
+    if (this.currentState !== 'paused') return;
+    this.currentState = 'running';
+    const now = this.clock.now();
+    this.scheduleAt(this.nextDueAtOrAfter(this.nextDue ?? now, now));
+    this.emit('resumed');
+  }
+
+  /**
+   * Changes the schedule at run time; the next run is due one new interval from now (the next
+   * grid point in cluster scope, the next cron time for cron). Throws a RangeError on a bad value.
+   */
+  setInterval(interval: IntervalSpec): void {
+    const problems: OptionProblem[] = [];
+    const parsed = checkInterval(problems, 'interval', interval);
+    if (problems.length > 0 || parsed.intervalFn) {
+      const message = problems[0]?.message ?? 'must be a duration or a cron spec';
+      throw new RangeError(`${this.name}: setInterval(${JSON.stringify(interval)}) ${message}`);
+    }
+    this.intervalMs = parsed.intervalMs;
+    this.intervalFn = undefined;
+    this.cron = parsed.cron;
+    this.cronSpec = isCronSpec(interval) ? interval : undefined;
+    if (this.currentState !== 'running') return;
+    this.cancelTimer();
+    const now = this.clock.now();
+    this.scheduleAt(
+      this.cron || this.scope === 'cluster' ? this.following(now) : now + this.currentInterval(),
+    );
+  }
+
+  /**
+   * Runs the handler once, now, and resolves with the run's outcome; never rejects. Respects
+   * `concurrency` (a busy routine resolves `skipped`), works while paused, skips the cluster
+   * claim: a manual run is this replica's decision.
+   *
+   * @example
+   * const outcome = await janitor.trigger();
+   * expect(outcome.status).toBe('succeeded');
+   */
+  trigger(): Promise<RunOutcome> {
+    const now = this.clock.now();
+    if (this.currentState === 'stopping' || this.currentState === 'stopped') {
+      return Promise.resolve({ status: 'skipped', reason: 'stopped', dueAt: now });
+    }
+    if (this.inFlight >= this.concurrency()) {
+      return Promise.resolve({ status: 'skipped', reason: 'busy', dueAt: now });
+    }
+    return new Promise((resolve) => this.run(now, resolve, 0));
+  }
+
+  info(): RoutineInfo {
+    return {
+      name: this.name,
+      kind: this.kind,
+      description: this.description,
+      scope: this.scope,
+      state: this.currentState,
+      schedule: this.intervalFn
+        ? `every ${formatDuration(this.currentInterval())} (dynamic)`
+        : describeSchedule(this.intervalMs, this.cronSpec),
+      intervalMs: this.cron ? undefined : this.intervalFn ? this.lastIntervalMs : this.intervalMs,
+      concurrency: this.lastConcurrency,
+      inFlight: this.inFlight,
+      nextRunAt: this.timer ? this.nextDue : undefined,
+      lastRun: this.lastRun,
+      lastError: this.lastError,
+      counters: { ...this.counters },
+      cluster: this.cluster ? { ...this.cluster } : undefined,
+    };
+  }
+
+  private firstDue(start: number): number {
+    if (this.cron) {
+      if (this.runOnStart) return start + (this.initialDelayMs ?? 0);
+      return nextCronTime(this.cron, start + (this.initialDelayMs ?? 0) - 1);
+    }
+    const interval = this.currentInterval();
+    if (this.scope === 'cluster') {
+      const base = start + (this.initialDelayMs ?? 0);
+      const currentSlot = Math.floor(base / interval) * interval;
+      return this.runOnStart ? currentSlot : currentSlot + interval;
+    }
+    if (this.initialDelayMs !== undefined) return start + this.initialDelayMs;
+    return this.runOnStart ? start : start + interval;
+  }
+
+  /** The tick after `due`: one interval later, the next grid point, or the next cron time. */
+  private following(due: number): number {
+    if (this.cron) return nextCronTime(this.cron, due);
+    const interval = this.currentInterval();
+    return this.scope === 'cluster' ? (Math.floor(due / interval) + 1) * interval : due + interval;
+  }
+
+  private nextDueAtOrAfter(due: number, now: number): number {
+    let next = due;
+    if (next >= now) return next;
+    if (!this.cron) {
+      const interval = this.currentInterval();
+      return next + Math.ceil((now - next) / interval) * interval;
+    }
+    while (next < now) next = this.following(next);
+    return next;
+  }
+
+  private scheduleAt(due: number): void {
+    this.nextDue = due;
+    const fireAt = this.jitterMs > 0 ? due + Math.floor(this.random() * this.jitterMs) : due;
+    this.timer = this.clock.setTimer(fireAt, this.onTimer);
+  }
+
+  private cancelTimer(): void {
+    if (this.timer === undefined) return;
+    this.clock.clearTimer(this.timer);
+    this.timer = undefined;
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    if (this.currentState !== 'running') return;
+    const now = this.clock.now();
+    let due = this.nextDue as number;
+    let next = this.following(due);
+    if (next <= now) {
+      // The event loop was blocked past later ticks: run the latest, count the others.
+      const caught = this.catchUp(due, next, now);
+      for (let i = 0; i < caught.missed; i++) this.skip(due, 'late');
+      due = caught.latest;
+      next = this.following(due);
+    }
+    this.scheduleAt(next);
+    this.tick(due);
+  };
+
+  /** The latest tick due by `now`, and how many earlier ones it supersedes. */
+  private catchUp(due: number, next: number, now: number): { latest: number; missed: number } {
+    if (!this.cron) {
+      const interval = next - due;
+      const missed = Math.floor((now - due) / interval);
+      return { latest: due + missed * interval, missed };
+    }
+    let latest = next;
+    let missed = 1;
+    for (
+      let candidate = this.following(next);
+      candidate <= now && missed < 100_000;
+      candidate = this.following(candidate)
+    ) {
+      latest = candidate;
+      missed++;
+    }
+    return { latest, missed };
+  }
+
+  private tick(due: number): void {
+    if (this.backoffUntil > due) return this.skip(due, 'backoff');
+    if (this.inFlight >= this.concurrency()) return this.skip(due, 'busy');
+    if (this.scope === 'cluster') return this.claimThenRun(due);
+    this.run(due, undefined, 0);
+  }
+
+  private claimThenRun(due: number): void {
+    this.inFlight++; // hold the slot while the claim is in flight, so ticks cannot overlap it
+    const claimed = (won: boolean): void => {
+      this.inFlight--;
+      this.recordClaim(due, won ? 'won' : 'lost');
+      if (won && (this.currentState === 'running' || this.currentState === 'paused'))
+        this.run(due, undefined, 0);
+      else this.skip(due, won ? 'stopped' : 'claimed');
+      this.notifyIfIdle();
+    };
+    const failed = (error: unknown): void => {
+      this.inFlight--;
+      this.recordClaim(due, 'error');
+      this.logger.warn(
+        `could not claim slot ${new Date(due).toISOString()} on the ${this.coordinator.kind} coordinator; skipping it: ${describeError(error).message}`,
+      );
+      this.skip(due, 'claim-error');
+      this.notifyIfIdle();
+    };
+    try {
+      this.coordinator.claimSlot(this.name, due, this.claimTtl()).then(claimed, failed);
+    } catch (error) {
+      failed(error);
+    }
+  }
+
+  /** `missed: 'once'`: run now the last slot before start if no replica ran it. */
+  private claimMissedSlot(start: number): void {
+    if (this.cron) return; // a cron schedule has no cheap 'previous time'; its next slot comes soon enough
+    const interval = this.currentInterval();
+    const lastSlot = Math.floor(start / interval) * interval;
+    if (lastSlot !== this.nextDue) this.claimThenRun(lastSlot);
+  }
+
+  private recordClaim(slot: number, outcome: 'won' | 'lost' | 'error'): void {
+    if (!this.cluster) return;
+    this.cluster.lastClaim = { slot, outcome, at: this.clock.now() };
+    if (outcome !== 'error') this.cluster.role = outcome === 'won' ? 'leader' : 'standby';
+  }
+
+  private claimTtl(): number {
+    // Long enough that a replica whose clock lags, or whose timer fires late, still finds the claim.
+    const interval = this.cron ? 60_000 : this.currentInterval();
+    return Math.min(Math.max(interval * 3, MIN_CLAIM_TTL_MS), MAX_TIMER_MS);
+  }
+
+  private run(
+    due: number,
+    done: ((outcome: RunOutcome) => void) | undefined,
+    reinvocations: number,
+  ): void {
+    this.inFlight++;
+    this.counters.runs++;
+    const startedAt = this.clock.now();
+    let controller: AbortController | undefined;
+    let timeoutTimer: TimerHandle | undefined;
+    if (this.timeoutMs !== undefined) {
+      controller = new AbortController();
+      this.runControllers.add(controller);
+      const runController = controller;
+      const timeoutMs = this.timeoutMs;
+      timeoutTimer = this.clock.setTimer(startedAt + timeoutMs, () => {
+        this.logger.warn(
+          `run exceeded its timeout of ${formatDuration(timeoutMs)}; aborting its signal`,
+        );
+        runController.abort(new RoutineTimeoutError(this.name, timeoutMs));
+      });
+    }
+    const signal = controller ? controller.signal : this.abort.signal;
+    if (this.onEvent) this.emit('run-started', { status: 'succeeded', dueAt: due, startedAt });
+
+    const settle = (failed: boolean, valueOrError: unknown): void => {
+      this.inFlight--;
+      if (controller) this.runControllers.delete(controller);
+      if (timeoutTimer) this.clock.clearTimer(timeoutTimer);
+      this.finishRun(due, startedAt, signal, failed, valueOrError, done, reinvocations);
+    };
+    let result: unknown;
+    try {
+      result = this.handler.handle(signal);
+    } catch (error) {
+      return settle(true, error);
+    }
+    if (isThenable(result)) {
+      try {
+        result.then(
+          (value) => settle(false, value),
+          (error) => settle(true, error),
+        );
+      } catch (error) {
+        settle(true, error);
+      }
+    } else {
+      settle(false, result);
+    }
+  }
+
+  private finishRun(
+    due: number,
+    startedAt: number,
+    signal: AbortSignal,
+    failed: boolean,
+    valueOrError: unknown,
+    done: ((outcome: RunOutcome) => void) | undefined,
+    reinvocations: number,
+  ): void {
+    const finishedAt = this.clock.now();
+    const outcome: RunOutcome = {
+      status: 'succeeded',
+      dueAt: due,
+      startedAt,
+      finishedAt,
+      durationMs: finishedAt - startedAt,
+    };
+    if (!failed) {
+      this.counters.succeeded++;
+      this.consecutiveFailures = 0;
+      this.backoffUntil = 0;
+    } else if (this.stopping && signal.aborted && isAbortOf(valueOrError, signal)) {
+      // Shutdown cancelled the run: that is not the handler failing.
+      outcome.status = 'cancelled';
+      outcome.error = valueOrError;
+    } else {
+      outcome.status = 'failed';
+      outcome.error = valueOrError;
+      this.recordFailure(valueOrError, finishedAt);
+    }
+    this.lastRun = outcome;
+    if (this.onEvent)
+      this.emit(
+        outcome.status === 'succeeded'
+          ? 'run-succeeded'
+          : outcome.status === 'failed'
+            ? 'run-failed'
+            : 'run-cancelled',
+        outcome,
+      );
+    done?.(outcome);
+
+    if (!failed && valueOrError === REINVOKE_IMMEDIATELY && !this.stopping) {
+      if (reinvocations + 1 < MAX_REINVOCATIONS) return this.run(due, undefined, reinvocations + 1);
+      this.logger.warn(
+        `asked to be reinvoked ${MAX_REINVOCATIONS} times in a row; waiting for the next tick`,
+      );
+    }
+    this.notifyIfIdle();
+  }
+
+  private recordFailure(error: unknown, at: number): void {
+    this.counters.failures++;
+    this.consecutiveFailures++;
+    const { message, stack } = describeError(error);
+    this.lastError = { at, message };
+    const prefix = errorMessageOf(this.handler) ?? 'run failed';
+    this.logger.error(`${prefix}: ${message}`, stack ?? error);
+    if (this.backoff) {
+      const delay = Math.min(
+        this.backoff.maxMs,
+        this.backoff.initialMs * this.backoff.factor ** (this.consecutiveFailures - 1),
+      );
+      this.backoffUntil = at + delay;
+    }
+    this.callErrorHandler(error);
+  }
+
+  private callErrorHandler(error: unknown): void {
+    if (typeof this.handler.handleError !== 'function') return;
+    const report = (thrown: unknown): void =>
+      this.logger.error(
+        `handleError threw: ${describeError(thrown).message}`,
+        describeError(thrown).stack ?? thrown,
+      );
+    try {
+      const result = this.handler.handleError(error);
+      if (isThenable(result)) result.then(undefined, report);
+    } catch (thrown) {
+      report(thrown);
+    }
+  }
+
+  private async finalize(): Promise<void> {
+    if (typeof this.handler.onShutdown !== 'function') return;
+    try {
+      await this.handler.onShutdown();
+    } catch (error) {
+      this.logger.error(
+        `onShutdown failed: ${describeError(error).message}`,
+        describeError(error).stack ?? error,
+      );
+    }
+  }
+
+  private skip(due: number, reason: SkipReason): void {
+    this.counters.skipped++;
+    if (this.onEvent) this.emit('run-skipped', { status: 'skipped', dueAt: due, reason });
+  }
+
+  private concurrency(): number {
+    const option = this.concurrencyOption;
+    if (typeof option === 'number') return option;
+    const value = safeCall(option);
+    if (Number.isInteger(value) && (value as number) >= 1) this.lastConcurrency = value as number;
+    else
+      this.logger.warn(
+        `concurrency function returned ${String(value)}; keeping ${this.lastConcurrency}`,
+      );
+    return this.lastConcurrency;
+  }
+
+  private currentInterval(): number {
+    if (this.intervalMs !== undefined) return this.intervalMs;
+    if (this.intervalFn) {
+      const value = safeCall(this.intervalFn);
+      try {
+        this.lastIntervalMs = toMilliseconds(value as Duration, 'interval function');
+      } catch (error) {
+        this.logger.warn(
+          `${describeError(error).message}; keeping ${formatDuration(this.lastIntervalMs)}`,
+        );
+      }
+      return this.lastIntervalMs;
+    }
+    return DEFAULT_INTERVAL_MS;
+  }
+
+  private waitIdle(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private notifyIfIdle(): void {
+    if (this.inFlight !== 0 || this.idleWaiters.length === 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  private emit(type: RoutineEventType, outcome?: RunOutcome): void {
+    if (!this.onEvent) return;
+    try {
+      this.onEvent({
+        type,
+        routine: this.name,
+        at: this.clock.now(),
+        outcome,
+        error: outcome?.error,
+      });
+    } catch (error) {
+      this.logger.error(`event listener threw: ${describeError(error).message}`, error);
+    }
+  }
+}
+
+/** Every problem in a periodic routine's options, without throwing. */
+export function validatePeriodicOptions(options: PeriodicOptions): OptionProblem[] {
+  const problems: OptionProblem[] = [];
+  resolvePeriodicOptions(options, problems);
+  return problems;
+}
+
+function resolvePeriodicOptions(options: PeriodicOptions, problems: OptionProblem[] = []) {
+  const interval =
+    options.interval === undefined
+      ? { intervalMs: DEFAULT_INTERVAL_MS }
+      : checkInterval(problems, 'interval', options.interval);
+  const timeoutMs = checkDuration(problems, 'timeout', options.timeout);
+  const jitterMs = checkDuration(problems, 'jitter', options.jitter, { allowZero: true });
+  const initialDelayMs = checkDuration(problems, 'initialDelay', options.initialDelay, {
+    allowZero: true,
+  });
+  const { concurrency } = options;
+  if (
+    concurrency !== undefined &&
+    typeof concurrency !== 'function' &&
+    !(Number.isInteger(concurrency) && concurrency >= 1)
+  ) {
+    problems.push({
+      option: 'concurrency',
+      value: concurrency,
+      message: 'must be a whole number of at least 1 (or a function returning one)',
+    });
+  }
+  if (options.runOnStart !== undefined && typeof options.runOnStart !== 'boolean') {
+    problems.push({
+      option: 'runOnStart',
+      value: options.runOnStart,
+      message: 'must be true or false',
+    });
+  }
+  if (options.scope !== undefined && !SCOPES.includes(options.scope)) {
+    problems.push({
+      option: 'scope',
+      value: options.scope,
+      message: `must be 'instance' or 'cluster'`,
+    });
+  }
+  if (options.missed !== undefined && options.missed !== 'skip' && options.missed !== 'once') {
+    problems.push({ option: 'missed', value: options.missed, message: `must be 'skip' or 'once'` });
+  }
+  if (
+    jitterMs !== undefined &&
+    interval.intervalMs !== undefined &&
+    jitterMs >= interval.intervalMs
+  ) {
+    problems.push({
+      option: 'jitter',
+      value: options.jitter,
+      message: `must be shorter than the interval (${formatDuration(interval.intervalMs)})`,
+    });
+  }
+  if (options.scope === 'cluster' && interval.cron && options.runOnStart) {
+    problems.push({
+      option: 'runOnStart',
+      value: true,
+      message:
+        'is not supported for cron schedules in cluster scope: replicas could not agree on the slot',
+    });
+  }
+  checkBackoff(problems, options.backoff);
+  return { ...interval, timeoutMs, jitterMs, initialDelayMs };
+}
+
+function checkBackoff(problems: OptionProblem[], backoff: PeriodicOptions['backoff']): void {
+  if (backoff === undefined || typeof backoff === 'boolean') return;
+  if (typeof backoff !== 'object' || backoff === null) {
+    problems.push({
+      option: 'backoff',
+      value: backoff,
+      message: 'must be true, false or { initialDelay, maxDelay, factor }',
+    });
+    return;
+  }
+  checkDuration(problems, 'backoff.initialDelay', backoff.initialDelay);
+  checkDuration(problems, 'backoff.maxDelay', backoff.maxDelay);
+  if (
+    backoff.factor !== undefined &&
+    !(typeof backoff.factor === 'number' && backoff.factor >= 1 && Number.isFinite(backoff.factor))
+  ) {
+    problems.push({
+      option: 'backoff.factor',
+      value: backoff.factor,
+      message: 'must be a number of at least 1',
+    });
+  }
+}
+
+function resolveBackoff(
+  backoff: PeriodicOptions['backoff'],
+  intervalMs: number,
+): ResolvedBackoff | undefined {
+  if (!backoff) return undefined;
+  const options = backoff === true ? {} : backoff;
+  return {
+    initialMs:
+      options.initialDelay === undefined
+        ? intervalMs
+        : toMilliseconds(options.initialDelay, 'backoff.initialDelay'),
+    maxMs:
+      options.maxDelay === undefined
+        ? 3_600_000
+        : toMilliseconds(options.maxDelay, 'backoff.maxDelay'),
+    factor: options.factor ?? 2,
+  };
+}
+
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as PromiseLike<unknown>).then === 'function'
+  );
+}
+
+function isAbortOf(error: unknown, signal: AbortSignal): boolean {
+  return (
+    error === signal.reason ||
+    (error instanceof Error && error.name === 'AbortError') ||
+    (typeof DOMException !== 'undefined' &&
+      error instanceof DOMException &&
+      error.name === 'AbortError')
+  );
+}
+
+function safeCall(fn: () => unknown): unknown {
+  try {
+    return fn();
+  } catch (error) {
+    return error;
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * The contract every routine meets, as in the seed's `BackgroundRoutine`: `start` begins the
+ * work (it may return at once or run for the routine's life), `stop` asks it to end and
+ * resolves once it has.
+ *
+ * @example
+ * const heartbeat: Routine = {
+ *   name: 'heartbeat',
+ *   start() { this.timer = setInterval(() => console.log('alive'), 1000); },
+ *   stop() { clearInterval(this.timer); },
+ * };
+ * await monitorBackgroundRoutines(undefined, heartbeat);
+ */
+export interface Routine {
+  readonly name?: string;
+  start(): unknown;
+  stop(): unknown;
+}
+
+export type RoutineKind = 'periodic' | 'background';
+export type RoutineScope = 'instance' | 'cluster';
+
+/**
+ * - `idle`: created, not started. `running`: scheduled (periodic) or working (background).
+ * - `paused`: periodic ticks suspended by `pause()`. `standby`: a cluster background routine
+ *   waiting for the lease another replica holds. `restarting`: a background routine waiting
+ *   out its restart backoff. `completed`: a background routine whose `start` returned.
+ * - `failed`: a background routine past its restart policy. `stopping`, `stopped`.
+ */
+export type RoutineState =
+  | 'idle'
+  | 'running'
+  | 'paused'
+  | 'standby'
+  | 'restarting'
+  | 'completed'
+  | 'failed'
+  | 'stopping'
+  | 'stopped';
+
+export type RunStatus = 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+
+/**
+ * Why a tick did not run: `busy` (at its concurrency), `late` (the event loop was blocked
+ * past several ticks), `backoff` (after consecutive failures), `stopped`, `claimed` (another
+ * replica claimed the slot), `claim-error` (the coordinator could not be reached).
+ */
+export type SkipReason = 'busy' | 'late' | 'backoff' | 'stopped' | 'claimed' | 'claim-error';
+
+/** What happened to one run; `trigger()` resolves with it. */
+export interface RunOutcome {
+  status: RunStatus;
+  /** When the run was due (the slot time for cluster routines); for `trigger()`, when it was asked. */
+  dueAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  durationMs?: number;
+  error?: unknown;
+  reason?: SkipReason;
+}
+
+export interface RoutineCounters {
+  /** Runs started (reinvocations included). */
+  runs: number;
+  succeeded: number;
+  failures: number;
+  /** Ticks that were due and not run, for any {@link SkipReason}. */
+  skipped: number;
+  /** Background restarts after a failure. */
+  restarts: number;
+}
+
+export interface ClusterStatus {
+  /** Background: whether this replica holds the lease. Periodic: whether it won the last claim. */
+  role: 'leader' | 'standby' | 'unknown';
+  /** The lease's fencing epoch while held. */
+  epoch?: number;
+  lastClaim?: { slot: number; outcome: 'won' | 'lost' | 'error'; at: number };
+}
+
+/** A snapshot of a routine, as the registry and health checks show it. */
+export interface RoutineInfo {
+  name: string;
+  kind: RoutineKind;
+  description?: string;
+  scope: RoutineScope;
+  state: RoutineState;
+  /** Human form of the schedule: 'every 2m', 'cron 0 3 * * * (Europe/Berlin)'. */
+  schedule?: string;
+  intervalMs?: number;
+  concurrency?: number;
+  inFlight: number;
+  nextRunAt?: number;
+  lastRun?: RunOutcome;
+  lastError?: { at: number; message: string };
+  counters: RoutineCounters;
+  cluster?: ClusterStatus;
+}
+
+export type RoutineEventType =
+  | 'started'
+  | 'run-started'
+  | 'run-succeeded'
+  | 'run-failed'
+  | 'run-skipped'
+  | 'run-cancelled'
+  | 'paused'
+  | 'resumed'
+  | 'restarted'
+  | 'failed'
+  | 'completed'
+  | 'lease-acquired'
+  | 'lease-lost'
+  | 'stopped';
+
+/** A lifecycle event; the registry's `events$` emits these. */
+export interface RoutineEvent {
+  type: RoutineEventType;
+  routine: string;
+  at: number;
+  outcome?: RunOutcome;
+  error?: unknown;
+  /** For `restarted`: how long the routine waits before it starts again. */
+  delayMs?: number;
+}
+
+export type RoutineEventListener = (event: RoutineEvent) => void;
+
+/** A routine the runtime manages: the {@link Routine} contract plus what the registry reads. */
+export interface ManagedRoutine extends Routine {
+  readonly name: string;
+  readonly kind: RoutineKind;
+  readonly state: RoutineState;
+  start(): void;
+  stop(): Promise<void>;
+  info(): RoutineInfo;
+}
+
+export function emptyCounters(): RoutineCounters {
+  return { runs: 0, succeeded: 0, failures: 0, skipped: 0, restarts: 0 };
+}

@@ -1,0 +1,315 @@
+import { systemClock, type Clock, type TimerHandle } from './clock';
+import type { Coordinator } from './coordinator';
+import { formatDuration, type OptionProblem } from './duration';
+import { RoutineStoppedError, RoutinesConfigurationError } from './errors';
+import { InMemoryCoordinator } from './in-memory-coordinator';
+import { LeaseKeeper, validateLeaseOptions, type LeaseOptions } from './lease-keeper';
+import { consoleRoutineLogger, describeError, type RoutineLogger } from './logger';
+import { isThenable } from './periodic-routine';
+import { RestartTracker, validateRestartPolicy, type RestartPolicy } from './restart-policy';
+import {
+  emptyCounters,
+  type ClusterStatus,
+  type ManagedRoutine,
+  type RoutineEventListener,
+  type RoutineEventType,
+  type RoutineInfo,
+  type RoutineScope,
+  type RoutineState,
+} from './routine';
+
+/** What a background routine's `start` receives besides its signal. */
+export interface RoutineContext {
+  name: string;
+  /** Cluster scope: the lease's fencing epoch, which only grows; pass it along with writes that must be exact. */
+  epoch?: number;
+}
+
+/**
+ * A long-running piece of work: the seed's Start/Stop pair. `start` runs until `signal`
+ * aborts (or until `stop` is called); if it rejects, it is restarted under the restart policy.
+ */
+export interface BackgroundHandler {
+  start(signal: AbortSignal, context: RoutineContext): unknown;
+  /** Optional: asks a `start` that does not watch its signal to return. */
+  stop?(): unknown;
+}
+
+export type BackgroundFunction = (signal: AbortSignal, context: RoutineContext) => unknown;
+
+/** What a background routine is and how it is supervised; shared by `@BackgroundRoutine` and `SupervisedRoutine`. */
+export interface BackgroundOptions {
+  name?: string;
+  description?: string;
+  /** Restarts after a failure; `false` marks the routine failed on its first failure. */
+  restart?: RestartPolicy | false;
+  /** 'cluster': runs on one replica at a time, under a lease. Default: 'instance'. */
+  scope?: RoutineScope;
+  /** Cluster scope: the lease's time to live and how often it is renewed. */
+  lease?: LeaseOptions;
+}
+
+export interface SupervisedRoutineOptions extends BackgroundOptions {
+  clock?: Clock;
+  logger?: RoutineLogger;
+  coordinator?: Coordinator;
+  onEvent?: RoutineEventListener;
+  random?: () => number;
+}
+
+/**
+ * Runs a long-running handler and restarts it with backoff when it fails; past its restart
+ * policy it is marked `failed` and the rest of the app keeps running. In cluster scope it
+ * first waits in `standby` for the lease, and its signal aborts the moment the lease is lost.
+ *
+ * @example
+ * const consumer = new SupervisedRoutine(async (signal) => {
+ *   while (!signal.aborted) await queue.work(signal);
+ * }, { name: 'queue-consumer', restart: { maxRestarts: 3, within: '1m' } });
+ * await monitorBackgroundRoutines(undefined, consumer);
+ */
+export class SupervisedRoutine implements ManagedRoutine {
+  readonly kind = 'background' as const;
+  readonly name: string;
+  readonly description: string | undefined;
+  readonly scope: RoutineScope;
+
+  private readonly handler: BackgroundHandler;
+  private readonly clock: Clock;
+  private readonly logger: RoutineLogger;
+  private readonly onEvent: RoutineEventListener | undefined;
+  private readonly restarts: RestartTracker;
+  private readonly leaseKeeper: LeaseKeeper | undefined;
+
+  private currentState: RoutineState = 'idle';
+  private controller: AbortController | undefined;
+  private attempt: Promise<void> | undefined;
+  private restartTimer: TimerHandle | undefined;
+  private readonly counters = emptyCounters();
+  private lastError: { at: number; message: string } | undefined;
+  private startedAt: number | undefined;
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    handler: BackgroundHandler | BackgroundFunction,
+    options: SupervisedRoutineOptions = {},
+  ) {
+    this.handler = typeof handler === 'function' ? { start: handler } : handler;
+    this.name =
+      options.name ?? (typeof handler === 'function' && handler.name ? handler.name : 'background');
+    const problems = validateBackgroundOptions(options);
+    if (typeof this.handler.start !== 'function') {
+      problems.push({
+        option: 'handler',
+        value: handler,
+        message: 'must be a function or an object with a start(signal) method',
+      });
+    }
+    if (problems.length > 0) {
+      throw new RoutinesConfigurationError(
+        problems.map((p) => ({
+          ...p,
+          routine: this.name,
+          source: `SupervisedRoutine '${this.name}'`,
+        })),
+      );
+    }
+    this.description = options.description;
+    this.scope = options.scope ?? 'instance';
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? consoleRoutineLogger(this.name);
+    this.onEvent = options.onEvent;
+    this.restarts = new RestartTracker(options.restart, options.random);
+    if (this.scope === 'cluster') {
+      this.leaseKeeper = new LeaseKeeper({
+        routine: this.name,
+        coordinator: options.coordinator ?? new InMemoryCoordinator(this.clock),
+        clock: this.clock,
+        logger: this.logger,
+        options: options.lease,
+        onAcquired: () => this.onLeaseAcquired(),
+        onLost: (error) => this.onLeaseLost(error),
+      });
+    }
+  }
+
+  get state(): RoutineState {
+    return this.currentState;
+  }
+
+  start(): void {
+    if (this.currentState !== 'idle') return;
+    this.emit('started');
+    if (this.leaseKeeper) {
+      this.currentState = 'standby';
+      this.leaseKeeper.start();
+    } else {
+      this.launch();
+    }
+  }
+
+  /**
+   * Aborts the signal, calls the handler's `stop`, waits for `start` to return, and releases
+   * the lease in cluster scope. Safe to call more than once.
+   */
+  stop(): Promise<void> {
+    if (this.stopping) return this.stopping;
+    const wasLaunched = this.attempt !== undefined;
+    this.currentState = 'stopping';
+    if (this.restartTimer) this.clock.clearTimer(this.restartTimer);
+    this.restartTimer = undefined;
+    this.controller?.abort(new RoutineStoppedError(this.name));
+    this.stopping = (async () => {
+      if (wasLaunched) await this.callStop();
+      await this.attempt;
+      await this.leaseKeeper?.stop();
+      this.currentState = 'stopped';
+      this.emit('stopped');
+    })();
+    return this.stopping;
+  }
+
+  info(): RoutineInfo {
+    return {
+      name: this.name,
+      kind: this.kind,
+      description: this.description,
+      scope: this.scope,
+      state: this.currentState,
+      inFlight: this.currentState === 'running' ? 1 : 0,
+      lastError: this.lastError,
+      lastRun:
+        this.startedAt === undefined
+          ? undefined
+          : { status: 'succeeded', dueAt: this.startedAt, startedAt: this.startedAt },
+      counters: { ...this.counters },
+      cluster: this.leaseKeeper ? this.clusterStatus() : undefined,
+    };
+  }
+
+  private clusterStatus(): ClusterStatus {
+    const lease = this.leaseKeeper?.lease;
+    return lease ? { role: 'leader', epoch: lease.epoch } : { role: 'standby' };
+  }
+
+  private launch(): void {
+    this.currentState = 'running';
+    this.counters.runs++;
+    this.startedAt = this.clock.now();
+    const controller = new AbortController();
+    this.controller = controller;
+    const context: RoutineContext = { name: this.name, epoch: this.leaseKeeper?.lease?.epoch };
+    this.attempt = invoke(() => this.handler.start(controller.signal, context)).then(
+      () => this.onReturned(controller),
+      (error) => this.onRejected(controller, error),
+    );
+  }
+
+  private onReturned(controller: AbortController): void {
+    if (controller !== this.controller || this.stopping || controller.signal.aborted) return;
+    this.counters.succeeded++;
+    this.currentState = 'completed';
+    this.logger.log('start() returned; the routine has completed and will not be restarted');
+    this.emit('completed');
+    void this.leaseKeeper?.stop();
+  }
+
+  private onRejected(controller: AbortController, error: unknown): void {
+    const { message, stack } = describeError(error);
+    if (this.stopping || (controller.signal.aborted && controller !== this.controller)) {
+      if (!isAbortError(error)) this.logger.warn(`failed while stopping: ${message}`);
+      return;
+    }
+    if (controller.signal.aborted && isAbortError(error)) return; // lease lost: the keeper decides what comes next
+    this.counters.failures++;
+    const now = this.clock.now();
+    this.lastError = { at: now, message };
+    this.logger.error(`failed: ${message}`, stack ?? error);
+    const delay = this.restarts.onFailure(now);
+    if (delay === undefined) {
+      this.currentState = 'failed';
+      this.logger.error(
+        `gave up: failed ${this.restarts.recentFailures(now)} times within its restart window; marked failed`,
+      );
+      this.emit('failed', error);
+      void this.leaseKeeper?.stop();
+      return;
+    }
+    this.currentState = 'restarting';
+    this.logger.warn(`restarting in ${formatDuration(delay)}`);
+    this.emit('restarted', error, delay);
+    this.restartTimer = this.clock.setTimer(now + delay, () => {
+      this.restartTimer = undefined;
+      if (this.currentState !== 'restarting') return;
+      this.counters.restarts++;
+      if (this.leaseKeeper && !this.leaseKeeper.lease) this.currentState = 'standby';
+      else this.launch();
+    });
+  }
+
+  private onLeaseAcquired(): void {
+    this.emit('lease-acquired');
+    // A run aborted by an earlier lease loss may still be returning: never overlap it.
+    void (this.attempt ?? Promise.resolve()).then(() => {
+      if (this.currentState === 'standby' && this.leaseKeeper?.lease) this.launch();
+    });
+  }
+
+  private onLeaseLost(error: unknown): void {
+    this.emit('lease-lost', error);
+    if (this.currentState !== 'running' && this.currentState !== 'restarting') return;
+    if (this.restartTimer) this.clock.clearTimer(this.restartTimer);
+    this.restartTimer = undefined;
+    this.currentState = 'standby';
+    this.controller?.abort(error);
+    void this.callStop();
+  }
+
+  private async callStop(): Promise<void> {
+    if (typeof this.handler.stop !== 'function') return;
+    try {
+      await this.handler.stop();
+    } catch (error) {
+      this.logger.error(
+        `stop() failed: ${describeError(error).message}`,
+        describeError(error).stack ?? error,
+      );
+    }
+  }
+
+  private emit(type: RoutineEventType, error?: unknown, delayMs?: number): void {
+    if (!this.onEvent) return;
+    try {
+      this.onEvent({ type, routine: this.name, at: this.clock.now(), error, delayMs });
+    } catch (thrown) {
+      this.logger.error(`event listener threw: ${describeError(thrown).message}`, thrown);
+    }
+  }
+}
+
+export function validateBackgroundOptions(options: BackgroundOptions): OptionProblem[] {
+  const problems = validateRestartPolicy(options.restart);
+  if (options.scope !== undefined && options.scope !== 'instance' && options.scope !== 'cluster') {
+    problems.push({
+      option: 'scope',
+      value: options.scope,
+      message: `must be 'instance' or 'cluster'`,
+    });
+  }
+  problems.push(...validateLeaseOptions(options.lease));
+  return problems;
+}
+
+/** Calls `fn` and returns its outcome as a promise, a synchronous throw included. */
+function invoke(fn: () => unknown): Promise<unknown> {
+  try {
+    const result = fn();
+    return isThenable(result) ? Promise.resolve(result) : Promise.resolve(result);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function isAbortError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'AbortError';
+}
