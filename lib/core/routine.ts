@@ -26,9 +26,11 @@ export type RoutineScope = 'instance' | 'cluster';
  *   waiting for the lease another replica holds. `restarting`: a background routine waiting
  *   out its restart backoff. `completed`: a background routine whose `start` returned.
  * - `failed`: a background routine past its restart policy. `stopping`, `stopped`.
+ * - `disabled`: declared with `enabled: false`; never started, still listed and triggerable.
  */
 export type RoutineState =
   | 'idle'
+  | 'disabled'
   | 'running'
   | 'paused'
   | 'standby'
@@ -90,6 +92,8 @@ export interface RoutineInfo {
   intervalMs?: number;
   concurrency?: number;
   inFlight: number;
+  /** Background: when the current attempt started. */
+  runningSince?: number;
   nextRunAt?: number;
   lastRun?: RunOutcome;
   lastError?: { at: number; message: string };

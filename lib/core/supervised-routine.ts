@@ -16,6 +16,7 @@ import {
   type RoutineInfo,
   type RoutineScope,
   type RoutineState,
+  type RunOutcome,
 } from './routine';
 
 /** What a background routine's `start` receives besides its signal. */
@@ -88,6 +89,7 @@ export class SupervisedRoutine implements ManagedRoutine {
   private readonly counters = emptyCounters();
   private lastError: { at: number; message: string } | undefined;
   private startedAt: number | undefined;
+  private lastRun: RunOutcome | undefined;
   private stopping: Promise<void> | undefined;
 
   constructor(
@@ -207,6 +209,7 @@ export class SupervisedRoutine implements ManagedRoutine {
 
   private onReturned(controller: AbortController): void {
     if (controller !== this.controller || this.stopping || controller.signal.aborted) return;
+    this.lastRun = this.attemptOutcome('succeeded');
     this.counters.succeeded++;
     this.currentState = 'completed';
     this.logger.log('start() returned; the routine has completed and will not be restarted');
@@ -222,6 +225,7 @@ export class SupervisedRoutine implements ManagedRoutine {
     }
     if (controller.signal.aborted && isAbortError(error)) return; // lease lost: the keeper decides what comes next
     this.counters.failures++;
+    this.lastRun = this.attemptOutcome('failed', error);
     const now = this.clock.now();
     this.lastError = { at: now, message };
     this.logger.error(`failed: ${message}`, stack ?? error);
@@ -245,6 +249,19 @@ export class SupervisedRoutine implements ManagedRoutine {
       if (this.leaseKeeper && !this.leaseKeeper.lease) this.currentState = 'standby';
       else this.launch();
     });
+  }
+
+  private attemptOutcome(status: 'succeeded' | 'failed', error?: unknown): RunOutcome {
+    const startedAt = this.startedAt ?? this.clock.now();
+    const finishedAt = this.clock.now();
+    return {
+      status,
+      dueAt: startedAt,
+      startedAt,
+      finishedAt,
+      durationMs: finishedAt - startedAt,
+      error,
+    };
   }
 
   private onLeaseAcquired(): void {

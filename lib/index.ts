@@ -1,0 +1,80 @@
+// The public API of nestjs-routines, and nothing else.
+
+// Declaring routines in a Nest app.
+export { Periodic } from './nest/periodic.decorator';
+export { BackgroundRoutine } from './nest/background-routine.decorator';
+export { RoutinesModule } from './nest/routines.module';
+export { RoutinesRegistry, type RegisteredRoutineInfo } from './nest/routines.registry';
+export { ROUTINES_MODULE_OPTIONS } from './nest/routines.module-definition';
+export { PERIODIC_METADATA, BACKGROUND_ROUTINE_METADATA } from './nest/constants';
+export type {
+  BackgroundRoutineDecoratorOptions,
+  CommonRoutineOptions,
+  PeriodicRoutineDecoratorOptions,
+} from './nest/interfaces/routine-declaration.interface';
+export type {
+  RoutineOverrides,
+  RoutinesModuleOptions,
+} from './nest/interfaces/routines-module-options.interface';
+
+// The framework-free runtime, for scripts and non-Nest code.
+export {
+  CallbackRoutine,
+  CombinedRoutine,
+  FIFOStopRoutine,
+  InMemoryCoordinator,
+  LeaseLostError,
+  LIFOStopRoutine,
+  ManualClock,
+  MAX_REINVOCATIONS,
+  monitorBackgroundRoutines,
+  NoopRoutine,
+  PeriodicRoutine,
+  REINVOKE_IMMEDIATELY,
+  RoutinesConfigurationError,
+  RoutineStoppedError,
+  RoutineTimeoutError,
+  stopRoutines,
+  SupervisedRoutine,
+  SystemClock,
+  systemClock,
+  handlerWithErrorMessage,
+  parseDuration,
+} from './core';
+export type {
+  BackgroundFunction,
+  BackgroundHandler,
+  BackgroundOptions,
+  BackoffOptions,
+  Clock,
+  ClusterStatus,
+  ConfigurationProblem,
+  Coordinator,
+  CronSpec,
+  Duration,
+  HandlerFunction,
+  IntervalSpec,
+  Lease,
+  LeaseOptions,
+  ManagedRoutine,
+  MonitorOptions,
+  PeriodicHandler,
+  PeriodicOptions,
+  PeriodicRoutineOptions,
+  RestartPolicy,
+  Routine,
+  RoutineContext,
+  RoutineCounters,
+  RoutineEvent,
+  RoutineEventType,
+  RoutineInfo,
+  RoutineLogger,
+  RoutineScope,
+  RoutineState,
+  RunOutcome,
+  RunStatus,
+  SkipReason,
+  StopReport,
+  SupervisedRoutineOptions,
+  TimerHandle,
+} from './core';

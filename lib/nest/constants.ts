@@ -1,0 +1,6 @@
+/** Metadata key for `@Periodic` on a class or method. */
+export const PERIODIC_METADATA = 'nestjs-routines:periodic';
+/** Metadata key for `@BackgroundRoutine` on a class or method. */
+export const BACKGROUND_ROUTINE_METADATA = 'nestjs-routines:background';
+/** Default for `shutdownTimeout`: inside Kubernetes' default 30 s grace period, with room to spare. */
+export const DEFAULT_SHUTDOWN_TIMEOUT = '10s';

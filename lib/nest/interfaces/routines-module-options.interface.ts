@@ -1,0 +1,58 @@
+import type { Coordinator, Duration, IntervalSpec, LeaseOptions, RestartPolicy } from '../../core';
+import type { BackoffOptions } from '../../core';
+
+/**
+ * Per-routine settings in the module options; they override the decorator's. Every key is
+ * optional; a key not listed here is reported as a configuration error.
+ */
+export interface RoutineOverrides {
+  enabled?: boolean;
+  description?: string;
+  interval?: IntervalSpec;
+  initialDelay?: Duration;
+  runOnStart?: boolean;
+  jitter?: Duration;
+  concurrency?: number;
+  timeout?: Duration;
+  backoff?: BackoffOptions | boolean;
+  scope?: 'instance' | 'cluster';
+  missed?: 'skip' | 'once';
+  restart?: RestartPolicy | false;
+  lease?: LeaseOptions;
+}
+
+/**
+ * Options of `RoutinesModule.forRoot()` / `forRootAsync()`.
+ *
+ * @example
+ * RoutinesModule.forRoot({
+ *   shutdownTimeout: '10s',
+ *   routines: { 'hard-deleter': { interval: '30s' }, 'queue-consumer': { enabled: false } },
+ * })
+ */
+export interface RoutinesModuleOptions {
+  /** Longest wait for routines to stop on shutdown; the ones still running are logged by name. Default: '10s'. */
+  shutdownTimeout?: Duration;
+  /** Settings by routine name, overriding the decorators. A name that matches no routine is an error. */
+  routines?: Record<string, RoutineOverrides>;
+  /** Exclusivity across replicas for `scope: 'cluster'` routines. Default: in memory (one process). */
+  coordinator?: Coordinator;
+  /** Start routines on application bootstrap. Default: true. With false, call `registry.startAll()`. */
+  autoStart?: boolean;
+}
+
+export const ROUTINE_OVERRIDE_KEYS: ReadonlyArray<keyof RoutineOverrides> = [
+  'enabled',
+  'description',
+  'interval',
+  'initialDelay',
+  'runOnStart',
+  'jitter',
+  'concurrency',
+  'timeout',
+  'backoff',
+  'scope',
+  'missed',
+  'restart',
+  'lease',
+];

@@ -1,0 +1,125 @@
+import { Injectable, Scope } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import type { ConfigurationProblem } from '../core';
+import { BACKGROUND_ROUTINE_METADATA, PERIODIC_METADATA } from './constants';
+import type {
+  BackgroundMetadata,
+  PeriodicMetadata,
+  RoutineDeclaration,
+} from './interfaces/routine-declaration.interface';
+
+type Wrapper = ReturnType<DiscoveryService['getProviders']>[number];
+
+/** Finds `@Periodic` and `@BackgroundRoutine` on providers and controllers. */
+@Injectable()
+export class RoutinesExplorer {
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+  ) {}
+
+  explore(): { declarations: RoutineDeclaration[]; problems: ConfigurationProblem[] } {
+    const declarations: RoutineDeclaration[] = [];
+    const problems: ConfigurationProblem[] = [];
+    const seen = new Set<object>();
+    for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
+      const type = classOf(wrapper);
+      if (!type) continue;
+      const found = this.declarationsOf(type, wrapper.instance as object | undefined);
+      if (found.length === 0) continue;
+      const scope = nonStaticScope(wrapper);
+      if (scope) {
+        problems.push({
+          source: type.name,
+          routine: found[0].name,
+          option: '',
+          value: undefined,
+          message: `is a ${scope} provider; routines need a singleton (default-scoped) provider whose dependencies are singletons too`,
+        });
+        continue;
+      }
+      if (seen.has(wrapper.instance)) continue; // the same instance under another token
+      seen.add(wrapper.instance);
+      for (const declaration of found) {
+        problems.push(...missingMethodProblems(declaration));
+        declarations.push(declaration);
+      }
+    }
+    return { declarations, problems };
+  }
+
+  private declarationsOf(type: Function, instance: object | undefined): RoutineDeclaration[] {
+    const declarations: RoutineDeclaration[] = [];
+    const target = instance ?? (type.prototype as object);
+    const classPeriodic = Reflect.getMetadata(PERIODIC_METADATA, type) as
+      PeriodicMetadata | undefined;
+    const classBackground = Reflect.getMetadata(BACKGROUND_ROUTINE_METADATA, type) as
+      BackgroundMetadata | undefined;
+    if (classPeriodic)
+      declarations.push(declare('periodic', type.name, undefined, target, classPeriodic));
+    if (classBackground)
+      declarations.push(declare('background', type.name, undefined, target, classBackground));
+    for (const method of this.scanner.getAllMethodNames(type.prototype as object)) {
+      const fn = (type.prototype as Record<string, unknown>)[method];
+      if (typeof fn !== 'function') continue;
+      const periodic = Reflect.getMetadata(PERIODIC_METADATA, fn) as PeriodicMetadata | undefined;
+      const background = Reflect.getMetadata(BACKGROUND_ROUTINE_METADATA, fn) as
+        BackgroundMetadata | undefined;
+      if (periodic) declarations.push(declare('periodic', type.name, method, target, periodic));
+      if (background)
+        declarations.push(declare('background', type.name, method, target, background));
+    }
+    return declarations;
+  }
+}
+
+function declare(
+  kind: RoutineDeclaration['kind'],
+  className: string,
+  methodName: string | undefined,
+  instance: object,
+  options: PeriodicMetadata | BackgroundMetadata,
+): RoutineDeclaration {
+  const source = methodName ? `${className}.${methodName}` : className;
+  return { kind, name: options.name ?? source, source, className, methodName, instance, options };
+}
+
+function classOf(wrapper: Wrapper): Function | undefined {
+  const instance = wrapper.instance as object | undefined;
+  if (
+    instance &&
+    typeof instance === 'object' &&
+    typeof instance.constructor === 'function' &&
+    instance.constructor !== Object
+  ) {
+    return instance.constructor;
+  }
+  // Request-scoped and transient providers have no shared instance: look at the class itself.
+  const metatype = wrapper.metatype as Function | null | undefined;
+  return !wrapper.inject && typeof metatype === 'function' && metatype.prototype
+    ? metatype
+    : undefined;
+}
+
+function nonStaticScope(wrapper: Wrapper): string | undefined {
+  if (wrapper.scope === Scope.TRANSIENT || wrapper.isTransient) return 'transient';
+  if (wrapper.scope === Scope.REQUEST) return 'request-scoped';
+  if (!wrapper.isDependencyTreeStatic()) return 'request-scoped (through one of its dependencies)';
+  return undefined;
+}
+
+function missingMethodProblems(declaration: RoutineDeclaration): ConfigurationProblem[] {
+  if (declaration.methodName) return [];
+  const required = declaration.kind === 'periodic' ? 'handle' : 'start';
+  const decorator = declaration.kind === 'periodic' ? '@Periodic' : '@BackgroundRoutine';
+  if (typeof (declaration.instance as Record<string, unknown>)[required] === 'function') return [];
+  return [
+    {
+      source: declaration.source,
+      routine: declaration.name,
+      option: '',
+      value: undefined,
+      message: `is decorated with ${decorator} on the class but has no ${required}() method; add ${required}(signal) or decorate a method instead`,
+    },
+  ];
+}

@@ -1,0 +1,148 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Observable, Subject } from 'rxjs';
+import {
+  formatDuration,
+  PeriodicRoutine,
+  stopRoutines,
+  systemClock,
+  type Duration,
+  type IntervalSpec,
+  type ManagedRoutine,
+  type RoutineEvent,
+  type RoutineInfo,
+  type RunOutcome,
+  type StopReport,
+} from '../core';
+import type { BuiltRoutine } from './routine.factory';
+
+/** A routine as the registry lists it: its info plus where it was declared. */
+export interface RegisteredRoutineInfo extends RoutineInfo {
+  enabled: boolean;
+  /** `ClassName.method` or `ClassName`. */
+  source: string;
+}
+
+/**
+ * Lists the app's routines and steers them by name at run time.
+ *
+ * @example
+ * @Controller('routines')
+ * export class RoutinesController {
+ *   constructor(private readonly routines: RoutinesRegistry) {}
+ *   @Get() list() { return this.routines.list(); }
+ *   @Post(':name/trigger') trigger(@Param('name') name: string) { return this.routines.trigger(name); }
+ * }
+ */
+@Injectable()
+export class RoutinesRegistry {
+  private readonly routines = new Map<string, BuiltRoutine>();
+  private readonly events = new Subject<RoutineEvent>();
+  private readonly logger = new Logger('RoutinesModule');
+  private started = false;
+
+  /** Every lifecycle event of every routine: started, run-started/succeeded/failed/skipped, restarted, failed, stopped... */
+  readonly events$: Observable<RoutineEvent> = this.events.asObservable();
+
+  /** Snapshots of all routines, in declaration order. */
+  list(): RegisteredRoutineInfo[] {
+    return [...this.routines.values()].map(describe);
+  }
+
+  /** A snapshot of one routine: state, lastRun, nextRunAt, counters. Throws if no routine has that name. */
+  get(name: string): RegisteredRoutineInfo {
+    return describe(this.entry(name));
+  }
+
+  has(name: string): boolean {
+    return this.routines.has(name);
+  }
+
+  /**
+   * Runs a periodic routine once, now, and resolves with the run's outcome (never rejects;
+   * a failed run resolves with `status: 'failed'` and its error). Also how tests drive routines.
+   */
+  trigger(name: string): Promise<RunOutcome> {
+    return this.periodic(name, 'trigger').trigger();
+  }
+
+  /** Suspends a periodic routine's ticks; runs in flight go on. */
+  pause(name: string): void {
+    this.periodic(name, 'pause').pause();
+  }
+
+  resume(name: string): void {
+    this.periodic(name, 'resume').resume();
+  }
+
+  /** Changes a periodic routine's interval or cron at run time. */
+  setInterval(name: string, interval: IntervalSpec): void {
+    this.periodic(name, 'setInterval').setInterval(interval);
+  }
+
+  /** @internal Called by the module with the routines it built. */
+  register(built: readonly BuiltRoutine[]): void {
+    for (const entry of built) this.routines.set(entry.routine.name, entry);
+  }
+
+  /** @internal Emits an event to `events$`. */
+  emit = (event: RoutineEvent): void => this.events.next(event);
+
+  /** Starts every enabled routine; periodic ones share one time origin so that equal intervals share timers. */
+  startAll(): void {
+    if (this.started) return;
+    this.started = true;
+    const anchor = systemClock.now();
+    const enabled = [...this.routines.values()].filter((entry) => entry.enabled);
+    for (const { routine } of enabled) {
+      if (routine instanceof PeriodicRoutine) routine.start(anchor);
+      else routine.start();
+    }
+    if (enabled.length > 0) {
+      this.logger.log(
+        `Started ${enabled.length} routine(s): ${enabled.map(({ routine }) => `${routine.name} (${scheduleOf(routine)})`).join(', ')}`,
+      );
+    }
+  }
+
+  /** Stops every routine concurrently and waits for them up to `timeout`. */
+  async stopAll(timeout: Duration): Promise<StopReport> {
+    const all = [...this.routines.values()].map(({ routine }) => routine);
+    if (all.length === 0) return { timedOut: [], errors: [], durationMs: 0 };
+    const inFlight = all.reduce((sum, routine) => sum + routine.info().inFlight, 0);
+    this.logger.log(
+      `Stopping ${all.length} routine(s), ${inFlight} run(s) in flight; waiting up to ${typeof timeout === 'number' ? formatDuration(timeout) : timeout}`,
+    );
+    const report = await stopRoutines(all, { timeout, logger: this.logger });
+    if (report.timedOut.length === 0)
+      this.logger.log(`All routines stopped in ${report.durationMs} ms`);
+    this.events.complete();
+    return report;
+  }
+
+  private entry(name: string): BuiltRoutine {
+    const entry = this.routines.get(name);
+    if (entry) return entry;
+    const known = [...this.routines.keys()].join(', ') || 'none';
+    throw new Error(`RoutinesRegistry: no routine named '${name}' (known routines: ${known})`);
+  }
+
+  private periodic(name: string, operation: string): PeriodicRoutine {
+    const { routine } = this.entry(name);
+    if (routine instanceof PeriodicRoutine) return routine;
+    throw new Error(
+      `RoutinesRegistry.${operation}('${name}'): '${name}' is a ${routine.kind} routine; ${operation}() applies to periodic routines`,
+    );
+  }
+}
+
+function describe({ routine, enabled, declaration }: BuiltRoutine): RegisteredRoutineInfo {
+  const info = routine.info();
+  const state = !enabled && info.state === 'idle' ? 'disabled' : info.state;
+  return { ...info, state, enabled, source: declaration.source };
+}
+
+function scheduleOf(routine: ManagedRoutine): string {
+  const info = routine.info();
+  const where = info.scope === 'cluster' ? ', cluster' : '';
+  return (info.schedule ?? 'background') + where;
+}
