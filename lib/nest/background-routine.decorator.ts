@@ -9,7 +9,7 @@ import type { BackgroundRoutineDecoratorOptions } from './interfaces/routine-dec
  * `stop()` is optional, for work that does not watch the signal. `context.epoch` is the
  * cluster lease's fencing epoch.
  */
-export interface BackgroundRoutine extends BackgroundHandler {}
+export type BackgroundRoutine = BackgroundHandler;
 
 /**
  * Declares a long-running routine: on a method, the method is its `start(signal, context)`;

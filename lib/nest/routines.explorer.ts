@@ -1,4 +1,4 @@
-import { Injectable, Scope } from '@nestjs/common';
+import { Injectable, Scope, type Type } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { ConfigurationProblem } from '../core';
 import { BACKGROUND_ROUTINE_METADATA, PERIODIC_METADATA } from './constants';
@@ -48,7 +48,7 @@ export class RoutinesExplorer {
     return { declarations, problems };
   }
 
-  private declarationsOf(type: Function, instance: object | undefined): RoutineDeclaration[] {
+  private declarationsOf(type: Type<unknown>, instance: object | undefined): RoutineDeclaration[] {
     const declarations: RoutineDeclaration[] = [];
     const target = instance ?? (type.prototype as object);
     const classPeriodic = Reflect.getMetadata(PERIODIC_METADATA, type) as
@@ -84,7 +84,7 @@ function declare(
   return { kind, name: options.name ?? source, source, className, methodName, instance, options };
 }
 
-function classOf(wrapper: Wrapper): Function | undefined {
+function classOf(wrapper: Wrapper): Type<unknown> | undefined {
   const instance = wrapper.instance as object | undefined;
   if (
     instance &&
@@ -92,10 +92,10 @@ function classOf(wrapper: Wrapper): Function | undefined {
     typeof instance.constructor === 'function' &&
     instance.constructor !== Object
   ) {
-    return instance.constructor;
+    return instance.constructor as Type<unknown>;
   }
   // Request-scoped and transient providers have no shared instance: look at the class itself.
-  const metatype = wrapper.metatype as Function | null | undefined;
+  const metatype = wrapper.metatype as Type<unknown> | null | undefined;
   return !wrapper.inject && typeof metatype === 'function' && metatype.prototype
     ? metatype
     : undefined;
