@@ -17,6 +17,11 @@ export type {
   RoutinesModuleOptions,
 } from './nest/interfaces/routines-module-options.interface';
 
+// Cluster scope on an engine the app already runs (ioredis / pg are optional peers, never
+// loaded by this package: the app passes its own client).
+export { PostgresCoordinator, RedisCoordinator } from './coordination';
+export type { PostgresCoordinatorOptions, RedisCoordinatorOptions } from './coordination';
+
 // The framework-free runtime, for scripts and non-Nest code.
 export {
   CallbackRoutine,

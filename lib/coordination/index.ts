@@ -1,0 +1,2 @@
+export { RedisCoordinator, type RedisCoordinatorOptions } from './redis.coordinator';
+export { PostgresCoordinator, type PostgresCoordinatorOptions } from './postgres.coordinator';

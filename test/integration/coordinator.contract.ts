@@ -1,0 +1,144 @@
+import type { Coordinator } from '../../lib/core';
+import { sleep, unique } from './support';
+
+/**
+ * An engine under test. `coordinator()` may be called several times: every coordinator it
+ * returns must share the same state (the same server), as replicas do.
+ */
+export interface CoordinatorHarness {
+  coordinator(): Coordinator;
+  close?(): Promise<void>;
+}
+
+/** The behaviour every Coordinator must have; run against each implementation. */
+export function describeCoordinatorContract(
+  name: string,
+  setup: () => Promise<CoordinatorHarness>,
+): void {
+  describe(`${name}: the Coordinator contract`, () => {
+    let harness: CoordinatorHarness;
+    let a: Coordinator;
+    let b: Coordinator;
+    const TTL = 60_000;
+
+    beforeAll(async () => {
+      harness = await setup();
+      a = harness.coordinator();
+      b = harness.coordinator();
+    });
+
+    afterAll(async () => {
+      await harness?.close?.();
+    });
+
+    describe('claimSlot', () => {
+      it('lets the first claim of a slot win and every later one lose', async () => {
+        const routine = unique('claim');
+        expect(await a.claimSlot(routine, 1_000, TTL)).toBe(true);
+        expect(await b.claimSlot(routine, 1_000, TTL)).toBe(false);
+        expect(await a.claimSlot(routine, 1_000, TTL)).toBe(false);
+      });
+
+      it('keeps distinct slots of a routine independent', async () => {
+        const routine = unique('slots');
+        expect(await a.claimSlot(routine, 1_000, TTL)).toBe(true);
+        expect(await b.claimSlot(routine, 2_000, TTL)).toBe(true);
+        expect(await a.claimSlot(routine, 3_000, TTL)).toBe(true);
+        expect(await b.claimSlot(routine, 2_000, TTL)).toBe(false);
+      });
+
+      it('keeps distinct routines independent', async () => {
+        const first = unique('first');
+        const second = unique('second');
+        expect(await a.claimSlot(first, 1_000, TTL)).toBe(true);
+        expect(await b.claimSlot(second, 1_000, TTL)).toBe(true);
+      });
+
+      it('lets exactly one of 10 concurrent claims win', async () => {
+        const routine = unique('race');
+        const slot = Date.now();
+        const coordinators = Array.from({ length: 10 }, (_, i) =>
+          i < 2 ? [a, b][i] : harness.coordinator(),
+        );
+        const results = await Promise.all(coordinators.map((c) => c.claimSlot(routine, slot, TTL)));
+        expect(results.filter(Boolean)).toHaveLength(1);
+      });
+    });
+
+    describe('leases', () => {
+      it('gives the lease to one holder at a time', async () => {
+        const routine = unique('lease');
+        const lease = await a.acquireLease(routine, TTL);
+        expect(lease).toEqual({ routine, token: expect.any(String), epoch: expect.any(Number) });
+        expect(lease!.epoch).toBeGreaterThanOrEqual(1);
+        expect(await b.acquireLease(routine, TTL)).toBeNull();
+        expect(await a.acquireLease(routine, TTL)).toBeNull();
+      });
+
+      it('lets exactly one of 10 concurrent acquires win', async () => {
+        const routine = unique('lease-race');
+        const coordinators = Array.from({ length: 10 }, () => harness.coordinator());
+        const leases = await Promise.all(coordinators.map((c) => c.acquireLease(routine, TTL)));
+        expect(leases.filter((lease) => lease !== null)).toHaveLength(1);
+      });
+
+      it('renews only with the right token', async () => {
+        const routine = unique('renew');
+        const lease = (await a.acquireLease(routine, TTL))!;
+        expect(await a.renewLease(lease, TTL)).toBe(true);
+        expect(await b.renewLease({ ...lease, token: 'someone-else' }, TTL)).toBe(false);
+        expect(await b.renewLease({ ...lease, routine: unique('other') }, TTL)).toBe(false);
+        expect(await a.renewLease(lease, TTL)).toBe(true);
+      });
+
+      it('hands the lease over on release, with a greater epoch', async () => {
+        const routine = unique('release');
+        const first = (await a.acquireLease(routine, TTL))!;
+        await a.releaseLease(first);
+        expect(await a.renewLease(first, TTL)).toBe(false);
+        const second = (await b.acquireLease(routine, TTL))!;
+        expect(second).not.toBeNull();
+        expect(second.epoch).toBeGreaterThan(first.epoch);
+        expect(second.token).not.toBe(first.token);
+        // A stale holder's release is a no-op.
+        await a.releaseLease(first);
+        expect(await a.acquireLease(routine, TTL)).toBeNull();
+        expect(await b.renewLease(second, TTL)).toBe(true);
+        await b.releaseLease(second);
+        const third = (await a.acquireLease(routine, TTL))!;
+        expect(third.epoch).toBeGreaterThan(second.epoch);
+      });
+
+      it('lets another take an expired lease, with a greater epoch, and refuses the old holder', async () => {
+        const routine = unique('expiry');
+        const old = (await a.acquireLease(routine, 200))!;
+        expect(await b.acquireLease(routine, 200)).toBeNull();
+        await sleep(350);
+        const next = (await b.acquireLease(routine, TTL))!;
+        expect(next).not.toBeNull();
+        expect(next.epoch).toBeGreaterThan(old.epoch);
+        expect(await a.renewLease(old, TTL)).toBe(false);
+        await a.releaseLease(old); // must not release the new holding
+        expect(await a.acquireLease(routine, TTL)).toBeNull();
+        expect(await b.renewLease(next, TTL)).toBe(true);
+      });
+
+      it('keeps a renewed lease past its first ttl', async () => {
+        const routine = unique('keep');
+        const lease = (await a.acquireLease(routine, 600))!;
+        await sleep(300);
+        expect(await a.renewLease(lease, 600)).toBe(true);
+        await sleep(400); // 700 ms after the acquire, 400 ms after the renew
+        expect(await b.acquireLease(routine, 600)).toBeNull();
+        expect(await a.renewLease(lease, 600)).toBe(true);
+      });
+
+      it('does not renew an expired lease', async () => {
+        const routine = unique('late');
+        const lease = (await a.acquireLease(routine, 150))!;
+        await sleep(300);
+        expect(await a.renewLease(lease, TTL)).toBe(false);
+      });
+    });
+  });
+}
