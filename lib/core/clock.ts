@@ -25,6 +25,8 @@ interface Bucket {
   entries: Entry[];
   live: number;
   timeout: NodeJS.Timeout | undefined;
+  /** Armed for less than the time left (past the longest Node.js delay): re-arm on firing. */
+  clamped: boolean;
 }
 
 const MAX_TIMEOUT = 2 ** 31 - 1;
@@ -44,7 +46,7 @@ export class SystemClock implements Clock {
   setTimer(at: number, callback: () => void): TimerHandle {
     let bucket = this.buckets.get(at);
     if (bucket === undefined) {
-      bucket = { at, entries: [], live: 0, timeout: undefined };
+      bucket = { at, entries: [], live: 0, timeout: undefined, clamped: false };
       this.buckets.set(at, bucket);
       this.arm(bucket);
     }
@@ -72,12 +74,14 @@ export class SystemClock implements Clock {
 
   private arm(bucket: Bucket): void {
     // Delays past 2^31-1 ms would fire at once: wait the longest allowed delay, then re-arm.
-    const delay = Math.min(Math.max(0, bucket.at - Date.now()), MAX_TIMEOUT);
+    const remaining = Math.max(0, bucket.at - Date.now());
+    const delay = Math.min(remaining, MAX_TIMEOUT);
+    bucket.clamped = remaining > MAX_TIMEOUT;
     bucket.timeout = setTimeout(() => this.fire(bucket), delay);
   }
 
   private fire(bucket: Bucket): void {
-    if (bucket.at - Date.now() > MAX_TIMEOUT / 2) return this.arm(bucket);
+    if (bucket.clamped && bucket.at > Date.now()) return this.arm(bucket);
     this.buckets.delete(bucket.at);
     const entries = bucket.entries;
     for (let i = 0; i < entries.length; i++) {

@@ -25,11 +25,7 @@ export function parseDuration(
   { allowZero = false }: { allowZero?: boolean } = {},
 ): { ms: number } | { problem: string } {
   const parsed =
-    typeof value === 'number'
-      ? value
-      : typeof value === 'string'
-        ? ms(value as ms.StringValue)
-        : NaN;
+    typeof value === 'number' ? value : typeof value === 'string' ? parseMs(value) : NaN;
   if (typeof value !== 'number' && typeof value !== 'string') {
     return { problem: `must be a number of milliseconds or a string such as '90s' or '2m'` };
   }
@@ -38,7 +34,8 @@ export function parseDuration(
       problem: `is not a duration (use a number of milliseconds or a string such as '90s', '2m', '1.5h')`,
     };
   }
-  if (parsed < 0 || (parsed === 0 && !allowZero)) {
+  // Compared after rounding: 0.4 ms is a zero interval too.
+  if (parsed < 0 || (Math.round(parsed) === 0 && !allowZero)) {
     return { problem: `must be greater than ${allowZero ? 'or equal to ' : ''}zero` };
   }
   if (parsed > MAX_TIMER_MS) {
@@ -47,6 +44,15 @@ export function parseDuration(
     };
   }
   return { ms: Math.round(parsed) };
+}
+
+/** `ms` returns undefined for text it cannot parse, but throws on an empty string. */
+function parseMs(value: string): number | undefined {
+  try {
+    return ms(value as ms.StringValue);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Checks one duration option; pushes a problem and returns undefined when it is bad. */

@@ -31,6 +31,10 @@ function safeString(value: unknown): string {
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {
-    return String(value);
+    try {
+      return String(value);
+    } catch {
+      return Object.prototype.toString.call(value); // e.g. '[object Object]'
+    }
   }
 }

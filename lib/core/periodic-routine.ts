@@ -191,6 +191,7 @@ export class PeriodicRoutine implements ManagedRoutine {
     this.cron = resolved.cron;
     this.cronSpec = isCronSpec(options.interval) ? options.interval : undefined;
     this.concurrencyOption = options.concurrency ?? 1;
+    if (typeof this.concurrencyOption === 'number') this.lastConcurrency = this.concurrencyOption;
     this.timeoutMs = resolved.timeoutMs;
     this.jitterMs = resolved.jitterMs ?? 0;
     this.initialDelayMs = resolved.initialDelayMs;
@@ -380,7 +381,12 @@ export class PeriodicRoutine implements ManagedRoutine {
     if (next <= now) {
       // The event loop was blocked past later ticks: run the latest, count the others.
       const caught = this.catchUp(due, next, now);
-      for (let i = 0; i < caught.missed; i++) this.skip(due, 'late');
+      // Each skipped tick reports its own due time (as catchUp counts them).
+      const step = this.cron ? undefined : next - due;
+      for (let i = 0, missed = due; i < caught.missed; i++) {
+        this.skip(missed, 'late');
+        missed = step ? missed + step : this.following(missed);
+      }
       due = caught.latest;
       next = this.following(due);
     }
@@ -486,21 +492,27 @@ export class PeriodicRoutine implements ManagedRoutine {
     const signal = controller ? controller.signal : this.abort.signal;
     if (this.onEvent) this.emit('run-started', { status: 'succeeded', dueAt: due, startedAt });
 
+    let settled = false;
     const settle = (failed: boolean, valueOrError: unknown): void => {
+      // A hand-made thenable may call both callbacks, or one twice, or throw after calling one.
+      if (settled) return;
+      settled = true;
       this.inFlight--;
       if (controller) this.runControllers.delete(controller);
       if (timeoutTimer) this.clock.clearTimer(timeoutTimer);
       this.finishRun(due, startedAt, signal, failed, valueOrError, done, reinvocations);
     };
     let result: unknown;
+    let thenable: boolean;
     try {
       result = this.handler.handle(signal);
+      thenable = isThenable(result); // reads `then`, which may be a throwing getter
     } catch (error) {
       return settle(true, error);
     }
-    if (isThenable(result)) {
+    if (thenable) {
       try {
-        result.then(
+        (result as PromiseLike<unknown>).then(
           (value) => settle(false, value),
           (error) => settle(true, error),
         );

@@ -11,7 +11,7 @@ export interface RestartPolicy {
   maxRestarts?: number;
   /** The window failures are counted in. Default: '1m'. */
   within?: Duration;
-  /** Delay before the first restart; doubles with each failure in the window. Default: '1s'. */
+  /** Base delay before the first restart, doubling with each failure in the window; each wait is jittered between half and all of it. Default: '1s'. */
   initialDelay?: Duration;
   /** Longest delay between restarts. Default: '30s'. */
   maxDelay?: Duration;

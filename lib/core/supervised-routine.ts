@@ -179,11 +179,10 @@ export class SupervisedRoutine implements ManagedRoutine {
       scope: this.scope,
       state: this.currentState,
       inFlight: this.currentState === 'running' ? 1 : 0,
+      runningSince: this.currentState === 'running' ? this.startedAt : undefined,
       lastError: this.lastError,
-      lastRun:
-        this.startedAt === undefined
-          ? undefined
-          : { status: 'succeeded', dueAt: this.startedAt, startedAt: this.startedAt },
+      // The last attempt that ended (failed, or returned); the current one is `runningSince`.
+      lastRun: this.lastRun,
       counters: { ...this.counters },
       cluster: this.leaseKeeper ? this.clusterStatus() : undefined,
     };
