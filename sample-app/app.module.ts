@@ -1,0 +1,37 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { RoutinesModule } from 'nestjs-routines';
+import { CacheWarmer } from './cache/cache-warmer';
+import { ClusterCoordinator } from './cluster/cluster-coordinator';
+import { ClusterModule } from './cluster/cluster.module';
+import { Heartbeat } from './heartbeat';
+import { QueueModule } from './queue/queue.module';
+import { RoutinesController } from './routines/routines.controller';
+import { ShutdownLogger } from './shutdown-logger';
+import { UploadsModule } from './uploads/uploads.module';
+
+@Module({
+  imports: [
+    ConfigModule.forRoot({ isGlobal: true }),
+    // Module options override the decorators by routine name, so operations can retune a
+    // routine through the environment without touching its code.
+    RoutinesModule.forRootAsync({
+      imports: [ClusterModule],
+      inject: [ConfigService, ClusterCoordinator],
+      useFactory: (config: ConfigService, cluster: ClusterCoordinator) => ({
+        shutdownTimeout: config.get<string>('SHUTDOWN_TIMEOUT', '10s'),
+        // Redis or PostgreSQL when configured; in memory (one process) otherwise.
+        coordinator: cluster.coordinator,
+        routines: {
+          'hard-deleter': { interval: config.get<string>('HARD_DELETE_INTERVAL', '30s') },
+        },
+      }),
+    }),
+    UploadsModule,
+    QueueModule,
+    ClusterModule,
+  ],
+  controllers: [RoutinesController],
+  providers: [CacheWarmer, Heartbeat, ShutdownLogger],
+})
+export class AppModule {}

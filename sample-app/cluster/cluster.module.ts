@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { ClusterCoordinator } from './cluster-coordinator';
+import { OutboxRelay } from './outbox-relay';
+import { ReportMailer } from './report-mailer';
+
+@Module({
+  providers: [
+    {
+      provide: ClusterCoordinator,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService) => ClusterCoordinator.fromConfig(config),
+    },
+    ReportMailer,
+    OutboxRelay,
+  ],
+  exports: [ClusterCoordinator],
+})
+export class ClusterModule {}

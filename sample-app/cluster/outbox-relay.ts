@@ -1,0 +1,22 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { BackgroundRoutine, type RoutineContext } from 'nestjs-routines';
+
+/**
+ * A cluster-scoped background routine: one replica at a time holds the lease and relays;
+ * the others stand by and take over when it stops or dies. The fencing epoch grows with
+ * every new holder; a real relay would store it with each write so that the database can
+ * refuse a stale holder's.
+ */
+@Injectable()
+export class OutboxRelay {
+  private readonly logger = new Logger(OutboxRelay.name);
+
+  @BackgroundRoutine({ name: 'outbox-relay', scope: 'cluster', lease: { ttl: '6s' } })
+  async relay(signal: AbortSignal, { epoch }: RoutineContext): Promise<void> {
+    this.logger.log(`relaying on pid ${process.pid} with fencing epoch ${epoch}`);
+    while (!signal.aborted) {
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
+      if (!signal.aborted) this.logger.log(`relayed a batch (epoch ${epoch})`);
+    }
+  }
+}

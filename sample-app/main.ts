@@ -1,0 +1,14 @@
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from './app.module';
+
+async function bootstrap(): Promise<void> {
+  const app = await NestFactory.create(AppModule);
+  // On SIGTERM/SIGINT, run the lifecycle hooks: RoutinesModule stops every routine and waits
+  // for in-flight runs (up to SHUTDOWN_TIMEOUT) before the HTTP server closes.
+  app.enableShutdownHooks();
+  await app.listen(Number(process.env.PORT ?? 3000));
+  Logger.log(`Listening on ${await app.getUrl()}`, 'Bootstrap');
+}
+
+void bootstrap();
