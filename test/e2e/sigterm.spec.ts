@@ -193,7 +193,9 @@ describe('SIGTERM to a real Nest process', () => {
       'cache-warmer',
       'hard-deleter',
       'heartbeat',
+      'outbox-relay',
       'queue-consumer',
+      'report-mailer',
     ]);
 
     const killedAt = Date.now();
