@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BackgroundRoutine, type RoutineContext } from 'nestjs-routines';
 
 /**
@@ -15,8 +16,8 @@ export class OutboxRelay {
   async relay(signal: AbortSignal, { epoch }: RoutineContext): Promise<void> {
     this.logger.log(`relaying on pid ${process.pid} with fencing epoch ${epoch}`);
     while (!signal.aborted) {
-      await new Promise((resolve) => setTimeout(resolve, 5_000));
-      if (!signal.aborted) this.logger.log(`relayed a batch (epoch ${epoch})`);
+      const relayed = await sleep(5_000, true, { signal }).catch(() => false); // wakes at once on abort
+      if (relayed) this.logger.log(`relayed a batch (epoch ${epoch})`);
     }
   }
 }

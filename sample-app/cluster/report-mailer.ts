@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Periodic } from 'nestjs-routines';
 
 /**
@@ -18,7 +19,7 @@ export class ReportMailer {
   })
   async mail(signal: AbortSignal): Promise<void> {
     const slot = new Date(Math.floor(Date.now() / 10_000) * 10_000).toISOString();
-    await new Promise((resolve) => setTimeout(resolve, 200)); // "sending"
-    if (!signal.aborted) this.logger.log(`report for slot ${slot} sent by pid ${process.pid}`);
+    await sleep(200, undefined, { signal }); // "sending"; rejects at once if shutdown aborts the run
+    this.logger.log(`report for slot ${slot} sent by pid ${process.pid}`);
   }
 }

@@ -205,7 +205,7 @@ describe('SIGTERM to a real Nest process', () => {
     expect(exit).toMatchObject({ code: null, signal: 'SIGTERM' });
     expect(exit.at - killedAt).toBeLessThan(2_000);
     const expected = [
-      /\[RoutinesModule\] Stopping 4 routine\(s\), \d+ run\(s\) in flight; waiting up to 5s$/,
+      /\[RoutinesModule\] Stopping 6 routine\(s\), \d+ run\(s\) in flight; waiting up to 5s$/,
       /\[QueueConsumer\] job #1 thumbnail .* done in \d+ ms$/,
       /\[RoutinesModule\] All routines stopped in \d+ ms$/,
       /\[Shutdown\] SIGTERM: routines have stopped; closing the HTTP server$/,
