@@ -83,6 +83,8 @@ export function formatDuration(milliseconds: number): string {
 
 export function formatValue(value: unknown): string {
   if (typeof value === 'string') return `'${value}'`;
+  // JSON.stringify would print NaN and Infinity as null.
+  if (typeof value === 'number') return String(value);
   if (typeof value === 'function') return `[function ${value.name || 'anonymous'}]`;
   try {
     return JSON.stringify(value) ?? String(value);

@@ -30,6 +30,7 @@ import {
   type RoutineScope,
   type RoutineState,
   type RunOutcome,
+  type RunStatus,
   type SkipReason,
 } from './routine';
 import {
@@ -122,8 +123,10 @@ export class PeriodicRoutine implements ManagedRoutine {
 
   private readonly handler: PeriodicHandler;
   private readonly clock: Clock;
-  private readonly logger: RoutineLogger;
-  private readonly coordinator: Coordinator;
+  /** Given in the options, or made on first use (most routines never log): see `logger`. */
+  private loggerOption: RoutineLogger | undefined;
+  /** Given in the options, or made on first use (only cluster scope claims): see `coordinator`. */
+  private coordinatorOption: Coordinator | undefined;
   private readonly random: () => number;
   private readonly onEvent: RoutineEventListener | undefined;
 
@@ -145,14 +148,29 @@ export class PeriodicRoutine implements ManagedRoutine {
   private timer: TimerHandle | undefined;
   private nextDue: number | undefined;
   private inFlight = 0;
-  private readonly abort = new AbortController();
-  private readonly runControllers = new Set<AbortController>();
+  /** Aborts on stop; made at the first run (or at stop), see `runSignal()`. */
+  private abort: AbortController | undefined;
+  private signal: AbortSignal | undefined;
+  /** Per-run controllers of runs with a `timeout`; made for the first such run. */
+  private runControllers: Set<AbortController> | undefined;
   private readonly counters = emptyCounters();
-  private lastRun: RunOutcome | undefined;
+  // The last finished run, kept as fields (not a RunOutcome) so a run allocates nothing
+  // that outlives it; `lastRunOutcome()` builds the object when asked.
+  private lastStatus: RunStatus | undefined;
+  private lastDueAt = NaN;
+  private lastStartedAt = NaN;
+  private lastFinishedAt = NaN;
+  private lastRunError: unknown;
+  // The one run in flight whose handler returned a native promise (see `run`), kept as
+  // fields so that run needs no closures.
+  private pendingActive = false;
+  private pendingDue = NaN;
+  private pendingStartedAt = NaN;
+  private pendingReinvocations = 0;
   private lastError: { at: number; message: string } | undefined;
   private consecutiveFailures = 0;
   private backoffUntil = 0;
-  private idleWaiters: Array<() => void> = [];
+  private idleWaiters: Array<() => void> | undefined;
   private stopping: Promise<void> | undefined;
   private started = false;
   private cluster: ClusterStatus | undefined;
@@ -182,8 +200,8 @@ export class PeriodicRoutine implements ManagedRoutine {
     this.description = options.description;
     this.scope = options.scope ?? 'instance';
     this.clock = options.clock ?? systemClock;
-    this.logger = options.logger ?? consoleRoutineLogger(this.name);
-    this.coordinator = options.coordinator ?? new InMemoryCoordinator(this.clock);
+    this.loggerOption = options.logger;
+    this.coordinatorOption = options.coordinator;
     this.random = options.random ?? Math.random;
     this.onEvent = options.onEvent;
     this.intervalMs = resolved.intervalMs;
@@ -235,8 +253,9 @@ export class PeriodicRoutine implements ManagedRoutine {
     this.currentState = 'stopping';
     this.cancelTimer();
     const reason = new RoutineStoppedError(this.name);
-    this.abort.abort(reason);
-    for (const controller of this.runControllers) controller.abort(reason);
+    this.runSignal(); // a run that starts after this point still gets an aborted signal
+    this.abort!.abort(reason);
+    if (this.runControllers) for (const controller of this.runControllers) controller.abort(reason);
     this.stopping = this.waitIdle()
       .then(() => (wasStarted ? this.finalize() : undefined))
       .then(() => {
@@ -320,11 +339,41 @@ export class PeriodicRoutine implements ManagedRoutine {
       concurrency: this.lastConcurrency,
       inFlight: this.inFlight,
       nextRunAt: this.timer ? this.nextDue : undefined,
-      lastRun: this.lastRun,
+      lastRun: this.lastRunOutcome(),
       lastError: this.lastError,
       counters: { ...this.counters },
       cluster: this.cluster ? { ...this.cluster } : undefined,
     };
+  }
+
+  private get logger(): RoutineLogger {
+    return (this.loggerOption ??= consoleRoutineLogger(this.name));
+  }
+
+  private get coordinator(): Coordinator {
+    return (this.coordinatorOption ??= new InMemoryCoordinator(this.clock));
+  }
+
+  /** The signal runs without a per-run timeout get; aborts when the routine stops. */
+  private runSignal(): AbortSignal {
+    if (this.signal !== undefined) return this.signal;
+    this.abort = new AbortController();
+    return (this.signal = this.abort.signal);
+  }
+
+  /** The last finished run, as `info()` and `trigger()` report it. */
+  private lastRunOutcome(): RunOutcome | undefined {
+    const status = this.lastStatus;
+    if (status === undefined) return undefined;
+    const outcome: RunOutcome = {
+      status,
+      dueAt: this.lastDueAt,
+      startedAt: this.lastStartedAt,
+      finishedAt: this.lastFinishedAt,
+      durationMs: this.lastFinishedAt - this.lastStartedAt,
+    };
+    if (status !== 'succeeded') outcome.error = this.lastRunError;
+    return outcome;
   }
 
   private firstDue(start: number): number {
@@ -391,7 +440,7 @@ export class PeriodicRoutine implements ManagedRoutine {
       next = this.following(due);
     }
     this.scheduleAt(next);
-    this.tick(due);
+    this.tick(due, now);
   };
 
   /** The latest tick due by `now`, and how many earlier ones it supersedes. */
@@ -414,11 +463,11 @@ export class PeriodicRoutine implements ManagedRoutine {
     return { latest, missed };
   }
 
-  private tick(due: number): void {
+  private tick(due: number, now: number): void {
     if (this.backoffUntil > due) return this.skip(due, 'backoff');
     if (this.inFlight >= this.concurrency()) return this.skip(due, 'busy');
     if (this.scope === 'cluster') return this.claimThenRun(due);
-    this.run(due, undefined, 0);
+    this.run(due, undefined, 0, now);
   }
 
   private claimThenRun(due: number): void {
@@ -471,15 +520,15 @@ export class PeriodicRoutine implements ManagedRoutine {
     due: number,
     done: ((outcome: RunOutcome) => void) | undefined,
     reinvocations: number,
+    startedAt: number = this.clock.now(),
   ): void {
     this.inFlight++;
     this.counters.runs++;
-    const startedAt = this.clock.now();
     let controller: AbortController | undefined;
     let timeoutTimer: TimerHandle | undefined;
     if (this.timeoutMs !== undefined) {
       controller = new AbortController();
-      this.runControllers.add(controller);
+      (this.runControllers ??= new Set()).add(controller);
       const runController = controller;
       const timeoutMs = this.timeoutMs;
       timeoutTimer = this.clock.setTimer(startedAt + timeoutMs, () => {
@@ -488,40 +537,122 @@ export class PeriodicRoutine implements ManagedRoutine {
         );
         runController.abort(new RoutineTimeoutError(this.name, timeoutMs));
       });
+      // Once the signal has aborted (shutdown), the timeout has nothing left to do: drop its
+      // timer now, or a run that never settles would keep the process alive until it fires.
+      const timer = timeoutTimer;
+      runController.signal.addEventListener('abort', () => this.clock.clearTimer(timer), {
+        once: true,
+      });
     }
-    const signal = controller ? controller.signal : this.abort.signal;
-    if (this.onEvent) this.emit('run-started', { status: 'succeeded', dueAt: due, startedAt });
+    const signal = controller ? controller.signal : this.runSignal();
+    if (this.wantsEvents())
+      this.emit('run-started', { status: 'succeeded', dueAt: due, startedAt });
 
-    let settled = false;
-    const settle = (failed: boolean, valueOrError: unknown): void => {
-      // A hand-made thenable may call both callbacks, or one twice, or throw after calling one.
-      if (settled) return;
-      settled = true;
-      this.inFlight--;
-      if (controller) this.runControllers.delete(controller);
-      if (timeoutTimer) this.clock.clearTimer(timeoutTimer);
-      this.finishRun(due, startedAt, signal, failed, valueOrError, done, reinvocations);
-    };
     let result: unknown;
-    let thenable: boolean;
+    let kind: ResultKind;
     try {
       result = this.handler.handle(signal);
-      thenable = isThenable(result); // reads `then`, which may be a throwing getter
+      kind = resultKind(result); // reads `then`, which may be a throwing getter
     } catch (error) {
-      return settle(true, error);
+      return this.endRun(
+        due,
+        startedAt,
+        signal,
+        controller,
+        timeoutTimer,
+        true,
+        error,
+        done,
+        reinvocations,
+      );
     }
-    if (thenable) {
-      try {
-        (result as PromiseLike<unknown>).then(
-          (value) => settle(false, value),
-          (error) => settle(true, error),
-        );
-      } catch (error) {
-        settle(true, error);
-      }
-    } else {
-      settle(false, result);
+    if (kind === ResultKind.Value) {
+      return this.endRun(
+        due,
+        startedAt,
+        signal,
+        controller,
+        timeoutTimer,
+        false,
+        result,
+        done,
+        reinvocations,
+      );
     }
+    if (
+      kind === ResultKind.NativePromise &&
+      controller === undefined &&
+      done === undefined &&
+      !this.pendingActive
+    ) {
+      // The hot path: a native promise calls exactly one of its callbacks, once, so the run
+      // can be kept in fields and settled by two callbacks made once per routine.
+      this.pendingActive = true;
+      this.pendingDue = due;
+      this.pendingStartedAt = startedAt;
+      this.pendingReinvocations = reinvocations;
+      (result as Promise<unknown>).then(this.onPendingFulfilled, this.onPendingRejected);
+      return;
+    }
+    // A hand-made thenable may call both callbacks, or one twice, or throw after calling one.
+    let settled = false;
+    const settle = (failed: boolean, valueOrError: unknown): void => {
+      if (settled) return;
+      settled = true;
+      this.endRun(
+        due,
+        startedAt,
+        signal,
+        controller,
+        timeoutTimer,
+        failed,
+        valueOrError,
+        done,
+        reinvocations,
+      );
+    };
+    try {
+      (result as PromiseLike<unknown>).then(
+        (value) => settle(false, value),
+        (error) => settle(true, error),
+      );
+    } catch (error) {
+      settle(true, error);
+    }
+  }
+
+  private endRun(
+    due: number,
+    startedAt: number,
+    signal: AbortSignal,
+    controller: AbortController | undefined,
+    timeoutTimer: TimerHandle | undefined,
+    failed: boolean,
+    valueOrError: unknown,
+    done: ((outcome: RunOutcome) => void) | undefined,
+    reinvocations: number,
+  ): void {
+    this.inFlight--;
+    if (controller) this.runControllers?.delete(controller);
+    if (timeoutTimer) this.clock.clearTimer(timeoutTimer);
+    this.finishRun(due, startedAt, signal, failed, valueOrError, done, reinvocations);
+  }
+
+  private readonly onPendingFulfilled = (value: unknown): void => this.endPendingRun(false, value);
+  private readonly onPendingRejected = (error: unknown): void => this.endPendingRun(true, error);
+
+  private endPendingRun(failed: boolean, valueOrError: unknown): void {
+    this.pendingActive = false;
+    this.inFlight--;
+    this.finishRun(
+      this.pendingDue,
+      this.pendingStartedAt,
+      this.signal!,
+      failed,
+      valueOrError,
+      undefined,
+      this.pendingReinvocations,
+    );
   }
 
   private finishRun(
@@ -534,37 +665,37 @@ export class PeriodicRoutine implements ManagedRoutine {
     reinvocations: number,
   ): void {
     const finishedAt = this.clock.now();
-    const outcome: RunOutcome = {
-      status: 'succeeded',
-      dueAt: due,
-      startedAt,
-      finishedAt,
-      durationMs: finishedAt - startedAt,
-    };
+    let status: RunStatus = 'succeeded';
     if (!failed) {
       this.counters.succeeded++;
       this.consecutiveFailures = 0;
       this.backoffUntil = 0;
     } else if (this.stopping && signal.aborted && isAbortOf(valueOrError, signal)) {
       // Shutdown cancelled the run: that is not the handler failing.
-      outcome.status = 'cancelled';
-      outcome.error = valueOrError;
+      status = 'cancelled';
     } else {
-      outcome.status = 'failed';
-      outcome.error = valueOrError;
+      status = 'failed';
       this.recordFailure(valueOrError, finishedAt);
     }
-    this.lastRun = outcome;
-    if (this.onEvent)
-      this.emit(
-        outcome.status === 'succeeded'
-          ? 'run-succeeded'
-          : outcome.status === 'failed'
-            ? 'run-failed'
-            : 'run-cancelled',
-        outcome,
-      );
-    done?.(outcome);
+    this.lastStatus = status;
+    this.lastDueAt = due;
+    this.lastStartedAt = startedAt;
+    this.lastFinishedAt = finishedAt;
+    this.lastRunError = failed ? valueOrError : undefined;
+    const wantsEvents = this.wantsEvents();
+    if (wantsEvents || done !== undefined) {
+      const outcome = this.lastRunOutcome()!;
+      if (wantsEvents)
+        this.emit(
+          status === 'succeeded'
+            ? 'run-succeeded'
+            : status === 'failed'
+              ? 'run-failed'
+              : 'run-cancelled',
+          outcome,
+        );
+      done?.(outcome);
+    }
 
     if (!failed && valueOrError === REINVOKE_IMMEDIATELY && !this.stopping) {
       if (reinvocations + 1 < MAX_REINVOCATIONS) return this.run(due, undefined, reinvocations + 1);
@@ -621,7 +752,7 @@ export class PeriodicRoutine implements ManagedRoutine {
 
   private skip(due: number, reason: SkipReason): void {
     this.counters.skipped++;
-    if (this.onEvent) this.emit('run-skipped', { status: 'skipped', dueAt: due, reason });
+    if (this.wantsEvents()) this.emit('run-skipped', { status: 'skipped', dueAt: due, reason });
   }
 
   private concurrency(): number {
@@ -654,20 +785,26 @@ export class PeriodicRoutine implements ManagedRoutine {
 
   private waitIdle(): Promise<void> {
     if (this.inFlight === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return new Promise((resolve) => (this.idleWaiters ??= []).push(resolve));
   }
 
   private notifyIfIdle(): void {
-    if (this.inFlight !== 0 || this.idleWaiters.length === 0) return;
     const waiters = this.idleWaiters;
-    this.idleWaiters = [];
+    if (this.inFlight !== 0 || waiters === undefined) return;
+    this.idleWaiters = undefined;
     for (const resolve of waiters) resolve();
   }
 
+  /** Whether anyone listens for events: a listener may say it has no subscriber right now. */
+  private wantsEvents(): boolean {
+    const listener = this.onEvent;
+    return listener !== undefined && listener.observed !== false;
+  }
+
   private emit(type: RoutineEventType, outcome?: RunOutcome): void {
-    if (!this.onEvent) return;
+    if (!this.wantsEvents()) return;
     try {
-      this.onEvent({
+      this.onEvent!({
         type,
         routine: this.name,
         at: this.clock.now(),
@@ -790,6 +927,20 @@ function resolveBackoff(
         : toMilliseconds(options.maxDelay, 'backoff.maxDelay'),
     factor: options.factor ?? 2,
   };
+}
+
+const enum ResultKind {
+  Value,
+  NativePromise,
+  OtherThenable,
+}
+
+const nativeThen = Promise.prototype.then;
+
+/** What a handler returned; reads `then`, which may throw. */
+function resultKind(value: unknown): ResultKind {
+  if (value instanceof Promise && value.then === nativeThen) return ResultKind.NativePromise;
+  return isThenable(value) ? ResultKind.OtherThenable : ResultKind.Value;
 }
 
 export function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -128,7 +128,15 @@ export interface RoutineEvent {
   delayMs?: number;
 }
 
-export type RoutineEventListener = (event: RoutineEvent) => void;
+/**
+ * Receives a routine's lifecycle events. A listener may carry an `observed` flag (read before
+ * every event, so a getter works, e.g. over rxjs `Subject.observed`): while it is false,
+ * routines skip building run events, which keeps the per-tick cost at zero when nobody listens.
+ */
+export interface RoutineEventListener {
+  (event: RoutineEvent): void;
+  readonly observed?: boolean;
+}
 
 /** A routine the runtime manages: the {@link Routine} contract plus what the registry reads. */
 export interface ManagedRoutine extends Routine {
