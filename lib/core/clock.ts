@@ -10,14 +10,23 @@ export interface TimerHandle {
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;
-  /** Calls `callback` once `now()` has reached `at` (an absolute time, not a delay). */
-  setTimer(at: number, callback: () => void): TimerHandle;
+  /**
+   * Calls `callback` once `now()` has reached `at` (an absolute time, not a delay).
+   * `reuse` is a handle of this clock's whose timer has fired or been cleared and that the
+   * caller will not use again: a clock may recycle it instead of allocating (the system clock
+   * does, which spares a periodic routine an allocation per tick). Clocks may ignore it.
+   */
+  setTimer(at: number, callback: () => void, reuse?: TimerHandle): TimerHandle;
   clearTimer(handle: TimerHandle): void;
 }
 
-interface Entry extends TimerHandle {
-  callback: (() => void) | undefined;
-  bucket: Bucket;
+class Entry implements TimerHandle {
+  constructor(
+    public at: number,
+    public callback: (() => void) | undefined,
+    /** The bucket the entry is in now; a recycled entry may still sit in an older one's list. */
+    public bucket: Bucket,
+  ) {}
 }
 
 interface Bucket {
@@ -27,6 +36,8 @@ interface Bucket {
   timeout: NodeJS.Timeout | undefined;
   /** Armed for less than the time left (past the longest Node.js delay): re-arm on firing. */
   clamped: boolean;
+  /** Still in the map: timers may join it. */
+  open: boolean;
 }
 
 const MAX_TIMEOUT = 2 ** 31 - 1;
@@ -38,19 +49,33 @@ const MAX_TIMEOUT = 2 ** 31 - 1;
  */
 export class SystemClock implements Clock {
   private readonly buckets = new Map<number, Bucket>();
+  /** The bucket last joined: routines that tick together re-arm for the same time in a row. */
+  private lastBucket: Bucket | undefined;
 
   now(): number {
     return Date.now();
   }
 
-  setTimer(at: number, callback: () => void): TimerHandle {
-    let bucket = this.buckets.get(at);
-    if (bucket === undefined) {
-      bucket = { at, entries: [], live: 0, timeout: undefined, clamped: false };
-      this.buckets.set(at, bucket);
-      this.arm(bucket);
+  setTimer(at: number, callback: () => void, reuse?: TimerHandle): TimerHandle {
+    let bucket = this.lastBucket;
+    if (bucket === undefined || bucket.at !== at || !bucket.open) {
+      bucket = this.buckets.get(at);
+      if (bucket === undefined) {
+        bucket = { at, entries: [], live: 0, timeout: undefined, clamped: false, open: true };
+        this.buckets.set(at, bucket);
+        this.arm(bucket);
+      }
+      this.lastBucket = bucket;
     }
-    const entry: Entry = { at, callback, bucket };
+    let entry: Entry;
+    if (reuse instanceof Entry && reuse.callback === undefined) {
+      entry = reuse;
+      entry.at = at;
+      entry.callback = callback;
+      entry.bucket = bucket;
+    } else {
+      entry = new Entry(at, callback, bucket);
+    }
     bucket.entries.push(entry);
     bucket.live++;
     return entry;
@@ -61,9 +86,9 @@ export class SystemClock implements Clock {
     if (entry.callback === undefined) return;
     entry.callback = undefined;
     const bucket = entry.bucket;
-    if (--bucket.live === 0 && this.buckets.get(bucket.at) === bucket) {
+    if (--bucket.live === 0 && bucket.open) {
       clearTimeout(bucket.timeout);
-      this.buckets.delete(bucket.at);
+      this.close(bucket);
     }
   }
 
@@ -80,14 +105,22 @@ export class SystemClock implements Clock {
     bucket.timeout = setTimeout(() => this.fire(bucket), delay);
   }
 
+  private close(bucket: Bucket): void {
+    bucket.open = false;
+    this.buckets.delete(bucket.at);
+    if (this.lastBucket === bucket) this.lastBucket = undefined;
+  }
+
   private fire(bucket: Bucket): void {
     if (bucket.clamped && bucket.at > Date.now()) return this.arm(bucket);
-    this.buckets.delete(bucket.at);
+    this.close(bucket);
     const entries = bucket.entries;
     for (let i = 0; i < entries.length; i++) {
-      const callback = entries[i].callback;
-      if (callback === undefined) continue;
-      entries[i].callback = undefined;
+      const entry = entries[i];
+      const callback = entry.callback;
+      // Cleared, or cleared and recycled into a later bucket: not this bucket's to fire.
+      if (callback === undefined || entry.bucket !== bucket) continue;
+      entry.callback = undefined;
       try {
         callback();
       } catch {

@@ -10,11 +10,16 @@ import {
 import { LeaseLostError } from './errors';
 import { describeError, type RoutineLogger } from './logger';
 
-/** Lease timing for a cluster background routine; defaults follow Kubernetes' Lease (15 s, retry 2 s). */
+/**
+ * Lease timing for a cluster background routine; defaults follow Kubernetes' Lease (15 s,
+ * renew deadline 10 s, retry 2 s). The holder aborts its work when no renewal has succeeded
+ * for two thirds of the ttl, so that its run has a third of the ttl to wind down before
+ * another replica can take the lease.
+ */
 export interface LeaseOptions {
   /** How long the lease holds without renewal. Default: '15s'. */
   ttl?: Duration;
-  /** How often the holder renews. Default: a third of `ttl`. */
+  /** How often the holder renews; shorter than two thirds of `ttl`. Default: a third of `ttl`. */
   renewEvery?: Duration;
   /** How often a standby replica tries to take the lease. Default: '2s' (at most `ttl`). */
   retryEvery?: Duration;
@@ -23,17 +28,31 @@ export interface LeaseOptions {
 export function validateLeaseOptions(lease: LeaseOptions | undefined): OptionProblem[] {
   const problems: OptionProblem[] = [];
   if (lease === undefined) return problems;
+  if (typeof lease !== 'object' || lease === null) {
+    problems.push({
+      option: 'lease',
+      value: lease,
+      message: 'must be { ttl, renewEvery, retryEvery }',
+    });
+    return problems;
+  }
   const ttl = checkDuration(problems, 'lease.ttl', lease.ttl);
   const renew = checkDuration(problems, 'lease.renewEvery', lease.renewEvery);
   checkDuration(problems, 'lease.retryEvery', lease.retryEvery);
-  if (renew !== undefined && renew >= (ttl ?? 15_000)) {
+  if (renew !== undefined && renew >= renewDeadline(ttl ?? DEFAULT_TTL_MS)) {
     problems.push({
       option: 'lease.renewEvery',
       value: lease.renewEvery,
-      message: `must be shorter than the lease ttl (${formatDuration(ttl ?? 15_000)})`,
+      message: `must be shorter than two thirds of the lease ttl (${formatDuration(renewDeadline(ttl ?? DEFAULT_TTL_MS))}), the deadline past which the holder gives the lease up`,
     });
   }
   return problems;
+}
+
+const DEFAULT_TTL_MS = 15_000;
+
+function renewDeadline(ttlMs: number): number {
+  return Math.floor((ttlMs * 2) / 3);
 }
 
 interface LeaseKeeperOptions {
@@ -59,11 +78,12 @@ export class LeaseKeeper {
   private timer: TimerHandle | undefined;
   private deadline: TimerHandle | undefined;
   private stopped = false;
+  private acquiring = true;
   private generation = 0;
 
   constructor(private readonly config: LeaseKeeperOptions) {
     const options = config.options ?? {};
-    this.ttlMs = toMilliseconds(options.ttl ?? '15s', 'lease.ttl');
+    this.ttlMs = toMilliseconds(options.ttl ?? DEFAULT_TTL_MS, 'lease.ttl');
     this.renewMs =
       options.renewEvery === undefined
         ? Math.max(1, Math.floor(this.ttlMs / 3))
@@ -80,7 +100,25 @@ export class LeaseKeeper {
 
   start(): void {
     this.stopped = false;
+    this.acquiring = true;
     this.tryAcquire();
+  }
+
+  /** Shutdown has begun: a standby stops trying; a holder keeps its lease until {@link stop}. */
+  stopAcquiring(): void {
+    this.acquiring = false;
+    if (!this.lease) this.clearTimers();
+  }
+
+  /**
+   * Gives up on a holder whose work did not stop in time: no more renewals, and no release
+   * either, since the work may still be running; the lease expires on its own after its ttl.
+   */
+  abandon(): void {
+    this.stopped = true;
+    this.generation++;
+    this.clearTimers();
+    this.lease = undefined;
   }
 
   /** Stops renewing and releases the lease if held. */
@@ -102,10 +140,17 @@ export class LeaseKeeper {
   }
 
   private tryAcquire(): void {
+    if (!this.acquiring) return;
     const generation = this.generation;
     const { coordinator, clock } = this.config;
     const requestedAt = clock.now();
-    coordinator.acquireLease(this.config.routine, this.ttlMs).then(
+    let acquired: Promise<Lease | null>;
+    try {
+      acquired = coordinator.acquireLease(this.config.routine, this.ttlMs);
+    } catch (error) {
+      acquired = Promise.reject(error);
+    }
+    acquired.then(
       (lease) => {
         if (this.stopped || generation !== this.generation) {
           if (lease) void coordinator.releaseLease(lease).catch(() => undefined);
@@ -167,14 +212,20 @@ export class LeaseKeeper {
     this.retryLater();
   }
 
-  /** The lease is only ours until `requestedAt + ttl` as the holder's clock sees it: stop before. */
+  /**
+   * The lease is ours until `requestedAt + ttl` at best (the holder's clock may run slow, the
+   * server's fast): give it up at two thirds of that, so the aborted run can wind down before
+   * another replica may take over.
+   */
   private armDeadline(requestedAt: number): void {
     if (this.deadline) this.config.clock.clearTimer(this.deadline);
-    this.deadline = this.config.clock.setTimer(requestedAt + this.ttlMs, () => {
+    this.deadline = this.config.clock.setTimer(requestedAt + renewDeadline(this.ttlMs), () => {
       this.deadline = undefined;
       if (this.lease)
         this.lose(
-          new Error(`no successful renewal within the lease ttl (${formatDuration(this.ttlMs)})`),
+          new Error(
+            `no successful renewal within the renew deadline (${formatDuration(renewDeadline(this.ttlMs))} of a ${formatDuration(this.ttlMs)} ttl)`,
+          ),
         );
     });
   }
@@ -188,7 +239,7 @@ export class LeaseKeeper {
   }
 
   private retryLater(): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.acquiring) return;
     if (this.timer) this.config.clock.clearTimer(this.timer);
     this.timer = this.config.clock.setTimer(this.config.clock.now() + this.retryMs, () => {
       this.timer = undefined;

@@ -47,7 +47,9 @@ export async function monitorBackgroundRoutines(
   for (const routine of routines) startRoutine(routine, logger);
   const received = await waitForStop(options.signal);
   if (received) logger.log(`received ${received}; stopping ${routines.length} routine(s)`);
-  const report = await stopRoutines(routines, { timeout: options.timeout, logger });
+  const report = await stopRoutines(routines, { timeout: options.timeout, logger }).finally(() => {
+    if (received) for (const s of SIGNALS) process.removeListener(s, exitAtOnce);
+  });
   if (report.errors.length > 0) {
     throw new AggregateError(
       report.errors.map(({ error }) => error),
@@ -70,7 +72,7 @@ export async function stopRoutines(
   }: { timeout?: Duration; logger?: RoutineLogger } = {},
 ): Promise<StopReport> {
   const startedAt = Date.now();
-  const pending = new Set(routines.map(nameOf));
+  const pending = new Set(routines);
   const errors: StopReport['errors'] = [];
   const all = Promise.all(
     routines.map(async (routine) => {
@@ -83,7 +85,7 @@ export async function stopRoutines(
           describeError(error).stack ?? error,
         );
       } finally {
-        pending.delete(nameOf(routine));
+        pending.delete(routine);
       }
     }),
   );
@@ -94,7 +96,9 @@ export async function stopRoutines(
   });
   const timedOutFlag = await Promise.race([all.then(() => false), expired]);
   clearTimeout(deadline);
-  const timedOut = timedOutFlag ? [...pending] : [];
+  const left = timedOutFlag ? [...pending] : [];
+  for (const routine of left) (routine as { abandon?: () => void }).abandon?.();
+  const timedOut = left.map(nameOf);
   if (timedOut.length > 0) {
     logger.error(
       `${timedOut.length} routine(s) did not stop within ${formatDuration(timeoutMs as number)}: ${timedOut.join(', ')}`,
@@ -133,11 +137,15 @@ function waitForStop(signal: AbortSignal | undefined): Promise<string | undefine
     const onSignal = (name: NodeJS.Signals) => {
       for (const s of SIGNALS) process.off(s, onSignal);
       // A second signal while stopping means "now": exit as the signal would have.
-      for (const s of SIGNALS) process.once(s, () => process.exit(128 + (SIGNAL_NUMBERS[s] ?? 0)));
+      for (const s of SIGNALS) process.once(s, exitAtOnce);
       resolve(name);
     };
     for (const s of SIGNALS) process.on(s, onSignal);
   });
+}
+
+function exitAtOnce(signal: NodeJS.Signals): void {
+  process.exit(128 + (SIGNAL_NUMBERS[signal] ?? 0));
 }
 
 function isAbortSignal(value: unknown): value is AbortSignal {

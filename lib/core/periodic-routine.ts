@@ -146,7 +146,10 @@ export class PeriodicRoutine implements ManagedRoutine {
 
   private currentState: RoutineState = 'idle';
   private timer: TimerHandle | undefined;
-  private nextDue: number | undefined;
+  /** The last timer, once fired or cleared: handed back to the clock to recycle. */
+  private spentTimer: TimerHandle | undefined;
+  /** NaN until first scheduled (a number from the start, so ticks update it in place). */
+  private nextDue = NaN;
   private inFlight = 0;
   /** Aborts on stop; made at the first run (or at stop), see `runSignal()`. */
   private abort: AbortController | undefined;
@@ -278,7 +281,7 @@ export class PeriodicRoutine implements ManagedRoutine {
     if (this.currentState !== 'paused') return;
     this.currentState = 'running';
     const now = this.clock.now();
-    this.scheduleAt(this.nextDueAtOrAfter(this.nextDue ?? now, now));
+    this.scheduleAt(this.nextDueAtOrAfter(Number.isNaN(this.nextDue) ? now : this.nextDue, now));
     this.emit('resumed');
   }
 
@@ -412,20 +415,23 @@ export class PeriodicRoutine implements ManagedRoutine {
   private scheduleAt(due: number): void {
     this.nextDue = due;
     const fireAt = this.jitterMs > 0 ? due + Math.floor(this.random() * this.jitterMs) : due;
-    this.timer = this.clock.setTimer(fireAt, this.onTimer);
+    this.timer = this.clock.setTimer(fireAt, this.onTimer, this.spentTimer);
+    this.spentTimer = undefined;
   }
 
   private cancelTimer(): void {
     if (this.timer === undefined) return;
     this.clock.clearTimer(this.timer);
+    this.spentTimer = this.timer;
     this.timer = undefined;
   }
 
   private readonly onTimer = (): void => {
+    this.spentTimer = this.timer;
     this.timer = undefined;
     if (this.currentState !== 'running') return;
     const now = this.clock.now();
-    let due = this.nextDue as number;
+    let due = this.nextDue;
     let next = this.following(due);
     if (next <= now) {
       // The event loop was blocked past later ticks: run the latest, count the others.

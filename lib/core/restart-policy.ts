@@ -1,4 +1,10 @@
-import { checkDuration, toMilliseconds, type Duration, type OptionProblem } from './duration';
+import {
+  checkDuration,
+  parseDuration,
+  toMilliseconds,
+  type Duration,
+  type OptionProblem,
+} from './duration';
 
 /**
  * When a background routine that failed is started again, in the spirit of OTP supervisors
@@ -96,5 +102,7 @@ export class RestartTracker {
 }
 
 function toDelay(value: Duration): number {
-  return value === 0 || value === '0' ? 0 : toMilliseconds(value, 'restart delay');
+  const parsed = parseDuration(value, { allowZero: true });
+  if ('ms' in parsed) return parsed.ms;
+  throw new RangeError(`restart delay: ${String(value)} ${parsed.problem}`);
 }

@@ -146,6 +146,8 @@ export interface ManagedRoutine extends Routine {
   start(): void;
   stop(): Promise<void>;
   info(): RoutineInfo;
+  /** Called when shutdown stops waiting for this routine: drop whatever would outlive it (timers, lease renewals). */
+  abandon?(): void;
 }
 
 export function emptyCounters(): RoutineCounters {

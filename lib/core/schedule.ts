@@ -28,12 +28,16 @@ export function parseCron(
     return undefined;
   }
   try {
-    return new CronTime(spec.cron, spec.timeZone);
+    const cron = new CronTime(spec.cron, spec.timeZone);
+    cron.getNextDateFrom(new Date()); // '0 0 30 2 *' parses, but never comes: refuse it now, not at start
+    return cron;
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0].trim();
     const bad = /time ?zone/i.test(reason)
       ? `time zone '${spec.timeZone}'`
-      : `cron expression '${spec.cron}'`;
+      : /execution date/i.test(reason)
+        ? `cron expression '${spec.cron}' (it never fires)`
+        : `cron expression '${spec.cron}'`;
     problems.push({ option, value: spec, message: `has an invalid ${bad}: ${reason}` });
     return undefined;
   }

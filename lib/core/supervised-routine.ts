@@ -5,7 +5,6 @@ import { RoutineStoppedError, RoutinesConfigurationError } from './errors';
 import { InMemoryCoordinator } from './in-memory-coordinator';
 import { LeaseKeeper, validateLeaseOptions, type LeaseOptions } from './lease-keeper';
 import { consoleRoutineLogger, describeError, type RoutineLogger } from './logger';
-import { isThenable } from './periodic-routine';
 import { RestartTracker, validateRestartPolicy, type RestartPolicy } from './restart-policy';
 import {
   emptyCounters,
@@ -160,15 +159,25 @@ export class SupervisedRoutine implements ManagedRoutine {
     this.currentState = 'stopping';
     if (this.restartTimer) this.clock.clearTimer(this.restartTimer);
     this.restartTimer = undefined;
+    this.leaseKeeper?.stopAcquiring();
     this.controller?.abort(new RoutineStoppedError(this.name));
     this.stopping = (async () => {
       if (wasLaunched) await this.callStop();
       await this.attempt;
+      // Released only once the work has returned: a release while it runs would let another replica overlap it.
       await this.leaseKeeper?.stop();
       this.currentState = 'stopped';
       this.emit('stopped');
     })();
     return this.stopping;
+  }
+
+  /**
+   * Called when shutdown gave up waiting for this routine: stop renewing the lease without
+   * releasing it, so no timer stays behind and no other replica starts before the ttl passes.
+   */
+  abandon(): void {
+    this.leaseKeeper?.abandon();
   }
 
   info(): RoutineInfo {
@@ -222,7 +231,13 @@ export class SupervisedRoutine implements ManagedRoutine {
       if (!isAbortError(error)) this.logger.warn(`failed while stopping: ${message}`);
       return;
     }
-    if (controller.signal.aborted && isAbortError(error)) return; // lease lost: the keeper decides what comes next
+    if (controller.signal.aborted) {
+      // The lease was lost and the signal aborted: whatever the run threw as it wound down (an
+      // AbortError, a fenced write refused) is not a failure; the keeper takes the lease again.
+      if (!isAbortError(error))
+        this.logger.warn(`ended with an error after losing its lease: ${message}`);
+      return;
+    }
     this.counters.failures++;
     this.lastRun = this.attemptOutcome('failed', error);
     const now = this.clock.now();
@@ -319,8 +334,7 @@ export function validateBackgroundOptions(options: BackgroundOptions): OptionPro
 /** Calls `fn` and returns its outcome as a promise, a synchronous throw included. */
 function invoke(fn: () => unknown): Promise<unknown> {
   try {
-    const result = fn();
-    return isThenable(result) ? Promise.resolve(result) : Promise.resolve(result);
+    return Promise.resolve(fn());
   } catch (error) {
     return Promise.reject(error);
   }

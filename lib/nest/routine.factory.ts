@@ -49,7 +49,8 @@ export function buildRoutines(
   ];
   const built: BuiltRoutine[] = [];
   for (const declaration of declarations) {
-    const overrides = context.overrides[declaration.name] ?? {};
+    // `{ interval: process.env.UNSET }` must not erase the decorator's interval: undefined means "not set".
+    const overrides = withoutUndefined(context.overrides[declaration.name] ?? {});
     const options = { ...declaration.options, ...overrides, name: declaration.name };
     const found = validate(declaration, options);
     for (const problem of found) {
@@ -179,6 +180,12 @@ function unknownOverrideProblems(
     }
   }
   return problems;
+}
+
+function withoutUndefined<T extends object>(settings: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(settings).filter(([, value]) => value !== undefined),
+  ) as Partial<T>;
 }
 
 function topLevelKey(option: string): string {

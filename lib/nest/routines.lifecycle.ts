@@ -19,16 +19,22 @@ import { ROUTINES_MODULE_OPTIONS } from './routines.module-definition';
 import { RoutinesExplorer } from './routines.explorer';
 import { RoutinesRegistry } from './routines.registry';
 
+/** Which lifecycle owns a provider's routines: a second RoutinesModule in one app must not start them again. */
+const owners = new WeakMap<object, RoutinesLifecycle>();
+
 /**
  * Ties routines to Nest's lifecycle: checks and builds them once every provider exists
  * (`onModuleInit`), starts them on `onApplicationBootstrap`, and stops them on
  * `onModuleDestroy`.
  *
- * Why `onModuleDestroy`: it is the first step of Nest's shutdown, before
- * `beforeApplicationShutdown`, before the HTTP server closes and before
- * `onApplicationShutdown`, where ORMs and clients close their pools. Each module's hook is
- * awaited in turn, so while routines drain here, database pools and HTTP clients are
- * still open for the runs that are finishing.
+ * Why `onModuleDestroy`: Nest's shutdown runs every module's `onModuleDestroy`, then every
+ * `beforeApplicationShutdown`, then closes the HTTP server, then runs every
+ * `onApplicationShutdown`, awaiting each hook in turn. `onModuleDestroy` is the earliest phase,
+ * so routines drain before anything that closes in the later ones: the pools of TypeORM,
+ * Mongoose or MikroORM, BullMQ, Redis clients, the HTTP server. Within that phase this global
+ * module comes last (Nest visits global modules last on shutdown), so a provider that closes
+ * a client in its own `onModuleDestroy` does so before routines stop: such clients belong in
+ * `onApplicationShutdown`.
  */
 @Injectable()
 export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
@@ -43,6 +49,7 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
   onModuleInit(): void {
     const coordinator = this.options?.coordinator ?? new InMemoryCoordinator();
     const { declarations, problems: found } = this.explorer.explore();
+    found.push(...this.claimOwnership(declarations.map((declaration) => declaration.instance)));
     const { built, problems } = buildRoutines(declarations, {
       overrides: this.options?.routines ?? {},
       coordinator,
@@ -60,6 +67,25 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
           'exclusive within this process only. Pass a RedisCoordinator or PostgresCoordinator as `coordinator` when running several replicas.',
       );
     }
+  }
+
+  private claimOwnership(instances: object[]): ConfigurationProblem[] {
+    const taken = instances.find(
+      (instance) => owners.has(instance) && owners.get(instance) !== this,
+    );
+    if (taken) {
+      return [
+        {
+          source: 'RoutinesModule',
+          option: 'imports',
+          value: taken.constructor.name,
+          message:
+            'RoutinesModule is imported more than once in this app (forRoot/forRootAsync called twice), which would run every routine twice; import it once, in the root module (it is global)',
+        },
+      ];
+    }
+    for (const instance of instances) owners.set(instance, this);
+    return [];
   }
 
   onApplicationBootstrap(): void {

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { CronExpression } from '@nestjs/schedule';
 import {
@@ -337,5 +337,42 @@ describe('cron schedules', () => {
     const event = await ran;
     expect(event.outcome!.dueAt % 1000).toBe(0);
     expect(app.get(EverySecond).runs).toBe(1);
+  });
+});
+
+describe('module options that say less than they seem to', () => {
+  @Injectable()
+  class Sweeper {
+    @Periodic('2m', { name: 'sweeper', runOnStart: false })
+    sweep(): void {}
+  }
+
+  it('an override that is undefined (an unset environment variable) keeps the decorator value', async () => {
+    const { registry } = await bootTesting({
+      imports: [
+        RoutinesModule.forRoot({
+          routines: { sweeper: { interval: process.env.NO_SUCH_VARIABLE_XYZ } },
+        }),
+      ],
+      providers: [Sweeper],
+    });
+    expect(registry.get('sweeper').intervalMs).toBe(120_000);
+  });
+
+  it('importing RoutinesModule twice in one app is refused instead of running every routine twice', async () => {
+    @Module({ imports: [RoutinesModule.forRoot({ shutdownTimeout: '1s' })] })
+    class FeatureModule {}
+    const booted = await createTestingApp({
+      imports: [RoutinesModule.forRoot(), FeatureModule],
+      providers: [Sweeper],
+    });
+    const failure = await booted.app.init().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(RoutinesConfigurationError);
+    expect(String((failure as Error).message)).toMatch(
+      /RoutinesModule is imported more than once in this app/,
+    );
   });
 });

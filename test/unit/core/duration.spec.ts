@@ -180,7 +180,7 @@ describe('SupervisedRoutine options are validated at construction', () => {
       expect(message).toContain("option 'restart.maxRestarts' = -1");
       expect(message).toContain("option 'restart.within' = 'a while' is not a duration");
       expect(message).toContain(
-        "option 'lease.renewEvery' = '10s' must be shorter than the lease ttl",
+        "option 'lease.renewEvery' = '10s' must be shorter than two thirds of the lease ttl",
       );
     }
     expect.assertions(5);

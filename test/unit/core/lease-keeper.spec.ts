@@ -129,27 +129,27 @@ describe('LeaseKeeper losing the lease aborts the holder', () => {
     },
   );
 
-  it('a renewal that hangs forever aborts the signal by the ttl deadline', async () => {
+  it('a renewal that hangs forever aborts the signal at the renew deadline, two thirds into the ttl', async () => {
     const { clock, control, signals, routine } = holder();
     routine.start();
-    await clock.advance(1500); // renewed at 1000: the lease is ours until 4000
+    await clock.advance(1500); // renewed at 1000: the lease is ours until 4000, the deadline is 3000
     control.state.renew = 'hang';
-    await clock.advance(2499); // 3999; the renewal at 2000 never answered
+    await clock.advance(1499); // 2999; the renewal at 2000 never answered
     expect(control.calls.renew).toEqual([1000, 2000]);
     expect(signals[0].aborted).toBe(false);
     await clock.advance(1);
     expect(signals[0].aborted).toBe(true);
     expect(signals[0].reason).toBeInstanceOf(LeaseLostError);
     expect(((signals[0].reason as LeaseLostError).cause as Error).message).toBe(
-      'no successful renewal within the lease ttl (3s)',
+      'no successful renewal within the renew deadline (2s of a 3s ttl)',
     );
     expect(routine.state).toBe('standby');
   });
 
-  it('a hung first renewal is caught by the deadline armed at acquisition', async () => {
+  it('a hung first renewal is caught by the deadline armed at acquisition, before the ttl ends', async () => {
     const { clock, signals, routine } = holder('hang');
     routine.start();
-    await clock.advance(2999);
+    await clock.advance(1999);
     expect(signals[0].aborted).toBe(false);
     await clock.advance(1);
     expect(signals[0].aborted).toBe(true);

@@ -189,21 +189,36 @@ describe('monitorBackgroundRoutines without a signal', () => {
     jest.restoreAllMocks();
   });
 
-  it('stops every routine on SIGTERM; a second signal exits at once', async () => {
+  it('stops every routine on SIGTERM; a second signal while stopping exits at once', async () => {
     const logger = recordingLogger();
     const exit = jest.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
-    const stop = jest.fn();
+    let finishStop!: () => void;
+    const stop = jest.fn(() => new Promise<void>((resolve) => (finishStop = resolve)));
     const done = monitorBackgroundRoutines({ logger }, { name: 'a', start: () => undefined, stop });
     await Promise.resolve();
     for (const s of signals) expect(process.listenerCount(s)).toBe(before.get(s)!.length + 1);
     expect(stop).not.toHaveBeenCalled();
     process.emit('SIGTERM', 'SIGTERM');
-    await done;
+    await new Promise((resolve) => setImmediate(resolve));
     expect(stop).toHaveBeenCalledTimes(1);
     expect(logger.messages('log')).toEqual(['received SIGTERM; stopping 1 routine(s)']);
     expect(exit).not.toHaveBeenCalled();
     process.emit('SIGINT', 'SIGINT');
     expect(exit).toHaveBeenCalledWith(130);
+    finishStop();
+    await done;
+  });
+
+  it('leaves no signal listener behind once every routine has stopped', async () => {
+    const stop = jest.fn();
+    const done = monitorBackgroundRoutines(
+      { logger: recordingLogger() },
+      { name: 'a', start: () => undefined, stop },
+    );
+    await Promise.resolve();
+    process.emit('SIGTERM', 'SIGTERM');
+    await done;
+    for (const s of signals) expect(process.listenerCount(s)).toBe(before.get(s)!.length);
   });
 });
 
