@@ -78,8 +78,16 @@ export function toMilliseconds(value: Duration, what: string): number {
 
 /** Formats milliseconds for people: 120000 -> '2m'. */
 export function formatDuration(milliseconds: number): string {
-  return ms(milliseconds);
+  // Apps use a handful of intervals, formatted once per routine at startup (P4 in bench/).
+  let text = formatted.get(milliseconds);
+  if (text === undefined) {
+    text = ms(milliseconds);
+    if (formatted.size < 256) formatted.set(milliseconds, text);
+  }
+  return text;
 }
+
+const formatted = new Map<number, string>();
 
 export function formatValue(value: unknown): string {
   if (typeof value === 'string') return `'${value}'`;

@@ -28,6 +28,8 @@ export interface RoutineDeclaration {
   source: string;
   className: string;
   methodName?: string;
+  /** The decorated method as found on the class (its prototype chain). */
+  method?: unknown;
   instance: object;
   options: PeriodicRoutineDecoratorOptions | BackgroundRoutineDecoratorOptions;
 }
