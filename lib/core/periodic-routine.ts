@@ -306,6 +306,17 @@ export class PeriodicRoutine implements ManagedRoutine {
   setInterval(interval: IntervalSpec): void {
     const problems: OptionProblem[] = [];
     const parsed = checkInterval(problems, 'interval', interval);
+    if (
+      this.jitterMs > 0 &&
+      parsed.intervalMs !== undefined &&
+      parsed.intervalMs <= this.jitterMs
+    ) {
+      problems.push({
+        option: 'interval',
+        value: interval,
+        message: `must be longer than the jitter (${formatDuration(this.jitterMs)})`,
+      });
+    }
     if (problems.length > 0 || parsed.intervalFn) {
       const message = problems[0]?.message ?? 'must be a duration or a cron spec';
       throw new RangeError(`${this.name}: setInterval(${JSON.stringify(interval)}) ${message}`);
@@ -314,12 +325,17 @@ export class PeriodicRoutine implements ManagedRoutine {
     this.intervalFn = undefined;
     this.cron = parsed.cron;
     this.cronSpec = isCronSpec(interval) ? interval : undefined;
-    if (this.currentState !== 'running') return;
-    this.cancelTimer();
+    if (this.currentState !== 'running' && this.currentState !== 'paused') return;
     const now = this.clock.now();
-    this.scheduleAt(
-      this.cron || this.scope === 'cluster' ? this.following(now) : now + this.currentInterval(),
-    );
+    const next =
+      this.cron || this.scope === 'cluster' ? this.following(now) : now + this.currentInterval();
+    // Paused: remember the new schedule, so that resume() follows it rather than the old one.
+    if (this.currentState === 'paused') {
+      this.nextDue = next;
+      return;
+    }
+    this.cancelTimer();
+    this.scheduleAt(next);
   }
 
   /**
@@ -370,7 +386,9 @@ export class PeriodicRoutine implements ManagedRoutine {
         skipped: this.skipped,
         restarts: 0,
       },
-      cluster: this.cluster ? { ...this.cluster } : undefined,
+      cluster: this.cluster
+        ? { ...this.cluster, claims: this.cluster.claims && { ...this.cluster.claims } }
+        : undefined,
     };
   }
 
@@ -538,6 +556,10 @@ export class PeriodicRoutine implements ManagedRoutine {
   private recordClaim(slot: number, outcome: 'won' | 'lost' | 'error'): void {
     if (!this.cluster) return;
     this.cluster.lastClaim = { slot, outcome, at: this.clock.now() };
+    const claims = (this.cluster.claims ??= { won: 0, lost: 0, errors: 0 });
+    if (outcome === 'won') claims.won++;
+    else if (outcome === 'lost') claims.lost++;
+    else claims.errors++;
     if (outcome !== 'error') this.cluster.role = outcome === 'won' ? 'leader' : 'standby';
   }
 
@@ -576,8 +598,7 @@ export class PeriodicRoutine implements ManagedRoutine {
       });
     }
     const signal = controller ? controller.signal : this.runSignal();
-    if (this.wantsEvents())
-      this.emit('run-started', { status: 'succeeded', dueAt: due, startedAt });
+    if (this.wantsEvents()) this.emit('run-started', { status: 'running', dueAt: due, startedAt });
 
     let result: unknown;
     let kind: ResultKind;
@@ -787,7 +808,7 @@ export class PeriodicRoutine implements ManagedRoutine {
   }
 
   private skip(due: number, reason: SkipReason): void {
-    this.skipped++;
+    if (reason !== 'claimed') this.skipped++;
     if (this.wantsEvents()) this.emit('run-skipped', { status: 'skipped', dueAt: due, reason });
   }
 

@@ -40,7 +40,8 @@ export type RoutineState =
   | 'stopping'
   | 'stopped';
 
-export type RunStatus = 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+/** `running` appears only in `run-started` events; an outcome is one of the other four. */
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
 
 /**
  * Why a tick did not run: `busy` (at its concurrency), `late` (the event loop was blocked
@@ -66,7 +67,10 @@ export interface RoutineCounters {
   runs: number;
   succeeded: number;
   failures: number;
-  /** Ticks that were due and not run, for any {@link SkipReason}. */
+  /**
+   * Ticks that were due here and not run: busy, late, backoff, stopped, claim-error. A slot
+   * another replica claimed is not counted (see `cluster.claims`): standbys are not skipping.
+   */
   skipped: number;
   /** Background restarts after a failure. */
   restarts: number;
@@ -78,6 +82,8 @@ export interface ClusterStatus {
   /** The lease's fencing epoch while held. */
   epoch?: number;
   lastClaim?: { slot: number; outcome: 'won' | 'lost' | 'error'; at: number };
+  /** Periodic: slot claims by outcome. Lost claims (another replica ran the slot) are not counted as skipped. */
+  claims?: { won: number; lost: number; errors: number };
 }
 
 /** A snapshot of a routine, as the registry and health checks show it. */
