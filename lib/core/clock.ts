@@ -63,9 +63,12 @@ export class SystemClock implements Clock {
 
   /**
    * Milliseconds since the epoch. While a chunk of timer callbacks runs, the time read when
-   * the chunk began (up to CHUNK callbacks ago, well inside Date.now()'s own millisecond
-   * resolution for the runtime's callbacks): Date.now() costs about 60 ns on a VM, and every
-   * routine on a tick asks for the time (P1 in bench/).
+   * the chunk began: Date.now() costs about 60 ns on a VM, and every routine on a tick asks
+   * for the time (P1 in bench/). The trade-off: a handler's synchronous part runs inside its
+   * callback, so a routine later in the same chunk (same due millisecond, at most CHUNK of
+   * them) sees the time from before it. Its `startedAt`, and a per-run `timeout` armed from
+   * it, are early by as long as the handlers before it blocked the thread: nothing for async
+   * handlers, and a handler that blocks for long delays every other routine anyway.
    */
   now(): number {
     return this.inChunk ? this.chunkNow : Date.now();
