@@ -23,6 +23,18 @@ export class RoutinesConfigurationError extends Error {
   }
 }
 
+/** Throws one error for every problem found in a routine's options, if there is any. */
+export function throwIfProblems(
+  problems: readonly OptionProblem[],
+  routine: string,
+  source: string,
+): void {
+  if (problems.length === 0) return;
+  throw new RoutinesConfigurationError(
+    problems.map((problem) => ({ ...problem, routine, source })),
+  );
+}
+
 export function describeProblem(problem: ConfigurationProblem): string {
   const owner = [
     problem.source,

@@ -1,6 +1,6 @@
 import { formatDuration, toMilliseconds, type Duration } from './duration';
 import { consoleRoutineLogger, describeError, type RoutineLogger } from './logger';
-import { isThenable } from './periodic-routine';
+import { isThenable } from './thenable';
 import type { Routine } from './routine';
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;

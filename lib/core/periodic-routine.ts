@@ -9,7 +9,8 @@ import {
   type Duration,
   type OptionProblem,
 } from './duration';
-import { RoutineStoppedError, RoutineTimeoutError, RoutinesConfigurationError } from './errors';
+import { RoutineStoppedError, RoutineTimeoutError, throwIfProblems } from './errors';
+import { isThenable } from './thenable';
 import { InMemoryCoordinator } from './in-memory-coordinator';
 import { consoleRoutineLogger, describeError, type RoutineLogger } from './logger';
 import {
@@ -205,15 +206,7 @@ export class PeriodicRoutine implements ManagedRoutine {
     }
     this.name =
       options.name ?? (typeof handler === 'function' && handler.name ? handler.name : 'periodic');
-    if (problems.length > 0) {
-      throw new RoutinesConfigurationError(
-        problems.map((p) => ({
-          ...p,
-          routine: this.name,
-          source: `PeriodicRoutine '${this.name}'`,
-        })),
-      );
-    }
+    throwIfProblems(problems, this.name, `PeriodicRoutine '${this.name}'`);
     this.description = options.description;
     this.scope = options.scope ?? 'instance';
     this.clock = options.clock ?? systemClock;
@@ -1007,14 +1000,6 @@ const nativeThen = Promise.prototype.then;
 function resultKind(value: unknown): ResultKind {
   if (value instanceof Promise && value.then === nativeThen) return ResultKind.NativePromise;
   return isThenable(value) ? ResultKind.OtherThenable : ResultKind.Value;
-}
-
-export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as PromiseLike<unknown>).then === 'function'
-  );
 }
 
 function isAbortOf(error: unknown, signal: AbortSignal): boolean {

@@ -1,7 +1,7 @@
 import { systemClock, type Clock, type TimerHandle } from './clock';
 import type { Coordinator } from './coordinator';
 import { formatDuration, type OptionProblem } from './duration';
-import { RoutineStoppedError, RoutinesConfigurationError } from './errors';
+import { RoutineStoppedError, throwIfProblems } from './errors';
 import { InMemoryCoordinator } from './in-memory-coordinator';
 import { LeaseKeeper, validateLeaseOptions, type LeaseOptions } from './lease-keeper';
 import { consoleRoutineLogger, describeError, type RoutineLogger } from './logger';
@@ -106,15 +106,7 @@ export class SupervisedRoutine implements ManagedRoutine {
         message: 'must be a function or an object with a start(signal) method',
       });
     }
-    if (problems.length > 0) {
-      throw new RoutinesConfigurationError(
-        problems.map((p) => ({
-          ...p,
-          routine: this.name,
-          source: `SupervisedRoutine '${this.name}'`,
-        })),
-      );
-    }
+    throwIfProblems(problems, this.name, `SupervisedRoutine '${this.name}'`);
     this.description = options.description;
     this.scope = options.scope ?? 'instance';
     this.clock = options.clock ?? systemClock;
