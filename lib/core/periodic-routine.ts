@@ -595,21 +595,12 @@ export class PeriodicRoutine implements ManagedRoutine {
 
     let result: unknown;
     let kind: ResultKind;
+    let threw = false;
     try {
       result = this.handler.handle(signal);
       kind = resultKind(result); // reads `then`, which may be a throwing getter
     } catch (error) {
-      return this.endRun(
-        due,
-        startedAt,
-        signal,
-        controller,
-        timeoutTimer,
-        true,
-        error,
-        done,
-        reinvocations,
-      );
+      [result, kind, threw] = [error, ResultKind.Value, true];
     }
     if (kind === ResultKind.Value) {
       return this.endRun(
@@ -618,7 +609,7 @@ export class PeriodicRoutine implements ManagedRoutine {
         signal,
         controller,
         timeoutTimer,
-        false,
+        threw,
         result,
         done,
         reinvocations,

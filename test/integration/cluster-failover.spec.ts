@@ -1,13 +1,7 @@
-import type { Redis } from 'ioredis';
-import type { Pool } from 'pg';
 import {
-  connectRedis,
-  deleteRedisKeys,
-  dropSchema,
   ENGINES,
   kill,
   killAll,
-  postgresPool,
   Replica,
   sleep,
   stopGracefully,
@@ -15,6 +9,7 @@ import {
   waitFor,
   type Engine,
   type ReplicaEvent,
+  useSharedEngines,
 } from './support';
 
 /**
@@ -27,23 +22,8 @@ const RENEW = 500;
 const RETRY = 500;
 
 describe('cluster background routine failover', () => {
-  let redis: Redis;
-  let pool: Pool;
-  const keyPrefix = `${unique('it')}:`;
-  const schema = unique('routines_it');
-
-  beforeAll(async () => {
-    redis = await connectRedis();
-    pool = postgresPool(2);
-  });
-
-  afterAll(async () => {
-    await killAll();
-    await deleteRedisKeys(redis, keyPrefix);
-    redis.disconnect();
-    await dropSchema(pool, schema);
-    await pool.end();
-  });
+  const shared = useSharedEngines();
+  const { keyPrefix, schema } = shared;
 
   it.each(ENGINES)(
     'hands the lease to another replica after kill -9 on %s',

@@ -1,19 +1,15 @@
 import type { Redis } from 'ioredis';
-import type { Pool } from 'pg';
 import {
-  connectRedis,
-  deleteRedisKeys,
-  dropSchema,
   ENGINES,
   kill,
   killAll,
   merged,
-  postgresPool,
   Replica,
   sleep,
   stopGracefully,
   unique,
   type Engine,
+  useSharedEngines,
 } from './support';
 
 /**
@@ -26,29 +22,14 @@ const SLOTS_BEFORE_KILL = 11;
 const SLOTS_AFTER_KILL = 11;
 
 describe('cluster periodic routine on three replicas', () => {
-  let redis: Redis;
-  let pool: Pool;
-  const keyPrefix = `${unique('it')}:`;
-  const schema = unique('routines_it');
-
-  beforeAll(async () => {
-    redis = await connectRedis();
-    pool = postgresPool(2);
-  });
-
-  afterAll(async () => {
-    await killAll();
-    await deleteRedisKeys(redis, keyPrefix);
-    redis.disconnect();
-    await dropSchema(pool, schema);
-    await pool.end();
-  });
+  const shared = useSharedEngines();
+  const { keyPrefix, schema } = shared;
 
   it.each(ENGINES)(
     'runs every slot exactly once on %s, whichever replicas are up',
     async (engine: Engine) => {
       const routine = unique(`periodic_${engine}`);
-      const setCallsBefore = engine === 'redis' ? await setCalls(redis) : 0;
+      const setCallsBefore = engine === 'redis' ? await setCalls(shared.redis) : 0;
       const replicas = [1, 2, 3].map(
         (n) =>
           new Replica(`${engine} replica ${n}`, {
@@ -109,7 +90,7 @@ describe('cluster periodic routine on three replicas', () => {
         );
         let commandStats = '';
         if (engine === 'redis') {
-          const sets = (await setCalls(redis)) - setCallsBefore;
+          const sets = (await setCalls(shared.redis)) - setCallsBefore;
           commandStats = `; server-side SET calls during the test: ${sets} for ${claims.length} claims (INFO commandstats, shared server)`;
         }
         process.stdout.write(

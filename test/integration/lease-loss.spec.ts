@@ -1,18 +1,13 @@
-import type { Redis } from 'ioredis';
-import type { Pool } from 'pg';
 import {
-  connectRedis,
-  deleteRedisKeys,
-  dropSchema,
   ENGINES,
   killAll,
-  postgresPool,
   Replica,
   sleep,
   stopGracefully,
   unique,
   waitFor,
   type Engine,
+  useSharedEngines,
 } from './support';
 
 /**
@@ -25,32 +20,17 @@ const TTL = 2000;
 const RENEW = 500;
 
 describe('losing a lease behind the holder’s back', () => {
-  let redis: Redis;
-  let pool: Pool;
-  const keyPrefix = `${unique('it')}:`;
-  const schema = unique('routines_it');
-
-  beforeAll(async () => {
-    redis = await connectRedis();
-    pool = postgresPool(2);
-  });
-
-  afterAll(async () => {
-    await killAll();
-    await deleteRedisKeys(redis, keyPrefix);
-    redis.disconnect();
-    await dropSchema(pool, schema);
-    await pool.end();
-  });
+  const shared = useSharedEngines();
+  const { keyPrefix, schema } = shared;
 
   /** Gives the lease to an intruder for about `ms`, as another holder would. */
   async function steal(engine: Engine, routine: string, ms: number): Promise<void> {
     if (engine === 'redis') {
-      expect(await redis.set(`${keyPrefix}lease:${routine}`, 'intruder', 'PX', ms, 'XX')).toBe(
-        'OK',
-      );
+      expect(
+        await shared.redis.set(`${keyPrefix}lease:${routine}`, 'intruder', 'PX', ms, 'XX'),
+      ).toBe('OK');
     } else {
-      const { rowCount } = await pool.query(
+      const { rowCount } = await shared.pool.query(
         `UPDATE "${schema}".routines_leases SET token = 'intruder',
            expires_at = now() + ($2::float8 * interval '1 millisecond') WHERE routine = $1`,
         [routine, ms],

@@ -50,6 +50,43 @@ export async function dropSchema(pool: Pool, schema: string): Promise<void> {
   await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
 }
 
+/**
+ * The shared Redis and PostgreSQL for one replica test file, with a key prefix and a schema of
+ * its own; after the file, kills every child and removes what the test wrote.
+ */
+export function useSharedEngines(): {
+  readonly redis: Redis;
+  readonly pool: Pool;
+  readonly keyPrefix: string;
+  readonly schema: string;
+} {
+  let redis: Redis | undefined;
+  let pool: Pool | undefined;
+  const keyPrefix = `${unique('it')}:`;
+  const schema = unique('routines_it');
+  beforeAll(async () => {
+    redis = await connectRedis();
+    pool = postgresPool(2);
+  });
+  afterAll(async () => {
+    await killAll();
+    await deleteRedisKeys(redis!, keyPrefix);
+    redis!.disconnect();
+    await dropSchema(pool!, schema);
+    await pool!.end();
+  });
+  return {
+    keyPrefix,
+    schema,
+    get redis() {
+      return redis!;
+    },
+    get pool() {
+      return pool!;
+    },
+  };
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
