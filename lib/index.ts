@@ -19,7 +19,7 @@ export type {
 
 // Cluster scope on an engine the app already runs (ioredis / pg are optional peers, never
 // loaded by this package: the app passes its own client).
-export { PostgresCoordinator, RedisCoordinator } from './coordination';
+export { CoordinatorStateLostError, PostgresCoordinator, RedisCoordinator } from './coordination';
 export type { PostgresCoordinatorOptions, RedisCoordinatorOptions } from './coordination';
 
 // The framework-free runtime, for scripts and non-Nest code.
@@ -27,7 +27,9 @@ export {
   CallbackRoutine,
   CombinedRoutine,
   FIFOStopRoutine,
+  CoordinatorTimeoutError,
   InMemoryCoordinator,
+  isCompletedRoutine,
   LeaseLostError,
   LIFOStopRoutine,
   ManualClock,
@@ -47,6 +49,8 @@ export {
   parseDuration,
 } from './core';
 export type {
+  AcquireOptions,
+  CompletedRoutine,
   BackgroundFunction,
   BackgroundHandler,
   BackgroundOptions,

@@ -1,2 +1,3 @@
 export { RedisCoordinator, type RedisCoordinatorOptions } from './redis.coordinator';
 export { PostgresCoordinator, type PostgresCoordinatorOptions } from './postgres.coordinator';
+export { CoordinatorStateLostError } from './coordination.errors';

@@ -1,6 +1,14 @@
 // Type-only: an app that never constructs a PostgresCoordinator never loads pg.
 import type { Pool, QueryResultRow } from 'pg';
-import { newToken, type Coordinator, type Lease } from '../core/coordinator';
+import {
+  newToken,
+  type AcquireOptions,
+  type CompletedRoutine,
+  type Coordinator,
+  type Lease,
+} from '../core/coordinator';
+import { describeError } from '../core/logger';
+import { describeValue, wholeMilliseconds } from './coordination.errors';
 import { parseDuration, type Duration } from '../core/duration';
 import { RoutinesConfigurationError, type ConfigurationProblem } from '../core/errors';
 
@@ -16,6 +24,22 @@ export interface PostgresCoordinatorOptions {
    * runs every few hundred claims, off the claim's path). Default: '1h'.
    */
   pruneAfter?: Duration;
+  /**
+   * Where pool errors are reported when the pool has no `'error'` listener of its own.
+   * Default: `console`.
+   */
+  logger?: { warn(message: string): void };
+}
+
+/** Claims sent in one statement at most; the rest go in the next. */
+const MAX_BATCH = 1000;
+
+interface PendingClaim {
+  routine: string;
+  slot: number;
+  ttlMs: number;
+  resolve(won: boolean): void;
+  reject(error: unknown): void;
 }
 
 /** Claims between two prunes of expired slot rows, per coordinator. */
@@ -58,11 +82,16 @@ export class PostgresCoordinator implements Coordinator {
   private readonly pruneAfterMs: number;
   private readonly sql: {
     claim: string;
+    releaseSlot: string;
     prune: string;
     acquire: string;
     renew: string;
     release: string;
+    complete: string;
+    reset: string;
   };
+  private batch: PendingClaim[] = [];
+  private batchScheduled = false;
   private ready: Promise<void> | undefined;
   private tablesReady = false;
   private claimsSincePrune = 0;
@@ -71,10 +100,13 @@ export class PostgresCoordinator implements Coordinator {
     private readonly pool: Pool,
     options: PostgresCoordinatorOptions = {},
   ) {
-    if (pool === null || typeof pool !== 'object' || typeof pool.query !== 'function') {
-      throw new TypeError('PostgresCoordinator: expected a pg Pool');
-    }
     const problems: ConfigurationProblem[] = [];
+    const poolProblem = checkPool(pool);
+    if (poolProblem) {
+      problems.push({ option: 'pool', value: describeValue(pool), source: 'PostgresCoordinator', message: poolProblem });
+      throw new RoutinesConfigurationError(problems);
+    }
+    keepAliveOnPoolErrors(pool, options.logger ?? console);
     const identifier = (option: string, value: unknown, fallback: string): string => {
       if (value === undefined) return fallback;
       if (typeof value === 'string' && IDENTIFIER.test(value)) return value;
@@ -115,56 +147,133 @@ export class PostgresCoordinator implements Coordinator {
     this.slots = `${quote(this.schemaName)}.${quote(this.slotTableName)}`;
     this.leases = `${quote(this.schemaName)}.${quote(leaseTableName)}`;
     const ttl = `($3::float8 * interval '1 millisecond')`;
+    // Epochs are at least the server's time in ms: above every epoch issued before, even when
+    // the lease table was dropped and created again (as long as the server's clock holds).
+    const clockEpoch = `floor(extract(epoch from clock_timestamp()) * 1000)::bigint`;
     this.sql = {
+      // Every claim due at one instant from this process goes in one statement (see flush).
       claim:
         `INSERT INTO ${this.slots} (routine, slot, claimed_at, expires_at) ` +
-        `VALUES ($1, $2, now(), now() + ${ttl}) ON CONFLICT DO NOTHING RETURNING 1`,
+        `SELECT c.routine, c.slot, now(), now() + c.ttl * interval '1 millisecond' ` +
+        `FROM unnest($1::text[], $2::bigint[], $3::float8[]) AS c(routine, slot, ttl) ` +
+        `ON CONFLICT DO NOTHING RETURNING routine, slot`,
+      releaseSlot: `DELETE FROM ${this.slots} WHERE routine = $1 AND slot = $2`,
       prune: `DELETE FROM ${this.slots} WHERE expires_at < now() - ($1::float8 * interval '1 millisecond')`,
+      // One statement: takes the lease unless it is held or the routine completed under $4.
       acquire:
-        `INSERT INTO ${this.leases} AS l (routine, token, epoch, acquired_at, expires_at) ` +
-        `VALUES ($1, $2, 1, now(), now() + ${ttl}) ` +
-        `ON CONFLICT (routine) DO UPDATE SET token = EXCLUDED.token, epoch = l.epoch + 1, ` +
+        `WITH done AS (SELECT 1 FROM ${this.leases} WHERE routine = $1 AND completed_version = $4), ` +
+        `taken AS (INSERT INTO ${this.leases} AS l (routine, token, epoch, acquired_at, expires_at) ` +
+        `SELECT $1, $2, ${clockEpoch}, now(), now() + ${ttl} WHERE NOT EXISTS (SELECT 1 FROM done) ` +
+        `ON CONFLICT (routine) DO UPDATE SET token = EXCLUDED.token, ` +
+        `epoch = GREATEST(l.epoch + 1, ${clockEpoch}), ` +
         `acquired_at = EXCLUDED.acquired_at, expires_at = EXCLUDED.expires_at ` +
-        `WHERE l.expires_at <= now() RETURNING epoch`,
+        `WHERE l.expires_at <= now() AND l.completed_version IS DISTINCT FROM $4 RETURNING epoch) ` +
+        `SELECT epoch, false AS completed FROM taken UNION ALL SELECT NULL, true FROM done`,
       renew:
         `UPDATE ${this.leases} SET expires_at = now() + ${ttl} ` +
         `WHERE routine = $1 AND token = $2 AND expires_at > now()`,
+      // The token goes too: a renewal already waiting on the row lock when the release commits
+      // re-checks the row, and must not find it still ours (its now() may be older than ours).
       release:
-        `UPDATE ${this.leases} SET expires_at = now() ` +
+        `UPDATE ${this.leases} SET expires_at = '-infinity', token = '' ` +
+        `WHERE routine = $1 AND token = $2`,
+      complete:
+        `UPDATE ${this.leases} SET expires_at = '-infinity', token = '', completed_version = $3 ` +
         `WHERE routine = $1 AND token = $2 AND expires_at > now()`,
+      reset: `UPDATE ${this.leases} SET completed_version = NULL WHERE routine = $1`,
     };
   }
 
-  async claimSlot(routine: string, slot: number, ttlMs: number): Promise<boolean> {
-    const result = await this.query(this.sql.claim, [routine, slot, milliseconds(ttlMs)]);
+  /**
+   * Claims due at the same instant (routines on one grid point) are sent together, in one
+   * `INSERT ... SELECT FROM unnest(...) ON CONFLICT DO NOTHING RETURNING`: one round trip and
+   * one pooled connection for all of them, instead of one each.
+   */
+  claimSlot(routine: string, slot: number, ttlMs: number): Promise<boolean> {
+    const ttl = wholeMilliseconds(ttlMs);
+    return new Promise((resolve, reject) => {
+      this.batch.push({ routine, slot, ttlMs: ttl, resolve, reject });
+      if (this.batchScheduled) return;
+      this.batchScheduled = true;
+      setImmediate(() => this.flushClaims());
+    });
+  }
+
+  async releaseSlot(routine: string, slot: number): Promise<void> {
+    await this.query(this.sql.releaseSlot, [routine, slot]);
+  }
+
+  async acquireLease(
+    routine: string,
+    ttlMs: number,
+    options: AcquireOptions = {},
+  ): Promise<Lease | CompletedRoutine | null> {
+    const token = newToken();
+    const version = options.version ?? '';
+    const result = await this.query<{ epoch: string | number | null; completed: boolean }>(
+      this.sql.acquire,
+      [routine, token, wholeMilliseconds(ttlMs), version],
+    );
+    const row = result.rows[0];
+    if (!row) return null;
+    if (row.completed) return { completed: true, version };
+    return { routine, token, epoch: Number(row.epoch) };
+  }
+
+  async completeLease(lease: Lease, version: string): Promise<boolean> {
+    const result = await this.query(this.sql.complete, [lease.routine, lease.token, version]);
+    return result.rowCount === 1;
+  }
+
+  async resetCompletion(routine: string): Promise<void> {
+    await this.query(this.sql.reset, [routine]);
+  }
+
+  private flushClaims(): void {
+    this.batchScheduled = false;
+    while (this.batch.length > 0) {
+      const claims = this.batch.splice(0, MAX_BATCH);
+      void this.sendClaims(claims);
+    }
     if (++this.claimsSincePrune >= PRUNE_EVERY) {
       this.claimsSincePrune = 0;
-      // Off the claim's path; a failed prune is retried at the next round.
+      // Off the claims' path; a failed prune is retried at the next round.
       this.pool.query(this.sql.prune, [this.pruneAfterMs]).then(
         () => undefined,
         () => undefined,
       );
     }
-    return result.rowCount === 1;
   }
 
-  async acquireLease(routine: string, ttlMs: number): Promise<Lease | null> {
-    const token = newToken();
-    const result = await this.query<{ epoch: string | number }>(this.sql.acquire, [
-      routine,
-      token,
-      milliseconds(ttlMs),
-    ]);
-    const row = result.rows[0];
-    if (!row) return null;
-    return { routine, token, epoch: Number(row.epoch) };
+  private async sendClaims(claims: PendingClaim[]): Promise<void> {
+    // The same slot twice in one batch (two routines objects of one name): the first one asks.
+    const first = new Map<string, PendingClaim>();
+    const duplicates: PendingClaim[] = [];
+    for (const claim of claims) {
+      const key = `${claim.routine}\u0000${claim.slot}`;
+      if (first.has(key)) duplicates.push(claim);
+      else first.set(key, claim);
+    }
+    for (const duplicate of duplicates) duplicate.resolve(false);
+    const asked = [...first.values()];
+    try {
+      const result = await this.query<{ routine: string; slot: string | number }>(this.sql.claim, [
+        asked.map((claim) => claim.routine),
+        asked.map((claim) => claim.slot),
+        asked.map((claim) => claim.ttlMs),
+      ]);
+      const won = new Set(result.rows.map((row) => `${row.routine}\u0000${Number(row.slot)}`));
+      for (const [key, claim] of first) claim.resolve(won.has(key));
+    } catch (error) {
+      for (const claim of asked) claim.reject(error);
+    }
   }
 
   async renewLease(lease: Lease, ttlMs: number): Promise<boolean> {
     const result = await this.query(this.sql.renew, [
       lease.routine,
       lease.token,
-      milliseconds(ttlMs),
+      wholeMilliseconds(ttlMs),
     ]);
     return result.rowCount === 1;
   }
@@ -204,17 +313,19 @@ export class PostgresCoordinator implements Coordinator {
         `ON ${this.slots} (expires_at);`,
       `CREATE TABLE IF NOT EXISTS ${this.leases} (routine text PRIMARY KEY, token text NOT NULL, ` +
         `epoch bigint NOT NULL, acquired_at timestamptz NOT NULL DEFAULT now(), ` +
-        `expires_at timestamptz NOT NULL);`,
+        `expires_at timestamptz NOT NULL, completed_version text);`,
+      `ALTER TABLE ${this.leases} ADD COLUMN IF NOT EXISTS completed_version text;`,
     ].join('\n');
   }
 
   private async createTables(): Promise<void> {
-    const existing = await this.pool.query<{ slots: string | null; leases: string | null }>(
-      'SELECT to_regclass($1)::text AS slots, to_regclass($2)::text AS leases',
+    const existing = await this.pool.query<{ slots: string | null; completion: boolean }>(
+      'SELECT to_regclass($1)::text AS slots, EXISTS (SELECT 1 FROM pg_attribute ' +
+        "WHERE attrelid = to_regclass($2) AND attname = 'completed_version' AND NOT attisdropped) AS completion",
       [this.slots, this.leases],
     );
     const row = existing.rows[0];
-    if (row?.slots && row.leases) return;
+    if (row?.slots && row.completion) return;
     // One simple-protocol query: its statements run in one implicit transaction, which holds
     // the advisory lock until it commits, so concurrent first uses do not trip over each other.
     const ddl = `SELECT pg_advisory_xact_lock(${DDL_LOCK_KEY});\n${this.tablesSql()}`;
@@ -253,7 +364,31 @@ function codeOf(error: unknown): string {
   return typeof code === 'string' ? code : '';
 }
 
-function milliseconds(ttlMs: number): number {
-  if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError(`invalid ttl: ${ttlMs} ms`);
-  return Math.max(1, Math.ceil(ttlMs));
+/** Why `pool` cannot serve as the coordinator's pool, if it cannot. */
+function checkPool(pool: unknown): string | undefined {
+  const candidate = pool as Partial<Pool> | null;
+  if (candidate === null || typeof candidate !== 'object' || typeof candidate.query !== 'function')
+    return 'must be a pg.Pool (new Pool({ connectionString }))';
+  if (typeof candidate.totalCount !== 'number' || typeof candidate.idleCount !== 'number')
+    return 'must be a pg.Pool, not a single pg.Client: one connection serialises every claim, and when it drops (a restart, a failover) it never comes back. Pass new Pool({ connectionString })';
+  return undefined;
+}
+
+/**
+ * A pg.Pool emits 'error' when PostgreSQL ends an idle connection (a restart, a failover,
+ * pg_terminate_backend); with no listener, Node turns that into an uncaught exception and
+ * the process exits. Listen when the app did not, and say so once per burst.
+ */
+function keepAliveOnPoolErrors(pool: Pool, logger: { warn(message: string): void }): void {
+  if (typeof pool.on !== 'function' || typeof pool.listenerCount !== 'function') return;
+  if (pool.listenerCount('error') > 0) return;
+  let lastWarning = 0;
+  pool.on('error', (error: unknown) => {
+    const now = Date.now();
+    if (now - lastWarning < 60_000) return;
+    lastWarning = now;
+    logger.warn(
+      `PostgresCoordinator: an idle pool connection failed (${describeError(error).message}); the pool opens a new one on demand. Add pool.on('error', ...) to handle this yourself.`,
+    );
+  });
 }

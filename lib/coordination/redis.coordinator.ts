@@ -1,6 +1,15 @@
 // Type-only: an app that never constructs a RedisCoordinator never loads ioredis.
-import type { Redis } from 'ioredis';
-import { newToken, type Coordinator, type Lease } from '../core/coordinator';
+import type { Cluster, Redis } from 'ioredis';
+import {
+  newToken,
+  type AcquireOptions,
+  type CompletedRoutine,
+  type Coordinator,
+  type Lease,
+} from '../core/coordinator';
+import { parseDuration, type Duration } from '../core/duration';
+import { RoutinesConfigurationError, type ConfigurationProblem } from '../core/errors';
+import { CoordinatorStateLostError, describeValue, wholeMilliseconds } from './coordination.errors';
 
 export interface RedisCoordinatorOptions {
   /**
@@ -8,22 +17,67 @@ export interface RedisCoordinatorOptions {
    * any). Default: 'routines:'.
    */
   keyPrefix?: string;
+  /**
+   * The most the replicas' wall clocks may differ from the Redis server's. After Redis lost
+   * its data, slots due up to this long after the loss was noticed are refused, since a
+   * replica whose clock runs ahead may have claimed them before the loss. Default: '1s'.
+   */
+  maxClockSkew?: Duration;
+  /** Where the server checks (eviction policy) warn. Default: `console`. */
+  logger?: { warn(message: string): void };
 }
 
+/** Milliseconds on the Redis server's clock, inside a script. */
+const SERVER_NOW = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+`;
+
 /**
- * Takes the lease if nobody holds it and bumps the routine's epoch. A missing epoch key (first
- * use, or a Redis that restarted empty) is seeded from the server's clock in milliseconds, so
- * the epoch still only grows across a data loss. KEYS: lease, epoch. ARGV: token, ttl ms.
+ * Every routine has a marker key, written once and never expiring. When it is missing, the
+ * server lost its data (FLUSHALL, a restart without persistence, a failover to a replica that
+ * lagged) or this is the first use: the script writes it with the server's time, and the
+ * caller treats the time since as a loss (see CLAIM and ACQUIRE). Sets `since`.
+ */
+const CHECK_MARKER = `
+local since = redis.call('GET', KEYS[2])
+if not since then
+  redis.call('SET', KEYS[2], now)
+  since = now
+else
+  since = tonumber(since)
+end
+`;
+
+/**
+ * One claim, fail closed after a loss: a slot due before the loss (plus the clock skew) may
+ * have been claimed and run already, so it is refused (-1). Otherwise SET NX PX (1 won, 0 lost).
+ * KEYS: slot, marker. ARGV: token, ttl ms, slot ms, skew ms.
+ */
+const CLAIM = `${SERVER_NOW}${CHECK_MARKER}
+if tonumber(ARGV[3]) <= since + tonumber(ARGV[4]) then return {-1, since} end
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {1, since} end
+return {0, since}
+`;
+
+/**
+ * Takes the lease if nobody holds it, the routine has not completed under this version, and
+ * no lease issued before a loss could still be held (the marker is older than a ttl). The
+ * epoch is the larger of the stored one plus one and the server's time in milliseconds, at
+ * every acquire: above every epoch issued before, even when Redis lost the stored one or
+ * came back with an older one.
+ * KEYS: lease, marker, epoch, completion. ARGV: token, ttl ms, version.
+ * Returns {1, epoch}, {0} (held), {-1, since} (held back after a loss), {-2} (completed).
  */
 const ACQUIRE = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return false end
-if redis.call('EXISTS', KEYS[2]) == 0 then
-  local now = redis.call('TIME')
-  redis.call('SET', KEYS[2], now[1] .. string.format('%03d', math.floor(tonumber(now[2]) / 1000)))
-end
-local epoch = redis.call('INCR', KEYS[2])
+if redis.call('GET', KEYS[4]) == ARGV[3] then return {-2} end
+if redis.call('EXISTS', KEYS[1]) == 1 then return {0} end
+${SERVER_NOW}${CHECK_MARKER}
+if now < since + tonumber(ARGV[2]) then return {-1, since} end
+local epoch = math.max(tonumber(redis.call('GET', KEYS[3]) or '0') + 1, now)
+redis.call('SET', KEYS[3], string.format('%d', epoch))
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return epoch
+return {1, epoch}
 `;
 
 /** Extends the lease if it is still ours. KEYS: lease. ARGV: token, ttl ms. */
@@ -38,40 +92,74 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `;
 
+/** Records the completion and drops the lease, if it is still ours. KEYS: lease, completion. ARGV: token, version. */
+const COMPLETE = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[2], ARGV[2])
+redis.call('DEL', KEYS[1])
+return 1
+`;
+
 // Names of the scripts on the client (ioredis' defineCommand): namespaced to stay clear of the app's own.
-const ACQUIRE_COMMAND = 'nestjsRoutinesAcquireLease';
+const CLAIM_COMMAND = 'nestjsRoutinesClaimSlot2';
+const ACQUIRE_COMMAND = 'nestjsRoutinesAcquireLease2';
 const RENEW_COMMAND = 'nestjsRoutinesRenewLease';
 const RELEASE_COMMAND = 'nestjsRoutinesReleaseLease';
+const COMPLETE_COMMAND = 'nestjsRoutinesCompleteLease';
+
+type ScriptReply = Array<number | string>;
 
 interface ScriptedClient {
-  [ACQUIRE_COMMAND](
-    leaseKey: string,
-    epochKey: string,
+  [CLAIM_COMMAND](
+    slotKey: string,
+    markerKey: string,
     token: string,
     ttlMs: number,
-  ): Promise<number | null>;
+    slot: number,
+    skewMs: number,
+  ): Promise<ScriptReply>;
+  [ACQUIRE_COMMAND](
+    leaseKey: string,
+    markerKey: string,
+    epochKey: string,
+    completionKey: string,
+    token: string,
+    ttlMs: number,
+    version: string,
+  ): Promise<ScriptReply>;
   [RENEW_COMMAND](leaseKey: string, token: string, ttlMs: number): Promise<number>;
   [RELEASE_COMMAND](leaseKey: string, token: string): Promise<number>;
+  [COMPLETE_COMMAND](
+    leaseKey: string,
+    completionKey: string,
+    token: string,
+    version: string,
+  ): Promise<number>;
 }
 
 /**
- * Cluster coordination on Redis through an ioredis client. Every call is one round trip and
- * one atomic operation on the Redis server's clock:
+ * Cluster coordination on Redis through an ioredis client (standalone, Sentinel or Cluster).
+ * Every call is one round trip and one atomic script on the Redis server's clock:
  *
- * - `claimSlot`: `SET <prefix>slot:<routine>:<slot> <token> NX PX <ttl>`;
- * - `acquireLease`: a Lua script that, when `<prefix>lease:<routine>` is absent, `INCR`s
- *   `<prefix>epoch:<routine>` (the fencing epoch) and sets the lease with `PX <ttl>`;
- * - `renewLease` / `releaseLease`: compare-and-set Lua scripts on the token (EVALSHA, which
- *   ioredis turns into EVAL the first time on each connection).
+ * - `claimSlot`: checks the routine's marker key (see below), then
+ *   `SET <prefix>{<routine>}:slot:<slot> <token> NX PX <ttl>`; `releaseSlot` deletes it;
+ * - `acquireLease`: when `<prefix>{<routine>}:lease` is absent, sets it with `PX <ttl>` and
+ *   issues a fencing epoch above every one issued before (the larger of the stored epoch + 1
+ *   and the server's time in ms), unless the routine completed under the caller's version;
+ * - `renewLease` / `releaseLease` / `completeLease`: compare-and-set scripts on the token.
  *
- * Errors from Redis reject, and the runtime fails closed: a slot it could not claim is
- * skipped, a lease it could not renew is lost. Give the client `enableOfflineQueue: false`
- * (or a `commandTimeout`) so calls fail fast while Redis is down instead of queueing.
+ * Fail closed after a data loss: each routine has a marker key with no expiry. A call that
+ * finds it missing (FLUSHALL, a restart without persistence, a failover to a replica that
+ * lagged; also the very first use) writes it with the server's time and, from then on,
+ * refuses slots due before that time plus `maxClockSkew` and holds back new lease holders for
+ * one lease ttl, so that no claim or lease issued before the loss can be doubled. Those calls
+ * reject with a `CoordinatorStateLostError`, counted as `claim-error` and logged once.
  *
- * The epoch lives in Redis, in a key without expiry: it only grows as long as Redis keeps
- * that key; a Redis that restarts empty seeds it again from its clock in milliseconds, above
- * every epoch handed out before, as long as the server's clock does not go back. Redis Cluster is not supported (a lease's two keys would have
- * to share a hash slot); pass a standalone or Sentinel client.
+ * All keys of one routine share a hash tag (`{routine}`), so they live in one hash slot of a
+ * Redis Cluster. Errors from Redis reject, and the runtime fails closed. Give the client
+ * `enableOfflineQueue: false` so calls fail fast while Redis is down instead of queueing; the
+ * runtime also gives each call a deadline. Use `maxmemory-policy noeviction`: an eviction
+ * policy may drop claims and leases early (checked on first use, with a warning).
  *
  * @example
  * const redis = new Redis(process.env.REDIS_URL, { enableOfflineQueue: false });
@@ -80,69 +168,156 @@ interface ScriptedClient {
 export class RedisCoordinator implements Coordinator {
   readonly kind = 'redis';
   private readonly prefix: string;
+  private readonly skewMs: number;
   private readonly scripted: ScriptedClient;
+  private readonly logger: { warn(message: string): void };
+  private serverChecked = false;
 
   constructor(
-    private readonly client: Redis,
+    private readonly client: Redis | Cluster,
     options: RedisCoordinatorOptions = {},
   ) {
-    if (client === null || typeof client !== 'object' || typeof client.set !== 'function') {
-      throw new TypeError('RedisCoordinator: expected an ioredis client');
+    const problems: ConfigurationProblem[] = [];
+    const problem = (option: string, value: unknown, message: string): void => {
+      problems.push({ option, value, message, source: 'RedisCoordinator' });
+    };
+    if (!isIoredisClient(client)) {
+      problem(
+        'client',
+        describeValue(client),
+        'must be an ioredis client (new Redis(url) or new Cluster(nodes)); node-redis and other clients are not supported',
+      );
     }
     const keyPrefix = options.keyPrefix ?? 'routines:';
-    if (typeof keyPrefix !== 'string') {
-      throw new TypeError('RedisCoordinator: keyPrefix must be a string');
+    if (typeof keyPrefix !== 'string') problem('keyPrefix', keyPrefix, 'must be a string');
+    this.prefix = typeof keyPrefix === 'string' ? keyPrefix : 'routines:';
+    this.skewMs = 1000;
+    if (options.maxClockSkew !== undefined) {
+      const parsed = parseDuration(options.maxClockSkew, { allowZero: true });
+      if ('ms' in parsed) this.skewMs = parsed.ms;
+      else problem('maxClockSkew', options.maxClockSkew, parsed.problem);
     }
-    this.prefix = keyPrefix;
-    client.defineCommand(ACQUIRE_COMMAND, { numberOfKeys: 2, lua: ACQUIRE });
+    if (problems.length > 0) throw new RoutinesConfigurationError(problems);
+    this.logger = options.logger ?? console;
+    client.defineCommand(CLAIM_COMMAND, { numberOfKeys: 2, lua: CLAIM });
+    client.defineCommand(ACQUIRE_COMMAND, { numberOfKeys: 4, lua: ACQUIRE });
     client.defineCommand(RENEW_COMMAND, { numberOfKeys: 1, lua: RENEW });
     client.defineCommand(RELEASE_COMMAND, { numberOfKeys: 1, lua: RELEASE });
+    client.defineCommand(COMPLETE_COMMAND, { numberOfKeys: 2, lua: COMPLETE });
     this.scripted = client as unknown as ScriptedClient;
   }
 
   async claimSlot(routine: string, slot: number, ttlMs: number): Promise<boolean> {
-    const reply = await this.client.set(
-      `${this.prefix}slot:${routine}:${slot}`,
+    this.checkServerOnce();
+    const [result, since] = await this.scripted[CLAIM_COMMAND](
+      this.key(routine, `slot:${slot}`),
+      this.key(routine, 'alive'),
       newToken(),
-      'PX',
-      milliseconds(ttlMs),
-      'NX',
+      wholeMilliseconds(ttlMs),
+      slot,
+      this.skewMs,
     );
-    return reply === 'OK';
+    if (Number(result) === -1)
+      throw new CoordinatorStateLostError('redis', routine, Number(since), 'slot', slot);
+    return Number(result) === 1;
   }
 
-  async acquireLease(routine: string, ttlMs: number): Promise<Lease | null> {
+  async releaseSlot(routine: string, slot: number): Promise<void> {
+    await this.client.del(this.key(routine, `slot:${slot}`));
+  }
+
+  async acquireLease(
+    routine: string,
+    ttlMs: number,
+    options: AcquireOptions = {},
+  ): Promise<Lease | CompletedRoutine | null> {
+    this.checkServerOnce();
     const token = newToken();
-    const epoch = await this.scripted[ACQUIRE_COMMAND](
-      this.leaseKey(routine),
-      `${this.prefix}epoch:${routine}`,
+    const version = options.version ?? '';
+    const [result, value] = await this.scripted[ACQUIRE_COMMAND](
+      this.key(routine, 'lease'),
+      this.key(routine, 'alive'),
+      this.key(routine, 'epoch'),
+      this.key(routine, 'completed'),
       token,
-      milliseconds(ttlMs),
+      wholeMilliseconds(ttlMs),
+      version,
     );
-    if (epoch === null || epoch === undefined) return null;
-    return { routine, token, epoch: Number(epoch) };
+    switch (Number(result)) {
+      case 1:
+        return { routine, token, epoch: Number(value) };
+      case -1:
+        throw new CoordinatorStateLostError('redis', routine, Number(value), 'lease', ttlMs);
+      case -2:
+        return { completed: true, version };
+      default:
+        return null;
+    }
   }
 
   async renewLease(lease: Lease, ttlMs: number): Promise<boolean> {
     const renewed = await this.scripted[RENEW_COMMAND](
-      this.leaseKey(lease.routine),
+      this.key(lease.routine, 'lease'),
       lease.token,
-      milliseconds(ttlMs),
+      wholeMilliseconds(ttlMs),
     );
     return Number(renewed) === 1;
   }
 
   async releaseLease(lease: Lease): Promise<void> {
-    await this.scripted[RELEASE_COMMAND](this.leaseKey(lease.routine), lease.token);
+    await this.scripted[RELEASE_COMMAND](this.key(lease.routine, 'lease'), lease.token);
   }
 
-  private leaseKey(routine: string): string {
-    return `${this.prefix}lease:${routine}`;
+  async completeLease(lease: Lease, version: string): Promise<boolean> {
+    const done = await this.scripted[COMPLETE_COMMAND](
+      this.key(lease.routine, 'lease'),
+      this.key(lease.routine, 'completed'),
+      lease.token,
+      version,
+    );
+    return Number(done) === 1;
+  }
+
+  async resetCompletion(routine: string): Promise<void> {
+    await this.client.del(this.key(routine, 'completed'));
+  }
+
+  /** `<prefix>{<routine>}:<what>`: the hash tag keeps a routine's keys in one Cluster slot. */
+  private key(routine: string, what: string): string {
+    return `${this.prefix}{${routine}}:${what}`;
+  }
+
+  /**
+   * Warns once if the server may evict keys that have a ttl (claims and leases) or any key
+   * (markers, epochs). Managed services often refuse CONFIG: then nothing is said.
+   */
+  private checkServerOnce(): void {
+    if (this.serverChecked) return;
+    this.serverChecked = true;
+    const client = this.client as Redis;
+    if (typeof client.config !== 'function' || (this.client as Cluster).isCluster) return;
+    (client.config('GET', 'maxmemory-policy') as Promise<unknown>).then(
+      (reply) => {
+        const policy = Array.isArray(reply) ? String(reply[1]) : '';
+        if (policy && policy !== 'noeviction') {
+          this.logger.warn(
+            `RedisCoordinator: the server's maxmemory-policy is '${policy}': under memory pressure it may evict slot claims and leases before they expire, and a slot may then run twice or two replicas hold a lease. Set maxmemory-policy to noeviction (or give the coordinator a Redis of its own).`,
+          );
+        }
+      },
+      () => undefined,
+    );
   }
 }
 
-/** A whole, positive number of milliseconds, as PX and PEXPIRE require. */
-function milliseconds(ttlMs: number): number {
-  if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError(`invalid ttl: ${ttlMs} ms`);
-  return Math.max(1, Math.ceil(ttlMs));
+function isIoredisClient(client: unknown): client is Redis | Cluster {
+  const candidate = client as Partial<Redis> | null;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.defineCommand === 'function' &&
+    typeof candidate.set === 'function' &&
+    typeof candidate.del === 'function' &&
+    typeof candidate.evalsha === 'function'
+  );
 }

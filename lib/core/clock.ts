@@ -6,10 +6,20 @@ export interface TimerHandle {
 /**
  * Time as the routines see it. The runtime never calls `Date.now()` or `setTimeout`
  * directly, so tests can drive every timing rule with a {@link ManualClock}.
+ *
+ * Two readings, as Go's `time.Time` carries: `now()` is monotonic (it never moves when the
+ * wall clock is stepped by NTP or an operator) and drives schedules, timeouts, backoff and
+ * lease deadlines; `wallNow()` is the wall clock, read only where replicas must agree (the
+ * cluster grid, cron times). Timers are set on the monotonic reading.
  */
 export interface Clock {
-  /** Milliseconds since the epoch. */
+  /**
+   * Monotonic milliseconds, on the scale of the epoch: the wall time when the process began
+   * plus the time elapsed since, so it reads like a date but never goes back or jumps.
+   */
   now(): number;
+  /** The wall clock: milliseconds since the epoch, as `Date.now()`; may step. */
+  wallNow(): number;
   /**
    * Calls `callback` once `now()` has reached `at` (an absolute time, not a delay).
    * `reuse` is a handle of this clock's whose timer has fired or been cleared and that the
@@ -45,6 +55,14 @@ interface Bucket {
 }
 
 const MAX_TIMEOUT = 2 ** 31 - 1;
+
+/** The wall time at which the monotonic scale starts; fixed for the process's life. */
+const MONOTONIC_ORIGIN = Date.now() - performance.now();
+
+/** Monotonic milliseconds on the epoch's scale: `performance.now()` never steps. */
+function monotonicNow(): number {
+  return MONOTONIC_ORIGIN + performance.now();
+}
 /** Callbacks of a bucket run in chunks of this many; see `fireEntries`. */
 const CHUNK = 32;
 
@@ -62,8 +80,8 @@ export class SystemClock implements Clock {
   private inChunk = false;
 
   /**
-   * Milliseconds since the epoch. While a chunk of timer callbacks runs, the time read when
-   * the chunk began: Date.now() costs about 60 ns on a VM, and every routine on a tick asks
+   * Monotonic milliseconds (see {@link Clock.now}). While a chunk of timer callbacks runs, the time read when
+   * the chunk began: reading the time costs about 60 ns on a VM, and every routine on a tick asks
    * for the time (P1 in bench/). The trade-off: a handler's synchronous part runs inside its
    * callback, so a routine later in the same chunk (same due millisecond, at most CHUNK of
    * them) sees the time from before it. Its `startedAt`, and a per-run `timeout` armed from
@@ -71,7 +89,11 @@ export class SystemClock implements Clock {
    * handlers, and a handler that blocks for long delays every other routine anyway.
    */
   now(): number {
-    return this.inChunk ? this.chunkNow : Date.now();
+    return this.inChunk ? this.chunkNow : monotonicNow();
+  }
+
+  wallNow(): number {
+    return Date.now();
   }
 
   setTimer(at: number, callback: () => void, reuse?: TimerHandle): TimerHandle {
@@ -116,7 +138,7 @@ export class SystemClock implements Clock {
 
   private arm(bucket: Bucket): void {
     // Delays past 2^31-1 ms would fire at once: wait the longest allowed delay, then re-arm.
-    const remaining = Math.max(0, bucket.at - Date.now());
+    const remaining = Math.max(0, bucket.at - monotonicNow());
     const delay = Math.min(remaining, MAX_TIMEOUT);
     bucket.clamped = remaining > MAX_TIMEOUT;
     bucket.timeout = setTimeout(() => this.fire(bucket), delay);
@@ -129,7 +151,7 @@ export class SystemClock implements Clock {
   }
 
   private fire(bucket: Bucket): void {
-    if (bucket.clamped && bucket.at > Date.now()) return this.arm(bucket);
+    if (bucket.clamped && bucket.at > monotonicNow()) return this.arm(bucket);
     this.close(bucket);
     void this.fireEntries(bucket);
   }
@@ -146,7 +168,7 @@ export class SystemClock implements Clock {
     const entries = bucket.entries;
     for (let start = 0; start < entries.length; start += CHUNK) {
       const end = Math.min(start + CHUNK, entries.length);
-      this.chunkNow = Date.now();
+      this.chunkNow = monotonicNow();
       this.inChunk = true;
       for (let i = start; i < end; i++) {
         const entry = entries[i];

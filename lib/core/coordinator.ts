@@ -10,24 +10,57 @@ export interface Lease {
   readonly epoch: number;
 }
 
+/** Options of {@link Coordinator.acquireLease}. */
+export interface AcquireOptions {
+  /**
+   * The version of the app asking. A routine that completed under this version is not
+   * acquired again: the call answers {@link CompletedRoutine} instead of a lease.
+   */
+  version?: string;
+}
+
+/** What `acquireLease` answers for a cluster routine that already completed under the version asked. */
+export interface CompletedRoutine {
+  readonly completed: true;
+  readonly version: string;
+}
+
+export function isCompletedRoutine(value: unknown): value is CompletedRoutine {
+  return typeof value === 'object' && value !== null && (value as CompletedRoutine).completed === true;
+}
+
 /**
  * How replicas agree on who runs what. Implementations must make each call one atomic
  * operation on the engine's own clock, so that replicas with skewed clocks still agree.
  *
  * - `claimSlot`: the first caller for a (routine, slot) pair wins, every later one loses,
  *   for at least `ttlMs`. One run per slot, whichever replicas are up.
+ * - `releaseSlot`: hands back a slot won but not run (shutdown began, or the claim came
+ *   back too late), so that another replica may claim it.
  * - `acquireLease` / `renewLease` / `releaseLease`: one holder at a time per routine, for
- *   `ttlMs` after its last successful acquire or renew.
+ *   `ttlMs` after its last successful acquire or renew. Every acquire issues an epoch above
+ *   every epoch issued before for that routine, whatever the engine lost in between.
+ * - `completeLease`: the holder's routine finished; records it under a version, releases the
+ *   lease, and makes later `acquireLease` calls with that version answer `completed`.
+ *   `resetCompletion` forgets it.
  *
- * Any method may reject when the engine is unreachable; the runtime then fails closed.
+ * Any method may reject when the engine is unreachable; the runtime then fails closed. The
+ * runtime gives every call a deadline of its own and treats a call that misses it as failed.
  */
 export interface Coordinator {
   /** Short name for logs: 'memory', 'redis', 'postgres'. */
   readonly kind: string;
   claimSlot(routine: string, slot: number, ttlMs: number): Promise<boolean>;
-  acquireLease(routine: string, ttlMs: number): Promise<Lease | null>;
+  releaseSlot?(routine: string, slot: number): Promise<void>;
+  acquireLease(
+    routine: string,
+    ttlMs: number,
+    options?: AcquireOptions,
+  ): Promise<Lease | CompletedRoutine | null>;
   renewLease(lease: Lease, ttlMs: number): Promise<boolean>;
   releaseLease(lease: Lease): Promise<void>;
+  completeLease?(lease: Lease, version: string): Promise<boolean>;
+  resetCompletion?(routine: string): Promise<void>;
 }
 
 /** A process-unique token for leases. */

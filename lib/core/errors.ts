@@ -77,3 +77,14 @@ export class LeaseLostError extends Error {
     super(`routine '${routine}' lost its cluster lease`, { cause });
   }
 }
+
+/** A call to the coordinator's engine that did not answer within its deadline. */
+export class CoordinatorTimeoutError extends Error {
+  override readonly name = 'CoordinatorTimeoutError';
+  constructor(
+    readonly call: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`${call} did not answer within ${Math.round(timeoutMs)} ms`);
+  }
+}

@@ -1,5 +1,11 @@
 import { systemClock, type Clock } from './clock';
-import { newToken, type Coordinator, type Lease } from './coordinator';
+import {
+  newToken,
+  type AcquireOptions,
+  type CompletedRoutine,
+  type Coordinator,
+  type Lease,
+} from './coordinator';
 
 interface HeldLease {
   token: string;
@@ -16,6 +22,7 @@ export class InMemoryCoordinator implements Coordinator {
   private readonly slots = new Map<string, number>();
   private readonly leases = new Map<string, HeldLease>();
   private readonly epochs = new Map<string, number>();
+  private readonly completions = new Map<string, string>();
   private claimsSinceSweep = 0;
 
   constructor(private readonly clock: Clock = systemClock) {}
@@ -30,7 +37,17 @@ export class InMemoryCoordinator implements Coordinator {
     return true;
   }
 
-  async acquireLease(routine: string, ttlMs: number): Promise<Lease | null> {
+  async releaseSlot(routine: string, slot: number): Promise<void> {
+    this.slots.delete(`${routine}\u0000${slot}`);
+  }
+
+  async acquireLease(
+    routine: string,
+    ttlMs: number,
+    options: AcquireOptions = {},
+  ): Promise<Lease | CompletedRoutine | null> {
+    const version = options.version ?? '';
+    if (this.completions.get(routine) === version) return { completed: true, version };
     const now = this.clock.now();
     const held = this.leases.get(routine);
     if (held && held.expiresAt > now) return null;
@@ -51,6 +68,17 @@ export class InMemoryCoordinator implements Coordinator {
 
   async releaseLease(lease: Lease): Promise<void> {
     if (this.leases.get(lease.routine)?.token === lease.token) this.leases.delete(lease.routine);
+  }
+
+  async completeLease(lease: Lease, version: string): Promise<boolean> {
+    if (this.leases.get(lease.routine)?.token !== lease.token) return false;
+    this.completions.set(lease.routine, version);
+    this.leases.delete(lease.routine);
+    return true;
+  }
+
+  async resetCompletion(routine: string): Promise<void> {
+    this.completions.delete(routine);
   }
 
   private sweepNowAndThen(now: number): void {

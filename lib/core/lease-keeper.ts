@@ -1,5 +1,7 @@
 import type { Clock, TimerHandle } from './clock';
-import type { Coordinator, Lease } from './coordinator';
+import { isCompletedRoutine, type Coordinator, type Lease } from './coordinator';
+import { reportCoordinatorFailure, reportCoordinatorSuccess } from './coordinator-outage';
+import { withDeadline } from './deadline';
 import {
   checkDuration,
   formatDuration,
@@ -37,6 +39,13 @@ export function validateLeaseOptions(lease: LeaseOptions | undefined): OptionPro
     return problems;
   }
   const ttl = checkDuration(problems, 'lease.ttl', lease.ttl);
+  if (ttl !== undefined && ttl < MIN_TTL_MS) {
+    problems.push({
+      option: 'lease.ttl',
+      value: lease.ttl,
+      message: `must be at least ${formatDuration(MIN_TTL_MS)}: a shorter lease cannot be renewed in time over a network (it would be taken and lost over and over)`,
+    });
+  }
   const renew = checkDuration(problems, 'lease.renewEvery', lease.renewEvery);
   checkDuration(problems, 'lease.retryEvery', lease.retryEvery);
   if (renew !== undefined && renew >= renewDeadline(ttl ?? DEFAULT_TTL_MS)) {
@@ -50,6 +59,8 @@ export function validateLeaseOptions(lease: LeaseOptions | undefined): OptionPro
 }
 
 const DEFAULT_TTL_MS = 15_000;
+/** The shortest lease: renewals every third of it must fit a round trip and a busy event loop. */
+export const MIN_TTL_MS = 1000;
 
 function renewDeadline(ttlMs: number): number {
   return Math.floor((ttlMs * 2) / 3);
@@ -61,7 +72,11 @@ interface LeaseKeeperOptions {
   clock: Clock;
   logger: RoutineLogger;
   options?: LeaseOptions;
+  /** The app's version: a routine completed under it is not run again (see `complete`). */
+  version?: string;
   onAcquired(lease: Lease): void;
+  /** Another replica already completed the routine under this version. */
+  onCompleted?(): void;
   onLost(error: LeaseLostError): void;
 }
 
@@ -80,6 +95,8 @@ export class LeaseKeeper {
   private stopped = false;
   private acquiring = true;
   private generation = 0;
+  /** Monotonic time until which the lease is certainly ours (see `holds`). */
+  private heldUntil = -Infinity;
 
   constructor(private readonly config: LeaseKeeperOptions) {
     const options = config.options ?? {};
@@ -96,6 +113,41 @@ export class LeaseKeeper {
 
   get ttl(): number {
     return this.ttlMs;
+  }
+
+  /**
+   * Whether the lease is certainly still held, on the monotonic clock: a renewal (or the
+   * acquire) succeeded less than the renew deadline ago. Synchronous, for a handler to check
+   * just before a write; a process paused past its deadline (SIGSTOP, a VM freeze) reads false
+   * on waking, before the library's own timer has run.
+   */
+  holds(): boolean {
+    return this.lease !== undefined && this.config.clock.now() < this.heldUntil;
+  }
+
+  /**
+   * The routine finished: records the completion under the version (so that standbys do not
+   * run it again) and lets the lease go. Falls back to a plain release on a coordinator
+   * without completion records.
+   */
+  async complete(): Promise<void> {
+    const lease = this.lease;
+    const coordinator = this.config.coordinator;
+    if (!lease || this.stopped || typeof coordinator.completeLease !== 'function')
+      return this.stop();
+    this.stopped = true;
+    this.generation++;
+    this.clearTimers();
+    this.lease = undefined;
+    try {
+      await withDeadline(this.config.clock, this.renewMs, 'recording the completion', () =>
+        coordinator.completeLease!(lease, this.config.version ?? ''),
+      );
+    } catch (error) {
+      this.config.logger.warn(
+        `could not record its completion (another replica may run it again once the lease expires): ${describeError(error).message}`,
+      );
+    }
   }
 
   start(): void {
@@ -131,7 +183,9 @@ export class LeaseKeeper {
     this.lease = undefined;
     if (!lease) return;
     try {
-      await this.config.coordinator.releaseLease(lease);
+      await withDeadline(this.config.clock, this.renewMs, 'lease release', () =>
+        this.config.coordinator.releaseLease(lease),
+      );
     } catch (error) {
       this.config.logger.warn(
         `could not release its lease (it expires on its own): ${describeError(error).message}`,
@@ -144,17 +198,27 @@ export class LeaseKeeper {
     const generation = this.generation;
     const { coordinator, clock } = this.config;
     const requestedAt = clock.now();
-    let acquired: Promise<Lease | null>;
-    try {
-      acquired = coordinator.acquireLease(this.config.routine, this.ttlMs);
-    } catch (error) {
-      acquired = Promise.reject(error);
-    }
-    acquired.then(
+    const giveBack = (lease: Lease | unknown): void => {
+      if (lease && !isCompletedRoutine(lease))
+        void coordinator.releaseLease(lease as Lease).catch(() => undefined);
+    };
+    const version = this.config.version ?? '';
+    // An acquire that answers after the renew deadline would hand over a lease already due to
+    // be given up: stop waiting then, and hand back whatever it brings.
+    withDeadline(
+      clock,
+      renewDeadline(this.ttlMs),
+      'lease acquire',
+      () => coordinator.acquireLease(this.config.routine, this.ttlMs, { version }),
+      giveBack,
+    ).then(
       (lease) => {
-        if (this.stopped || generation !== this.generation) {
-          if (lease) void coordinator.releaseLease(lease).catch(() => undefined);
-          return;
+        if (this.stopped || generation !== this.generation) return giveBack(lease);
+        reportCoordinatorSuccess(coordinator, clock, this.config.logger);
+        if (isCompletedRoutine(lease)) {
+          this.acquiring = false;
+          this.clearTimers();
+          return this.config.onCompleted?.();
         }
         if (!lease) return this.retryLater();
         this.lease = lease;
@@ -165,10 +229,14 @@ export class LeaseKeeper {
         this.scheduleRenew();
         this.config.onAcquired(lease);
       },
-      (error) => {
+      (error: unknown) => {
         if (this.stopped || generation !== this.generation) return;
-        this.config.logger.warn(
-          `could not reach the ${coordinator.kind} coordinator to take the lease: ${describeError(error).message}`,
+        reportCoordinatorFailure(
+          coordinator,
+          clock,
+          this.config.logger,
+          `lease acquire for '${this.config.routine}'`,
+          error,
         );
         this.retryLater();
       },
@@ -182,6 +250,7 @@ export class LeaseKeeper {
     const requestedAt = this.config.clock.now();
     let result: Promise<boolean>;
     try {
+      // No deadline of its own: the renew deadline armed at the last success is the limit.
       result = this.config.coordinator.renewLease(lease, this.ttlMs);
     } catch (error) {
       return this.lose(error);
@@ -218,6 +287,7 @@ export class LeaseKeeper {
    * another replica may take over.
    */
   private armDeadline(requestedAt: number): void {
+    this.heldUntil = requestedAt + renewDeadline(this.ttlMs);
     if (this.deadline) this.config.clock.clearTimer(this.deadline);
     this.deadline = this.config.clock.setTimer(requestedAt + renewDeadline(this.ttlMs), () => {
       this.deadline = undefined;

@@ -19,6 +19,8 @@ interface ManualTimer extends TimerHandle {
  */
 export class ManualClock implements Clock {
   private current: number;
+  /** How far the wall clock is from the monotonic one; `stepWall` moves it. */
+  private wallOffset = 0;
   private timers: ManualTimer[] = [];
   private seq = 0;
 
@@ -28,6 +30,18 @@ export class ManualClock implements Clock {
 
   now(): number {
     return this.current;
+  }
+
+  wallNow(): number {
+    return this.current + this.wallOffset;
+  }
+
+  /**
+   * Steps the wall clock by `ms` (negative: back), as NTP or an operator would; the
+   * monotonic clock and the timers are untouched.
+   */
+  stepWall(ms: number): void {
+    this.wallOffset += ms;
   }
 
   setTimer(at: number, callback: () => void): TimerHandle {

@@ -11,6 +11,8 @@ import {
 } from './duration';
 import { RoutineStoppedError, RoutineTimeoutError, throwIfProblems } from './errors';
 import { isThenable } from './thenable';
+import { reportCoordinatorFailure, reportCoordinatorSuccess } from './coordinator-outage';
+import { withDeadline } from './deadline';
 import { InMemoryCoordinator } from './in-memory-coordinator';
 import { consoleRoutineLogger, describeError, type RoutineLogger } from './logger';
 import {
@@ -38,6 +40,7 @@ import {
   describeSchedule,
   isCronSpec,
   nextCronTime,
+  cronCatchUp,
   type CronSpec,
   type IntervalSpec,
 } from './schedule';
@@ -98,6 +101,11 @@ interface ResolvedBackoff {
 
 const DEFAULT_INTERVAL_MS = 1000;
 const MIN_CLAIM_TTL_MS = 5 * 60_000;
+/** A slot must start within this fraction of the gap to the next slot, or not at all. */
+const CLAIM_WINDOW_FRACTION = 0.5;
+const MAX_CLAIM_WINDOW_MS = 10_000;
+/** Late ticks reported one event each after a stall; the rest are counted only. */
+const MAX_LATE_EVENTS = 100;
 const SCOPES: readonly RoutineScope[] = ['instance', 'cluster'];
 
 /**
@@ -192,6 +200,14 @@ export class PeriodicRoutine implements ManagedRoutine {
   private lastError: { at: number; message: string } | undefined;
   private started = false;
   private cluster: ClusterStatus | undefined;
+  /**
+   * Whether due times are wall-clock times (cluster grid, cron: what replicas and people
+   * agree on) rather than monotonic ones (an instance interval, which a clock step must not
+   * move). See `scheduleNow`.
+   */
+  private wallTime = false;
+  /** Claims a loser will look at again (see `recheckLater`). */
+  private recheckTimers: Set<TimerHandle> | undefined;
 
   constructor(handler: PeriodicHandler | HandlerFunction, options: PeriodicRoutineOptions = {}) {
     this.handler = toPeriodicHandler(handler);
@@ -231,6 +247,7 @@ export class PeriodicRoutine implements ManagedRoutine {
     );
     this.missed = options.missed ?? 'skip';
     if (this.scope === 'cluster') this.cluster = { role: 'unknown' };
+    this.wallTime = this.cron !== undefined || this.scope === 'cluster';
   }
 
   get state(): RoutineState {
@@ -246,7 +263,8 @@ export class PeriodicRoutine implements ManagedRoutine {
     this.started = true;
     this.currentState = 'running';
     this.emit('started');
-    const start = anchor ?? this.clock.now();
+    // The anchor is a monotonic time: only instance intervals share it.
+    const start = this.wallTime ? this.clock.wallNow() : (anchor ?? this.clock.now());
     this.scheduleAt(this.firstDue(start));
     if (this.scope === 'cluster' && this.missed === 'once' && !this.runOnStart) {
       this.claimMissedSlot(start);
@@ -262,6 +280,8 @@ export class PeriodicRoutine implements ManagedRoutine {
     const wasStarted = this.started;
     this.currentState = 'stopping';
     this.cancelTimer();
+    if (this.recheckTimers) for (const timer of this.recheckTimers) this.clock.clearTimer(timer);
+    this.recheckTimers = undefined;
     const reason = new RoutineStoppedError(this.name);
     this.runSignal(); // a run that starts after this point still gets an aborted signal
     this.abort!.abort(reason);
@@ -287,7 +307,7 @@ export class PeriodicRoutine implements ManagedRoutine {
   resume(): void {
     if (this.currentState !== 'paused') return;
     this.currentState = 'running';
-    const now = this.clock.now();
+    const now = this.scheduleNow();
     this.scheduleAt(this.nextDueAtOrAfter(Number.isNaN(this.nextDue) ? now : this.nextDue, now));
     this.emit('resumed');
   }
@@ -318,8 +338,12 @@ export class PeriodicRoutine implements ManagedRoutine {
     this.intervalFn = undefined;
     this.cron = parsed.cron;
     this.cronSpec = isCronSpec(interval) ? interval : undefined;
+    const wasWallTime = this.wallTime;
+    this.wallTime = this.cron !== undefined || this.scope === 'cluster';
     if (this.currentState !== 'running' && this.currentState !== 'paused') return;
-    const now = this.clock.now();
+    const now = this.scheduleNow();
+    // Moving between the two time scales: a remembered due time means nothing on the other.
+    if (wasWallTime !== this.wallTime) this.nextDue = NaN;
     const next =
       this.cron || this.scope === 'cluster' ? this.following(now) : now + this.currentInterval();
     // Paused: remember the new schedule, so that resume() follows it rather than the old one.
@@ -444,13 +468,20 @@ export class PeriodicRoutine implements ManagedRoutine {
       const interval = this.currentInterval();
       return next + Math.ceil((now - next) / interval) * interval;
     }
-    while (next < now) next = this.following(next);
-    return next;
+    return nextCronTime(this.cron, now - 1); // directly, however long the pause was
+  }
+
+  /** The current time on the scale due times are on: wall for cluster and cron, else monotonic. */
+  private scheduleNow(): number {
+    return this.wallTime ? this.clock.wallNow() : this.clock.now();
   }
 
   private scheduleAt(due: number): void {
     this.nextDue = due;
-    const fireAt = this.jitterMs > 0 ? due + Math.floor(this.random() * this.jitterMs) : due;
+    let fireAt = this.jitterMs > 0 ? due + Math.floor(this.random() * this.jitterMs) : due;
+    // Timers run on the monotonic clock: a wall due time is converted at arming, and checked
+    // again when the timer fires (see handleTimer), in case the wall clock was stepped.
+    if (this.wallTime) fireAt += this.clock.now() - this.clock.wallNow();
     this.timer = this.clock.setTimer(fireAt, this.onTimer, this.spentTimer);
     this.spentTimer = undefined;
   }
@@ -466,18 +497,16 @@ export class PeriodicRoutine implements ManagedRoutine {
     this.spentTimer = this.timer;
     this.timer = undefined;
     if (this.currentState !== 'running') return;
-    const now = this.clock.now();
+    const now = this.scheduleNow();
     let due = this.nextDue;
+    // The wall clock was stepped back while the timer ran: not due yet on the wall.
+    if (this.wallTime && now < due) return this.scheduleAt(due);
     let next = this.following(due);
     if (next <= now) {
-      // The event loop was blocked past later ticks: run the latest, count the others.
+      // The event loop was blocked past later ticks (or the wall clock stepped forward): run
+      // the latest, count the others.
       const caught = this.catchUp(due, next, now);
-      // Each skipped tick reports its own due time (as catchUp counts them).
-      const step = this.cron ? undefined : next - due;
-      for (let i = 0, missed = due; i < caught.missed; i++) {
-        this.skip(missed, 'late');
-        missed = step ? missed + step : this.following(missed);
-      }
+      this.skipLate(due, next - due, caught.missed);
       due = caught.latest;
       next = this.following(due);
     }
@@ -492,50 +521,133 @@ export class PeriodicRoutine implements ManagedRoutine {
       const missed = Math.floor((now - due) / interval);
       return { latest: due + missed * interval, missed };
     }
-    let latest = next;
-    let missed = 1;
-    for (
-      let candidate = this.following(next);
-      candidate <= now && missed < 100_000;
-      candidate = this.following(candidate)
-    ) {
-      latest = candidate;
-      missed++;
+    return cronCatchUp(this.cron, due, now);
+  }
+
+  /**
+   * Counts `missed` late ticks from `due` on. Events go out for the first few only: a week
+   * asleep at 100 ms is six million ticks, counted at once rather than reported one by one.
+   */
+  private skipLate(due: number, step: number, missed: number): void {
+    const reported = Math.min(missed, MAX_LATE_EVENTS);
+    for (let i = 0, missed = due; i < reported; i++) {
+      this.skip(missed, 'late');
+      missed = this.cron ? this.following(missed) : missed + step;
     }
-    return { latest, missed };
+    this.skipped += missed - reported;
   }
 
   private tick(due: number, now: number): void {
-    if (this.backoffUntil > due) return this.skip(due, 'backoff');
+    if (this.backoffUntil > (this.wallTime ? this.clock.now() : due))
+      return this.skip(due, 'backoff');
     if (this.inFlight >= this.concurrency()) return this.skip(due, 'busy');
     if (this.scope === 'cluster') return this.claimThenRun(due);
-    this.run(due, undefined, 0, now);
+    // `now` is on the monotonic scale only for intervals; a cron run reads its own start.
+    this.run(due, undefined, 0, this.wallTime ? undefined : now);
   }
 
-  private claimThenRun(due: number): void {
-    this.inFlight++; // hold the slot while the claim is in flight, so ticks cannot overlap it
-    const claimed = (won: boolean): void => {
-      this.inFlight--;
-      this.recordClaim(due, won ? 'won' : 'lost');
-      if (won && (this.currentState === 'running' || this.currentState === 'paused'))
-        this.run(due, undefined, 0);
-      else this.skip(due, won ? 'stopped' : 'claimed');
-      this.notifyIfIdle();
-    };
-    const failed = (error: unknown): void => {
-      this.inFlight--;
-      this.recordClaim(due, 'error');
-      this.logger.warn(
-        `could not claim slot ${new Date(due).toISOString()} on the ${this.coordinator.kind} coordinator; skipping it: ${describeError(error).message}`,
-      );
-      this.skip(due, 'claim-error');
-      this.notifyIfIdle();
-    };
-    try {
-      this.coordinator.claimSlot(this.name, due, this.claimTtl()).then(claimed, failed);
-    } catch (error) {
-      failed(error);
+  /**
+   * Claims the slot, then runs it, on time or not at all: the claim has until `due` plus the
+   * claim window (half the gap to the next slot, at most 10 s) to come back won; past that the
+   * slot is skipped (`late`, or `claim-error` when the call itself timed out), and a claim
+   * that comes back won too late is handed back. A slot won after shutdown began is handed
+   * back too, so another replica can run it. `catchingUp` (a missed slot at start) is exempt
+   * from the lateness rule: it is late by definition.
+   */
+  private claimThenRun(due: number, catchingUp = false, recheck = false): void {
+    const window = this.claimWindow(due);
+    const lateBy = catchingUp ? 0 : this.clock.wallNow() - due;
+    if (lateBy > window) {
+      if (!recheck) this.skip(due, 'late');
+      return;
     }
+    this.inFlight++; // hold the slot while the claim is in flight, so ticks cannot overlap it
+    const coordinator = this.coordinator;
+    withDeadline(
+      this.clock,
+      window - lateBy,
+      `claim of slot ${new Date(due).toISOString()}`,
+      () => coordinator.claimSlot(this.name, due, this.claimTtl()),
+      (wonLate) => {
+        if (wonLate) this.releaseSlot(due);
+      },
+    ).then(
+      (won) => this.onClaimed(due, won, catchingUp, recheck),
+      (error: unknown) => this.onClaimFailed(due, error, recheck),
+    );
+  }
+
+  private onClaimed(due: number, won: boolean, catchingUp: boolean, recheck: boolean): void {
+    this.inFlight--;
+    reportCoordinatorSuccess(this.coordinator, this.clock, this.logger);
+    if (!won) {
+      if (!recheck) {
+        this.recordClaim(due, 'lost');
+        this.skip(due, 'claimed');
+        this.recheckLater(due);
+      }
+      return this.notifyIfIdle();
+    }
+    this.recordClaim(due, 'won');
+    if (this.currentState !== 'running' && this.currentState !== 'paused') {
+      this.skip(due, 'stopped');
+      return this.releaseSlot(due);
+    }
+    if (!catchingUp && this.clock.wallNow() - due > this.claimWindow(due)) {
+      this.skip(due, 'late');
+      return this.releaseSlot(due);
+    }
+    this.run(due, undefined, 0);
+  }
+
+  private onClaimFailed(due: number, error: unknown, recheck: boolean): void {
+    this.inFlight--;
+    reportCoordinatorFailure(this.coordinator, this.clock, this.logger, `claim for '${this.name}'`, error);
+    if (!recheck) {
+      this.recordClaim(due, 'error');
+      this.skip(due, 'claim-error');
+    }
+    this.notifyIfIdle();
+  }
+
+  /**
+   * A replica that lost a claim looks once more, a quarter of the claim window later: if the
+   * winner was shutting down it has handed the slot back by then, and this replica runs it.
+   */
+  private recheckLater(due: number): void {
+    if (typeof this.coordinator.releaseSlot !== 'function' || this.currentState !== 'running')
+      return;
+    const timers = (this.recheckTimers ??= new Set());
+    const timer = this.clock.setTimer(this.clock.now() + this.claimWindow(due) / 4, () => {
+      timers.delete(timer);
+      if (this.currentState === 'running' && this.inFlight < this.concurrency())
+        this.claimThenRun(due, false, true);
+    });
+    timers.add(timer);
+  }
+
+  /** Hands a won slot back; shutdown waits for it (within the claim window). */
+  private releaseSlot(due: number): void {
+    const coordinator = this.coordinator;
+    if (typeof coordinator.releaseSlot !== 'function') return this.notifyIfIdle();
+    this.inFlight++;
+    const done = (): void => {
+      this.inFlight--;
+      this.notifyIfIdle();
+    };
+    withDeadline(this.clock, this.claimWindow(due), 'release of a slot', () =>
+      coordinator.releaseSlot!(this.name, due),
+    ).then(done, (error: unknown) => {
+      this.logger.warn(
+        `could not hand back slot ${new Date(due).toISOString()}; no replica will run it: ${describeError(error).message}`,
+      );
+      done();
+    });
+  }
+
+  /** How long after its due time a slot may still start: half the gap to the next, at most 10 s. */
+  private claimWindow(due: number): number {
+    return Math.min((this.following(due) - due) * CLAIM_WINDOW_FRACTION, MAX_CLAIM_WINDOW_MS);
   }
 
   /** `missed: 'once'`: run now the last slot before start if no replica ran it. */
@@ -543,7 +655,7 @@ export class PeriodicRoutine implements ManagedRoutine {
     if (this.cron) return; // a cron schedule has no cheap 'previous time'; its next slot comes soon enough
     const interval = this.currentInterval();
     const lastSlot = Math.floor(start / interval) * interval;
-    if (lastSlot !== this.nextDue) this.claimThenRun(lastSlot);
+    if (lastSlot !== this.nextDue) this.claimThenRun(lastSlot, true);
   }
 
   private recordClaim(slot: number, outcome: 'won' | 'lost' | 'error'): void {

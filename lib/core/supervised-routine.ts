@@ -23,6 +23,13 @@ export interface RoutineContext {
   name: string;
   /** Cluster scope: the lease's fencing epoch, which only grows; pass it along with writes that must be exact. */
   epoch?: number;
+  /**
+   * Cluster scope: whether the lease is certainly still held, read on the monotonic clock.
+   * Call it just before a write that only the holder may make: a process that was paused past
+   * its lease (SIGSTOP, a frozen VM) sees false on waking, before its signal has aborted.
+   * Always true in instance scope. Pair it with a fenced write (see the README).
+   */
+  holdsLease(): boolean;
 }
 
 /**
@@ -50,6 +57,12 @@ export interface BackgroundOptions {
 }
 
 export interface SupervisedRoutineOptions extends BackgroundOptions {
+  /**
+   * Cluster scope: the app's version (a deploy id, a git sha). A cluster routine whose
+   * `start` returned is recorded as completed under it, and no replica runs it again under
+   * the same version. Default: '' (completed once, until the record is reset).
+   */
+  version?: string;
   clock?: Clock;
   logger?: RoutineLogger;
   coordinator?: Coordinator;
@@ -120,7 +133,9 @@ export class SupervisedRoutine implements ManagedRoutine {
         clock: this.clock,
         logger: this.logger,
         options: options.lease,
+        version: options.version,
         onAcquired: () => this.onLeaseAcquired(),
+        onCompleted: () => this.onCompletedElsewhere(),
         onLost: (error) => this.onLeaseLost(error),
       });
     }
@@ -200,7 +215,14 @@ export class SupervisedRoutine implements ManagedRoutine {
     this.startedAt = this.clock.now();
     const controller = new AbortController();
     this.controller = controller;
-    const context: RoutineContext = { name: this.name, epoch: this.leaseKeeper?.lease?.epoch };
+    const keeper = this.leaseKeeper;
+    const context: RoutineContext = {
+      name: this.name,
+      epoch: keeper?.lease?.epoch,
+      holdsLease: keeper
+        ? () => keeper.holds() && this.controller === controller && !controller.signal.aborted
+        : () => true,
+    };
     this.attempt = invoke(() => this.handler.start(controller.signal, context)).then(
       () => this.onReturned(controller),
       (error) => this.onRejected(controller, error),
@@ -214,7 +236,16 @@ export class SupervisedRoutine implements ManagedRoutine {
     this.currentState = 'completed';
     this.logger.log('start() returned; the routine has completed and will not be restarted');
     this.emit('completed');
-    void this.leaseKeeper?.stop();
+    // Cluster: recorded in the coordinator, so the standbys complete without running it.
+    void this.leaseKeeper?.complete();
+  }
+
+  /** A standby learned that another replica completed the routine under this version. */
+  private onCompletedElsewhere(): void {
+    if (this.currentState !== 'standby') return;
+    this.currentState = 'completed';
+    this.logger.log('completed on another replica under this version; not running it here');
+    this.emit('completed');
   }
 
   private onRejected(controller: AbortController, error: unknown): void {

@@ -31,6 +31,7 @@ export interface BuildContext {
   overrides: Record<string, RoutineOverrides>;
   coordinator: Coordinator;
   onEvent: RoutineEventListener;
+  version?: string;
 }
 
 const MODULE_SOURCE = 'RoutinesModule options';
@@ -133,6 +134,7 @@ function create(
     logger: nestRoutineLogger(declaration.name),
     coordinator: context.coordinator,
     onEvent: context.onEvent,
+    version: context.version,
   };
   const instance = declaration.instance as Record<string, (...args: unknown[]) => unknown>;
   const method = declaration.methodName;

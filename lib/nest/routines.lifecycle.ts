@@ -54,6 +54,7 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
       overrides: this.options?.routines ?? {},
       coordinator,
       onEvent: this.registry.emit,
+      version: this.options?.version,
     });
     const all = [...found, ...problems, ...moduleOptionProblems(this.options)];
     if (all.length > 0) throw new RoutinesConfigurationError(all);
@@ -109,6 +110,13 @@ function moduleOptionProblems(options: RoutinesModuleOptions | undefined): Confi
       value: typeof coordinator,
       message:
         'must implement the Coordinator contract (claimSlot, acquireLease, renewLease, releaseLease)',
+    });
+  }
+  if (options?.version !== undefined && typeof options.version !== 'string') {
+    problems.push({
+      option: 'version',
+      value: options.version,
+      message: 'must be a string (a deploy id or a git sha)',
     });
   }
   return problems.map((problem) => ({ ...problem, source }));

@@ -37,6 +37,12 @@ export interface RoutinesModuleOptions {
   routines?: Record<string, RoutineOverrides>;
   /** Exclusivity across replicas for `scope: 'cluster'` routines. Default: in memory (one process). */
   coordinator?: Coordinator;
+  /**
+   * The app's version (a deploy id, a git sha, e.g. `process.env.GIT_SHA`). A cluster
+   * background routine whose `start` returns is recorded as completed under it, and runs
+   * again only under another version (or after `registry.resetCompletion(name)`). Default: ''.
+   */
+  version?: string;
   /** Start routines on application bootstrap. Default: true. With false, call `registry.startAll()`. */
   autoStart?: boolean;
 }

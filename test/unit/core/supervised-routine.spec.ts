@@ -52,7 +52,8 @@ describe('SupervisedRoutine', () => {
     const [signal, context] = start.mock.calls[0] as unknown as [AbortSignal, RoutineContext];
     expect(signal).toBeInstanceOf(AbortSignal);
     expect(signal.aborted).toBe(false);
-    expect(context).toEqual({ name: 'consumer', epoch: undefined });
+    expect(context).toMatchObject({ name: 'consumer', epoch: undefined });
+    expect((context as { holdsLease(): boolean }).holdsLease()).toBe(true);
     expect(routine.state).toBe('running');
     expect(routine.info()).toMatchObject({
       kind: 'background',

@@ -1,0 +1,56 @@
+import type { Clock } from './clock';
+import type { Coordinator } from './coordinator';
+import { formatDuration } from './duration';
+import { describeError, type RoutineLogger } from './logger';
+
+interface Outage {
+  since: number;
+  failures: number;
+}
+
+/** Open outages, per coordinator: shared by every routine on it, so an outage logs once. */
+const outages = new WeakMap<Coordinator, Outage>();
+
+/**
+ * Records a failed (or timed-out) call to the coordinator. The first failure of an outage is
+ * logged as a warning; the ones after it are only counted, so that a database that is down
+ * gives one line, not one per tick per routine.
+ */
+export function reportCoordinatorFailure(
+  coordinator: Coordinator,
+  clock: Clock,
+  logger: RoutineLogger,
+  what: string,
+  error: unknown,
+): void {
+  const outage = outages.get(coordinator);
+  if (outage) {
+    outage.failures++;
+    return;
+  }
+  outages.set(coordinator, { since: clock.now(), failures: 1 });
+  logger.warn(
+    `the ${coordinator.kind} coordinator failed (${what}): ${describeError(error).message}. ` +
+      'Until it answers again, cluster slots are skipped (counted as claim-error) and no replica ' +
+      'takes a lease; further failures are counted, not logged',
+  );
+}
+
+/** Records a call that answered: closes the coordinator's outage, if one was open. */
+export function reportCoordinatorSuccess(
+  coordinator: Coordinator,
+  clock: Clock,
+  logger: RoutineLogger,
+): void {
+  const outage = outages.get(coordinator);
+  if (outage === undefined) return;
+  outages.delete(coordinator);
+  logger.log(
+    `the ${coordinator.kind} coordinator answers again, after ${outage.failures} failed call(s) over ${formatDuration(Math.max(0, clock.now() - outage.since))}`,
+  );
+}
+
+/** Whether an outage of this coordinator is open (a call failed and none has answered since). */
+export function coordinatorIsFailing(coordinator: Coordinator): boolean {
+  return outages.has(coordinator);
+}

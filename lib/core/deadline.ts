@@ -1,0 +1,48 @@
+import type { Clock } from './clock';
+import { CoordinatorTimeoutError } from './errors';
+
+/**
+ * Calls `call` and settles with its result, or rejects with a {@link CoordinatorTimeoutError}
+ * once `timeoutMs` have passed on the monotonic clock, whichever comes first. A synchronous
+ * throw becomes a rejection. `onLate` receives the result of a call that answered after its
+ * deadline, so that what it took (a slot, a lease) can be handed back.
+ *
+ * The engine's call goes on in the background: the deadline frees the caller (a tick loop, a
+ * renewal, `app.close()`), not the connection.
+ */
+export function withDeadline<T>(
+  clock: Clock,
+  timeoutMs: number,
+  what: string,
+  call: () => Promise<T>,
+  onLate?: (value: T) => void,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const timer = clock.setTimer(clock.now() + Math.max(0, timeoutMs), () => {
+      if (settled) return;
+      settled = true;
+      reject(new CoordinatorTimeoutError(what, timeoutMs));
+    });
+    let pending: Promise<T>;
+    try {
+      pending = call();
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    pending.then(
+      (value) => {
+        if (settled) return onLate?.(value);
+        settled = true;
+        clock.clearTimer(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        if (settled) return;
+        settled = true;
+        clock.clearTimer(timer);
+        reject(error);
+      },
+    );
+  });
+}
