@@ -8,7 +8,7 @@ import {
   type Lease,
 } from '../core/coordinator';
 import { describeError } from '../core/logger';
-import { describeValue, wholeMilliseconds } from './coordination.errors';
+import { CoordinatorStateLostError, describeValue, wholeMilliseconds } from './coordination.errors';
 import { parseDuration, type Duration } from '../core/duration';
 import { RoutinesConfigurationError, type ConfigurationProblem } from '../core/errors';
 
@@ -19,6 +19,13 @@ export interface PostgresCoordinatorOptions {
   slotTable?: string;
   /** Table of background leases, one row per routine. Default: 'routines_leases'. */
   leaseTable?: string;
+  /**
+   * The most the replicas' wall clocks may differ from the database's. When the tables were
+   * created again (dropped, or a database restored without them), slots due up to this long
+   * after were refused, since a replica whose clock runs ahead may have claimed them before.
+   * Default: '1s'.
+   */
+  maxClockSkew?: Duration;
   /**
    * How long a slot row is kept once its claim has expired, before it is pruned (pruning
    * runs every few hundred claims, off the claim's path). Default: '1h'.
@@ -78,6 +85,9 @@ export class PostgresCoordinator implements Coordinator {
   private readonly schemaName: string;
   private readonly slots: string;
   private readonly leases: string;
+  /** One row: when the tables were created. A loss of the tables shows as a newer time. */
+  private readonly since: string;
+  private skewMs = 1000;
   private readonly slotTableName: string;
   private readonly pruneAfterMs: number;
   private readonly sql: {
@@ -103,7 +113,12 @@ export class PostgresCoordinator implements Coordinator {
     const problems: ConfigurationProblem[] = [];
     const poolProblem = checkPool(pool);
     if (poolProblem) {
-      problems.push({ option: 'pool', value: describeValue(pool), source: 'PostgresCoordinator', message: poolProblem });
+      problems.push({
+        option: 'pool',
+        value: describeValue(pool),
+        source: 'PostgresCoordinator',
+        message: poolProblem,
+      });
       throw new RoutinesConfigurationError(problems);
     }
     keepAliveOnPoolErrors(pool, options.logger ?? console);
@@ -142,33 +157,54 @@ export class PostgresCoordinator implements Coordinator {
           message: parsed.problem,
         });
     }
+    if (options.maxClockSkew !== undefined) {
+      const parsed = parseDuration(options.maxClockSkew, { allowZero: true });
+      if ('ms' in parsed) this.skewMs = parsed.ms;
+      else
+        problems.push({
+          option: 'maxClockSkew',
+          value: options.maxClockSkew,
+          source: 'PostgresCoordinator',
+          message: parsed.problem,
+        });
+    }
     if (problems.length > 0) throw new RoutinesConfigurationError(problems);
 
+    this.since = `${quote(this.schemaName)}.${quote(`${leaseTableName}_since`.slice(0, 63))}`;
     this.slots = `${quote(this.schemaName)}.${quote(this.slotTableName)}`;
     this.leases = `${quote(this.schemaName)}.${quote(leaseTableName)}`;
     const ttl = `($3::float8 * interval '1 millisecond')`;
-    // Epochs are at least the server's time in ms: above every epoch issued before, even when
+    // Epochs are at least the server's time in µs: above every epoch issued before, even when
     // the lease table was dropped and created again (as long as the server's clock holds).
-    const clockEpoch = `floor(extract(epoch from clock_timestamp()) * 1000)::bigint`;
+    const clockEpoch = `floor(extract(epoch from clock_timestamp()) * 1000000)::bigint`;
     this.sql = {
       // Every claim due at one instant from this process goes in one statement (see flush).
+      // Fails closed after the tables were created again: slots due before then (+ skew) may
+      // have run, so they are not inserted, and the statement says since when ($4 is the skew).
       claim:
-        `INSERT INTO ${this.slots} (routine, slot, claimed_at, expires_at) ` +
+        `WITH m AS (SELECT floor(extract(epoch from since) * 1000)::bigint AS since FROM ${this.since}), ` +
+        `won AS (INSERT INTO ${this.slots} (routine, slot, claimed_at, expires_at) ` +
         `SELECT c.routine, c.slot, now(), now() + c.ttl * interval '1 millisecond' ` +
         `FROM unnest($1::text[], $2::bigint[], $3::float8[]) AS c(routine, slot, ttl) ` +
-        `ON CONFLICT DO NOTHING RETURNING routine, slot`,
+        `WHERE c.slot > (SELECT since FROM m) + $4 ` +
+        `ON CONFLICT DO NOTHING RETURNING routine, slot) ` +
+        `SELECT routine, slot, NULL::bigint AS since FROM won UNION ALL SELECT NULL, NULL, since FROM m`,
       releaseSlot: `DELETE FROM ${this.slots} WHERE routine = $1 AND slot = $2`,
       prune: `DELETE FROM ${this.slots} WHERE expires_at < now() - ($1::float8 * interval '1 millisecond')`,
       // One statement: takes the lease unless it is held or the routine completed under $4.
+      // ... and held back for a ttl after the tables were created (again).
       acquire:
         `WITH done AS (SELECT 1 FROM ${this.leases} WHERE routine = $1 AND completed_version = $4), ` +
+        `held AS (SELECT floor(extract(epoch from since) * 1000)::bigint AS since FROM ${this.since} WHERE now() < since + ${ttl}), ` +
         `taken AS (INSERT INTO ${this.leases} AS l (routine, token, epoch, acquired_at, expires_at) ` +
-        `SELECT $1, $2, ${clockEpoch}, now(), now() + ${ttl} WHERE NOT EXISTS (SELECT 1 FROM done) ` +
+        `SELECT $1, $2, ${clockEpoch}, now(), now() + ${ttl} ` +
+        `WHERE NOT EXISTS (SELECT 1 FROM done) AND NOT EXISTS (SELECT 1 FROM held) ` +
         `ON CONFLICT (routine) DO UPDATE SET token = EXCLUDED.token, ` +
         `epoch = GREATEST(l.epoch + 1, ${clockEpoch}), ` +
         `acquired_at = EXCLUDED.acquired_at, expires_at = EXCLUDED.expires_at ` +
         `WHERE l.expires_at <= now() AND l.completed_version IS DISTINCT FROM $4 RETURNING epoch) ` +
-        `SELECT epoch, false AS completed FROM taken UNION ALL SELECT NULL, true FROM done`,
+        `SELECT epoch, false AS completed, NULL::bigint AS held_since FROM taken ` +
+        `UNION ALL SELECT NULL, true, NULL FROM done UNION ALL SELECT NULL, false, since FROM held`,
       renew:
         `UPDATE ${this.leases} SET expires_at = now() + ${ttl} ` +
         `WHERE routine = $1 AND token = $2 AND expires_at > now()`,
@@ -210,14 +246,25 @@ export class PostgresCoordinator implements Coordinator {
   ): Promise<Lease | CompletedRoutine | null> {
     const token = newToken();
     const version = options.version ?? '';
-    const result = await this.query<{ epoch: string | number | null; completed: boolean }>(
-      this.sql.acquire,
-      [routine, token, wholeMilliseconds(ttlMs), version],
-    );
-    const row = result.rows[0];
-    if (!row) return null;
-    if (row.completed) return { completed: true, version };
-    return { routine, token, epoch: Number(row.epoch) };
+    const result = await this.query<{
+      epoch: string | null;
+      completed: boolean;
+      held_since: string | null;
+    }>(this.sql.acquire, [routine, token, wholeMilliseconds(ttlMs), version]);
+    const rows = result.rows;
+    if (rows.some((row) => row.completed)) return { completed: true, version };
+    const taken = rows.find((row) => row.epoch !== null);
+    if (taken) return { routine, token, epoch: Number(taken.epoch) };
+    const held = rows.find((row) => row.held_since !== null);
+    if (held)
+      throw new CoordinatorStateLostError(
+        'postgres',
+        routine,
+        Number(held.held_since),
+        'lease',
+        ttlMs,
+      );
+    return null;
   }
 
   async completeLease(lease: Lease, version: string): Promise<boolean> {
@@ -257,13 +304,29 @@ export class PostgresCoordinator implements Coordinator {
     for (const duplicate of duplicates) duplicate.resolve(false);
     const asked = [...first.values()];
     try {
-      const result = await this.query<{ routine: string; slot: string | number }>(this.sql.claim, [
+      const result = await this.query<{
+        routine: string | null;
+        slot: string | null;
+        since: string | null;
+      }>(this.sql.claim, [
         asked.map((claim) => claim.routine),
         asked.map((claim) => claim.slot),
         asked.map((claim) => claim.ttlMs),
+        this.skewMs,
       ]);
-      const won = new Set(result.rows.map((row) => `${row.routine}\u0000${Number(row.slot)}`));
-      for (const [key, claim] of first) claim.resolve(won.has(key));
+      const won = new Set<string>();
+      let since = -Infinity;
+      for (const row of result.rows) {
+        if (row.since !== null) since = Number(row.since);
+        else won.add(`${row.routine}\u0000${Number(row.slot)}`);
+      }
+      for (const [key, claim] of first) {
+        if (claim.slot <= since + this.skewMs)
+          claim.reject(
+            new CoordinatorStateLostError('postgres', claim.routine, since, 'slot', claim.slot),
+          );
+        else claim.resolve(won.has(key));
+      }
     } catch (error) {
       for (const claim of asked) claim.reject(error);
     }
@@ -315,17 +378,23 @@ export class PostgresCoordinator implements Coordinator {
         `epoch bigint NOT NULL, acquired_at timestamptz NOT NULL DEFAULT now(), ` +
         `expires_at timestamptz NOT NULL, completed_version text);`,
       `ALTER TABLE ${this.leases} ADD COLUMN IF NOT EXISTS completed_version text;`,
+      `CREATE TABLE IF NOT EXISTS ${this.since} (since timestamptz NOT NULL);`,
+      `INSERT INTO ${this.since} (since) SELECT now() WHERE NOT EXISTS (SELECT 1 FROM ${this.since});`,
     ].join('\n');
   }
 
   private async createTables(): Promise<void> {
-    const existing = await this.pool.query<{ slots: string | null; completion: boolean }>(
-      'SELECT to_regclass($1)::text AS slots, EXISTS (SELECT 1 FROM pg_attribute ' +
+    const existing = await this.pool.query<{
+      slots: string | null;
+      since: string | null;
+      completion: boolean;
+    }>(
+      'SELECT to_regclass($1)::text AS slots, to_regclass($3)::text AS since, EXISTS (SELECT 1 FROM pg_attribute ' +
         "WHERE attrelid = to_regclass($2) AND attname = 'completed_version' AND NOT attisdropped) AS completion",
-      [this.slots, this.leases],
+      [this.slots, this.leases, this.since],
     );
     const row = existing.rows[0];
-    if (row?.slots && row.completion) return;
+    if (row?.slots && row.since && row.completion) return;
     // One simple-protocol query: its statements run in one implicit transaction, which holds
     // the advisory lock until it commits, so concurrent first uses do not trip over each other.
     const ddl = `SELECT pg_advisory_xact_lock(${DDL_LOCK_KEY});\n${this.tablesSql()}`;

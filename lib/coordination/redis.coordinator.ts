@@ -27,10 +27,11 @@ export interface RedisCoordinatorOptions {
   logger?: { warn(message: string): void };
 }
 
-/** Milliseconds on the Redis server's clock, inside a script. */
+/** The Redis server's clock inside a script: `now` in milliseconds, `micros` in microseconds. */
 const SERVER_NOW = `
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local micros = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local now = math.floor(micros / 1000)
 `;
 
 /**
@@ -63,7 +64,7 @@ return {0, since}
 /**
  * Takes the lease if nobody holds it, the routine has not completed under this version, and
  * no lease issued before a loss could still be held (the marker is older than a ttl). The
- * epoch is the larger of the stored one plus one and the server's time in milliseconds, at
+ * epoch is the larger of the stored one plus one and the server's time in microseconds, at
  * every acquire: above every epoch issued before, even when Redis lost the stored one or
  * came back with an older one.
  * KEYS: lease, marker, epoch, completion. ARGV: token, ttl ms, version.
@@ -74,7 +75,7 @@ if redis.call('GET', KEYS[4]) == ARGV[3] then return {-2} end
 if redis.call('EXISTS', KEYS[1]) == 1 then return {0} end
 ${SERVER_NOW}${CHECK_MARKER}
 if now < since + tonumber(ARGV[2]) then return {-1, since} end
-local epoch = math.max(tonumber(redis.call('GET', KEYS[3]) or '0') + 1, now)
+local epoch = math.max(tonumber(redis.call('GET', KEYS[3]) or '0') + 1, micros)
 redis.call('SET', KEYS[3], string.format('%d', epoch))
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return {1, epoch}
@@ -145,7 +146,7 @@ interface ScriptedClient {
  *   `SET <prefix>{<routine>}:slot:<slot> <token> NX PX <ttl>`; `releaseSlot` deletes it;
  * - `acquireLease`: when `<prefix>{<routine>}:lease` is absent, sets it with `PX <ttl>` and
  *   issues a fencing epoch above every one issued before (the larger of the stored epoch + 1
- *   and the server's time in ms), unless the routine completed under the caller's version;
+ *   and the server's time in µs), unless the routine completed under the caller's version;
  * - `renewLease` / `releaseLease` / `completeLease`: compare-and-set scripts on the token.
  *
  * Fail closed after a data loss: each routine has a marker key with no expiry. A call that

@@ -26,7 +26,9 @@ export interface CompletedRoutine {
 }
 
 export function isCompletedRoutine(value: unknown): value is CompletedRoutine {
-  return typeof value === 'object' && value !== null && (value as CompletedRoutine).completed === true;
+  return (
+    typeof value === 'object' && value !== null && (value as CompletedRoutine).completed === true
+  );
 }
 
 /**

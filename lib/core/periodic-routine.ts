@@ -462,11 +462,10 @@ export class PeriodicRoutine implements ManagedRoutine {
   }
 
   private nextDueAtOrAfter(due: number, now: number): number {
-    let next = due;
-    if (next >= now) return next;
+    if (due >= now) return due;
     if (!this.cron) {
       const interval = this.currentInterval();
-      return next + Math.ceil((now - next) / interval) * interval;
+      return due + Math.ceil((now - due) / interval) * interval;
     }
     return nextCronTime(this.cron, now - 1); // directly, however long the pause was
   }
@@ -602,7 +601,13 @@ export class PeriodicRoutine implements ManagedRoutine {
 
   private onClaimFailed(due: number, error: unknown, recheck: boolean): void {
     this.inFlight--;
-    reportCoordinatorFailure(this.coordinator, this.clock, this.logger, `claim for '${this.name}'`, error);
+    reportCoordinatorFailure(
+      this.coordinator,
+      this.clock,
+      this.logger,
+      `claim for '${this.name}'`,
+      error,
+    );
     if (!recheck) {
       this.recordClaim(due, 'error');
       this.skip(due, 'claim-error');

@@ -29,6 +29,7 @@ describe('cluster background routine failover', () => {
     'hands the lease to another replica after kill -9 on %s',
     async (engine: Engine) => {
       const routine = unique(`failover_${engine}`);
+      await shared.prime(engine, routine);
       const replicas = [1, 2, 3].map(
         (n) =>
           new Replica(`${engine} replica ${n}`, {

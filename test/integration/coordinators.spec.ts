@@ -2,8 +2,12 @@ import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { Redis } from 'ioredis';
 import { Pool } from 'pg';
-import { PostgresCoordinator, RedisCoordinator } from '../../lib/coordination';
-import { InMemoryCoordinator, RoutinesConfigurationError } from '../../lib/core';
+import {
+  CoordinatorStateLostError,
+  PostgresCoordinator,
+  RedisCoordinator,
+} from '../../lib/coordination';
+import { InMemoryCoordinator, RoutinesConfigurationError, type Lease } from '../../lib/core';
 import { describeCoordinatorContract } from './coordinator.contract';
 import {
   connectRedis,
@@ -11,6 +15,8 @@ import {
   dropSchema,
   freePort,
   postgresPool,
+  primePostgres,
+  primeRedisRoutine,
   sleep,
   unique,
 } from './support';
@@ -25,6 +31,7 @@ describeCoordinatorContract('RedisCoordinator', async () => {
   const keyPrefix = `${unique('it')}:`;
   return {
     coordinator: () => new RedisCoordinator(client, { keyPrefix }),
+    prime: (routine) => primeRedisRoutine(client, keyPrefix, routine),
     close: async () => {
       await deleteRedisKeys(client, keyPrefix);
       client.disconnect();
@@ -35,6 +42,7 @@ describeCoordinatorContract('RedisCoordinator', async () => {
 describeCoordinatorContract('PostgresCoordinator', async () => {
   const pool = postgresPool(12);
   const schema = unique('routines_it');
+  await primePostgres(pool, new PostgresCoordinator(pool, { schema }), schema);
   return {
     coordinator: () => new PostgresCoordinator(pool, { schema }),
     close: async () => {
@@ -57,43 +65,71 @@ describe('RedisCoordinator on a real server', () => {
     client.disconnect();
   });
 
-  it('claims a slot with SET NX PX under <prefix>slot:<routine>:<slot>', async () => {
+  it('claims a slot with SET NX PX under <prefix>{<routine>}:slot:<slot>, and hands it back', async () => {
     const coordinator = new RedisCoordinator(client, { keyPrefix });
+    await primeRedisRoutine(client, keyPrefix, 'janitor');
     expect(coordinator.kind).toBe('redis');
     expect(await coordinator.claimSlot('janitor', 1_700_000_000_000, 30_000)).toBe(true);
-    const ttl = await client.pttl(`${keyPrefix}slot:janitor:1700000000000`);
+    const ttl = await client.pttl(`${keyPrefix}{janitor}:slot:1700000000000`);
     expect(ttl).toBeGreaterThan(29_000);
     expect(ttl).toBeLessThanOrEqual(30_000);
+    await coordinator.releaseSlot('janitor', 1_700_000_000_000);
+    expect(await coordinator.claimSlot('janitor', 1_700_000_000_000, 30_000)).toBe(true);
   });
 
-  it('keeps the lease under <prefix>lease:<routine> and the epoch under <prefix>epoch:<routine>', async () => {
+  it("keeps a routine's lease and epoch under one hash tag, and issues epochs of at least the server time in ms", async () => {
     const coordinator = new RedisCoordinator(client, { keyPrefix });
-    const lease = (await coordinator.acquireLease('consumer', 10_000))!;
-    expect(await client.get(`${keyPrefix}lease:consumer`)).toBe(lease.token);
-    expect(Number(await client.get(`${keyPrefix}epoch:consumer`))).toBe(lease.epoch);
-    await coordinator.releaseLease(lease);
-    expect(await client.exists(`${keyPrefix}lease:consumer`)).toBe(0);
-    expect((await coordinator.acquireLease('consumer', 10_000))!.epoch).toBe(lease.epoch + 1);
-  });
-
-  it('seeds a missing epoch from the server clock, so it still grows after Redis loses its data', async () => {
-    const coordinator = new RedisCoordinator(client, { keyPrefix });
+    await primeRedisRoutine(client, keyPrefix, 'consumer');
     const before = Date.now();
-    const first = (await coordinator.acquireLease('forgetful', 10_000))!;
-    expect(first.epoch).toBeGreaterThanOrEqual(before - 5_000);
+    const lease = (await coordinator.acquireLease('consumer', 10_000)) as Lease;
+    expect(await client.get(`${keyPrefix}{consumer}:lease`)).toBe(lease.token);
+    expect(Number(await client.get(`${keyPrefix}{consumer}:epoch`))).toBe(lease.epoch);
+    expect(lease.epoch).toBeGreaterThanOrEqual((before - 5_000) * 1000);
+    await coordinator.releaseLease(lease);
+    expect(await client.exists(`${keyPrefix}{consumer}:lease`)).toBe(0);
+    const next = (await coordinator.acquireLease('consumer', 10_000)) as Lease;
+    expect(next.epoch).toBeGreaterThan(lease.epoch);
+  });
+
+  it('issues an epoch above every earlier one when Redis comes back with an older epoch', async () => {
+    const coordinator = new RedisCoordinator(client, { keyPrefix });
+    await primeRedisRoutine(client, keyPrefix, 'forgetful');
+    const first = (await coordinator.acquireLease('forgetful', 10_000)) as Lease;
     await coordinator.releaseLease(first);
-    await coordinator
-      .acquireLease('forgetful', 10_000)
-      .then((lease) => coordinator.releaseLease(lease!));
-    await client.del(`${keyPrefix}epoch:forgetful`, `${keyPrefix}lease:forgetful`); // as after a restart without persistence
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    const after = (await coordinator.acquireLease('forgetful', 10_000))!;
-    expect(after.epoch).toBeGreaterThan(first.epoch + 1);
+    const second = (await coordinator.acquireLease('forgetful', 10_000)) as Lease;
+    await coordinator.releaseLease(second);
+    // As after a restart from an older snapshot: the key exists, holding an epoch issued before.
+    await client.set(`${keyPrefix}{forgetful}:epoch`, String(first.epoch));
+    const after = (await coordinator.acquireLease('forgetful', 10_000)) as Lease;
+    expect(after.epoch).toBeGreaterThan(second.epoch);
+  });
+
+  it('fails closed when the marker is gone: refuses slots due before the loss and holds back the lease for a ttl', async () => {
+    const coordinator = new RedisCoordinator(client, { keyPrefix, maxClockSkew: '200ms' });
+    const routine = unique('flushed');
+    await primeRedisRoutine(client, keyPrefix, routine);
+    const now = Date.now();
+    const slot = now - 100;
+    expect(await coordinator.claimSlot(routine, slot, 30_000)).toBe(true);
+    await deleteRedisKeys(client, `${keyPrefix}{${routine}}`); // FLUSHALL, for this routine
+    await expect(coordinator.claimSlot(routine, slot, 30_000)).rejects.toBeInstanceOf(
+      CoordinatorStateLostError,
+    );
+    await expect(coordinator.claimSlot(routine, now + 100, 30_000)).rejects.toThrow(
+      /may have run before/,
+    );
+    expect(await coordinator.claimSlot(routine, now + 5_000, 30_000)).toBe(true);
+    await expect(coordinator.acquireLease(routine, 1_000)).rejects.toThrow(
+      /no replica takes the lease before/,
+    );
+    await sleep(1_050);
+    expect(await coordinator.acquireLease(routine, 1_000)).toMatchObject({ routine });
   });
 
   it('still works after the server forgets its scripts (NOSCRIPT)', async () => {
     const coordinator = new RedisCoordinator(client, { keyPrefix });
-    const lease = (await coordinator.acquireLease('flushed', 10_000))!;
+    await primeRedisRoutine(client, keyPrefix, 'flushed');
+    const lease = (await coordinator.acquireLease('flushed', 10_000)) as Lease;
     await client.script('FLUSH');
     expect(await coordinator.renewLease(lease, 10_000)).toBe(true);
     await coordinator.releaseLease(lease);
@@ -142,29 +178,62 @@ describe('PostgresCoordinator on a real server', () => {
     try {
       const coordinators = pools.map((p) => new PostgresCoordinator(p, { schema: raceSchema }));
       await Promise.all(coordinators.map((c) => c.ensureTables()));
-      const won = await Promise.all(coordinators.map((c) => c.claimSlot('boot', 1, 60_000)));
+      const slot = Date.now() + 10_000; // after the tables were created: no loss to fail closed on
+      const won = await Promise.all(coordinators.map((c) => c.claimSlot('boot', slot, 60_000)));
       expect(won.filter(Boolean)).toHaveLength(1);
     } finally {
       await Promise.all(pools.map((p) => p.end()));
     }
   });
 
-  it('starts the epoch at 1 and keeps the row on release, so the epoch keeps growing', async () => {
+  it('issues epochs of at least the server time in µs and keeps the row on release, so the epoch keeps growing', async () => {
     const coordinator = new PostgresCoordinator(pool, { schema });
+    await primePostgres(pool, coordinator, schema);
     expect(coordinator.kind).toBe('postgres');
     const routine = unique('epoch');
+    const before = Date.now();
     const epochs: number[] = [];
     for (let i = 0; i < 3; i++) {
-      const lease = (await coordinator.acquireLease(routine, 10_000))!;
+      const lease = (await coordinator.acquireLease(routine, 10_000)) as Lease;
       epochs.push(lease.epoch);
       await coordinator.releaseLease(lease);
     }
-    expect(epochs).toEqual([1, 2, 3]);
+    expect(epochs[0]).toBeGreaterThanOrEqual((before - 5_000) * 1000);
+    expect(epochs[1]).toBeGreaterThan(epochs[0]);
+    expect(epochs[2]).toBeGreaterThan(epochs[1]);
     const { rows } = await pool.query(
       `SELECT epoch, expires_at <= now() AS expired FROM "${schema}".routines_leases WHERE routine = $1`,
       [routine],
     );
-    expect(rows).toEqual([{ epoch: '3', expired: true }]);
+    expect(rows).toEqual([{ epoch: String(epochs[2]), expired: true }]);
+  });
+
+  it('keeps a released lease released when a renewal that began earlier commits after the release', async () => {
+    const coordinator = new PostgresCoordinator(pool, { schema });
+    await primePostgres(pool, coordinator, schema);
+    const routine = unique('race');
+    const lease = (await coordinator.acquireLease(routine, 60_000)) as Lease;
+    // The renewal's statement starts (its now() is fixed) before the release, but reaches the
+    // row after the release has committed, as under load: run it in a transaction begun first.
+    const renewer = await pool.connect();
+    try {
+      await renewer.query('BEGIN');
+      await renewer.query('SELECT now()');
+      await sleep(20);
+      await coordinator.releaseLease(lease);
+      const renewed = await renewer.query(
+        `UPDATE "${schema}".routines_leases SET expires_at = now() + interval '60 seconds' WHERE routine = $1 AND token = $2 AND expires_at > now()`,
+        [routine, lease.token],
+      );
+      await renewer.query('COMMIT');
+      expect(renewed.rowCount).toBe(0);
+    } finally {
+      renewer.release();
+    }
+    expect(await coordinator.renewLease(lease, 60_000)).toBe(false);
+    const started = Date.now();
+    expect(await coordinator.acquireLease(routine, 60_000)).toMatchObject({ routine });
+    expect(Date.now() - started).toBeLessThan(1_000); // handed over at once, not after a ttl
   });
 
   it('prunes expired slot rows now and then', async () => {
@@ -187,14 +256,25 @@ describe('PostgresCoordinator on a real server', () => {
     expect(await count()).toBe(1);
   });
 
-  it('creates its tables again if they are dropped while running', async () => {
+  it('creates its tables again if they are dropped while running, and fails closed: no slot twice, epochs still grow', async () => {
     const own = `${schema}_dropped`;
-    const coordinator = new PostgresCoordinator(pool, { schema: own });
+    const coordinator = new PostgresCoordinator(pool, { schema: own, maxClockSkew: '200ms' });
     try {
-      expect(await coordinator.claimSlot('x', 1, 60_000)).toBe(true);
+      await primePostgres(pool, coordinator, own);
+      const slot = Date.now() - 100;
+      expect(await coordinator.claimSlot('x', slot, 60_000)).toBe(true);
+      const before = (await coordinator.acquireLease('x', 1_000)) as Lease;
       await dropSchema(pool, own);
-      expect(await coordinator.claimSlot('x', 1, 60_000)).toBe(true);
-      expect(await coordinator.acquireLease('x', 60_000)).toMatchObject({ epoch: 1 });
+      await expect(coordinator.claimSlot('x', slot, 60_000)).rejects.toBeInstanceOf(
+        CoordinatorStateLostError,
+      );
+      expect(await coordinator.claimSlot('x', Date.now() + 5_000, 60_000)).toBe(true);
+      await expect(coordinator.acquireLease('x', 1_000)).rejects.toThrow(
+        /no replica takes the lease before/,
+      );
+      await sleep(1_050);
+      const after = (await coordinator.acquireLease('x', 1_000)) as Lease;
+      expect(after.epoch).toBeGreaterThan(before.epoch);
     } finally {
       await dropSchema(pool, own);
     }
@@ -206,7 +286,7 @@ describe('PostgresCoordinator on a real server', () => {
       slotTable: 'my_slots',
       leaseTable: 'my_leases',
     });
-    expect(await coordinator.claimSlot('named', 1, 60_000)).toBe(true);
+    expect(await coordinator.claimSlot('named', Date.now() + 10_000, 60_000)).toBe(true);
     const { rows } = await pool.query(
       `SELECT to_regclass($1)::text AS slots, to_regclass($2)::text AS leases`,
       [`"${schema}".my_slots`, `"${schema}".my_leases`],

@@ -27,7 +27,7 @@ describe('losing a lease behind the holder’s back', () => {
   async function steal(engine: Engine, routine: string, ms: number): Promise<void> {
     if (engine === 'redis') {
       expect(
-        await shared.redis.set(`${keyPrefix}lease:${routine}`, 'intruder', 'PX', ms, 'XX'),
+        await shared.redis.set(`${keyPrefix}{${routine}}:lease`, 'intruder', 'PX', ms, 'XX'),
       ).toBe('OK');
     } else {
       const { rowCount } = await shared.pool.query(
@@ -43,6 +43,7 @@ describe('losing a lease behind the holder’s back', () => {
     'aborts the holder’s signal within one renew period on %s',
     async (engine: Engine) => {
       const routine = unique(`loss_${engine}`);
+      await shared.prime(engine, routine);
       const replica = new Replica(`${engine} replica`, {
         engine,
         mode: 'lease',

@@ -36,6 +36,32 @@ export function postgresPool(max = 10): Pool {
   return pool;
 }
 
+/**
+ * Writes a routine's marker key as an engine in use since long ago would have it, so that
+ * the Redis coordinator does not treat its first call as following a data loss.
+ */
+export async function primeRedisRoutine(
+  client: Redis,
+  keyPrefix: string,
+  routine: string,
+): Promise<void> {
+  await client.set(`${keyPrefix}{${routine}}:alive`, '-100000000000000'); // long before any slot a test uses
+}
+
+/**
+ * Creates the PostgreSQL coordinator's tables and dates them long ago, as in a database in use
+ * for years, so that the coordinator does not treat its first calls as following a loss.
+ */
+export async function primePostgres(
+  pool: Pool,
+  coordinator: { ensureTables(): Promise<void> },
+  schema: string,
+  leaseTable = 'routines_leases',
+): Promise<void> {
+  await coordinator.ensureTables();
+  await pool.query(`UPDATE "${schema}"."${leaseTable}_since" SET since = '1900-01-01'`);
+}
+
 /** Deletes every key under `prefix` (SCAN, not KEYS). */
 export async function deleteRedisKeys(client: Redis, prefix: string): Promise<void> {
   let cursor = '0';
@@ -59,6 +85,8 @@ export function useSharedEngines(): {
   readonly pool: Pool;
   readonly keyPrefix: string;
   readonly schema: string;
+  /** Makes the engine look long in use for the replicas' routines `<routine>:periodic|lease`. */
+  prime(engine: Engine, routine: string): Promise<void>;
 } {
   let redis: Redis | undefined;
   let pool: Pool | undefined;
@@ -78,6 +106,14 @@ export function useSharedEngines(): {
   return {
     keyPrefix,
     schema,
+    async prime(engine: Engine, routine: string) {
+      if (engine === 'postgres') {
+        const { PostgresCoordinator } = await import('../../lib/coordination');
+        return primePostgres(pool!, new PostgresCoordinator(pool!, { schema }), schema);
+      }
+      for (const kind of ['periodic', 'lease'])
+        await primeRedisRoutine(redis!, keyPrefix, `${routine}:${kind}`);
+    },
     get redis() {
       return redis!;
     },

@@ -1112,7 +1112,7 @@ describe('PeriodicRoutine in cluster scope', () => {
     expect(handle).not.toHaveBeenCalled();
     expect(routine.info().counters.skipped).toBe(3);
     expect(routine.info().inFlight).toBe(0);
-    expect(logger.messages('warn')).toHaveLength(1) // one per outage;
+    expect(logger.messages('warn')).toHaveLength(1); // one per outage;
     await expect(routine.stop()).resolves.toBeUndefined();
   });
 
