@@ -505,7 +505,7 @@ export class PeriodicRoutine implements ManagedRoutine {
       // The event loop was blocked past later ticks (or the wall clock stepped forward): run
       // the latest, count the others.
       const caught = this.catchUp(due, next, now);
-      this.skipLate(due, next - due, caught.missed);
+      this.skipLate(due, next - due, caught.missed, caught.first);
       due = caught.latest;
       next = this.following(due);
     }
@@ -514,7 +514,11 @@ export class PeriodicRoutine implements ManagedRoutine {
   }
 
   /** The latest tick due by `now`, and how many earlier ones it supersedes. */
-  private catchUp(due: number, next: number, now: number): { latest: number; missed: number } {
+  private catchUp(
+    due: number,
+    next: number,
+    now: number,
+  ): { latest: number; missed: number; first?: number[] } {
     if (!this.cron) {
       const interval = next - due;
       const missed = Math.floor((now - due) / interval);
@@ -527,12 +531,10 @@ export class PeriodicRoutine implements ManagedRoutine {
    * Counts `missed` late ticks from `due` on. Events go out for the first few only: a week
    * asleep at 100 ms is six million ticks, counted at once rather than reported one by one.
    */
-  private skipLate(due: number, step: number, missed: number): void {
-    const reported = Math.min(missed, MAX_LATE_EVENTS);
-    for (let i = 0, missed = due; i < reported; i++) {
-      this.skip(missed, 'late');
-      missed = this.cron ? this.following(missed) : missed + step;
-    }
+  private skipLate(due: number, step: number, missed: number, cronTimes?: number[]): void {
+    // A cron schedule reports the times catch-up already looked up: each lookup is costly.
+    const reported = Math.min(missed, cronTimes ? cronTimes.length : MAX_LATE_EVENTS);
+    for (let i = 0; i < reported; i++) this.skip(cronTimes ? cronTimes[i] : due + i * step, 'late');
     this.skipped += missed - reported;
   }
 
