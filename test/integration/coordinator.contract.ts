@@ -1,4 +1,4 @@
-import type { Coordinator } from '../../lib/core';
+import type { Coordinator, Lease } from '../../lib/core';
 import { sleep, unique } from './support';
 
 /**
@@ -79,7 +79,7 @@ export function describeCoordinatorContract(
     describe('leases', () => {
       it('gives the lease to one holder at a time', async () => {
         const routine = await fresh('lease');
-        const lease = await a.acquireLease(routine, TTL);
+        const lease = (await a.acquireLease(routine, TTL)) as Lease;
         expect(lease).toEqual({ routine, token: expect.any(String), epoch: expect.any(Number) });
         expect(lease!.epoch).toBeGreaterThanOrEqual(1);
         expect(await b.acquireLease(routine, TTL)).toBeNull();
@@ -95,7 +95,7 @@ export function describeCoordinatorContract(
 
       it('renews only with the right token', async () => {
         const routine = await fresh('renew');
-        const lease = (await a.acquireLease(routine, TTL))!;
+        const lease = (await a.acquireLease(routine, TTL)) as Lease;
         expect(await a.renewLease(lease, TTL)).toBe(true);
         expect(await b.renewLease({ ...lease, token: 'someone-else' }, TTL)).toBe(false);
         expect(await b.renewLease({ ...lease, routine: await fresh('other') }, TTL)).toBe(false);
@@ -104,10 +104,10 @@ export function describeCoordinatorContract(
 
       it('hands the lease over on release, with a greater epoch', async () => {
         const routine = await fresh('release');
-        const first = (await a.acquireLease(routine, TTL))!;
+        const first = (await a.acquireLease(routine, TTL)) as Lease;
         await a.releaseLease(first);
         expect(await a.renewLease(first, TTL)).toBe(false);
-        const second = (await b.acquireLease(routine, TTL))!;
+        const second = (await b.acquireLease(routine, TTL)) as Lease;
         expect(second).not.toBeNull();
         expect(second.epoch).toBeGreaterThan(first.epoch);
         expect(second.token).not.toBe(first.token);
@@ -116,16 +116,16 @@ export function describeCoordinatorContract(
         expect(await a.acquireLease(routine, TTL)).toBeNull();
         expect(await b.renewLease(second, TTL)).toBe(true);
         await b.releaseLease(second);
-        const third = (await a.acquireLease(routine, TTL))!;
+        const third = (await a.acquireLease(routine, TTL)) as Lease;
         expect(third.epoch).toBeGreaterThan(second.epoch);
       });
 
       it('lets another take an expired lease, with a greater epoch, and refuses the old holder', async () => {
         const routine = await fresh('expiry');
-        const old = (await a.acquireLease(routine, 200))!;
+        const old = (await a.acquireLease(routine, 200)) as Lease;
         expect(await b.acquireLease(routine, 200)).toBeNull();
         await sleep(350);
-        const next = (await b.acquireLease(routine, TTL))!;
+        const next = (await b.acquireLease(routine, TTL)) as Lease;
         expect(next).not.toBeNull();
         expect(next.epoch).toBeGreaterThan(old.epoch);
         expect(await a.renewLease(old, TTL)).toBe(false);
@@ -136,7 +136,7 @@ export function describeCoordinatorContract(
 
       it('keeps a renewed lease past its first ttl', async () => {
         const routine = await fresh('keep');
-        const lease = (await a.acquireLease(routine, 600))!;
+        const lease = (await a.acquireLease(routine, 600)) as Lease;
         await sleep(300);
         expect(await a.renewLease(lease, 600)).toBe(true);
         await sleep(400); // 700 ms after the acquire, 400 ms after the renew
@@ -146,9 +146,59 @@ export function describeCoordinatorContract(
 
       it('does not renew an expired lease', async () => {
         const routine = await fresh('late');
-        const lease = (await a.acquireLease(routine, 150))!;
+        const lease = (await a.acquireLease(routine, 150)) as Lease;
         await sleep(300);
         expect(await a.renewLease(lease, TTL)).toBe(false);
+      });
+
+      it('does not renew a released lease, and hands it over at once', async () => {
+        const routine = await fresh('released');
+        const lease = (await a.acquireLease(routine, TTL)) as Lease;
+        await a.releaseLease(lease);
+        expect(await a.renewLease(lease, TTL)).toBe(false);
+        const next = (await b.acquireLease(routine, TTL)) as Lease;
+        expect(next.epoch).toBeGreaterThan(lease.epoch);
+      });
+    });
+
+    describe('releaseSlot', () => {
+      it('hands a won slot back, so that another replica can claim it', async () => {
+        const routine = await fresh('handback');
+        const slot = Date.now() + 60_000;
+        expect(await a.claimSlot(routine, slot, TTL)).toBe(true);
+        expect(await b.claimSlot(routine, slot, TTL)).toBe(false);
+        await a.releaseSlot!(routine, slot);
+        expect(await b.claimSlot(routine, slot, TTL)).toBe(true);
+        expect(await a.claimSlot(routine, slot, TTL)).toBe(false);
+      });
+    });
+
+    describe('completion', () => {
+      it('answers completed to every acquire under the version the holder completed, and only that one', async () => {
+        const routine = await fresh('complete');
+        const lease = (await a.acquireLease(routine, TTL, { version: 'v1' })) as Lease;
+        expect(await a.completeLease!(lease, 'v1')).toBe(true);
+        expect(await b.acquireLease(routine, TTL, { version: 'v1' })).toEqual({
+          completed: true,
+          version: 'v1',
+        });
+        expect(await a.renewLease(lease, TTL)).toBe(false); // the lease went with the completion
+        const next = (await b.acquireLease(routine, TTL, { version: 'v2' })) as Lease;
+        expect(next.epoch).toBeGreaterThan(lease.epoch);
+        await b.releaseLease(next);
+        await a.resetCompletion!(routine);
+        expect(await b.acquireLease(routine, TTL, { version: 'v1' })).toMatchObject({ routine });
+      });
+
+      it('records no completion for a holder that lost its lease', async () => {
+        const routine = await fresh('stale-complete');
+        const old = (await a.acquireLease(routine, 150)) as Lease;
+        await sleep(300);
+        const current = (await b.acquireLease(routine, TTL)) as Lease;
+        expect(await a.completeLease!(old, '')).toBe(false);
+        expect(await b.renewLease(current, TTL)).toBe(true);
+        await b.releaseLease(current);
+        expect(await a.acquireLease(routine, TTL)).toMatchObject({ routine });
       });
     });
   });

@@ -111,7 +111,7 @@ export function useSharedEngines(): {
         const { PostgresCoordinator } = await import('../../lib/coordination');
         return primePostgres(pool!, new PostgresCoordinator(pool!, { schema }), schema);
       }
-      for (const kind of ['periodic', 'lease'])
+      for (const kind of ['periodic', 'lease', 'complete'])
         await primeRedisRoutine(redis!, keyPrefix, `${routine}:${kind}`);
     },
     get redis() {
@@ -193,7 +193,20 @@ export async function stopGracefully(child: ChildProcess, timeoutMs = 5000): Pro
 
 /** What a replica fixture reports on stdout, one JSON object per line. */
 export interface ReplicaEvent {
-  type: 'ready' | 'claim' | 'run' | 'skip' | 'lease' | 'aborted' | 'engine-error' | 'exiting';
+  type:
+    | 'ready'
+    | 'claim'
+    | 'run'
+    | 'skip'
+    | 'released'
+    | 'lease'
+    | 'aborted'
+    | 'write'
+    | 'work-started'
+    | 'work-done'
+    | 'completed'
+    | 'engine-error'
+    | 'exiting';
   pid: number;
   at: number;
   slot?: number;
@@ -206,7 +219,7 @@ export interface ReplicaEvent {
 
 export interface ReplicaConfig {
   engine: Engine;
-  /** 'periodic', 'lease' or both, comma-separated. */
+  /** 'periodic', 'lease', 'complete' (a cluster routine whose start returns), comma-separated. */
   mode: string;
   routine: string;
   redisUrl?: string;
@@ -218,6 +231,12 @@ export interface ReplicaConfig {
   leaseTtl?: string;
   renewEvery?: string;
   retryEvery?: string;
+  clockOffsetMs?: number;
+  version?: string;
+  workMs?: number;
+  writeEveryMs?: number;
+  checkLease?: boolean;
+  runMs?: number;
 }
 
 export class Replica {

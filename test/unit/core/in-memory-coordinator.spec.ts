@@ -1,4 +1,4 @@
-import { InMemoryCoordinator, ManualClock } from '../../../lib/core';
+import { InMemoryCoordinator, ManualClock, type Lease } from '../../../lib/core';
 
 describe('InMemoryCoordinator slots', () => {
   it('the first claim of a (routine, slot) wins and every later one loses within the ttl', async () => {
@@ -56,15 +56,15 @@ describe('InMemoryCoordinator leases', () => {
   it('one holder at a time; the epoch only grows across holders', async () => {
     const clock = new ManualClock(0);
     const coordinator = new InMemoryCoordinator(clock);
-    const first = await coordinator.acquireLease('consumer', 3000);
+    const first = (await coordinator.acquireLease('consumer', 3000)) as Lease | null;
     expect(first).toMatchObject({ routine: 'consumer', epoch: 1 });
     await expect(coordinator.acquireLease('consumer', 3000)).resolves.toBeNull();
     await coordinator.releaseLease(first!);
-    const second = await coordinator.acquireLease('consumer', 3000);
+    const second = (await coordinator.acquireLease('consumer', 3000)) as Lease | null;
     expect(second?.epoch).toBe(2);
     expect(second?.token).not.toBe(first?.token);
     await clock.advance(3000); // expired
-    const third = await coordinator.acquireLease('consumer', 3000);
+    const third = (await coordinator.acquireLease('consumer', 3000)) as Lease | null;
     expect(third?.epoch).toBe(3);
   });
 
@@ -77,7 +77,7 @@ describe('InMemoryCoordinator leases', () => {
   it('renewing extends the lease from now; it fails for a stale token or an expired lease', async () => {
     const clock = new ManualClock(0);
     const coordinator = new InMemoryCoordinator(clock);
-    const lease = (await coordinator.acquireLease('consumer', 3000))!;
+    const lease = (await coordinator.acquireLease('consumer', 3000)) as Lease;
     await clock.advance(2000);
     await expect(coordinator.renewLease(lease, 3000)).resolves.toBe(true); // now until 5000
     await clock.advance(2999);
@@ -92,9 +92,9 @@ describe('InMemoryCoordinator leases', () => {
   it('a holder whose lease expired and was taken cannot renew or release the new one', async () => {
     const clock = new ManualClock(0);
     const coordinator = new InMemoryCoordinator(clock);
-    const old = (await coordinator.acquireLease('consumer', 1000))!;
+    const old = (await coordinator.acquireLease('consumer', 1000)) as Lease;
     await clock.advance(1000);
-    const current = (await coordinator.acquireLease('consumer', 1000))!;
+    const current = (await coordinator.acquireLease('consumer', 1000)) as Lease;
     await expect(coordinator.renewLease(old, 1000)).resolves.toBe(false);
     await coordinator.releaseLease(old);
     await expect(coordinator.acquireLease('consumer', 1000)).resolves.toBeNull();
