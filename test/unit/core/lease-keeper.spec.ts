@@ -214,7 +214,7 @@ describe('LeaseKeeper', () => {
     const clock = new ManualClock(0);
     const { coordinator, inner } = controllableCoordinator(clock);
     const taken = await inner.acquireLease('consumer', 5000); // held elsewhere until 5000
-    expect(taken?.epoch).toBe(1);
+    expect(taken).toMatchObject({ epoch: 1 });
     const { lease, onAcquired } = keeper(clock, coordinator, { ttl: '5s', retryEvery: '1s' });
     lease.start();
     await clock.advance(4999);
