@@ -35,30 +35,37 @@ local now = math.floor(micros / 1000)
 `;
 
 /**
- * Every routine has a marker key, written once and never expiring. When it is missing, the
- * server lost its data (FLUSHALL, a restart without persistence, a failover to a replica that
- * lagged) or this is the first use: the script writes it with the server's time, and the
- * caller treats the time since as a loss (see CLAIM and ACQUIRE). Sets `since`.
+ * Every routine has a marker hash that never expires: `since` (when its state was last found
+ * lost) and `last` (the server time of the latest call). A loss shows two ways: the marker is
+ * missing (FLUSHALL, a restart without persistence; also the very first use), or `last` is
+ * older than a time this caller already saw (a restart from an older snapshot, a failover to
+ * a replica that lagged: writes were lost, not all). Either way `since` becomes now, and the
+ * caller fails closed from there (see CLAIM and ACQUIRE). `seen` is the ARGV index of the
+ * latest `last` this process saw. Sets `since`; returns `last` to the caller with the result.
  */
-const CHECK_MARKER = `
-local since = redis.call('GET', KEYS[2])
-if not since then
-  redis.call('SET', KEYS[2], now)
+const checkMarker = (seen: number): string => `
+local marker = redis.call('HMGET', KEYS[2], 'since', 'last')
+local since = tonumber(marker[1])
+local last = tonumber(marker[2]) or 0
+if not since or last < tonumber(ARGV[${seen}]) then
   since = now
-else
-  since = tonumber(since)
+  redis.call('HSET', KEYS[2], 'since', now)
+end
+if now > last then
+  last = now
+  redis.call('HSET', KEYS[2], 'last', now)
 end
 `;
 
 /**
  * One claim, fail closed after a loss: a slot due before the loss (plus the clock skew) may
  * have been claimed and run already, so it is refused (-1). Otherwise SET NX PX (1 won, 0 lost).
- * KEYS: slot, marker. ARGV: token, ttl ms, slot ms, skew ms.
+ * KEYS: slot, marker. ARGV: token, ttl ms, slot ms, skew ms, last seen.
  */
-const CLAIM = `${SERVER_NOW}${CHECK_MARKER}
-if tonumber(ARGV[3]) <= since + tonumber(ARGV[4]) then return {-1, since} end
-if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {1, since} end
-return {0, since}
+const CLAIM = `${SERVER_NOW}${checkMarker(5)}
+if tonumber(ARGV[3]) <= since + tonumber(ARGV[4]) then return {-1, since, last} end
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {1, since, last} end
+return {0, since, last}
 `;
 
 /**
@@ -67,18 +74,19 @@ return {0, since}
  * epoch is the larger of the stored one plus one and the server's time in microseconds, at
  * every acquire: above every epoch issued before, even when Redis lost the stored one or
  * came back with an older one.
- * KEYS: lease, marker, epoch, completion. ARGV: token, ttl ms, version.
- * Returns {1, epoch}, {0} (held), {-1, since} (held back after a loss), {-2} (completed).
+ * KEYS: lease, marker, epoch, completion. ARGV: token, ttl ms, version, last seen.
+ * Returns {1, epoch, last}, {0, 0, last} (held), {-1, since, last} (held back after a loss),
+ * {-2} (completed).
  */
 const ACQUIRE = `
 if redis.call('GET', KEYS[4]) == ARGV[3] then return {-2} end
-if redis.call('EXISTS', KEYS[1]) == 1 then return {0} end
-${SERVER_NOW}${CHECK_MARKER}
-if now < since + tonumber(ARGV[2]) then return {-1, since} end
+${SERVER_NOW}${checkMarker(4)}
+if now < since + tonumber(ARGV[2]) then return {-1, since, last} end
+if redis.call('EXISTS', KEYS[1]) == 1 then return {0, 0, last} end
 local epoch = math.max(tonumber(redis.call('GET', KEYS[3]) or '0') + 1, micros)
 redis.call('SET', KEYS[3], string.format('%d', epoch))
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return {1, epoch}
+return {1, epoch, last}
 `;
 
 /** Extends the lease if it is still ours. KEYS: lease. ARGV: token, ttl ms. */
@@ -118,6 +126,7 @@ interface ScriptedClient {
     ttlMs: number,
     slot: number,
     skewMs: number,
+    lastSeen: number,
   ): Promise<ScriptReply>;
   [ACQUIRE_COMMAND](
     leaseKey: string,
@@ -127,6 +136,7 @@ interface ScriptedClient {
     token: string,
     ttlMs: number,
     version: string,
+    lastSeen: number,
   ): Promise<ScriptReply>;
   [RENEW_COMMAND](leaseKey: string, token: string, ttlMs: number): Promise<number>;
   [RELEASE_COMMAND](leaseKey: string, token: string): Promise<number>;
@@ -149,12 +159,14 @@ interface ScriptedClient {
  *   and the server's time in µs), unless the routine completed under the caller's version;
  * - `renewLease` / `releaseLease` / `completeLease`: compare-and-set scripts on the token.
  *
- * Fail closed after a data loss: each routine has a marker key with no expiry. A call that
- * finds it missing (FLUSHALL, a restart without persistence, a failover to a replica that
- * lagged; also the very first use) writes it with the server's time and, from then on,
- * refuses slots due before that time plus `maxClockSkew` and holds back new lease holders for
- * one lease ttl, so that no claim or lease issued before the loss can be doubled. Those calls
- * reject with a `CoordinatorStateLostError`, counted as `claim-error` and logged once.
+ * Fail closed after a data loss: each routine has a marker hash with no expiry, holding the
+ * time of its latest call. A call that finds it missing (FLUSHALL, a restart without
+ * persistence; also the very first use), or older than a time this process already saw (a
+ * restart from an older snapshot, a failover to a replica that lagged), notes the loss with
+ * the server's time and, from then on, refuses slots due before that time plus
+ * `maxClockSkew` and holds back new lease holders for one lease ttl, so that no claim or
+ * lease issued before the loss can be doubled. Those calls reject with a
+ * `CoordinatorStateLostError`, counted as `claim-error` and logged once.
  *
  * All keys of one routine share a hash tag (`{routine}`), so they live in one hash slot of a
  * Redis Cluster. Errors from Redis reject, and the runtime fails closed. Give the client
@@ -173,6 +185,8 @@ export class RedisCoordinator implements Coordinator {
   private readonly scripted: ScriptedClient;
   private readonly logger: { warn(message: string): void };
   private serverChecked = false;
+  /** Per routine, the latest marker time this process saw: a marker older than that was rolled back. */
+  private readonly lastSeen = new Map<string, number>();
 
   constructor(
     private readonly client: Redis | Cluster,
@@ -210,14 +224,16 @@ export class RedisCoordinator implements Coordinator {
 
   async claimSlot(routine: string, slot: number, ttlMs: number): Promise<boolean> {
     this.checkServerOnce();
-    const [result, since] = await this.scripted[CLAIM_COMMAND](
+    const [result, since, last] = await this.scripted[CLAIM_COMMAND](
       this.key(routine, `slot:${slot}`),
       this.key(routine, 'alive'),
       newToken(),
       wholeMilliseconds(ttlMs),
       slot,
       this.skewMs,
+      this.lastSeen.get(routine) ?? 0,
     );
+    this.saw(routine, last);
     if (Number(result) === -1)
       throw new CoordinatorStateLostError('redis', routine, Number(since), 'slot', slot);
     return Number(result) === 1;
@@ -235,7 +251,7 @@ export class RedisCoordinator implements Coordinator {
     this.checkServerOnce();
     const token = newToken();
     const version = options.version ?? '';
-    const [result, value] = await this.scripted[ACQUIRE_COMMAND](
+    const [result, value, last] = await this.scripted[ACQUIRE_COMMAND](
       this.key(routine, 'lease'),
       this.key(routine, 'alive'),
       this.key(routine, 'epoch'),
@@ -243,7 +259,9 @@ export class RedisCoordinator implements Coordinator {
       token,
       wholeMilliseconds(ttlMs),
       version,
+      this.lastSeen.get(routine) ?? 0,
     );
+    this.saw(routine, last);
     switch (Number(result)) {
       case 1:
         return { routine, token, epoch: Number(value) };
@@ -281,6 +299,12 @@ export class RedisCoordinator implements Coordinator {
 
   async resetCompletion(routine: string): Promise<void> {
     await this.client.del(this.key(routine, 'completed'));
+  }
+
+  private saw(routine: string, last: unknown): void {
+    const time = Number(last);
+    if (Number.isFinite(time) && time > (this.lastSeen.get(routine) ?? 0))
+      this.lastSeen.set(routine, time);
   }
 
   /** `<prefix>{<routine>}:<what>`: the hash tag keeps a routine's keys in one Cluster slot. */

@@ -45,7 +45,8 @@ export async function primeRedisRoutine(
   keyPrefix: string,
   routine: string,
 ): Promise<void> {
-  await client.set(`${keyPrefix}{${routine}}:alive`, '-100000000000000'); // long before any slot a test uses
+  // Lost nothing since long before any slot a test uses.
+  await client.hset(`${keyPrefix}{${routine}}:alive`, 'since', '-100000000000000', 'last', '0');
 }
 
 /**
@@ -335,7 +336,11 @@ export function merged(replicas: readonly Replica[], type: ReplicaEvent['type'])
 
 export class ThrowawayRedis {
   private server: ChildProcess | undefined;
-  constructor(readonly port: number) {}
+  /** `args` replace the defaults (no persistence) where they name the same option. */
+  constructor(
+    readonly port: number,
+    private readonly args: string[] = [],
+  ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
@@ -356,6 +361,7 @@ export class ThrowawayRedis {
           'no',
           '--protected-mode',
           'no',
+          ...this.args,
         ],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       ),
