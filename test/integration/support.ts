@@ -238,6 +238,7 @@ export interface ReplicaConfig {
   writeEveryMs?: number;
   checkLease?: boolean;
   runMs?: number;
+  claimLatencyMs?: number;
 }
 
 export class Replica {
