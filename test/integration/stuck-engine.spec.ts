@@ -75,7 +75,10 @@ describe('an engine that hangs', () => {
       expect(Math.max(...lateness)).toBeLessThan(INTERVAL / 2 + 50);
       const slots = replica.of('run').map((run) => run.slot);
       expect(new Set(slots).size).toBe(slots.length);
-      const warnings = replica.log().split('\n').filter((line) => line.includes('coordinator failed'));
+      const warnings = replica
+        .log()
+        .split('\n')
+        .filter((line) => line.includes('coordinator failed'));
       expect(warnings.length).toBeGreaterThanOrEqual(1);
       expect(warnings.length).toBeLessThanOrEqual(2); // one per outage (claims, then the lease)
       process.stdout.write(
