@@ -20,6 +20,7 @@ import type { P2Params } from './scenarios/p2-lateness';
 import type { P3Params } from './scenarios/p3-shutdown';
 import type { P4Params } from './scenarios/p4-bootstrap';
 import type { P5Params } from './scenarios/p5-memory';
+import type { P6Params } from './scenarios/p6-claims';
 
 type Json = Record<string, unknown>;
 
@@ -114,6 +115,19 @@ function plan(quick: boolean): Measurement[] {
     variant,
     count: quick ? 2_000 : 10_000,
   });
+  const p6 = (engine: P6Params['engine'], variant: P6Params['variant'], count: number): P6Params =>
+    quick
+      ? { engine, variant, count, intervalMs: 1000, warmupMs: 1000, durationMs: 2000 }
+      : { engine, variant, count, intervalMs: 1000, warmupMs: 2000, durationMs: 10_000 };
+  const p6Plans: Measurement[] = [];
+  for (const engine of ['redis', 'postgres'] as const)
+    for (const count of quick ? [200] : [200, 600])
+      p6Plans.push({
+        scenario: `P6-${engine.toUpperCase()}-${count}`,
+        script: 'p6-claims',
+        reps: quick ? 1 : 3,
+        variants: { ours: p6(engine, 'ours', count), raw: p6(engine, 'raw', count) },
+      });
   return [
     {
       scenario: 'P1',
@@ -156,6 +170,7 @@ function plan(quick: boolean): Measurement[] {
       reps: quick ? 1 : 3,
       variants: { nest: p5('nest'), core: p5('core'), schedule: p5('schedule') },
     },
+    ...p6Plans,
   ];
 }
 
@@ -364,6 +379,24 @@ function buildRows(all: Record<string, Record<string, Json[]>>, quick: boolean):
         met: ours <= 2048,
       });
     }
+  }
+  for (const [scenario, p6] of Object.entries(all)) {
+    const match = /^P6-(REDIS|POSTGRES)-(\d+)$/.exec(scenario);
+    if (!match) continue;
+    const [, upper, count] = match;
+    const engine = upper.toLowerCase();
+    const ours99 = med(p6, 'ours', 'p99Ms');
+    const raw99 = med(p6, 'raw', 'p99Ms');
+    const twice = Math.max(...p6.ours.map((r) => r.slotsRunTwice as number));
+    rows.push({
+      scenario: `P6 claim p50 / p99, ms: ${engine}, 3 replicas × ${count} cluster routines at 1 s`,
+      ours: `${fmt(med(p6, 'ours', 'p50Ms'))} / ${fmt(ours99)}`,
+      floor: `${fmt(med(p6, 'raw', 'p50Ms'))} / ${fmt(raw99)}`,
+      schedule: '',
+      ratio: `p99 ${fmt(ours99 / raw99, 2)}× raw; ${twice} slot(s) run twice`,
+      target: count === '600' ? 'p99 ≤ 50 ms, no slot twice' : 'no slot twice',
+      met: (count !== '600' || ours99 <= 50) && twice === 0,
+    });
   }
   if (quick) for (const row of rows) row.met = undefined;
   return rows;

@@ -302,7 +302,10 @@ export class PostgresCoordinator implements Coordinator {
       else first.set(key, claim);
     }
     for (const duplicate of duplicates) duplicate.resolve(false);
-    const asked = [...first.values()];
+    // Every replica inserts the same rows at the same instant: in one order, so that two
+    // batches wait on each other's rows instead of deadlocking (PostgreSQL would break a
+    // deadlock only after deadlock_timeout, one second, and fail one of them).
+    const asked = [...first.values()].sort(byRoutineThenSlot);
     try {
       const result = await this.query<{
         routine: string | null;
@@ -431,6 +434,11 @@ function quote(identifier: string): string {
 function codeOf(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : '';
+}
+
+function byRoutineThenSlot(a: PendingClaim, b: PendingClaim): number {
+  if (a.routine !== b.routine) return a.routine < b.routine ? -1 : 1;
+  return a.slot - b.slot;
 }
 
 /** Why `pool` cannot serve as the coordinator's pool, if it cannot. */

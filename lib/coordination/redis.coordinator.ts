@@ -69,6 +69,39 @@ return {0, since, last}
 `;
 
 /**
+ * Many claims in one script, for the claims due at one instant (standalone and Sentinel
+ * clients; a Cluster keeps one script per claim, since a script's keys must share a slot).
+ * KEYS: slot, marker for each claim. ARGV: skew ms, then token, ttl ms, slot ms, last seen for
+ * each claim. Returns result, since, last for each claim, as CLAIM does.
+ */
+const CLAIM_MANY = `${SERVER_NOW}
+local skew = tonumber(ARGV[1])
+local out = {}
+for i = 1, #KEYS / 2 do
+  local slotKey, markerKey, a = KEYS[2 * i - 1], KEYS[2 * i], 4 * i - 2
+  local marker = redis.call('HMGET', markerKey, 'since', 'last')
+  local since = tonumber(marker[1])
+  local last = tonumber(marker[2]) or 0
+  if not since or last < tonumber(ARGV[a + 3]) then
+    since = now
+    redis.call('HSET', markerKey, 'since', now)
+  end
+  if now > last then
+    last = now
+    redis.call('HSET', markerKey, 'last', now)
+  end
+  local result = 0
+  if tonumber(ARGV[a + 2]) <= since + skew then
+    result = -1
+  elseif redis.call('SET', slotKey, ARGV[a], 'NX', 'PX', ARGV[a + 1]) then
+    result = 1
+  end
+  out[3 * i - 2], out[3 * i - 1], out[3 * i] = result, since, last
+end
+return out
+`;
+
+/**
  * Takes the lease if nobody holds it, the routine has not completed under this version, and
  * no lease issued before a loss could still be held (the marker is older than a ttl). The
  * epoch is the larger of the stored one plus one and the server's time in microseconds, at
@@ -111,6 +144,9 @@ return 1
 
 // Names of the scripts on the client (ioredis' defineCommand): namespaced to stay clear of the app's own.
 const CLAIM_COMMAND = 'nestjsRoutinesClaimSlot2';
+const CLAIM_MANY_COMMAND = 'nestjsRoutinesClaimSlots2';
+/** Claims sent in one script at most. */
+const MAX_BATCH = 500;
 const ACQUIRE_COMMAND = 'nestjsRoutinesAcquireLease2';
 const RENEW_COMMAND = 'nestjsRoutinesRenewLease';
 const RELEASE_COMMAND = 'nestjsRoutinesReleaseLease';
@@ -118,7 +154,16 @@ const COMPLETE_COMMAND = 'nestjsRoutinesCompleteLease';
 
 type ScriptReply = Array<number | string>;
 
+interface PendingClaim {
+  routine: string;
+  slot: number;
+  ttlMs: number;
+  resolve(won: boolean): void;
+  reject(error: unknown): void;
+}
+
 interface ScriptedClient {
+  [CLAIM_MANY_COMMAND](numberOfKeys: number, ...args: Array<string | number>): Promise<ScriptReply>;
   [CLAIM_COMMAND](
     slotKey: string,
     markerKey: string,
@@ -187,6 +232,9 @@ export class RedisCoordinator implements Coordinator {
   private serverChecked = false;
   /** Per routine, the latest marker time this process saw: a marker older than that was rolled back. */
   private readonly lastSeen = new Map<string, number>();
+  private readonly batching: boolean;
+  private batch: PendingClaim[] = [];
+  private batchScheduled = false;
 
   constructor(
     private readonly client: Redis | Cluster,
@@ -215,6 +263,8 @@ export class RedisCoordinator implements Coordinator {
     if (problems.length > 0) throw new RoutinesConfigurationError(problems);
     this.logger = options.logger ?? console;
     client.defineCommand(CLAIM_COMMAND, { numberOfKeys: 2, lua: CLAIM });
+    client.defineCommand(CLAIM_MANY_COMMAND, { lua: CLAIM_MANY });
+    this.batching = !(client as Cluster).isCluster;
     client.defineCommand(ACQUIRE_COMMAND, { numberOfKeys: 4, lua: ACQUIRE });
     client.defineCommand(RENEW_COMMAND, { numberOfKeys: 1, lua: RENEW });
     client.defineCommand(RELEASE_COMMAND, { numberOfKeys: 1, lua: RELEASE });
@@ -222,8 +272,59 @@ export class RedisCoordinator implements Coordinator {
     this.scripted = client as unknown as ScriptedClient;
   }
 
-  async claimSlot(routine: string, slot: number, ttlMs: number): Promise<boolean> {
+  /**
+   * On a standalone or Sentinel client, claims due at the same instant (routines on one grid
+   * point) go in one script: one round trip for all of them.
+   */
+  claimSlot(routine: string, slot: number, ttlMs: number): Promise<boolean> {
     this.checkServerOnce();
+    if (!this.batching) return this.claimOne(routine, slot, ttlMs);
+    const ttl = wholeMilliseconds(ttlMs);
+    return new Promise((resolve, reject) => {
+      this.batch.push({ routine, slot, ttlMs: ttl, resolve, reject });
+      if (this.batchScheduled) return;
+      this.batchScheduled = true;
+      setImmediate(() => this.flushClaims());
+    });
+  }
+
+  private flushClaims(): void {
+    this.batchScheduled = false;
+    while (this.batch.length > 0) {
+      const claims = this.batch.splice(0, MAX_BATCH);
+      if (claims.length === 1) {
+        const [claim] = claims;
+        this.claimOne(claim.routine, claim.slot, claim.ttlMs).then(claim.resolve, claim.reject);
+      } else void this.sendClaims(claims);
+    }
+  }
+
+  private async sendClaims(claims: PendingClaim[]): Promise<void> {
+    const keys: string[] = [];
+    const args: Array<string | number> = [this.skewMs];
+    for (const claim of claims) {
+      keys.push(this.key(claim.routine, `slot:${claim.slot}`), this.key(claim.routine, 'alive'));
+      args.push(newToken(), claim.ttlMs, claim.slot, this.lastSeen.get(claim.routine) ?? 0);
+    }
+    let reply: ScriptReply;
+    try {
+      reply = await this.scripted[CLAIM_MANY_COMMAND](keys.length, ...keys, ...args);
+    } catch (error) {
+      for (const claim of claims) claim.reject(error);
+      return;
+    }
+    claims.forEach((claim, i) => {
+      const [result, since, last] = reply.slice(3 * i, 3 * i + 3);
+      this.saw(claim.routine, last);
+      if (Number(result) === -1)
+        claim.reject(
+          new CoordinatorStateLostError('redis', claim.routine, Number(since), 'slot', claim.slot),
+        );
+      else claim.resolve(Number(result) === 1);
+    });
+  }
+
+  private async claimOne(routine: string, slot: number, ttlMs: number): Promise<boolean> {
     const [result, since, last] = await this.scripted[CLAIM_COMMAND](
       this.key(routine, `slot:${slot}`),
       this.key(routine, 'alive'),

@@ -104,6 +104,8 @@ const MIN_CLAIM_TTL_MS = 5 * 60_000;
 /** A slot must start within this fraction of the gap to the next slot, or not at all. */
 const CLAIM_WINDOW_FRACTION = 0.5;
 const MAX_CLAIM_WINDOW_MS = 10_000;
+/** How early on the wall clock a wall-time tick may fire and still run. */
+const WALL_TOLERANCE_MS = 2;
 /** Late ticks reported one event each after a stall; the rest are counted only. */
 const MAX_LATE_EVENTS = 100;
 const SCOPES: readonly RoutineScope[] = ['instance', 'cluster'];
@@ -480,7 +482,10 @@ export class PeriodicRoutine implements ManagedRoutine {
     let fireAt = this.jitterMs > 0 ? due + Math.floor(this.random() * this.jitterMs) : due;
     // Timers run on the monotonic clock: a wall due time is converted at arming, and checked
     // again when the timer fires (see handleTimer), in case the wall clock was stepped.
-    if (this.wallTime) fireAt += this.clock.now() - this.clock.wallNow();
+    // Whole milliseconds, rounded up: the offset between the two clocks wobbles below a
+    // millisecond from one reading to the next, and routines due together must still share
+    // one timer (P6 in bench/).
+    if (this.wallTime) fireAt = Math.ceil(fireAt + this.clock.now() - this.clock.wallNow());
     this.timer = this.clock.setTimer(fireAt, this.onTimer, this.spentTimer);
     this.spentTimer = undefined;
   }
@@ -498,8 +503,10 @@ export class PeriodicRoutine implements ManagedRoutine {
     if (this.currentState !== 'running') return;
     const now = this.scheduleNow();
     let due = this.nextDue;
-    // The wall clock was stepped back while the timer ran: not due yet on the wall.
-    if (this.wallTime && now < due) return this.scheduleAt(due);
+    // The wall clock was stepped back while the timer ran: not due yet on the wall. (Within
+    // a couple of milliseconds is due: timers fire up to a millisecond early, and the wall
+    // clock reads whole milliseconds.)
+    if (this.wallTime && due - now > WALL_TOLERANCE_MS) return this.scheduleAt(due);
     let next = this.following(due);
     if (next <= now) {
       // The event loop was blocked past later ticks (or the wall clock stepped forward): run
@@ -567,7 +574,7 @@ export class PeriodicRoutine implements ManagedRoutine {
     withDeadline(
       this.clock,
       window - lateBy,
-      `claim of slot ${new Date(due).toISOString()}`,
+      () => `claim of slot ${new Date(due).toISOString()}`,
       () => coordinator.claimSlot(this.name, due, this.claimTtl()),
       (wonLate) => {
         if (wonLate) this.releaseSlot(due);
