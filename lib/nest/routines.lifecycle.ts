@@ -58,7 +58,7 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
     });
     const all = [...found, ...problems, ...moduleOptionProblems(this.options)];
     if (all.length > 0) throw new RoutinesConfigurationError(all);
-    this.registry.register(built);
+    this.registry.register(built, coordinator);
     // `scope` rather than info(): info() builds a whole snapshot, per routine, at bootstrap.
     const cluster = built.filter(
       (entry) => entry.enabled && (entry.routine as { scope?: string }).scope === 'cluster',

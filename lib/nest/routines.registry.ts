@@ -5,6 +5,7 @@ import {
   PeriodicRoutine,
   stopRoutines,
   systemClock,
+  type Coordinator,
   type Duration,
   type IntervalSpec,
   type ManagedRoutine,
@@ -40,6 +41,7 @@ export class RoutinesRegistry {
   private readonly events = new Subject<RoutineEvent>();
   private readonly logger = new Logger('RoutinesModule');
   private started = false;
+  private coordinator: Coordinator | undefined;
 
   /** Every lifecycle event of every routine: started, run-started/succeeded/failed/skipped, restarted, failed, stopped... */
   readonly events$: Observable<RoutineEvent> = this.events.asObservable();
@@ -80,9 +82,29 @@ export class RoutinesRegistry {
     this.periodic(name, 'setInterval').setInterval(interval);
   }
 
-  /** @internal Called by the module with the routines it built. */
-  register(built: readonly BuiltRoutine[]): void {
+  /**
+   * Forgets that a cluster background routine completed, so that it runs once more under the
+   * current version: on the next start of the app's replicas (a replica where it already
+   * completed stays `completed` until it restarts). Resolves once the coordinator has
+   * forgotten it.
+   *
+   * @example
+   * await registry.resetCompletion('seed-demo-data'); // then roll the deployment
+   */
+  async resetCompletion(name: string): Promise<void> {
+    const { routine } = this.entry(name);
+    if (routine.kind !== 'background' || (routine as { scope?: string }).scope !== 'cluster') {
+      throw new Error(
+        `RoutinesRegistry.resetCompletion('${name}'): '${name}' is not a cluster background routine; only those record a completion`,
+      );
+    }
+    await this.coordinator?.resetCompletion?.(name);
+  }
+
+  /** @internal Called by the module with the routines it built and their coordinator. */
+  register(built: readonly BuiltRoutine[], coordinator?: Coordinator): void {
     for (const entry of built) this.routines.set(entry.routine.name, entry);
+    this.coordinator = coordinator;
   }
 
   /**
