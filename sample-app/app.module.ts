@@ -20,6 +20,8 @@ import { UploadsModule } from './uploads/uploads.module';
       inject: [ConfigService, ClusterCoordinator],
       useFactory: (config: ConfigService, cluster: ClusterCoordinator) => ({
         shutdownTimeout: config.get<string>('SHUTDOWN_TIMEOUT', '10s'),
+        // A finished cluster routine (seed-demo-data) runs once per version.
+        version: config.get<string>('APP_VERSION', 'dev'),
         // Redis or PostgreSQL when configured; in memory (one process) otherwise.
         coordinator: cluster.coordinator,
         routines: {

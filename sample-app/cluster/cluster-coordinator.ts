@@ -41,6 +41,11 @@ export class ClusterCoordinator implements OnApplicationShutdown {
   private static async onPostgres(url: string): Promise<ClusterCoordinator> {
     const { Pool } = await import('pg');
     const pool = new Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 2_000 });
+    // PostgreSQL ends idle connections on a restart or failover, and the pool then emits
+    // 'error': without a listener Node would exit. The pool opens a new connection on demand.
+    pool.on('error', (error) =>
+      ClusterCoordinator.logger.warn(`PostgreSQL pool connection lost: ${error.message}`),
+    );
     ClusterCoordinator.logger.log('cluster routines coordinate through PostgreSQL');
     return new ClusterCoordinator(new PostgresCoordinator(pool), () => pool.end());
   }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ClusterCoordinator } from './cluster-coordinator';
+import { DemoSeeder } from './demo-seeder';
 import { OutboxRelay } from './outbox-relay';
 import { ReportMailer } from './report-mailer';
 
@@ -13,6 +14,7 @@ import { ReportMailer } from './report-mailer';
     },
     ReportMailer,
     OutboxRelay,
+    DemoSeeder,
   ],
   exports: [ClusterCoordinator],
 })

@@ -13,11 +13,14 @@ export class OutboxRelay {
   private readonly logger = new Logger(OutboxRelay.name);
 
   @BackgroundRoutine({ name: 'outbox-relay', scope: 'cluster', lease: { ttl: '6s' } })
-  async relay(signal: AbortSignal, { epoch }: RoutineContext): Promise<void> {
-    this.logger.log(`relaying on pid ${process.pid} with fencing epoch ${epoch}`);
+  async relay(signal: AbortSignal, ctx: RoutineContext): Promise<void> {
+    this.logger.log(`relaying on pid ${process.pid} with fencing epoch ${ctx.epoch}`);
     while (!signal.aborted) {
       const relayed = await sleep(5_000, true, { signal }).catch(() => false); // wakes at once on abort
-      if (relayed) this.logger.log(`relayed a batch (epoch ${epoch})`);
+      // Just before a write only the holder may make: after a long pause (a frozen VM), the
+      // lease may be another replica's already, even though our signal has not aborted yet.
+      if (!ctx.holdsLease()) return;
+      if (relayed) this.logger.log(`relayed a batch (epoch ${ctx.epoch})`);
     }
   }
 }

@@ -65,6 +65,19 @@ export class RoutinesController {
     return toJson(this.registry.get(name));
   }
 
+  /** Lets a finished cluster routine run once more, at the replicas' next start. */
+  @Post(':name/reset-completion')
+  @HttpCode(200)
+  async resetCompletion(@Param('name') name: string): Promise<unknown> {
+    this.mustExist(name);
+    const info = this.registry.get(name);
+    if (info.kind !== 'background' || info.scope !== 'cluster') {
+      throw new BadRequestException(`'${name}' is not a cluster background routine`);
+    }
+    await this.registry.resetCompletion(name);
+    return { reset: name };
+  }
+
   private mustExist(name: string): void {
     if (!this.registry.has(name)) throw new NotFoundException(`No routine named '${name}'`);
   }

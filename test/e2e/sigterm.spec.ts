@@ -196,6 +196,7 @@ describe('SIGTERM to a real Nest process', () => {
       'outbox-relay',
       'queue-consumer',
       'report-mailer',
+      'seed-demo-data',
     ]);
 
     const killedAt = Date.now();
@@ -205,7 +206,7 @@ describe('SIGTERM to a real Nest process', () => {
     expect(exit).toMatchObject({ code: null, signal: 'SIGTERM' });
     expect(exit.at - killedAt).toBeLessThan(2_000);
     const expected = [
-      /\[RoutinesModule\] Stopping 6 routine\(s\), \d+ run\(s\) in flight; waiting up to 5s$/,
+      /\[RoutinesModule\] Stopping 7 routine\(s\), \d+ run\(s\) in flight; waiting up to 5s$/,
       /\[QueueConsumer\] job #1 thumbnail .* done in \d+ ms$/,
       /\[RoutinesModule\] All routines stopped in \d+ ms$/,
       /\[Shutdown\] SIGTERM: routines have stopped; closing the HTTP server$/,
