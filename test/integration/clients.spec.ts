@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 import { PostgresCoordinator, RedisCoordinator } from '../../lib/coordination';
-import { RoutinesConfigurationError } from '../../lib/core';
+import { PeriodicRoutine, RoutinesConfigurationError } from '../../lib/core';
 import {
   connectRedis,
   DATABASE_URL,
@@ -42,6 +42,32 @@ describe('bad clients and risky servers', () => {
       /RedisCoordinator: option 'client' = .* must be an ioredis client/,
     );
     expect(() => new RedisCoordinator(undefined as never)).toThrow(RoutinesConfigurationError);
+  });
+
+  it('says once, not once per tick per routine, that the database does not exist', async () => {
+    const url = new URL(DATABASE_URL);
+    url.pathname = `/${unique('missing_db')}`;
+    const pool = new Pool({ connectionString: url.toString(), connectionTimeoutMillis: 2_000 });
+    const coordinator = new PostgresCoordinator(pool, { logger: { warn() {} } });
+    const warnings: string[] = [];
+    const logger = { log() {}, warn: (m: string) => warnings.push(m), error() {} };
+    const routines = ['a', 'b', 'c'].map(
+      (name) =>
+        new PeriodicRoutine(() => undefined, {
+          name,
+          interval: 100,
+          scope: 'cluster',
+          coordinator,
+          logger,
+        }),
+    );
+    for (const routine of routines) routine.start();
+    await sleep(1_000);
+    await Promise.all(routines.map((routine) => routine.stop()));
+    await pool.end();
+    expect(routines.every((routine) => routine.info().counters.skipped >= 5)).toBe(true);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/database ".*" does not exist/);
   });
 
   it('warns once when the Redis server may evict claims and leases', async () => {

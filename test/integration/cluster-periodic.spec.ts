@@ -76,16 +76,20 @@ describe('cluster periodic routine on three replicas', () => {
         for (const slot of window) {
           expect(claims.filter((c) => c.slot === slot && c.won)).toHaveLength(1);
         }
-        // A replica's first claim may also load the script (NOSCRIPT, then EVAL) and read the
-        // server's eviction policy; every later claim is one round trip.
+        // Requests the replica's client sent while each claim was pending. A replica's first
+        // claim may also load the script (NOSCRIPT, then EVAL) and read the server's eviction
+        // policy; after it, a claim costs one round trip, or shares one with claims due at the
+        // same instant. A request of another claim's (a hand-back, a second look) may overlap
+        // a claim's wait, so one claim in a while shows two.
         const roundTrips = replicas.flatMap((replica) =>
           replica
             .of('claim')
             .slice(1)
             .map((claim) => claim.roundTrips!),
         );
-        expect(Math.max(...roundTrips)).toBe(1);
-        expect(Math.min(...roundTrips)).toBe(1);
+        const mean = roundTrips.reduce((a, b) => a + b, 0) / roundTrips.length;
+        expect(mean).toBeLessThanOrEqual(1.1);
+        expect(Math.max(...roundTrips)).toBeLessThanOrEqual(2);
 
         const histogram: Record<string, number> = {};
         for (const slot of window) {

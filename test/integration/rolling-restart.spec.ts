@@ -17,7 +17,7 @@ import {
  * as over a network). A slot won by the replica that is stopping is
  * handed back and run by another; none is lost, none is doubled.
  */
-const INTERVAL = 400;
+const INTERVAL = 600;
 const OFFSETS = [2, 5, 8, 11, 14, 17]; // ms after the boundary at which each SIGTERM lands
 
 describe('a rolling restart of three replicas', () => {
