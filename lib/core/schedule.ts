@@ -49,14 +49,14 @@ export function nextCronTime(cron: CronTime, time: number): number {
 }
 
 /** Cron times counted one by one after a stall before the rest of the count is estimated. */
-const MAX_COUNTED_CRON_TIMES = 16;
+const MAX_COUNTED_CRON_TIMES = 8;
 
 /**
  * After a stall: the latest cron time at or before `now` (given that the one after `due` has
  * passed), how many cron times from `due` on it supersedes, and the first few of them. Found
  * by searching back from `now` in doubling steps, then bisecting, over "the first cron time
  * after t" (each lookup costs the cron package 0.1 to 0.5 ms): a week asleep on a per-second
- * cron takes a few dozen lookups, not six hundred thousand. The count is exact up to 16 and
+ * cron takes a few dozen lookups, not six hundred thousand. The count is exact up to 8 and
  * estimated from the mean gap of those beyond that.
  */
 export function cronCatchUp(
