@@ -131,6 +131,12 @@ export class PeriodicRoutine implements ManagedRoutine {
   // that is most of a tick's cost (P1 in bench/).
   private currentState: RoutineState = 'idle';
   private inFlight = 0;
+  /**
+   * Whether due times are wall-clock times (cluster grid, cron: what replicas and people
+   * agree on) rather than monotonic ones (an instance interval, which a clock step must not
+   * move). See `scheduleNow`.
+   */
+  private wallTime = false;
   private timer: TimerHandle | undefined;
   /** The last timer, once fired or cleared: handed back to the clock to recycle. */
   private spentTimer: TimerHandle | undefined;
@@ -202,12 +208,6 @@ export class PeriodicRoutine implements ManagedRoutine {
   private lastError: { at: number; message: string } | undefined;
   private started = false;
   private cluster: ClusterStatus | undefined;
-  /**
-   * Whether due times are wall-clock times (cluster grid, cron: what replicas and people
-   * agree on) rather than monotonic ones (an instance interval, which a clock step must not
-   * move). See `scheduleNow`.
-   */
-  private wallTime = false;
   /** Claims a loser will look at again (see `recheckLater`). */
   private recheckTimers: Set<TimerHandle> | undefined;
 
@@ -501,7 +501,7 @@ export class PeriodicRoutine implements ManagedRoutine {
     this.spentTimer = this.timer;
     this.timer = undefined;
     if (this.currentState !== 'running') return;
-    const now = this.scheduleNow();
+    const now = this.wallTime ? this.clock.wallNow() : this.clock.now(); // scheduleNow(), inlined: every tick
     let due = this.nextDue;
     // The wall clock was stepped back while the timer ran: not due yet on the wall. (Within
     // a couple of milliseconds is due: timers fire up to a millisecond early, and the wall
