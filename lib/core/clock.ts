@@ -21,6 +21,12 @@ export interface Clock {
   /** The wall clock: milliseconds since the epoch, as `Date.now()`; may step. */
   wallNow(): number;
   /**
+   * The wall time of a monotonic reading, as the wall clock reads now: what routines report
+   * (`startedAt`, `finishedAt`, event times), so that they line up with `Date.now()` even
+   * after the wall clock was adjusted. Never earlier than the wall time was at that moment.
+   */
+  wallOf(monotonic: number): number;
+  /**
    * Calls `callback` once `now()` has reached `at` (an absolute time, not a delay).
    * `reuse` is a handle of this clock's whose timer has fired or been cleared and that the
    * caller will not use again: a clock may recycle it instead of allocating (the system clock
@@ -56,6 +62,9 @@ interface Bucket {
 
 const MAX_TIMEOUT = 2 ** 31 - 1;
 
+/** How long a wall/monotonic offset is reused: NTP slews the wall clock by < 0.5 ms a second. */
+const OFFSET_REFRESH_MS = 1000;
+
 /** The wall time at which the monotonic scale starts; fixed for the process's life. */
 const MONOTONIC_ORIGIN = Date.now() - performance.now();
 
@@ -78,6 +87,9 @@ export class SystemClock implements Clock {
   /** While a chunk of callbacks runs: the time read when it began (see `now`). */
   private chunkNow = NaN;
   private inChunk = false;
+  /** Wall minus monotonic, refreshed at most once a second (see `wallOf`). */
+  private wallOffset = 0;
+  private offsetAt = -Infinity;
 
   /**
    * Monotonic milliseconds (see {@link Clock.now}). While a chunk of timer callbacks runs, the time read when
@@ -94,6 +106,17 @@ export class SystemClock implements Clock {
 
   wallNow(): number {
     return Date.now();
+  }
+
+  wallOf(monotonic: number): number {
+    const now = monotonicNow();
+    if (now - this.offsetAt > OFFSET_REFRESH_MS) {
+      // Date.now() truncates to the millisecond: + 1 keeps a converted time from reading
+      // earlier than the wall clock did at that moment (at most 1 ms later instead).
+      this.wallOffset = Date.now() + 1 - now;
+      this.offsetAt = now;
+    }
+    return monotonic + this.wallOffset;
   }
 
   setTimer(at: number, callback: () => void, reuse?: TimerHandle): TimerHandle {

@@ -36,6 +36,10 @@ export class ManualClock implements Clock {
     return this.current + this.wallOffset;
   }
 
+  wallOf(monotonic: number): number {
+    return monotonic + this.wallOffset;
+  }
+
   /**
    * Steps the wall clock by `ms` (negative: back), as NTP or an operator would; the
    * monotonic clock and the timers are untouched.

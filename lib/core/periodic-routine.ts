@@ -369,12 +369,17 @@ export class PeriodicRoutine implements ManagedRoutine {
   trigger(): Promise<RunOutcome> {
     const now = this.clock.now();
     if (this.currentState === 'stopping' || this.currentState === 'stopped') {
-      return Promise.resolve({ status: 'skipped', reason: 'stopped', dueAt: now });
+      return Promise.resolve({
+        status: 'skipped',
+        reason: 'stopped',
+        dueAt: this.clock.wallOf(now),
+      });
     }
     if (this.inFlight >= this.concurrency()) {
-      return Promise.resolve({ status: 'skipped', reason: 'busy', dueAt: now });
+      return Promise.resolve({ status: 'skipped', reason: 'busy', dueAt: this.clock.wallOf(now) });
     }
-    return new Promise((resolve) => this.run(now, resolve, 0));
+    const due = this.wallTime ? this.clock.wallOf(now) : now;
+    return new Promise((resolve) => this.run(due, resolve, 0, now));
   }
 
   /** The schedule in words, as `info().schedule` gives it: 'every 2m', 'cron 0 3 * * *'. */
@@ -395,7 +400,7 @@ export class PeriodicRoutine implements ManagedRoutine {
       intervalMs: this.cron ? undefined : this.intervalFn ? this.lastIntervalMs : this.intervalMs,
       concurrency: this.lastConcurrency,
       inFlight: this.inFlight,
-      nextRunAt: this.timer ? this.nextDue : undefined,
+      nextRunAt: this.timer ? this.wallOfDue(this.nextDue) : undefined,
       lastRun: this.lastRunOutcome(),
       lastError: this.lastError,
       counters: {
@@ -426,15 +431,20 @@ export class PeriodicRoutine implements ManagedRoutine {
     return (this.signal = this.abort.signal);
   }
 
+  /** A due time as reported: cluster and cron ones are wall times already. */
+  private wallOfDue(due: number): number {
+    return this.wallTime ? due : this.clock.wallOf(due);
+  }
+
   /** The last finished run, as `info()` and `trigger()` report it. */
   private lastRunOutcome(): RunOutcome | undefined {
     const status = this.lastStatus;
     if (status === undefined) return undefined;
     const outcome: RunOutcome = {
       status,
-      dueAt: this.lastDueAt,
-      startedAt: this.lastStartedAt,
-      finishedAt: this.lastFinishedAt,
+      dueAt: this.wallOfDue(this.lastDueAt),
+      startedAt: this.clock.wallOf(this.lastStartedAt),
+      finishedAt: this.clock.wallOf(this.lastFinishedAt),
       durationMs: this.lastFinishedAt - this.lastStartedAt,
     };
     if (status !== 'succeeded') outcome.error = this.lastRunError;
@@ -674,7 +684,7 @@ export class PeriodicRoutine implements ManagedRoutine {
 
   private recordClaim(slot: number, outcome: 'won' | 'lost' | 'error'): void {
     if (!this.cluster) return;
-    this.cluster.lastClaim = { slot, outcome, at: this.clock.now() };
+    this.cluster.lastClaim = { slot, outcome, at: this.clock.wallNow() };
     const claims = (this.cluster.claims ??= { won: 0, lost: 0, errors: 0 });
     if (outcome === 'won') claims.won++;
     else if (outcome === 'lost') claims.lost++;
@@ -717,7 +727,12 @@ export class PeriodicRoutine implements ManagedRoutine {
       });
     }
     const signal = controller ? controller.signal : this.runSignal();
-    if (this.wantsEvents()) this.emit('run-started', { status: 'running', dueAt: due, startedAt });
+    if (this.wantsEvents())
+      this.emit('run-started', {
+        status: 'running',
+        dueAt: this.wallOfDue(due),
+        startedAt: this.clock.wallOf(startedAt),
+      });
 
     let result: unknown;
     let kind: ResultKind;
@@ -877,7 +892,7 @@ export class PeriodicRoutine implements ManagedRoutine {
     this.failures++;
     this.consecutiveFailures++;
     const { message, stack } = describeError(error);
-    this.lastError = { at, message };
+    this.lastError = { at: this.clock.wallOf(at), message };
     const prefix = errorMessageOf(this.handler) ?? 'run failed';
     this.logger.error(`${prefix}: ${message}`, stack ?? error);
     if (this.backoff) {
@@ -919,7 +934,8 @@ export class PeriodicRoutine implements ManagedRoutine {
 
   private skip(due: number, reason: SkipReason): void {
     if (reason !== 'claimed') this.skipped++;
-    if (this.wantsEvents()) this.emit('run-skipped', { status: 'skipped', dueAt: due, reason });
+    if (this.wantsEvents())
+      this.emit('run-skipped', { status: 'skipped', dueAt: this.wallOfDue(due), reason });
   }
 
   private concurrency(): number {
@@ -974,7 +990,7 @@ export class PeriodicRoutine implements ManagedRoutine {
       this.onEvent!({
         type,
         routine: this.name,
-        at: this.clock.now(),
+        at: this.clock.wallNow(),
         outcome,
         error: outcome?.error,
       });

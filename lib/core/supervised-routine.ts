@@ -195,7 +195,10 @@ export class SupervisedRoutine implements ManagedRoutine {
       scope: this.scope,
       state: this.currentState,
       inFlight: this.currentState === 'running' ? 1 : 0,
-      runningSince: this.currentState === 'running' ? this.startedAt : undefined,
+      runningSince:
+        this.currentState === 'running' && this.startedAt !== undefined
+          ? this.clock.wallOf(this.startedAt)
+          : undefined,
       lastError: this.lastError,
       // The last attempt that ended (failed, or returned); the current one is `runningSince`.
       lastRun: this.lastRun,
@@ -264,7 +267,7 @@ export class SupervisedRoutine implements ManagedRoutine {
     this.counters.failures++;
     this.lastRun = this.attemptOutcome('failed', error);
     const now = this.clock.now();
-    this.lastError = { at: now, message };
+    this.lastError = { at: this.clock.wallOf(now), message };
     this.logger.error(`failed: ${message}`, stack ?? error);
     const delay = this.restarts.onFailure(now);
     if (delay === undefined) {
@@ -293,9 +296,9 @@ export class SupervisedRoutine implements ManagedRoutine {
     const finishedAt = this.clock.now();
     return {
       status,
-      dueAt: startedAt,
-      startedAt,
-      finishedAt,
+      dueAt: this.clock.wallOf(startedAt),
+      startedAt: this.clock.wallOf(startedAt),
+      finishedAt: this.clock.wallOf(finishedAt),
       durationMs: finishedAt - startedAt,
       error,
     };
@@ -334,7 +337,7 @@ export class SupervisedRoutine implements ManagedRoutine {
   private emit(type: RoutineEventType, error?: unknown, delayMs?: number): void {
     if (!this.onEvent) return;
     try {
-      this.onEvent({ type, routine: this.name, at: this.clock.now(), error, delayMs });
+      this.onEvent({ type, routine: this.name, at: this.clock.wallNow(), error, delayMs });
     } catch (thrown) {
       this.logger.error(`event listener threw: ${describeError(thrown).message}`, thrown);
     }
