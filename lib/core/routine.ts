@@ -24,7 +24,8 @@ export type RoutineScope = 'instance' | 'cluster';
  * - `idle`: created, not started. `running`: scheduled (periodic) or working (background).
  * - `paused`: periodic ticks suspended by `pause()`. `standby`: a cluster background routine
  *   waiting for the lease another replica holds. `restarting`: a background routine waiting
- *   out its restart backoff. `completed`: a background routine whose `start` returned.
+ *   out its restart backoff. `completed`: a background routine whose `start` returned (in cluster scope, on any
+ *   replica under this version: the others complete without running it).
  * - `failed`: a background routine past its restart policy. `stopping`, `stopped`.
  * - `disabled`: declared with `enabled: false`; never started, still listed and triggerable.
  */
@@ -45,8 +46,10 @@ export type RunStatus = 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancel
 
 /**
  * Why a tick did not run: `busy` (at its concurrency), `late` (the event loop was blocked
- * past several ticks), `backoff` (after consecutive failures), `stopped`, `claimed` (another
- * replica claimed the slot), `claim-error` (the coordinator could not be reached).
+ * past several ticks, the wall clock jumped over it, or a cluster claim came back after its
+ * window), `backoff` (after consecutive failures), `stopped` (shutdown began; a cluster slot
+ * is handed back), `claimed` (another replica claimed the slot), `claim-error` (the
+ * coordinator failed, timed out, or refused the slot after losing its data).
  */
 export type SkipReason = 'busy' | 'late' | 'backoff' | 'stopped' | 'claimed' | 'claim-error';
 
