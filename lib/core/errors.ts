@@ -88,3 +88,20 @@ export class CoordinatorTimeoutError extends Error {
     super(`${call} did not answer within ${Math.round(timeoutMs)} ms`);
   }
 }
+
+/**
+ * Whether a thrown value is an abort (an `AbortError`, as `signal.throwIfAborted()` and
+ * `fetch` throw, or a DOMException of that name). False, never a throw, for values that
+ * throw when inspected.
+ */
+export function isAbortError(error: unknown): boolean {
+  try {
+    return (
+      (error instanceof Error ||
+        (typeof DOMException !== 'undefined' && error instanceof DOMException)) &&
+      error.name === 'AbortError'
+    );
+  } catch {
+    return false;
+  }
+}

@@ -21,20 +21,69 @@ export function consoleRoutineLogger(name: string): RoutineLogger {
   };
 }
 
-/** A message and a stack for any thrown value, including non-errors such as strings. */
+/**
+ * Logs `what: <message>` at error level with the value's stack (or the value). Never throws:
+ * neither a hostile thrown value nor a logger that throws may take a routine down.
+ */
+export function reportError(logger: RoutineLogger, what: string, error: unknown): void {
+  const { message, stack } = describeError(error);
+  try {
+    logger.error(`${what}: ${message}`, stack ?? error);
+  } catch {
+    // the app's logger failed; the routine goes on
+  }
+}
+
+/**
+ * A message and a stack for any thrown value, including non-errors such as strings. Never
+ * throws, whatever it is given: an error whose `message` or `stack` getter throws, a Proxy
+ * that throws on every access, a revoked Proxy, a Symbol, a null-prototype object.
+ */
 export function describeError(error: unknown): { message: string; stack?: string } {
-  if (error instanceof Error) return { message: error.message, stack: error.stack };
-  return { message: typeof error === 'string' ? error : safeString(error) };
+  if (typeof error === 'string') return { message: error };
+  if (isError(error)) {
+    const stack = read(error, 'stack');
+    return {
+      message: safeString(read(error, 'message')),
+      stack: typeof stack === 'string' ? stack : undefined,
+    };
+  }
+  return { message: safeString(error) };
+}
+
+/** `value instanceof Error`, false where asking throws (a Proxy's getPrototypeOf trap). */
+export function isError(value: unknown): value is Error {
+  try {
+    return value instanceof Error;
+  } catch {
+    return false;
+  }
+}
+
+function read(value: object, key: string): unknown {
+  try {
+    return (value as Record<string, unknown>)[key];
+  } catch {
+    return undefined;
+  }
 }
 
 function safeString(value: unknown): string {
+  if (typeof value === 'string') return value;
   try {
-    return JSON.stringify(value) ?? String(value);
+    const json = JSON.stringify(value);
+    if (json !== undefined) return json;
   } catch {
-    try {
-      return String(value);
-    } catch {
-      return Object.prototype.toString.call(value); // e.g. '[object Object]'
-    }
+    // cyclic, a BigInt, a throwing toJSON or getter, a Proxy: try plainer ways
+  }
+  try {
+    return String(value);
+  } catch {
+    // a null-prototype object, a throwing toString, a revoked Proxy
+  }
+  try {
+    return Object.prototype.toString.call(value); // e.g. '[object Object]'
+  } catch {
+    return `[unprintable ${typeof value}]`;
   }
 }

@@ -9,12 +9,17 @@ import {
   type Duration,
   type OptionProblem,
 } from './duration';
-import { RoutineStoppedError, RoutineTimeoutError, throwIfProblems } from './errors';
+import {
+  isAbortError,
+  RoutineStoppedError,
+  RoutineTimeoutError,
+  throwIfProblems,
+} from './errors';
 import { isThenable } from './thenable';
 import { reportCoordinatorFailure, reportCoordinatorSuccess } from './coordinator-outage';
 import { withDeadline } from './deadline';
 import { InMemoryCoordinator } from './in-memory-coordinator';
-import { consoleRoutineLogger, describeError, type RoutineLogger } from './logger';
+import { consoleRoutineLogger, describeError, reportError, type RoutineLogger } from './logger';
 import {
   errorMessageOf,
   MAX_REINVOCATIONS,
@@ -891,10 +896,8 @@ export class PeriodicRoutine implements ManagedRoutine {
   private recordFailure(error: unknown, at: number): void {
     this.failures++;
     this.consecutiveFailures++;
-    const { message, stack } = describeError(error);
-    this.lastError = { at: this.clock.wallOf(at), message };
-    const prefix = errorMessageOf(this.handler) ?? 'run failed';
-    this.logger.error(`${prefix}: ${message}`, stack ?? error);
+    this.lastError = { at: this.clock.wallOf(at), message: describeError(error).message };
+    reportError(this.logger, errorMessageOf(this.handler) ?? 'run failed', error);
     if (this.backoff) {
       const delay = Math.min(
         this.backoff.maxMs,
@@ -907,11 +910,7 @@ export class PeriodicRoutine implements ManagedRoutine {
 
   private callErrorHandler(error: unknown): void {
     if (typeof this.handler.handleError !== 'function') return;
-    const report = (thrown: unknown): void =>
-      this.logger.error(
-        `handleError threw: ${describeError(thrown).message}`,
-        describeError(thrown).stack ?? thrown,
-      );
+    const report = (thrown: unknown): void => reportError(this.logger, 'handleError threw', thrown);
     try {
       const result = this.handler.handleError(error);
       if (isThenable(result)) result.then(undefined, report);
@@ -925,10 +924,7 @@ export class PeriodicRoutine implements ManagedRoutine {
     try {
       await this.handler.onShutdown();
     } catch (error) {
-      this.logger.error(
-        `onShutdown failed: ${describeError(error).message}`,
-        describeError(error).stack ?? error,
-      );
+      reportError(this.logger, 'onShutdown failed', error);
     }
   }
 
@@ -995,7 +991,7 @@ export class PeriodicRoutine implements ManagedRoutine {
         error: outcome?.error,
       });
     } catch (error) {
-      this.logger.error(`event listener threw: ${describeError(error).message}`, error);
+      reportError(this.logger, 'event listener threw', error);
     }
   }
 }
@@ -1136,13 +1132,7 @@ function resultKind(value: unknown): ResultKind {
 }
 
 function isAbortOf(error: unknown, signal: AbortSignal): boolean {
-  return (
-    error === signal.reason ||
-    (error instanceof Error && error.name === 'AbortError') ||
-    (typeof DOMException !== 'undefined' &&
-      error instanceof DOMException &&
-      error.name === 'AbortError')
-  );
+  return error === signal.reason || isAbortError(error);
 }
 
 function safeCall(fn: () => unknown): unknown {

@@ -1,10 +1,10 @@
 import { systemClock, type Clock, type TimerHandle } from './clock';
 import type { Coordinator } from './coordinator';
 import { formatDuration, type OptionProblem } from './duration';
-import { RoutineStoppedError, throwIfProblems } from './errors';
+import { isAbortError, RoutineStoppedError, throwIfProblems } from './errors';
 import { InMemoryCoordinator } from './in-memory-coordinator';
 import { LeaseKeeper, validateLeaseOptions, type LeaseOptions } from './lease-keeper';
-import { consoleRoutineLogger, describeError, type RoutineLogger } from './logger';
+import { consoleRoutineLogger, describeError, reportError, type RoutineLogger } from './logger';
 import { RestartTracker, validateRestartPolicy, type RestartPolicy } from './restart-policy';
 import {
   emptyCounters,
@@ -252,7 +252,7 @@ export class SupervisedRoutine implements ManagedRoutine {
   }
 
   private onRejected(controller: AbortController, error: unknown): void {
-    const { message, stack } = describeError(error);
+    const { message } = describeError(error);
     if (this.stopping || (controller.signal.aborted && controller !== this.controller)) {
       if (!isAbortError(error)) this.logger.warn(`failed while stopping: ${message}`);
       return;
@@ -268,7 +268,7 @@ export class SupervisedRoutine implements ManagedRoutine {
     this.lastRun = this.attemptOutcome('failed', error);
     const now = this.clock.now();
     this.lastError = { at: this.clock.wallOf(now), message };
-    this.logger.error(`failed: ${message}`, stack ?? error);
+    reportError(this.logger, 'failed', error);
     const delay = this.restarts.onFailure(now);
     if (delay === undefined) {
       this.currentState = 'failed';
@@ -327,10 +327,7 @@ export class SupervisedRoutine implements ManagedRoutine {
     try {
       await this.handler.stop();
     } catch (error) {
-      this.logger.error(
-        `stop() failed: ${describeError(error).message}`,
-        describeError(error).stack ?? error,
-      );
+      reportError(this.logger, 'stop() failed', error);
     }
   }
 
@@ -339,7 +336,7 @@ export class SupervisedRoutine implements ManagedRoutine {
     try {
       this.onEvent({ type, routine: this.name, at: this.clock.wallNow(), error, delayMs });
     } catch (thrown) {
-      this.logger.error(`event listener threw: ${describeError(thrown).message}`, thrown);
+      reportError(this.logger, 'event listener threw', thrown);
     }
   }
 }
@@ -366,6 +363,3 @@ function invoke(fn: () => unknown): Promise<unknown> {
   }
 }
 
-function isAbortError(error: unknown): boolean {
-  return error instanceof Error && error.name === 'AbortError';
-}
