@@ -9,12 +9,7 @@ import {
   type Duration,
   type OptionProblem,
 } from './duration';
-import {
-  isAbortError,
-  RoutineStoppedError,
-  RoutineTimeoutError,
-  throwIfProblems,
-} from './errors';
+import { isAbortError, RoutineStoppedError, RoutineTimeoutError, throwIfProblems } from './errors';
 import { isThenable } from './thenable';
 import { reportCoordinatorFailure, reportCoordinatorSuccess } from './coordinator-outage';
 import { withDeadline } from './deadline';

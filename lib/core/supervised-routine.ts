@@ -362,4 +362,3 @@ function invoke(fn: () => unknown): Promise<unknown> {
     return Promise.reject(error);
   }
 }
-
