@@ -175,11 +175,26 @@ function duplicateNameProblems(
     }));
 }
 
+/** Module options that only one kind of routine has; the others apply to both. */
+const ONLY_FOR: Readonly<Record<string, 'periodic' | 'background'>> = {
+  interval: 'periodic',
+  initialDelay: 'periodic',
+  runOnStart: 'periodic',
+  jitter: 'periodic',
+  concurrency: 'periodic',
+  timeout: 'periodic',
+  backoff: 'periodic',
+  missed: 'periodic',
+  restart: 'background',
+  lease: 'background',
+};
+
 function unknownOverrideProblems(
   declarations: readonly RoutineDeclaration[],
   overrides: Record<string, RoutineOverrides>,
 ): ConfigurationProblem[] {
   const names = new Set(declarations.map((d) => d.name));
+  const kinds = new Map(declarations.map((d) => [d.name, d.kind]));
   const problems: ConfigurationProblem[] = [];
   for (const [name, settings] of Object.entries(overrides)) {
     const source = `${MODULE_SOURCE} routines['${name}']`;
@@ -203,14 +218,23 @@ function unknownOverrideProblems(
       });
       continue;
     }
-    for (const key of Object.keys(settings)) {
+    const kind = kinds.get(name)!;
+    for (const [key, value] of Object.entries(settings)) {
       if (!(ROUTINE_OVERRIDE_KEYS as readonly string[]).includes(key)) {
         problems.push({
           source,
           routine: name,
           option: key,
-          value: (settings as Record<string, unknown>)[key],
+          value,
           message: `is not a routine option (options: ${ROUTINE_OVERRIDE_KEYS.join(', ')})`,
+        });
+      } else if (value !== undefined && ONLY_FOR[key] !== undefined && ONLY_FOR[key] !== kind) {
+        problems.push({
+          source,
+          routine: name,
+          option: key,
+          value,
+          message: `applies to ${ONLY_FOR[key]} routines only, and '${name}' is a ${kind} routine`,
         });
       }
     }

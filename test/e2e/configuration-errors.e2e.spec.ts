@@ -225,6 +225,27 @@ const rows: Array<[string, Row]> = [
     },
   ],
   [
+    'interval in the module options of a background routine',
+    {
+      providers: [Healthy],
+      options: { routines: { 'healthy-worker': { interval: '5m' } } },
+      mentions: [
+        "RoutinesModule options routines['healthy-worker']",
+        "option 'interval' = '5m' applies to periodic routines only, and 'healthy-worker' is a background routine",
+      ],
+    },
+  ],
+  [
+    'restart in the module options of a periodic routine',
+    {
+      providers: [Cleaner],
+      options: { routines: { cleaner: { restart: false } } },
+      mentions: [
+        "option 'restart' = false applies to background routines only, and 'cleaner' is a periodic routine",
+      ],
+    },
+  ],
+  [
     'bad interval from module options (names the module as the source)',
     {
       providers: [Cleaner],
