@@ -41,6 +41,7 @@ import {
   isCronSpec,
   nextCronTime,
   cronCatchUp,
+  previousCronTime,
   type CronSpec,
   type IntervalSpec,
 } from './schedule';
@@ -674,12 +675,12 @@ export class PeriodicRoutine implements ManagedRoutine {
     return Math.min((this.following(due) - due) * CLAIM_WINDOW_FRACTION, MAX_CLAIM_WINDOW_MS);
   }
 
-  /** `missed: 'once'`: run now the last slot before start if no replica ran it. */
+  /** `missed: 'once'`: run now the last slot before start (grid point or cron time) if no replica ran it. */
   private claimMissedSlot(start: number): void {
-    if (this.cron) return; // a cron schedule has no cheap 'previous time'; its next slot comes soon enough
-    const interval = this.currentInterval();
-    const lastSlot = Math.floor(start / interval) * interval;
-    if (lastSlot !== this.nextDue) this.claimThenRun(lastSlot, true);
+    const lastSlot = this.cron
+      ? previousCronTime(this.cron, start)
+      : Math.floor(start / this.currentInterval()) * this.currentInterval();
+    if (lastSlot !== undefined && lastSlot !== this.nextDue) this.claimThenRun(lastSlot, true);
   }
 
   private recordClaim(slot: number, outcome: 'won' | 'lost' | 'error'): void {

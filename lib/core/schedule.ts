@@ -81,7 +81,27 @@ export function cronCatchUp(
 
 /** The latest cron time at or before `now`, knowing that the first after `due` is. */
 function latestCronTimeBy(cron: CronTime, due: number, now: number): number {
-  let lower = nextCronTime(cron, due);
+  return latestAtOrBefore(cron, now, nextCronTime(cron, due));
+}
+
+/** How far back `previousCronTime` looks: a cron that fires yearly still has a previous time. */
+const MAX_LOOK_BACK_MS = 400 * 24 * 3600_000;
+
+/**
+ * The latest cron time at or before `time`, or undefined if there is none in the last 400
+ * days. Found without stepping from the past: a doubling search back from `time`, then a few
+ * steps or a bisection, as in `cronCatchUp`.
+ */
+export function previousCronTime(cron: CronTime, time: number): number | undefined {
+  for (let back = 1000; back <= MAX_LOOK_BACK_MS; back *= 2) {
+    const candidate = nextCronTime(cron, time - back);
+    if (candidate <= time) return latestAtOrBefore(cron, time, candidate);
+  }
+  return undefined;
+}
+
+/** The latest cron time at or before `now`, given `lower`, a cron time at or before it. */
+function latestAtOrBefore(cron: CronTime, now: number, lower: number): number {
   for (let back = 1000; now - back > lower; back *= 2) {
     const candidate = nextCronTime(cron, now - back);
     if (candidate <= now) {

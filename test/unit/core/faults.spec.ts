@@ -8,6 +8,8 @@ import {
   type Coordinator,
   type RoutineContext,
 } from '../../../lib/core';
+import { CronTime } from 'cron';
+import { nextCronTime, previousCronTime } from '../../../lib/core/schedule';
 import { deferred, eventRecorder, recordingLogger, type Deferred } from './helpers';
 
 /**
@@ -532,5 +534,64 @@ describe('a cluster routine that completes', () => {
     expect(runs).toEqual(['a', 'b']);
     expect(survivor.state).toBe('completed');
     await survivor.stop();
+  });
+});
+
+describe("missed: 'once' with cron", () => {
+  it('runs the last cron time before start if no replica ran it, and only once across replicas', async () => {
+    const start = Date.UTC(2026, 0, 1, 10, 0, 30); // 30 s after the 10:00 cron time
+    const clock = new ManualClock(start);
+    const coordinator = new InMemoryCoordinator(clock);
+    const runs: Array<[string, number]> = [];
+    const replica = (id: string) =>
+      new PeriodicRoutine(() => undefined, {
+        name: 'hourly-report',
+        interval: { cron: '0 0 * * * *', timeZone: 'UTC' }, // every hour, on the hour
+        scope: 'cluster',
+        missed: 'once',
+        clock,
+        coordinator,
+        logger: recordingLogger(),
+        onEvent: (event) => {
+          if (event.type === 'run-started') runs.push([id, event.outcome!.dueAt]);
+        },
+      });
+    const a = replica('a');
+    a.start();
+    await clock.advance(1000);
+    expect(runs).toEqual([['a', Date.UTC(2026, 0, 1, 10)]]);
+    const b = replica('b'); // a second replica starting later finds the slot claimed
+    b.start();
+    await clock.advance(1000);
+    expect(runs).toHaveLength(1);
+    await clock.advance(3600_000); // 11:00 runs once
+    expect(runs.map(([, due]) => due)).toEqual([
+      Date.UTC(2026, 0, 1, 10),
+      Date.UTC(2026, 0, 1, 11),
+    ]);
+    await Promise.all([a.stop(), b.stop()]);
+  });
+
+  it('previousCronTime agrees with stepping forward, for assorted crons and times', () => {
+    // Each with a span that surely holds its previous time, to step through from.
+    const specs: Array<[string, number]> = [
+      ['* * * * * *', 10_000],
+      ['*/7 * * * *', 3600_000],
+      ['0 3 * * *', 2 * 86_400_000],
+      ['15 10 * * 1-5', 5 * 86_400_000],
+      ['0 0 1 * *', 40 * 86_400_000],
+      ['0 0 29 2 *', 400 * 86_400_000], // none in the last 400 days: undefined
+    ];
+    for (const [spec, span] of specs) {
+      const cron = new CronTime(spec, 'UTC');
+      for (let i = 0; i < 5; i++) {
+        const time = Date.UTC(2026, 0, 1) + i * 37 * 3600_000 + i * 7_777;
+        const found = previousCronTime(cron, time);
+        let stepped: number | undefined;
+        for (let t = nextCronTime(cron, time - span); t <= time; t = nextCronTime(cron, t))
+          stepped = t;
+        expect(found).toBe(stepped);
+      }
+    }
   });
 });
