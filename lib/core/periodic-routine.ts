@@ -132,6 +132,8 @@ export class PeriodicRoutine implements ManagedRoutine {
   // that is most of a tick's cost (P1 in bench/).
   private currentState: RoutineState = 'idle';
   private inFlight = 0;
+  /** Cluster claims and hand-backs in flight: they hold a concurrency slot, but are not runs. */
+  private pending = 0;
   /**
    * Whether due times are wall-clock times (cluster grid, cron: what replicas and people
    * agree on) rather than monotonic ones (an instance interval, which a clock step must not
@@ -163,6 +165,7 @@ export class PeriodicRoutine implements ManagedRoutine {
   private runs = 0;
   private succeeded = 0;
   private failures = 0;
+  private cancelled = 0;
   private skipped = 0;
   // The last finished run, kept as fields (not a RunOutcome) so a run allocates nothing
   // that outlives it; `lastRunOutcome()` builds the object when asked.
@@ -376,7 +379,7 @@ export class PeriodicRoutine implements ManagedRoutine {
         dueAt: this.clock.wallOf(now),
       });
     }
-    if (this.inFlight >= this.concurrency()) {
+    if (this.inFlight + this.pending >= this.concurrency()) {
       return Promise.resolve({ status: 'skipped', reason: 'busy', dueAt: this.clock.wallOf(now) });
     }
     const due = this.wallTime ? this.clock.wallOf(now) : now;
@@ -408,6 +411,7 @@ export class PeriodicRoutine implements ManagedRoutine {
         runs: this.runs,
         succeeded: this.succeeded,
         failures: this.failures,
+        cancelled: this.cancelled,
         skipped: this.skipped,
         restarts: 0,
       },
@@ -559,7 +563,7 @@ export class PeriodicRoutine implements ManagedRoutine {
   private tick(due: number, now: number): void {
     if (this.backoffUntil > (this.wallTime ? this.clock.now() : due))
       return this.skip(due, 'backoff');
-    if (this.inFlight >= this.concurrency()) return this.skip(due, 'busy');
+    if (this.inFlight + this.pending >= this.concurrency()) return this.skip(due, 'busy');
     if (this.scope === 'cluster') return this.claimThenRun(due);
     // `now` is on the monotonic scale only for intervals; a cron run reads its own start.
     this.run(due, undefined, 0, this.wallTime ? undefined : now);
@@ -580,7 +584,7 @@ export class PeriodicRoutine implements ManagedRoutine {
       if (!recheck) this.skip(due, 'late');
       return;
     }
-    this.inFlight++; // hold the slot while the claim is in flight, so ticks cannot overlap it
+    this.pending++; // hold the slot while the claim is in flight, so ticks cannot overlap it
     const coordinator = this.coordinator;
     withDeadline(
       this.clock,
@@ -597,7 +601,7 @@ export class PeriodicRoutine implements ManagedRoutine {
   }
 
   private onClaimed(due: number, won: boolean, catchingUp: boolean, recheck: boolean): void {
-    this.inFlight--;
+    this.pending--;
     reportCoordinatorSuccess(this.coordinator, this.clock, this.logger);
     if (!won) {
       if (!recheck) {
@@ -620,7 +624,7 @@ export class PeriodicRoutine implements ManagedRoutine {
   }
 
   private onClaimFailed(due: number, error: unknown, recheck: boolean): void {
-    this.inFlight--;
+    this.pending--;
     reportCoordinatorFailure(
       this.coordinator,
       this.clock,
@@ -645,7 +649,7 @@ export class PeriodicRoutine implements ManagedRoutine {
     const timers = (this.recheckTimers ??= new Set());
     const timer = this.clock.setTimer(this.clock.now() + this.claimWindow(due) / 4, () => {
       timers.delete(timer);
-      if (this.currentState === 'running' && this.inFlight < this.concurrency())
+      if (this.currentState === 'running' && this.inFlight + this.pending < this.concurrency())
         this.claimThenRun(due, false, true);
     });
     timers.add(timer);
@@ -655,9 +659,9 @@ export class PeriodicRoutine implements ManagedRoutine {
   private releaseSlot(due: number): void {
     const coordinator = this.coordinator;
     if (typeof coordinator.releaseSlot !== 'function') return this.notifyIfIdle();
-    this.inFlight++;
+    this.pending++;
     const done = (): void => {
-      this.inFlight--;
+      this.pending--;
       this.notifyIfIdle();
     };
     withDeadline(this.clock, this.claimWindow(due), 'release of a slot', () =>
@@ -856,6 +860,7 @@ export class PeriodicRoutine implements ManagedRoutine {
     } else if (this.stopping && signal.aborted && isAbortOf(valueOrError, signal)) {
       // Shutdown cancelled the run: that is not the handler failing.
       status = 'cancelled';
+      this.cancelled++;
     } else {
       status = 'failed';
       this.recordFailure(valueOrError, finishedAt);
@@ -959,13 +964,13 @@ export class PeriodicRoutine implements ManagedRoutine {
   }
 
   private waitIdle(): Promise<void> {
-    if (this.inFlight === 0) return Promise.resolve();
+    if (this.inFlight + this.pending === 0) return Promise.resolve();
     return new Promise((resolve) => (this.idleWaiters ??= []).push(resolve));
   }
 
   private notifyIfIdle(): void {
     const waiters = this.idleWaiters;
-    if (this.inFlight !== 0 || waiters === undefined) return;
+    if (this.inFlight + this.pending !== 0 || waiters === undefined) return;
     this.idleWaiters = undefined;
     for (const resolve of waiters) resolve();
   }

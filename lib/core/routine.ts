@@ -71,6 +71,11 @@ export interface RoutineCounters {
   succeeded: number;
   failures: number;
   /**
+   * Runs that ended because shutdown (or, in cluster scope, a lost lease) aborted their signal.
+   * Once nothing is in flight, `runs = succeeded + failures + cancelled`.
+   */
+  cancelled: number;
+  /**
    * Ticks that were due here and not run: busy, late, backoff, stopped, claim-error. A slot
    * another replica claimed is not counted (see `cluster.claims`): standbys are not skipping.
    */
@@ -160,5 +165,5 @@ export interface ManagedRoutine extends Routine {
 }
 
 export function emptyCounters(): RoutineCounters {
-  return { runs: 0, succeeded: 0, failures: 0, skipped: 0, restarts: 0 };
+  return { runs: 0, succeeded: 0, failures: 0, cancelled: 0, skipped: 0, restarts: 0 };
 }

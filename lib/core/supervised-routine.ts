@@ -233,7 +233,10 @@ export class SupervisedRoutine implements ManagedRoutine {
   }
 
   private onReturned(controller: AbortController): void {
-    if (controller !== this.controller || this.stopping || controller.signal.aborted) return;
+    if (controller !== this.controller || this.stopping || controller.signal.aborted) {
+      this.counters.cancelled++; // it returned because shutdown or a lost lease aborted it
+      return;
+    }
     this.lastRun = this.attemptOutcome('succeeded');
     this.counters.succeeded++;
     this.currentState = 'completed';
@@ -254,12 +257,14 @@ export class SupervisedRoutine implements ManagedRoutine {
   private onRejected(controller: AbortController, error: unknown): void {
     const { message } = describeError(error);
     if (this.stopping || (controller.signal.aborted && controller !== this.controller)) {
+      this.counters.cancelled++;
       if (!isAbortError(error)) this.logger.warn(`failed while stopping: ${message}`);
       return;
     }
     if (controller.signal.aborted) {
       // The lease was lost and the signal aborted: whatever the run threw as it wound down (an
       // AbortError, a fenced write refused) is not a failure; the keeper takes the lease again.
+      this.counters.cancelled++;
       if (!isAbortError(error))
         this.logger.warn(`ended with an error after losing its lease: ${message}`);
       return;

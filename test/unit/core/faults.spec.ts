@@ -595,3 +595,74 @@ describe("missed: 'once' with cron", () => {
     }
   });
 });
+
+describe('counters that add up', () => {
+  it('counts a run that shutdown cancelled: runs = succeeded + failures + cancelled', async () => {
+    const clock = new ManualClock(0);
+    let calls = 0;
+    const routine = new PeriodicRoutine(
+      (signal: AbortSignal) => {
+        calls++;
+        if (calls === 2) throw new Error('second fails');
+        if (calls === 1) return undefined;
+        return new Promise<void>((_, reject) =>
+          signal.addEventListener('abort', () => reject(signal.reason)),
+        );
+      },
+      { interval: 1000, clock, logger: recordingLogger() },
+    );
+    routine.start();
+    await clock.advance(2000); // run 1 succeeds, run 2 fails, run 3 hangs
+    await routine.stop(); // run 3 is cancelled
+    const { runs, succeeded, failures, cancelled } = routine.info().counters;
+    expect({ runs, succeeded, failures, cancelled }).toEqual({
+      runs: 3,
+      succeeded: 1,
+      failures: 1,
+      cancelled: 1,
+    });
+    expect(routine.info().lastRun?.status).toBe('cancelled');
+  });
+
+  it('counts runs, not claims, in inFlight: a claim waiting on the coordinator holds the slot without being a run', async () => {
+    const clock = new ManualClock(0);
+    const engine = heldClaims(clock);
+    const routine = new PeriodicRoutine(() => undefined, {
+      name: 'claims',
+      interval: 1000,
+      scope: 'cluster',
+      clock,
+      coordinator: engine.coordinator,
+      logger: recordingLogger(),
+    });
+    routine.start();
+    engine.hold(true);
+    await clock.advance(1000);
+    expect(engine.pending).toHaveLength(1);
+    expect(routine.info().inFlight).toBe(0);
+    expect(await routine.trigger()).toMatchObject({ status: 'skipped', reason: 'busy' });
+    engine.pending[0].answer.resolve(true);
+    await clock.flush();
+    expect(routine.info().counters.runs).toBe(1);
+    await routine.stop();
+  });
+
+  it('counts a background attempt that shutdown ended as cancelled', async () => {
+    const clock = new ManualClock(0);
+    const routine = new SupervisedRoutine(
+      (signal: AbortSignal) =>
+        new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve())),
+      { clock, logger: recordingLogger() },
+    );
+    routine.start();
+    await clock.advance(10);
+    await routine.stop();
+    const { runs, succeeded, failures, cancelled } = routine.info().counters;
+    expect({ runs, succeeded, failures, cancelled }).toEqual({
+      runs: 1,
+      succeeded: 0,
+      failures: 0,
+      cancelled: 1,
+    });
+  });
+});
