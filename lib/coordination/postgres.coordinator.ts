@@ -8,6 +8,7 @@ import {
   type Lease,
 } from '../core/coordinator';
 import { describeError } from '../core/logger';
+import { ClaimBatcher, type PendingClaim } from './claim-batcher';
 import { CoordinatorStateLostError, describeValue, wholeMilliseconds } from './coordination.errors';
 import { parseDuration, type Duration } from '../core/duration';
 import { RoutinesConfigurationError, type ConfigurationProblem } from '../core/errors';
@@ -40,14 +41,6 @@ export interface PostgresCoordinatorOptions {
 
 /** Claims sent in one statement at most; the rest go in the next. */
 const MAX_BATCH = 1000;
-
-interface PendingClaim {
-  routine: string;
-  slot: number;
-  ttlMs: number;
-  resolve(won: boolean): void;
-  reject(error: unknown): void;
-}
 
 /** Claims between two prunes of expired slot rows, per coordinator. */
 const PRUNE_EVERY = 256;
@@ -100,8 +93,7 @@ export class PostgresCoordinator implements Coordinator {
     complete: string;
     reset: string;
   };
-  private batch: PendingClaim[] = [];
-  private batchScheduled = false;
+  private readonly batcher = new ClaimBatcher(MAX_BATCH, (claims) => void this.sendClaims(claims));
   private ready: Promise<void> | undefined;
   private tablesReady = false;
   private claimsSincePrune = 0;
@@ -226,13 +218,7 @@ export class PostgresCoordinator implements Coordinator {
    * one pooled connection for all of them, instead of one each.
    */
   claimSlot(routine: string, slot: number, ttlMs: number): Promise<boolean> {
-    const ttl = wholeMilliseconds(ttlMs);
-    return new Promise((resolve, reject) => {
-      this.batch.push({ routine, slot, ttlMs: ttl, resolve, reject });
-      if (this.batchScheduled) return;
-      this.batchScheduled = true;
-      setImmediate(() => this.flushClaims());
-    });
+    return this.batcher.claim(routine, slot, ttlMs);
   }
 
   async releaseSlot(routine: string, slot: number): Promise<void> {
@@ -276,32 +262,25 @@ export class PostgresCoordinator implements Coordinator {
     await this.query(this.sql.reset, [routine]);
   }
 
-  private flushClaims(): void {
-    this.batchScheduled = false;
-    while (this.batch.length > 0) {
-      const claims = this.batch.splice(0, MAX_BATCH);
-      void this.sendClaims(claims);
-    }
-    if (++this.claimsSincePrune >= PRUNE_EVERY) {
-      this.claimsSincePrune = 0;
-      // Off the claims' path; a failed prune is retried at the next round.
-      this.pool.query(this.sql.prune, [this.pruneAfterMs]).then(
-        () => undefined,
-        () => undefined,
-      );
-    }
+  /** Every PRUNE_EVERY claims, off the claims' path; a failed prune is retried next round. */
+  private pruneNowAndThen(claims: number): void {
+    this.claimsSincePrune += claims;
+    if (this.claimsSincePrune < PRUNE_EVERY) return;
+    this.claimsSincePrune = 0;
+    this.pool.query(this.sql.prune, [this.pruneAfterMs]).then(
+      () => undefined,
+      () => undefined,
+    );
   }
 
   private async sendClaims(claims: PendingClaim[]): Promise<void> {
-    // The same slot twice in one batch (two routines objects of one name): the first one asks.
+    // The same slot twice in one batch (two routine objects of one name): the first one asks.
     const first = new Map<string, PendingClaim>();
-    const duplicates: PendingClaim[] = [];
     for (const claim of claims) {
-      const key = `${claim.routine}\u0000${claim.slot}`;
-      if (first.has(key)) duplicates.push(claim);
+      const key = claimKey(claim.routine, claim.slot);
+      if (first.has(key)) claim.resolve(false);
       else first.set(key, claim);
     }
-    for (const duplicate of duplicates) duplicate.resolve(false);
     // Every replica inserts the same rows at the same instant: in one order, so that two
     // batches wait on each other's rows instead of deadlocking (PostgreSQL would break a
     // deadlock only after deadlock_timeout, one second, and fail one of them).
@@ -321,7 +300,7 @@ export class PostgresCoordinator implements Coordinator {
       let since = -Infinity;
       for (const row of result.rows) {
         if (row.since !== null) since = Number(row.since);
-        else won.add(`${row.routine}\u0000${Number(row.slot)}`);
+        else won.add(claimKey(row.routine!, Number(row.slot)));
       }
       for (const [key, claim] of first) {
         if (claim.slot <= since + this.skewMs)
@@ -333,6 +312,7 @@ export class PostgresCoordinator implements Coordinator {
     } catch (error) {
       for (const claim of asked) claim.reject(error);
     }
+    this.pruneNowAndThen(claims.length);
   }
 
   async renewLease(lease: Lease, ttlMs: number): Promise<boolean> {
@@ -434,6 +414,10 @@ function quote(identifier: string): string {
 function codeOf(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : '';
+}
+
+function claimKey(routine: string, slot: number): string {
+  return `${routine}\u0000${slot}`;
 }
 
 function byRoutineThenSlot(a: PendingClaim, b: PendingClaim): number {

@@ -9,6 +9,7 @@ import {
 } from '../core/coordinator';
 import { parseDuration, type Duration } from '../core/duration';
 import { RoutinesConfigurationError, type ConfigurationProblem } from '../core/errors';
+import { ClaimBatcher, type PendingClaim } from './claim-batcher';
 import { CoordinatorStateLostError, describeValue, wholeMilliseconds } from './coordination.errors';
 
 export interface RedisCoordinatorOptions {
@@ -40,56 +41,38 @@ local now = math.floor(micros / 1000)
  * missing (FLUSHALL, a restart without persistence; also the very first use), or `last` is
  * older than a time this caller already saw (a restart from an older snapshot, a failover to
  * a replica that lagged: writes were lost, not all). Either way `since` becomes now, and the
- * caller fails closed from there (see CLAIM and ACQUIRE). `seen` is the ARGV index of the
- * latest `last` this process saw. Sets `since`; returns `last` to the caller with the result.
+ * caller fails closed from there (see CLAIM and ACQUIRE). `markerKey` and `seen` are Lua
+ * expressions: the marker's key, and the latest `last` this process saw. Sets the locals
+ * `since` and `last`, which the script returns to the caller with its result.
  */
-const checkMarker = (seen: number): string => `
-local marker = redis.call('HMGET', KEYS[2], 'since', 'last')
+const checkMarker = (markerKey: string, seen: string): string => `
+local marker = redis.call('HMGET', ${markerKey}, 'since', 'last')
 local since = tonumber(marker[1])
 local last = tonumber(marker[2]) or 0
-if not since or last < tonumber(ARGV[${seen}]) then
+if not since or last < tonumber(${seen}) then
   since = now
-  redis.call('HSET', KEYS[2], 'since', now)
+  redis.call('HSET', ${markerKey}, 'since', now)
 end
 if now > last then
   last = now
-  redis.call('HSET', KEYS[2], 'last', now)
+  redis.call('HSET', ${markerKey}, 'last', now)
 end
 `;
 
 /**
- * One claim, fail closed after a loss: a slot due before the loss (plus the clock skew) may
- * have been claimed and run already, so it is refused (-1). Otherwise SET NX PX (1 won, 0 lost).
- * KEYS: slot, marker. ARGV: token, ttl ms, slot ms, skew ms, last seen.
- */
-const CLAIM = `${SERVER_NOW}${checkMarker(5)}
-if tonumber(ARGV[3]) <= since + tonumber(ARGV[4]) then return {-1, since, last} end
-if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {1, since, last} end
-return {0, since, last}
-`;
-
-/**
- * Many claims in one script, for the claims due at one instant (standalone and Sentinel
- * clients; a Cluster keeps one script per claim, since a script's keys must share a slot).
+ * The claims due at one instant, in one script (on a Cluster client, one claim per script,
+ * since a script's keys must share a hash slot). Fail closed after a loss: a slot due before
+ * the loss (plus the clock skew) may have been claimed and run already, so it is refused (-1);
+ * otherwise SET NX PX (1 won, 0 lost).
  * KEYS: slot, marker for each claim. ARGV: skew ms, then token, ttl ms, slot ms, last seen for
- * each claim. Returns result, since, last for each claim, as CLAIM does.
+ * each claim. Returns result, since, last for each claim.
  */
-const CLAIM_MANY = `${SERVER_NOW}
+const CLAIM = `${SERVER_NOW}
 local skew = tonumber(ARGV[1])
 local out = {}
 for i = 1, #KEYS / 2 do
   local slotKey, markerKey, a = KEYS[2 * i - 1], KEYS[2 * i], 4 * i - 2
-  local marker = redis.call('HMGET', markerKey, 'since', 'last')
-  local since = tonumber(marker[1])
-  local last = tonumber(marker[2]) or 0
-  if not since or last < tonumber(ARGV[a + 3]) then
-    since = now
-    redis.call('HSET', markerKey, 'since', now)
-  end
-  if now > last then
-    last = now
-    redis.call('HSET', markerKey, 'last', now)
-  end
+  ${checkMarker('markerKey', 'ARGV[a + 3]')}
   local result = 0
   if tonumber(ARGV[a + 2]) <= since + skew then
     result = -1
@@ -113,7 +96,7 @@ return out
  */
 const ACQUIRE = `
 if redis.call('GET', KEYS[4]) == ARGV[3] then return {-2} end
-${SERVER_NOW}${checkMarker(4)}
+${SERVER_NOW}${checkMarker('KEYS[2]', 'ARGV[4]')}
 if now < since + tonumber(ARGV[2]) then return {-1, since, last} end
 if redis.call('EXISTS', KEYS[1]) == 1 then return {0, 0, last} end
 local epoch = math.max(tonumber(redis.call('GET', KEYS[3]) or '0') + 1, micros)
@@ -143,8 +126,7 @@ return 1
 `;
 
 // Names of the scripts on the client (ioredis' defineCommand): namespaced to stay clear of the app's own.
-const CLAIM_COMMAND = 'nestjsRoutinesClaimSlot2';
-const CLAIM_MANY_COMMAND = 'nestjsRoutinesClaimSlots2';
+const CLAIM_COMMAND = 'nestjsRoutinesClaimSlots2';
 /** Claims sent in one script at most. */
 const MAX_BATCH = 500;
 const ACQUIRE_COMMAND = 'nestjsRoutinesAcquireLease2';
@@ -154,25 +136,8 @@ const COMPLETE_COMMAND = 'nestjsRoutinesCompleteLease';
 
 type ScriptReply = Array<number | string>;
 
-interface PendingClaim {
-  routine: string;
-  slot: number;
-  ttlMs: number;
-  resolve(won: boolean): void;
-  reject(error: unknown): void;
-}
-
 interface ScriptedClient {
-  [CLAIM_MANY_COMMAND](numberOfKeys: number, ...args: Array<string | number>): Promise<ScriptReply>;
-  [CLAIM_COMMAND](
-    slotKey: string,
-    markerKey: string,
-    token: string,
-    ttlMs: number,
-    slot: number,
-    skewMs: number,
-    lastSeen: number,
-  ): Promise<ScriptReply>;
+  [CLAIM_COMMAND](numberOfKeys: number, ...args: Array<string | number>): Promise<ScriptReply>;
   [ACQUIRE_COMMAND](
     leaseKey: string,
     markerKey: string,
@@ -232,9 +197,7 @@ export class RedisCoordinator implements Coordinator {
   private serverChecked = false;
   /** Per routine, the latest marker time this process saw: a marker older than that was rolled back. */
   private readonly lastSeen = new Map<string, number>();
-  private readonly batching: boolean;
-  private batch: PendingClaim[] = [];
-  private batchScheduled = false;
+  private readonly batcher: ClaimBatcher;
 
   constructor(
     private readonly client: Redis | Cluster,
@@ -262,9 +225,11 @@ export class RedisCoordinator implements Coordinator {
     }
     if (problems.length > 0) throw new RoutinesConfigurationError(problems);
     this.logger = options.logger ?? console;
-    client.defineCommand(CLAIM_COMMAND, { numberOfKeys: 2, lua: CLAIM });
-    client.defineCommand(CLAIM_MANY_COMMAND, { lua: CLAIM_MANY });
-    this.batching = !(client as Cluster).isCluster;
+    client.defineCommand(CLAIM_COMMAND, { lua: CLAIM });
+    this.batcher = new ClaimBatcher(
+      (client as Cluster).isCluster ? 1 : MAX_BATCH,
+      (claims) => void this.sendClaims(claims),
+    );
     client.defineCommand(ACQUIRE_COMMAND, { numberOfKeys: 4, lua: ACQUIRE });
     client.defineCommand(RENEW_COMMAND, { numberOfKeys: 1, lua: RENEW });
     client.defineCommand(RELEASE_COMMAND, { numberOfKeys: 1, lua: RELEASE });
@@ -278,25 +243,7 @@ export class RedisCoordinator implements Coordinator {
    */
   claimSlot(routine: string, slot: number, ttlMs: number): Promise<boolean> {
     this.checkServerOnce();
-    if (!this.batching) return this.claimOne(routine, slot, ttlMs);
-    const ttl = wholeMilliseconds(ttlMs);
-    return new Promise((resolve, reject) => {
-      this.batch.push({ routine, slot, ttlMs: ttl, resolve, reject });
-      if (this.batchScheduled) return;
-      this.batchScheduled = true;
-      setImmediate(() => this.flushClaims());
-    });
-  }
-
-  private flushClaims(): void {
-    this.batchScheduled = false;
-    while (this.batch.length > 0) {
-      const claims = this.batch.splice(0, MAX_BATCH);
-      if (claims.length === 1) {
-        const [claim] = claims;
-        this.claimOne(claim.routine, claim.slot, claim.ttlMs).then(claim.resolve, claim.reject);
-      } else void this.sendClaims(claims);
-    }
+    return this.batcher.claim(routine, slot, ttlMs);
   }
 
   private async sendClaims(claims: PendingClaim[]): Promise<void> {
@@ -308,7 +255,7 @@ export class RedisCoordinator implements Coordinator {
     }
     let reply: ScriptReply;
     try {
-      reply = await this.scripted[CLAIM_MANY_COMMAND](keys.length, ...keys, ...args);
+      reply = await this.scripted[CLAIM_COMMAND](keys.length, ...keys, ...args);
     } catch (error) {
       for (const claim of claims) claim.reject(error);
       return;
@@ -322,22 +269,6 @@ export class RedisCoordinator implements Coordinator {
         );
       else claim.resolve(Number(result) === 1);
     });
-  }
-
-  private async claimOne(routine: string, slot: number, ttlMs: number): Promise<boolean> {
-    const [result, since, last] = await this.scripted[CLAIM_COMMAND](
-      this.key(routine, `slot:${slot}`),
-      this.key(routine, 'alive'),
-      newToken(),
-      wholeMilliseconds(ttlMs),
-      slot,
-      this.skewMs,
-      this.lastSeen.get(routine) ?? 0,
-    );
-    this.saw(routine, last);
-    if (Number(result) === -1)
-      throw new CoordinatorStateLostError('redis', routine, Number(since), 'slot', slot);
-    return Number(result) === 1;
   }
 
   async releaseSlot(routine: string, slot: number): Promise<void> {

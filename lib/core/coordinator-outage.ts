@@ -49,8 +49,3 @@ export function reportCoordinatorSuccess(
     `the ${coordinator.kind} coordinator answers again, after ${outage.failures} failed call(s) over ${formatDuration(Math.max(0, clock.now() - outage.since))}`,
   );
 }
-
-/** Whether an outage of this coordinator is open (a call failed and none has answered since). */
-export function coordinatorIsFailing(coordinator: Coordinator): boolean {
-  return outages.has(coordinator);
-}

@@ -1,5 +1,10 @@
 import type { Clock, TimerHandle } from './clock';
-import { isCompletedRoutine, type Coordinator, type Lease } from './coordinator';
+import {
+  isCompletedRoutine,
+  type CompletedRoutine,
+  type Coordinator,
+  type Lease,
+} from './coordinator';
 import { reportCoordinatorFailure, reportCoordinatorSuccess } from './coordinator-outage';
 import { withDeadline } from './deadline';
 import {
@@ -131,14 +136,10 @@ export class LeaseKeeper {
    * without completion records.
    */
   async complete(): Promise<void> {
-    const lease = this.lease;
     const coordinator = this.config.coordinator;
-    if (!lease || this.stopped || typeof coordinator.completeLease !== 'function')
+    if (!this.lease || this.stopped || typeof coordinator.completeLease !== 'function')
       return this.stop();
-    this.stopped = true;
-    this.generation++;
-    this.clearTimers();
-    this.lease = undefined;
+    const lease = this.letGo()!;
     try {
       await withDeadline(this.config.clock, this.renewMs, 'recording the completion', () =>
         coordinator.completeLease!(lease, this.config.version ?? ''),
@@ -167,20 +168,13 @@ export class LeaseKeeper {
    * either, since the work may still be running; the lease expires on its own after its ttl.
    */
   abandon(): void {
-    this.stopped = true;
-    this.generation++;
-    this.clearTimers();
-    this.lease = undefined;
+    this.letGo();
   }
 
   /** Stops renewing and releases the lease if held. */
   async stop(): Promise<void> {
     if (this.stopped) return;
-    this.stopped = true;
-    this.generation++;
-    this.clearTimers();
-    const lease = this.lease;
-    this.lease = undefined;
+    const lease = this.letGo();
     if (!lease) return;
     try {
       await withDeadline(this.config.clock, this.renewMs, 'lease release', () =>
@@ -193,14 +187,24 @@ export class LeaseKeeper {
     }
   }
 
+  /** Stops renewing and acquiring, drops any answer still in flight, and returns the lease held. */
+  private letGo(): Lease | undefined {
+    this.stopped = true;
+    this.generation++;
+    this.clearTimers();
+    const lease = this.lease;
+    this.lease = undefined;
+    return lease;
+  }
+
   private tryAcquire(): void {
     if (!this.acquiring) return;
     const generation = this.generation;
     const { coordinator, clock } = this.config;
     const requestedAt = clock.now();
-    const giveBack = (lease: Lease | unknown): void => {
+    const giveBack = (lease: Lease | CompletedRoutine | null): void => {
       if (lease && !isCompletedRoutine(lease))
-        void coordinator.releaseLease(lease as Lease).catch(() => undefined);
+        void coordinator.releaseLease(lease).catch(() => undefined);
     };
     const version = this.config.version ?? '';
     // An acquire that answers after the renew deadline would hand over a lease already due to
@@ -289,7 +293,7 @@ export class LeaseKeeper {
   private armDeadline(requestedAt: number): void {
     this.heldUntil = requestedAt + renewDeadline(this.ttlMs);
     if (this.deadline) this.config.clock.clearTimer(this.deadline);
-    this.deadline = this.config.clock.setTimer(requestedAt + renewDeadline(this.ttlMs), () => {
+    this.deadline = this.config.clock.setTimer(this.heldUntil, () => {
       this.deadline = undefined;
       if (this.lease)
         this.lose(

@@ -253,7 +253,7 @@ export class PeriodicRoutine implements ManagedRoutine {
     );
     this.missed = options.missed ?? 'skip';
     if (this.scope === 'cluster') this.cluster = { role: 'unknown' };
-    this.wallTime = this.cron !== undefined || this.scope === 'cluster';
+    this.wallTime = this.dueOnWallClock();
   }
 
   get state(): RoutineState {
@@ -345,7 +345,7 @@ export class PeriodicRoutine implements ManagedRoutine {
     this.cron = parsed.cron;
     this.cronSpec = isCronSpec(interval) ? interval : undefined;
     const wasWallTime = this.wallTime;
-    this.wallTime = this.cron !== undefined || this.scope === 'cluster';
+    this.wallTime = this.dueOnWallClock();
     if (this.currentState !== 'running' && this.currentState !== 'paused') return;
     const now = this.scheduleNow();
     // Moving between the two time scales: a remembered due time means nothing on the other.
@@ -487,6 +487,11 @@ export class PeriodicRoutine implements ManagedRoutine {
     return nextCronTime(this.cron, now - 1); // directly, however long the pause was
   }
 
+  /** Cluster grid points and cron times are what replicas and people agree on: wall times. */
+  private dueOnWallClock(): boolean {
+    return this.cron !== undefined || this.scope === 'cluster';
+  }
+
   /** The current time on the scale due times are on: wall for cluster and cron, else monotonic. */
   private scheduleNow(): number {
     return this.wallTime ? this.clock.wallNow() : this.clock.now();
@@ -578,6 +583,7 @@ export class PeriodicRoutine implements ManagedRoutine {
    * from the lateness rule: it is late by definition.
    */
   private claimThenRun(due: number, catchingUp = false, recheck = false): void {
+    // Once per claim: for cron it costs a cron lookup.
     const window = this.claimWindow(due);
     const lateBy = catchingUp ? 0 : this.clock.wallNow() - due;
     if (lateBy > window) {
@@ -592,33 +598,39 @@ export class PeriodicRoutine implements ManagedRoutine {
       () => `claim of slot ${new Date(due).toISOString()}`,
       () => coordinator.claimSlot(this.name, due, this.claimTtl()),
       (wonLate) => {
-        if (wonLate) this.releaseSlot(due);
+        if (wonLate) this.releaseSlot(due, window);
       },
     ).then(
-      (won) => this.onClaimed(due, won, catchingUp, recheck),
+      (won) => this.onClaimed(due, window, won, catchingUp, recheck),
       (error: unknown) => this.onClaimFailed(due, error, recheck),
     );
   }
 
-  private onClaimed(due: number, won: boolean, catchingUp: boolean, recheck: boolean): void {
+  private onClaimed(
+    due: number,
+    window: number,
+    won: boolean,
+    catchingUp: boolean,
+    recheck: boolean,
+  ): void {
     this.pending--;
     reportCoordinatorSuccess(this.coordinator, this.clock, this.logger);
     if (!won) {
       if (!recheck) {
         this.recordClaim(due, 'lost');
         this.skip(due, 'claimed');
-        this.recheckLater(due);
+        this.recheckLater(due, window);
       }
       return this.notifyIfIdle();
     }
     this.recordClaim(due, 'won');
     if (this.currentState !== 'running' && this.currentState !== 'paused') {
       this.skip(due, 'stopped');
-      return this.releaseSlot(due);
+      return this.releaseSlot(due, window);
     }
-    if (!catchingUp && this.clock.wallNow() - due > this.claimWindow(due)) {
+    if (!catchingUp && this.clock.wallNow() - due > window) {
       this.skip(due, 'late');
-      return this.releaseSlot(due);
+      return this.releaseSlot(due, window);
     }
     this.run(due, undefined, 0);
   }
@@ -643,11 +655,11 @@ export class PeriodicRoutine implements ManagedRoutine {
    * A replica that lost a claim looks once more, a quarter of the claim window later: if the
    * winner was shutting down it has handed the slot back by then, and this replica runs it.
    */
-  private recheckLater(due: number): void {
+  private recheckLater(due: number, window: number): void {
     if (typeof this.coordinator.releaseSlot !== 'function' || this.currentState !== 'running')
       return;
     const timers = (this.recheckTimers ??= new Set());
-    const timer = this.clock.setTimer(this.clock.now() + this.claimWindow(due) / 4, () => {
+    const timer = this.clock.setTimer(this.clock.now() + window / 4, () => {
       timers.delete(timer);
       if (this.currentState === 'running' && this.inFlight + this.pending < this.concurrency())
         this.claimThenRun(due, false, true);
@@ -656,7 +668,7 @@ export class PeriodicRoutine implements ManagedRoutine {
   }
 
   /** Hands a won slot back; shutdown waits for it (within the claim window). */
-  private releaseSlot(due: number): void {
+  private releaseSlot(due: number, window: number): void {
     const coordinator = this.coordinator;
     if (typeof coordinator.releaseSlot !== 'function') return this.notifyIfIdle();
     this.pending++;
@@ -664,7 +676,7 @@ export class PeriodicRoutine implements ManagedRoutine {
       this.pending--;
       this.notifyIfIdle();
     };
-    withDeadline(this.clock, this.claimWindow(due), 'release of a slot', () =>
+    withDeadline(this.clock, window, 'release of a slot', () =>
       coordinator.releaseSlot!(this.name, due),
     ).then(done, (error: unknown) => {
       this.logger.warn(

@@ -81,7 +81,8 @@ export function cronCatchUp(
 
 /** The latest cron time at or before `now`, knowing that the first after `due` is. */
 function latestCronTimeBy(cron: CronTime, due: number, now: number): number {
-  return latestAtOrBefore(cron, now, nextCronTime(cron, due));
+  const floor = nextCronTime(cron, due);
+  return latestFrom(cron, now, searchBack(cron, now, now - floor) ?? floor);
 }
 
 /** How far back `previousCronTime` looks: a cron that fires yearly still has a previous time. */
@@ -93,22 +94,24 @@ const MAX_LOOK_BACK_MS = 400 * 24 * 3600_000;
  * steps or a bisection, as in `cronCatchUp`.
  */
 export function previousCronTime(cron: CronTime, time: number): number | undefined {
-  for (let back = 1000; back <= MAX_LOOK_BACK_MS; back *= 2) {
+  const found = searchBack(cron, time, MAX_LOOK_BACK_MS);
+  return found === undefined ? undefined : latestFrom(cron, time, found);
+}
+
+/**
+ * A cron time at or before `time`, close to it: looks back 1 s, 2 s, 4 s... up to `maxBack`,
+ * so the gap to the latest one is at most the step at which one was found.
+ */
+function searchBack(cron: CronTime, time: number, maxBack: number): number | undefined {
+  for (let back = 1000; back <= maxBack; back *= 2) {
     const candidate = nextCronTime(cron, time - back);
-    if (candidate <= time) return latestAtOrBefore(cron, time, candidate);
+    if (candidate <= time) return candidate;
   }
   return undefined;
 }
 
 /** The latest cron time at or before `now`, given `lower`, a cron time at or before it. */
-function latestAtOrBefore(cron: CronTime, now: number, lower: number): number {
-  for (let back = 1000; now - back > lower; back *= 2) {
-    const candidate = nextCronTime(cron, now - back);
-    if (candidate <= now) {
-      lower = candidate;
-      break;
-    }
-  }
+function latestFrom(cron: CronTime, now: number, lower: number): number {
   let upper = now;
   for (let steps = 0; ; steps++) {
     const next = nextCronTime(cron, lower);

@@ -7,7 +7,7 @@ import { Cluster } from 'ioredis';
 import { RedisCoordinator } from '../../lib/coordination';
 import { PeriodicRoutine, SupervisedRoutine, type Lease } from '../../lib/core';
 import { describeCoordinatorContract } from './coordinator.contract';
-import { freePort, killAll, sleep, ThrowawayRedis, unique } from './support';
+import { freePort, killAll, primeRedisRoutine, sleep, ThrowawayRedis, unique } from './support';
 
 const run = promisify(execFile);
 
@@ -81,14 +81,7 @@ describeCoordinatorContract('RedisCoordinator on a three-master Redis Cluster', 
   const keyPrefix = `${unique('it')}:`;
   return {
     coordinator: () => new RedisCoordinator(cluster, { keyPrefix }),
-    prime: async (routine) =>
-      void (await cluster.hset(
-        `${keyPrefix}{${routine}}:alive`,
-        'since',
-        '-100000000000000',
-        'last',
-        '0',
-      )),
+    prime: (routine) => primeRedisRoutine(cluster, keyPrefix, routine),
   };
 });
 
@@ -99,7 +92,7 @@ describe('RedisCoordinator on a Redis Cluster', () => {
     const coordinator = new RedisCoordinator(cluster, { keyPrefix });
     const names = Array.from({ length: 12 }, (_, i) => `routine-${i}`);
     for (const name of names) {
-      await cluster.hset(`${keyPrefix}{${name}}:alive`, 'since', '-100000000000000', 'last', '0');
+      await primeRedisRoutine(cluster, keyPrefix, name);
       const lease = (await coordinator.acquireLease(name, 5_000)) as Lease;
       expect(lease.epoch).toBeGreaterThan(0);
       expect(await coordinator.claimSlot(name, Date.now() + 60_000, 60_000)).toBe(true);
@@ -127,8 +120,8 @@ describe('RedisCoordinator on a Redis Cluster', () => {
     expect([...owners].every((port) => ports.includes(port))).toBe(true);
 
     // Routines on it, end to end: a cluster periodic routine and a cluster background one.
-    await cluster.hset(`${keyPrefix}{ticker}:alive`, 'since', '-100000000000000', 'last', '0');
-    await cluster.hset(`${keyPrefix}{holder}:alive`, 'since', '-100000000000000', 'last', '0');
+    await primeRedisRoutine(cluster, keyPrefix, 'ticker');
+    await primeRedisRoutine(cluster, keyPrefix, 'holder');
     const ran: number[] = [];
     const quiet = { log() {}, warn() {}, error() {} };
     const ticker = new PeriodicRoutine(() => void ran.push(Date.now()), {

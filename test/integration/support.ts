@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import * as path from 'node:path';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import { Pool } from 'pg';
 
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -41,7 +41,7 @@ export function postgresPool(max = 10): Pool {
  * the Redis coordinator does not treat its first call as following a data loss.
  */
 export async function primeRedisRoutine(
-  client: Redis,
+  client: Redis | Cluster,
   keyPrefix: string,
   routine: string,
 ): Promise<void> {
