@@ -1,5 +1,6 @@
 export * from './clock';
 export * from './coordinator';
+export * from './cron';
 export * from './duration';
 export * from './errors';
 export * from './groups';
@@ -12,5 +13,6 @@ export * from './periodic-handler';
 export * from './periodic-routine';
 export * from './restart-policy';
 export * from './routine';
+export * from './run-context';
 export * from './schedule';
 export * from './supervised-routine';

@@ -1,3 +1,5 @@
+import type { RunContext } from './run-context';
+
 /**
  * Returned by a handler to be run again at once, to drain a backlog; the seed's
  * `ErrReinvokeImmediately`. At most {@link MAX_REINVOCATIONS} in a row, then the normal
@@ -17,9 +19,13 @@ export const MAX_REINVOCATIONS = 100;
 
 export type HandlerResult = void | undefined | typeof REINVOKE_IMMEDIATELY;
 
-/** One run of a periodic routine. `signal` aborts on shutdown and on the run's `timeout`. */
+/**
+ * One run of a periodic routine. `signal` is the run's own: it aborts on shutdown and on the
+ * run's `timeout`. `context` says which run this is (`runId`, `dueAt`, the cluster slot).
+ */
 export type HandlerFunction = (
   signal: AbortSignal,
+  context: RunContext,
 ) => HandlerResult | Promise<HandlerResult> | Promise<unknown> | unknown;
 
 /**
@@ -33,7 +39,7 @@ export type HandlerFunction = (
  * }
  */
 export interface PeriodicHandler {
-  handle(signal: AbortSignal): unknown;
+  handle(signal: AbortSignal, context: RunContext): unknown;
   /** Called with every failed run's error, after it is logged and counted. */
   handleError?(error: unknown): unknown;
   /** Called once, after the last run, when the routine stops. */

@@ -55,6 +55,8 @@ export type SkipReason = 'busy' | 'late' | 'backoff' | 'stopped' | 'claimed' | '
 
 /** What happened to one run; `trigger()` resolves with it. */
 export interface RunOutcome {
+  /** The run's `RunContext.runId`; absent for a skipped tick, which is not a run. */
+  runId?: number;
   status: RunStatus;
   /** When the run was due (the slot time for cluster routines); for `trigger()`, when it was asked. */
   dueAt: number;
@@ -136,9 +138,11 @@ export interface RoutineEvent {
   type: RoutineEventType;
   routine: string;
   at: number;
+  /** Run events: the run's `RunContext.runId`, so `run-started` and its outcome can be matched. */
+  runId?: number;
   outcome?: RunOutcome;
   error?: unknown;
-  /** For `restarted`: how long the routine waits before it starts again. */
+  /** For `restarted`: how long the routine waited, after the failure, before this restart. */
   delayMs?: number;
 }
 

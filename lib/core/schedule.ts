@@ -1,147 +1,296 @@
-import { CronTime } from 'cron';
-import { checkDuration, formatDuration, type Duration, type OptionProblem } from './duration';
-
-/**
- * A cron schedule, as `@nestjs/schedule` takes it (`CronExpression` constants work):
- * five or six fields, seconds first when six, in `timeZone` (IANA name) or the process's.
- */
-export interface CronSpec {
-  cron: string;
-  timeZone?: string;
-}
+import type { CronTime } from 'cron';
+import {
+  cronCatchUp,
+  isCronSpec,
+  nextCronTime,
+  parseCron,
+  previousCronTime,
+  type CronSpec,
+} from './cron';
+import {
+  checkDuration,
+  formatDuration,
+  toMilliseconds,
+  type Duration,
+  type OptionProblem,
+} from './duration';
+import { describeError } from './logger';
 
 /** How often a periodic routine runs: a duration or a cron schedule. */
 export type IntervalSpec = Duration | CronSpec;
 
-export function isCronSpec(value: unknown): value is CronSpec {
-  return typeof value === 'object' && value !== null && 'cron' in value;
-}
+/** The default interval, as in the seed. */
+export const DEFAULT_INTERVAL_MS = 1000;
 
-/** Parses a cron spec, or records why it cannot. */
-export function parseCron(
-  spec: CronSpec,
-  option: string,
-  problems: OptionProblem[],
-): CronTime | undefined {
-  if (typeof spec.cron !== 'string' || spec.cron.trim() === '') {
-    problems.push({ option, value: spec, message: 'needs a cron expression string' });
-    return undefined;
-  }
-  try {
-    const cron = new CronTime(spec.cron, spec.timeZone);
-    cron.getNextDateFrom(new Date()); // '0 0 30 2 *' parses, but never comes: refuse it now, not at start
-    return cron;
-  } catch (error) {
-    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0].trim();
-    const bad = /time ?zone/i.test(reason)
-      ? `time zone '${spec.timeZone}'`
-      : /execution date/i.test(reason)
-        ? `cron expression '${spec.cron}' (it never fires)`
-        : `cron expression '${spec.cron}'`;
-    problems.push({ option, value: spec, message: `has an invalid ${bad}: ${reason}` });
-    return undefined;
-  }
-}
-
-/** The first cron time strictly after `time`. */
-export function nextCronTime(cron: CronTime, time: number): number {
-  return cron.getNextDateFrom(new Date(time)).toMillis();
-}
-
-/** Cron times counted one by one after a stall before the rest of the count is estimated. */
-const MAX_COUNTED_CRON_TIMES = 8;
-
-/**
- * After a stall: the latest cron time at or before `now` (given that the one after `due` has
- * passed), how many cron times from `due` on it supersedes, and the first few of them. Found
- * by searching back from `now` in doubling steps, then bisecting, over "the first cron time
- * after t" (each lookup costs the cron package 0.1 to 0.5 ms): a week asleep on a per-second
- * cron takes a few dozen lookups, not six hundred thousand. The count is exact up to 8 and
- * estimated from the mean gap of those beyond that.
- */
-export function cronCatchUp(
-  cron: CronTime,
-  due: number,
-  now: number,
-): { latest: number; missed: number; first: number[] } {
-  let latest = latestCronTimeBy(cron, due, now);
-  const first: number[] = [];
-  let time = due;
-  while (time < latest && first.length < MAX_COUNTED_CRON_TIMES) {
-    first.push(time);
-    time = nextCronTime(cron, time);
-  }
-  let missed = first.length;
-  if (time < latest) {
-    const meanGap = (time - due) / missed;
-    missed += Math.max(1, Math.round((latest - time) / meanGap));
-  } else latest = time;
-  return { latest, missed, first };
-}
-
-/** The latest cron time at or before `now`, knowing that the first after `due` is. */
-function latestCronTimeBy(cron: CronTime, due: number, now: number): number {
-  const floor = nextCronTime(cron, due);
-  return latestFrom(cron, now, searchBack(cron, now, now - floor) ?? floor);
-}
-
-/** How far back `previousCronTime` looks: a cron that fires yearly still has a previous time. */
-const MAX_LOOK_BACK_MS = 400 * 24 * 3600_000;
-
-/**
- * The latest cron time at or before `time`, or undefined if there is none in the last 400
- * days. Found without stepping from the past: a doubling search back from `time`, then a few
- * steps or a bisection, as in `cronCatchUp`.
- */
-export function previousCronTime(cron: CronTime, time: number): number | undefined {
-  const found = searchBack(cron, time, MAX_LOOK_BACK_MS);
-  return found === undefined ? undefined : latestFrom(cron, time, found);
+/** After a stall: the latest tick due by now, how many ticks it supersedes, and (cron) the first few. */
+export interface CatchUp {
+  latest: number;
+  missed: number;
+  first?: number[];
 }
 
 /**
- * A cron time at or before `time`, close to it: looks back 1 s, 2 s, 4 s... up to `maxBack`,
- * so the gap to the latest one is at most the step at which one was found.
+ * When a periodic routine's ticks fall. Every method is a function of the times it is given
+ * (the interval function's is read where its doc says): next-due and catch-up are computed
+ * directly, never by stepping through missed ticks.
+ *
+ * Four kinds: a fixed interval from the routine's start (instance scope), a grid of multiples
+ * of the interval since the epoch (cluster scope: every replica computes the same slots),
+ * cron times, and an interval function read after each run.
  */
-function searchBack(cron: CronTime, time: number, maxBack: number): number | undefined {
-  for (let back = 1000; back <= maxBack; back *= 2) {
-    const candidate = nextCronTime(cron, time - back);
-    if (candidate <= time) return candidate;
-  }
-  return undefined;
+export interface Schedule {
+  /**
+   * Whether due times are wall-clock times (the cluster grid and cron: what replicas and people
+   * agree on) rather than monotonic ones (an instance interval, which a clock step must not move).
+   */
+  readonly onWallClock: boolean;
+  /**
+   * An interval function: the wait is read after the run that precedes it, as in the seed, so
+   * ticks are armed by `afterRun`, not ahead by `following`.
+   */
+  readonly readsAfterRun: boolean;
+  /** The interval in force, for `info().intervalMs`; undefined for cron. */
+  readonly intervalMs: number | undefined;
+  /** The first tick of a routine started at `start`. */
+  first(start: number, runOnStart: boolean, initialDelayMs: number | undefined): number;
+  /** The tick after `due`. */
+  following(due: number): number;
+  /** The first tick at or after `now` on the schedule `due` is on (after a pause). */
+  atOrAfter(due: number, now: number): number;
+  /** The first tick after a change of schedule at `now`: one interval on, the next slot or cron time. */
+  fromNow(now: number): number;
+  /** The tick after the run that ended at `now`: reads the interval function (see `readsAfterRun`). */
+  afterRun(now: number): number;
+  /** After a stall: the latest tick due by `now`, given that the one after `due` has passed. */
+  catchUp(due: number, now: number): CatchUp;
+  /** The latest tick at or before `time` (cluster `missed: 'once'`), if any. */
+  previous(time: number): number | undefined;
+  /** The schedule in words: 'every 2m', 'cron 0 3 * * * (Europe/Berlin)'. */
+  describe(): string;
 }
 
-/** The latest cron time at or before `now`, given `lower`, a cron time at or before it. */
-function latestFrom(cron: CronTime, now: number, lower: number): number {
-  let upper = now;
-  for (let steps = 0; ; steps++) {
-    const next = nextCronTime(cron, lower);
-    if (next > now) return lower;
-    lower = next;
-    if (steps === 8) break; // many cron times in the window: bisect instead of stepping
+/** Every `interval` ms from the routine's start, on the monotonic clock. */
+class IntervalSchedule implements Schedule {
+  readonly onWallClock: boolean = false;
+  readonly readsAfterRun = false;
+
+  constructor(readonly intervalMs: number) {}
+
+  first(start: number, runOnStart: boolean, initialDelayMs: number | undefined): number {
+    if (initialDelayMs !== undefined) return start + initialDelayMs;
+    return runOnStart ? start : start + this.intervalMs;
   }
-  while (upper - lower > 1) {
-    const middle = Math.floor((lower + upper) / 2);
-    const candidate = nextCronTime(cron, middle);
-    if (candidate <= now) lower = candidate;
-    else upper = middle;
+
+  following(due: number): number {
+    return due + this.intervalMs;
   }
-  return lower;
+
+  atOrAfter(due: number, now: number): number {
+    return due >= now ? due : due + Math.ceil((now - due) / this.intervalMs) * this.intervalMs;
+  }
+
+  fromNow(now: number): number {
+    return now + this.intervalMs;
+  }
+
+  afterRun(now: number): number {
+    return this.fromNow(now);
+  }
+
+  catchUp(due: number, now: number): CatchUp {
+    const missed = Math.floor((now - due) / this.intervalMs);
+    return { latest: due + missed * this.intervalMs, missed };
+  }
+
+  previous(time: number): number | undefined {
+    return time - this.intervalMs;
+  }
+
+  describe(): string {
+    return `every ${formatDuration(this.intervalMs)}`;
+  }
 }
 
+/** Multiples of the interval since the Unix epoch, on the wall clock: the cluster grid. */
+class GridSchedule extends IntervalSchedule {
+  override readonly onWallClock = true;
+
+  override first(start: number, runOnStart: boolean, initialDelayMs: number | undefined): number {
+    const slot = this.slotOf(start + (initialDelayMs ?? 0));
+    return runOnStart ? slot : slot + this.intervalMs;
+  }
+
+  override following(due: number): number {
+    return this.slotOf(due) + this.intervalMs;
+  }
+
+  override fromNow(now: number): number {
+    return this.following(now);
+  }
+
+  override previous(time: number): number {
+    return this.slotOf(time);
+  }
+
+  private slotOf(time: number): number {
+    return Math.floor(time / this.intervalMs) * this.intervalMs;
+  }
+}
+
+/** Cron times, in the spec's time zone, on the wall clock. */
+class CronSchedule implements Schedule {
+  readonly onWallClock = true;
+  readonly readsAfterRun = false;
+  readonly intervalMs = undefined;
+
+  constructor(
+    private readonly cron: CronTime,
+    private readonly spec: CronSpec,
+  ) {}
+
+  first(start: number, runOnStart: boolean, initialDelayMs: number | undefined): number {
+    const from = start + (initialDelayMs ?? 0);
+    return runOnStart ? from : nextCronTime(this.cron, from - 1);
+  }
+
+  following(due: number): number {
+    return nextCronTime(this.cron, due);
+  }
+
+  atOrAfter(due: number, now: number): number {
+    return due >= now ? due : nextCronTime(this.cron, now - 1); // directly, however long the pause
+  }
+
+  fromNow(now: number): number {
+    return nextCronTime(this.cron, now);
+  }
+
+  afterRun(now: number): number {
+    return this.fromNow(now);
+  }
+
+  catchUp(due: number, now: number): CatchUp {
+    return cronCatchUp(this.cron, due, now);
+  }
+
+  previous(time: number): number | undefined {
+    return previousCronTime(this.cron, time);
+  }
+
+  describe(): string {
+    return `cron ${this.spec.cron}${this.spec.timeZone ? ` (${this.spec.timeZone})` : ''}`;
+  }
+}
+
+/**
+ * An interval function, read after each run (and at start): the next tick is due that long
+ * after the run that precedes it ends, or, on the cluster grid, at the next multiple of it.
+ * A value that is not a duration is reported through `warn` and the last good one kept.
+ */
+class IntervalFunctionSchedule implements Schedule {
+  readonly readsAfterRun = true;
+  private lastMs = DEFAULT_INTERVAL_MS;
+
+  constructor(
+    private readonly fn: () => Duration,
+    readonly onWallClock: boolean,
+    private readonly warn: (message: string) => void,
+  ) {}
+
+  get intervalMs(): number {
+    return this.lastMs;
+  }
+
+  first(start: number, runOnStart: boolean, initialDelayMs: number | undefined): number {
+    const interval = this.read();
+    if (this.onWallClock) {
+      const slot = Math.floor((start + (initialDelayMs ?? 0)) / interval) * interval;
+      return runOnStart ? slot : slot + interval;
+    }
+    if (initialDelayMs !== undefined) return start + initialDelayMs;
+    return runOnStart ? start : start + interval;
+  }
+
+  following(due: number): number {
+    return due + this.lastMs;
+  }
+
+  atOrAfter(due: number, now: number): number {
+    return due >= now ? due : due + Math.ceil((now - due) / this.lastMs) * this.lastMs;
+  }
+
+  fromNow(now: number): number {
+    return this.afterRun(now);
+  }
+
+  afterRun(now: number): number {
+    const interval = this.read();
+    return this.onWallClock ? (Math.floor(now / interval) + 1) * interval : now + interval;
+  }
+
+  catchUp(due: number): CatchUp {
+    return { latest: due, missed: 0 }; // one tick is armed at a time: nothing to catch up
+  }
+
+  previous(time: number): number | undefined {
+    return Math.floor(time / this.lastMs) * this.lastMs;
+  }
+
+  describe(): string {
+    return `every ${formatDuration(this.lastMs)} (dynamic)`;
+  }
+
+  private read(): number {
+    let value: unknown;
+    try {
+      value = this.fn();
+    } catch (error) {
+      return this.keepLast(`interval function threw: ${describeError(error).message}`);
+    }
+    try {
+      this.lastMs = toMilliseconds(value as Duration, 'interval function');
+    } catch (error) {
+      return this.keepLast(describeError(error).message);
+    }
+    return this.lastMs;
+  }
+
+  private keepLast(problem: string): number {
+    this.warn(`${problem}; keeping ${formatDuration(this.lastMs)}`);
+    return this.lastMs;
+  }
+}
+
+/** A parsed `interval` option: exactly one of the three is set when it is valid. */
+export interface ParsedInterval {
+  intervalMs?: number;
+  cron?: CronTime;
+  intervalFn?: () => Duration;
+}
+
+/** Parses an `interval` option, recording why it is bad in `problems`. */
 export function checkInterval(
   problems: OptionProblem[],
   option: string,
   value: unknown,
-): { intervalMs?: number; cron?: CronTime; intervalFn?: () => Duration } {
+): ParsedInterval {
   if (typeof value === 'function') return { intervalFn: value as () => Duration };
   if (isCronSpec(value)) return { cron: parseCron(value, option, problems) };
   return { intervalMs: checkDuration(problems, option, value) };
 }
 
-export function describeSchedule(
-  intervalMs: number | undefined,
-  cron: CronSpec | undefined,
-): string {
-  if (cron) return `cron ${cron.cron}${cron.timeZone ? ` (${cron.timeZone})` : ''}`;
-  return intervalMs === undefined ? 'unscheduled' : `every ${formatDuration(intervalMs)}`;
+/**
+ * The schedule for a parsed interval: cron times, the cluster grid, or an interval from start;
+ * `warn` reports an interval function's bad values.
+ */
+export function createSchedule(
+  spec: IntervalSpec | (() => Duration) | undefined,
+  parsed: ParsedInterval,
+  cluster: boolean,
+  warn: (message: string) => void,
+): Schedule {
+  if (parsed.cron && isCronSpec(spec)) return new CronSchedule(parsed.cron, spec);
+  if (parsed.intervalFn) return new IntervalFunctionSchedule(parsed.intervalFn, cluster, warn);
+  const intervalMs = parsed.intervalMs ?? DEFAULT_INTERVAL_MS;
+  return cluster ? new GridSchedule(intervalMs) : new IntervalSchedule(intervalMs);
 }

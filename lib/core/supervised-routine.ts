@@ -4,6 +4,7 @@ import { formatDuration, type OptionProblem } from './duration';
 import { isAbortError, RoutineStoppedError, throwIfProblems } from './errors';
 import { InMemoryCoordinator } from './in-memory-coordinator';
 import { LeaseKeeper, validateLeaseOptions, type LeaseOptions } from './lease-keeper';
+import { MESSAGES } from './core.messages';
 import { consoleRoutineLogger, describeError, reportError, type RoutineLogger } from './logger';
 import { RestartTracker, validateRestartPolicy, type RestartPolicy } from './restart-policy';
 import {
@@ -17,32 +18,21 @@ import {
   type RoutineState,
   type RunOutcome,
 } from './routine';
-
-/** What a background routine's `start` receives besides its signal. */
-export interface RoutineContext {
-  name: string;
-  /** Cluster scope: the lease's fencing epoch, which only grows; pass it along with writes that must be exact. */
-  epoch?: number;
-  /**
-   * Cluster scope: whether the lease is certainly still held, read on the monotonic clock.
-   * Call it just before a write that only the holder may make: a process that was paused past
-   * its lease (SIGSTOP, a frozen VM) sees false on waking, before its signal has aborted.
-   * Always true in instance scope. Pair it with a fenced write (see the README).
-   */
-  holdsLease(): boolean;
-}
+import { emitEvent } from './routine-events';
+import type { RunContext } from './run-context';
+import { callAndReport, invoke } from './safe-call';
 
 /**
  * A long-running piece of work: the seed's Start/Stop pair. `start` runs until `signal`
  * aborts (or until `stop` is called); if it rejects, it is restarted under the restart policy.
  */
 export interface BackgroundHandler {
-  start(signal: AbortSignal, context: RoutineContext): unknown;
+  start(signal: AbortSignal, context: RunContext): unknown;
   /** Optional: asks a `start` that does not watch its signal to return. */
   stop?(): unknown;
 }
 
-export type BackgroundFunction = (signal: AbortSignal, context: RoutineContext) => unknown;
+export type BackgroundFunction = (signal: AbortSignal, context: RunContext) => unknown;
 
 /** What a background routine is and how it is supervised; shared by `@BackgroundRoutine` and `SupervisedRoutine`. */
 export interface BackgroundOptions {
@@ -102,6 +92,8 @@ export class SupervisedRoutine implements ManagedRoutine {
   private lastError: { at: number; message: string } | undefined;
   private startedAt: number | undefined;
   private lastRun: RunOutcome | undefined;
+  /** Starts so far, restarts included: `RunContext.attempt`. */
+  private attempts = 0;
   private stopping: Promise<void> | undefined;
 
   constructor(
@@ -113,11 +105,7 @@ export class SupervisedRoutine implements ManagedRoutine {
       options.name ?? (typeof handler === 'function' && handler.name ? handler.name : 'background');
     const problems = validateBackgroundOptions(options);
     if (typeof this.handler.start !== 'function') {
-      problems.push({
-        option: 'handler',
-        value: handler,
-        message: 'must be a function or an object with a start(signal) method',
-      });
+      problems.push({ option: 'handler', value: handler, message: MESSAGES.backgroundHandler });
     }
     throwIfProblems(problems, this.name, `SupervisedRoutine '${this.name}'`);
     this.description = options.description;
@@ -214,13 +202,17 @@ export class SupervisedRoutine implements ManagedRoutine {
 
   private launch(): void {
     this.currentState = 'running';
-    this.counters.runs++;
+    const runId = ++this.counters.runs;
     this.startedAt = this.clock.now();
     const controller = new AbortController();
     this.controller = controller;
     const keeper = this.leaseKeeper;
-    const context: RoutineContext = {
+    const context: RunContext = {
       name: this.name,
+      runId,
+      dueAt: this.clock.wallOf(this.startedAt),
+      attempt: ++this.attempts,
+      reinvocations: 0,
       epoch: keeper?.lease?.epoch,
       holdsLease: keeper
         ? () => keeper.holds() && this.controller === controller && !controller.signal.aborted
@@ -240,7 +232,7 @@ export class SupervisedRoutine implements ManagedRoutine {
     this.lastRun = this.attemptOutcome('succeeded');
     this.counters.succeeded++;
     this.currentState = 'completed';
-    this.logger.log('start() returned; the routine has completed and will not be restarted');
+    this.logger.log(MESSAGES.completed);
     this.emit('completed');
     // Cluster: recorded in the coordinator, so the standbys complete without running it.
     void this.leaseKeeper?.complete();
@@ -250,7 +242,7 @@ export class SupervisedRoutine implements ManagedRoutine {
   private onCompletedElsewhere(): void {
     if (this.currentState !== 'standby') return;
     this.currentState = 'completed';
-    this.logger.log('completed on another replica under this version; not running it here');
+    this.logger.log(MESSAGES.completedElsewhere);
     this.emit('completed');
   }
 
@@ -258,42 +250,42 @@ export class SupervisedRoutine implements ManagedRoutine {
     const { message } = describeError(error);
     if (this.stopping || (controller.signal.aborted && controller !== this.controller)) {
       this.counters.cancelled++;
-      if (!isAbortError(error)) this.logger.warn(`failed while stopping: ${message}`);
+      if (!isAbortError(error)) this.logger.warn(MESSAGES.failedWhileStopping(message));
       return;
     }
     if (controller.signal.aborted) {
       // The lease was lost and the signal aborted: whatever the run threw as it wound down (an
       // AbortError, a fenced write refused) is not a failure; the keeper takes the lease again.
       this.counters.cancelled++;
-      if (!isAbortError(error))
-        this.logger.warn(`ended with an error after losing its lease: ${message}`);
+      if (!isAbortError(error)) this.logger.warn(MESSAGES.failedAfterLeaseLost(message));
       return;
     }
     this.counters.failures++;
     this.lastRun = this.attemptOutcome('failed', error);
     const now = this.clock.now();
     this.lastError = { at: this.clock.wallOf(now), message };
-    reportError(this.logger, 'failed', error);
+    reportError(this.logger, MESSAGES.attemptFailed, error);
     const delay = this.restarts.onFailure(now);
     if (delay === undefined) {
       this.currentState = 'failed';
-      this.logger.error(
-        `gave up: failed ${this.restarts.recentFailures(now)} times within its restart window; marked failed`,
-      );
+      this.logger.error(MESSAGES.gaveUp(this.restarts.recentFailures(now)));
       this.emit('failed', error);
       void this.leaseKeeper?.stop();
       return;
     }
     this.currentState = 'restarting';
-    this.logger.warn(`restarting in ${formatDuration(delay)}`);
-    this.emit('restarted', error, delay);
-    this.restartTimer = this.clock.setTimer(now + delay, () => {
-      this.restartTimer = undefined;
-      if (this.currentState !== 'restarting') return;
-      this.counters.restarts++;
-      if (this.leaseKeeper && !this.leaseKeeper.lease) this.currentState = 'standby';
-      else this.launch();
-    });
+    this.logger.warn(MESSAGES.restartingIn(formatDuration(delay)));
+    this.restartTimer = this.clock.setTimer(now + delay, () => this.restart(error, delay));
+  }
+
+  /** The restart delay has passed: start again (or wait for the lease), and say so. */
+  private restart(error: unknown, delayMs: number): void {
+    this.restartTimer = undefined;
+    if (this.currentState !== 'restarting') return;
+    this.counters.restarts++;
+    this.emit('restarted', error, delayMs);
+    if (this.leaseKeeper && !this.leaseKeeper.lease) this.currentState = 'standby';
+    else this.launch();
   }
 
   private attemptOutcome(status: 'succeeded' | 'failed', error?: unknown): RunOutcome {
@@ -328,21 +320,19 @@ export class SupervisedRoutine implements ManagedRoutine {
   }
 
   private async callStop(): Promise<void> {
-    if (typeof this.handler.stop !== 'function') return;
-    try {
-      await this.handler.stop();
-    } catch (error) {
-      reportError(this.logger, 'stop() failed', error);
-    }
+    const handler = this.handler;
+    if (typeof handler.stop !== 'function') return;
+    await callAndReport(() => handler.stop!(), this.logger, MESSAGES.stopFailed);
   }
 
   private emit(type: RoutineEventType, error?: unknown, delayMs?: number): void {
-    if (!this.onEvent) return;
-    try {
-      this.onEvent({ type, routine: this.name, at: this.clock.wallNow(), error, delayMs });
-    } catch (thrown) {
-      reportError(this.logger, 'event listener threw', thrown);
-    }
+    emitEvent(this.onEvent, this.logger, {
+      type,
+      routine: this.name,
+      at: this.clock.wallNow(),
+      error,
+      delayMs,
+    });
   }
 }
 
@@ -357,13 +347,4 @@ export function validateBackgroundOptions(options: BackgroundOptions): OptionPro
   }
   problems.push(...validateLeaseOptions(options.lease));
   return problems;
-}
-
-/** Calls `fn` and returns its outcome as a promise, a synchronous throw included. */
-function invoke(fn: () => unknown): Promise<unknown> {
-  try {
-    return Promise.resolve(fn());
-  } catch (error) {
-    return Promise.reject(error);
-  }
 }

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import {
   PeriodicRoutine,
+  type RunContext,
   SupervisedRoutine,
   validateBackgroundOptions,
   validatePeriodicOptions,
@@ -140,7 +141,7 @@ function create(
   const method = declaration.methodName;
   if (declaration.kind === 'periodic') {
     const handler = method
-      ? new MethodHandler(instance, methodOf(declaration) as (signal: AbortSignal) => unknown)
+      ? new MethodHandler(instance, methodOf(declaration) as MethodHandler['method'])
       : declaration.instance;
     // `options` is this routine's own copy (see buildRoutines): extended in place rather than
     // spread again, one object less per routine at bootstrap.
@@ -262,11 +263,11 @@ function topLevelKey(option: string): string {
 class MethodHandler {
   constructor(
     private readonly instance: object,
-    private readonly method: (signal: AbortSignal) => unknown,
+    readonly method: (signal: AbortSignal, context: RunContext) => unknown,
   ) {}
 
-  handle(signal: AbortSignal): unknown {
-    return this.method.call(this.instance, signal);
+  handle(signal: AbortSignal, context: RunContext): unknown {
+    return this.method.call(this.instance, signal, context);
   }
 }
 

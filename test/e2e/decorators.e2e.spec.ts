@@ -6,6 +6,7 @@ import {
   RoutinesModule,
   type PeriodicHandler,
   type RoutineContext,
+  type RunContext,
 } from 'nestjs-routines';
 import { aborted, bootstraps, closeAll, waitFor } from './support/e2e';
 
@@ -13,11 +14,13 @@ import { aborted, bootstraps, closeAll, waitFor } from './support/e2e';
 @Injectable()
 class ReportService {
   readonly signals: AbortSignal[] = [];
+  readonly contexts: RunContext[] = [];
   digests = 0;
 
   @Periodic(30)
-  compile(signal: AbortSignal): void {
+  compile(signal: AbortSignal, ctx: RunContext): void {
     this.signals.push(signal);
+    this.contexts.push(ctx);
   }
 
   @Periodic('1h', { name: 'weekly-digest', runOnStart: false })
@@ -32,12 +35,14 @@ class ReportService {
 class CacheWarmer implements PeriodicHandler {
   runs = 0;
   readonly signals: AbortSignal[] = [];
+  readonly runIds: number[] = [];
   failNext: Error | undefined;
   readonly errors: unknown[] = [];
   shutdowns = 0;
 
-  async handle(signal: AbortSignal): Promise<void> {
+  async handle(signal: AbortSignal, ctx: RunContext): Promise<void> {
     this.signals.push(signal);
+    this.runIds.push(ctx.runId);
     this.runs++;
     const failure = this.failNext;
     this.failNext = undefined;
@@ -175,6 +180,10 @@ describe.each(bootstraps)('the four decorator forms, booted with %s', (_label, b
 
     await waitFor(() => reports.signals.length >= 3, 'three runs of ReportService.compile');
     expect(reports.signals[0]).toBeInstanceOf(AbortSignal);
+    // Each run gets its own context: numbered runs, due one interval apart.
+    expect(reports.contexts.slice(0, 3).map((ctx) => ctx.runId)).toEqual([1, 2, 3]);
+    expect(reports.contexts[0]).toMatchObject({ name: 'ReportService.compile', reinvocations: 0 });
+    expect(reports.contexts[1].dueAt - reports.contexts[0].dueAt).toBeCloseTo(30, 0);
     expect(registry.get('ReportService.compile').counters.runs).toBeGreaterThanOrEqual(3);
 
     // The explicitly named one runs under its name, through the same instance.
@@ -190,6 +199,7 @@ describe.each(bootstraps)('the four decorator forms, booted with %s', (_label, b
 
     await waitFor(() => warmer.runs >= 2, 'CacheWarmer to run on its own');
     expect(warmer.signals[0]).toBeInstanceOf(AbortSignal);
+    expect(warmer.runIds.slice(0, 2)).toEqual([1, 2]);
     const failure = new Error('cache backend unavailable');
     warmer.failNext = failure;
     const outcome = await registry.trigger('CacheWarmer');
@@ -227,7 +237,7 @@ describe.each(bootstraps)('the four decorator forms, booted with %s', (_label, b
     const listener = app.get(Listener);
 
     await waitFor(() => listener.context !== undefined, 'Listener.start');
-    expect(listener.context).toMatchObject({ name: 'Listener' });
+    expect(listener.context).toMatchObject({ name: 'Listener', runId: 1, attempt: 1 });
     expect(listener.signal).toBeInstanceOf(AbortSignal);
     expect(listener.stops).toBe(0);
     expect(registry.get('Listener').state).toBe('running');

@@ -9,7 +9,7 @@ import {
   type RoutineContext,
 } from '../../../lib/core';
 import { CronTime } from 'cron';
-import { nextCronTime, previousCronTime } from '../../../lib/core/schedule';
+import { nextCronTime, previousCronTime } from '../../../lib/core/cron';
 import { deferred, eventRecorder, recordingLogger, type Deferred } from './helpers';
 
 /**

@@ -490,6 +490,7 @@ describe('PeriodicRoutine trigger', () => {
     const outcome = routine.trigger();
     await clock.advance(200);
     await expect(outcome).resolves.toEqual({
+      runId: 1,
       status: 'succeeded',
       dueAt: 5000,
       startedAt: 5000,

@@ -1,0 +1,126 @@
+import { CronTime } from 'cron';
+import type { OptionProblem } from './duration';
+
+/**
+ * A cron schedule, as `@nestjs/schedule` takes it (`CronExpression` constants work):
+ * five or six fields, seconds first when six, in `timeZone` (IANA name) or the process's.
+ */
+export interface CronSpec {
+  cron: string;
+  timeZone?: string;
+}
+
+export function isCronSpec(value: unknown): value is CronSpec {
+  return typeof value === 'object' && value !== null && 'cron' in value;
+}
+
+/** Parses a cron spec, or records why it cannot. */
+export function parseCron(
+  spec: CronSpec,
+  option: string,
+  problems: OptionProblem[],
+): CronTime | undefined {
+  if (typeof spec.cron !== 'string' || spec.cron.trim() === '') {
+    problems.push({ option, value: spec, message: 'needs a cron expression string' });
+    return undefined;
+  }
+  try {
+    const cron = new CronTime(spec.cron, spec.timeZone);
+    cron.getNextDateFrom(new Date()); // '0 0 30 2 *' parses, but never comes: refuse it now, not at start
+    return cron;
+  } catch (error) {
+    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0].trim();
+    const bad = /time ?zone/i.test(reason)
+      ? `time zone '${spec.timeZone}'`
+      : /execution date/i.test(reason)
+        ? `cron expression '${spec.cron}' (it never fires)`
+        : `cron expression '${spec.cron}'`;
+    problems.push({ option, value: spec, message: `has an invalid ${bad}: ${reason}` });
+    return undefined;
+  }
+}
+
+/** The first cron time strictly after `time`. */
+export function nextCronTime(cron: CronTime, time: number): number {
+  return cron.getNextDateFrom(new Date(time)).toMillis();
+}
+
+/** Cron times counted one by one after a stall before the rest of the count is estimated. */
+const MAX_COUNTED_CRON_TIMES = 8;
+
+/**
+ * After a stall: the latest cron time at or before `now` (given that the one after `due` has
+ * passed), how many cron times from `due` on it supersedes, and the first few of them. Found
+ * by searching back from `now` in doubling steps, then bisecting, over "the first cron time
+ * after t" (each lookup costs the cron package 0.1 to 0.5 ms): a week asleep on a per-second
+ * cron takes a few dozen lookups, not six hundred thousand. The count is exact up to 8 and
+ * estimated from the mean gap of those beyond that.
+ */
+export function cronCatchUp(
+  cron: CronTime,
+  due: number,
+  now: number,
+): { latest: number; missed: number; first: number[] } {
+  let latest = latestCronTimeBy(cron, due, now);
+  const first: number[] = [];
+  let time = due;
+  while (time < latest && first.length < MAX_COUNTED_CRON_TIMES) {
+    first.push(time);
+    time = nextCronTime(cron, time);
+  }
+  let missed = first.length;
+  if (time < latest) {
+    const meanGap = (time - due) / missed;
+    missed += Math.max(1, Math.round((latest - time) / meanGap));
+  } else latest = time;
+  return { latest, missed, first };
+}
+
+/** The latest cron time at or before `now`, knowing that the first after `due` is. */
+function latestCronTimeBy(cron: CronTime, due: number, now: number): number {
+  const floor = nextCronTime(cron, due);
+  return latestFrom(cron, now, searchBack(cron, now, now - floor) ?? floor);
+}
+
+/** How far back `previousCronTime` looks: a cron that fires yearly still has a previous time. */
+const MAX_LOOK_BACK_MS = 400 * 24 * 3600_000;
+
+/**
+ * The latest cron time at or before `time`, or undefined if there is none in the last 400
+ * days. Found without stepping from the past: a doubling search back from `time`, then a few
+ * steps or a bisection, as in `cronCatchUp`.
+ */
+export function previousCronTime(cron: CronTime, time: number): number | undefined {
+  const found = searchBack(cron, time, MAX_LOOK_BACK_MS);
+  return found === undefined ? undefined : latestFrom(cron, time, found);
+}
+
+/**
+ * A cron time at or before `time`, close to it: looks back 1 s, 2 s, 4 s... up to `maxBack`,
+ * so the gap to the latest one is at most the step at which one was found.
+ */
+function searchBack(cron: CronTime, time: number, maxBack: number): number | undefined {
+  for (let back = 1000; back <= maxBack; back *= 2) {
+    const candidate = nextCronTime(cron, time - back);
+    if (candidate <= time) return candidate;
+  }
+  return undefined;
+}
+
+/** The latest cron time at or before `now`, given `lower`, a cron time at or before it. */
+function latestFrom(cron: CronTime, now: number, lower: number): number {
+  let upper = now;
+  for (let steps = 0; ; steps++) {
+    const next = nextCronTime(cron, lower);
+    if (next > now) return lower;
+    lower = next;
+    if (steps === 8) break; // many cron times in the window: bisect instead of stepping
+  }
+  while (upper - lower > 1) {
+    const middle = Math.floor((lower + upper) / 2);
+    const candidate = nextCronTime(cron, middle);
+    if (candidate <= now) lower = candidate;
+    else upper = middle;
+  }
+  return lower;
+}

@@ -1,0 +1,227 @@
+import type { Clock } from './clock';
+import type { Coordinator } from './coordinator';
+import {
+  checkDuration,
+  formatDuration,
+  toMilliseconds,
+  type Duration,
+  type OptionProblem,
+} from './duration';
+import { MESSAGES } from './core.messages';
+import type { RoutineLogger } from './logger';
+import type { RoutineEventListener, RoutineScope } from './routine';
+import {
+  checkInterval,
+  DEFAULT_INTERVAL_MS,
+  type IntervalSpec,
+  type ParsedInterval,
+} from './schedule';
+
+/** Backoff after consecutive failures: ticks are skipped until the delay has passed. */
+export interface BackoffOptions {
+  /** Delay after the first failure. Default: the interval (one minute for cron). */
+  initialDelay?: Duration;
+  /** Longest delay. Default: one hour. */
+  maxDelay?: Duration;
+  /** Growth per further failure. Default: 2. */
+  factor?: number;
+}
+
+/** What a periodic routine is and how it runs; shared by `@Periodic` and `PeriodicRoutine`. */
+export interface PeriodicOptions {
+  /** Unique per app. Default: `ClassName` or `ClassName.method`. */
+  name?: string;
+  description?: string;
+  /**
+   * How often: a duration ('2m', '90s', 5000), a cron spec (`{ cron: '0 3 * * *' }`), or a
+   * function returning a duration, read after every run (the next tick is due that long after
+   * the run ends). Default: 1 s, as in the seed.
+   */
+  interval?: IntervalSpec | (() => Duration);
+  /** Wait before the first run. */
+  initialDelay?: Duration;
+  /** Run as soon as the routine starts. Default: true for intervals, false for cron. */
+  runOnStart?: boolean;
+  /** Delay each run by a random amount below this, to spread load; the schedule does not drift. */
+  jitter?: Duration;
+  /** Runs allowed at once; a tick that finds this many in flight is skipped. Default: 1. */
+  concurrency?: number | (() => number);
+  /** Per run: the run's signal aborts once it has run this long. */
+  timeout?: Duration;
+  /** Skip ticks for a growing delay after consecutive failures. Default: off. */
+  backoff?: BackoffOptions | boolean;
+  /** 'cluster': one run per tick across replicas, through the coordinator. Default: 'instance'. */
+  scope?: RoutineScope;
+  /** Cluster scope: what to do at start about the last slot no replica ran. Default: 'skip'. */
+  missed?: 'skip' | 'once';
+}
+
+/** Runtime collaborators; all optional. */
+export interface PeriodicRoutineOptions extends PeriodicOptions {
+  clock?: Clock;
+  logger?: RoutineLogger;
+  coordinator?: Coordinator;
+  onEvent?: RoutineEventListener;
+  /** Random numbers in [0, 1) for jitter. */
+  random?: () => number;
+}
+
+/** A backoff option in milliseconds. */
+export interface ResolvedBackoff {
+  initialMs: number;
+  maxMs: number;
+  factor: number;
+}
+
+/** Periodic options parsed to milliseconds; what the routine keeps. */
+export interface ResolvedPeriodicOptions {
+  interval: ParsedInterval;
+  timeoutMs: number | undefined;
+  jitterMs: number;
+  initialDelayMs: number | undefined;
+  runOnStart: boolean;
+  backoff: ResolvedBackoff | undefined;
+}
+
+const SCOPES: readonly RoutineScope[] = ['instance', 'cluster'];
+const DEFAULT_MAX_BACKOFF_MS = 3_600_000;
+const DEFAULT_CRON_BACKOFF_MS = 60_000;
+
+/** Every problem in a periodic routine's options, without throwing. */
+export function validatePeriodicOptions(options: PeriodicOptions): OptionProblem[] {
+  const problems: OptionProblem[] = [];
+  resolvePeriodicOptions(options, problems);
+  return problems;
+}
+
+/** Parses the options, recording every problem in `problems`; the result is meaningful only without problems. */
+export function resolvePeriodicOptions(
+  options: PeriodicOptions,
+  problems: OptionProblem[],
+): ResolvedPeriodicOptions {
+  const interval =
+    options.interval === undefined
+      ? { intervalMs: DEFAULT_INTERVAL_MS }
+      : checkInterval(problems, 'interval', options.interval);
+  const timeoutMs = checkDuration(problems, 'timeout', options.timeout);
+  const jitterMs = checkDuration(problems, 'jitter', options.jitter, { allowZero: true });
+  const initialDelayMs = checkDuration(problems, 'initialDelay', options.initialDelay, {
+    allowZero: true,
+  });
+  checkConcurrency(problems, options.concurrency);
+  checkChoices(problems, options);
+  if (
+    jitterMs !== undefined &&
+    interval.intervalMs !== undefined &&
+    jitterMs >= interval.intervalMs
+  ) {
+    problems.push({
+      option: 'jitter',
+      value: options.jitter,
+      message: MESSAGES.jitterNotShorterThanInterval(formatDuration(interval.intervalMs)),
+    });
+  }
+  if (options.scope === 'cluster' && interval.cron && options.runOnStart) {
+    problems.push({ option: 'runOnStart', value: true, message: MESSAGES.clusterCronRunOnStart });
+  }
+  checkBackoff(problems, options.backoff);
+  // In cluster scope a replica's start is no reason to run: the grid and `missed` decide.
+  const runOnStart =
+    options.runOnStart ?? (interval.cron === undefined && options.scope !== 'cluster');
+  const backoffBaseMs =
+    interval.intervalMs ?? (interval.cron ? DEFAULT_CRON_BACKOFF_MS : DEFAULT_INTERVAL_MS);
+  return {
+    interval,
+    timeoutMs,
+    jitterMs: jitterMs ?? 0,
+    initialDelayMs,
+    runOnStart,
+    backoff: problems.length === 0 ? resolveBackoff(options.backoff, backoffBaseMs) : undefined,
+  };
+}
+
+/** `setInterval(value)` at run time: a duration or cron spec, longer than the jitter. */
+export function checkNewInterval(
+  value: IntervalSpec,
+  jitterMs: number,
+  problems: OptionProblem[],
+): ParsedInterval {
+  const parsed = checkInterval(problems, 'interval', value);
+  if (jitterMs > 0 && parsed.intervalMs !== undefined && parsed.intervalMs <= jitterMs) {
+    problems.push({
+      option: 'interval',
+      value,
+      message: MESSAGES.intervalNotLongerThanJitter(formatDuration(jitterMs)),
+    });
+  }
+  if (parsed.intervalFn) {
+    problems.push({ option: 'interval', value, message: MESSAGES.setIntervalFunction });
+  }
+  return parsed;
+}
+
+function checkConcurrency(problems: OptionProblem[], concurrency: unknown): void {
+  if (
+    concurrency === undefined ||
+    typeof concurrency === 'function' ||
+    (Number.isInteger(concurrency) && (concurrency as number) >= 1)
+  )
+    return;
+  problems.push({ option: 'concurrency', value: concurrency, message: MESSAGES.badConcurrency });
+}
+
+function checkChoices(problems: OptionProblem[], options: PeriodicOptions): void {
+  if (options.runOnStart !== undefined && typeof options.runOnStart !== 'boolean') {
+    problems.push({
+      option: 'runOnStart',
+      value: options.runOnStart,
+      message: MESSAGES.notBoolean,
+    });
+  }
+  if (options.scope !== undefined && !SCOPES.includes(options.scope)) {
+    problems.push({ option: 'scope', value: options.scope, message: MESSAGES.badScope });
+  }
+  if (options.missed !== undefined && options.missed !== 'skip' && options.missed !== 'once') {
+    problems.push({ option: 'missed', value: options.missed, message: MESSAGES.badMissed });
+  }
+}
+
+function checkBackoff(problems: OptionProblem[], backoff: PeriodicOptions['backoff']): void {
+  if (backoff === undefined || typeof backoff === 'boolean') return;
+  if (typeof backoff !== 'object' || backoff === null) {
+    problems.push({ option: 'backoff', value: backoff, message: MESSAGES.badBackoff });
+    return;
+  }
+  checkDuration(problems, 'backoff.initialDelay', backoff.initialDelay);
+  checkDuration(problems, 'backoff.maxDelay', backoff.maxDelay);
+  if (
+    backoff.factor !== undefined &&
+    !(typeof backoff.factor === 'number' && backoff.factor >= 1 && Number.isFinite(backoff.factor))
+  ) {
+    problems.push({ option: 'backoff.factor', value: backoff.factor, message: MESSAGES.badFactor });
+  }
+}
+
+function resolveBackoff(
+  backoff: PeriodicOptions['backoff'],
+  intervalMs: number,
+): ResolvedBackoff | undefined {
+  if (!backoff) return undefined;
+  const options = backoff === true ? {} : backoff;
+  return {
+    initialMs:
+      options.initialDelay === undefined
+        ? intervalMs
+        : toMilliseconds(options.initialDelay, 'backoff.initialDelay'),
+    maxMs:
+      options.maxDelay === undefined
+        ? DEFAULT_MAX_BACKOFF_MS
+        : toMilliseconds(options.maxDelay, 'backoff.maxDelay'),
+    factor: options.factor ?? 2,
+  };
+}
+
+/** The delay before ticks run again after `consecutiveFailures` failures in a row. */
+export function backoffDelay(backoff: ResolvedBackoff, consecutiveFailures: number): number {
+  return Math.min(backoff.maxMs, backoff.initialMs * backoff.factor ** (consecutiveFailures - 1));
+}

@@ -1,0 +1,63 @@
+/**
+ * What a run is given besides its signal: the second argument of a periodic `handle(signal,
+ * ctx)` and of a background `start(signal, ctx)`. Made fresh for every run, so a handler may
+ * keep it.
+ *
+ * @example
+ * @Periodic('1h', { scope: 'cluster' })
+ * async sendReport(signal: AbortSignal, ctx: RunContext) {
+ *   // One report per slot, even if this run is retried by hand: the slot is the key.
+ *   await this.reports.sendOnce({ key: `hourly:${ctx.dueAt}`, signal });
+ * }
+ */
+export interface RunContext {
+  /** The routine's name. */
+  readonly name: string;
+  /**
+   * This run's number within the routine in this process: 1, 2, 3... (reinvocations and
+   * `trigger()` included; for a background routine, one per attempt). Events and outcomes
+   * carry it, so `run-started` and its outcome can be matched when runs overlap.
+   */
+  readonly runId: number;
+  /**
+   * When the run was due, as a wall-clock time in ms: the tick, the cluster slot (the natural
+   * idempotency key for "the report for this slot"), the time `trigger()` was called, or the
+   * time a background attempt started.
+   */
+  readonly dueAt: number;
+  /** Periodic: how many runs in a row `REINVOKE_IMMEDIATELY` asked for before this one (0 for a tick). */
+  readonly reinvocations: number;
+  /** Background: 1 for the first start, one more for each restart. Periodic: always 1. */
+  readonly attempt: number;
+  /** Cluster scope, periodic: the slot this replica claimed (equal to `dueAt`). */
+  readonly slot?: number;
+  /** Cluster scope, background: the lease's fencing epoch, which only grows; pass it along with writes that must be exact. */
+  readonly epoch?: number;
+  /**
+   * Cluster scope, background: whether the lease is certainly still held, read on the monotonic
+   * clock. Call it just before a write only the holder may make: a process paused past its
+   * lease (SIGSTOP, a frozen VM) sees false on waking, before its signal has aborted. True
+   * everywhere else. Pair it with a fenced write (see the README).
+   */
+  holdsLease(): boolean;
+}
+
+/** The old name of {@link RunContext}. */
+export type RoutineContext = RunContext;
+
+/** A periodic run's context: plain fields and one shared method, cheap to make per run. */
+export class PeriodicRunContext implements RunContext {
+  readonly attempt = 1;
+
+  constructor(
+    readonly name: string,
+    readonly runId: number,
+    readonly dueAt: number,
+    readonly reinvocations: number,
+    readonly slot: number | undefined,
+  ) {}
+
+  holdsLease(): boolean {
+    return true;
+  }
+}

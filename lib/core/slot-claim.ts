@@ -1,0 +1,220 @@
+import type { Clock, TimerHandle } from './clock';
+import type { Coordinator } from './coordinator';
+import { reportCoordinatorFailure, reportCoordinatorSuccess } from './coordinator-outage';
+import { MESSAGES } from './core.messages';
+import { withDeadline } from './deadline';
+import { MAX_TIMER_MS } from './duration';
+import { describeError, type RoutineLogger } from './logger';
+import type { ClusterStatus, SkipReason } from './routine';
+import type { Schedule } from './schedule';
+
+/** What slot claims need from their periodic routine. */
+export interface SlotClaimHost {
+  readonly name: string;
+  readonly clock: Clock;
+  readonly logger: RoutineLogger;
+  readonly coordinator: Coordinator;
+  readonly timetable: Schedule;
+  /** Running or paused: a slot won now may still run. */
+  isLive(): boolean;
+  /** Running: ticks are being scheduled. */
+  isRunning(): boolean;
+  /** Running, with room for one more run under its concurrency. */
+  canRunMore(): boolean;
+  /** A claim or hand-back is in flight: it holds a concurrency slot and shutdown waits for it. */
+  hold(): void;
+  release(): void;
+  skip(due: number, reason: SkipReason): void;
+  /** Runs a won slot; `armsNextTick` as the tick that claimed it asked. */
+  runSlot(due: number, armsNextTick: boolean): void;
+  /** The tick's claim ended without a run here (lost, failed, late): interval functions arm the next tick. */
+  slotNotRun(armsNextTick: boolean): void;
+}
+
+/** A slot must start within this fraction of the gap to the next slot, or not at all. */
+const CLAIM_WINDOW_FRACTION = 0.5;
+const MAX_CLAIM_WINDOW_MS = 10_000;
+const MIN_CLAIM_TTL_MS = 5 * 60_000;
+const CRON_TTL_BASE_MS = 60_000;
+
+/** How a claim came about: a tick's, a recheck after a lost claim, or `missed: 'once'` at start. */
+interface ClaimRequest {
+  due: number;
+  window: number;
+  catchingUp: boolean;
+  recheck: boolean;
+  armsNextTick: boolean;
+}
+
+/**
+ * Cluster scope: before a periodic routine runs a slot (routine + grid point or cron time),
+ * it claims it through the coordinator, on time or not at all.
+ *
+ * - A claim has until the slot's due time plus its window (half the gap to the next slot, at
+ *   most 10 s) to come back won; past that the slot is skipped (`late`, or `claim-error` when
+ *   the call itself timed out), and a claim that comes back won too late is handed back.
+ * - A slot won after shutdown began is handed back too, so another replica can run it.
+ * - A replica that lost a claim looks again a quarter of the window later: if the winner
+ *   was shutting down, it has handed the slot back by then, and this replica runs it.
+ * - `missed: 'once'` claims the last slot before start; it is late by definition, so the
+ *   lateness rule does not apply to it.
+ */
+export class SlotClaims {
+  /** This replica's role and claims, as `info().cluster` shows them. */
+  readonly status: ClusterStatus = { role: 'unknown' };
+  /** Claims a loser will look at again (see `recheckLater`). */
+  private rechecks: Set<TimerHandle> | undefined;
+
+  constructor(private readonly host: SlotClaimHost) {}
+
+  /** Claims the slot due at `due` for a tick, and runs it if won in time. */
+  claim(due: number, armsNextTick: boolean): void {
+    this.request({
+      due,
+      window: this.window(due),
+      catchingUp: false,
+      recheck: false,
+      armsNextTick,
+    });
+  }
+
+  /** `missed: 'once'`: claims and runs now the last slot before `start`, if no replica ran it. */
+  claimMissed(start: number, firstDue: number): void {
+    const slot = this.host.timetable.previous(start);
+    if (slot === undefined || slot === firstDue) return;
+    this.request({
+      due: slot,
+      window: this.window(slot),
+      catchingUp: true,
+      recheck: false,
+      armsNextTick: false,
+    });
+  }
+
+  /** Shutdown: no more rechecks. */
+  stop(): void {
+    if (this.rechecks) for (const timer of this.rechecks) this.host.clock.clearTimer(timer);
+    this.rechecks = undefined;
+  }
+
+  /** The coordinator's time to live for a claim: long enough that a replica whose clock lags still finds it. */
+  private ttl(): number {
+    const interval = this.host.timetable.intervalMs ?? CRON_TTL_BASE_MS;
+    return Math.min(Math.max(interval * 3, MIN_CLAIM_TTL_MS), MAX_TIMER_MS);
+  }
+
+  /** How long after its due time a slot may still start: half the gap to the next, at most 10 s. */
+  private window(due: number): number {
+    const gap = this.host.timetable.following(due) - due;
+    return Math.min(gap * CLAIM_WINDOW_FRACTION, MAX_CLAIM_WINDOW_MS);
+  }
+
+  private request(claim: ClaimRequest): void {
+    const host = this.host;
+    const { due, window } = claim;
+    const lateBy = claim.catchingUp ? 0 : host.clock.wallNow() - due;
+    if (lateBy > window) {
+      if (!claim.recheck) host.skip(due, 'late');
+      return host.slotNotRun(claim.armsNextTick);
+    }
+    host.hold(); // so ticks cannot overlap a claim in flight
+    const coordinator = host.coordinator;
+    withDeadline(
+      host.clock,
+      window - lateBy,
+      () => `claim of slot ${new Date(due).toISOString()}`,
+      () => coordinator.claimSlot(host.name, due, this.ttl()),
+      (wonLate) => {
+        if (wonLate) this.handBack(due, window);
+      },
+    ).then(
+      (won) => this.claimed(claim, won),
+      (error: unknown) => this.failed(claim, error),
+    );
+  }
+
+  private claimed(claim: ClaimRequest, won: boolean): void {
+    const host = this.host;
+    const { due, window } = claim;
+    host.release();
+    reportCoordinatorSuccess(host.coordinator, host.clock, host.logger);
+    if (!won) {
+      if (!claim.recheck) {
+        this.record(due, 'lost');
+        host.skip(due, 'claimed');
+        this.recheckLater(due, window);
+      }
+      return host.slotNotRun(claim.armsNextTick);
+    }
+    this.record(due, 'won');
+    if (!host.isLive()) {
+      host.skip(due, 'stopped');
+      this.handBack(due, window);
+      return host.slotNotRun(claim.armsNextTick);
+    }
+    if (!claim.catchingUp && host.clock.wallNow() - due > window) {
+      host.skip(due, 'late');
+      this.handBack(due, window);
+      return host.slotNotRun(claim.armsNextTick);
+    }
+    host.runSlot(due, claim.armsNextTick);
+  }
+
+  private failed(claim: ClaimRequest, error: unknown): void {
+    const host = this.host;
+    host.release();
+    reportCoordinatorFailure(
+      host.coordinator,
+      host.clock,
+      host.logger,
+      `claim for '${host.name}'`,
+      error,
+    );
+    if (!claim.recheck) {
+      this.record(claim.due, 'error');
+      host.skip(claim.due, 'claim-error');
+    }
+    host.slotNotRun(claim.armsNextTick);
+  }
+
+  private recheckLater(due: number, window: number): void {
+    const host = this.host;
+    if (typeof host.coordinator.releaseSlot !== 'function' || !host.isRunning()) return;
+    const timers = (this.rechecks ??= new Set());
+    const timer = host.clock.setTimer(host.clock.now() + window / 4, () => {
+      timers.delete(timer);
+      if (host.canRunMore())
+        this.request({ due, window, catchingUp: false, recheck: true, armsNextTick: false });
+    });
+    timers.add(timer);
+  }
+
+  /** Hands a won slot back; shutdown waits for it (within the claim window). */
+  private handBack(due: number, window: number): void {
+    const host = this.host;
+    const coordinator = host.coordinator;
+    if (typeof coordinator.releaseSlot !== 'function') return;
+    host.hold();
+    withDeadline(host.clock, window, 'release of a slot', () =>
+      coordinator.releaseSlot!(host.name, due),
+    ).then(
+      () => host.release(),
+      (error: unknown) => {
+        host.logger.warn(
+          MESSAGES.slotNotHandedBack(new Date(due).toISOString(), describeError(error).message),
+        );
+        host.release();
+      },
+    );
+  }
+
+  private record(slot: number, outcome: 'won' | 'lost' | 'error'): void {
+    const cluster = this.status;
+    cluster.lastClaim = { slot, outcome, at: this.host.clock.wallNow() };
+    const claims = (cluster.claims ??= { won: 0, lost: 0, errors: 0 });
+    if (outcome === 'won') claims.won++;
+    else if (outcome === 'lost') claims.lost++;
+    else claims.errors++;
+    if (outcome !== 'error') cluster.role = outcome === 'won' ? 'leader' : 'standby';
+  }
+}
