@@ -73,6 +73,7 @@ export type {
   RestartPolicy,
   Routine,
   RoutineContext,
+  RunContext,
   RoutineCounters,
   RoutineEvent,
   RoutineEventType,

@@ -1,3 +1,5 @@
+import { MESSAGES } from './coordination.messages';
+
 /**
  * A coordinator refused a call because its engine lost its state (or is used for the first
  * time) and the call could double a claim or a lease issued before: fail closed. It clears
@@ -13,17 +15,18 @@ export class CoordinatorStateLostError extends Error {
     what: 'slot' | 'lease',
     value: number,
   ) {
+    const at = new Date(since).toISOString();
     super(
       what === 'slot'
-        ? `${engine} lost its state for '${routine}' (or is new to it) at ${new Date(since).toISOString()}: slot ${new Date(value).toISOString()} may have run before, so it is refused; later slots run`
-        : `${engine} lost its state for '${routine}' (or is new to it) at ${new Date(since).toISOString()}: no replica takes the lease before ${new Date(since + value).toISOString()}, when any lease issued before has expired`,
+        ? MESSAGES.slotRefused(engine, routine, at, new Date(value).toISOString())
+        : MESSAGES.leaseRefused(engine, routine, at, new Date(since + value).toISOString()),
     );
   }
 }
 
 /** A whole, positive number of milliseconds, as PX, PEXPIRE and interval arithmetic want. */
 export function wholeMilliseconds(ttlMs: number): number {
-  if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError(`invalid ttl: ${ttlMs} ms`);
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError(MESSAGES.invalidTtl(ttlMs));
   return Math.max(1, Math.ceil(ttlMs));
 }
 

@@ -9,6 +9,7 @@ import {
 } from '../core/coordinator';
 import { describeError } from '../core/logger';
 import { ClaimBatcher, type PendingClaim } from './claim-batcher';
+import { MESSAGES } from './coordination.messages';
 import { CoordinatorStateLostError, describeValue, wholeMilliseconds } from './coordination.errors';
 import { parseDuration, type Duration } from '../core/duration';
 import { RoutinesConfigurationError, type ConfigurationProblem } from '../core/errors';
@@ -121,8 +122,7 @@ export class PostgresCoordinator implements Coordinator {
         option,
         value,
         source: 'PostgresCoordinator',
-        message:
-          'must be a plain SQL identifier: a letter or underscore, then letters, digits or underscores (at most 63)',
+        message: MESSAGES.notIdentifier,
       });
       return fallback;
     };
@@ -134,7 +134,7 @@ export class PostgresCoordinator implements Coordinator {
         option: 'leaseTable',
         value: leaseTableName,
         source: 'PostgresCoordinator',
-        message: 'must differ from slotTable',
+        message: MESSAGES.sameTables,
       });
     }
     this.pruneAfterMs = 3_600_000;
@@ -429,9 +429,9 @@ function byRoutineThenSlot(a: PendingClaim, b: PendingClaim): number {
 function checkPool(pool: unknown): string | undefined {
   const candidate = pool as Partial<Pool> | null;
   if (candidate === null || typeof candidate !== 'object' || typeof candidate.query !== 'function')
-    return 'must be a pg.Pool (new Pool({ connectionString }))';
+    return MESSAGES.notPool;
   if (typeof candidate.totalCount !== 'number' || typeof candidate.idleCount !== 'number')
-    return 'must be a pg.Pool, not a single pg.Client: one connection serialises every claim, and when it drops (a restart, a failover) it never comes back. Pass new Pool({ connectionString })';
+    return MESSAGES.singleClient;
   return undefined;
 }
 
@@ -448,8 +448,6 @@ function keepAliveOnPoolErrors(pool: Pool, logger: { warn(message: string): void
     const now = Date.now();
     if (now - lastWarning < 60_000) return;
     lastWarning = now;
-    logger.warn(
-      `PostgresCoordinator: an idle pool connection failed (${describeError(error).message}); the pool opens a new one on demand. Add pool.on('error', ...) to handle this yourself.`,
-    );
+    logger.warn(MESSAGES.idleConnectionFailed(describeError(error).message));
   });
 }

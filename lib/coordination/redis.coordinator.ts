@@ -10,6 +10,7 @@ import {
 import { parseDuration, type Duration } from '../core/duration';
 import { RoutinesConfigurationError, type ConfigurationProblem } from '../core/errors';
 import { ClaimBatcher, type PendingClaim } from './claim-batcher';
+import { MESSAGES } from './coordination.messages';
 import { CoordinatorStateLostError, describeValue, wholeMilliseconds } from './coordination.errors';
 
 export interface RedisCoordinatorOptions {
@@ -208,14 +209,10 @@ export class RedisCoordinator implements Coordinator {
       problems.push({ option, value, message, source: 'RedisCoordinator' });
     };
     if (!isIoredisClient(client)) {
-      problem(
-        'client',
-        describeValue(client),
-        'must be an ioredis client (new Redis(url) or new Cluster(nodes)); node-redis and other clients are not supported',
-      );
+      problem('client', describeValue(client), MESSAGES.notIoredis);
     }
     const keyPrefix = options.keyPrefix ?? 'routines:';
-    if (typeof keyPrefix !== 'string') problem('keyPrefix', keyPrefix, 'must be a string');
+    if (typeof keyPrefix !== 'string') problem('keyPrefix', keyPrefix, MESSAGES.notString);
     this.prefix = typeof keyPrefix === 'string' ? keyPrefix : 'routines:';
     this.skewMs = 1000;
     if (options.maxClockSkew !== undefined) {
@@ -357,9 +354,7 @@ export class RedisCoordinator implements Coordinator {
       (reply) => {
         const policy = Array.isArray(reply) ? String(reply[1]) : '';
         if (policy && policy !== 'noeviction') {
-          this.logger.warn(
-            `RedisCoordinator: the server's maxmemory-policy is '${policy}': under memory pressure it may evict slot claims and leases before they expire, and a slot may then run twice or two replicas hold a lease. Set maxmemory-policy to noeviction (or give the coordinator a Redis of its own).`,
-          );
+          this.logger.warn(MESSAGES.evictingPolicy(policy));
         }
       },
       () => undefined,

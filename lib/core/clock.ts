@@ -1,3 +1,4 @@
+// Choices marked (measured) were made on benchmark figures: see bench/README.md, "Measured choices".
 /** An opaque handle for a timer set through a {@link Clock}. */
 export interface TimerHandle {
   readonly at: number;
@@ -92,9 +93,8 @@ export class SystemClock implements Clock {
   private offsetAt = -Infinity;
 
   /**
-   * Monotonic milliseconds (see {@link Clock.now}). While a chunk of timer callbacks runs, the time read when
-   * the chunk began: reading the time costs about 60 ns on a VM, and every routine on a tick asks
-   * for the time (P1 in bench/). The trade-off: a handler's synchronous part runs inside its
+   * Monotonic milliseconds (see {@link Clock.now}). While a chunk of timer callbacks runs, the
+   * time read when the chunk began (measured). The trade-off: a handler's synchronous part runs inside its
    * callback, so a routine later in the same chunk (same due millisecond, at most CHUNK of
    * them) sees the time from before it. Its `startedAt`, and a per-run `timeout` armed from
    * it, are early by as long as the handlers before it blocked the thread: nothing for async
@@ -183,9 +183,8 @@ export class SystemClock implements Clock {
    * Calls the bucket's callbacks, CHUNK at a time, and awaits once after each chunk: the
    * promise callbacks of the runs a chunk started (a run that settled at once finishes there)
    * then run while those routines are still in the CPU cache, much as Node drains microtasks
-   * between two timers. With thousands of routines on one tick, calling them all before
-   * finishing any costs a second round of cache misses (P1 in bench/). The first chunk runs
-   * synchronously, within the Node.js timeout's callback.
+   * between two timers (measured). The first chunk runs synchronously, within the Node.js
+   * timeout's callback.
    */
   private async fireEntries(bucket: Bucket): Promise<void> {
     const entries = bucket.entries;

@@ -1,3 +1,4 @@
+import { MESSAGES } from './core.messages';
 import type { Clock } from './clock';
 import type { Coordinator } from './coordinator';
 import { formatDuration } from './duration';
@@ -29,11 +30,7 @@ export function reportCoordinatorFailure(
     return;
   }
   outages.set(coordinator, { since: clock.now(), failures: 1 });
-  logger.warn(
-    `the ${coordinator.kind} coordinator failed (${what}): ${describeError(error).message}. ` +
-      'Until it answers again, cluster slots are skipped (counted as claim-error) and no replica ' +
-      'takes a lease; further failures are counted, not logged',
-  );
+  logger.warn(MESSAGES.outageBegan(coordinator.kind, what, describeError(error).message));
 }
 
 /** Records a call that answered: closes the coordinator's outage, if one was open. */
@@ -45,7 +42,6 @@ export function reportCoordinatorSuccess(
   const outage = outages.get(coordinator);
   if (outage === undefined) return;
   outages.delete(coordinator);
-  logger.log(
-    `the ${coordinator.kind} coordinator answers again, after ${outage.failures} failed call(s) over ${formatDuration(Math.max(0, clock.now() - outage.since))}`,
-  );
+  const over = formatDuration(Math.max(0, clock.now() - outage.since));
+  logger.log(MESSAGES.outageEnded(coordinator.kind, outage.failures, over));
 }

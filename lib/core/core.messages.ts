@@ -17,6 +17,13 @@ export const MESSAGES = {
     `must be shorter than the interval (${interval})`,
   intervalNotLongerThanJitter: (jitter: string) => `must be longer than the jitter (${jitter})`,
   setIntervalFunction: 'must be a duration or a cron spec',
+  badRestart: 'must be false or { maxRestarts, within, initialDelay, maxDelay }',
+  badMaxRestarts: 'must be a whole number of at least 0',
+  badLease: 'must be { ttl, renewEvery, retryEvery }',
+  leaseTooShort: (min: string) =>
+    `must be at least ${min}: a shorter lease cannot be renewed in time over a network (it would be taken and lost over and over)`,
+  renewTooSlow: (deadline: string) =>
+    `must be shorter than two thirds of the lease ttl (${deadline}), the deadline past which the holder gives the lease up`,
   clusterCronRunOnStart:
     'is not supported for cron schedules in cluster scope: replicas could not agree on the slot',
 
@@ -44,6 +51,32 @@ export const MESSAGES = {
     `ended with an error after losing its lease: ${message}`,
   completed: 'start() returned; the routine has completed and will not be restarted',
   completedElsewhere: 'completed on another replica under this version; not running it here',
+
+  // Leases.
+  leaseTaken: (epoch: number, kind: string) =>
+    `took the cluster lease (epoch ${epoch}) on the ${kind} coordinator`,
+  leaseLost: (error: string, cause: string) => `${error}: ${cause}; aborting its signal`,
+  completionNotRecorded: (reason: string) =>
+    `could not record its completion (another replica may run it again once the lease expires): ${reason}`,
+  leaseNotReleased: (reason: string) =>
+    `could not release its lease (it expires on its own): ${reason}`,
+
+  // Coordinator outages.
+  outageBegan: (kind: string, what: string, reason: string) =>
+    `the ${kind} coordinator failed (${what}): ${reason}. ` +
+    'Until it answers again, cluster slots are skipped (counted as claim-error) and no replica ' +
+    'takes a lease; further failures are counted, not logged',
+  outageEnded: (kind: string, failures: number, over: string) =>
+    `the ${kind} coordinator answers again, after ${failures} failed call(s) over ${over}`,
+
+  // The monitor and stop groups.
+  signalReceived: (signal: string, count: number) =>
+    `received ${signal}; stopping ${count} routine(s)`,
+  stopRoutine: (routine: string, reason: string) => `stop routine "${routine}": ${reason}`,
+  stopRoutineFailed: (routine: string) => `stop routine "${routine}" failed`,
+  routineFailed: (routine: string) => `routine "${routine}" failed`,
+  didNotStop: (timeout: string, routines: string[]) =>
+    `${routines.length} routine(s) did not stop within ${timeout}: ${routines.join(', ')}`,
 
   // Cluster slots.
   slotNotHandedBack: (slot: string, reason: string) =>

@@ -1,3 +1,4 @@
+// Choices marked (measured) were made on benchmark figures: see bench/README.md, "Measured choices".
 import type { Clock } from './clock';
 import { CoordinatorTimeoutError } from './errors';
 
@@ -49,8 +50,8 @@ export function withDeadline<T>(
 
 /**
  * Deadlines fall on whole multiples of 5 ms: the claims of routines that tick together then
- * share one timer (the system clock groups timers by due time) instead of arming one each,
- * which was most of a cluster tick's cost with hundreds of routines (P6 in bench/).
+ * share one timer (the system clock groups timers by due time) instead of arming one each
+ * (measured).
  */
 const GRANULARITY_MS = 5;
 

@@ -1,3 +1,4 @@
+// Choices marked (measured) were made on benchmark figures: see bench/README.md, "Measured choices".
 import ms from 'ms';
 
 /**
@@ -78,7 +79,7 @@ export function toMilliseconds(value: Duration, what: string): number {
 
 /** Formats milliseconds for people: 120000 -> '2m'. */
 export function formatDuration(milliseconds: number): string {
-  // Apps use a handful of intervals, formatted once per routine at startup (P4 in bench/).
+  // Apps use a handful of intervals, formatted once per routine at startup (measured).
   let text = formatted.get(milliseconds);
   if (text === undefined) {
     text = ms(milliseconds);

@@ -1,4 +1,5 @@
-import { consoleRoutineLogger, type RoutineLogger } from './logger';
+import { MESSAGES } from './core.messages';
+import { consoleRoutineLogger, describeError, type RoutineLogger } from './logger';
 import { nameOf, startRoutine } from './monitor';
 import type { Routine } from './routine';
 
@@ -83,10 +84,7 @@ function throwIfAnyFailed(
     failures.map((f) => f.error),
     `${group}: ` +
       failures
-        .map(
-          (f) =>
-            `stop routine "${f.routine}": ${f.error instanceof Error ? f.error.message : String(f.error)}`,
-        )
+        .map((f) => MESSAGES.stopRoutine(f.routine, describeError(f.error).message))
         .join('; '),
   );
 }

@@ -1,3 +1,4 @@
+import { MESSAGES } from './core.messages';
 import type { Clock, TimerHandle } from './clock';
 import {
   isCompletedRoutine,
@@ -39,7 +40,7 @@ export function validateLeaseOptions(lease: LeaseOptions | undefined): OptionPro
     problems.push({
       option: 'lease',
       value: lease,
-      message: 'must be { ttl, renewEvery, retryEvery }',
+      message: MESSAGES.badLease,
     });
     return problems;
   }
@@ -48,7 +49,7 @@ export function validateLeaseOptions(lease: LeaseOptions | undefined): OptionPro
     problems.push({
       option: 'lease.ttl',
       value: lease.ttl,
-      message: `must be at least ${formatDuration(MIN_TTL_MS)}: a shorter lease cannot be renewed in time over a network (it would be taken and lost over and over)`,
+      message: MESSAGES.leaseTooShort(formatDuration(MIN_TTL_MS)),
     });
   }
   const renew = checkDuration(problems, 'lease.renewEvery', lease.renewEvery);
@@ -57,7 +58,7 @@ export function validateLeaseOptions(lease: LeaseOptions | undefined): OptionPro
     problems.push({
       option: 'lease.renewEvery',
       value: lease.renewEvery,
-      message: `must be shorter than two thirds of the lease ttl (${formatDuration(renewDeadline(ttl ?? DEFAULT_TTL_MS))}), the deadline past which the holder gives the lease up`,
+      message: MESSAGES.renewTooSlow(formatDuration(renewDeadline(ttl ?? DEFAULT_TTL_MS))),
     });
   }
   return problems;
@@ -145,9 +146,7 @@ export class LeaseKeeper {
         coordinator.completeLease!(lease, this.config.version ?? ''),
       );
     } catch (error) {
-      this.config.logger.warn(
-        `could not record its completion (another replica may run it again once the lease expires): ${describeError(error).message}`,
-      );
+      this.config.logger.warn(MESSAGES.completionNotRecorded(describeError(error).message));
     }
   }
 
@@ -181,9 +180,7 @@ export class LeaseKeeper {
         this.config.coordinator.releaseLease(lease),
       );
     } catch (error) {
-      this.config.logger.warn(
-        `could not release its lease (it expires on its own): ${describeError(error).message}`,
-      );
+      this.config.logger.warn(MESSAGES.leaseNotReleased(describeError(error).message));
     }
   }
 
@@ -226,9 +223,7 @@ export class LeaseKeeper {
         }
         if (!lease) return this.retryLater();
         this.lease = lease;
-        this.config.logger.log(
-          `took the cluster lease (epoch ${lease.epoch}) on the ${coordinator.kind} coordinator`,
-        );
+        this.config.logger.log(MESSAGES.leaseTaken(lease.epoch, coordinator.kind));
         this.armDeadline(requestedAt);
         this.scheduleRenew();
         this.config.onAcquired(lease);
@@ -278,9 +273,7 @@ export class LeaseKeeper {
     this.clearTimers();
     this.lease = undefined;
     const error = new LeaseLostError(this.config.routine, cause);
-    this.config.logger.warn(
-      `${error.message}: ${describeError(cause).message}; aborting its signal`,
-    );
+    this.config.logger.warn(MESSAGES.leaseLost(error.message, describeError(cause).message));
     this.config.onLost(error);
     this.retryLater();
   }

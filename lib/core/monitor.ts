@@ -1,5 +1,6 @@
+import { MESSAGES } from './core.messages';
 import { formatDuration, toMilliseconds, type Duration } from './duration';
-import { consoleRoutineLogger, describeError, type RoutineLogger } from './logger';
+import { consoleRoutineLogger, describeError, reportError, type RoutineLogger } from './logger';
 import { isThenable } from './thenable';
 import type { Routine } from './routine';
 
@@ -46,7 +47,7 @@ export async function monitorBackgroundRoutines(
   const logger = options.logger ?? consoleRoutineLogger('monitor');
   for (const routine of routines) startRoutine(routine, logger);
   const received = await waitForStop(options.signal);
-  if (received) logger.log(`received ${received}; stopping ${routines.length} routine(s)`);
+  if (received) logger.log(MESSAGES.signalReceived(received, routines.length));
   const report = await stopRoutines(routines, { timeout: options.timeout, logger }).finally(() => {
     if (received) for (const s of SIGNALS) process.removeListener(s, exitAtOnce);
   });
@@ -54,7 +55,7 @@ export async function monitorBackgroundRoutines(
     throw new AggregateError(
       report.errors.map(({ error }) => error),
       report.errors
-        .map(({ routine, error }) => `stop routine "${routine}": ${describeError(error).message}`)
+        .map(({ routine, error }) => MESSAGES.stopRoutine(routine, describeError(error).message))
         .join('; '),
     );
   }
@@ -80,10 +81,7 @@ export async function stopRoutines(
         await routine.stop();
       } catch (error) {
         errors.push({ routine: nameOf(routine), error });
-        logger.error(
-          `stop routine "${nameOf(routine)}" failed: ${describeError(error).message}`,
-          describeError(error).stack ?? error,
-        );
+        reportError(logger, MESSAGES.stopRoutineFailed(nameOf(routine)), error);
       } finally {
         pending.delete(routine);
       }
@@ -100,20 +98,15 @@ export async function stopRoutines(
   for (const routine of left) (routine as { abandon?: () => void }).abandon?.();
   const timedOut = left.map(nameOf);
   if (timedOut.length > 0) {
-    logger.error(
-      `${timedOut.length} routine(s) did not stop within ${formatDuration(timeoutMs as number)}: ${timedOut.join(', ')}`,
-    );
+    logger.error(MESSAGES.didNotStop(formatDuration(timeoutMs as number), timedOut));
   }
   return { timedOut, errors, durationMs: Date.now() - startedAt };
 }
 
 /** Starts a routine whose `start` may block for its life; a failure is logged, never thrown. */
 export function startRoutine(routine: Routine, logger: RoutineLogger): void {
-  const report = (error: unknown) =>
-    logger.error(
-      `routine "${nameOf(routine)}" failed: ${describeError(error).message}`,
-      describeError(error).stack ?? error,
-    );
+  const report = (error: unknown): void =>
+    reportError(logger, MESSAGES.routineFailed(nameOf(routine)), error);
   try {
     const result = routine.start();
     if (isThenable(result)) result.then(undefined, report);

@@ -1,12 +1,12 @@
-// Field order and bound methods in this file follow measurements: see "Hot objects" in
-// bench/README.md before moving a field or turning a bound method into an arrow function.
+// Choices marked (measured) were made on benchmark figures: see bench/README.md, "Measured
+// choices", before moving a field or turning a bound method into an arrow function.
 import { systemClock, type Clock, type TimerHandle } from './clock';
 import type { Coordinator } from './coordinator';
 import { MESSAGES } from './core.messages';
 import { formatDuration, type OptionProblem } from './duration';
 import { RoutineStoppedError, throwIfProblems } from './errors';
 import { InMemoryCoordinator } from './in-memory-coordinator';
-import { consoleRoutineLogger, describeError, reportError, type RoutineLogger } from './logger';
+import { consoleRoutineLogger, reportError, type RoutineLogger } from './logger';
 import {
   backoffDelay,
   checkNewInterval,
@@ -22,7 +22,7 @@ import {
   type HandlerFunction,
   type PeriodicHandler,
 } from './periodic-handler';
-import { PeriodicRun } from './periodic-run';
+import { PeriodicRun, RunList } from './periodic-run';
 import {
   type ManagedRoutine,
   type RoutineEventListener,
@@ -31,11 +31,11 @@ import {
   type RoutineScope,
   type RoutineState,
   type RunOutcome,
-  type RunStatus,
   type SkipReason,
 } from './routine';
 import { emitEvent, wantsEvents } from './routine-events';
 import { PeriodicRunContext } from './run-context';
+import { RunLedger, type EndStatus } from './run-ledger';
 import { callAndReport } from './safe-call';
 import { createSchedule, type CatchUp, type IntervalSpec, type Schedule } from './schedule';
 import { SlotClaims } from './slot-claim';
@@ -74,6 +74,7 @@ const MAX_LATE_EVENTS = 100;
  * await monitorBackgroundRoutines(undefined, janitor);
  */
 export class PeriodicRoutine implements ManagedRoutine {
+  // Fields a tick reads come first, bound methods rather than arrow functions (measured).
   private currentState: RoutineState = 'idle';
   private inFlight = 0;
   /** Cluster claims and hand-backs in flight: they hold a concurrency slot, but are not runs. */
@@ -94,24 +95,10 @@ export class PeriodicRoutine implements ManagedRoutine {
   private readonly concurrencyOption: number | (() => number);
   /** A finished run kept for the next one (see `PeriodicRun`). */
   private spareRun: PeriodicRun | undefined = undefined;
-  /** The runs in flight, as a list linked through the runs: shutdown aborts each one's signal. */
-  private activeRuns: PeriodicRun | undefined = undefined;
+  private readonly activeRuns = new RunList();
+  private readonly ledger: RunLedger;
   private lastRunId = 0;
   private backoffUntil = 0;
-  private consecutiveFailures = 0;
-  private runs = 0;
-  private succeeded = 0;
-  private failures = 0;
-  private cancelled = 0;
-  private skipped = 0;
-  // The last finished run, kept as fields (not a RunOutcome) so a run allocates nothing that
-  // outlives it; `lastRunOutcome()` builds the object when asked.
-  private lastStatus: RunStatus | undefined = undefined;
-  private lastRunError: unknown = undefined;
-  private lastEndedRunId = 0;
-  private lastDueAt = NaN;
-  private lastStartedAt = NaN;
-  private lastFinishedAt = NaN;
   /** The due time of the armed tick (NaN until first scheduled), on the schedule's time scale. */
   private nextDue = NaN;
   /** Interval functions: a tick's run (or claim) is under way and its end arms the next tick. */
@@ -138,9 +125,7 @@ export class PeriodicRoutine implements ManagedRoutine {
   private readonly runOnStart: boolean;
   private readonly backoff: ResolvedBackoff | undefined;
   private readonly missed: 'skip' | 'once';
-  private lastError: { at: number; message: string } | undefined = undefined;
   private started = false;
-  private readonly warnAboutInterval = (message: string): void => this.logger.warn(message);
 
   constructor(handler: PeriodicHandler | HandlerFunction, options: PeriodicRoutineOptions = {}) {
     this.handler = toPeriodicHandler(handler);
@@ -155,6 +140,7 @@ export class PeriodicRoutine implements ManagedRoutine {
     this.description = options.description;
     this.scope = options.scope ?? 'instance';
     this.clock = options.clock ?? systemClock;
+    this.ledger = new RunLedger(this.clock);
     this.loggerOption = options.logger;
     this.coordinatorOption = options.coordinator;
     this.random = options.random ?? Math.random;
@@ -163,7 +149,7 @@ export class PeriodicRoutine implements ManagedRoutine {
       options.interval,
       resolved.interval,
       this.scope === 'cluster',
-      this.warnAboutInterval,
+      (message) => this.logger.warn(message),
     );
     this.concurrencyOption = options.concurrency ?? 1;
     if (typeof this.concurrencyOption === 'number') this.lastConcurrency = this.concurrencyOption;
@@ -223,12 +209,8 @@ export class PeriodicRoutine implements ManagedRoutine {
     this.currentState = 'stopping';
     this.cancelTimer();
     this.claims?.stop();
-    const reason = (this.stopReason = new RoutineStoppedError(this.name));
-    for (let run = this.activeRuns; run !== undefined;) {
-      const next = run.next; // an abort listener may end a run synchronously
-      run.abort(reason);
-      run = next;
-    }
+    this.stopReason = new RoutineStoppedError(this.name);
+    this.activeRuns.abortAll(this.stopReason);
     this.stopping = this.waitIdle()
       .then(() => (wasStarted ? this.finalize() : undefined))
       .then(() => {
@@ -269,11 +251,8 @@ export class PeriodicRoutine implements ManagedRoutine {
       const value = JSON.stringify(interval) ?? String(interval);
       throw new RangeError(MESSAGES.setIntervalRefused(this.name, value, problems[0].message));
     }
-    this.timetable = createSchedule(
-      interval,
-      parsed,
-      this.scope === 'cluster',
-      this.warnAboutInterval,
+    this.timetable = createSchedule(interval, parsed, this.scope === 'cluster', (message) =>
+      this.logger.warn(message),
     );
     this.awaitingRun = false;
     if (this.currentState !== 'running' && this.currentState !== 'paused') return;
@@ -325,16 +304,9 @@ export class PeriodicRoutine implements ManagedRoutine {
       concurrency: this.lastConcurrency,
       inFlight: this.inFlight,
       nextRunAt: this.timer ? this.wallOfDue(this.nextDue) : undefined,
-      lastRun: this.lastRunOutcome(),
-      lastError: this.lastError,
-      counters: {
-        runs: this.runs,
-        succeeded: this.succeeded,
-        failures: this.failures,
-        cancelled: this.cancelled,
-        skipped: this.skipped,
-        restarts: 0,
-      },
+      lastRun: this.ledger.lastOutcome(),
+      lastError: this.ledger.lastError,
+      counters: this.ledger.counters(),
       cluster: this.claims
         ? {
             ...this.claims.status,
@@ -405,7 +377,7 @@ export class PeriodicRoutine implements ManagedRoutine {
     const times = caught.first;
     const reported = Math.min(caught.missed, times ? times.length : MAX_LATE_EVENTS);
     for (let i = 0; i < reported; i++) this.skip(times ? times[i] : due + i * step, 'late');
-    this.skipped += caught.missed - reported;
+    this.ledger.skipped += caught.missed - reported;
   }
 
   /** A tick is due: run it, claim its slot, or skip it. */
@@ -445,16 +417,17 @@ export class PeriodicRoutine implements ManagedRoutine {
     const run = this.spareRun ?? new PeriodicRun(this);
     this.spareRun = undefined;
     const id = ++this.lastRunId;
+    const dueAt = this.wallOfDue(due);
     run.id = id;
     run.due = due;
+    run.dueAt = dueAt;
     run.startedAt = startedAt;
     run.reinvocations = reinvocations;
     run.armsNextTick = armsNextTick;
     run.done = done;
-    this.track(run);
+    this.activeRuns.add(run);
     this.inFlight++;
-    this.runs++;
-    const dueAt = this.wallOfDue(due);
+    this.ledger.runs++;
     if (this.wantsEvents()) {
       this.emit('run-started', {
         runId: id,
@@ -472,31 +445,20 @@ export class PeriodicRoutine implements ManagedRoutine {
   /** @internal Called by a run once its handler has ended. */
   runEnded(run: PeriodicRun, failed: boolean, valueOrError: unknown): void {
     this.inFlight--;
-    this.untrack(run);
+    this.activeRuns.remove(run);
     const finishedAt = this.clock.now();
-    let status: EndStatus = 'succeeded';
-    if (!failed) {
-      this.succeeded++;
-      this.consecutiveFailures = 0;
-      this.backoffUntil = 0;
-    } else if (this.stopReason !== undefined && run.endedByAbort(valueOrError)) {
-      // Shutdown cancelled the run: that is not the handler failing.
-      status = 'cancelled';
-      this.cancelled++;
-    } else {
-      status = 'failed';
-      this.recordFailure(valueOrError, finishedAt);
-    }
-    this.lastStatus = status;
-    this.lastEndedRunId = run.id;
-    this.lastDueAt = run.due;
-    this.lastStartedAt = run.startedAt;
-    this.lastFinishedAt = finishedAt;
-    this.lastRunError = failed ? valueOrError : undefined;
+    const status: EndStatus = !failed
+      ? 'succeeded'
+      : this.stopReason !== undefined && run.endedByAbort(valueOrError)
+        ? 'cancelled' // shutdown cancelled the run: that is not the handler failing
+        : 'failed';
+    this.ledger.ended(status, run, finishedAt, valueOrError);
+    if (status === 'succeeded') this.backoffUntil = 0;
+    else if (status === 'failed') this.onFailure(valueOrError, finishedAt);
     const done = run.done;
     const wantsEvents = this.wantsEvents();
     if (wantsEvents || done !== undefined) {
-      const outcome = this.lastRunOutcome()!;
+      const outcome = this.ledger.lastOutcome()!;
       if (wantsEvents) this.emit(OUTCOME_EVENTS[status], outcome);
       done?.(outcome);
     }
@@ -516,32 +478,18 @@ export class PeriodicRoutine implements ManagedRoutine {
     this.logger.warn(MESSAGES.runTimedOut(formatDuration(timeoutMs)));
   }
 
-  private track(run: PeriodicRun): void {
-    run.previous = undefined;
-    run.next = this.activeRuns;
-    if (this.activeRuns !== undefined) this.activeRuns.previous = run;
-    this.activeRuns = run;
-  }
-
-  private untrack(run: PeriodicRun): void {
-    if (run.previous !== undefined) run.previous.next = run.next;
-    else this.activeRuns = run.next;
-    if (run.next !== undefined) run.next.previous = run.previous;
-    run.previous = run.next = undefined;
-  }
-
   /** Keeps a finished run for the next one; its fields are all set again by `startRun`. */
   private recycle(run: PeriodicRun): void {
     run.done = undefined;
     if (run.reusable && this.spareRun === undefined) this.spareRun = run;
   }
 
-  private recordFailure(error: unknown, at: number): void {
-    this.failures++;
-    this.consecutiveFailures++;
-    this.lastError = { at: this.clock.wallOf(at), message: describeError(error).message };
+  /** Logs a failed run, starts or extends the backoff, and passes the error to `handleError`. */
+  private onFailure(error: unknown, at: number): void {
     reportError(this.logger, errorMessageOf(this.handler) ?? MESSAGES.runFailed, error);
-    if (this.backoff) this.backoffUntil = at + backoffDelay(this.backoff, this.consecutiveFailures);
+    if (this.backoff) {
+      this.backoffUntil = at + backoffDelay(this.backoff, this.ledger.consecutiveFailures);
+    }
     const handler = this.handler;
     if (typeof handler.handleError === 'function') {
       void callAndReport(() => handler.handleError!(error), this.logger, MESSAGES.handleErrorThrew);
@@ -594,7 +542,7 @@ export class PeriodicRoutine implements ManagedRoutine {
 
   /** @internal */
   skip(due: number, reason: SkipReason): void {
-    if (reason !== 'claimed') this.skipped++;
+    if (reason !== 'claimed') this.ledger.skipped++;
     if (this.wantsEvents()) {
       this.emit('run-skipped', { status: 'skipped', dueAt: this.wallOfDue(due), reason });
     }
@@ -630,22 +578,6 @@ export class PeriodicRoutine implements ManagedRoutine {
     return this.timetable.onWallClock ? due : this.clock.wallOf(due);
   }
 
-  /** The last finished run, as `info()` and `trigger()` report it. */
-  private lastRunOutcome(): RunOutcome | undefined {
-    const status = this.lastStatus;
-    if (status === undefined) return undefined;
-    const outcome: RunOutcome = {
-      runId: this.lastEndedRunId,
-      status,
-      dueAt: this.wallOfDue(this.lastDueAt),
-      startedAt: this.clock.wallOf(this.lastStartedAt),
-      finishedAt: this.clock.wallOf(this.lastFinishedAt),
-      durationMs: this.lastFinishedAt - this.lastStartedAt,
-    };
-    if (status !== 'succeeded') outcome.error = this.lastRunError;
-    return outcome;
-  }
-
   private waitIdle(): Promise<void> {
     if (this.inFlight + this.pending === 0) return Promise.resolve();
     return new Promise((resolve) => (this.idleWaiters ??= []).push(resolve));
@@ -674,8 +606,6 @@ export class PeriodicRoutine implements ManagedRoutine {
     });
   }
 }
-
-type EndStatus = 'succeeded' | 'failed' | 'cancelled';
 
 const OUTCOME_EVENTS: Record<EndStatus, RoutineEventType> = {
   succeeded: 'run-succeeded',

@@ -1,3 +1,4 @@
+// Choices marked (measured) were made on benchmark figures: see bench/README.md, "Measured choices".
 import { getEventListeners } from 'node:events';
 import type { Clock, TimerHandle } from './clock';
 import { isAbortError, RoutineTimeoutError } from './errors';
@@ -25,14 +26,16 @@ export interface RunHost {
  *
  * A routine keeps a spare run to reuse (see `PeriodicRoutine`), so a run allocates little:
  * its callbacks are made once per object, and its AbortController is kept for the next run
- * when the signal never aborted and carries no listener (creating an AbortSignal costs about
- * 2 µs on Node 20, several times a whole tick). Runs in flight never share a signal, and a
- * signal a handler left a listener on is never handed out again, so listeners cannot pile up.
+ * when the signal never aborted and carries no listener (an AbortSignal costs several times a
+ * whole tick to create: measured). Runs in flight never share a signal, and a signal a
+ * handler left a listener on is never handed out again, so listeners cannot pile up.
  */
 export class PeriodicRun {
   id = 0;
   /** When the run was due, on the schedule's time scale. */
   due = NaN;
+  /** The same, as a wall time: what the context and the outcome report. */
+  dueAt = NaN;
   /** Monotonic. */
   startedAt = NaN;
   reinvocations = 0;
@@ -50,7 +53,8 @@ export class PeriodicRun {
   reusable = true;
   private readonly onFulfilled = (value: unknown): void => this.end(false, value);
   private readonly onRejected = (error: unknown): void => this.end(true, error);
-  private readonly onTimeout = (): void => this.timeOut();
+  /** Made for the first run with a timeout. */
+  private onTimeout: (() => void) | undefined = undefined;
 
   constructor(private readonly host: RunHost) {}
 
@@ -65,6 +69,7 @@ export class PeriodicRun {
       this.controller = new AbortController();
     }
     if (host.timeoutMs !== undefined) {
+      this.onTimeout ??= () => this.timeOut();
       this.timeoutTimer = host.clock.setTimer(this.startedAt + host.timeoutMs, this.onTimeout);
     }
     let result: unknown;
@@ -134,6 +139,34 @@ export class PeriodicRun {
   }
 }
 
+/** The runs in flight, linked through the runs themselves: nothing allocated per run. */
+export class RunList {
+  private head: PeriodicRun | undefined = undefined;
+
+  add(run: PeriodicRun): void {
+    run.previous = undefined;
+    run.next = this.head;
+    if (this.head !== undefined) this.head.previous = run;
+    this.head = run;
+  }
+
+  remove(run: PeriodicRun): void {
+    if (run.previous !== undefined) run.previous.next = run.next;
+    else this.head = run.next;
+    if (run.next !== undefined) run.next.previous = run.previous;
+    run.previous = run.next = undefined;
+  }
+
+  /** Aborts every run's signal (shutdown). */
+  abortAll(reason: unknown): void {
+    for (let run = this.head; run !== undefined;) {
+      const next = run.next; // an abort listener may end a run synchronously
+      run.abort(reason);
+      run = next;
+    }
+  }
+}
+
 const enum ResultKind {
   Value,
   NativePromise,
@@ -150,8 +183,8 @@ function resultKind(value: unknown): ResultKind {
 
 /**
  * Node keeps an EventTarget's listeners in a map under a symbol named `kEvents`: its size is
- * the number of event types with listeners, read in nanoseconds where `getEventListeners`
- * takes a tenth of a microsecond. Found once; the public function is the fallback.
+ * the number of event types with listeners, read far faster than `getEventListeners` (measured).
+ * Found once; the public function is the fallback where the symbol is not there.
  */
 const kEvents: symbol | undefined = Object.getOwnPropertySymbols(new AbortController().signal).find(
   (symbol) => symbol.description === 'kEvents',

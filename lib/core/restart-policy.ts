@@ -1,3 +1,4 @@
+import { MESSAGES } from './core.messages';
 import {
   checkDuration,
   parseDuration,
@@ -37,7 +38,7 @@ export function validateRestartPolicy(restart: unknown): OptionProblem[] {
     problems.push({
       option: 'restart',
       value: restart,
-      message: 'must be false or { maxRestarts, within, initialDelay, maxDelay }',
+      message: MESSAGES.badRestart,
     });
     return problems;
   }
@@ -49,7 +50,7 @@ export function validateRestartPolicy(restart: unknown): OptionProblem[] {
     problems.push({
       option: 'restart.maxRestarts',
       value: policy.maxRestarts,
-      message: 'must be a whole number of at least 0',
+      message: MESSAGES.badMaxRestarts,
     });
   }
   checkDuration(problems, 'restart.within', policy.within);

@@ -167,7 +167,3 @@ export interface ManagedRoutine extends Routine {
   /** Called when shutdown stops waiting for this routine: drop whatever would outlive it (timers, lease renewals). */
   abandon?(): void;
 }
-
-export function emptyCounters(): RoutineCounters {
-  return { runs: 0, succeeded: 0, failures: 0, cancelled: 0, skipped: 0, restarts: 0 };
-}

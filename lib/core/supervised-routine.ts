@@ -6,9 +6,9 @@ import { InMemoryCoordinator } from './in-memory-coordinator';
 import { LeaseKeeper, validateLeaseOptions, type LeaseOptions } from './lease-keeper';
 import { MESSAGES } from './core.messages';
 import { consoleRoutineLogger, describeError, reportError, type RoutineLogger } from './logger';
+import { RunLedger, type LedgerRun } from './run-ledger';
 import { RestartTracker, validateRestartPolicy, type RestartPolicy } from './restart-policy';
 import {
-  emptyCounters,
   type ClusterStatus,
   type ManagedRoutine,
   type RoutineEventListener,
@@ -16,7 +16,6 @@ import {
   type RoutineInfo,
   type RoutineScope,
   type RoutineState,
-  type RunOutcome,
 } from './routine';
 import { emitEvent } from './routine-events';
 import type { RunContext } from './run-context';
@@ -88,12 +87,9 @@ export class SupervisedRoutine implements ManagedRoutine {
   private controller: AbortController | undefined;
   private attempt: Promise<void> | undefined;
   private restartTimer: TimerHandle | undefined;
-  private readonly counters = emptyCounters();
-  private lastError: { at: number; message: string } | undefined;
-  private startedAt: number | undefined;
-  private lastRun: RunOutcome | undefined;
-  /** Starts so far, restarts included: `RunContext.attempt`. */
-  private attempts = 0;
+  private readonly ledger: RunLedger;
+  /** The current attempt (`launch`). */
+  private current: LedgerRun | undefined;
   private stopping: Promise<void> | undefined;
 
   constructor(
@@ -112,6 +108,7 @@ export class SupervisedRoutine implements ManagedRoutine {
     this.scope = options.scope ?? 'instance';
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? consoleRoutineLogger(this.name);
+    this.ledger = new RunLedger(this.clock);
     this.onEvent = options.onEvent;
     this.restarts = new RestartTracker(options.restart, options.random);
     if (this.scope === 'cluster') {
@@ -184,13 +181,13 @@ export class SupervisedRoutine implements ManagedRoutine {
       state: this.currentState,
       inFlight: this.currentState === 'running' ? 1 : 0,
       runningSince:
-        this.currentState === 'running' && this.startedAt !== undefined
-          ? this.clock.wallOf(this.startedAt)
+        this.currentState === 'running' && this.current !== undefined
+          ? this.clock.wallOf(this.current.startedAt)
           : undefined,
-      lastError: this.lastError,
+      lastError: this.ledger.lastError,
       // The last attempt that ended (failed, or returned); the current one is `runningSince`.
-      lastRun: this.lastRun,
-      counters: { ...this.counters },
+      lastRun: this.ledger.lastOutcome(),
+      counters: this.ledger.counters(),
       cluster: this.leaseKeeper ? this.clusterStatus() : undefined,
     };
   }
@@ -202,16 +199,21 @@ export class SupervisedRoutine implements ManagedRoutine {
 
   private launch(): void {
     this.currentState = 'running';
-    const runId = ++this.counters.runs;
-    this.startedAt = this.clock.now();
+    const startedAt = this.clock.now();
+    const run: LedgerRun = {
+      id: ++this.ledger.runs,
+      dueAt: this.clock.wallOf(startedAt),
+      startedAt,
+    };
+    this.current = run;
     const controller = new AbortController();
     this.controller = controller;
     const keeper = this.leaseKeeper;
     const context: RunContext = {
       name: this.name,
-      runId,
-      dueAt: this.clock.wallOf(this.startedAt),
-      attempt: ++this.attempts,
+      runId: run.id,
+      dueAt: run.dueAt,
+      attempt: run.id, // every start is an attempt: the first, then one per restart
       reinvocations: 0,
       epoch: keeper?.lease?.epoch,
       holdsLease: keeper
@@ -219,18 +221,18 @@ export class SupervisedRoutine implements ManagedRoutine {
         : () => true,
     };
     this.attempt = invoke(() => this.handler.start(controller.signal, context)).then(
-      () => this.onReturned(controller),
-      (error) => this.onRejected(controller, error),
+      () => this.onReturned(controller, run),
+      (error) => this.onRejected(controller, run, error),
     );
   }
 
-  private onReturned(controller: AbortController): void {
+  private onReturned(controller: AbortController, run: LedgerRun): void {
     if (controller !== this.controller || this.stopping || controller.signal.aborted) {
-      this.counters.cancelled++; // it returned because shutdown or a lost lease aborted it
+      // It returned because shutdown or a lost lease aborted it.
+      this.ledger.ended('cancelled', run, this.clock.now(), undefined);
       return;
     }
-    this.lastRun = this.attemptOutcome('succeeded');
-    this.counters.succeeded++;
+    this.ledger.ended('succeeded', run, this.clock.now(), undefined);
     this.currentState = 'completed';
     this.logger.log(MESSAGES.completed);
     this.emit('completed');
@@ -246,24 +248,22 @@ export class SupervisedRoutine implements ManagedRoutine {
     this.emit('completed');
   }
 
-  private onRejected(controller: AbortController, error: unknown): void {
+  private onRejected(controller: AbortController, run: LedgerRun, error: unknown): void {
     const { message } = describeError(error);
+    const now = this.clock.now();
     if (this.stopping || (controller.signal.aborted && controller !== this.controller)) {
-      this.counters.cancelled++;
+      this.ledger.ended('cancelled', run, now, error);
       if (!isAbortError(error)) this.logger.warn(MESSAGES.failedWhileStopping(message));
       return;
     }
     if (controller.signal.aborted) {
       // The lease was lost and the signal aborted: whatever the run threw as it wound down (an
       // AbortError, a fenced write refused) is not a failure; the keeper takes the lease again.
-      this.counters.cancelled++;
+      this.ledger.ended('cancelled', run, now, error);
       if (!isAbortError(error)) this.logger.warn(MESSAGES.failedAfterLeaseLost(message));
       return;
     }
-    this.counters.failures++;
-    this.lastRun = this.attemptOutcome('failed', error);
-    const now = this.clock.now();
-    this.lastError = { at: this.clock.wallOf(now), message };
+    this.ledger.ended('failed', run, now, error);
     reportError(this.logger, MESSAGES.attemptFailed, error);
     const delay = this.restarts.onFailure(now);
     if (delay === undefined) {
@@ -282,23 +282,10 @@ export class SupervisedRoutine implements ManagedRoutine {
   private restart(error: unknown, delayMs: number): void {
     this.restartTimer = undefined;
     if (this.currentState !== 'restarting') return;
-    this.counters.restarts++;
+    this.ledger.restarts++;
     this.emit('restarted', error, delayMs);
     if (this.leaseKeeper && !this.leaseKeeper.lease) this.currentState = 'standby';
     else this.launch();
-  }
-
-  private attemptOutcome(status: 'succeeded' | 'failed', error?: unknown): RunOutcome {
-    const startedAt = this.startedAt ?? this.clock.now();
-    const finishedAt = this.clock.now();
-    return {
-      status,
-      dueAt: this.clock.wallOf(startedAt),
-      startedAt: this.clock.wallOf(startedAt),
-      finishedAt: this.clock.wallOf(finishedAt),
-      durationMs: finishedAt - startedAt,
-      error,
-    };
   }
 
   private onLeaseAcquired(): void {

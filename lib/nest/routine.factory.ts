@@ -1,4 +1,6 @@
+// Choices marked (measured) were made on benchmark figures: see bench/README.md, "Measured choices".
 import { Logger } from '@nestjs/common';
+import { MESSAGES } from './nest.messages';
 import {
   PeriodicRoutine,
   type RunContext,
@@ -51,8 +53,7 @@ export function buildRoutines(
     ...unknownOverrideProblems(declarations, context.overrides),
   ];
   const built: BuiltRoutine[] = [];
-  // Looked up only when there are module options for routines at all: a keyed lookup with a
-  // name built at run time costs about a microsecond per routine (P4 in bench/).
+  // Looked up only when there are module options for routines at all (measured).
   const anyOverrides = Object.keys(context.overrides).length > 0;
   for (const declaration of declarations) {
     const own = anyOverrides ? context.overrides[declaration.name] : undefined;
@@ -92,7 +93,7 @@ function validate(
 ): OptionProblem[] {
   const problems: OptionProblem[] = [];
   if (options.enabled !== undefined && typeof options.enabled !== 'boolean') {
-    problems.push({ option: 'enabled', value: options.enabled, message: 'must be true or false' });
+    problems.push({ option: 'enabled', value: options.enabled, message: MESSAGES.notBoolean });
   }
   if (declaration.kind === 'background')
     return [...problems, ...validateBackgroundOptions(options)];
@@ -100,7 +101,7 @@ function validate(
     problems.push({
       option: 'interval',
       value: undefined,
-      message: `is missing: give it in @Periodic('2m') or in the module options under routines['${declaration.name}']`,
+      message: MESSAGES.missingInterval(declaration.name),
     });
   }
   return [...problems, ...validatePeriodicOptions(options)];
@@ -114,9 +115,8 @@ function hasEntryPoint(declaration: RoutineDeclaration): boolean {
 
 /**
  * The decorated method, as `instance[methodName]` reads it: the one the explorer found on the
- * class, unless the instance has a property of its own by that name. Reading it through each
- * instance instead costs about a microsecond per class the first time (V8 sets up the class's
- * prototype for lookups), which adds up at bootstrap with thousands of routines (P4 in bench/).
+ * class, unless the instance has a property of its own by that name (read from the class,
+ * not through each instance: measured).
  */
 function methodOf(declaration: RoutineDeclaration): unknown {
   const { instance, methodName, method } = declaration;
@@ -172,7 +172,7 @@ function duplicateNameProblems(
       routine: group[0].name,
       option: 'name',
       value: group[0].name,
-      message: 'is used by more than one routine; names must be unique per app',
+      message: MESSAGES.duplicateName,
     }));
 }
 
@@ -205,7 +205,7 @@ function unknownOverrideProblems(
         source,
         option: 'routines',
         value: name,
-        message: `names no routine (known routines: ${known})`,
+        message: MESSAGES.unknownRoutine(known),
       });
       continue;
     }
@@ -215,7 +215,7 @@ function unknownOverrideProblems(
         routine: name,
         option: `routines['${name}']`,
         value: settings,
-        message: 'must be an object of routine options',
+        message: MESSAGES.overridesNotObject,
       });
       continue;
     }
@@ -227,7 +227,7 @@ function unknownOverrideProblems(
           routine: name,
           option: key,
           value,
-          message: `is not a routine option (options: ${ROUTINE_OVERRIDE_KEYS.join(', ')})`,
+          message: MESSAGES.unknownOption(ROUTINE_OVERRIDE_KEYS.join(', ')),
         });
       } else if (value !== undefined && ONLY_FOR[key] !== undefined && ONLY_FOR[key] !== kind) {
         problems.push({
@@ -235,7 +235,7 @@ function unknownOverrideProblems(
           routine: name,
           option: key,
           value,
-          message: `applies to ${ONLY_FOR[key]} routines only, and '${name}' is a ${kind} routine`,
+          message: MESSAGES.optionOfOtherKind(ONLY_FOR[key], name, kind),
         });
       }
     }
@@ -255,10 +255,7 @@ function topLevelKey(option: string): string {
 
 /**
  * A decorated method as a periodic handler. The method is looked up once, when the routine is
- * built (as @nestjs/schedule does): looking `instance[method]` up on every tick is a
- * megamorphic property load in an app with many routine classes, which P1 in bench/ measured
- * at about 0.8 µs per tick with 10,000 of them. A class with one field per routine also keeps
- * the heap per routine small (P5).
+ * built (as @nestjs/schedule does), not on every tick (measured).
  */
 class MethodHandler {
   constructor(
@@ -272,8 +269,8 @@ class MethodHandler {
 }
 
 /**
- * Nest's Logger with the routine's name as context. The Logger is made on first use: most
- * routines never log, and an idle routine should cost little heap (P5 in bench/).
+ * Nest's Logger with the routine's name as context, made on first use: most routines never
+ * log (measured).
  */
 class NestRoutineLogger implements RoutineLogger {
   private logger: Logger | undefined;

@@ -1,3 +1,5 @@
+// Choices marked (measured) were made on benchmark figures: see bench/README.md, "Measured choices".
+import { MESSAGES } from './nest.messages';
 import { Injectable, Scope, type Type } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import type { ConfigurationProblem } from '../core';
@@ -31,7 +33,7 @@ export class RoutinesExplorer {
           routine: found[0].name,
           option: '',
           value: undefined,
-          message: `is a ${scope} provider; routines need a singleton (default-scoped) provider whose dependencies are singletons too`,
+          message: MESSAGES.notSingleton(scope),
         });
         continue;
       }
@@ -58,9 +60,7 @@ export class RoutinesExplorer {
     for (const method of methodNames(type.prototype as object)) {
       const fn = (type.prototype as Record<string, unknown>)[method];
       if (typeof fn !== 'function') continue;
-      // Own metadata: the decorators define it on the method function itself, and looking
-      // up a function's prototype chain (Function.prototype, Object.prototype) finds nothing
-      // more, only costs time at bootstrap (P4 in bench/).
+      // Own metadata: the decorators define it on the method function itself (measured).
       const periodic = Reflect.getOwnMetadata(PERIODIC_METADATA, fn) as
         PeriodicMetadata | undefined;
       const background = Reflect.getOwnMetadata(BACKGROUND_ROUTINE_METADATA, fn) as
@@ -75,9 +75,7 @@ export class RoutinesExplorer {
 
 /**
  * A class decorator's metadata, inherited from parent classes as `Reflect.getMetadata` finds
- * it. For a class without a parent that is its own metadata: walking on through
- * Function.prototype and Object.prototype finds nothing and only costs bootstrap time (P4 in
- * bench/).
+ * it; for a class without a parent, its own metadata (measured).
  */
 function classMetadata(key: string, type: Type<unknown>): unknown {
   return Object.getPrototypeOf(type) === Function.prototype
@@ -87,9 +85,8 @@ function classMetadata(key: string, type: Type<unknown>): unknown {
 
 /**
  * A class's methods, own and inherited, as Nest's `MetadataScanner.getAllMethodNames` lists
- * them (no accessors, no constructor), without its cache: that keeps an array per scanned
- * class for the life of the app, about 200 bytes a class (P5 in bench/), for a scan that
- * runs once.
+ * them (no accessors, no constructor), without its cache, which would keep an array per
+ * scanned class for the life of the app (measured).
  */
 function methodNames(prototype: object | null): string[] {
   const names: string[] = [];
@@ -135,9 +132,8 @@ function declare(
 function classOf(wrapper: Wrapper): Type<unknown> | undefined {
   const instance = wrapper.instance as object | undefined;
   const metatype = wrapper.metatype as Type<unknown> | null | undefined;
-  // A class provider: its instance's prototype is its class's. Checking that is cheap, where
-  // reading `instance.constructor` from thousands of different classes is a slow, megamorphic
-  // property lookup (P4 in bench/).
+  // A class provider: its instance's prototype is its class's (not `instance.constructor`:
+  // measured).
   if (
     instance &&
     typeof metatype === 'function' &&
@@ -178,7 +174,7 @@ function missingMethodProblems(declaration: RoutineDeclaration): ConfigurationPr
       routine: declaration.name,
       option: '',
       value: undefined,
-      message: `is decorated with ${decorator} on the class but has no ${required}() method; add ${required}(signal) or decorate a method instead`,
+      message: MESSAGES.missingMethod(decorator, required),
     },
   ];
 }

@@ -1,3 +1,4 @@
+import { MESSAGES } from './nest.messages';
 import {
   Inject,
   Injectable,
@@ -65,8 +66,7 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
     );
     if (cluster.length > 0 && coordinator.kind === 'memory') {
       this.logger.warn(
-        `Cluster-scoped routine(s) ${cluster.map((entry) => entry.routine.name).join(', ')} run on the in-memory coordinator: ` +
-          'exclusive within this process only. Pass a RedisCoordinator or PostgresCoordinator as `coordinator` when running several replicas.',
+        MESSAGES.clusterOnMemory(cluster.map((entry) => entry.routine.name).join(', ')),
       );
     }
   }
@@ -116,7 +116,7 @@ function moduleOptionProblems(options: RoutinesModuleOptions | undefined): Confi
     problems.push({
       option: 'version',
       value: options.version,
-      message: 'must be a string (a deploy id or a git sha)',
+      message: MESSAGES.badVersion,
     });
   }
   return problems.map((problem) => ({ ...problem, source }));

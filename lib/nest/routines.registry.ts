@@ -1,3 +1,5 @@
+// Choices marked (measured) were made on benchmark figures: see bench/README.md, "Measured choices".
+import { MESSAGES } from './nest.messages';
 import { Injectable, Logger } from '@nestjs/common';
 import { Observable, Subject } from 'rxjs';
 import {
@@ -94,9 +96,7 @@ export class RoutinesRegistry {
   async resetCompletion(name: string): Promise<void> {
     const { routine } = this.entry(name);
     if (routine.kind !== 'background' || (routine as { scope?: string }).scope !== 'cluster') {
-      throw new Error(
-        `RoutinesRegistry.resetCompletion('${name}'): '${name}' is not a cluster background routine; only those record a completion`,
-      );
+      throw new Error(MESSAGES.notClusterBackground(name));
     }
     await this.coordinator?.resetCompletion?.(name);
   }
@@ -109,8 +109,7 @@ export class RoutinesRegistry {
 
   /**
    * @internal Emits an event to `events$`. Its `observed` flag tells the routines whether
-   * `events$` has a subscriber: without one they build no events, and a tick costs no more
-   * than it would without the registry (P1 in bench/).
+   * `events$` has a subscriber: without one they build no events (measured).
    */
   readonly emit: RoutineEventListener = Object.defineProperty(
     (event: RoutineEvent): void => this.events.next(event),
@@ -129,9 +128,8 @@ export class RoutinesRegistry {
       else routine.start();
     }
     if (enabled.length > 0) {
-      this.logger.log(
-        `Started ${enabled.length} routine(s): ${enabled.map(({ routine }) => `${routine.name} (${scheduleOf(routine)})`).join(', ')}`,
-      );
+      const list = enabled.map(({ routine }) => `${routine.name} (${scheduleOf(routine)})`);
+      this.logger.log(MESSAGES.started(enabled.length, list.join(', ')));
     }
   }
 
@@ -140,12 +138,10 @@ export class RoutinesRegistry {
     const all = [...this.routines.values()].map(({ routine }) => routine);
     if (all.length === 0) return { timedOut: [], errors: [], durationMs: 0 };
     const inFlight = all.reduce((sum, routine) => sum + routine.info().inFlight, 0);
-    this.logger.log(
-      `Stopping ${all.length} routine(s), ${inFlight} run(s) in flight; waiting up to ${typeof timeout === 'number' ? formatDuration(timeout) : timeout}`,
-    );
+    const waiting = typeof timeout === 'number' ? formatDuration(timeout) : timeout;
+    this.logger.log(MESSAGES.stopping(all.length, inFlight, waiting));
     const report = await stopRoutines(all, { timeout, logger: this.logger });
-    if (report.timedOut.length === 0)
-      this.logger.log(`All routines stopped in ${report.durationMs} ms`);
+    if (report.timedOut.length === 0) this.logger.log(MESSAGES.stopped(report.durationMs));
     this.events.complete();
     return report;
   }
@@ -154,15 +150,13 @@ export class RoutinesRegistry {
     const entry = this.routines.get(name);
     if (entry) return entry;
     const known = [...this.routines.keys()].join(', ') || 'none';
-    throw new Error(`RoutinesRegistry: no routine named '${name}' (known routines: ${known})`);
+    throw new Error(MESSAGES.noSuchRoutine(name, known));
   }
 
   private periodic(name: string, operation: string): PeriodicRoutine {
     const { routine } = this.entry(name);
     if (routine instanceof PeriodicRoutine) return routine;
-    throw new Error(
-      `RoutinesRegistry.${operation}('${name}'): '${name}' is a ${routine.kind} routine; ${operation}() applies to periodic routines`,
-    );
+    throw new Error(MESSAGES.periodicOnly(operation, name, routine.kind));
   }
 }
 
@@ -173,8 +167,7 @@ function describe({ routine, enabled, declaration }: BuiltRoutine): RegisteredRo
 }
 
 function scheduleOf(routine: ManagedRoutine): string {
-  // Not info(): that builds a whole snapshot, and this runs for every routine at startup
-  // (P4 in bench/).
+  // Not info(): that builds a whole snapshot, for every routine at startup (measured).
   const schedule = routine instanceof PeriodicRoutine ? routine.schedule : 'background';
   return (routine as { scope?: string }).scope === 'cluster' ? `${schedule}, cluster` : schedule;
 }

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BackgroundRoutine, type RoutineContext } from 'nestjs-routines';
+import { BackgroundRoutine, type RunContext } from 'nestjs-routines';
 
 /**
  * A cluster routine that finishes: it seeds demo data once. On several replicas it runs on
@@ -13,7 +13,7 @@ export class DemoSeeder {
   private readonly logger = new Logger(DemoSeeder.name);
 
   @BackgroundRoutine({ name: 'seed-demo-data', scope: 'cluster', lease: { ttl: '5s' } })
-  async seed(signal: AbortSignal, ctx: RoutineContext): Promise<void> {
+  async seed(signal: AbortSignal, ctx: RunContext): Promise<void> {
     this.logger.log(`seeding demo data on pid ${process.pid} (epoch ${ctx.epoch})`);
     await sleep(1_000, undefined, { signal }).catch(() => undefined);
     if (!signal.aborted) this.logger.log('demo data seeded');

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BackgroundRoutine, type RoutineContext } from 'nestjs-routines';
+import { BackgroundRoutine, type RunContext } from 'nestjs-routines';
 
 /**
  * A cluster-scoped background routine: one replica at a time holds the lease and relays;
@@ -13,7 +13,7 @@ export class OutboxRelay {
   private readonly logger = new Logger(OutboxRelay.name);
 
   @BackgroundRoutine({ name: 'outbox-relay', scope: 'cluster', lease: { ttl: '6s' } })
-  async relay(signal: AbortSignal, ctx: RoutineContext): Promise<void> {
+  async relay(signal: AbortSignal, ctx: RunContext): Promise<void> {
     this.logger.log(`relaying on pid ${process.pid} with fencing epoch ${ctx.epoch}`);
     while (!signal.aborted) {
       const relayed = await sleep(5_000, true, { signal }).catch(() => false); // wakes at once on abort

@@ -195,6 +195,7 @@ describe('SIGTERM to a real Nest process', () => {
       'heartbeat',
       'outbox-relay',
       'queue-consumer',
+      'queue-depth-reporter',
       'report-mailer',
       'seed-demo-data',
     ]);
@@ -206,7 +207,7 @@ describe('SIGTERM to a real Nest process', () => {
     expect(exit).toMatchObject({ code: null, signal: 'SIGTERM' });
     expect(exit.at - killedAt).toBeLessThan(2_000);
     const expected = [
-      /\[RoutinesModule\] Stopping 7 routine\(s\), \d+ run\(s\) in flight; waiting up to 5s$/,
+      /\[RoutinesModule\] Stopping 8 routine\(s\), \d+ run\(s\) in flight; waiting up to 5s$/,
       /\[QueueConsumer\] job #1 thumbnail .* done in \d+ ms$/,
       /\[RoutinesModule\] All routines stopped in \d+ ms$/,
       /\[Shutdown\] SIGTERM: routines have stopped; closing the HTTP server$/,

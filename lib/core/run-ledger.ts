@@ -1,0 +1,88 @@
+import type { Clock } from './clock';
+import { describeError } from './logger';
+import type { RoutineCounters, RunOutcome, RunStatus } from './routine';
+
+/** How a run ended. */
+export type EndStatus = 'succeeded' | 'failed' | 'cancelled';
+
+/** A run as the ledger records it: its id, when it was due (wall time) and started (monotonic). */
+export interface LedgerRun {
+  readonly id: number;
+  readonly dueAt: number;
+  readonly startedAt: number;
+}
+
+/**
+ * What a routine counts and remembers of its runs: the counters, the last run that ended, the
+ * last error and the current failure streak. Shared by both kinds of routine.
+ *
+ * The last run is kept as fields, not as a `RunOutcome`, so that a run allocates nothing that
+ * outlives it; `lastOutcome()` builds the object when asked. Times are the clock's monotonic
+ * readings, except `dueAt`, a wall time.
+ */
+export class RunLedger {
+  runs = 0;
+  succeeded = 0;
+  failures = 0;
+  cancelled = 0;
+  skipped = 0;
+  restarts = 0;
+  consecutiveFailures = 0;
+  lastError: { at: number; message: string } | undefined = undefined;
+  private lastStatus: EndStatus | undefined = undefined;
+  private lastRunError: unknown = undefined;
+  private lastRunId = 0;
+  private lastDueAt = NaN;
+  private lastStartedAt = NaN;
+  private lastFinishedAt = NaN;
+
+  constructor(private readonly clock: Clock) {}
+
+  /** Records a run that ended at `finishedAt` (monotonic); `error` is what it threw, if it did not succeed. */
+  ended(status: EndStatus, run: LedgerRun, finishedAt: number, error: unknown): void {
+    if (status === 'succeeded') {
+      this.succeeded++;
+      this.consecutiveFailures = 0;
+    } else if (status === 'cancelled') {
+      this.cancelled++;
+    } else {
+      this.failures++;
+      this.consecutiveFailures++;
+      this.lastError = { at: this.clock.wallOf(finishedAt), message: describeError(error).message };
+    }
+    this.lastStatus = status;
+    this.lastRunId = run.id;
+    this.lastDueAt = run.dueAt;
+    this.lastStartedAt = run.startedAt;
+    this.lastFinishedAt = finishedAt;
+    this.lastRunError = status === 'succeeded' ? undefined : error;
+  }
+
+  /** The last run that ended, with wall times, as `info().lastRun` and `trigger()` report it. */
+  lastOutcome(): RunOutcome | undefined {
+    const status: RunStatus | undefined = this.lastStatus;
+    if (status === undefined) return undefined;
+    const clock = this.clock;
+    const outcome: RunOutcome = {
+      runId: this.lastRunId,
+      status,
+      dueAt: this.lastDueAt,
+      startedAt: clock.wallOf(this.lastStartedAt),
+      finishedAt: clock.wallOf(this.lastFinishedAt),
+      durationMs: this.lastFinishedAt - this.lastStartedAt,
+    };
+    if (status !== 'succeeded') outcome.error = this.lastRunError;
+    return outcome;
+  }
+
+  counters(): RoutineCounters {
+    return {
+      runs: this.runs,
+      succeeded: this.succeeded,
+      failures: this.failures,
+      cancelled: this.cancelled,
+      skipped: this.skipped,
+      restarts: this.restarts,
+    };
+  }
+}
