@@ -15,7 +15,7 @@
  */
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { RoutinesRegistry } from '../../lib';
+import { RoutinesRegistry, systemClock } from '../../lib';
 import { buildAppModule } from '../fixtures';
 import { main, median, percentileSorted, preciseNow, scenarioParams, sleep } from '../harness';
 
@@ -92,11 +92,16 @@ main(async () => {
     // before the moment its tick fired: a tick late by more than an interval is skipped
     // and the latest one runs instead. Starts up to EARLY_MS before a grid point (timer
     // granularity, clock rounding) count as that point, with a negative lateness.
+    // `dueAt` is reported as a wall time (Date.now()'s scale, converted from the monotonic
+    // clock the routine runs on, rounded up to a millisecond later); the starts are recorded
+    // with `preciseNow()`. Converted back with the clock's own offsets, so the rounding is not
+    // counted as earliness or lateness.
     readDues = () => {
+      const offset = systemClock.wallOf(0) - (preciseNow() - systemClock.now());
       for (let i = 0; i < count; i++) {
         const info = registry.get(`Provider${i}.run`);
         skipped += info.counters.skipped;
-        tracks[i].origin = info.lastRun!.dueAt;
+        tracks[i].origin = info.lastRun!.dueAt - offset;
       }
     };
   }

@@ -13,6 +13,7 @@ import {
   resolvePeriodicOptions,
   type PeriodicRoutineOptions,
   type ResolvedBackoff,
+  type ResolvedPeriodicOptions,
 } from './periodic-options';
 import {
   errorMessageOf,
@@ -41,8 +42,10 @@ import { createSchedule, type CatchUp, type IntervalSpec, type Schedule } from '
 import { SlotClaims } from './slot-claim';
 
 export {
+  resolvePeriodicOptions,
   validatePeriodicOptions,
   type BackoffOptions,
+  type ResolvedPeriodicOptions,
   type PeriodicOptions,
   type PeriodicRoutineOptions,
 } from './periodic-options';
@@ -95,7 +98,8 @@ export class PeriodicRoutine implements ManagedRoutine {
   private readonly concurrencyOption: number | (() => number);
   /** A finished run kept for the next one (see `PeriodicRun`). */
   private spareRun: PeriodicRun | undefined = undefined;
-  private readonly activeRuns = new RunList();
+  /** Made at the first run. */
+  private activeRuns: RunList | undefined = undefined;
   private readonly ledger: RunLedger;
   private lastRunId = 0;
   private backoffUntil = 0;
@@ -127,10 +131,18 @@ export class PeriodicRoutine implements ManagedRoutine {
   private readonly missed: 'skip' | 'once';
   private started = false;
 
-  constructor(handler: PeriodicHandler | HandlerFunction, options: PeriodicRoutineOptions = {}) {
+  /**
+   * Throws a {@link RoutinesConfigurationError} naming every bad option. (`checked` is the
+   * Nest adapter's: the options it has already checked, so they are not parsed twice.)
+   */
+  constructor(
+    handler: PeriodicHandler | HandlerFunction,
+    options: PeriodicRoutineOptions = {},
+    /** @internal */ checked?: ResolvedPeriodicOptions,
+  ) {
     this.handler = toPeriodicHandler(handler);
     const problems: OptionProblem[] = [];
-    const resolved = resolvePeriodicOptions(options, problems);
+    const resolved = checked ?? resolvePeriodicOptions(options, problems);
     if (typeof this.handler.handle !== 'function') {
       problems.push({ option: 'handler', value: handler, message: MESSAGES.periodicHandler });
     }
@@ -149,7 +161,7 @@ export class PeriodicRoutine implements ManagedRoutine {
       options.interval,
       resolved.interval,
       this.scope === 'cluster',
-      (message) => this.logger.warn(message),
+      this,
     );
     this.concurrencyOption = options.concurrency ?? 1;
     if (typeof this.concurrencyOption === 'number') this.lastConcurrency = this.concurrencyOption;
@@ -210,7 +222,7 @@ export class PeriodicRoutine implements ManagedRoutine {
     this.cancelTimer();
     this.claims?.stop();
     this.stopReason = new RoutineStoppedError(this.name);
-    this.activeRuns.abortAll(this.stopReason);
+    this.activeRuns?.abortAll(this.stopReason);
     this.stopping = this.waitIdle()
       .then(() => (wasStarted ? this.finalize() : undefined))
       .then(() => {
@@ -251,9 +263,7 @@ export class PeriodicRoutine implements ManagedRoutine {
       const value = JSON.stringify(interval) ?? String(interval);
       throw new RangeError(MESSAGES.setIntervalRefused(this.name, value, problems[0].message));
     }
-    this.timetable = createSchedule(interval, parsed, this.scope === 'cluster', (message) =>
-      this.logger.warn(message),
-    );
+    this.timetable = createSchedule(interval, parsed, this.scope === 'cluster', this);
     this.awaitingRun = false;
     if (this.currentState !== 'running' && this.currentState !== 'paused') return;
     const next = this.timetable.fromNow(this.scheduleNow());
@@ -425,7 +435,7 @@ export class PeriodicRoutine implements ManagedRoutine {
     run.reinvocations = reinvocations;
     run.armsNextTick = armsNextTick;
     run.done = done;
-    this.activeRuns.add(run);
+    (this.activeRuns ??= new RunList()).add(run);
     this.inFlight++;
     this.ledger.runs++;
     if (this.wantsEvents()) {
@@ -445,7 +455,7 @@ export class PeriodicRoutine implements ManagedRoutine {
   /** @internal Called by a run once its handler has ended. */
   runEnded(run: PeriodicRun, failed: boolean, valueOrError: unknown): void {
     this.inFlight--;
-    this.activeRuns.remove(run);
+    this.activeRuns!.remove(run);
     const finishedAt = this.clock.now();
     const status: EndStatus = !failed
       ? 'succeeded'

@@ -194,7 +194,7 @@ class IntervalFunctionSchedule implements Schedule {
   constructor(
     private readonly fn: () => Duration,
     readonly onWallClock: boolean,
-    private readonly warn: (message: string) => void,
+    private readonly owner: ScheduleOwner,
   ) {}
 
   get intervalMs(): number {
@@ -256,7 +256,7 @@ class IntervalFunctionSchedule implements Schedule {
   }
 
   private keepLast(problem: string): number {
-    this.warn(`${problem}; keeping ${formatDuration(this.lastMs)}`);
+    this.owner.logger.warn(`${problem}; keeping ${formatDuration(this.lastMs)}`);
     return this.lastMs;
   }
 }
@@ -279,18 +279,20 @@ export function checkInterval(
   return { intervalMs: checkDuration(problems, option, value) };
 }
 
-/**
- * The schedule for a parsed interval: cron times, the cluster grid, or an interval from start;
- * `warn` reports an interval function's bad values.
- */
+/** Whose schedule it is: an interval function's bad values are reported through its logger. */
+export interface ScheduleOwner {
+  readonly logger: { warn(message: string): void };
+}
+
+/** The schedule for a parsed interval: cron times, the cluster grid, or an interval from start. */
 export function createSchedule(
   spec: IntervalSpec | (() => Duration) | undefined,
   parsed: ParsedInterval,
   cluster: boolean,
-  warn: (message: string) => void,
+  owner: ScheduleOwner,
 ): Schedule {
   if (parsed.cron && isCronSpec(spec)) return new CronSchedule(parsed.cron, spec);
-  if (parsed.intervalFn) return new IntervalFunctionSchedule(parsed.intervalFn, cluster, warn);
+  if (parsed.intervalFn) return new IntervalFunctionSchedule(parsed.intervalFn, cluster, owner);
   const intervalMs = parsed.intervalMs ?? DEFAULT_INTERVAL_MS;
   return cluster ? new GridSchedule(intervalMs) : new IntervalSchedule(intervalMs);
 }

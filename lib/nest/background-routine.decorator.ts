@@ -1,6 +1,6 @@
-import { SetMetadata } from '@nestjs/common';
 import type { BackgroundHandler } from '../core';
 import { BACKGROUND_ROUTINE_METADATA } from './constants';
+import { routineDecorator } from './declared-classes';
 import type { BackgroundRoutineDecoratorOptions } from './interfaces/routine-declaration.interface';
 
 /**
@@ -29,5 +29,5 @@ export type BackgroundRoutine = BackgroundHandler;
 export function BackgroundRoutine(
   options: BackgroundRoutineDecoratorOptions = {},
 ): ClassDecorator & MethodDecorator {
-  return SetMetadata(BACKGROUND_ROUTINE_METADATA, { ...options });
+  return routineDecorator(BACKGROUND_ROUTINE_METADATA, { ...options });
 }

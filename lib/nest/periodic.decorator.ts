@@ -1,6 +1,6 @@
-import { SetMetadata } from '@nestjs/common';
 import { isCronSpec, type IntervalSpec, type PeriodicHandler } from '../core';
 import { PERIODIC_METADATA } from './constants';
+import { routineDecorator } from './declared-classes';
 import type { PeriodicRoutineDecoratorOptions } from './interfaces/routine-declaration.interface';
 
 /**
@@ -36,7 +36,7 @@ export function Periodic(
   const metadata: PeriodicRoutineDecoratorOptions = isIntervalSpec(intervalOrOptions)
     ? { ...options, interval: intervalOrOptions }
     : { ...(intervalOrOptions ?? {}) };
-  return SetMetadata(PERIODIC_METADATA, metadata);
+  return routineDecorator(PERIODIC_METADATA, metadata);
 }
 
 function isIntervalSpec(value: unknown): value is IntervalSpec {

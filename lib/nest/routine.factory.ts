@@ -6,7 +6,8 @@ import {
   type RunContext,
   SupervisedRoutine,
   validateBackgroundOptions,
-  validatePeriodicOptions,
+  resolvePeriodicOptions,
+  type ResolvedPeriodicOptions,
   type ConfigurationProblem,
   type Coordinator,
   type ManagedRoutine,
@@ -65,7 +66,7 @@ export function buildRoutines(
         ? { ...declaration.options }
         : { ...declaration.options, ...overrides };
     options.name = declaration.name;
-    const found = validate(declaration, options);
+    const { problems: found, resolved } = validate(declaration, options);
     for (const problem of found) {
       const fromModule = topLevelKey(problem.option) in overrides;
       problems.push({
@@ -79,7 +80,7 @@ export function buildRoutines(
     // A class without handle()/start() is reported by the explorer; building it would throw.
     if (found.length > 0 || !hasEntryPoint(declaration)) continue;
     built.push({
-      routine: create(declaration, options, context),
+      routine: create(declaration, options, context, resolved),
       declaration,
       enabled: options.enabled !== false,
     });
@@ -87,16 +88,19 @@ export function buildRoutines(
   return { built, problems };
 }
 
+/** The problems in a routine's options and, for a periodic one, the options parsed (once). */
 function validate(
   declaration: RoutineDeclaration,
   options: PeriodicRoutineDecoratorOptions & BackgroundRoutineDecoratorOptions,
-): OptionProblem[] {
+): { problems: OptionProblem[]; resolved?: ResolvedPeriodicOptions } {
   const problems: OptionProblem[] = [];
   if (options.enabled !== undefined && typeof options.enabled !== 'boolean') {
     problems.push({ option: 'enabled', value: options.enabled, message: MESSAGES.notBoolean });
   }
-  if (declaration.kind === 'background')
-    return [...problems, ...validateBackgroundOptions(options)];
+  if (declaration.kind === 'background') {
+    problems.push(...validateBackgroundOptions(options));
+    return { problems };
+  }
   if (options.interval === undefined) {
     problems.push({
       option: 'interval',
@@ -104,7 +108,7 @@ function validate(
       message: MESSAGES.missingInterval(declaration.name),
     });
   }
-  return [...problems, ...validatePeriodicOptions(options)];
+  return { problems, resolved: resolvePeriodicOptions(options, problems) };
 }
 
 function hasEntryPoint(declaration: RoutineDeclaration): boolean {
@@ -130,6 +134,7 @@ function create(
   declaration: RoutineDeclaration,
   options: PeriodicRoutineDecoratorOptions & BackgroundRoutineDecoratorOptions,
   context: BuildContext,
+  resolved: ResolvedPeriodicOptions | undefined,
 ): ManagedRoutine {
   const runtime = {
     logger: nestRoutineLogger(declaration.name),
@@ -145,7 +150,7 @@ function create(
       : declaration.instance;
     // `options` is this routine's own copy (see buildRoutines): extended in place rather than
     // spread again, one object less per routine at bootstrap.
-    return new PeriodicRoutine(handler as never, Object.assign(options, runtime));
+    return new PeriodicRoutine(handler as never, Object.assign(options, runtime), resolved);
   }
   const handler = method
     ? { start: (signal: AbortSignal, ctx: unknown) => instance[method](signal, ctx) }

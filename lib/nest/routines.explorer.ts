@@ -3,7 +3,7 @@ import { MESSAGES } from './nest.messages';
 import { Injectable, Scope, type Type } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import type { ConfigurationProblem } from '../core';
-import { BACKGROUND_ROUTINE_METADATA, PERIODIC_METADATA } from './constants';
+import { declaredRoutines } from './declared-classes';
 import type {
   BackgroundMetadata,
   PeriodicMetadata,
@@ -48,64 +48,11 @@ export class RoutinesExplorer {
   }
 
   private declarationsOf(type: Type<unknown>, instance: object | undefined): RoutineDeclaration[] {
-    const declarations: RoutineDeclaration[] = [];
     const target = instance ?? (type.prototype as object);
-    const classPeriodic = classMetadata(PERIODIC_METADATA, type) as PeriodicMetadata | undefined;
-    const classBackground = classMetadata(BACKGROUND_ROUTINE_METADATA, type) as
-      BackgroundMetadata | undefined;
-    if (classPeriodic)
-      declarations.push(declare('periodic', type.name, undefined, target, classPeriodic));
-    if (classBackground)
-      declarations.push(declare('background', type.name, undefined, target, classBackground));
-    for (const method of methodNames(type.prototype as object)) {
-      const fn = (type.prototype as Record<string, unknown>)[method];
-      if (typeof fn !== 'function') continue;
-      // Own metadata: the decorators define it on the method function itself (measured).
-      const periodic = Reflect.getOwnMetadata(PERIODIC_METADATA, fn) as
-        PeriodicMetadata | undefined;
-      const background = Reflect.getOwnMetadata(BACKGROUND_ROUTINE_METADATA, fn) as
-        BackgroundMetadata | undefined;
-      if (periodic) declarations.push(declare('periodic', type.name, method, target, periodic, fn));
-      if (background)
-        declarations.push(declare('background', type.name, method, target, background, fn));
-    }
-    return declarations;
+    return declaredRoutines(type).map(({ kind, methodName, method, options }) =>
+      declare(kind, type.name, methodName, target, options, method),
+    );
   }
-}
-
-/**
- * A class decorator's metadata, inherited from parent classes as `Reflect.getMetadata` finds
- * it; for a class without a parent, its own metadata (measured).
- */
-function classMetadata(key: string, type: Type<unknown>): unknown {
-  return Object.getPrototypeOf(type) === Function.prototype
-    ? Reflect.getOwnMetadata(key, type)
-    : Reflect.getMetadata(key, type);
-}
-
-/**
- * A class's methods, own and inherited, as Nest's `MetadataScanner.getAllMethodNames` lists
- * them (no accessors, no constructor), without its cache, which would keep an array per
- * scanned class for the life of the app (measured).
- */
-function methodNames(prototype: object | null): string[] {
-  const names: string[] = [];
-  const visited = new Set<string>();
-  for (
-    let proto = prototype;
-    proto !== null && proto !== Object.prototype;
-    proto = Reflect.getPrototypeOf(proto)
-  ) {
-    for (const property of Object.getOwnPropertyNames(proto)) {
-      if (visited.has(property)) continue;
-      visited.add(property);
-      const descriptor = Object.getOwnPropertyDescriptor(proto, property);
-      if (!descriptor || descriptor.get || descriptor.set || property === 'constructor') continue;
-      if (typeof (proto as Record<string, unknown>)[property] !== 'function') continue;
-      names.push(property);
-    }
-  }
-  return names;
 }
 
 function declare(

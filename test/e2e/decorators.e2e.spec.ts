@@ -251,3 +251,46 @@ describe.each(bootstraps)('the four decorator forms, booted with %s', (_label, b
     expect(registry.get('named-listener').state).toBe('stopped');
   });
 });
+
+/** Inheritance: what a subclass declares through its parent class. */
+@Injectable()
+class BaseSweeper {
+  @Periodic('1h', { runOnStart: false })
+  sweep(): void {}
+
+  @Periodic('1h', { runOnStart: false })
+  compact(): void {}
+}
+
+@Injectable()
+class TenantSweeper extends BaseSweeper {
+  // Overridden without the decorator: no routine here, as with metadata on the method.
+  override compact(): void {}
+}
+
+@Periodic('1h', { runOnStart: false })
+@Injectable()
+class BaseHandler implements PeriodicHandler {
+  handle(): void {}
+}
+
+@Injectable()
+class DerivedHandler extends BaseHandler {}
+
+describe('routines declared through a parent class', () => {
+  afterEach(closeAll);
+
+  it('finds inherited decorated methods and class decorators, not methods overridden without the decorator', async () => {
+    const [, boot] = bootstraps[0];
+    const { registry } = await boot({
+      imports: [RoutinesModule.forRoot()],
+      providers: [TenantSweeper, DerivedHandler],
+    });
+    expect(
+      registry
+        .list()
+        .map((routine) => routine.name)
+        .sort(),
+    ).toEqual(['DerivedHandler', 'TenantSweeper.sweep']);
+  });
+});

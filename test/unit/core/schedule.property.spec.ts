@@ -12,7 +12,7 @@ function scheduleOf(spec: IntervalSpec, cluster: boolean): Schedule {
   const problems: never[] = [];
   const parsed = checkInterval(problems, 'interval', spec);
   expect(problems).toEqual([]);
-  return createSchedule(spec, parsed, cluster, () => undefined);
+  return createSchedule(spec, parsed, cluster, { logger: { warn: () => undefined } });
 }
 
 const DAY = 24 * 3600_000;
@@ -125,7 +125,7 @@ describe('Schedule: pure functions of time', () => {
       },
       { intervalFn: () => (reads++, value) },
       false,
-      () => undefined,
+      { logger: { warn: () => undefined } },
     );
     expect(schedule.readsAfterRun).toBe(true);
     schedule.first(0, true, undefined);
@@ -146,12 +146,9 @@ describe('Schedule: pure functions of time', () => {
       if (value instanceof Error) throw value;
       return value;
     };
-    const schedule = createSchedule(
-      fn as () => number,
-      { intervalFn: fn as () => number },
-      true,
-      (m) => warnings.push(m),
-    );
+    const schedule = createSchedule(fn as () => number, { intervalFn: fn as () => number }, true, {
+      logger: { warn: (m: string) => void warnings.push(m) },
+    });
     expect(schedule.afterRun(1_000)).toBe(2_000);
     value = 'soon';
     expect(schedule.afterRun(3_000)).toBe(4_000);
