@@ -109,14 +109,16 @@ export class SystemClock implements Clock {
   }
 
   wallOf(monotonic: number): number {
-    const now = monotonicNow();
-    if (now - this.offsetAt > OFFSET_REFRESH_MS) {
-      // Date.now() truncates to the millisecond: + 1 keeps a converted time from reading
-      // earlier than the wall clock did at that moment (at most 1 ms later instead).
-      this.wallOffset = Date.now() + 1 - now;
-      this.offsetAt = now;
-    }
+    if (this.now() - this.offsetAt > OFFSET_REFRESH_MS) this.refreshWallOffset();
     return monotonic + this.wallOffset;
+  }
+
+  private refreshWallOffset(): void {
+    const now = monotonicNow();
+    // Date.now() truncates to the millisecond: + 1 keeps a converted time from reading
+    // earlier than the wall clock did at that moment (at most 1 ms later instead).
+    this.wallOffset = Date.now() + 1 - now;
+    this.offsetAt = now;
   }
 
   setTimer(at: number, callback: () => void, reuse?: TimerHandle): TimerHandle {

@@ -23,7 +23,7 @@ import {
   type HandlerFunction,
   type PeriodicHandler,
 } from './periodic-handler';
-import { PeriodicRun, RunList } from './periodic-run';
+import { abortRuns, addRun, PeriodicRun, removeRun } from './periodic-run';
 import {
   type ManagedRoutine,
   type RoutineEventListener,
@@ -98,8 +98,8 @@ export class PeriodicRoutine implements ManagedRoutine {
   private readonly concurrencyOption: number | (() => number);
   /** A finished run kept for the next one (see `PeriodicRun`). */
   private spareRun: PeriodicRun | undefined = undefined;
-  /** Made at the first run. */
-  private activeRuns: RunList | undefined = undefined;
+  /** @internal The runs in flight, linked through the runs (see `addRun`): shutdown aborts each one's signal. */
+  firstRun: PeriodicRun | undefined = undefined;
   private readonly ledger: RunLedger;
   private lastRunId = 0;
   private backoffUntil = 0;
@@ -222,7 +222,7 @@ export class PeriodicRoutine implements ManagedRoutine {
     this.cancelTimer();
     this.claims?.stop();
     this.stopReason = new RoutineStoppedError(this.name);
-    this.activeRuns?.abortAll(this.stopReason);
+    abortRuns(this, this.stopReason);
     this.stopping = this.waitIdle()
       .then(() => (wasStarted ? this.finalize() : undefined))
       .then(() => {
@@ -316,7 +316,7 @@ export class PeriodicRoutine implements ManagedRoutine {
       nextRunAt: this.timer ? this.wallOfDue(this.nextDue) : undefined,
       lastRun: this.ledger.lastOutcome(),
       lastError: this.ledger.lastError,
-      counters: this.ledger.counters(),
+      counters: this.ledger.counters(this.lastRunId),
       cluster: this.claims
         ? {
             ...this.claims.status,
@@ -435,9 +435,8 @@ export class PeriodicRoutine implements ManagedRoutine {
     run.reinvocations = reinvocations;
     run.armsNextTick = armsNextTick;
     run.done = done;
-    (this.activeRuns ??= new RunList()).add(run);
+    addRun(this, run);
     this.inFlight++;
-    this.ledger.runs++;
     if (this.wantsEvents()) {
       this.emit('run-started', {
         runId: id,
@@ -455,7 +454,7 @@ export class PeriodicRoutine implements ManagedRoutine {
   /** @internal Called by a run once its handler has ended. */
   runEnded(run: PeriodicRun, failed: boolean, valueOrError: unknown): void {
     this.inFlight--;
-    this.activeRuns!.remove(run);
+    removeRun(this, run);
     const finishedAt = this.clock.now();
     const status: EndStatus = !failed
       ? 'succeeded'

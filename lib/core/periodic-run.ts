@@ -48,6 +48,12 @@ export class PeriodicRun {
   next: PeriodicRun | undefined = undefined;
 
   private controller: AbortController | undefined = undefined;
+  /** The controller's signal, read once: the getter costs more than a whole tick (measured). */
+  private runSignal: AbortSignal | undefined = undefined;
+  /** Whether this object aborted its controller (nothing else can): cheaper than `signal.aborted`. */
+  private aborted = false;
+  /** Whether anything called the signal's `addEventListener` since it was last found clean. */
+  private listened = false;
   private timeoutTimer: TimerHandle | undefined = undefined;
   /** Whether this object may be reused: not after a hand-made thenable, which may call back late. */
   reusable = true;
@@ -59,14 +65,14 @@ export class PeriodicRun {
   constructor(private readonly host: RunHost) {}
 
   get signal(): AbortSignal {
-    return this.controller!.signal;
+    return this.runSignal!;
   }
 
   /** Calls the handler. The routine hears of the end through `runEnded`, at once for a value or a throw. */
   start(context: RunContext): void {
     const host = this.host;
-    if (this.controller === undefined || !isSpare(this.controller.signal)) {
-      this.controller = new AbortController();
+    if (this.runSignal === undefined || this.aborted || this.leftListeners(this.runSignal)) {
+      this.newSignal();
     }
     if (host.timeoutMs !== undefined) {
       this.onTimeout ??= () => this.timeOut();
@@ -75,7 +81,7 @@ export class PeriodicRun {
     let result: unknown;
     let kind: ResultKind;
     try {
-      result = host.handler.handle(this.controller.signal, context);
+      result = host.handler.handle(this.runSignal!, context);
       kind = resultKind(result); // reads `then`, which may be a throwing getter
     } catch (error) {
       return this.end(true, error);
@@ -92,13 +98,44 @@ export class PeriodicRun {
   /** Aborts the run's signal (shutdown); its timeout has nothing left to do. */
   abort(reason: unknown): void {
     this.clearTimeout();
+    this.aborted = true;
     this.controller?.abort(reason);
   }
 
   /** Whether the run ended because its signal aborted with `reason`, or threw an AbortError once aborted. */
   endedByAbort(valueOrError: unknown): boolean {
-    const signal = this.signal;
-    return signal.aborted && (valueOrError === signal.reason || isAbortError(valueOrError));
+    return this.aborted && (valueOrError === this.runSignal!.reason || isAbortError(valueOrError));
+  }
+
+  /**
+   * A fresh controller, whose signal tells this run when anything adds a listener to it (Node's
+   * own `timers/promises`, `events.addAbortListener`, `fetch` and `onabort` all go through
+   * `addEventListener`): a run that never listened is checked with one field read.
+   */
+  private newSignal(): void {
+    const controller = new AbortController();
+    const signal = controller.signal;
+    const run = this;
+    Object.defineProperty(signal, 'addEventListener', {
+      configurable: true,
+      writable: true,
+      value: function addEventListener(this: AbortSignal, ...args: unknown[]): void {
+        run.listened = true;
+        return addListener.apply(this, args as Parameters<typeof addListener>);
+      },
+    });
+    this.controller = controller;
+    this.runSignal = signal;
+    this.aborted = false;
+    this.listened = false;
+  }
+
+  /** Whether the last run left a listener on the signal; if it removed all it added, the signal is clean again. */
+  private leftListeners(signal: AbortSignal): boolean {
+    if (!this.listened) return false;
+    if (hasListeners(signal)) return true;
+    this.listened = false;
+    return false;
   }
 
   /** A hand-made thenable may call both callbacks, or one twice, or throw after calling one. */
@@ -129,6 +166,7 @@ export class PeriodicRun {
     this.timeoutTimer = undefined;
     const timeoutMs = this.host.timeoutMs!;
     this.host.runTimedOut(timeoutMs);
+    this.aborted = true;
     this.controller!.abort(new RoutineTimeoutError(this.host.name, timeoutMs));
   }
 
@@ -139,31 +177,32 @@ export class PeriodicRun {
   }
 }
 
-/** The runs in flight, linked through the runs themselves: nothing allocated per run. */
-export class RunList {
-  private head: PeriodicRun | undefined = undefined;
+/** Whoever keeps a list of runs in flight, linked through the runs themselves. */
+export interface RunListHolder {
+  firstRun: PeriodicRun | undefined;
+}
 
-  add(run: PeriodicRun): void {
-    run.previous = undefined;
-    run.next = this.head;
-    if (this.head !== undefined) this.head.previous = run;
-    this.head = run;
-  }
+/** Adds a run to its holder's list of runs in flight: nothing allocated. */
+export function addRun(holder: RunListHolder, run: PeriodicRun): void {
+  run.previous = undefined;
+  run.next = holder.firstRun;
+  if (holder.firstRun !== undefined) holder.firstRun.previous = run;
+  holder.firstRun = run;
+}
 
-  remove(run: PeriodicRun): void {
-    if (run.previous !== undefined) run.previous.next = run.next;
-    else this.head = run.next;
-    if (run.next !== undefined) run.next.previous = run.previous;
-    run.previous = run.next = undefined;
-  }
+export function removeRun(holder: RunListHolder, run: PeriodicRun): void {
+  if (run.previous !== undefined) run.previous.next = run.next;
+  else holder.firstRun = run.next;
+  if (run.next !== undefined) run.next.previous = run.previous;
+  run.previous = run.next = undefined;
+}
 
-  /** Aborts every run's signal (shutdown). */
-  abortAll(reason: unknown): void {
-    for (let run = this.head; run !== undefined;) {
-      const next = run.next; // an abort listener may end a run synchronously
-      run.abort(reason);
-      run = next;
-    }
+/** Aborts the signal of every run in the list (shutdown). */
+export function abortRuns(holder: RunListHolder, reason: unknown): void {
+  for (let run = holder.firstRun; run !== undefined;) {
+    const next = run.next; // an abort listener may end a run synchronously
+    run.abort(reason);
+    run = next;
   }
 }
 
@@ -174,6 +213,7 @@ const enum ResultKind {
 }
 
 const nativeThen = Promise.prototype.then;
+const addListener = EventTarget.prototype.addEventListener;
 
 /** What a handler returned; reads `then`, which may throw. */
 function resultKind(value: unknown): ResultKind {
@@ -184,16 +224,16 @@ function resultKind(value: unknown): ResultKind {
 /**
  * Node keeps an EventTarget's listeners in a map under a symbol named `kEvents`: its size is
  * the number of event types with listeners, read far faster than `getEventListeners` (measured).
- * Found once; the public function is the fallback where the symbol is not there.
+ * Found once; the public function is the fallback where the symbol is not there. Read only
+ * after something called `addEventListener` on the signal.
  */
 const kEvents: symbol | undefined = Object.getOwnPropertySymbols(new AbortController().signal).find(
   (symbol) => symbol.description === 'kEvents',
 );
 
-/** Whether a signal can be handed to another run: never aborted, and no listener left on it. */
-function isSpare(signal: AbortSignal): boolean {
-  if (signal.aborted) return false;
+/** Whether a handler left a listener on the signal: then it is not handed to another run. */
+function hasListeners(signal: AbortSignal): boolean {
   const events = kEvents && (signal as unknown as Record<symbol, { size?: unknown }>)[kEvents];
-  if (events && typeof events.size === 'number') return events.size === 0;
-  return getEventListeners(signal, 'abort').length === 0;
+  if (events && typeof events.size === 'number') return events.size > 0;
+  return getEventListeners(signal, 'abort').length > 0;
 }

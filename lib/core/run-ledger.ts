@@ -21,7 +21,6 @@ export interface LedgerRun {
  * readings, except `dueAt`, a wall time.
  */
 export class RunLedger {
-  runs = 0;
   succeeded = 0;
   failures = 0;
   cancelled = 0;
@@ -75,9 +74,10 @@ export class RunLedger {
     return outcome;
   }
 
-  counters(): RoutineCounters {
+  /** The counters, given how many runs started (the routine numbers them: its last run id). */
+  counters(runs: number): RoutineCounters {
     return {
-      runs: this.runs,
+      runs,
       succeeded: this.succeeded,
       failures: this.failures,
       cancelled: this.cancelled,

@@ -90,6 +90,8 @@ export class SupervisedRoutine implements ManagedRoutine {
   private readonly ledger: RunLedger;
   /** The current attempt (`launch`). */
   private current: LedgerRun | undefined;
+  /** Attempts started so far: the last one's `runId`. */
+  private lastRunId = 0;
   private stopping: Promise<void> | undefined;
 
   constructor(
@@ -187,7 +189,7 @@ export class SupervisedRoutine implements ManagedRoutine {
       lastError: this.ledger.lastError,
       // The last attempt that ended (failed, or returned); the current one is `runningSince`.
       lastRun: this.ledger.lastOutcome(),
-      counters: this.ledger.counters(),
+      counters: this.ledger.counters(this.lastRunId),
       cluster: this.leaseKeeper ? this.clusterStatus() : undefined,
     };
   }
@@ -201,7 +203,7 @@ export class SupervisedRoutine implements ManagedRoutine {
     this.currentState = 'running';
     const startedAt = this.clock.now();
     const run: LedgerRun = {
-      id: ++this.ledger.runs,
+      id: ++this.lastRunId,
       dueAt: this.clock.wallOf(startedAt),
       startedAt,
     };
