@@ -115,13 +115,12 @@ export class PeriodicRun {
   private newSignal(): void {
     const controller = new AbortController();
     const signal = controller.signal;
-    const run = this;
     Object.defineProperty(signal, 'addEventListener', {
       configurable: true,
       writable: true,
-      value: function addEventListener(this: AbortSignal, ...args: unknown[]): void {
-        run.listened = true;
-        return addListener.apply(this, args as Parameters<typeof addListener>);
+      value: (...args: Parameters<typeof addListener>): void => {
+        this.listened = true;
+        return addListener.apply(signal, args);
       },
     });
     this.controller = controller;
