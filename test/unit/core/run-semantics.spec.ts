@@ -1,4 +1,4 @@
-import { getEventListeners } from 'node:events';
+import { addAbortListener, getEventListeners } from 'node:events';
 import * as vm from 'vm';
 import {
   InMemoryCoordinator,
@@ -290,6 +290,38 @@ describe('each run has its own signal', () => {
     expect(fifth).not.toBe(fourth);
     expect(fifth.aborted).toBe(false);
     await routine.stop();
+  });
+  it('sees listeners added through onabort and Node helpers, not only addEventListener', async () => {
+    const { make } = setup();
+    const signals: AbortSignal[] = [];
+    let run = 0;
+    const routine = make((signal) => {
+      signals.push(signal);
+      run++;
+      if (run === 1) signal.onabort = () => undefined;
+      if (run === 3) addAbortListener(signal, () => undefined);
+    });
+    for (let i = 0; i < 5; i++) await routine.trigger();
+    const [first, second, third, fourth] = signals;
+    expect(second).not.toBe(first);
+    expect(fourth).not.toBe(third);
+    expect(signals.every((signal) => getEventListeners(signal, 'abort').length <= 1)).toBe(true);
+  });
+
+  it('a run that removed the listeners it added leaves its signal clean', async () => {
+    const { make } = setup();
+    const signals: AbortSignal[] = [];
+    const routine = make((signal) => {
+      signals.push(signal);
+      const listener = (): void => undefined;
+      signal.addEventListener('abort', listener);
+      signal.removeEventListener('abort', listener);
+    });
+    for (let i = 0; i < 3; i++) await routine.trigger();
+    expect(getEventListeners(signals[2], 'abort')).toHaveLength(0);
+    await routine.stop();
+    // Not aborted: none of them was in flight when the routine stopped.
+    expect(signals.some((signal) => signal.aborted)).toBe(false);
   });
 });
 
