@@ -1,11 +1,9 @@
 // Choices marked (measured) were made on benchmark figures: see bench/README.md, "Measured
 // choices", before moving a field or turning a bound method into an arrow function.
 import { systemClock, type Clock, type TimerHandle } from './clock';
-import type { Coordinator } from './coordinator';
 import { MESSAGES } from './core.messages';
 import { formatDuration, type OptionProblem } from './duration';
 import { RoutineStoppedError, throwIfProblems } from './errors';
-import { InMemoryCoordinator } from './in-memory-coordinator';
 import { consoleRoutineLogger, reportError, type RoutineLogger } from './logger';
 import {
   backoffDelay,
@@ -23,7 +21,7 @@ import {
   type HandlerFunction,
   type PeriodicHandler,
 } from './periodic-handler';
-import { abortRuns, addRun, PeriodicRun, removeRun } from './periodic-run';
+import { PeriodicRun, RunsInFlight } from './periodic-run';
 import {
   type ManagedRoutine,
   type RoutineEventListener,
@@ -96,10 +94,9 @@ export class PeriodicRoutine implements ManagedRoutine {
   readonly timeoutMs: number | undefined;
   private readonly jitterMs: number;
   private readonly concurrencyOption: number | (() => number);
-  /** A finished run kept for the next one (see `PeriodicRun`). */
+  /** A run object ready for the next run: made with the routine, then the last one that ended (see `PeriodicRun`). */
   private spareRun: PeriodicRun | undefined = undefined;
-  /** @internal The runs in flight, linked through the runs (see `addRun`): shutdown aborts each one's signal. */
-  firstRun: PeriodicRun | undefined = undefined;
+  private readonly runsInFlight = new RunsInFlight();
   private readonly ledger: RunLedger;
   private lastRunId = 0;
   private backoffUntil = 0;
@@ -113,23 +110,18 @@ export class PeriodicRoutine implements ManagedRoutine {
   private idleWaiters: Array<() => void> | undefined = undefined;
   private readonly onTimer: () => void = this.handleTimer.bind(this);
 
-  readonly kind = 'periodic' as const;
   readonly name: string;
   readonly description: string | undefined;
   readonly scope: RoutineScope;
 
   /** Given in the options, or made on first use (most routines never log). */
   private loggerOption: RoutineLogger | undefined;
-  /** Given in the options, or made on first use (only cluster scope claims). */
-  private coordinatorOption: Coordinator | undefined;
   private readonly claims: SlotClaims | undefined;
   private readonly random: () => number;
   private lastConcurrency = 1;
   private readonly initialDelayMs: number | undefined;
   private readonly runOnStart: boolean;
   private readonly backoff: ResolvedBackoff | undefined;
-  private readonly missed: 'skip' | 'once';
-  private started = false;
 
   /**
    * Throws a {@link RoutinesConfigurationError} naming every bad option. (`checked` is the
@@ -152,9 +144,8 @@ export class PeriodicRoutine implements ManagedRoutine {
     this.description = options.description;
     this.scope = options.scope ?? 'instance';
     this.clock = options.clock ?? systemClock;
-    this.ledger = new RunLedger(this.clock);
+    this.ledger = new RunLedger();
     this.loggerOption = options.logger;
-    this.coordinatorOption = options.coordinator;
     this.random = options.random ?? Math.random;
     this.onEvent = options.onEvent;
     this.timetable = createSchedule(
@@ -170,8 +161,15 @@ export class PeriodicRoutine implements ManagedRoutine {
     this.initialDelayMs = resolved.initialDelayMs;
     this.runOnStart = resolved.runOnStart;
     this.backoff = resolved.backoff;
-    this.missed = options.missed ?? 'skip';
-    if (this.scope === 'cluster') this.claims = new SlotClaims(this);
+    if (this.scope === 'cluster') {
+      this.claims = new SlotClaims(this, options.coordinator, options.missed ?? 'skip');
+    }
+    // Made now, next to the routine in memory, rather than at the first tick (measured).
+    this.spareRun = new PeriodicRun(this);
+  }
+
+  get kind(): 'periodic' {
+    return 'periodic';
   }
 
   get state(): RoutineState {
@@ -188,27 +186,19 @@ export class PeriodicRoutine implements ManagedRoutine {
     return (this.loggerOption ??= consoleRoutineLogger(this.name));
   }
 
-  /** @internal */
-  get coordinator(): Coordinator {
-    return (this.coordinatorOption ??= new InMemoryCoordinator(this.clock));
-  }
-
   /**
    * Starts ticking. `anchor` is the time the grid starts from (default now): routines started
    * together with the same anchor and interval tick together and share one timer.
    */
   start(anchor?: number): void {
     if (this.currentState !== 'idle') return;
-    this.started = true;
     this.currentState = 'running';
     this.emit('started');
     // The anchor is a monotonic time: only instance intervals share it.
     const start = this.timetable.onWallClock ? this.clock.wallNow() : (anchor ?? this.clock.now());
     const first = this.timetable.first(start, this.runOnStart, this.initialDelayMs);
     this.scheduleAt(first);
-    if (this.claims && this.missed === 'once' && !this.runOnStart) {
-      this.claims.claimMissed(start, first);
-    }
+    if (this.claims && !this.runOnStart) this.claims.claimMissed(start, first);
   }
 
   /**
@@ -217,12 +207,12 @@ export class PeriodicRoutine implements ManagedRoutine {
    */
   stop(): Promise<void> {
     if (this.stopping) return this.stopping;
-    const wasStarted = this.started;
+    const wasStarted = this.currentState !== 'idle';
     this.currentState = 'stopping';
     this.cancelTimer();
     this.claims?.stop();
     this.stopReason = new RoutineStoppedError(this.name);
-    abortRuns(this, this.stopReason);
+    this.runsInFlight.abortAll(this.stopReason);
     this.stopping = this.waitIdle()
       .then(() => (wasStarted ? this.finalize() : undefined))
       .then(() => {
@@ -314,7 +304,7 @@ export class PeriodicRoutine implements ManagedRoutine {
       concurrency: this.lastConcurrency,
       inFlight: this.inFlight,
       nextRunAt: this.timer ? this.wallOfDue(this.nextDue) : undefined,
-      lastRun: this.ledger.lastOutcome(),
+      lastRun: this.ledger.lastOutcome(this.clock),
       lastError: this.ledger.lastError,
       counters: this.ledger.counters(this.lastRunId),
       cluster: this.claims
@@ -430,12 +420,11 @@ export class PeriodicRoutine implements ManagedRoutine {
     const dueAt = this.wallOfDue(due);
     run.id = id;
     run.due = due;
-    run.dueAt = dueAt;
     run.startedAt = startedAt;
     run.reinvocations = reinvocations;
     run.armsNextTick = armsNextTick;
     run.done = done;
-    addRun(this, run);
+    this.runsInFlight.add(run);
     this.inFlight++;
     if (this.wantsEvents()) {
       this.emit('run-started', {
@@ -454,20 +443,20 @@ export class PeriodicRoutine implements ManagedRoutine {
   /** @internal Called by a run once its handler has ended. */
   runEnded(run: PeriodicRun, failed: boolean, valueOrError: unknown): void {
     this.inFlight--;
-    removeRun(this, run);
+    this.runsInFlight.remove(run);
     const finishedAt = this.clock.now();
     const status: EndStatus = !failed
       ? 'succeeded'
       : this.stopReason !== undefined && run.endedByAbort(valueOrError)
         ? 'cancelled' // shutdown cancelled the run: that is not the handler failing
         : 'failed';
-    this.ledger.ended(status, run, finishedAt, valueOrError);
+    this.ledger.ended(this.clock, status, run, finishedAt, valueOrError);
     if (status === 'succeeded') this.backoffUntil = 0;
     else if (status === 'failed') this.onFailure(valueOrError, finishedAt);
     const done = run.done;
     const wantsEvents = this.wantsEvents();
     if (wantsEvents || done !== undefined) {
-      const outcome = this.ledger.lastOutcome()!;
+      const outcome = this.ledger.lastOutcome(this.clock)!;
       if (wantsEvents) this.emit(OUTCOME_EVENTS[status], outcome);
       done?.(outcome);
     }
@@ -582,8 +571,8 @@ export class PeriodicRoutine implements ManagedRoutine {
     return this.timetable.onWallClock ? this.clock.wallNow() : this.clock.now();
   }
 
-  /** A due time as reported: cluster and cron ones are wall times already. */
-  private wallOfDue(due: number): number {
+  /** @internal A due time as reported: cluster and cron ones are wall times already. */
+  wallOfDue(due: number): number {
     return this.timetable.onWallClock ? due : this.clock.wallOf(due);
   }
 

@@ -13,6 +13,8 @@ export interface RunHost {
   readonly clock: Clock;
   readonly handler: PeriodicHandler;
   readonly timeoutMs: number | undefined;
+  /** A due time on the schedule's scale, as a wall time. */
+  wallOfDue(due: number): number;
   /** The run exceeded its timeout; its signal aborts right after. */
   runTimedOut(timeoutMs: number): void;
   /** The handler returned or threw (synchronously), or its promise settled: called exactly once per run. */
@@ -32,10 +34,8 @@ export interface RunHost {
  */
 export class PeriodicRun {
   id = 0;
-  /** When the run was due, on the schedule's time scale. */
+  /** When the run was due, on the schedule's time scale (see `dueAt`). */
   due = NaN;
-  /** The same, as a wall time: what the context and the outcome report. */
-  dueAt = NaN;
   /** Monotonic. */
   startedAt = NaN;
   reinvocations = 0;
@@ -43,9 +43,6 @@ export class PeriodicRun {
   armsNextTick = false;
   /** `trigger()`'s resolver. */
   done: ((outcome: RunOutcome) => void) | undefined = undefined;
-  /** Links in the routine's list of runs in flight. */
-  previous: PeriodicRun | undefined = undefined;
-  next: PeriodicRun | undefined = undefined;
 
   private controller: AbortController | undefined = undefined;
   /** The controller's signal, read once: the getter costs more than a whole tick (measured). */
@@ -57,15 +54,19 @@ export class PeriodicRun {
   private timeoutTimer: TimerHandle | undefined = undefined;
   /** Whether this object may be reused: not after a hand-made thenable, which may call back late. */
   reusable = true;
-  private readonly onFulfilled = (value: unknown): void => this.end(false, value);
-  private readonly onRejected = (error: unknown): void => this.end(true, error);
-  /** Made for the first run with a timeout. */
-  private onTimeout: (() => void) | undefined = undefined;
+  // Bound methods, not arrow functions: no closure context between the promise and the run (measured).
+  private readonly onFulfilled: (value: unknown) => void = this.fulfilled.bind(this);
+  private readonly onRejected: (error: unknown) => void = this.rejected.bind(this);
 
   constructor(private readonly host: RunHost) {}
 
   get signal(): AbortSignal {
     return this.runSignal!;
+  }
+
+  /** When the run was due, as a wall time: what the outcome reports. */
+  get dueAt(): number {
+    return this.host.wallOfDue(this.due);
   }
 
   /** Calls the handler. The routine hears of the end through `runEnded`, at once for a value or a throw. */
@@ -75,8 +76,9 @@ export class PeriodicRun {
       this.newSignal();
     }
     if (host.timeoutMs !== undefined) {
-      this.onTimeout ??= () => this.timeOut();
-      this.timeoutTimer = host.clock.setTimer(this.startedAt + host.timeoutMs, this.onTimeout);
+      this.timeoutTimer = host.clock.setTimer(this.startedAt + host.timeoutMs, () =>
+        this.timeOut(),
+      );
     }
     let result: unknown;
     let kind: ResultKind;
@@ -115,18 +117,17 @@ export class PeriodicRun {
   private newSignal(): void {
     const controller = new AbortController();
     const signal = controller.signal;
-    Object.defineProperty(signal, 'addEventListener', {
-      configurable: true,
-      writable: true,
-      value: (...args: Parameters<typeof addListener>): void => {
-        this.listened = true;
-        return addListener.apply(signal, args);
-      },
-    });
+    Object.setPrototypeOf(signal, TrackedSignal);
+    runOfSignal.set(signal, this);
     this.controller = controller;
     this.runSignal = signal;
     this.aborted = false;
     this.listened = false;
+  }
+
+  /** @internal Called by the signal's `addEventListener`. */
+  markListened(): void {
+    this.listened = true;
   }
 
   /** Whether the last run left a listener on the signal; if it removed all it added, the signal is clean again. */
@@ -156,6 +157,14 @@ export class PeriodicRun {
     }
   }
 
+  private fulfilled(value: unknown): void {
+    this.end(false, value);
+  }
+
+  private rejected(error: unknown): void {
+    this.end(true, error);
+  }
+
   private end(failed: boolean, valueOrError: unknown): void {
     this.clearTimeout();
     this.host.runEnded(this, failed, valueOrError);
@@ -176,32 +185,29 @@ export class PeriodicRun {
   }
 }
 
-/** Whoever keeps a list of runs in flight, linked through the runs themselves. */
-export interface RunListHolder {
-  firstRun: PeriodicRun | undefined;
-}
+/**
+ * The runs of a routine in flight, for shutdown to abort: the one run most routines have at a
+ * time in a field, any others in a set made when a second run starts.
+ */
+export class RunsInFlight {
+  private sole: PeriodicRun | undefined = undefined;
+  private others: Set<PeriodicRun> | undefined = undefined;
 
-/** Adds a run to its holder's list of runs in flight: nothing allocated. */
-export function addRun(holder: RunListHolder, run: PeriodicRun): void {
-  run.previous = undefined;
-  run.next = holder.firstRun;
-  if (holder.firstRun !== undefined) holder.firstRun.previous = run;
-  holder.firstRun = run;
-}
+  add(run: PeriodicRun): void {
+    if (this.sole === undefined) this.sole = run;
+    else (this.others ??= new Set()).add(run);
+  }
 
-export function removeRun(holder: RunListHolder, run: PeriodicRun): void {
-  if (run.previous !== undefined) run.previous.next = run.next;
-  else holder.firstRun = run.next;
-  if (run.next !== undefined) run.next.previous = run.previous;
-  run.previous = run.next = undefined;
-}
+  remove(run: PeriodicRun): void {
+    if (this.sole === run) this.sole = undefined;
+    else this.others?.delete(run);
+  }
 
-/** Aborts the signal of every run in the list (shutdown). */
-export function abortRuns(holder: RunListHolder, reason: unknown): void {
-  for (let run = holder.firstRun; run !== undefined;) {
-    const next = run.next; // an abort listener may end a run synchronously
-    run.abort(reason);
-    run = next;
+  /** Aborts the signal of every run in flight (shutdown). */
+  abortAll(reason: unknown): void {
+    const runs = this.others ? [...this.others] : [];
+    if (this.sole !== undefined) runs.push(this.sole);
+    for (const run of runs) run.abort(reason);
   }
 }
 
@@ -212,7 +218,29 @@ const enum ResultKind {
 }
 
 const nativeThen = Promise.prototype.then;
-const addListener = EventTarget.prototype.addEventListener;
+const addListener = AbortSignal.prototype.addEventListener;
+
+/** The run each signal belongs to, for its `addEventListener` (signals are made once per run object, rarely). */
+const runOfSignal = new WeakMap<AbortSignal, PeriodicRun>();
+
+/**
+ * The prototype runs' signals get: an AbortSignal in every way (`instanceof`, brand checks,
+ * `AbortSignal.any`), whose `addEventListener` tells the run it was called. One shared
+ * prototype costs nothing per signal, where a property of each signal's own would (P5).
+ */
+const TrackedSignal: AbortSignal = Object.create(AbortSignal.prototype, {
+  addEventListener: {
+    configurable: true,
+    writable: true,
+    value: function addEventListener(
+      this: AbortSignal,
+      ...args: Parameters<typeof addListener>
+    ): void {
+      runOfSignal.get(this)?.markListened();
+      return addListener.apply(this, args);
+    },
+  },
+}) as AbortSignal;
 
 /** What a handler returned; reads `then`, which may throw. */
 function resultKind(value: unknown): ResultKind {

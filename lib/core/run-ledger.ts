@@ -25,7 +25,6 @@ export class RunLedger {
   failures = 0;
   cancelled = 0;
   skipped = 0;
-  restarts = 0;
   consecutiveFailures = 0;
   lastError: { at: number; message: string } | undefined = undefined;
   private lastStatus: EndStatus | undefined = undefined;
@@ -35,10 +34,8 @@ export class RunLedger {
   private lastStartedAt = NaN;
   private lastFinishedAt = NaN;
 
-  constructor(private readonly clock: Clock) {}
-
   /** Records a run that ended at `finishedAt` (monotonic); `error` is what it threw, if it did not succeed. */
-  ended(status: EndStatus, run: LedgerRun, finishedAt: number, error: unknown): void {
+  ended(clock: Clock, status: EndStatus, run: LedgerRun, finishedAt: number, error: unknown): void {
     if (status === 'succeeded') {
       this.succeeded++;
       this.consecutiveFailures = 0;
@@ -47,7 +44,7 @@ export class RunLedger {
     } else {
       this.failures++;
       this.consecutiveFailures++;
-      this.lastError = { at: this.clock.wallOf(finishedAt), message: describeError(error).message };
+      this.lastError = { at: clock.wallOf(finishedAt), message: describeError(error).message };
     }
     this.lastStatus = status;
     this.lastRunId = run.id;
@@ -58,10 +55,9 @@ export class RunLedger {
   }
 
   /** The last run that ended, with wall times, as `info().lastRun` and `trigger()` report it. */
-  lastOutcome(): RunOutcome | undefined {
+  lastOutcome(clock: Clock): RunOutcome | undefined {
     const status: RunStatus | undefined = this.lastStatus;
     if (status === undefined) return undefined;
-    const clock = this.clock;
     const outcome: RunOutcome = {
       runId: this.lastRunId,
       status,
@@ -74,15 +70,15 @@ export class RunLedger {
     return outcome;
   }
 
-  /** The counters, given how many runs started (the routine numbers them: its last run id). */
-  counters(runs: number): RoutineCounters {
+  /** The counters, given how many runs started (the routine numbers them: its last run id) and restarts. */
+  counters(runs: number, restarts = 0): RoutineCounters {
     return {
       runs,
       succeeded: this.succeeded,
       failures: this.failures,
       cancelled: this.cancelled,
       skipped: this.skipped,
-      restarts: this.restarts,
+      restarts,
     };
   }
 }

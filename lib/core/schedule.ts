@@ -294,5 +294,20 @@ export function createSchedule(
   if (parsed.cron && isCronSpec(spec)) return new CronSchedule(parsed.cron, spec);
   if (parsed.intervalFn) return new IntervalFunctionSchedule(parsed.intervalFn, cluster, owner);
   const intervalMs = parsed.intervalMs ?? DEFAULT_INTERVAL_MS;
-  return cluster ? new GridSchedule(intervalMs) : new IntervalSchedule(intervalMs);
+  return sharedSchedule(cluster ? gridSchedules : intervalSchedules, intervalMs, cluster);
+}
+
+// Interval schedules hold nothing but their interval: routines with the same one share it,
+// as apps use a handful of intervals for many routines (measured).
+const intervalSchedules = new Map<number, Schedule>();
+const gridSchedules = new Map<number, Schedule>();
+const MAX_SHARED = 256;
+
+function sharedSchedule(cache: Map<number, Schedule>, intervalMs: number, grid: boolean): Schedule {
+  let schedule = cache.get(intervalMs);
+  if (schedule === undefined) {
+    schedule = grid ? new GridSchedule(intervalMs) : new IntervalSchedule(intervalMs);
+    if (cache.size < MAX_SHARED) cache.set(intervalMs, schedule);
+  }
+  return schedule;
 }

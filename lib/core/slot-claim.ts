@@ -3,6 +3,7 @@ import type { Coordinator } from './coordinator';
 import { reportCoordinatorFailure, reportCoordinatorSuccess } from './coordinator-outage';
 import { MESSAGES } from './core.messages';
 import { withDeadline } from './deadline';
+import { InMemoryCoordinator } from './in-memory-coordinator';
 import { MAX_TIMER_MS } from './duration';
 import { describeError, type RoutineLogger } from './logger';
 import type { ClusterStatus, SkipReason } from './routine';
@@ -13,7 +14,6 @@ export interface SlotClaimHost {
   readonly name: string;
   readonly clock: Clock;
   readonly logger: RoutineLogger;
-  readonly coordinator: Coordinator;
   readonly timetable: Schedule;
   /** Running or paused: a slot won now may still run. */
   isLive(): boolean;
@@ -65,7 +65,21 @@ export class SlotClaims {
   /** Claims a loser will look at again (see `recheckLater`). */
   private rechecks: Set<TimerHandle> | undefined;
 
-  constructor(private readonly host: SlotClaimHost) {}
+  /** Given in the options, or made on first use. */
+  private coordinatorOption: Coordinator | undefined;
+
+  constructor(
+    private readonly host: SlotClaimHost,
+    coordinator: Coordinator | undefined,
+    /** What to do at start about the last slot before it: see `claimMissed`. */
+    private readonly missed: 'skip' | 'once',
+  ) {
+    this.coordinatorOption = coordinator;
+  }
+
+  get coordinator(): Coordinator {
+    return (this.coordinatorOption ??= new InMemoryCoordinator(this.host.clock));
+  }
 
   /** Claims the slot due at `due` for a tick, and runs it if won in time. */
   claim(due: number, armsNextTick: boolean): void {
@@ -80,6 +94,7 @@ export class SlotClaims {
 
   /** `missed: 'once'`: claims and runs now the last slot before `start`, if no replica ran it. */
   claimMissed(start: number, firstDue: number): void {
+    if (this.missed !== 'once') return;
     const slot = this.host.timetable.previous(start);
     if (slot === undefined || slot === firstDue) return;
     this.request({
@@ -118,7 +133,7 @@ export class SlotClaims {
       return host.slotNotRun(claim.armsNextTick);
     }
     host.hold(); // so ticks cannot overlap a claim in flight
-    const coordinator = host.coordinator;
+    const coordinator = this.coordinator;
     withDeadline(
       host.clock,
       window - lateBy,
@@ -137,7 +152,7 @@ export class SlotClaims {
     const host = this.host;
     const { due, window } = claim;
     host.release();
-    reportCoordinatorSuccess(host.coordinator, host.clock, host.logger);
+    reportCoordinatorSuccess(this.coordinator, host.clock, host.logger);
     if (!won) {
       if (!claim.recheck) {
         this.record(due, 'lost');
@@ -164,7 +179,7 @@ export class SlotClaims {
     const host = this.host;
     host.release();
     reportCoordinatorFailure(
-      host.coordinator,
+      this.coordinator,
       host.clock,
       host.logger,
       `claim for '${host.name}'`,
@@ -179,7 +194,7 @@ export class SlotClaims {
 
   private recheckLater(due: number, window: number): void {
     const host = this.host;
-    if (typeof host.coordinator.releaseSlot !== 'function' || !host.isRunning()) return;
+    if (typeof this.coordinator.releaseSlot !== 'function' || !host.isRunning()) return;
     const timers = (this.rechecks ??= new Set());
     const timer = host.clock.setTimer(host.clock.now() + window / 4, () => {
       timers.delete(timer);
@@ -192,7 +207,7 @@ export class SlotClaims {
   /** Hands a won slot back; shutdown waits for it (within the claim window). */
   private handBack(due: number, window: number): void {
     const host = this.host;
-    const coordinator = host.coordinator;
+    const coordinator = this.coordinator;
     if (typeof coordinator.releaseSlot !== 'function') return;
     host.hold();
     withDeadline(host.clock, window, 'release of a slot', () =>

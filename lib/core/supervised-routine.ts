@@ -92,6 +92,7 @@ export class SupervisedRoutine implements ManagedRoutine {
   private current: LedgerRun | undefined;
   /** Attempts started so far: the last one's `runId`. */
   private lastRunId = 0;
+  private restartCount = 0;
   private stopping: Promise<void> | undefined;
 
   constructor(
@@ -110,7 +111,7 @@ export class SupervisedRoutine implements ManagedRoutine {
     this.scope = options.scope ?? 'instance';
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? consoleRoutineLogger(this.name);
-    this.ledger = new RunLedger(this.clock);
+    this.ledger = new RunLedger();
     this.onEvent = options.onEvent;
     this.restarts = new RestartTracker(options.restart, options.random);
     if (this.scope === 'cluster') {
@@ -188,8 +189,8 @@ export class SupervisedRoutine implements ManagedRoutine {
           : undefined,
       lastError: this.ledger.lastError,
       // The last attempt that ended (failed, or returned); the current one is `runningSince`.
-      lastRun: this.ledger.lastOutcome(),
-      counters: this.ledger.counters(this.lastRunId),
+      lastRun: this.ledger.lastOutcome(this.clock),
+      counters: this.ledger.counters(this.lastRunId, this.restartCount),
       cluster: this.leaseKeeper ? this.clusterStatus() : undefined,
     };
   }
@@ -231,10 +232,10 @@ export class SupervisedRoutine implements ManagedRoutine {
   private onReturned(controller: AbortController, run: LedgerRun): void {
     if (controller !== this.controller || this.stopping || controller.signal.aborted) {
       // It returned because shutdown or a lost lease aborted it.
-      this.ledger.ended('cancelled', run, this.clock.now(), undefined);
+      this.ledger.ended(this.clock, 'cancelled', run, this.clock.now(), undefined);
       return;
     }
-    this.ledger.ended('succeeded', run, this.clock.now(), undefined);
+    this.ledger.ended(this.clock, 'succeeded', run, this.clock.now(), undefined);
     this.currentState = 'completed';
     this.logger.log(MESSAGES.completed);
     this.emit('completed');
@@ -254,18 +255,18 @@ export class SupervisedRoutine implements ManagedRoutine {
     const { message } = describeError(error);
     const now = this.clock.now();
     if (this.stopping || (controller.signal.aborted && controller !== this.controller)) {
-      this.ledger.ended('cancelled', run, now, error);
+      this.ledger.ended(this.clock, 'cancelled', run, now, error);
       if (!isAbortError(error)) this.logger.warn(MESSAGES.failedWhileStopping(message));
       return;
     }
     if (controller.signal.aborted) {
       // The lease was lost and the signal aborted: whatever the run threw as it wound down (an
       // AbortError, a fenced write refused) is not a failure; the keeper takes the lease again.
-      this.ledger.ended('cancelled', run, now, error);
+      this.ledger.ended(this.clock, 'cancelled', run, now, error);
       if (!isAbortError(error)) this.logger.warn(MESSAGES.failedAfterLeaseLost(message));
       return;
     }
-    this.ledger.ended('failed', run, now, error);
+    this.ledger.ended(this.clock, 'failed', run, now, error);
     reportError(this.logger, MESSAGES.attemptFailed, error);
     const delay = this.restarts.onFailure(now);
     if (delay === undefined) {
@@ -284,7 +285,7 @@ export class SupervisedRoutine implements ManagedRoutine {
   private restart(error: unknown, delayMs: number): void {
     this.restartTimer = undefined;
     if (this.currentState !== 'restarting') return;
-    this.ledger.restarts++;
+    this.restartCount++;
     this.emit('restarted', error, delayMs);
     if (this.leaseKeeper && !this.leaseKeeper.lease) this.currentState = 'standby';
     else this.launch();
