@@ -143,15 +143,21 @@ export class SlotClaims {
         if (wonLate) this.handBack(due, window);
       },
     ).then(
-      (won) => this.claimed(claim, won),
-      (error: unknown) => this.failed(claim, error),
+      (won) => {
+        this.claimed(claim, won);
+        // Last: a run or a hand-back has taken the claim's place, so shutdown keeps waiting.
+        host.release();
+      },
+      (error: unknown) => {
+        this.failed(claim, error);
+        host.release();
+      },
     );
   }
 
   private claimed(claim: ClaimRequest, won: boolean): void {
     const host = this.host;
     const { due, window } = claim;
-    host.release();
     reportCoordinatorSuccess(this.coordinator, host.clock, host.logger);
     if (!won) {
       if (!claim.recheck) {
@@ -177,7 +183,6 @@ export class SlotClaims {
 
   private failed(claim: ClaimRequest, error: unknown): void {
     const host = this.host;
-    host.release();
     reportCoordinatorFailure(
       this.coordinator,
       host.clock,

@@ -22,6 +22,8 @@ function heldClaims(clock: ManualClock) {
   const inner = new InMemoryCoordinator(clock);
   const pending: Array<{ slot: number; answer: Deferred<boolean> }> = [];
   const released: number[] = [];
+  /** While set, hand-backs wait for it. */
+  let releaseGate: Promise<void> | undefined;
   let hold = false;
   const coordinator: Coordinator = {
     kind: 'held',
@@ -33,6 +35,7 @@ function heldClaims(clock: ManualClock) {
     },
     async releaseSlot(routine, slot) {
       released.push(slot);
+      await releaseGate;
       return inner.releaseSlot(routine, slot);
     },
     acquireLease: (routine, ttl, options) => inner.acquireLease(routine, ttl, options),
@@ -45,6 +48,9 @@ function heldClaims(clock: ManualClock) {
     released,
     hold(value: boolean) {
       hold = value;
+    },
+    slowReleases(gate: Promise<void>) {
+      releaseGate = gate;
     },
   };
 }
@@ -298,10 +304,15 @@ describe('claims with a deadline', () => {
     const stopping = routine.stop().then(() => (stopped = true));
     await clock.flush();
     expect(stopped).toBe(false); // the claim is still in flight
+    const release = deferred();
+    engine.slowReleases(release.promise);
     engine.pending[0].answer.resolve(true);
+    await clock.flush();
+    expect(engine.released).toEqual([1000]);
+    expect(stopped).toBe(false); // the hand-back is still in flight: another replica needs it
+    release.resolve();
     await stopping;
     expect(runs).toEqual([]);
-    expect(engine.released).toEqual([1000]);
   });
 
   it('lets a replica that lost the claim run the slot the stopping winner handed back', async () => {
