@@ -1,6 +1,6 @@
 // Choices marked (measured) were made on benchmark figures: see bench/README.md, "Measured
 // choices", before moving a field or turning a bound method into an arrow function.
-import { systemClock, type Clock, type TimerHandle } from './clock';
+import { systemClock, type Clock } from './clock';
 import { MESSAGES } from './core.messages';
 import { formatDuration, type OptionProblem } from './duration';
 import { RoutineStoppedError, throwIfProblems } from './errors';
@@ -21,7 +21,7 @@ import {
   type HandlerFunction,
   type PeriodicHandler,
 } from './periodic-handler';
-import { PeriodicRun, RunsInFlight } from './periodic-run';
+import { PeriodicRun } from './periodic-run';
 import {
   type ManagedRoutine,
   type RoutineEventListener,
@@ -38,6 +38,7 @@ import { RunLedger, type EndStatus } from './run-ledger';
 import { callAndReport } from './safe-call';
 import { createSchedule, type CatchUp, type IntervalSpec, type Schedule } from './schedule';
 import { SlotClaims } from './slot-claim';
+import { Ticker } from './ticker';
 
 export {
   resolvePeriodicOptions,
@@ -48,8 +49,6 @@ export {
   type PeriodicRoutineOptions,
 } from './periodic-options';
 
-/** How early on the wall clock a wall-time tick may fire and still run. */
-const WALL_TOLERANCE_MS = 2;
 /** Late ticks reported one event each after a stall; the rest are counted only. */
 const MAX_LATE_EVENTS = 100;
 
@@ -63,9 +62,10 @@ const MAX_LATE_EVENTS = 100;
  * a {@link RunContext}. A failing run is logged, counted and passed to `handleError`, and the
  * schedule goes on.
  *
- * Where things happen: a tick is scheduled in `scheduleAt` and fires in `handleTimer`; a run
- * starts in `startRun` and ends in `runEnded` (the run itself is `PeriodicRun`); a cluster
- * slot is claimed in `SlotClaims`; the times come from a `Schedule`.
+ * Where things happen: a tick is scheduled and fires in `Ticker` (ticker.ts), which calls
+ * `tick` here; a run starts in `startRun` and ends in `runEnded` (the run itself, its signal
+ * and timeout, is `PeriodicRun`); a cluster slot is claimed in `SlotClaims`; the times come
+ * from a `Schedule`; counters and the last run are kept by `RunLedger`.
  *
  * @example
  * const janitor = new PeriodicRoutine(
@@ -80,11 +80,7 @@ export class PeriodicRoutine implements ManagedRoutine {
   private inFlight = 0;
   /** Cluster claims and hand-backs in flight: they hold a concurrency slot, but are not runs. */
   private pending = 0;
-  private timer: TimerHandle | undefined = undefined;
-  /** The last timer, once fired or cleared: handed back to the clock to recycle. */
-  private spentTimer: TimerHandle | undefined = undefined;
-  /** @internal When ticks fall. */
-  timetable: Schedule;
+  private readonly ticker: Ticker;
   /** @internal */
   readonly clock: Clock;
   /** @internal */
@@ -92,23 +88,17 @@ export class PeriodicRoutine implements ManagedRoutine {
   private readonly onEvent: RoutineEventListener | undefined;
   /** @internal Per run: the run's signal aborts once it has run this long. */
   readonly timeoutMs: number | undefined;
-  private readonly jitterMs: number;
   private readonly concurrencyOption: number | (() => number);
   /** A run object ready for the next run: made with the routine, then the last one that ended (see `PeriodicRun`). */
   private spareRun: PeriodicRun | undefined = undefined;
-  private readonly runsInFlight = new RunsInFlight();
+  /** The run in flight, when there is one; any others (concurrency above 1) in `moreRuns`. */
+  private soleRun: PeriodicRun | undefined = undefined;
+  private moreRuns: Set<PeriodicRun> | undefined = undefined;
   private readonly ledger: RunLedger;
   private lastRunId = 0;
   private backoffUntil = 0;
-  /** The due time of the armed tick (NaN until first scheduled), on the schedule's time scale. */
-  private nextDue = NaN;
-  /** Interval functions: a tick's run (or claim) is under way and its end arms the next tick. */
-  private awaitingRun = false;
-  private stopping: Promise<void> | undefined = undefined;
-  /** Set once stop() begins: the reason every run's signal aborts with. */
-  private stopReason: RoutineStoppedError | undefined = undefined;
-  private idleWaiters: Array<() => void> | undefined = undefined;
-  private readonly onTimer: () => void = this.handleTimer.bind(this);
+  /** Set once stop() begins. */
+  private shutdown: Shutdown | undefined = undefined;
 
   readonly name: string;
   readonly description: string | undefined;
@@ -117,7 +107,6 @@ export class PeriodicRoutine implements ManagedRoutine {
   /** Given in the options, or made on first use (most routines never log). */
   private loggerOption: RoutineLogger | undefined;
   private readonly claims: SlotClaims | undefined;
-  private readonly random: () => number;
   private lastConcurrency = 1;
   private readonly initialDelayMs: number | undefined;
   private readonly runOnStart: boolean;
@@ -146,18 +135,16 @@ export class PeriodicRoutine implements ManagedRoutine {
     this.clock = options.clock ?? systemClock;
     this.ledger = new RunLedger();
     this.loggerOption = options.logger;
-    this.random = options.random ?? Math.random;
     this.onEvent = options.onEvent;
-    this.timetable = createSchedule(
-      options.interval,
-      resolved.interval,
-      this.scope === 'cluster',
+    this.ticker = new Ticker(
       this,
+      createSchedule(options.interval, resolved.interval, this.scope === 'cluster', this),
+      resolved.jitterMs,
+      options.random ?? Math.random,
     );
     this.concurrencyOption = options.concurrency ?? 1;
     if (typeof this.concurrencyOption === 'number') this.lastConcurrency = this.concurrencyOption;
     this.timeoutMs = resolved.timeoutMs;
-    this.jitterMs = resolved.jitterMs;
     this.initialDelayMs = resolved.initialDelayMs;
     this.runOnStart = resolved.runOnStart;
     this.backoff = resolved.backoff;
@@ -196,8 +183,7 @@ export class PeriodicRoutine implements ManagedRoutine {
     this.emit('started');
     // The anchor is a monotonic time: only instance intervals share it.
     const start = this.timetable.onWallClock ? this.clock.wallNow() : (anchor ?? this.clock.now());
-    const first = this.timetable.first(start, this.runOnStart, this.initialDelayMs);
-    this.scheduleAt(first);
+    const first = this.ticker.begin(start, this.runOnStart, this.initialDelayMs);
     if (this.claims && !this.runOnStart) this.claims.claimMissed(start, first);
   }
 
@@ -206,27 +192,31 @@ export class PeriodicRoutine implements ManagedRoutine {
    * calls the handler's `onShutdown` once. Safe to call more than once.
    */
   stop(): Promise<void> {
-    if (this.stopping) return this.stopping;
+    if (this.shutdown) return this.shutdown.done;
     const wasStarted = this.currentState !== 'idle';
     this.currentState = 'stopping';
-    this.cancelTimer();
+    this.ticker.cancel();
     this.claims?.stop();
-    this.stopReason = new RoutineStoppedError(this.name);
-    this.runsInFlight.abortAll(this.stopReason);
-    this.stopping = this.waitIdle()
+    const shutdown: Shutdown = (this.shutdown = {
+      reason: new RoutineStoppedError(this.name),
+      done: Promise.resolve(),
+      onIdle: undefined,
+    });
+    for (const run of this.runsInFlight()) run.abort(shutdown.reason);
+    shutdown.done = this.waitIdle(shutdown)
       .then(() => (wasStarted ? this.finalize() : undefined))
       .then(() => {
         this.currentState = 'stopped';
         this.emit('stopped');
       });
-    return this.stopping;
+    return shutdown.done;
   }
 
   /** Suspends ticks; runs in flight go on. `trigger()` still works while paused. */
   pause(): void {
     if (this.currentState !== 'running') return;
     this.currentState = 'paused';
-    this.cancelTimer();
+    this.ticker.cancel();
     this.emit('paused');
   }
 
@@ -234,11 +224,7 @@ export class PeriodicRoutine implements ManagedRoutine {
   resume(): void {
     if (this.currentState !== 'paused') return;
     this.currentState = 'running';
-    if (!this.awaitingRun) {
-      const now = this.scheduleNow();
-      const due = Number.isNaN(this.nextDue) ? now : this.nextDue;
-      this.scheduleAt(this.timetable.atOrAfter(due, now));
-    }
+    this.ticker.resume();
     this.emit('resumed');
   }
 
@@ -248,22 +234,17 @@ export class PeriodicRoutine implements ManagedRoutine {
    */
   setInterval(interval: IntervalSpec): void {
     const problems: OptionProblem[] = [];
-    const parsed = checkNewInterval(interval, this.jitterMs, problems);
+    const parsed = checkNewInterval(interval, this.ticker.jitterMs, problems);
     if (problems.length > 0) {
       const value = JSON.stringify(interval) ?? String(interval);
       throw new RangeError(MESSAGES.setIntervalRefused(this.name, value, problems[0].message));
     }
-    this.timetable = createSchedule(interval, parsed, this.scope === 'cluster', this);
-    this.awaitingRun = false;
-    if (this.currentState !== 'running' && this.currentState !== 'paused') return;
-    const next = this.timetable.fromNow(this.scheduleNow());
-    // Paused: remember the new schedule, so that resume() follows it rather than the old one.
-    if (this.currentState === 'paused') {
-      this.nextDue = next;
-      return;
+    const schedule = createSchedule(interval, parsed, this.scope === 'cluster', this);
+    if (this.currentState === 'running' || this.currentState === 'paused') {
+      this.ticker.reschedule(schedule, this.currentState === 'running');
+    } else {
+      this.ticker.schedule = schedule;
     }
-    this.cancelTimer();
-    this.scheduleAt(next);
   }
 
   /**
@@ -303,7 +284,7 @@ export class PeriodicRoutine implements ManagedRoutine {
       intervalMs: this.timetable.intervalMs,
       concurrency: this.lastConcurrency,
       inFlight: this.inFlight,
-      nextRunAt: this.timer ? this.wallOfDue(this.nextDue) : undefined,
+      nextRunAt: this.ticker.nextRunAt(),
       lastRun: this.ledger.lastOutcome(this.clock),
       lastError: this.ledger.lastError,
       counters: this.ledger.counters(this.lastRunId),
@@ -318,61 +299,12 @@ export class PeriodicRoutine implements ManagedRoutine {
 
   // --- Ticks ---------------------------------------------------------------------------------
 
-  private scheduleAt(due: number): void {
-    this.nextDue = due;
-    let fireAt = this.jitterMs > 0 ? due + Math.floor(this.random() * this.jitterMs) : due;
-    // Timers run on the monotonic clock: a wall due time is converted at arming, and checked
-    // again when the timer fires (see handleTimer), in case the wall clock was stepped.
-    // Whole milliseconds, rounded up: the offset between the two clocks wobbles below a
-    // millisecond from one reading to the next, and routines due together must still share
-    // one timer.
-    if (this.timetable.onWallClock) {
-      fireAt = Math.ceil(fireAt + this.clock.now() - this.clock.wallNow());
-    }
-    this.timer = this.clock.setTimer(fireAt, this.onTimer, this.spentTimer);
-    this.spentTimer = undefined;
-  }
-
-  private cancelTimer(): void {
-    if (this.timer === undefined) return;
-    this.clock.clearTimer(this.timer);
-    this.spentTimer = this.timer;
-    this.timer = undefined;
-  }
-
-  private handleTimer(): void {
-    this.spentTimer = this.timer;
-    this.timer = undefined;
-    if (this.currentState !== 'running') return;
-    const timetable = this.timetable;
-    const now = timetable.onWallClock ? this.clock.wallNow() : this.clock.now();
-    let due = this.nextDue;
-    // The wall clock was stepped back while the timer ran: not due yet on the wall. (Within
-    // a couple of milliseconds is due: timers fire up to a millisecond early, and the wall
-    // clock reads whole milliseconds.)
-    if (timetable.onWallClock && due - now > WALL_TOLERANCE_MS) return this.scheduleAt(due);
-    if (timetable.readsAfterRun) {
-      this.awaitingRun = true;
-      return this.tick(due, now, true);
-    }
-    let next = timetable.following(due);
-    if (next <= now) {
-      // The event loop was blocked past later ticks (or the wall clock stepped forward): run
-      // the latest, count the others.
-      const caught = timetable.catchUp(due, now);
-      this.skipLate(due, next - due, caught);
-      due = caught.latest;
-      next = timetable.following(due);
-    }
-    this.scheduleAt(next);
-    this.tick(due, now, false);
-  }
-
   /**
-   * Counts the late ticks a catch-up superseded. Events go out for the first few only: a week
-   * asleep at 100 ms is six million ticks, counted at once rather than reported one by one.
+   * @internal Counts the late ticks a catch-up superseded. Events go out for the first few
+   * only: a week asleep at 100 ms is six million ticks, counted at once rather than reported
+   * one by one.
    */
-  private skipLate(due: number, step: number, caught: CatchUp): void {
+  skipLate(due: number, step: number, caught: CatchUp): void {
     // A cron schedule reports the times catch-up already looked up: each lookup is costly.
     const times = caught.first;
     const reported = Math.min(caught.missed, times ? times.length : MAX_LATE_EVENTS);
@@ -380,9 +312,9 @@ export class PeriodicRoutine implements ManagedRoutine {
     this.ledger.skipped += caught.missed - reported;
   }
 
-  /** A tick is due: run it, claim its slot, or skip it. */
-  private tick(due: number, now: number, armsNextTick: boolean): void {
-    const onWallClock = this.timetable.onWallClock;
+  /** @internal A tick is due: run it, claim its slot, or skip it. */
+  tick(due: number, now: number, armsNextTick: boolean): void {
+    const onWallClock = this.ticker.schedule.onWallClock;
     if (this.backoffUntil > (onWallClock ? this.clock.now() : due)) {
       this.skip(due, 'backoff');
       return this.slotNotRun(armsNextTick);
@@ -394,15 +326,6 @@ export class PeriodicRoutine implements ManagedRoutine {
     if (this.claims) return this.claims.claim(due, armsNextTick);
     // `now` is on the monotonic scale only for intervals; a cron run reads its own start.
     this.startRun(due, 0, armsNextTick, undefined, onWallClock ? undefined : now);
-  }
-
-  /** Interval functions: the tick's run ended (or never started); read the function and arm the next. */
-  private armAfterRun(): void {
-    if (!this.awaitingRun) return;
-    this.awaitingRun = false;
-    const next = this.timetable.afterRun(this.scheduleNow());
-    if (this.currentState === 'running') this.scheduleAt(next);
-    else this.nextDue = next; // paused: resume() arms it
   }
 
   // --- Runs ----------------------------------------------------------------------------------
@@ -424,7 +347,8 @@ export class PeriodicRoutine implements ManagedRoutine {
     run.reinvocations = reinvocations;
     run.armsNextTick = armsNextTick;
     run.done = done;
-    this.runsInFlight.add(run);
+    if (this.soleRun === undefined) this.soleRun = run;
+    else (this.moreRuns ??= new Set()).add(run);
     this.inFlight++;
     if (this.wantsEvents()) {
       this.emit('run-started', {
@@ -437,17 +361,18 @@ export class PeriodicRoutine implements ManagedRoutine {
     run.start(
       new PeriodicRunContext(this.name, id, dueAt, reinvocations, this.claims ? due : undefined),
     );
-    if (this.stopReason !== undefined) run.abort(this.stopReason);
+    if (this.shutdown !== undefined) run.abort(this.shutdown.reason);
   }
 
   /** @internal Called by a run once its handler has ended. */
   runEnded(run: PeriodicRun, failed: boolean, valueOrError: unknown): void {
     this.inFlight--;
-    this.runsInFlight.remove(run);
+    if (this.soleRun === run) this.soleRun = undefined;
+    else this.moreRuns?.delete(run);
     const finishedAt = this.clock.now();
     const status: EndStatus = !failed
       ? 'succeeded'
-      : this.stopReason !== undefined && run.endedByAbort(valueOrError)
+      : this.shutdown !== undefined && run.endedByAbort(valueOrError)
         ? 'cancelled' // shutdown cancelled the run: that is not the handler failing
         : 'failed';
     this.ledger.ended(this.clock, status, run, finishedAt, valueOrError);
@@ -461,13 +386,13 @@ export class PeriodicRoutine implements ManagedRoutine {
       done?.(outcome);
     }
     this.recycle(run);
-    if (!failed && valueOrError === REINVOKE_IMMEDIATELY && this.stopReason === undefined) {
+    if (!failed && valueOrError === REINVOKE_IMMEDIATELY && this.shutdown === undefined) {
       if (run.reinvocations + 1 < MAX_REINVOCATIONS) {
         return this.startRun(run.due, run.reinvocations + 1, run.armsNextTick, undefined);
       }
       this.logger.warn(MESSAGES.tooManyReinvocations(MAX_REINVOCATIONS));
     }
-    if (run.armsNextTick) this.armAfterRun();
+    if (run.armsNextTick) this.ticker.afterRun();
     this.notifyIfIdle();
   }
 
@@ -535,7 +460,7 @@ export class PeriodicRoutine implements ManagedRoutine {
 
   /** @internal */
   slotNotRun(armsNextTick: boolean): void {
-    if (armsNextTick) this.armAfterRun();
+    if (armsNextTick) this.ticker.afterRun();
   }
 
   /** @internal */
@@ -566,9 +491,9 @@ export class PeriodicRoutine implements ManagedRoutine {
     return this.lastConcurrency;
   }
 
-  /** The current time on the scale due times are on: wall for cluster and cron, else monotonic. */
-  private scheduleNow(): number {
-    return this.timetable.onWallClock ? this.clock.wallNow() : this.clock.now();
+  /** @internal When ticks fall. */
+  get timetable(): Schedule {
+    return this.ticker.schedule;
   }
 
   /** @internal A due time as reported: cluster and cron ones are wall times already. */
@@ -576,16 +501,23 @@ export class PeriodicRoutine implements ManagedRoutine {
     return this.timetable.onWallClock ? due : this.clock.wallOf(due);
   }
 
-  private waitIdle(): Promise<void> {
+  /** The runs in flight, for shutdown to abort. */
+  private runsInFlight(): PeriodicRun[] {
+    const runs = this.moreRuns ? [...this.moreRuns] : [];
+    if (this.soleRun !== undefined) runs.push(this.soleRun);
+    return runs;
+  }
+
+  private waitIdle(shutdown: Shutdown): Promise<void> {
     if (this.inFlight + this.pending === 0) return Promise.resolve();
-    return new Promise((resolve) => (this.idleWaiters ??= []).push(resolve));
+    return new Promise((resolve) => (shutdown.onIdle = resolve));
   }
 
   private notifyIfIdle(): void {
-    const waiters = this.idleWaiters;
-    if (this.inFlight + this.pending !== 0 || waiters === undefined) return;
-    this.idleWaiters = undefined;
-    for (const resolve of waiters) resolve();
+    const onIdle = this.shutdown?.onIdle;
+    if (onIdle === undefined || this.inFlight + this.pending !== 0) return;
+    this.shutdown!.onIdle = undefined;
+    onIdle();
   }
 
   private wantsEvents(): boolean {
@@ -603,6 +535,14 @@ export class PeriodicRoutine implements ManagedRoutine {
       error: outcome?.error,
     });
   }
+}
+
+/** What stop() sets up: the reason runs' signals abort with, and its promise. */
+interface Shutdown {
+  reason: RoutineStoppedError;
+  done: Promise<void>;
+  /** Resolves `waitIdle` once nothing is in flight. */
+  onIdle: (() => void) | undefined;
 }
 
 const OUTCOME_EVENTS: Record<EndStatus, RoutineEventType> = {

@@ -49,8 +49,6 @@ export class PeriodicRun {
   private runSignal: AbortSignal | undefined = undefined;
   /** Whether this object aborted its controller (nothing else can): cheaper than `signal.aborted`. */
   private aborted = false;
-  /** Whether anything called the signal's `addEventListener` since it was last found clean. */
-  private listened = false;
   private timeoutTimer: TimerHandle | undefined = undefined;
   /** Whether this object may be reused: not after a hand-made thenable, which may call back late. */
   reusable = true;
@@ -110,31 +108,27 @@ export class PeriodicRun {
   }
 
   /**
-   * A fresh controller, whose signal tells this run when anything adds a listener to it (Node's
-   * own `timers/promises`, `events.addAbortListener`, `fetch` and `onabort` all go through
-   * `addEventListener`): a run that never listened is checked with one field read.
+   * A fresh controller, whose signal says when anything adds a listener to it (Node's own
+   * `timers/promises`, `events.addAbortListener`, `fetch` and `onabort` all go through
+   * `addEventListener`; see `TrackedSignal`).
    */
   private newSignal(): void {
     const controller = new AbortController();
     const signal = controller.signal;
     Object.setPrototypeOf(signal, TrackedSignal);
-    runOfSignal.set(signal, this);
     this.controller = controller;
     this.runSignal = signal;
     this.aborted = false;
-    this.listened = false;
-  }
-
-  /** @internal Called by the signal's `addEventListener`. */
-  markListened(): void {
-    this.listened = true;
   }
 
   /** Whether the last run left a listener on the signal; if it removed all it added, the signal is clean again. */
   private leftListeners(signal: AbortSignal): boolean {
-    if (!this.listened) return false;
-    if (hasListeners(signal)) return true;
-    this.listened = false;
+    if (listenedCount === 0 || !listened.has(signal)) return false;
+    if (hasListeners(signal)) {
+      forgetListened(signal); // retired: made anew
+      return true;
+    }
+    forgetListened(signal);
     return false;
   }
 
@@ -185,32 +179,6 @@ export class PeriodicRun {
   }
 }
 
-/**
- * The runs of a routine in flight, for shutdown to abort: the one run most routines have at a
- * time in a field, any others in a set made when a second run starts.
- */
-export class RunsInFlight {
-  private sole: PeriodicRun | undefined = undefined;
-  private others: Set<PeriodicRun> | undefined = undefined;
-
-  add(run: PeriodicRun): void {
-    if (this.sole === undefined) this.sole = run;
-    else (this.others ??= new Set()).add(run);
-  }
-
-  remove(run: PeriodicRun): void {
-    if (this.sole === run) this.sole = undefined;
-    else this.others?.delete(run);
-  }
-
-  /** Aborts the signal of every run in flight (shutdown). */
-  abortAll(reason: unknown): void {
-    const runs = this.others ? [...this.others] : [];
-    if (this.sole !== undefined) runs.push(this.sole);
-    for (const run of runs) run.abort(reason);
-  }
-}
-
 const enum ResultKind {
   Value,
   NativePromise,
@@ -220,13 +188,23 @@ const enum ResultKind {
 const nativeThen = Promise.prototype.then;
 const addListener = AbortSignal.prototype.addEventListener;
 
-/** The run each signal belongs to, for its `addEventListener` (signals are made once per run object, rarely). */
-const runOfSignal = new WeakMap<AbortSignal, PeriodicRun>();
+/**
+ * Runs' signals that something called `addEventListener` on since their run last looked, and
+ * how many (an upper bound: signals of stopped routines are dropped without being counted
+ * out). While it is 0, which is always for handlers that never listen, a run's check is one
+ * read of a module variable; nothing is kept per signal.
+ */
+const listened = new WeakSet<AbortSignal>();
+let listenedCount = 0;
+
+function forgetListened(signal: AbortSignal): void {
+  if (listened.delete(signal)) listenedCount--;
+}
 
 /**
  * The prototype runs' signals get: an AbortSignal in every way (`instanceof`, brand checks,
- * `AbortSignal.any`), whose `addEventListener` tells the run it was called. One shared
- * prototype costs nothing per signal, where a property of each signal's own would (P5).
+ * `AbortSignal.any`), whose `addEventListener` notes that it was called. One shared prototype
+ * costs nothing per signal, where a property of each signal's own would (P5).
  */
 const TrackedSignal: AbortSignal = Object.create(AbortSignal.prototype, {
   addEventListener: {
@@ -236,7 +214,10 @@ const TrackedSignal: AbortSignal = Object.create(AbortSignal.prototype, {
       this: AbortSignal,
       ...args: Parameters<typeof addListener>
     ): void {
-      runOfSignal.get(this)?.markListened();
+      if (!listened.has(this)) {
+        listened.add(this);
+        listenedCount++;
+      }
       return addListener.apply(this, args);
     },
   },
