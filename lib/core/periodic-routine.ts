@@ -22,6 +22,7 @@ import {
   type PeriodicHandler,
 } from './periodic-handler';
 import { PeriodicRun } from './periodic-run';
+import type { RunContext } from './run-context';
 import {
   type ManagedRoutine,
   type RoutineEventListener,
@@ -33,7 +34,7 @@ import {
   type SkipReason,
 } from './routine';
 import { emitEvent, wantsEvents } from './routine-events';
-import { PeriodicRunContext } from './run-context';
+import { canReadContext, HANDLER_FUNCTION, PeriodicRunContext } from './run-context';
 import { RunLedger, type EndStatus } from './run-ledger';
 import { callAndReport } from './safe-call';
 import { createSchedule, type CatchUp, type IntervalSpec, type Schedule } from './schedule';
@@ -88,6 +89,8 @@ export class PeriodicRoutine implements ManagedRoutine {
   private readonly onEvent: RoutineEventListener | undefined;
   /** @internal Per run: the run's signal aborts once it has run this long. */
   readonly timeoutMs: number | undefined;
+  /** Whether the handler could read a `RunContext`: if not, none is made (see `canReadContext`). */
+  private readonly makesContext: boolean;
   private readonly concurrencyOption: number | (() => number);
   /** A run object ready for the next run: made with the routine, then the last one that ended (see `PeriodicRun`). */
   private spareRun: PeriodicRun | undefined = undefined;
@@ -122,6 +125,9 @@ export class PeriodicRoutine implements ManagedRoutine {
     /** @internal */ checked?: ResolvedPeriodicOptions,
   ) {
     this.handler = toPeriodicHandler(handler);
+    this.makesContext = canReadContext(
+      (this.handler as { [HANDLER_FUNCTION]?: unknown })[HANDLER_FUNCTION] ?? this.handler.handle,
+    );
     const problems: OptionProblem[] = [];
     const resolved = checked ?? resolvePeriodicOptions(options, problems);
     if (typeof this.handler.handle !== 'function') {
@@ -340,7 +346,6 @@ export class PeriodicRoutine implements ManagedRoutine {
     const run = this.spareRun ?? new PeriodicRun(this);
     this.spareRun = undefined;
     const id = ++this.lastRunId;
-    const dueAt = this.wallOfDue(due);
     run.id = id;
     run.due = due;
     run.startedAt = startedAt;
@@ -354,14 +359,17 @@ export class PeriodicRoutine implements ManagedRoutine {
       this.emit('run-started', {
         runId: id,
         status: 'running',
-        dueAt,
+        dueAt: this.wallOfDue(due),
         startedAt: this.clock.wallOf(startedAt),
       });
     }
-    run.start(
-      new PeriodicRunContext(this.name, id, dueAt, reinvocations, this.claims ? due : undefined),
-    );
+    run.start(this.makesContext ? this.contextOf(run) : (undefined as unknown as RunContext));
     if (this.shutdown !== undefined) run.abort(this.shutdown.reason);
+  }
+
+  private contextOf(run: PeriodicRun): RunContext {
+    const slot = this.claims ? run.due : undefined;
+    return new PeriodicRunContext(this.name, run.id, run.dueAt, run.reinvocations, slot);
   }
 
   /** @internal Called by a run once its handler has ended. */

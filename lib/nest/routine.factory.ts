@@ -2,6 +2,7 @@
 import { Logger } from '@nestjs/common';
 import { MESSAGES } from './nest.messages';
 import {
+  HANDLER_FUNCTION,
   PeriodicRoutine,
   type RunContext,
   SupervisedRoutine,
@@ -270,6 +271,11 @@ class MethodHandler {
 
   handle(signal: AbortSignal, context: RunContext): unknown {
     return this.method.call(this.instance, signal, context);
+  }
+
+  /** What runs: the core looks at it to know whether the method could read a context. */
+  get [HANDLER_FUNCTION](): unknown {
+    return this.method;
   }
 }
 

@@ -13,6 +13,7 @@ import {
   type PeriodicRoutineOptions,
   type RunContext,
 } from '../../../lib/core';
+import { canReadContext } from '../../../lib/core/run-context';
 import { deferred, eventRecorder, recordingLogger, sleep, type Deferred } from './helpers';
 
 function setup(start = 0) {
@@ -463,5 +464,40 @@ describe('a context for every run', () => {
     const { make } = setup();
     const routine = make(async (signal: AbortSignal) => void signal.aborted);
     await expect(routine.trigger()).resolves.toMatchObject({ status: 'succeeded', runId: 1 });
+  });
+});
+
+describe('a context is made only for handlers that could read it', () => {
+  /* eslint-disable @typescript-eslint/no-unused-vars, prefer-rest-params */
+  it.each<[string, unknown, boolean]>([
+    ['no parameters', async function run() {}, false],
+    ['the signal only', (signal: AbortSignal) => signal, false],
+    ['a method with the signal only', { tick(signal: AbortSignal) {} }.tick, false],
+    ['a destructured first parameter', ({ aborted }: AbortSignal) => aborted, false],
+    ['signal and context', (signal: AbortSignal, ctx: RunContext) => ctx, true],
+    ['a second parameter with a default', (signal: AbortSignal, ctx = {}) => ctx, true],
+    ['a rest parameter', (...args: unknown[]) => args, true],
+    [
+      'arguments',
+      function (this: unknown) {
+        return arguments[1];
+      },
+      true,
+    ],
+    ['a bound function', function (signal: AbortSignal) {}.bind(null), true],
+    ['quotes in the parameter list', new Function('a = ")"', 'b', 'return b'), true],
+    ['a destructured second parameter', (s: AbortSignal, { runId }: RunContext) => runId, true],
+  ])('%s: %p', (_name, fn, expected) => {
+    expect(canReadContext(fn)).toBe(expected);
+  });
+  /* eslint-enable @typescript-eslint/no-unused-vars, prefer-rest-params */
+
+  it('a handler declaring the context gets it; a wrapper forwarding its arguments passes it on', async () => {
+    const { make } = setup();
+    const seen: unknown[] = [];
+    const inner = (_signal: AbortSignal, ctx: RunContext): void => void seen.push(ctx?.runId);
+    const wrapped = make((...args: [AbortSignal, RunContext]) => inner(...args));
+    await wrapped.trigger();
+    expect(seen).toEqual([1]);
   });
 });
