@@ -15,6 +15,7 @@ export interface RunHost {
   readonly timeoutMs: number | undefined;
   /** A due time on the schedule's scale, as a wall time. */
   wallOfDue(due: number): number;
+  readonly timetable: { readonly onWallClock: boolean };
   /** The run exceeded its timeout; its signal aborts right after. */
   runTimedOut(timeoutMs: number): void;
   /** The handler returned or threw (synchronously), or its promise settled: called exactly once per run. */
@@ -62,9 +63,14 @@ export class PeriodicRun {
     return this.runSignal!;
   }
 
-  /** When the run was due, as a wall time: what the outcome reports. */
+  /** When the run was due, as a wall time: what the context reports. */
   get dueAt(): number {
     return this.host.wallOfDue(this.due);
+  }
+
+  /** Whether `due` is a wall time already (cluster grid, cron). */
+  get dueOnWall(): boolean {
+    return this.host.timetable.onWallClock;
   }
 
   /** Calls the handler. The routine hears of the end through `runEnded`, at once for a value or a throw. */

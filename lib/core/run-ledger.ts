@@ -5,10 +5,15 @@ import type { RoutineCounters, RunOutcome, RunStatus } from './routine';
 /** How a run ended. */
 export type EndStatus = 'succeeded' | 'failed' | 'cancelled';
 
-/** A run as the ledger records it: its id, when it was due (wall time) and started (monotonic). */
+/**
+ * A run as the ledger records it: its id, when it was due and when it started (monotonic).
+ * `due` is a wall time when `dueOnWall` (cluster grid, cron), else monotonic: converted only
+ * when the last run is read, not at every run's end (measured).
+ */
 export interface LedgerRun {
   readonly id: number;
-  readonly dueAt: number;
+  readonly due: number;
+  readonly dueOnWall: boolean;
   readonly startedAt: number;
 }
 
@@ -17,8 +22,7 @@ export interface LedgerRun {
  * last error and the current failure streak. Shared by both kinds of routine.
  *
  * The last run is kept as fields, not as a `RunOutcome`, so that a run allocates nothing that
- * outlives it; `lastOutcome()` builds the object when asked. Times are the clock's monotonic
- * readings, except `dueAt`, a wall time.
+ * outlives it; `lastOutcome()` builds the object when asked, with wall times.
  */
 export class RunLedger {
   succeeded = 0;
@@ -30,7 +34,8 @@ export class RunLedger {
   private lastStatus: EndStatus | undefined = undefined;
   private lastRunError: unknown = undefined;
   private lastRunId = 0;
-  private lastDueAt = NaN;
+  private lastDue = NaN;
+  private lastDueOnWall = false;
   private lastStartedAt = NaN;
   private lastFinishedAt = NaN;
 
@@ -48,7 +53,8 @@ export class RunLedger {
     }
     this.lastStatus = status;
     this.lastRunId = run.id;
-    this.lastDueAt = run.dueAt;
+    this.lastDue = run.due;
+    this.lastDueOnWall = run.dueOnWall;
     this.lastStartedAt = run.startedAt;
     this.lastFinishedAt = finishedAt;
     this.lastRunError = status === 'succeeded' ? undefined : error;
@@ -61,7 +67,7 @@ export class RunLedger {
     const outcome: RunOutcome = {
       runId: this.lastRunId,
       status,
-      dueAt: this.lastDueAt,
+      dueAt: this.lastDueOnWall ? this.lastDue : clock.wallOf(this.lastDue),
       startedAt: clock.wallOf(this.lastStartedAt),
       finishedAt: clock.wallOf(this.lastFinishedAt),
       durationMs: this.lastFinishedAt - this.lastStartedAt,

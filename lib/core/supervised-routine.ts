@@ -203,11 +203,7 @@ export class SupervisedRoutine implements ManagedRoutine {
   private launch(): void {
     this.currentState = 'running';
     const startedAt = this.clock.now();
-    const run: LedgerRun = {
-      id: ++this.lastRunId,
-      dueAt: this.clock.wallOf(startedAt),
-      startedAt,
-    };
+    const run: LedgerRun = { id: ++this.lastRunId, due: startedAt, dueOnWall: false, startedAt };
     this.current = run;
     const controller = new AbortController();
     this.controller = controller;
@@ -215,7 +211,7 @@ export class SupervisedRoutine implements ManagedRoutine {
     const context: RunContext = {
       name: this.name,
       runId: run.id,
-      dueAt: run.dueAt,
+      dueAt: this.clock.wallOf(startedAt),
       attempt: run.id, // every start is an attempt: the first, then one per restart
       reinvocations: 0,
       epoch: keeper?.lease?.epoch,
