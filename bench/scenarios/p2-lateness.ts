@@ -30,7 +30,12 @@ export interface P2Params {
   ticks: number;
 }
 
-const EARLY_MS = 1;
+/**
+ * How early a start may be and still count as that grid point: libuv keeps time in whole
+ * milliseconds, so a timer armed for a fractional due time can fire up to about 1.5 ms before
+ * it on the precise clock.
+ */
+const EARLY_MS = 2;
 
 interface Track {
   /** Start times of the handler, in call order. */
