@@ -1,6 +1,6 @@
 // Choices marked (measured) were made on benchmark figures: see bench/README.md, "Measured
 // choices", before moving a field or turning a bound method into an arrow function.
-import { systemClock, type Clock } from './clock';
+import { systemClock } from './clock';
 import { MESSAGES } from './core.messages';
 import { formatDuration, type OptionProblem } from './duration';
 import { RoutineStoppedError, throwIfProblems } from './errors';
@@ -75,15 +75,12 @@ const MAX_LATE_EVENTS = 100;
  * );
  * await monitorBackgroundRoutines(undefined, janitor);
  */
-export class PeriodicRoutine implements ManagedRoutine {
+export class PeriodicRoutine extends Ticker implements ManagedRoutine {
   // Fields a tick reads come first, bound methods rather than arrow functions (measured).
   private currentState: RoutineState = 'idle';
   private inFlight = 0;
   /** Cluster claims and hand-backs in flight: they hold a concurrency slot, but are not runs. */
   private pending = 0;
-  private readonly ticker: Ticker;
-  /** @internal */
-  readonly clock: Clock;
   /** @internal */
   readonly handler: PeriodicHandler;
   private readonly onEvent: RoutineEventListener | undefined;
@@ -124,30 +121,39 @@ export class PeriodicRoutine implements ManagedRoutine {
     options: PeriodicRoutineOptions = {},
     /** @internal */ checked?: ResolvedPeriodicOptions,
   ) {
-    this.handler = toPeriodicHandler(handler);
-    this.makesContext = canReadContext(
-      (this.handler as { [HANDLER_FUNCTION]?: unknown })[HANDLER_FUNCTION] ?? this.handler.handle,
-    );
+    const periodicHandler = toPeriodicHandler(handler);
     const problems: OptionProblem[] = [];
     const resolved = checked ?? resolvePeriodicOptions(options, problems);
-    if (typeof this.handler.handle !== 'function') {
+    if (typeof periodicHandler.handle !== 'function') {
       problems.push({ option: 'handler', value: handler, message: MESSAGES.periodicHandler });
     }
-    this.name =
+    const name =
       options.name ?? (typeof handler === 'function' && handler.name ? handler.name : 'periodic');
-    throwIfProblems(problems, this.name, `PeriodicRoutine '${this.name}'`);
-    this.description = options.description;
-    this.scope = options.scope ?? 'instance';
-    this.clock = options.clock ?? systemClock;
-    this.ledger = new RunLedger();
-    this.loggerOption = options.logger;
-    this.onEvent = options.onEvent;
-    this.ticker = new Ticker(
-      this,
-      createSchedule(options.interval, resolved.interval, this.scope === 'cluster', this),
+    throwIfProblems(problems, name, `PeriodicRoutine '${name}'`);
+    // The schedule is set just below: an interval function reports through this routine's logger.
+    super(
+      options.clock ?? systemClock,
+      NO_SCHEDULE,
       resolved.jitterMs,
       options.random ?? Math.random,
     );
+    this.timetable = createSchedule(
+      options.interval,
+      resolved.interval,
+      options.scope === 'cluster',
+      this,
+    );
+    this.handler = periodicHandler;
+    this.makesContext = canReadContext(
+      (periodicHandler as { [HANDLER_FUNCTION]?: unknown })[HANDLER_FUNCTION] ??
+        periodicHandler.handle,
+    );
+    this.name = name;
+    this.description = options.description;
+    this.scope = options.scope ?? 'instance';
+    this.ledger = new RunLedger();
+    this.loggerOption = options.logger;
+    this.onEvent = options.onEvent;
     this.concurrencyOption = options.concurrency ?? 1;
     if (typeof this.concurrencyOption === 'number') this.lastConcurrency = this.concurrencyOption;
     this.timeoutMs = resolved.timeoutMs;
@@ -189,7 +195,7 @@ export class PeriodicRoutine implements ManagedRoutine {
     this.emit('started');
     // The anchor is a monotonic time: only instance intervals share it.
     const start = this.timetable.onWallClock ? this.clock.wallNow() : (anchor ?? this.clock.now());
-    const first = this.ticker.begin(start, this.runOnStart, this.initialDelayMs);
+    const first = this.beginTicks(start, this.runOnStart, this.initialDelayMs);
     if (this.claims && !this.runOnStart) this.claims.claimMissed(start, first);
   }
 
@@ -201,7 +207,7 @@ export class PeriodicRoutine implements ManagedRoutine {
     if (this.shutdown) return this.shutdown.done;
     const wasStarted = this.currentState !== 'idle';
     this.currentState = 'stopping';
-    this.ticker.cancel();
+    this.cancelTicks();
     this.claims?.stop();
     const shutdown: Shutdown = (this.shutdown = {
       reason: new RoutineStoppedError(this.name),
@@ -222,7 +228,7 @@ export class PeriodicRoutine implements ManagedRoutine {
   pause(): void {
     if (this.currentState !== 'running') return;
     this.currentState = 'paused';
-    this.ticker.cancel();
+    this.cancelTicks();
     this.emit('paused');
   }
 
@@ -230,7 +236,7 @@ export class PeriodicRoutine implements ManagedRoutine {
   resume(): void {
     if (this.currentState !== 'paused') return;
     this.currentState = 'running';
-    this.ticker.resume();
+    this.resumeTicks();
     this.emit('resumed');
   }
 
@@ -240,16 +246,16 @@ export class PeriodicRoutine implements ManagedRoutine {
    */
   setInterval(interval: IntervalSpec): void {
     const problems: OptionProblem[] = [];
-    const parsed = checkNewInterval(interval, this.ticker.jitterMs, problems);
+    const parsed = checkNewInterval(interval, this.jitterMs, problems);
     if (problems.length > 0) {
       const value = JSON.stringify(interval) ?? String(interval);
       throw new RangeError(MESSAGES.setIntervalRefused(this.name, value, problems[0].message));
     }
     const schedule = createSchedule(interval, parsed, this.scope === 'cluster', this);
     if (this.currentState === 'running' || this.currentState === 'paused') {
-      this.ticker.reschedule(schedule, this.currentState === 'running');
+      this.reschedule(schedule, this.currentState === 'running');
     } else {
-      this.ticker.schedule = schedule;
+      this.timetable = schedule;
     }
   }
 
@@ -290,7 +296,7 @@ export class PeriodicRoutine implements ManagedRoutine {
       intervalMs: this.timetable.intervalMs,
       concurrency: this.lastConcurrency,
       inFlight: this.inFlight,
-      nextRunAt: this.ticker.nextRunAt(),
+      nextRunAt: this.nextTickAt(),
       lastRun: this.ledger.lastOutcome(this.clock),
       lastError: this.ledger.lastError,
       counters: this.ledger.counters(this.lastRunId),
@@ -320,7 +326,7 @@ export class PeriodicRoutine implements ManagedRoutine {
 
   /** @internal A tick is due: run it, claim its slot, or skip it. */
   tick(due: number, now: number, armsNextTick: boolean): void {
-    const onWallClock = this.ticker.schedule.onWallClock;
+    const onWallClock = this.timetable.onWallClock;
     if (this.backoffUntil > (onWallClock ? this.clock.now() : due)) {
       this.skip(due, 'backoff');
       return this.slotNotRun(armsNextTick);
@@ -400,7 +406,7 @@ export class PeriodicRoutine implements ManagedRoutine {
       }
       this.logger.warn(MESSAGES.tooManyReinvocations(MAX_REINVOCATIONS));
     }
-    if (run.armsNextTick) this.ticker.afterRun();
+    if (run.armsNextTick) this.armAfterRun();
     this.notifyIfIdle();
   }
 
@@ -468,7 +474,7 @@ export class PeriodicRoutine implements ManagedRoutine {
 
   /** @internal */
   slotNotRun(armsNextTick: boolean): void {
-    if (armsNextTick) this.ticker.afterRun();
+    if (armsNextTick) this.armAfterRun();
   }
 
   /** @internal */
@@ -497,11 +503,6 @@ export class PeriodicRoutine implements ManagedRoutine {
     if (Number.isInteger(value) && (value as number) >= 1) this.lastConcurrency = value as number;
     else this.logger.warn(MESSAGES.badConcurrencyValue(String(value), this.lastConcurrency));
     return this.lastConcurrency;
-  }
-
-  /** @internal When ticks fall. */
-  get timetable(): Schedule {
-    return this.ticker.schedule;
   }
 
   /** @internal A due time as reported: cluster and cron ones are wall times already. */
@@ -552,6 +553,9 @@ interface Shutdown {
   /** Resolves `waitIdle` once nothing is in flight. */
   onIdle: (() => void) | undefined;
 }
+
+/** A placeholder for the moment between `super()` and the real schedule. */
+const NO_SCHEDULE = undefined as unknown as Schedule;
 
 const OUTCOME_EVENTS: Record<EndStatus, RoutineEventType> = {
   succeeded: 'run-succeeded',

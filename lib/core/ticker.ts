@@ -1,23 +1,14 @@
 import type { Clock, TimerHandle } from './clock';
 import type { CatchUp, Schedule } from './schedule';
 
-/** What a ticker needs from its routine. */
-export interface TickHost {
-  readonly clock: Clock;
-  /** Whether ticks are wanted now (the routine is running, not paused or stopping). */
-  isRunning(): boolean;
-  /** A tick is due: run it, claim its slot or skip it. `armsNextTick`: see `Ticker.afterRun`. */
-  tick(due: number, now: number, armsNextTick: boolean): void;
-  /** Ticks a stall made late, superseded by the one that runs. */
-  skipLate(due: number, step: number, caught: CatchUp): void;
-}
-
 /** How early on the wall clock a wall-time tick may fire and still run. */
 const WALL_TOLERANCE_MS = 2;
 
 /**
  * Where a periodic routine's ticks are scheduled and fire: one timer at a time, armed for the
- * next due time its {@link Schedule} gives, on the monotonic clock.
+ * next due time its {@link Schedule} gives, on the monotonic clock. `PeriodicRoutine` extends
+ * it (one object per routine: every tick reads these fields, measured) and says what a tick
+ * does (`tick`).
  *
  * - No drift: the next tick is computed from the due time of this one, not from when it fired.
  * - After a stall (a blocked event loop, a suspended VM, the wall clock stepped forward) the
@@ -25,9 +16,9 @@ const WALL_TOLERANCE_MS = 2;
  * - Wall-clock ticks (cluster grid, cron) are converted to the monotonic timer when armed and
  *   checked on the wall when they fire: a wall clock stepped back makes the tick wait.
  * - With an interval function, the tick's run (or claim) ends before the next tick is armed:
- *   `afterRun` reads the function then.
+ *   `armAfterRun` reads the function then.
  */
-export class Ticker {
+export abstract class Ticker {
   private timer: TimerHandle | undefined = undefined;
   /** The last timer, once fired or cleared: handed back to the clock to recycle. */
   private spentTimer: TimerHandle | undefined = undefined;
@@ -38,67 +29,83 @@ export class Ticker {
   // A bound method, not an arrow function (measured).
   private readonly onTimer: () => void = this.fire.bind(this);
 
-  constructor(
-    private readonly host: TickHost,
-    /** When ticks fall; replaced by `reschedule`. */
-    public schedule: Schedule,
-    readonly jitterMs: number,
+  /** @internal When ticks fall; replaced by `reschedule`. */
+  timetable: Schedule;
+
+  protected constructor(
+    /** @internal */
+    readonly clock: Clock,
+    schedule: Schedule,
+    protected readonly jitterMs: number,
     private readonly random: () => number,
-  ) {}
+  ) {
+    this.timetable = schedule;
+  }
+
+  /** @internal Whether ticks are wanted now (running, not paused or stopping). */
+  abstract isRunning(): boolean;
+  /** @internal A tick is due: run it, claim its slot or skip it. `armsNextTick`: see `armAfterRun`. */
+  abstract tick(due: number, now: number, armsNextTick: boolean): void;
+  /** @internal Ticks a stall made late, superseded by the one that runs. */
+  abstract skipLate(due: number, step: number, caught: CatchUp): void;
 
   /** The current time on the scale due times are on: wall for cluster and cron, else monotonic. */
-  now(): number {
-    return this.schedule.onWallClock ? this.host.clock.wallNow() : this.host.clock.now();
+  protected ticksNow(): number {
+    return this.timetable.onWallClock ? this.clock.wallNow() : this.clock.now();
   }
 
   /** The armed tick's due time, as a wall time; undefined while none is armed. */
-  nextRunAt(): number | undefined {
+  protected nextTickAt(): number | undefined {
     if (this.timer === undefined) return undefined;
-    return this.schedule.onWallClock ? this.nextDue : this.host.clock.wallOf(this.nextDue);
+    return this.timetable.onWallClock ? this.nextDue : this.clock.wallOf(this.nextDue);
   }
 
   /** Arms the first tick of a routine started at `start`, and returns its due time. */
-  begin(start: number, runOnStart: boolean, initialDelayMs: number | undefined): number {
-    const first = this.schedule.first(start, runOnStart, initialDelayMs);
+  protected beginTicks(
+    start: number,
+    runOnStart: boolean,
+    initialDelayMs: number | undefined,
+  ): number {
+    const first = this.timetable.first(start, runOnStart, initialDelayMs);
     this.arm(first);
     return first;
   }
 
   /** Stops ticking; `resume` picks up at the next tick due. */
-  cancel(): void {
+  protected cancelTicks(): void {
     if (this.timer === undefined) return;
-    this.host.clock.clearTimer(this.timer);
+    this.clock.clearTimer(this.timer);
     this.spentTimer = this.timer;
     this.timer = undefined;
   }
 
   /** After a pause: the next tick due on the schedule (ticks that fell meanwhile are not run). */
-  resume(): void {
+  protected resumeTicks(): void {
     if (this.awaitingRun) return; // the run in flight arms the next tick when it ends
-    const now = this.now();
+    const now = this.ticksNow();
     const due = Number.isNaN(this.nextDue) ? now : this.nextDue;
-    this.arm(this.schedule.atOrAfter(due, now));
+    this.arm(this.timetable.atOrAfter(due, now));
   }
 
   /** A new schedule: the next tick is one interval from now (the next slot, the next cron time). */
-  reschedule(schedule: Schedule, arm: boolean): void {
-    this.schedule = schedule;
+  protected reschedule(schedule: Schedule, arm: boolean): void {
+    this.timetable = schedule;
     this.awaitingRun = false;
-    const next = schedule.fromNow(this.now());
+    const next = schedule.fromNow(this.ticksNow());
     if (!arm) {
       this.nextDue = next; // paused: resume() arms it
       return;
     }
-    this.cancel();
+    this.cancelTicks();
     this.arm(next);
   }
 
   /** Interval functions: the tick's run ended (or never started); read the function and arm the next. */
-  afterRun(): void {
+  protected armAfterRun(): void {
     if (!this.awaitingRun) return;
     this.awaitingRun = false;
-    const next = this.schedule.afterRun(this.now());
-    if (this.host.isRunning()) this.arm(next);
+    const next = this.timetable.afterRun(this.ticksNow());
+    if (this.isRunning()) this.arm(next);
     else this.nextDue = next; // paused: resume() arms it
   }
 
@@ -109,8 +116,8 @@ export class Ticker {
     // again when the timer fires, in case the wall clock was stepped. Whole milliseconds,
     // rounded up: the offset between the two clocks wobbles below a millisecond from one
     // reading to the next, and routines due together must still share one timer.
-    const clock = this.host.clock;
-    if (this.schedule.onWallClock) fireAt = Math.ceil(fireAt + clock.now() - clock.wallNow());
+    const clock = this.clock;
+    if (this.timetable.onWallClock) fireAt = Math.ceil(fireAt + clock.now() - clock.wallNow());
     this.timer = clock.setTimer(fireAt, this.onTimer, this.spentTimer);
     this.spentTimer = undefined;
   }
@@ -118,10 +125,9 @@ export class Ticker {
   private fire(): void {
     this.spentTimer = this.timer;
     this.timer = undefined;
-    const host = this.host;
-    if (!host.isRunning()) return;
-    const schedule = this.schedule;
-    const now = schedule.onWallClock ? host.clock.wallNow() : host.clock.now();
+    if (!this.isRunning()) return;
+    const schedule = this.timetable;
+    const now = schedule.onWallClock ? this.clock.wallNow() : this.clock.now();
     let due = this.nextDue;
     // The wall clock was stepped back while the timer ran: not due yet on the wall. (Within
     // a couple of milliseconds is due: timers fire up to a millisecond early, and the wall
@@ -129,18 +135,18 @@ export class Ticker {
     if (schedule.onWallClock && due - now > WALL_TOLERANCE_MS) return this.arm(due);
     if (schedule.readsAfterRun) {
       this.awaitingRun = true;
-      return host.tick(due, now, true);
+      return this.tick(due, now, true);
     }
     let next = schedule.following(due);
     if (next <= now) {
       // The event loop was blocked past later ticks (or the wall clock stepped forward): run
       // the latest, count the others.
       const caught = schedule.catchUp(due, now);
-      host.skipLate(due, next - due, caught);
+      this.skipLate(due, next - due, caught);
       due = caught.latest;
       next = schedule.following(due);
     }
     this.arm(next);
-    host.tick(due, now, false);
+    this.tick(due, now, false);
   }
 }
