@@ -32,11 +32,12 @@ export function describeCoordinatorContract(
       return routine;
     };
 
+    // Setting up may start servers (a three-master Redis Cluster takes seconds on a busy machine).
     beforeAll(async () => {
       harness = await setup();
       a = harness.coordinator();
       b = harness.coordinator();
-    });
+    }, 60_000);
 
     afterAll(async () => {
       await harness?.close?.();
