@@ -18,6 +18,10 @@ export const MESSAGES = {
   missingMethod: (decorator: string, method: string) =>
     `is decorated with ${decorator} on the class but has no ${method}() method; add ${method}(signal) or decorate a method instead`,
   badVersion: 'must be a string (a deploy id or a git sha)',
+  notCoordinator:
+    'must implement the Coordinator contract (claimSlot, acquireLease, renewLease, releaseLease)',
+  importedTwice:
+    'is used more than once in this app (forRoot/forRootAsync imported twice), which would run every routine twice; import RoutinesModule once, in the root module (it is global)',
 
   // Registry errors.
   noSuchRoutine: (name: string, known: string) =>

@@ -40,6 +40,8 @@ const owners = new WeakMap<object, RoutinesLifecycle>();
 @Injectable()
 export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('RoutinesModule');
+  /** The provider instances whose routines this app runs (see `claimOwnership`). */
+  private owned: object[] = [];
 
   constructor(
     private readonly explorer: RoutinesExplorer,
@@ -58,7 +60,10 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
       version: this.options?.version,
     });
     const all = [...found, ...problems, ...moduleOptionProblems(this.options)];
-    if (all.length > 0) throw new RoutinesConfigurationError(all);
+    if (all.length > 0) {
+      this.releaseOwnership(); // the app does not start: a later one may use these providers
+      throw new RoutinesConfigurationError(all);
+    }
     this.registry.register(built, coordinator);
     // `scope` rather than info(): info() builds a whole snapshot, per routine, at bootstrap.
     const cluster = built.filter(
@@ -80,14 +85,23 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
         {
           source: 'RoutinesModule',
           option: 'imports',
-          value: taken.constructor.name,
-          message:
-            'RoutinesModule is imported more than once in this app (forRoot/forRootAsync called twice), which would run every routine twice; import it once, in the root module (it is global)',
+          value: 'RoutinesModule.forRoot / forRootAsync',
+          message: MESSAGES.importedTwice,
         },
       ];
     }
     for (const instance of instances) owners.set(instance, this);
+    this.owned = instances;
     return [];
+  }
+
+  /**
+   * Once this app's routines have stopped, its providers are free again: a `useValue` instance
+   * shared by two test apps, the first one closed, runs in the second.
+   */
+  private releaseOwnership(): void {
+    for (const instance of this.owned) if (owners.get(instance) === this) owners.delete(instance);
+    this.owned = [];
   }
 
   onApplicationBootstrap(): void {
@@ -95,7 +109,11 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.registry.stopAll(this.options?.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT);
+    try {
+      await this.registry.stopAll(this.options?.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT);
+    } finally {
+      this.releaseOwnership();
+    }
   }
 }
 
@@ -108,8 +126,7 @@ function moduleOptionProblems(options: RoutinesModuleOptions | undefined): Confi
     problems.push({
       option: 'coordinator',
       value: typeof coordinator,
-      message:
-        'must implement the Coordinator contract (claimSlot, acquireLease, renewLease, releaseLease)',
+      message: MESSAGES.notCoordinator,
     });
   }
   if (options?.version !== undefined && typeof options.version !== 'string') {

@@ -371,8 +371,37 @@ describe('module options that say less than they seem to', () => {
       (error: unknown) => error,
     );
     expect(failure).toBeInstanceOf(RoutinesConfigurationError);
-    expect(String((failure as Error).message)).toMatch(
-      /RoutinesModule is imported more than once in this app/,
-    );
+    const message = String((failure as Error).message);
+    expect(message).toMatch(/RoutinesModule.*forRoot\/forRootAsync imported twice/);
+    expect(message).not.toMatch(/Sweeper/); // names the module, not a provider
+  });
+
+  it('one provider instance in two apps, one after the other, runs in each (a shared test fixture)', async () => {
+    const runs: string[] = [];
+    @Injectable()
+    class Fixture {
+      label = 'first';
+      @Periodic('1h', { name: 'fixture-routine', runOnStart: false })
+      run(): void {
+        runs.push(this.label);
+      }
+    }
+    const shared = new Fixture();
+    const first = await bootTesting({
+      imports: [RoutinesModule.forRoot()],
+      providers: [{ provide: Fixture, useValue: shared }],
+    });
+    await first.registry.trigger('fixture-routine');
+    await first.close();
+    shared.label = 'second';
+    const second = await bootTesting({
+      imports: [RoutinesModule.forRoot()],
+      providers: [{ provide: Fixture, useValue: shared }],
+    });
+    await expect(second.registry.trigger('fixture-routine')).resolves.toMatchObject({
+      status: 'succeeded',
+    });
+    expect(runs).toEqual(['first', 'second']);
+    await second.close();
   });
 });
