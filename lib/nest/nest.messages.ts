@@ -20,6 +20,8 @@ export const MESSAGES = {
   badVersion: 'must be a string (a deploy id or a git sha)',
   notCoordinator:
     'must implement the Coordinator contract (claimSlot, acquireLease, renewLease, releaseLease)',
+  notClock:
+    'must implement the Clock interface (now, wallNow, wallOf, setTimer, clearTimer), e.g. a ManualClock',
   importedTwice:
     'is used more than once in this app (forRoot/forRootAsync imported twice), which would run every routine twice; import RoutinesModule once, in the root module (it is global)',
 

@@ -9,6 +9,7 @@ import {
   validateBackgroundOptions,
   resolvePeriodicOptions,
   type ResolvedPeriodicOptions,
+  type Clock,
   type ConfigurationProblem,
   type Coordinator,
   type ManagedRoutine,
@@ -34,6 +35,7 @@ export interface BuiltRoutine {
 
 export interface BuildContext {
   overrides: Record<string, RoutineOverrides>;
+  clock?: Clock;
   coordinator: Coordinator;
   onEvent: RoutineEventListener;
   version?: string;
@@ -142,6 +144,7 @@ function create(
     coordinator: context.coordinator,
     onEvent: context.onEvent,
     version: context.version,
+    clock: context.clock,
   };
   const instance = declaration.instance as Record<string, (...args: unknown[]) => unknown>;
   const method = declaration.methodName;

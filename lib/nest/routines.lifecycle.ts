@@ -10,6 +10,7 @@ import {
 import {
   checkDuration,
   InMemoryCoordinator,
+  systemClock,
   RoutinesConfigurationError,
   type ConfigurationProblem,
 } from '../core';
@@ -50,7 +51,8 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
   ) {}
 
   onModuleInit(): void {
-    const coordinator = this.options?.coordinator ?? new InMemoryCoordinator();
+    const clock = this.options?.clock ?? systemClock;
+    const coordinator = this.options?.coordinator ?? new InMemoryCoordinator(clock);
     const { declarations, problems: found } = this.explorer.explore();
     found.push(...this.claimOwnership(declarations.map((declaration) => declaration.instance)));
     const { built, problems } = buildRoutines(declarations, {
@@ -58,13 +60,14 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
       coordinator,
       onEvent: this.registry.emit,
       version: this.options?.version,
+      clock,
     });
     const all = [...found, ...problems, ...moduleOptionProblems(this.options)];
     if (all.length > 0) {
       this.releaseOwnership(); // the app does not start: a later one may use these providers
       throw new RoutinesConfigurationError(all);
     }
-    this.registry.register(built, coordinator);
+    this.registry.register(built, coordinator, clock);
     // `scope` rather than info(): info() builds a whole snapshot, per routine, at bootstrap.
     const cluster = built.filter(
       (entry) => entry.enabled && (entry.routine as { scope?: string }).scope === 'cluster',
@@ -128,6 +131,13 @@ function moduleOptionProblems(options: RoutinesModuleOptions | undefined): Confi
       value: typeof coordinator,
       message: MESSAGES.notCoordinator,
     });
+  }
+  const clock = options?.clock as { now?: unknown; setTimer?: unknown } | undefined;
+  if (
+    clock !== undefined &&
+    (typeof clock?.now !== 'function' || typeof clock.setTimer !== 'function')
+  ) {
+    problems.push({ option: 'clock', value: typeof clock, message: MESSAGES.notClock });
   }
   if (options?.version !== undefined && typeof options.version !== 'string') {
     problems.push({

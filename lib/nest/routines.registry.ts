@@ -7,6 +7,7 @@ import {
   PeriodicRoutine,
   stopRoutines,
   systemClock,
+  type Clock,
   type Coordinator,
   type Duration,
   type IntervalSpec,
@@ -44,6 +45,7 @@ export class RoutinesRegistry {
   private readonly logger = new Logger('RoutinesModule');
   private started = false;
   private coordinator: Coordinator | undefined;
+  private clock: Clock = systemClock;
 
   /** Every lifecycle event of every routine: started, run-started/succeeded/failed/skipped, restarted, failed, stopped... */
   readonly events$: Observable<RoutineEvent> = this.events.asObservable();
@@ -102,7 +104,8 @@ export class RoutinesRegistry {
   }
 
   /** @internal Called by the module with the routines it built and their coordinator. */
-  register(built: readonly BuiltRoutine[], coordinator?: Coordinator): void {
+  register(built: readonly BuiltRoutine[], coordinator?: Coordinator, clock?: Clock): void {
+    this.clock = clock ?? systemClock;
     for (const entry of built) this.routines.set(entry.routine.name, entry);
     this.coordinator = coordinator;
   }
@@ -121,7 +124,7 @@ export class RoutinesRegistry {
   startAll(): void {
     if (this.started) return;
     this.started = true;
-    const anchor = systemClock.now();
+    const anchor = this.clock.now();
     const enabled = [...this.routines.values()].filter((entry) => entry.enabled);
     for (const { routine } of enabled) {
       if (routine instanceof PeriodicRoutine) routine.start(anchor);

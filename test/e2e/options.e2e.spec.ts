@@ -4,6 +4,7 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { CronExpression } from '@nestjs/schedule';
 import {
   BackgroundRoutine,
+  ManualClock,
   Periodic,
   RoutinesConfigurationError,
   RoutinesModule,
@@ -403,5 +404,51 @@ describe('module options that say less than they seem to', () => {
     });
     expect(runs).toEqual(['first', 'second']);
     await second.close();
+  });
+
+  it('forRoot({ clock }) drives every routine from a ManualClock: no waiting in tests', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1, 12, 0, 0));
+    const seen: number[] = [];
+    let attempts = 0;
+    @Injectable()
+    class Clocked {
+      @Periodic('1m', { name: 'every-minute', runOnStart: false })
+      tick(): void {
+        seen.push(clock.wallNow());
+      }
+
+      @BackgroundRoutine({
+        name: 'flaky',
+        restart: { maxRestarts: 5, within: '5m', initialDelay: '10s', maxDelay: '10s' },
+      })
+      async flaky(): Promise<void> {
+        attempts++;
+        throw new Error('down');
+      }
+    }
+    const { registry, close } = await bootTesting({
+      imports: [RoutinesModule.forRoot({ clock })],
+      providers: [Clocked],
+    });
+    expect(registry.get('every-minute').nextRunAt).toBe(Date.UTC(2026, 0, 1, 12, 1, 0));
+    await clock.advance(3 * 60_000);
+    expect(seen).toEqual([1, 2, 3].map((m) => Date.UTC(2026, 0, 1, 12, m, 0)));
+    // Restarts waited out on the manual clock: the first start, 5 restarts, then failed.
+    expect(attempts).toBe(6);
+    expect(registry.get('flaky').state).toBe('failed');
+    await close();
+  });
+
+  it('a clock that is not a Clock is a configuration error naming the option', async () => {
+    const booted = await createTestingApp({
+      imports: [RoutinesModule.forRoot({ clock: {} as never })],
+      providers: [Sweeper],
+    });
+    const failure = await booted.app.init().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(RoutinesConfigurationError);
+    expect(String((failure as Error).message)).toMatch(/option 'clock'.*must implement the Clock/);
   });
 });

@@ -1,4 +1,11 @@
-import type { Coordinator, Duration, IntervalSpec, LeaseOptions, RestartPolicy } from '../../core';
+import type {
+  Clock,
+  Coordinator,
+  Duration,
+  IntervalSpec,
+  LeaseOptions,
+  RestartPolicy,
+} from '../../core';
 import type { BackoffOptions } from '../../core';
 
 /**
@@ -45,6 +52,17 @@ export interface RoutinesModuleOptions {
   version?: string;
   /** Start routines on application bootstrap. Default: true. With false, call `registry.startAll()`. */
   autoStart?: boolean;
+  /**
+   * The clock every routine runs on. Default: the system clock. Tests pass a `ManualClock` to
+   * drive schedules, timeouts and backoff without waiting:
+   *
+   * @example
+   * const clock = new ManualClock(Date.UTC(2026, 0, 1));
+   * RoutinesModule.forRoot({ clock });
+   * // ...
+   * await clock.advance(60_000); // every routine due in that minute has run
+   */
+  clock?: Clock;
 }
 
 export const ROUTINE_OVERRIDE_KEYS: ReadonlyArray<keyof RoutineOverrides> = [
