@@ -1,7 +1,7 @@
 import { MESSAGES } from './core.messages';
 import { formatDuration, toMilliseconds, type Duration } from './duration';
 import { consoleRoutineLogger, describeError, reportError, type RoutineLogger } from './logger';
-import { isThenable } from './thenable';
+import { callAndReport } from './safe-call';
 import type { Routine } from './routine';
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -105,14 +105,7 @@ export async function stopRoutines(
 
 /** Starts a routine whose `start` may block for its life; a failure is logged, never thrown. */
 export function startRoutine(routine: Routine, logger: RoutineLogger): void {
-  const report = (error: unknown): void =>
-    reportError(logger, MESSAGES.routineFailed(nameOf(routine)), error);
-  try {
-    const result = routine.start();
-    if (isThenable(result)) result.then(undefined, report);
-  } catch (error) {
-    report(error);
-  }
+  void callAndReport(() => routine.start(), logger, MESSAGES.routineFailed(nameOf(routine)));
 }
 
 export function nameOf(routine: Routine): string {

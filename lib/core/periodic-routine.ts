@@ -505,11 +505,6 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
     return this.lastConcurrency;
   }
 
-  /** @internal A due time as reported: cluster and cron ones are wall times already. */
-  wallOfDue(due: number): number {
-    return this.timetable.onWallClock ? due : this.clock.wallOf(due);
-  }
-
   /** The runs in flight, for shutdown to abort. */
   private runsInFlight(): PeriodicRun[] {
     const runs = this.moreRuns ? [...this.moreRuns] : [];

@@ -59,10 +59,6 @@ export class PeriodicRun {
 
   constructor(private readonly host: RunHost) {}
 
-  get signal(): AbortSignal {
-    return this.runSignal!;
-  }
-
   /** When the run was due, as a wall time: what the context reports. */
   get dueAt(): number {
     return this.host.wallOfDue(this.due);
@@ -130,12 +126,8 @@ export class PeriodicRun {
   /** Whether the last run left a listener on the signal; if it removed all it added, the signal is clean again. */
   private leftListeners(signal: AbortSignal): boolean {
     if (listenedCount === 0 || !listened.has(signal)) return false;
-    if (hasListeners(signal)) {
-      forgetListened(signal); // retired: made anew
-      return true;
-    }
-    forgetListened(signal);
-    return false;
+    forgetListened(signal); // looked at now: noted again only if something listens again
+    return hasListeners(signal);
   }
 
   /** A hand-made thenable may call both callbacks, or one twice, or throw after calling one. */

@@ -202,21 +202,15 @@ class IntervalFunctionSchedule implements Schedule {
   }
 
   first(start: number, runOnStart: boolean, initialDelayMs: number | undefined): number {
-    const interval = this.read();
-    if (this.onWallClock) {
-      const slot = Math.floor((start + (initialDelayMs ?? 0)) / interval) * interval;
-      return runOnStart ? slot : slot + interval;
-    }
-    if (initialDelayMs !== undefined) return start + initialDelayMs;
-    return runOnStart ? start : start + interval;
+    return this.fixed(this.read()).first(start, runOnStart, initialDelayMs);
   }
 
   following(due: number): number {
-    return due + this.lastMs;
+    return this.fixed(this.lastMs).following(due);
   }
 
   atOrAfter(due: number, now: number): number {
-    return due >= now ? due : due + Math.ceil((now - due) / this.lastMs) * this.lastMs;
+    return this.fixed(this.lastMs).atOrAfter(due, now);
   }
 
   fromNow(now: number): number {
@@ -224,8 +218,7 @@ class IntervalFunctionSchedule implements Schedule {
   }
 
   afterRun(now: number): number {
-    const interval = this.read();
-    return this.onWallClock ? (Math.floor(now / interval) + 1) * interval : now + interval;
+    return this.fixed(this.read()).fromNow(now);
   }
 
   catchUp(due: number): CatchUp {
@@ -233,7 +226,12 @@ class IntervalFunctionSchedule implements Schedule {
   }
 
   previous(time: number): number | undefined {
-    return Math.floor(time / this.lastMs) * this.lastMs;
+    return this.fixed(this.lastMs).previous(time);
+  }
+
+  /** The fixed schedule of the value the function returned: the arithmetic is the same. */
+  private fixed(intervalMs: number): Schedule {
+    return sharedSchedule(intervalMs, this.onWallClock);
   }
 
   describe(): string {
@@ -294,7 +292,7 @@ export function createSchedule(
   if (parsed.cron && isCronSpec(spec)) return new CronSchedule(parsed.cron, spec);
   if (parsed.intervalFn) return new IntervalFunctionSchedule(parsed.intervalFn, cluster, owner);
   const intervalMs = parsed.intervalMs ?? DEFAULT_INTERVAL_MS;
-  return sharedSchedule(cluster ? gridSchedules : intervalSchedules, intervalMs, cluster);
+  return sharedSchedule(intervalMs, cluster);
 }
 
 // Interval schedules hold nothing but their interval: routines with the same one share it,
@@ -303,7 +301,8 @@ const intervalSchedules = new Map<number, Schedule>();
 const gridSchedules = new Map<number, Schedule>();
 const MAX_SHARED = 256;
 
-function sharedSchedule(cache: Map<number, Schedule>, intervalMs: number, grid: boolean): Schedule {
+function sharedSchedule(intervalMs: number, grid: boolean): Schedule {
+  const cache = grid ? gridSchedules : intervalSchedules;
   let schedule = cache.get(intervalMs);
   if (schedule === undefined) {
     schedule = grid ? new GridSchedule(intervalMs) : new IntervalSchedule(intervalMs);

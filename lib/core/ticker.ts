@@ -56,8 +56,12 @@ export abstract class Ticker {
 
   /** The armed tick's due time, as a wall time; undefined while none is armed. */
   protected nextTickAt(): number | undefined {
-    if (this.timer === undefined) return undefined;
-    return this.timetable.onWallClock ? this.nextDue : this.clock.wallOf(this.nextDue);
+    return this.timer === undefined ? undefined : this.wallOfDue(this.nextDue);
+  }
+
+  /** @internal A due time as reported: cluster and cron ones are wall times already. */
+  wallOfDue(due: number): number {
+    return this.timetable.onWallClock ? due : this.clock.wallOf(due);
   }
 
   /** Arms the first tick of a routine started at `start`, and returns its due time. */
