@@ -67,6 +67,7 @@ const shared = {
   moduleFileExtensions: ['ts', 'js', 'cjs', 'mjs', 'json', 'node'],
   moduleNameMapper: {
     '^nestjs-routines$': '<rootDir>/lib/index.ts',
+    '^nestjs-routines/testing$': '<rootDir>/lib/testing/index.ts',
   },
 };
 

@@ -20,7 +20,12 @@ export type {
 // Cluster scope on an engine the app already runs (ioredis / pg are optional peers, never
 // loaded by this package: the app passes its own client).
 export { CoordinatorStateLostError, PostgresCoordinator, RedisCoordinator } from './coordination';
-export type { PostgresCoordinatorOptions, RedisCoordinatorOptions } from './coordination';
+export type {
+  PostgresCoordinatorOptions,
+  PostgresPool,
+  RedisClient,
+  RedisCoordinatorOptions,
+} from './coordination';
 
 // The framework-free runtime, for scripts and non-Nest code.
 export {
@@ -32,7 +37,6 @@ export {
   isCompletedRoutine,
   LeaseLostError,
   LIFOStopRoutine,
-  ManualClock,
   MAX_REINVOCATIONS,
   monitorBackgroundRoutines,
   NoopRoutine,

@@ -1,5 +1,6 @@
 // Type-only: an app that never constructs a PostgresCoordinator never loads pg.
 import type { Pool, QueryResultRow } from 'pg';
+import type { PostgresPool } from './clients';
 import {
   newToken,
   type AcquireOptions,
@@ -99,10 +100,9 @@ export class PostgresCoordinator implements Coordinator {
   private tablesReady = false;
   private claimsSincePrune = 0;
 
-  constructor(
-    private readonly pool: Pool,
-    options: PostgresCoordinatorOptions = {},
-  ) {
+  private readonly pool: Pool;
+
+  constructor(pool: PostgresPool, options: PostgresCoordinatorOptions = {}) {
     const problems: ConfigurationProblem[] = [];
     const poolProblem = checkPool(pool);
     if (poolProblem) {
@@ -114,7 +114,8 @@ export class PostgresCoordinator implements Coordinator {
       });
       throw new RoutinesConfigurationError(problems);
     }
-    keepAliveOnPoolErrors(pool, options.logger ?? console);
+    this.pool = pool as unknown as Pool;
+    keepAliveOnPoolErrors(this.pool, options.logger ?? console);
     const identifier = (option: string, value: unknown, fallback: string): string => {
       if (value === undefined) return fallback;
       if (typeof value === 'string' && IDENTIFIER.test(value)) return value;

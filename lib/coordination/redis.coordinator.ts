@@ -1,5 +1,6 @@
 // Type-only: an app that never constructs a RedisCoordinator never loads ioredis.
 import type { Cluster, Redis } from 'ioredis';
+import type { RedisClient } from './clients';
 import {
   newToken,
   type AcquireOptions,
@@ -200,10 +201,9 @@ export class RedisCoordinator implements Coordinator {
   private readonly lastSeen = new Map<string, number>();
   private readonly batcher: ClaimBatcher;
 
-  constructor(
-    private readonly client: Redis | Cluster,
-    options: RedisCoordinatorOptions = {},
-  ) {
+  private readonly client: Redis | Cluster;
+
+  constructor(client: RedisClient, options: RedisCoordinatorOptions = {}) {
     const problems: ConfigurationProblem[] = [];
     const problem = (option: string, value: unknown, message: string): void => {
       problems.push({ option, value, message, source: 'RedisCoordinator' });
@@ -222,9 +222,10 @@ export class RedisCoordinator implements Coordinator {
     }
     if (problems.length > 0) throw new RoutinesConfigurationError(problems);
     this.logger = options.logger ?? console;
+    this.client = client as unknown as Redis | Cluster;
     client.defineCommand(CLAIM_COMMAND, { lua: CLAIM });
     this.batcher = new ClaimBatcher(
-      (client as Cluster).isCluster ? 1 : MAX_BATCH,
+      (this.client as Cluster).isCluster ? 1 : MAX_BATCH,
       (claims) => void this.sendClaims(claims),
     );
     client.defineCommand(ACQUIRE_COMMAND, { numberOfKeys: 4, lua: ACQUIRE });

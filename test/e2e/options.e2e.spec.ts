@@ -4,11 +4,11 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { CronExpression } from '@nestjs/schedule';
 import {
   BackgroundRoutine,
-  ManualClock,
   Periodic,
   RoutinesConfigurationError,
   RoutinesModule,
 } from 'nestjs-routines';
+import { ManualClock } from 'nestjs-routines/testing';
 import {
   bootstraps,
   bootTesting,

@@ -1,0 +1,43 @@
+// A Nest 12 app written as ES modules, as `nest new` users who set "type": "module" have it.
+// CI compiles it with skipLibCheck off and without pg or ioredis installed (the package's
+// types must not need them), then runs it with --no-experimental-require-module: nothing in
+// the package may require() an ES module.
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { Injectable, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { BackgroundRoutine, Periodic, RoutinesModule, RoutinesRegistry } from 'nestjs-routines';
+import { ManualClock } from 'nestjs-routines/testing';
+
+@Injectable()
+class Janitor {
+  runs = 0;
+  consumerStopped = false;
+
+  @Periodic('50ms', { name: 'janitor' })
+  clean(): void {
+    this.runs++;
+  }
+
+  @BackgroundRoutine({ name: 'consumer' })
+  async consume(signal: AbortSignal): Promise<void> {
+    await new Promise((resolve) => signal.addEventListener('abort', resolve));
+    this.consumerStopped = true;
+  }
+}
+
+@Module({ imports: [RoutinesModule.forRoot({ shutdownTimeout: '2s' })], providers: [Janitor] })
+class AppModule {}
+
+const app = await NestFactory.createApplicationContext(AppModule, { logger: ['error', 'warn'] });
+const registry = app.get(RoutinesRegistry);
+const janitor = app.get(Janitor);
+const deadline = Date.now() + 5000;
+while (janitor.runs < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+assert.ok(janitor.runs >= 2, `janitor ran ${janitor.runs} times in 5 s`);
+assert.equal(registry.get('consumer').state, 'running');
+assert.equal((await registry.trigger('janitor')).status, 'succeeded');
+await app.close();
+assert.ok(janitor.consumerStopped, 'the consumer saw its signal abort on close');
+assert.equal(typeof new ManualClock().advance, 'function');
+console.log(`ESM app: ok (janitor ran ${janitor.runs} times; node ${process.version})`);
