@@ -3,21 +3,29 @@ import {
   Logger,
   type BeforeApplicationShutdown,
   type OnApplicationShutdown,
+  type OnModuleDestroy,
 } from '@nestjs/common';
 
 /**
- * Makes the shutdown order visible in the log. RoutinesModule drains routines in
- * `onModuleDestroy`, the first shutdown step, so by `beforeApplicationShutdown` every run has
- * finished while the HTTP server and any pools were still there for it.
+ * Makes the shutdown order visible in the log. RoutinesModule drains routines before any
+ * other provider's `onModuleDestroy`, so by the time this one runs (where a Prisma service
+ * would disconnect) every run has finished while the HTTP server and every client were still
+ * there for it.
  */
 @Injectable()
-export class ShutdownLogger implements BeforeApplicationShutdown, OnApplicationShutdown {
+export class ShutdownLogger
+  implements OnModuleDestroy, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private readonly logger = new Logger('Shutdown');
   private closingSince = 0;
 
+  onModuleDestroy(): void {
+    this.logger.log('routines have drained; providers may now close their clients');
+  }
+
   beforeApplicationShutdown(signal?: string): void {
     this.closingSince = Date.now();
-    this.logger.log(`${signal ?? 'close()'}: routines have stopped; closing the HTTP server`);
+    this.logger.log(`${signal ?? 'close()'}: closing the HTTP server`);
   }
 
   onApplicationShutdown(): void {

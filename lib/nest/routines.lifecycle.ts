@@ -26,23 +26,22 @@ const owners = new WeakMap<object, RoutinesLifecycle>();
 
 /**
  * Ties routines to Nest's lifecycle: checks and builds them once every provider exists
- * (`onModuleInit`), starts them on `onApplicationBootstrap`, and stops them on
- * `onModuleDestroy`.
+ * (`onModuleInit`), starts them on `onApplicationBootstrap`, and stops them on shutdown.
  *
- * Why `onModuleDestroy`: Nest's shutdown runs every module's `onModuleDestroy`, then every
+ * When they stop: Nest's shutdown runs every module's `onModuleDestroy`, then every
  * `beforeApplicationShutdown`, then closes the HTTP server, then runs every
- * `onApplicationShutdown`, awaiting each hook in turn. `onModuleDestroy` is the earliest phase,
- * so routines drain before anything that closes in the later ones: the pools of TypeORM,
- * Mongoose or MikroORM, BullMQ, Redis clients, the HTTP server. Within that phase this global
- * module comes last (Nest visits global modules last on shutdown), so a provider that closes
- * a client in its own `onModuleDestroy` does so before routines stop: such clients belong in
- * `onApplicationShutdown`.
+ * `onApplicationShutdown`, awaiting each hook in turn. Routines drain at the very start of
+ * the first phase, before any other provider's `onModuleDestroy` (see `RoutinesDrain`), so
+ * every client, pool and server the app closes in any hook is still open for the last run.
+ * This module's own `onModuleDestroy` (Nest visits global modules last) waits for the same
+ * drain, in case the drain host was not visited first.
  */
 @Injectable()
 export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('RoutinesModule');
   /** The provider instances whose routines this app runs (see `claimOwnership`). */
   private owned: object[] = [];
+  private stopping: Promise<void> | undefined;
 
   constructor(
     private readonly explorer: RoutinesExplorer,
@@ -112,11 +111,16 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
   }
 
   async onModuleDestroy(): Promise<void> {
-    try {
-      await this.registry.stopAll(this.options?.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT);
-    } finally {
-      this.releaseOwnership();
-    }
+    await this.stop();
+  }
+
+  /** Stops every routine once, waiting up to `shutdownTimeout`; later calls wait for the same stop. */
+  stop(): Promise<void> {
+    this.stopping ??= this.registry
+      .stopAll(this.options?.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT)
+      .then(() => undefined)
+      .finally(() => this.releaseOwnership());
+    return this.stopping;
   }
 }
 

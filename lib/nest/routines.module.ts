@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { RoutinesDrainModule } from './routines-drain.module';
 import { RoutinesExplorer } from './routines.explorer';
 import { RoutinesLifecycle } from './routines.lifecycle';
 import {
@@ -30,7 +31,7 @@ import { RoutinesRegistry } from './routines.registry';
  * export class AppModule {}
  */
 @Module({
-  imports: [DiscoveryModule],
+  imports: [DiscoveryModule, RoutinesDrainModule],
   providers: [RoutinesExplorer, RoutinesRegistry, RoutinesLifecycle],
   exports: [RoutinesRegistry],
 })

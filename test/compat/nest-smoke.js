@@ -22,9 +22,22 @@ class Janitor {
   }
   async consume(signal) {
     await new Promise((resolve) => signal.addEventListener('abort', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 20));
     this.consumerAborted = true;
+    this.consumerStoppedWhileClientOpen = !client.closed;
   }
 }
+
+/** Closes its client in onModuleDestroy, as Prisma's Nest recipe does. */
+class Client {
+  constructor() {
+    this.closed = false;
+  }
+  onModuleDestroy() {
+    this.closed = true;
+  }
+}
+const client = new Client();
 const method = (name) => Object.getOwnPropertyDescriptor(Janitor.prototype, name);
 Periodic('50ms', { name: 'janitor' })(Janitor.prototype, 'clean', method('clean'));
 BackgroundRoutine({ name: 'consumer' })(Janitor.prototype, 'consume', method('consume'));
@@ -33,7 +46,7 @@ Injectable()(Janitor);
 class AppModule {}
 Module({
   imports: [RoutinesModule.forRoot({ routines: { janitor: { interval: '40ms' } } })],
-  providers: [Janitor],
+  providers: [Janitor, { provide: Client, useValue: client }],
 })(AppModule);
 
 async function main() {
@@ -67,9 +80,10 @@ async function main() {
   await check('trigger resolves with the outcome', async () => {
     assert.equal((await registry.trigger('janitor')).status, 'succeeded');
   });
-  await check('close stops every routine and aborts background signals', async () => {
+  await check('close drains every routine before other onModuleDestroy hooks', async () => {
     await app.close();
     assert.equal(janitor.consumerAborted, true);
+    assert.equal(janitor.consumerStoppedWhileClientOpen, true, 'routines drain first');
     assert.deepEqual(
       registry.list().map((r) => r.state),
       ['stopped', 'stopped'],

@@ -1,5 +1,12 @@
 import 'reflect-metadata';
-import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Global,
+  Injectable,
+  Module,
+  type ModuleMetadata,
+  type OnApplicationShutdown,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import { CronExpression } from '@nestjs/schedule';
 import { BackgroundRoutine, Periodic, RoutinesModule } from 'nestjs-routines';
 import {
@@ -7,6 +14,7 @@ import {
   activeTimeouts,
   bootStandalone,
   bootTesting,
+  bootstraps,
   closeAll,
   sleep,
   waitFor,
@@ -201,6 +209,74 @@ describe('shutdown', () => {
       expect(db.closed).toBe(true);
     },
   );
+});
+
+describe('shutdown order: routines drain before any other onModuleDestroy', () => {
+  /** Closes its client in onModuleDestroy, as Prisma's Nest recipe does. */
+  @Injectable()
+  class PrismaLikeService implements OnModuleDestroy {
+    closed = false;
+    onModuleDestroy(): void {
+      this.closed = true;
+    }
+    query(): string {
+      if (this.closed) throw new Error('client is closed');
+      return 'rows';
+    }
+  }
+
+  @Injectable()
+  class Reporter {
+    running = false;
+    result: string | undefined;
+    constructor(private readonly db: PrismaLikeService) {}
+
+    @Periodic('1h', { name: 'report' })
+    async report(): Promise<void> {
+      this.running = true;
+      await sleep(150);
+      this.result = this.db.query();
+    }
+  }
+
+  @Module({ providers: [PrismaLikeService], exports: [PrismaLikeService] })
+  class DatabaseModule {}
+
+  @Global()
+  @Module({ providers: [PrismaLikeService], exports: [PrismaLikeService] })
+  class GlobalDatabaseModule {}
+
+  @Module({ imports: [DatabaseModule], providers: [Reporter] })
+  class ReportsModule {}
+
+  @Module({ providers: [Reporter] })
+  class ReportsOnGlobalDatabaseModule {}
+
+  const layouts: Array<[string, ModuleMetadata]> = [
+    ['in the root module', { providers: [PrismaLikeService, Reporter] }],
+    ['in a feature module', { imports: [ReportsModule] }],
+    ['in a global module', { imports: [GlobalDatabaseModule, ReportsOnGlobalDatabaseModule] }],
+  ];
+
+  describe.each(bootstraps)('with %s', (_boot, boot) => {
+    it.each(layouts)(
+      'a client closed in onModuleDestroy %s is open for the last run',
+      async (_where, metadata) => {
+        const { app, close } = await boot({
+          ...metadata,
+          imports: [RoutinesModule.forRoot(), ...(metadata.imports ?? [])],
+        });
+        const reporter = app.get(Reporter, { strict: false });
+        const db = app.get(PrismaLikeService, { strict: false });
+        await waitFor(() => reporter.running, 'the report run');
+
+        await close();
+
+        expect(reporter.result).toBe('rows');
+        expect(db.closed).toBe(true);
+      },
+    );
+  });
 });
 
 describe('after app.close()', () => {

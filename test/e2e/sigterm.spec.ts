@@ -210,7 +210,8 @@ describe('SIGTERM to a real Nest process', () => {
       /\[RoutinesModule\] Stopping 8 routine\(s\), \d+ run\(s\) in flight; waiting up to 5s$/,
       /\[QueueConsumer\] job #1 thumbnail .* done in \d+ ms$/,
       /\[RoutinesModule\] All routines stopped in \d+ ms$/,
-      /\[Shutdown\] SIGTERM: routines have stopped; closing the HTTP server$/,
+      /\[Shutdown\] routines have drained; providers may now close their clients$/,
+      /\[Shutdown\] SIGTERM: closing the HTTP server$/,
       /\[Shutdown\] HTTP server closed in \d+ ms; bye$/,
     ];
     const positions = expected.map((pattern) => lineIndex(child, pattern));
