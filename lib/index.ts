@@ -4,7 +4,15 @@
 export { Periodic } from './nest/periodic.decorator';
 export { BackgroundRoutine } from './nest/background-routine.decorator';
 export { RoutinesModule } from './nest/routines.module';
-export { RoutinesRegistry, type RegisteredRoutineInfo } from './nest/routines.registry';
+export {
+  RoutinesRegistry,
+  type AddedHandler,
+  type AddRoutineOptions,
+  type RegisteredRoutineInfo,
+  type RegisteredRunOutcome,
+  type SerializedError,
+} from './nest/routines.registry';
+export { RoutineActionError, RoutineNotFoundError } from './nest/routines.errors';
 export { ROUTINES_MODULE_OPTIONS } from './nest/routines.module-definition';
 export { PERIODIC_METADATA, BACKGROUND_ROUTINE_METADATA } from './nest/constants';
 export type {
@@ -31,6 +39,7 @@ export type {
 export {
   CallbackRoutine,
   CombinedRoutine,
+  CronExpression,
   FIFOStopRoutine,
   CoordinatorTimeoutError,
   InMemoryCoordinator,

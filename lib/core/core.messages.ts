@@ -39,6 +39,8 @@ export const MESSAGES = {
     `concurrency function returned ${value}; keeping ${kept}`,
   setIntervalRefused: (routine: string, value: string, problem: string) =>
     `${routine}: setInterval(${value}) ${problem}`,
+  badNextRunsCount: (routine: string, count: unknown, max: number) =>
+    `${routine}: nextRuns(${String(count)}) needs a whole number from 0 to ${max}`,
 
   // Background routines.
   restartingIn: (delay: string) => `restarting in ${delay}`,
@@ -50,6 +52,8 @@ export const MESSAGES = {
   failedAfterLeaseLost: (message: string) =>
     `ended with an error after losing its lease: ${message}`,
   completed: 'start() returned; the routine has completed and will not be restarted',
+  returnedAtOnce:
+    'start() returned at once, without a promise, and the routine has no stop(): it is completed now, and nothing will stop what it left running (a timer, a listener) on shutdown. Make start() return a promise that settles when its signal aborts (await a loop), or give the handler a stop() method',
   completedElsewhere: 'completed on another replica under this version; not running it here',
 
   // Leases.

@@ -1,6 +1,7 @@
 export * from './clock';
 export * from './coordinator';
 export * from './cron';
+export * from './cron-expression';
 export * from './duration';
 export * from './errors';
 export * from './groups';

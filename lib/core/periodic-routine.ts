@@ -52,6 +52,8 @@ export {
 
 /** Late ticks reported one event each after a stall; the rest are counted only. */
 const MAX_LATE_EVENTS = 100;
+/** `nextRuns(count)`: enough for any screen, bounded so a typo cannot loop for long. */
+const MAX_NEXT_RUNS = 1000;
 
 /**
  * A routine that runs a handler on a schedule: the seed's `PeriodicGoroutine`.
@@ -283,6 +285,24 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
     }
     const due = this.timetable.onWallClock ? this.clock.wallOf(now) : now;
     return new Promise((resolve) => this.startRun(due, 0, false, resolve, now));
+  }
+
+  /**
+   * The next `count` times (wall-clock ms) this routine is due, jitter aside: where an operator
+   * checks a cron expression or a changed interval. Empty once stopping; from now on the
+   * schedule while paused or not started. An interval function is read as it is now.
+   *
+   * @example
+   * routine.nextRuns(3); // [1767225600000, 1767229200000, 1767232800000]
+   */
+  nextRuns(count: number): number[] {
+    if (!Number.isInteger(count) || count < 0 || count > MAX_NEXT_RUNS) {
+      throw new RangeError(MESSAGES.badNextRunsCount(this.name, count, MAX_NEXT_RUNS));
+    }
+    if (this.currentState === 'stopping' || this.currentState === 'stopped') return [];
+    return this.dueTimes(count, (now) =>
+      this.timetable.first(now, this.runOnStart, this.initialDelayMs),
+    );
   }
 
   info(): RoutineInfo {

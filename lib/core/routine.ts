@@ -24,7 +24,8 @@ export type RoutineScope = 'instance' | 'cluster';
  * - `idle`: created, not started. `running`: scheduled (periodic) or working (background).
  * - `paused`: periodic ticks suspended by `pause()`. `standby`: a cluster background routine
  *   waiting for the lease another replica holds. `restarting`: a background routine waiting
- *   out its restart backoff. `completed`: a background routine whose `start` returned (in cluster scope, on any
+ *   out its restart backoff. `delayed`: a background routine waiting out its `initialDelay`.
+ *   `completed`: a background routine whose `start` returned (in cluster scope, on any
  *   replica under this version: the others complete without running it).
  * - `failed`: a background routine past its restart policy. `stopping`, `stopped`.
  * - `disabled`: declared with `enabled: false`; never started, still listed and triggerable.
@@ -35,6 +36,7 @@ export type RoutineState =
   | 'running'
   | 'paused'
   | 'standby'
+  | 'delayed'
   | 'restarting'
   | 'completed'
   | 'failed'

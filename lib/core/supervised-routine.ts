@@ -1,6 +1,6 @@
 import { systemClock, type Clock, type TimerHandle } from './clock';
 import type { Coordinator } from './coordinator';
-import { formatDuration, type OptionProblem } from './duration';
+import { checkDuration, formatDuration, type Duration, type OptionProblem } from './duration';
 import { isAbortError, RoutineStoppedError, throwIfProblems } from './errors';
 import { InMemoryCoordinator } from './in-memory-coordinator';
 import { LeaseKeeper, validateLeaseOptions, type LeaseOptions } from './lease-keeper';
@@ -20,6 +20,7 @@ import {
 import { emitEvent } from './routine-events';
 import type { RunContext } from './run-context';
 import { callAndReport, invoke } from './safe-call';
+import { isThenable } from './thenable';
 
 /**
  * A long-running piece of work: the seed's Start/Stop pair. `start` runs until `signal`
@@ -43,6 +44,12 @@ export interface BackgroundOptions {
   scope?: RoutineScope;
   /** Cluster scope: the lease's time to live and how often it is renewed. */
   lease?: LeaseOptions;
+  /**
+   * Wait this long after `start()` before the first attempt (state `delayed` meanwhile; a stop
+   * during the wait cancels it). With a `start` that returns when done, this is a one-shot
+   * delayed task, what `@Timeout` is used for.
+   */
+  initialDelay?: Duration;
 }
 
 export interface SupervisedRoutineOptions extends BackgroundOptions {
@@ -94,6 +101,9 @@ export class SupervisedRoutine implements ManagedRoutine {
   private lastRunId = 0;
   private restartCount = 0;
   private stopping: Promise<void> | undefined;
+  private readonly initialDelayMs: number;
+  /** While `delayed`: the wall time the first attempt is due. */
+  private delayedUntil: number | undefined;
 
   constructor(
     handler: BackgroundHandler | BackgroundFunction,
@@ -114,6 +124,9 @@ export class SupervisedRoutine implements ManagedRoutine {
     this.ledger = new RunLedger();
     this.onEvent = options.onEvent;
     this.restarts = new RestartTracker(options.restart, options.random);
+    // Validated above: parsing again cannot fail.
+    this.initialDelayMs =
+      checkDuration([], 'initialDelay', options.initialDelay, { allowZero: true }) ?? 0;
     if (this.scope === 'cluster') {
       this.leaseKeeper = new LeaseKeeper({
         routine: this.name,
@@ -136,6 +149,19 @@ export class SupervisedRoutine implements ManagedRoutine {
   start(): void {
     if (this.currentState !== 'idle') return;
     this.emit('started');
+    if (this.initialDelayMs > 0) {
+      this.currentState = 'delayed';
+      const due = this.clock.now() + this.initialDelayMs;
+      this.delayedUntil = this.clock.wallOf(due);
+      this.restartTimer = this.clock.setTimer(due, () => this.begin());
+    } else {
+      this.begin();
+    }
+  }
+
+  private begin(): void {
+    this.restartTimer = undefined;
+    this.delayedUntil = undefined;
     if (this.leaseKeeper) {
       this.currentState = 'standby';
       this.leaseKeeper.start();
@@ -183,6 +209,7 @@ export class SupervisedRoutine implements ManagedRoutine {
       scope: this.scope,
       state: this.currentState,
       inFlight: this.currentState === 'running' ? 1 : 0,
+      nextRunAt: this.delayedUntil,
       runningSince:
         this.currentState === 'running' && this.current !== undefined
           ? this.clock.wallOf(this.current.startedAt)
@@ -219,10 +246,20 @@ export class SupervisedRoutine implements ManagedRoutine {
         ? () => keeper.holds() && this.controller === controller && !controller.signal.aborted
         : () => true,
     };
-    this.attempt = invoke(() => this.handler.start(controller.signal, context)).then(
+    let returnedAtOnce = false;
+    this.attempt = invoke(() => {
+      const returned = this.handler.start(controller.signal, context);
+      returnedAtOnce = !isThenable(returned);
+      return returned;
+    }).then(
       () => this.onReturned(controller, run),
       (error) => this.onRejected(controller, run, error),
     );
+    if (run.id === 1 && returnedAtOnce && typeof this.handler.stop !== 'function') {
+      // Nothing can stop what such a start left running (a timer, a listener), and the
+      // routine is already over: almost always a loop written without await.
+      this.logger.warn(MESSAGES.returnedAtOnce);
+    }
   }
 
   private onReturned(controller: AbortController, run: LedgerRun): void {
@@ -332,5 +369,6 @@ export function validateBackgroundOptions(options: BackgroundOptions): OptionPro
     });
   }
   problems.push(...validateLeaseOptions(options.lease));
+  checkDuration(problems, 'initialDelay', options.initialDelay, { allowZero: true });
   return problems;
 }

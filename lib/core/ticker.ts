@@ -64,6 +64,25 @@ export abstract class Ticker {
     return this.timetable.onWallClock ? due : this.clock.wallOf(due);
   }
 
+  /**
+   * The next `count` due times, as wall times: from the armed tick, or (paused, between an
+   * interval function's runs) from the next tick due on the schedule, or (not started) from
+   * `firstFrom(now)`. Jitter is not included.
+   */
+  protected dueTimes(count: number, firstFrom: (now: number) => number): number[] {
+    const now = this.ticksNow();
+    let due: number;
+    if (this.timer !== undefined) due = this.nextDue;
+    else if (Number.isNaN(this.nextDue)) due = firstFrom(now);
+    else due = this.timetable.atOrAfter(this.nextDue, now);
+    const times: number[] = [];
+    for (let i = 0; i < count; i++) {
+      times.push(this.wallOfDue(due));
+      due = this.timetable.following(due);
+    }
+    return times;
+  }
+
   /** Arms the first tick of a routine started at `start`, and returns its due time. */
   protected beginTicks(
     start: number,

@@ -25,18 +25,38 @@ export const MESSAGES = {
   importedTwice:
     'is used more than once in this app (forRoot/forRootAsync imported twice), which would run every routine twice; import RoutinesModule once, in the root module (it is global)',
 
-  // Registry errors.
-  noSuchRoutine: (name: string, known: string) =>
-    `RoutinesRegistry: no routine named '${name}' (known routines: ${known})`,
-  periodicOnly: (operation: string, name: string, kind: string) =>
-    `RoutinesRegistry.${operation}('${name}'): '${name}' is a ${kind} routine; ${operation}() applies to periodic routines`,
+  // Registry errors (RoutineActionError's reason; the error names the method and routine).
+  periodicOnly: (action: string, name: string) =>
+    `'${name}' is a background routine, and ${action}() applies to periodic routines; steer a background routine with stop('${name}'), start('${name}') or restart('${name}')`,
+  notTicking: (name: string, state: string) =>
+    state === 'idle'
+      ? `'${name}' is not started (disabled, or the app has not bootstrapped); start('${name}') starts it`
+      : `'${name}' is ${state}; start('${name}') starts it again`,
+  otherScheduleForm: (name: string, isCron: boolean) =>
+    isCron
+      ? `'${name}' runs on a cron expression; give it another one ({ cron: '0 * * * *' }), or declare it with an interval`
+      : `'${name}' runs on an interval; give it another one ('5m'), or declare it with a cron expression`,
   notClusterBackground: (name: string) =>
-    `RoutinesRegistry.resetCompletion('${name}'): '${name}' is not a cluster background routine; only those record a completion`,
+    `'${name}' is not a cluster background routine; only those record a completion`,
+  notRemovable: (name: string, source: string) =>
+    `'${name}' is declared on ${source}; only routines added with add() can be removed. stop('${name}') stops it`,
+  shuttingDown: 'the app is shutting down',
+  notInitialised:
+    'RoutinesModule has not initialised yet; add routines from onModuleInit or later (Nest initialises RoutinesModule before your modules)',
+  nameTaken: 'is already the name of a routine; names must be unique per app',
+  badName: 'must be a non-empty string',
+  addOptions:
+    "must be an object: { interval: '5m' } for a periodic routine, { kind: 'background' } for a background one",
+  badKind: "must be 'periodic' (the default) or 'background'",
+  badHandler: (kind: string, entryPoint: string) =>
+    `must be a function (signal, context) or an object with a ${entryPoint}(signal, context) method, for a ${kind} routine`,
 
   // Log lines.
   clusterOnMemory: (routines: string) =>
     `Cluster-scoped routine(s) ${routines} run on the in-memory coordinator: exclusive within this process only. ` +
     'Pass a RedisCoordinator or PostgresCoordinator as `coordinator` when running several replicas.',
+  tinyShutdownTimeout: (value: unknown, ms: number) =>
+    `shutdownTimeout is ${JSON.stringify(value)}, that is ${ms} ms: runs in flight at shutdown get ${ms} ms to finish. A bare number is milliseconds; write '${ms}s' for seconds (an environment variable SHUTDOWN_TIMEOUT=${ms} means ${ms} ms)`,
   started: (count: number, list: string) => `Started ${count} routine(s): ${list}`,
   stopping: (count: number, inFlight: number, timeout: string) =>
     `Stopping ${count} routine(s), ${inFlight} run(s) in flight; waiting up to ${timeout}`,

@@ -2,6 +2,7 @@
 import { Logger } from '@nestjs/common';
 import { MESSAGES } from './nest.messages';
 import {
+  describeError,
   HANDLER_FUNCTION,
   PeriodicRoutine,
   type RunContext,
@@ -61,34 +62,50 @@ export function buildRoutines(
   const anyOverrides = Object.keys(context.overrides).length > 0;
   for (const declaration of declarations) {
     const own = anyOverrides ? context.overrides[declaration.name] : undefined;
-    // `{ interval: process.env.UNSET }` must not erase the decorator's interval: undefined means "not set".
-    const overrides = own == null ? NO_OVERRIDES : withoutUndefined(own);
-    // Not `{ ...options, ...overrides, name }`: a property after a spread takes V8's slow path.
-    const options: PeriodicRoutineDecoratorOptions & BackgroundRoutineDecoratorOptions =
-      overrides === NO_OVERRIDES
-        ? { ...declaration.options }
-        : { ...declaration.options, ...overrides };
-    options.name = declaration.name;
-    const { problems: found, resolved } = validate(declaration, options);
-    for (const problem of found) {
-      const fromModule = topLevelKey(problem.option) in overrides;
-      problems.push({
-        ...problem,
-        routine: declaration.name,
-        source: fromModule
-          ? `${MODULE_SOURCE} routines['${declaration.name}']`
-          : declaration.source,
-      });
-    }
-    // A class without handle()/start() is reported by the explorer; building it would throw.
-    if (found.length > 0 || !hasEntryPoint(declaration)) continue;
-    built.push({
+    const one = buildRoutine(declaration, context, own);
+    problems.push(...one.problems);
+    if (one.built) built.push(one.built);
+  }
+  return { built, problems };
+}
+
+/**
+ * Checks one declaration with its module overrides and builds it: at bootstrap, for a routine
+ * added at run time, and again for one started after it stopped (a routine runs once).
+ */
+export function buildRoutine(
+  declaration: RoutineDeclaration,
+  context: BuildContext,
+  own: RoutineOverrides | undefined,
+): { built?: BuiltRoutine; problems: ConfigurationProblem[] } {
+  const problems: ConfigurationProblem[] = [];
+  // `{ interval: process.env.UNSET }` must not erase the decorator's interval: undefined means "not set".
+  const overrides = own == null ? NO_OVERRIDES : withoutUndefined(own);
+  // Not `{ ...options, ...overrides, name }`: a property after a spread takes V8's slow path.
+  const options: PeriodicRoutineDecoratorOptions & BackgroundRoutineDecoratorOptions =
+    overrides === NO_OVERRIDES
+      ? { ...declaration.options }
+      : { ...declaration.options, ...overrides };
+  options.name = declaration.name;
+  const { problems: found, resolved } = validate(declaration, options);
+  for (const problem of found) {
+    const fromModule = topLevelKey(problem.option) in overrides;
+    problems.push({
+      ...problem,
+      routine: declaration.name,
+      source: fromModule ? `${MODULE_SOURCE} routines['${declaration.name}']` : declaration.source,
+    });
+  }
+  // A class without handle()/start() is reported by the explorer; building it would throw.
+  if (found.length > 0 || !hasEntryPoint(declaration)) return { problems };
+  return {
+    built: {
       routine: create(declaration, options, context, resolved),
       declaration,
       enabled: options.enabled !== false,
-    });
-  }
-  return { built, problems };
+    },
+    problems,
+  };
 }
 
 /** The problems in a routine's options and, for a periodic one, the options parsed (once). */
@@ -188,7 +205,6 @@ function duplicateNameProblems(
 /** Module options that only one kind of routine has; the others apply to both. */
 const ONLY_FOR: Readonly<Record<string, 'periodic' | 'background'>> = {
   interval: 'periodic',
-  initialDelay: 'periodic',
   runOnStart: 'periodic',
   jitter: 'periodic',
   concurrency: 'periodic',
@@ -304,10 +320,8 @@ class NestRoutineLogger implements RoutineLogger {
   }
 
   error(message: string, error?: unknown): void {
-    this.nest().error(
-      message,
-      typeof error === 'string' ? error : error instanceof Error ? error.stack : undefined,
-    );
+    // Only a stack: the message already says what was thrown (a thrown string was logged twice).
+    this.nest().error(message, describeError(error).stack);
   }
 
   private nest(): Logger {

@@ -16,10 +16,13 @@ import {
 } from '../core';
 import { DEFAULT_SHUTDOWN_TIMEOUT } from './constants';
 import type { RoutinesModuleOptions } from './interfaces/routines-module-options.interface';
-import { buildRoutines } from './routine.factory';
+import { buildRoutines, type BuildContext } from './routine.factory';
 import { ROUTINES_MODULE_OPTIONS } from './routines.module-definition';
 import { RoutinesExplorer } from './routines.explorer';
 import { RoutinesRegistry } from './routines.registry';
+
+/** Below this, a `shutdownTimeout` is almost surely seconds written as a bare number. */
+const MIN_SENSIBLE_SHUTDOWN_TIMEOUT_MS = 100;
 
 /** Which lifecycle owns a provider's routines: a second RoutinesModule in one app must not start them again. */
 const owners = new WeakMap<object, RoutinesLifecycle>();
@@ -54,19 +57,21 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
     const coordinator = this.options?.coordinator ?? new InMemoryCoordinator(clock);
     const { declarations, problems: found } = this.explorer.explore();
     found.push(...this.claimOwnership(declarations.map((declaration) => declaration.instance)));
-    const { built, problems } = buildRoutines(declarations, {
+    const context: BuildContext = {
       overrides: this.options?.routines ?? {},
       coordinator,
       onEvent: this.registry.emit,
       version: this.options?.version,
       clock,
-    });
+    };
+    const { built, problems } = buildRoutines(declarations, context);
     const all = [...found, ...problems, ...moduleOptionProblems(this.options)];
     if (all.length > 0) {
       this.releaseOwnership(); // the app does not start: a later one may use these providers
       throw new RoutinesConfigurationError(all);
     }
-    this.registry.register(built, coordinator, clock);
+    this.registry.register(built, context);
+    this.warnIfShutdownTimeoutTiny();
     // `scope` rather than info(): info() builds a whole snapshot, per routine, at bootstrap.
     const cluster = built.filter(
       (entry) => entry.enabled && (entry.routine as { scope?: string }).scope === 'cluster',
@@ -75,6 +80,15 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
       this.logger.warn(
         MESSAGES.clusterOnMemory(cluster.map((entry) => entry.routine.name).join(', ')),
       );
+    }
+  }
+
+  /** `SHUTDOWN_TIMEOUT=10` from an environment file means 10 ms, not 10 s: say so. */
+  private warnIfShutdownTimeoutTiny(): void {
+    const value = this.options?.shutdownTimeout;
+    const ms = value === undefined ? undefined : checkDuration([], 'shutdownTimeout', value);
+    if (ms !== undefined && ms < MIN_SENSIBLE_SHUTDOWN_TIMEOUT_MS) {
+      this.logger.warn(MESSAGES.tinyShutdownTimeout(value!, ms));
     }
   }
 

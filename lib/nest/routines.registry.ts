@@ -3,32 +3,80 @@ import { MESSAGES } from './nest.messages';
 import { Injectable, Logger } from '@nestjs/common';
 import { Observable, Subject } from 'rxjs';
 import {
+  describeError,
   formatDuration,
+  isCronSpec,
+  isError,
   PeriodicRoutine,
+  RoutinesConfigurationError,
   stopRoutines,
   systemClock,
+  type BackgroundFunction,
+  type BackgroundHandler,
   type Clock,
-  type Coordinator,
+  type ConfigurationProblem,
   type Duration,
+  type HandlerFunction,
   type IntervalSpec,
   type ManagedRoutine,
+  type PeriodicHandler,
   type RoutineEvent,
   type RoutineEventListener,
   type RoutineInfo,
+  type RoutineState,
   type RunOutcome,
   type StopReport,
 } from '../core';
-import type { BuiltRoutine } from './routine.factory';
+import type {
+  BackgroundRoutineDecoratorOptions,
+  PeriodicRoutineDecoratorOptions,
+  RoutineDeclaration,
+} from './interfaces/routine-declaration.interface';
+import { buildRoutine, type BuildContext, type BuiltRoutine } from './routine.factory';
+import { RoutineActionError, RoutineNotFoundError } from './routines.errors';
+
+/**
+ * An error as the registry shows it: plain data that survives `JSON.stringify` (an `Error`
+ * serialises to `{}`). `stack` is there for code that reads it, and left out of JSON so that a
+ * controller returning the registry's output does not expose it. A thrown value that is not
+ * an Error has the name `NonError`.
+ */
+export interface SerializedError {
+  name: string;
+  message: string;
+  readonly stack?: string;
+}
+
+/** A run's outcome as the registry shows it: its error, if any, serialised. */
+export type RegisteredRunOutcome = Omit<RunOutcome, 'error'> & { error?: SerializedError };
 
 /** A routine as the registry lists it: its info plus where it was declared. */
-export interface RegisteredRoutineInfo extends RoutineInfo {
+export interface RegisteredRoutineInfo extends Omit<RoutineInfo, 'lastRun'> {
+  lastRun?: RegisteredRunOutcome;
   enabled: boolean;
-  /** `ClassName.method` or `ClassName`. */
+  /** `ClassName.method`, `ClassName`, or `RoutinesRegistry.add` for a routine added at run time. */
   source: string;
+  /** Whether `remove(name)` may remove it: routines added at run time can be, decorated ones cannot. */
+  removable: boolean;
+}
+
+/** Options of {@link RoutinesRegistry.add}: a periodic routine's (the default) or a background one's. */
+export type AddRoutineOptions =
+  | (PeriodicRoutineDecoratorOptions & { kind?: 'periodic' })
+  | (BackgroundRoutineDecoratorOptions & { kind: 'background' });
+
+/** What {@link RoutinesRegistry.add} runs: a periodic handler or a background one, as function or object. */
+export type AddedHandler =
+  HandlerFunction | PeriodicHandler | BackgroundFunction | BackgroundHandler;
+
+interface Entry extends BuiltRoutine {
+  removable: boolean;
 }
 
 /**
- * Lists the app's routines and steers them by name at run time.
+ * Lists the app's routines and steers them by name at run time. A name it does not know is a
+ * {@link RoutineNotFoundError}; an action a routine cannot take (in its kind or its state) is a
+ * {@link RoutineActionError}: nothing is ever silently ignored.
  *
  * @example
  * @Controller('routines')
@@ -40,50 +88,167 @@ export interface RegisteredRoutineInfo extends RoutineInfo {
  */
 @Injectable()
 export class RoutinesRegistry {
-  private readonly routines = new Map<string, BuiltRoutine>();
+  private readonly routines = new Map<string, Entry>();
   private readonly events = new Subject<RoutineEvent>();
   private readonly logger = new Logger('RoutinesModule');
   private started = false;
-  private coordinator: Coordinator | undefined;
+  private stopping = false;
+  private context: BuildContext | undefined;
   private clock: Clock = systemClock;
 
   /** Every lifecycle event of every routine: started, run-started/succeeded/failed/skipped, restarted, failed, stopped... */
   readonly events$: Observable<RoutineEvent> = this.events.asObservable();
 
-  /** Snapshots of all routines, in declaration order. */
+  /** Snapshots of all routines, in declaration order (then in the order they were added). */
   list(): RegisteredRoutineInfo[] {
     return [...this.routines.values()].map(describe);
   }
 
-  /** A snapshot of one routine: state, lastRun, nextRunAt, counters. Throws if no routine has that name. */
+  /** A snapshot of one routine: state, lastRun, nextRunAt, counters. Throws {@link RoutineNotFoundError}. */
   get(name: string): RegisteredRoutineInfo {
     return describe(this.entry(name));
   }
 
+  /** Whether a routine has that name. */
   has(name: string): boolean {
     return this.routines.has(name);
   }
 
   /**
-   * Runs a periodic routine once, now, and resolves with the run's outcome (never rejects;
-   * a failed run resolves with `status: 'failed'` and its error). Also how tests drive routines.
+   * Runs a periodic routine once, now, and resolves with the run's outcome. For a periodic
+   * routine it never rejects, whatever its state: a failed run resolves `failed` with its
+   * error, a busy one `skipped` (`busy`), a stopped one `skipped` (`stopped`); a disabled or
+   * paused routine runs. Rejects with {@link RoutineNotFoundError} for an unknown name and
+   * {@link RoutineActionError} for a background routine. Also how tests drive routines.
    */
-  trigger(name: string): Promise<RunOutcome> {
-    return this.periodic(name, 'trigger').trigger();
+  async trigger(name: string): Promise<RegisteredRunOutcome> {
+    return serializeOutcome(await this.periodic(name, 'trigger').trigger());
   }
 
-  /** Suspends a periodic routine's ticks; runs in flight go on. */
+  /**
+   * Suspends a periodic routine's ticks; runs in flight go on. Pausing a paused routine does
+   * nothing; a routine that is not ticking (disabled, not started, stopped) or a background
+   * routine is a {@link RoutineActionError}.
+   */
   pause(name: string): void {
-    this.periodic(name, 'pause').pause();
+    const routine = this.periodic(name, 'pause');
+    if (routine.state === 'paused') return;
+    this.mustBeTicking(routine, 'pause');
+    routine.pause();
   }
 
+  /** Resumes a paused periodic routine at its next tick; resuming a running one does nothing. */
   resume(name: string): void {
-    this.periodic(name, 'resume').resume();
+    const routine = this.periodic(name, 'resume');
+    if (routine.state === 'running') return;
+    this.mustBeTicking(routine, 'resume');
+    routine.resume();
   }
 
-  /** Changes a periodic routine's interval or cron at run time. */
+  /**
+   * Changes a periodic routine's interval, or a cron routine's expression, at run time; the
+   * next run is one new interval from now. An interval for a cron routine (or a cron for an
+   * interval one) is a {@link RoutineActionError}; a bad value a `RangeError`.
+   */
   setInterval(name: string, interval: IntervalSpec): void {
-    this.periodic(name, 'setInterval').setInterval(interval);
+    const routine = this.periodic(name, 'setInterval');
+    const isCron = routine.schedule.startsWith('cron ');
+    if (isCron !== isCronSpec(interval)) {
+      throw new RoutineActionError(name, 'setInterval', MESSAGES.otherScheduleForm(name, isCron));
+    }
+    routine.setInterval(interval);
+  }
+
+  /**
+   * The next `count` times (wall-clock ms) a periodic routine is due: to check a cron
+   * expression or an interval set at run time. Empty for a stopped routine.
+   *
+   * @example
+   * registry.nextRuns('nightly-report', 3).map((t) => new Date(t).toISOString());
+   */
+  nextRuns(name: string, count = 5): number[] {
+    return this.periodic(name, 'nextRuns').nextRuns(count);
+  }
+
+  /**
+   * Starts a routine that is not running: a disabled one (`enabled: false`), one stopped by
+   * `stop(name)`, a background routine that `failed` past its restart policy or `completed`.
+   * A routine that stopped is built again from its declaration (its counters and history start
+   * over). Resolves at once for a routine that is already started.
+   */
+  async start(name: string): Promise<void> {
+    const entry = this.entry(name);
+    if (this.stopping) throw new RoutineActionError(name, 'start', MESSAGES.shuttingDown);
+    const state = entry.routine.state;
+    if (state === 'idle') return this.startEntry(entry);
+    if (!RESTARTABLE.has(state)) return;
+    await entry.routine.stop();
+    if (this.stopping || this.routines.get(name) !== entry) return;
+    const fresh = this.rebuild(entry);
+    this.routines.set(name, fresh);
+    this.startEntry(fresh);
+  }
+
+  /** Stops one routine (periodic or background) and waits for it, as shutdown would; `start(name)` runs it again. */
+  async stop(name: string): Promise<void> {
+    await this.entry(name).routine.stop();
+  }
+
+  /** Stops a routine, waits, and starts it again: for a background routine that `failed`, or to start afresh. */
+  async restart(name: string): Promise<void> {
+    await this.stop(name);
+    await this.start(name);
+  }
+
+  /**
+   * Adds a routine at run time, checked as a decorated one is (a bad option is a
+   * `RoutinesConfigurationError` naming it), run under the same lifecycle, and stopped with the
+   * app. It starts at once if the app has started (unless `enabled: false`), else with the
+   * others. A periodic routine needs `interval`; a background one `kind: 'background'`.
+   *
+   * @example
+   * registry.add('tenant-42-sync', (signal) => this.sync(42, signal), { interval: '5m' });
+   * registry.add('warm-cache', (signal) => this.cache.warm(signal), { kind: 'background', initialDelay: '10s' });
+   */
+  add(name: string, handler: AddedHandler, options: AddRoutineOptions): RegisteredRoutineInfo {
+    const source = `RoutinesRegistry.add('${String(name)}')`;
+    if (this.stopping) throw new RoutineActionError(String(name), 'add', MESSAGES.shuttingDown);
+    if (!this.context) throw new RoutineActionError(String(name), 'add', MESSAGES.notInitialised);
+    const { declaration, problems } = addedDeclaration(name, handler, options, source);
+    if (declaration && this.routines.has(declaration.name)) {
+      problems.push({ option: 'name', value: name, message: MESSAGES.nameTaken });
+    }
+    const built =
+      declaration && problems.length === 0
+        ? buildRoutine(declaration, this.context, undefined)
+        : undefined;
+    const all = [...problems, ...(built?.problems ?? [])].map((problem) => ({
+      source,
+      routine: String(name),
+      ...problem,
+    }));
+    if (all.length > 0 || !built?.built) throw new RoutinesConfigurationError(all);
+    const entry: Entry = { ...built.built, removable: true };
+    this.routines.set(entry.routine.name, entry);
+    if (this.started && entry.enabled) this.startEntry(entry);
+    return describe(entry);
+  }
+
+  /**
+   * Stops a routine added with `add()`, waits for it, and forgets it. A routine declared with a
+   * decorator cannot be removed ({@link RoutineActionError}): `stop(name)` stops it instead.
+   */
+  async remove(name: string): Promise<void> {
+    const entry = this.entry(name);
+    if (!entry.removable) {
+      throw new RoutineActionError(
+        name,
+        'remove',
+        MESSAGES.notRemovable(name, entry.declaration.source),
+      );
+    }
+    await entry.routine.stop();
+    if (this.routines.get(name) === entry) this.routines.delete(name);
   }
 
   /**
@@ -98,16 +263,17 @@ export class RoutinesRegistry {
   async resetCompletion(name: string): Promise<void> {
     const { routine } = this.entry(name);
     if (routine.kind !== 'background' || (routine as { scope?: string }).scope !== 'cluster') {
-      throw new Error(MESSAGES.notClusterBackground(name));
+      throw new RoutineActionError(name, 'resetCompletion', MESSAGES.notClusterBackground(name));
     }
-    await this.coordinator?.resetCompletion?.(name);
+    await this.context?.coordinator.resetCompletion?.(name);
   }
 
-  /** @internal Called by the module with the routines it built and their coordinator. */
-  register(built: readonly BuiltRoutine[], coordinator?: Coordinator, clock?: Clock): void {
-    this.clock = clock ?? systemClock;
-    for (const entry of built) this.routines.set(entry.routine.name, entry);
-    this.coordinator = coordinator;
+  /** @internal Called by the module with the routines it built and how to build more. */
+  register(built: readonly BuiltRoutine[], context: BuildContext): void {
+    this.context = context;
+    this.clock = context.clock ?? systemClock;
+    for (const entry of built)
+      this.routines.set(entry.routine.name, { ...entry, removable: false });
   }
 
   /**
@@ -138,6 +304,7 @@ export class RoutinesRegistry {
 
   /** Stops every routine concurrently and waits for them up to `timeout`. */
   async stopAll(timeout: Duration): Promise<StopReport> {
+    this.stopping = true;
     const all = [...this.routines.values()].map(({ routine }) => routine);
     if (all.length === 0) return { timedOut: [], errors: [], durationMs: 0 };
     const inFlight = all.reduce((sum, routine) => sum + routine.info().inFlight, 0);
@@ -149,24 +316,130 @@ export class RoutinesRegistry {
     return report;
   }
 
-  private entry(name: string): BuiltRoutine {
-    const entry = this.routines.get(name);
-    if (entry) return entry;
-    const known = [...this.routines.keys()].join(', ') || 'none';
-    throw new Error(MESSAGES.noSuchRoutine(name, known));
+  private startEntry(entry: Entry): void {
+    entry.enabled = true;
+    entry.routine.start();
   }
 
-  private periodic(name: string, operation: string): PeriodicRoutine {
+  /** A routine runs once: one that stopped is built again from its declaration to start anew. */
+  private rebuild(entry: Entry): Entry {
+    const context = this.context!;
+    const overrides = entry.removable ? undefined : context.overrides[entry.declaration.name];
+    // It was built from the same declaration and options before: it builds again.
+    const { built } = buildRoutine(entry.declaration, context, overrides);
+    return { ...built!, removable: entry.removable };
+  }
+
+  private mustBeTicking(routine: PeriodicRoutine, action: string): void {
+    if (routine.state === 'running' || routine.state === 'paused') return;
+    throw new RoutineActionError(
+      routine.name,
+      action,
+      MESSAGES.notTicking(routine.name, routine.state),
+    );
+  }
+
+  private entry(name: string): Entry {
+    const entry = this.routines.get(name);
+    if (entry) return entry;
+    throw new RoutineNotFoundError(String(name), [...this.routines.keys()]);
+  }
+
+  private periodic(name: string, action: string): PeriodicRoutine {
     const { routine } = this.entry(name);
     if (routine instanceof PeriodicRoutine) return routine;
-    throw new Error(MESSAGES.periodicOnly(operation, name, routine.kind));
+    throw new RoutineActionError(name, action, MESSAGES.periodicOnly(action, name));
   }
 }
 
-function describe({ routine, enabled, declaration }: BuiltRoutine): RegisteredRoutineInfo {
+/** States a routine has left for good: `start(name)` builds it again. */
+const RESTARTABLE: ReadonlySet<RoutineState> = new Set([
+  'stopping',
+  'stopped',
+  'failed',
+  'completed',
+]);
+
+function describe({ routine, enabled, declaration, removable }: Entry): RegisteredRoutineInfo {
   const info = routine.info();
   const state = !enabled && info.state === 'idle' ? 'disabled' : info.state;
-  return { ...info, state, enabled, source: declaration.source };
+  const lastRun = info.lastRun && serializeOutcome(info.lastRun);
+  return { ...info, lastRun, state, enabled, source: declaration.source, removable };
+}
+
+function serializeOutcome(outcome: RunOutcome): RegisteredRunOutcome {
+  if (outcome.error === undefined) return outcome as RegisteredRunOutcome;
+  return { ...outcome, error: serializeError(outcome.error) };
+}
+
+/** `{ name, message }` for JSON, with a non-enumerable `stack` for code that reads it. */
+export function serializeError(error: unknown): SerializedError {
+  const { message, stack } = describeError(error);
+  const serialized: SerializedError = {
+    name: isError(error) ? errorName(error) : 'NonError',
+    message,
+  };
+  if (stack !== undefined)
+    Object.defineProperty(serialized, 'stack', { value: stack, enumerable: false });
+  return serialized;
+}
+
+function errorName(error: Error): string {
+  try {
+    return typeof error.name === 'string' ? error.name : 'Error';
+  } catch {
+    return 'Error';
+  }
+}
+
+/** A routine handed to `add()`, as the factory takes a decorated one; or why it cannot be one. */
+function addedDeclaration(
+  name: unknown,
+  handler: unknown,
+  options: unknown,
+  source: string,
+): { declaration?: RoutineDeclaration; problems: ConfigurationProblem[] } {
+  const problems: ConfigurationProblem[] = [];
+  if (typeof name !== 'string' || name.trim() === '') {
+    problems.push({ option: 'name', value: name, message: MESSAGES.badName });
+  }
+  if (typeof options !== 'object' || options === null) {
+    problems.push({ option: 'options', value: options, message: MESSAGES.addOptions });
+    return { problems };
+  }
+  const { kind = 'periodic', ...rest } = options as AddRoutineOptions;
+  if (kind !== 'periodic' && kind !== 'background') {
+    problems.push({ option: 'kind', value: kind, message: MESSAGES.badKind });
+    return { problems };
+  }
+  const entryPoint = kind === 'periodic' ? 'handle' : 'start';
+  const instance =
+    typeof handler === 'function'
+      ? { [entryPoint]: handler }
+      : typeof handler === 'object' &&
+          handler !== null &&
+          typeof (handler as Record<string, unknown>)[entryPoint] === 'function'
+        ? handler
+        : undefined;
+  if (!instance) {
+    problems.push({
+      option: 'handler',
+      value: handler,
+      message: MESSAGES.badHandler(kind, entryPoint),
+    });
+  }
+  if (problems.length > 0) return { problems };
+  return {
+    declaration: {
+      kind,
+      name: name as string,
+      source,
+      className: 'RoutinesRegistry',
+      instance: instance!,
+      options: rest,
+    },
+    problems,
+  };
 }
 
 function scheduleOf(routine: ManagedRoutine): string {

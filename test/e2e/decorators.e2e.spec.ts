@@ -204,7 +204,10 @@ describe.each(bootstraps)('the four decorator forms, booted with %s', (_label, b
     warmer.failNext = failure;
     const outcome = await registry.trigger('CacheWarmer');
 
-    expect(outcome).toMatchObject({ status: 'failed', error: failure });
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      error: { name: 'Error', message: 'cache backend unavailable' },
+    });
     expect(warmer.errors).toContain(failure);
     expect(warmer.errors.every((error) => error === failure)).toBe(true);
     expect(registry.get('CacheWarmer').counters.failures).toBe(1);

@@ -4,6 +4,8 @@ import {
   BackgroundRoutine,
   Periodic,
   RoutinesModule,
+  RoutineActionError,
+  RoutineNotFoundError,
   RoutinesRegistry,
   type RoutineEventType,
 } from 'nestjs-routines';
@@ -116,8 +118,12 @@ describe('RoutinesRegistry', () => {
   it('get() returns one routine; an unknown name throws, naming the known routines', async () => {
     const { registry } = await bootTesting(app(Jobs));
     expect(registry.get('ok')).toMatchObject({ name: 'ok', kind: 'periodic' });
-    expect(() => registry.get('nope')).toThrow(/'nope'/);
-    expect(() => registry.get('nope')).toThrow(/known routines: ok, bad, slow, worker/);
+    expect(() => registry.get('nope')).toThrow(RoutineNotFoundError);
+    expect(() => registry.get('nope')).toThrow(
+      "RoutinesRegistry: no routine named 'nope' (known routines: ok, bad, slow, worker)",
+    );
+    expect(registry.has('ok')).toBe(true);
+    expect(registry.has('nope')).toBe(false);
   });
 
   it('trigger() resolves with the outcome: succeeded, failed with its error, skipped busy', async () => {
@@ -133,8 +139,9 @@ describe('RoutinesRegistry', () => {
 
     const bad = await registry.trigger('bad');
     expect(bad.status).toBe('failed');
-    expect(bad.error).toBeInstanceOf(Error);
-    expect((bad.error as Error).message).toBe('bad run');
+    // Plain data: a controller returning it shows the error, not {}.
+    expect(JSON.parse(JSON.stringify(bad.error))).toEqual({ name: 'Error', message: 'bad run' });
+    expect(bad.error!.stack).toMatch(/bad run\n\s+at /); // there for code that reads it
 
     const first = registry.trigger('slow');
     const second = await registry.trigger('slow');
@@ -233,19 +240,24 @@ describe('RoutinesRegistry', () => {
     expect(registry.get('elastic').intervalMs).toBe(3_600_000);
   });
 
-  it('pause/resume/trigger/setInterval on a background routine throw a clear error', async () => {
+  it('pause/resume/setInterval/nextRuns on a background routine throw a RoutineActionError; trigger rejects with it', async () => {
     const { registry } = await bootTesting(app(Jobs));
     const operations: Array<[string, () => unknown]> = [
       ['pause', () => registry.pause('worker')],
       ['resume', () => registry.resume('worker')],
-      ['trigger', () => registry.trigger('worker')],
       ['setInterval', () => registry.setInterval('worker', '1s')],
+      ['nextRuns', () => registry.nextRuns('worker', 1)],
     ];
+    const expected = (operation: string) =>
+      `RoutinesRegistry.${operation}('worker'): 'worker' is a background routine, and ${operation}() applies to periodic routines; steer a background routine with stop('worker'), start('worker') or restart('worker')`;
     for (const [operation, call] of operations) {
-      expect(call).toThrow(
-        `RoutinesRegistry.${operation}('worker'): 'worker' is a background routine; ${operation}() applies to periodic routines`,
-      );
+      expect(call).toThrow(RoutineActionError);
+      expect(call).toThrow(expected(operation));
     }
+    const triggered = registry.trigger('worker');
+    await expect(triggered).rejects.toThrow(RoutineActionError);
+    await expect(triggered).rejects.toMatchObject({ routine: 'worker', action: 'trigger' });
+    await expect(registry.trigger('nope')).rejects.toThrow(RoutineNotFoundError);
     expect(registry.get('worker').state).toBe('running');
   });
 
