@@ -2,12 +2,14 @@ import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { RoutinesModule } from 'nestjs-routines';
 import { CacheWarmer } from './cache/cache-warmer';
+import { SearchIndexWarmup } from './cache/search-index-warmup';
 import { ClusterCoordinator } from './cluster/cluster-coordinator';
 import { ClusterModule } from './cluster/cluster.module';
 import { Heartbeat } from './heartbeat';
 import { QueueModule } from './queue/queue.module';
 import { RoutinesController } from './routines/routines.controller';
 import { ShutdownLogger } from './shutdown-logger';
+import { TenantsModule } from './tenants/tenants.module';
 import { UploadsModule } from './uploads/uploads.module';
 
 @Module({
@@ -24,16 +26,18 @@ import { UploadsModule } from './uploads/uploads.module';
         version: config.get<string>('APP_VERSION', 'dev'),
         // Redis or PostgreSQL when configured; in memory (one process) otherwise.
         coordinator: cluster.coordinator,
+        // No default here: an unset variable leaves the decorator's interval in force.
         routines: {
-          'hard-deleter': { interval: config.get<string>('HARD_DELETE_INTERVAL', '30s') },
+          'hard-deleter': { interval: config.get<string>('HARD_DELETE_INTERVAL') },
         },
       }),
     }),
     UploadsModule,
     QueueModule,
     ClusterModule,
+    TenantsModule,
   ],
   controllers: [RoutinesController],
-  providers: [CacheWarmer, Heartbeat, ShutdownLogger],
+  providers: [CacheWarmer, SearchIndexWarmup, Heartbeat, ShutdownLogger],
 })
 export class AppModule {}

@@ -1,26 +1,33 @@
 import {
-  BadRequestException,
+  Body,
   Controller,
   Get,
   HttpCode,
-  NotFoundException,
   Param,
+  ParseIntPipe,
   Post,
+  Query,
   Sse,
+  UseFilters,
   type MessageEvent,
 } from '@nestjs/common';
-import { RoutinesRegistry } from 'nestjs-routines';
+import { RoutinesRegistry, type IntervalSpec } from 'nestjs-routines';
 import { map, type Observable } from 'rxjs';
-import { errorsAsMessages, toJson } from './to-json';
+import { RoutineErrorsFilter } from './routine-errors.filter';
 
-/** Watch and steer the app's routines at run time. In a real app, put this behind auth. */
+/**
+ * Watch and steer the app's routines at run time. In a real app, put this behind auth.
+ * The registry's output is plain JSON (errors as `{ name, message }`), so it is returned as is;
+ * its errors become 404 / 409 / 400 through {@link RoutineErrorsFilter}.
+ */
 @Controller('routines')
+@UseFilters(RoutineErrorsFilter)
 export class RoutinesController {
   constructor(private readonly registry: RoutinesRegistry) {}
 
   @Get()
   list(): unknown {
-    return toJson(this.registry.list());
+    return this.registry.list();
   }
 
   /**
@@ -31,63 +38,84 @@ export class RoutinesController {
   @Sse('events')
   events(): Observable<MessageEvent> {
     return this.registry.events$.pipe(
-      map((event) => ({ data: JSON.stringify(event, errorsAsMessages) })),
+      // An event's `error` is what the routine threw (an Error serialises to {}).
+      map(({ error, ...event }) => ({
+        data: JSON.stringify(error === undefined ? event : { ...event, error: String(error) }),
+      })),
     );
   }
 
   @Get(':name')
   get(@Param('name') name: string): unknown {
-    this.mustExist(name);
-    return toJson(this.registry.get(name));
+    return this.registry.get(name);
+  }
+
+  /** `curl 'localhost:3000/routines/report-mailer/next-runs?count=3'` */
+  @Get(':name/next-runs')
+  nextRuns(
+    @Param('name') name: string,
+    @Query('count', new ParseIntPipe({ optional: true })) count = 5,
+  ): string[] {
+    return this.registry.nextRuns(name, count).map((time) => new Date(time).toISOString());
   }
 
   /** Runs a periodic routine once, now, and answers with the run's outcome. */
   @Post(':name/trigger')
   @HttpCode(200)
-  async trigger(@Param('name') name: string): Promise<unknown> {
-    this.periodic(name, 'triggered');
-    return toJson(await this.registry.trigger(name));
+  trigger(@Param('name') name: string): Promise<unknown> {
+    return this.registry.trigger(name);
   }
 
   @Post(':name/pause')
   @HttpCode(200)
   pause(@Param('name') name: string): unknown {
-    this.periodic(name, 'paused');
     this.registry.pause(name);
-    return toJson(this.registry.get(name));
+    return this.registry.get(name);
   }
 
   @Post(':name/resume')
   @HttpCode(200)
   resume(@Param('name') name: string): unknown {
-    this.periodic(name, 'resumed');
     this.registry.resume(name);
-    return toJson(this.registry.get(name));
+    return this.registry.get(name);
+  }
+
+  /** `curl -X POST -H 'content-type: application/json' -d '{"interval":"1m"}' .../interval` */
+  @Post(':name/interval')
+  @HttpCode(200)
+  setInterval(@Param('name') name: string, @Body('interval') interval: IntervalSpec): unknown {
+    this.registry.setInterval(name, interval);
+    return this.registry.get(name);
+  }
+
+  /** Stops a routine (periodic or background) and waits for it; `start` runs it again. */
+  @Post(':name/stop')
+  @HttpCode(200)
+  async stop(@Param('name') name: string): Promise<unknown> {
+    await this.registry.stop(name);
+    return this.registry.get(name);
+  }
+
+  /** Starts a disabled routine, a stopped one, or a background routine that failed or completed. */
+  @Post(':name/start')
+  @HttpCode(200)
+  async start(@Param('name') name: string): Promise<unknown> {
+    await this.registry.start(name);
+    return this.registry.get(name);
+  }
+
+  @Post(':name/restart')
+  @HttpCode(200)
+  async restart(@Param('name') name: string): Promise<unknown> {
+    await this.registry.restart(name);
+    return this.registry.get(name);
   }
 
   /** Lets a finished cluster routine run once more, at the replicas' next start. */
   @Post(':name/reset-completion')
   @HttpCode(200)
   async resetCompletion(@Param('name') name: string): Promise<unknown> {
-    this.mustExist(name);
-    const info = this.registry.get(name);
-    if (info.kind !== 'background' || info.scope !== 'cluster') {
-      throw new BadRequestException(`'${name}' is not a cluster background routine`);
-    }
     await this.registry.resetCompletion(name);
     return { reset: name };
-  }
-
-  private mustExist(name: string): void {
-    if (!this.registry.has(name)) throw new NotFoundException(`No routine named '${name}'`);
-  }
-
-  private periodic(name: string, action: string): void {
-    this.mustExist(name);
-    if (this.registry.get(name).kind !== 'periodic') {
-      throw new BadRequestException(
-        `'${name}' is a background routine; only periodic routines can be ${action}`,
-      );
-    }
   }
 }

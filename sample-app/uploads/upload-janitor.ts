@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { parseDuration, Periodic } from 'nestjs-routines';
+import { CronExpression, parseDuration, Periodic } from 'nestjs-routines';
 import { UploadsService } from './uploads.service';
 
 /** Hard-deletes uploads once they have been soft-deleted for longer than the retention. */
@@ -16,8 +16,8 @@ export class UploadJanitor {
     this.retentionMs = retentionFrom(config.get<string>('UPLOAD_RETENTION', '1m'));
   }
 
-  // '2m' is the default; AppModule overrides it from HARD_DELETE_INTERVAL by the routine's name.
-  @Periodic('2m', {
+  // '30s' unless HARD_DELETE_INTERVAL is set: AppModule overrides it by the routine's name.
+  @Periodic('30s', {
     name: 'hard-deleter',
     description: 'hard-deletes uploads soft-deleted more than UPLOAD_RETENTION ago',
   })
@@ -28,6 +28,17 @@ export class UploadJanitor {
     this.logger.log(
       `hard-deleted ${deleted} upload(s) soft-deleted before ${cutoff.toISOString()}${early}`,
     );
+  }
+
+  /** A cron routine: `GET /routines/uploads-report/next-runs` lists its next times. */
+  @Periodic(
+    { cron: CronExpression.EVERY_HOUR, timeZone: 'UTC' },
+    { name: 'uploads-report', description: 'logs how many uploads are live and soft-deleted' },
+  )
+  report(): void {
+    const all = this.uploads.findAll({ includeDeleted: true });
+    const deleted = all.filter((upload) => upload.deletedAt !== undefined).length;
+    this.logger.log(`uploads: ${all.length - deleted} live, ${deleted} soft-deleted`);
   }
 }
 

@@ -197,7 +197,9 @@ describe('SIGTERM to a real Nest process', () => {
       'queue-consumer',
       'queue-depth-reporter',
       'report-mailer',
+      'search-index-warmup',
       'seed-demo-data',
+      'uploads-report',
     ]);
 
     const killedAt = Date.now();
@@ -207,7 +209,7 @@ describe('SIGTERM to a real Nest process', () => {
     expect(exit).toMatchObject({ code: null, signal: 'SIGTERM' });
     expect(exit.at - killedAt).toBeLessThan(2_000);
     const expected = [
-      /\[RoutinesModule\] Stopping 8 routine\(s\), \d+ run\(s\) in flight; waiting up to 5s$/,
+      /\[RoutinesModule\] Stopping 10 routine\(s\), \d+ run\(s\) in flight; waiting up to 5s$/,
       /\[QueueConsumer\] job #1 thumbnail .* done in \d+ ms$/,
       /\[RoutinesModule\] All routines stopped in \d+ ms$/,
       /\[Shutdown\] routines have drained; providers may now close their clients$/,

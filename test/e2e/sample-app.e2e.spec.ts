@@ -1,0 +1,97 @@
+import 'reflect-metadata';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { CapturingLogger, sleep } from './support/e2e';
+
+// The sample app's HTTP surface over the registry, in process, on the in-memory coordinator.
+describe('sample app: steering routines over HTTP', () => {
+  let app: INestApplication;
+  let url: string;
+  const saved = { REDIS_URL: process.env.REDIS_URL, DATABASE_URL: process.env.DATABASE_URL };
+
+  beforeAll(async () => {
+    delete process.env.REDIS_URL;
+    delete process.env.DATABASE_URL;
+    const { AppModule } = await import('../../sample-app/app.module');
+    app = await NestFactory.create(AppModule, { logger: new CapturingLogger() });
+    await app.listen(0, '127.0.0.1');
+    url = await app.getUrl();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    Object.assign(process.env, saved);
+  });
+
+  const call = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${url}${path}`, {
+      method,
+      headers: body ? { 'content-type': 'application/json' } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  };
+
+  it('answers 404 for an unknown routine, 409 for an action it cannot take, 400 for a bad value', async () => {
+    expect(await call('GET', '/routines/nope')).toMatchObject({
+      status: 404,
+      body: { message: expect.stringContaining("no routine named 'nope'") },
+    });
+    expect(await call('POST', '/routines/heartbeat/trigger')).toMatchObject({
+      status: 409,
+      body: { message: expect.stringContaining("'heartbeat' is a background routine") },
+    });
+    expect(
+      await call('POST', '/routines/uploads-report/interval', { interval: '5m' }),
+    ).toMatchObject({
+      status: 409,
+    });
+    expect(
+      await call('POST', '/routines/hard-deleter/interval', { interval: 'soon' }),
+    ).toMatchObject({
+      status: 400,
+      body: { message: expect.stringContaining('setInterval("soon") is not a duration') },
+    });
+  });
+
+  it('shows a failed run’s error as { name, message } in JSON', async () => {
+    // The cache warmer's upstream fails every third call.
+    let outcome: { status: string; error?: unknown } = { status: '' };
+    for (let i = 0; i < 10 && outcome.status !== 'failed'; i++) {
+      outcome = (await call('POST', '/routines/cache-warmer/trigger')).body;
+      if (outcome.status === 'skipped') await sleep(250); // its scheduled run is in flight
+    }
+    expect(outcome.error).toEqual({
+      name: 'Error',
+      message: 'upstream answered 503 Service Unavailable',
+    });
+    const info = (await call('GET', '/routines/cache-warmer')).body;
+    expect(info.lastError.message).toBeDefined();
+  });
+
+  it('lists the next runs of a cron routine', async () => {
+    const { status, body } = await call('GET', '/routines/uploads-report/next-runs?count=2');
+    expect(status).toBe(200);
+    expect(body).toHaveLength(2);
+    expect(body.every((time: string) => time.endsWith(':00:00.000Z'))).toBe(true);
+  });
+
+  it('stops, starts and restarts a routine by name', async () => {
+    expect((await call('POST', '/routines/heartbeat/stop')).body.state).toBe('stopped');
+    expect((await call('POST', '/routines/heartbeat/start')).body.state).toBe('running');
+    expect((await call('POST', '/routines/heartbeat/restart')).body.state).toBe('running');
+  });
+
+  it('adds and removes a tenant’s routine at run time', async () => {
+    const added = await call('PUT', '/tenants/42/sync?every=1m');
+    expect(added).toMatchObject({
+      status: 200,
+      body: { name: 'tenant-42-sync', kind: 'periodic', removable: true, schedule: 'every 1m' },
+    });
+    expect((await call('PUT', '/tenants/42/sync')).status).toBe(400); // the name is taken
+    expect((await call('PUT', '/tenants/43/sync?every=often')).status).toBe(400);
+    expect((await call('DELETE', '/tenants/42/sync')).status).toBe(204);
+    expect((await call('GET', '/routines/tenant-42-sync')).status).toBe(404);
+  });
+});
