@@ -18,7 +18,7 @@ const nodeGlobals = {
 
 export default tseslint.config(
   {
-    ignores: ['dist/', 'node_modules/', 'coverage/'],
+    ignores: ['dist/', 'node_modules/', 'coverage/', '.readme-check/'],
   },
   eslint.configs.recommended,
   tseslint.configs.recommended,
