@@ -5,8 +5,11 @@
 export interface RoutineLogger {
   log(message: string): void;
   warn(message: string): void;
-  /** `error` is the thrown value; loggers print its stack. */
-  error(message: string, error?: unknown): void;
+  /**
+   * `stack`: the thrown value's stack, when it has one. The message already describes the
+   * value (a thrown string is in it, and is not passed again).
+   */
+  error(message: string, stack?: string): void;
   debug?(message: string): void;
 }
 
@@ -15,20 +18,20 @@ export function consoleRoutineLogger(name: string): RoutineLogger {
   return {
     log: (message) => console.log(prefix, message),
     warn: (message) => console.warn(prefix, message),
-    error: (message, error) =>
-      error === undefined ? console.error(prefix, message) : console.error(prefix, message, error),
+    error: (message, stack) =>
+      stack === undefined ? console.error(prefix, message) : console.error(prefix, message, stack),
     debug: () => undefined,
   };
 }
 
 /**
- * Logs `what: <message>` at error level with the value's stack (or the value). Never throws:
+ * Logs `what: <message>` at error level with the value's stack, if it has one. Never throws:
  * neither a hostile thrown value nor a logger that throws may take a routine down.
  */
 export function reportError(logger: RoutineLogger, what: string, error: unknown): void {
   const { message, stack } = describeError(error);
   try {
-    logger.error(`${what}: ${message}`, stack ?? error);
+    logger.error(`${what}: ${message}`, stack);
   } catch {
     // the app's logger failed; the routine goes on
   }

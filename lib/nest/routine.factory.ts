@@ -2,7 +2,6 @@
 import { Logger } from '@nestjs/common';
 import { MESSAGES } from './nest.messages';
 import {
-  describeError,
   HANDLER_FUNCTION,
   PeriodicRoutine,
   type RunContext,
@@ -32,6 +31,8 @@ export interface BuiltRoutine {
   routine: ManagedRoutine;
   declaration: RoutineDeclaration;
   enabled: boolean;
+  /** Added at run time (`RoutinesRegistry.add`): `remove` may remove it; decorated ones stay. */
+  removable: boolean;
 }
 
 export interface BuildContext {
@@ -77,6 +78,7 @@ export function buildRoutine(
   declaration: RoutineDeclaration,
   context: BuildContext,
   own: RoutineOverrides | undefined,
+  removable = false,
 ): { built?: BuiltRoutine; problems: ConfigurationProblem[] } {
   const problems: ConfigurationProblem[] = [];
   // `{ interval: process.env.UNSET }` must not erase the decorator's interval: undefined means "not set".
@@ -103,6 +105,7 @@ export function buildRoutine(
       routine: create(declaration, options, context, resolved),
       declaration,
       enabled: options.enabled !== false,
+      removable,
     },
     problems,
   };
@@ -319,9 +322,8 @@ class NestRoutineLogger implements RoutineLogger {
     this.nest().debug(message);
   }
 
-  error(message: string, error?: unknown): void {
-    // Only a stack: the message already says what was thrown (a thrown string was logged twice).
-    this.nest().error(message, describeError(error).stack);
+  error(message: string, stack?: string): void {
+    this.nest().error(message, stack);
   }
 
   private nest(): Logger {

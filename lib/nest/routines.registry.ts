@@ -69,10 +69,6 @@ export type AddRoutineOptions =
 export type AddedHandler =
   HandlerFunction | PeriodicHandler | BackgroundFunction | BackgroundHandler;
 
-interface Entry extends BuiltRoutine {
-  removable: boolean;
-}
-
 /**
  * Lists the app's routines and steers them by name at run time. A name it does not know is a
  * {@link RoutineNotFoundError}; an action a routine cannot take (in its kind or its state) is a
@@ -88,7 +84,7 @@ interface Entry extends BuiltRoutine {
  */
 @Injectable()
 export class RoutinesRegistry {
-  private readonly routines = new Map<string, Entry>();
+  private readonly routines = new Map<string, BuiltRoutine>();
   private readonly events = new Subject<RoutineEvent>();
   private readonly logger = new Logger('RoutinesModule');
   private started = false;
@@ -220,7 +216,7 @@ export class RoutinesRegistry {
     }
     const built =
       declaration && problems.length === 0
-        ? buildRoutine(declaration, this.context, undefined)
+        ? buildRoutine(declaration, this.context, undefined, true)
         : undefined;
     const all = [...problems, ...(built?.problems ?? [])].map((problem) => ({
       source,
@@ -228,7 +224,7 @@ export class RoutinesRegistry {
       ...problem,
     }));
     if (all.length > 0 || !built?.built) throw new RoutinesConfigurationError(all);
-    const entry: Entry = { ...built.built, removable: true };
+    const entry = built.built;
     this.routines.set(entry.routine.name, entry);
     if (this.started && entry.enabled) this.startEntry(entry);
     return describe(entry);
@@ -316,18 +312,17 @@ export class RoutinesRegistry {
     return report;
   }
 
-  private startEntry(entry: Entry): void {
+  private startEntry(entry: BuiltRoutine): void {
     entry.enabled = true;
     entry.routine.start();
   }
 
   /** A routine runs once: one that stopped is built again from its declaration to start anew. */
-  private rebuild(entry: Entry): Entry {
+  private rebuild(entry: BuiltRoutine): BuiltRoutine {
     const context = this.context!;
     const overrides = entry.removable ? undefined : context.overrides[entry.declaration.name];
     // It was built from the same declaration and options before: it builds again.
-    const { built } = buildRoutine(entry.declaration, context, overrides);
-    return { ...built!, removable: entry.removable };
+    return buildRoutine(entry.declaration, context, overrides, entry.removable).built!;
   }
 
   private mustBeTicking(routine: PeriodicRoutine, action: string): void {
@@ -339,7 +334,7 @@ export class RoutinesRegistry {
     );
   }
 
-  private entry(name: string): Entry {
+  private entry(name: string): BuiltRoutine {
     const entry = this.routines.get(name);
     if (entry) return entry;
     throw new RoutineNotFoundError(String(name), [...this.routines.keys()]);
@@ -360,7 +355,12 @@ const RESTARTABLE: ReadonlySet<RoutineState> = new Set([
   'completed',
 ]);
 
-function describe({ routine, enabled, declaration, removable }: Entry): RegisteredRoutineInfo {
+function describe({
+  routine,
+  enabled,
+  declaration,
+  removable,
+}: BuiltRoutine): RegisteredRoutineInfo {
   const info = routine.info();
   const state = !enabled && info.state === 'idle' ? 'disabled' : info.state;
   const lastRun = info.lastRun && serializeOutcome(info.lastRun);

@@ -129,6 +129,10 @@ describe('a failing routine', () => {
     expect(registry.get('throws-string').lastError).toMatchObject({
       message: 'not even an Error',
     });
+    expect(registry.get('throws-string').lastRun?.error).toEqual({
+      name: 'NonError',
+      message: 'not even an Error',
+    });
     expect(registry.get('healthy')).toMatchObject({ state: 'running', counters: { failures: 0 } });
     await expect(registry.trigger('healthy')).resolves.toMatchObject({ status: 'succeeded' });
     await expect(registry.trigger('throws-sync')).resolves.toMatchObject({ status: 'failed' });
@@ -140,6 +144,15 @@ describe('a failing routine', () => {
     expect(errorFor('rejects', 'async boom')).toBe(true);
     expect(errorFor('crashing-worker', 'worker boom')).toBe(true);
     expect(errorFor('bad-hooks', 'handleError failed too')).toBe(true);
+    // A thrown string is in the message once, with no stack line repeating it.
+    const stringFailure = logger
+      .at('error')
+      .find((e) => e.context === 'throws-string' && e.message.includes('not even an Error'))!;
+    expect(stringFailure.params.filter((param) => param.includes('not even'))).toEqual([]);
+    const errorFailure = logger
+      .at('error')
+      .find((e) => e.context === 'throws-sync' && e.message.includes('sync boom'))!;
+    expect(errorFailure.params[0]).toMatch(/^Error: sync boom\n\s+at /); // the stack
 
     await close();
     expect(errorFor('bad-hooks', 'onShutdown failed')).toBe(true);
