@@ -182,6 +182,11 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
     return this.timetable.describe();
   }
 
+  /** Whether it runs on a cron expression (rather than an interval). */
+  get onCron(): boolean {
+    return this.timetable.intervalMs === undefined;
+  }
+
   /** @internal */
   get logger(): RoutineLogger {
     return (this.loggerOption ??= consoleRoutineLogger(this.name));

@@ -148,9 +148,9 @@ export class RoutinesRegistry {
    */
   setInterval(name: string, interval: IntervalSpec): void {
     const routine = this.periodic(name, 'setInterval');
-    const isCron = routine.schedule.startsWith('cron ');
-    if (isCron !== isCronSpec(interval)) {
-      throw new RoutineActionError(name, 'setInterval', MESSAGES.otherScheduleForm(name, isCron));
+    if (routine.onCron !== isCronSpec(interval)) {
+      const reason = MESSAGES.otherScheduleForm(name, routine.onCron);
+      throw new RoutineActionError(name, 'setInterval', reason);
     }
     routine.setInterval(interval);
   }
