@@ -13,6 +13,11 @@ export {
   type SerializedError,
 } from './nest/routines.registry';
 export { RoutineActionError, RoutineNotFoundError } from './nest/routines.errors';
+
+// Seeing routines in production.
+export { RunHistory, runStats } from './observability';
+export type { RoutineHealth, RunRecord, RunStats } from './observability';
+export type { RunRecorder } from './core';
 export { ROUTINES_MODULE_OPTIONS } from './nest/routines.module-definition';
 export { PERIODIC_METADATA, BACKGROUND_ROUTINE_METADATA } from './nest/constants';
 export type {

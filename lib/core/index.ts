@@ -17,3 +17,4 @@ export * from './routine';
 export * from './run-context';
 export * from './schedule';
 export * from './supervised-routine';
+export type { EndStatus, LedgerRun, RunRecorder } from './run-ledger';

@@ -54,6 +54,17 @@ export function describeError(error: unknown): { message: string; stack?: string
   return { message: safeString(error) };
 }
 
+/**
+ * A thrown value as plain data: `{ name, message }`, `NonError` as the name of a value that is
+ * not an Error. What the registry, the run history and the dashboard show; never throws.
+ */
+export function summarizeError(error: unknown): { name: string; message: string } {
+  const { message } = describeError(error);
+  if (!isError(error)) return { name: 'NonError', message };
+  const name = read(error, 'name');
+  return { name: typeof name === 'string' ? name : 'Error', message };
+}
+
 /** `value instanceof Error`, false where asking throws (a Proxy's getPrototypeOf trap). */
 export function isError(value: unknown): value is Error {
   try {

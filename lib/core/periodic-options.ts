@@ -1,3 +1,4 @@
+import type { RunRecorder } from './run-ledger';
 import type { Clock } from './clock';
 import type { Coordinator } from './coordinator';
 import {
@@ -64,6 +65,8 @@ export interface PeriodicRoutineOptions extends PeriodicOptions {
   onEvent?: RoutineEventListener;
   /** Random numbers in [0, 1) for jitter. */
   random?: () => number;
+  /** Where each run and skipped tick is recorded, e.g. a `RunHistory`. */
+  recorder?: RunRecorder;
 }
 
 /** A backoff option in milliseconds. */

@@ -113,6 +113,7 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
   private readonly initialDelayMs: number | undefined;
   private readonly runOnStart: boolean;
   private readonly backoff: ResolvedBackoff | undefined;
+  private startedAtMono: number | undefined = undefined;
 
   /**
    * Throws a {@link RoutinesConfigurationError} naming every bad option. (`checked` is the
@@ -153,7 +154,7 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
     this.name = name;
     this.description = options.description;
     this.scope = options.scope ?? 'instance';
-    this.ledger = new RunLedger();
+    this.ledger = new RunLedger(options.recorder);
     this.loggerOption = options.logger;
     this.onEvent = options.onEvent;
     this.concurrencyOption = options.concurrency ?? 1;
@@ -182,6 +183,29 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
     return this.timetable.describe();
   }
 
+  /** Failed runs since the last one that succeeded. */
+  get consecutiveFailures(): number {
+    return this.ledger.consecutiveFailures;
+  }
+
+  /** The duration of the last run that ended, in ms. */
+  get lastDurationMs(): number | undefined {
+    return this.ledger.lastDurationMs;
+  }
+
+  /** When it started ticking (wall-clock ms); undefined before `start()`. */
+  get startedAt(): number | undefined {
+    return this.startedAtMono === undefined ? undefined : this.clock.wallOf(this.startedAtMono);
+  }
+
+  /**
+   * The latest due time at or before `time` (wall-clock ms) on a cron schedule, or undefined:
+   * what "late" is measured from for cron routines.
+   */
+  previousDue(time: number): number | undefined {
+    return this.onCron ? this.timetable.previous(time) : undefined;
+  }
+
   /** Whether it runs on a cron expression (rather than an interval). */
   get onCron(): boolean {
     return this.timetable.intervalMs === undefined;
@@ -199,6 +223,7 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
   start(anchor?: number): void {
     if (this.currentState !== 'idle') return;
     this.currentState = 'running';
+    this.startedAtMono = this.clock.now();
     this.emit('started');
     // The anchor is a monotonic time: only instance intervals share it.
     const start = this.timetable.onWallClock ? this.clock.wallNow() : (anchor ?? this.clock.now());
@@ -504,7 +529,7 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
 
   /** @internal */
   skip(due: number, reason: SkipReason): void {
-    if (reason !== 'claimed') this.ledger.skipped++;
+    this.ledger.skip(due, this.timetable.onWallClock, reason, this.clock.now());
     if (this.wantsEvents()) {
       this.emit('run-skipped', { status: 'skipped', dueAt: this.wallOfDue(due), reason });
     }

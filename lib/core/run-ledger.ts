@@ -1,6 +1,6 @@
 import type { Clock } from './clock';
 import { describeError } from './logger';
-import type { RoutineCounters, RunOutcome, RunStatus } from './routine';
+import type { RoutineCounters, RunOutcome, RunStatus, SkipReason } from './routine';
 
 /** How a run ended. */
 export type EndStatus = 'succeeded' | 'failed' | 'cancelled';
@@ -15,6 +15,29 @@ export interface LedgerRun {
   readonly due: number;
   readonly dueOnWall: boolean;
   readonly startedAt: number;
+  /** Cluster background attempts: the lease's fencing epoch. */
+  readonly epoch?: number;
+}
+
+/**
+ * Receives each run as it ends and each tick skipped, in plain arguments, so that recording
+ * allocates nothing per run: the run history (`RunHistory`) implements it. Times are
+ * monotonic; `due` is a wall time when `dueOnWall`.
+ */
+export interface RunRecorder {
+  ran(
+    id: number,
+    status: EndStatus,
+    due: number,
+    dueOnWall: boolean,
+    startedAt: number,
+    finishedAt: number,
+    error: unknown,
+    epoch: number | undefined,
+  ): void;
+  skipped(due: number, dueOnWall: boolean, reason: SkipReason, at: number): void;
+  /** Background: the attempt just recorded as failed is restarted after `delayMs`. */
+  restartScheduled(delayMs: number): void;
 }
 
 /**
@@ -39,6 +62,8 @@ export class RunLedger {
   private lastStartedAt = NaN;
   private lastFinishedAt = NaN;
 
+  constructor(readonly recorder?: RunRecorder) {}
+
   /** Records a run that ended at `finishedAt` (monotonic); `error` is what it threw, if it did not succeed. */
   ended(clock: Clock, status: EndStatus, run: LedgerRun, finishedAt: number, error: unknown): void {
     if (status === 'succeeded') {
@@ -58,6 +83,28 @@ export class RunLedger {
     this.lastStartedAt = run.startedAt;
     this.lastFinishedAt = finishedAt;
     this.lastRunError = status === 'succeeded' ? undefined : error;
+    this.recorder?.ran(
+      run.id,
+      status,
+      run.due,
+      run.dueOnWall,
+      run.startedAt,
+      finishedAt,
+      error,
+      run.epoch,
+    );
+  }
+
+  /** Records a tick that was due and not run (`claimed`: another replica ran it; not counted). */
+  skip(due: number, dueOnWall: boolean, reason: SkipReason, at: number): void {
+    if (reason === 'claimed') return;
+    this.skipped++;
+    this.recorder?.skipped(due, dueOnWall, reason, at);
+  }
+
+  /** The duration of the last run that ended, in ms; undefined before the first. */
+  get lastDurationMs(): number | undefined {
+    return this.lastStatus === undefined ? undefined : this.lastFinishedAt - this.lastStartedAt;
   }
 
   /** The last run that ended, with wall times, as `info().lastRun` and `trigger()` report it. */

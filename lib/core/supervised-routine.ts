@@ -6,7 +6,7 @@ import { InMemoryCoordinator } from './in-memory-coordinator';
 import { LeaseKeeper, validateLeaseOptions, type LeaseOptions } from './lease-keeper';
 import { MESSAGES } from './core.messages';
 import { consoleRoutineLogger, describeError, reportError, type RoutineLogger } from './logger';
-import { RunLedger, type LedgerRun } from './run-ledger';
+import { RunLedger, type LedgerRun, type RunRecorder } from './run-ledger';
 import { RestartTracker, validateRestartPolicy, type RestartPolicy } from './restart-policy';
 import {
   type ClusterStatus,
@@ -64,6 +64,8 @@ export interface SupervisedRoutineOptions extends BackgroundOptions {
   coordinator?: Coordinator;
   onEvent?: RoutineEventListener;
   random?: () => number;
+  /** Where each attempt is recorded, e.g. a `RunHistory`. */
+  recorder?: RunRecorder;
 }
 
 /**
@@ -121,7 +123,7 @@ export class SupervisedRoutine implements ManagedRoutine {
     this.scope = options.scope ?? 'instance';
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? consoleRoutineLogger(this.name);
-    this.ledger = new RunLedger();
+    this.ledger = new RunLedger(options.recorder);
     this.onEvent = options.onEvent;
     this.restarts = new RestartTracker(options.restart, options.random);
     // Validated above: parsing again cannot fail.
@@ -144,6 +146,11 @@ export class SupervisedRoutine implements ManagedRoutine {
 
   get state(): RoutineState {
     return this.currentState;
+  }
+
+  /** Failed attempts since the last one that returned. */
+  get consecutiveFailures(): number {
+    return this.ledger.consecutiveFailures;
   }
 
   start(): void {
@@ -230,11 +237,17 @@ export class SupervisedRoutine implements ManagedRoutine {
   private launch(): void {
     this.currentState = 'running';
     const startedAt = this.clock.now();
-    const run: LedgerRun = { id: ++this.lastRunId, due: startedAt, dueOnWall: false, startedAt };
+    const keeper = this.leaseKeeper;
+    const run: LedgerRun = {
+      id: ++this.lastRunId,
+      due: startedAt,
+      dueOnWall: false,
+      startedAt,
+      epoch: keeper?.lease?.epoch,
+    };
     this.current = run;
     const controller = new AbortController();
     this.controller = controller;
-    const keeper = this.leaseKeeper;
     const context: RunContext = {
       name: this.name,
       runId: run.id,
@@ -310,6 +323,7 @@ export class SupervisedRoutine implements ManagedRoutine {
       return;
     }
     this.currentState = 'restarting';
+    this.ledger.recorder?.restartScheduled(delay);
     this.logger.warn(MESSAGES.restartingIn(formatDuration(delay)));
     this.restartTimer = this.clock.setTimer(now + delay, () => this.restart(error, delay));
   }

@@ -4,3 +4,5 @@ export const PERIODIC_METADATA = 'nestjs-routines:periodic';
 export const BACKGROUND_ROUTINE_METADATA = 'nestjs-routines:background';
 /** Default for `shutdownTimeout`: inside Kubernetes' default 30 s grace period, with room to spare. */
 export const DEFAULT_SHUTDOWN_TIMEOUT = '10s';
+/** Default for `history`: runs kept per routine, as Sourcegraph's recorder keeps. */
+export const DEFAULT_HISTORY = 100;

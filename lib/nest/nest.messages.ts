@@ -18,6 +18,8 @@ export const MESSAGES = {
   missingMethod: (decorator: string, method: string) =>
     `is decorated with ${decorator} on the class but has no ${method}() method; add ${method}(signal) or decorate a method instead`,
   badVersion: 'must be a string (a deploy id or a git sha)',
+  badHistory: (max: number) =>
+    `must be a whole number of runs kept per routine, from 0 (none) to ${max}`,
   notCoordinator:
     'must implement the Coordinator contract (claimSlot, acquireLease, renewLease, releaseLease)',
   notClock:

@@ -17,6 +17,7 @@ import {
   type RoutineEventListener,
   type RoutineLogger,
 } from '../core';
+import { RunHistory } from '../observability';
 import type {
   BackgroundRoutineDecoratorOptions,
   PeriodicRoutineDecoratorOptions,
@@ -33,6 +34,8 @@ export interface BuiltRoutine {
   enabled: boolean;
   /** Added at run time (`RoutinesRegistry.add`): `remove` may remove it; decorated ones stay. */
   removable: boolean;
+  /** Its last runs, unless the module keeps none (`history: 0`). */
+  history: RunHistory | undefined;
 }
 
 export interface BuildContext {
@@ -41,6 +44,8 @@ export interface BuildContext {
   coordinator: Coordinator;
   onEvent: RoutineEventListener;
   version?: string;
+  /** Runs kept per routine (module option `history`). */
+  history: number;
 }
 
 const MODULE_SOURCE = 'RoutinesModule options';
@@ -100,12 +105,17 @@ export function buildRoutine(
   }
   // A class without handle()/start() is reported by the explorer; building it would throw.
   if (found.length > 0 || !hasEntryPoint(declaration)) return { problems };
+  const history =
+    context.history > 0
+      ? new RunHistory(context.history, isClusterPeriodic(declaration, options))
+      : undefined;
   return {
     built: {
-      routine: create(declaration, options, context, resolved),
+      routine: create(declaration, options, context, resolved, history),
       declaration,
       enabled: options.enabled !== false,
       removable,
+      history,
     },
     problems,
   };
@@ -158,6 +168,7 @@ function create(
   options: PeriodicRoutineDecoratorOptions & BackgroundRoutineDecoratorOptions,
   context: BuildContext,
   resolved: ResolvedPeriodicOptions | undefined,
+  recorder: RunHistory | undefined,
 ): ManagedRoutine {
   const runtime = {
     logger: nestRoutineLogger(declaration.name),
@@ -165,6 +176,7 @@ function create(
     onEvent: context.onEvent,
     version: context.version,
     clock: context.clock,
+    recorder,
   };
   const instance = declaration.instance as Record<string, (...args: unknown[]) => unknown>;
   const method = declaration.methodName;
@@ -180,6 +192,13 @@ function create(
     ? { start: (signal: AbortSignal, ctx: unknown) => instance[method](signal, ctx) }
     : declaration.instance;
   return new SupervisedRoutine(handler as never, Object.assign(options, runtime));
+}
+
+function isClusterPeriodic(
+  declaration: RoutineDeclaration,
+  options: PeriodicRoutineDecoratorOptions & BackgroundRoutineDecoratorOptions,
+): boolean {
+  return declaration.kind === 'periodic' && options.scope === 'cluster';
 }
 
 function duplicateNameProblems(

@@ -14,12 +14,15 @@ import {
   RoutinesConfigurationError,
   type ConfigurationProblem,
 } from '../core';
-import { DEFAULT_SHUTDOWN_TIMEOUT } from './constants';
+import { DEFAULT_HISTORY, DEFAULT_SHUTDOWN_TIMEOUT } from './constants';
 import type { RoutinesModuleOptions } from './interfaces/routines-module-options.interface';
 import { buildRoutines, type BuildContext } from './routine.factory';
 import { ROUTINES_MODULE_OPTIONS } from './routines.module-definition';
 import { RoutinesExplorer } from './routines.explorer';
 import { RoutinesRegistry } from './routines.registry';
+
+/** Beyond this a ring per routine costs more memory than a history is worth in process. */
+const MAX_HISTORY = 10_000;
 
 /** Below this, a `shutdownTimeout` is almost surely seconds written as a bare number. */
 const MIN_SENSIBLE_SHUTDOWN_TIMEOUT_MS = 100;
@@ -63,6 +66,7 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
       onEvent: this.registry.emit,
       version: this.options?.version,
       clock,
+      history: this.options?.history ?? DEFAULT_HISTORY,
     };
     const { built, problems } = buildRoutines(declarations, context);
     const all = [...found, ...problems, ...moduleOptionProblems(this.options)];
@@ -156,6 +160,13 @@ function moduleOptionProblems(options: RoutinesModuleOptions | undefined): Confi
     (typeof clock?.now !== 'function' || typeof clock.setTimer !== 'function')
   ) {
     problems.push({ option: 'clock', value: typeof clock, message: MESSAGES.notClock });
+  }
+  const history = options?.history;
+  if (
+    history !== undefined &&
+    !(Number.isInteger(history) && history >= 0 && history <= MAX_HISTORY)
+  ) {
+    problems.push({ option: 'history', value: history, message: MESSAGES.badHistory(MAX_HISTORY) });
   }
   if (options?.version !== undefined && typeof options.version !== 'string') {
     problems.push({

@@ -6,7 +6,7 @@ import {
   describeError,
   formatDuration,
   isCronSpec,
-  isError,
+  summarizeError,
   PeriodicRoutine,
   RoutinesConfigurationError,
   stopRoutines,
@@ -32,6 +32,13 @@ import type {
   PeriodicRoutineDecoratorOptions,
   RoutineDeclaration,
 } from './interfaces/routine-declaration.interface';
+import {
+  healthOf,
+  runStats,
+  type RoutineHealth,
+  type RunRecord,
+  type RunStats,
+} from '../observability';
 import { buildRoutine, type BuildContext, type BuiltRoutine } from './routine.factory';
 import { RoutineActionError, RoutineNotFoundError } from './routines.errors';
 
@@ -58,6 +65,10 @@ export interface RegisteredRoutineInfo extends Omit<RoutineInfo, 'lastRun'> {
   source: string;
   /** Whether `remove(name)` may remove it: routines added at run time can be, decorated ones cannot. */
   removable: boolean;
+  /** Over the runs kept in its history; absent with `history: 0`. */
+  stats?: RunStats;
+  /** `late`, `slow`, `consecutiveFailures` (see the README for the exact rules). */
+  health: RoutineHealth;
 }
 
 /** Options of {@link RoutinesRegistry.add}: a periodic routine's (the default) or a background one's. */
@@ -97,12 +108,27 @@ export class RoutinesRegistry {
 
   /** Snapshots of all routines, in declaration order (then in the order they were added). */
   list(): RegisteredRoutineInfo[] {
-    return [...this.routines.values()].map(describe);
+    return [...this.routines.values()].map((entry) => this.describe(entry));
   }
 
-  /** A snapshot of one routine: state, lastRun, nextRunAt, counters. Throws {@link RoutineNotFoundError}. */
+  /**
+   * A snapshot of one routine: state, lastRun, nextRunAt, counters, stats and health flags.
+   * Throws {@link RoutineNotFoundError}.
+   */
   get(name: string): RegisteredRoutineInfo {
-    return describe(this.entry(name));
+    return this.describe(this.entry(name));
+  }
+
+  /**
+   * The last runs of a routine, newest first (at most `limit`): periodic runs and skipped ticks,
+   * background attempts. Empty with the module option `history: 0`. Throws {@link RoutineNotFoundError}.
+   *
+   * @example
+   * registry.history('hard-deleter', { limit: 10 }).filter((run) => run.status === 'failed');
+   */
+  history(name: string, options: { limit?: number } = {}): RunRecord[] {
+    const { history } = this.entry(name);
+    return history ? history.records(this.clock, options.limit) : [];
   }
 
   /** Whether a routine has that name. */
@@ -227,7 +253,7 @@ export class RoutinesRegistry {
     const entry = built.built;
     this.routines.set(entry.routine.name, entry);
     if (this.started && entry.enabled) this.startEntry(entry);
-    return describe(entry);
+    return this.describe(entry);
   }
 
   /**
@@ -312,6 +338,23 @@ export class RoutinesRegistry {
     return report;
   }
 
+  private describe(entry: BuiltRoutine): RegisteredRoutineInfo {
+    const { routine, enabled, declaration, removable, history } = entry;
+    const info = routine.info();
+    const state = !enabled && info.state === 'idle' ? 'disabled' : info.state;
+    const described: RegisteredRoutineInfo = {
+      ...info,
+      lastRun: info.lastRun && serializeOutcome(info.lastRun),
+      state,
+      enabled,
+      source: declaration.source,
+      removable,
+      health: healthOf(routine, { ...info, state }, history, this.clock),
+    };
+    if (history) described.stats = runStats(history.records(this.clock));
+    return described;
+  }
+
   private startEntry(entry: BuiltRoutine): void {
     entry.enabled = true;
     entry.routine.start();
@@ -355,18 +398,6 @@ const RESTARTABLE: ReadonlySet<RoutineState> = new Set([
   'completed',
 ]);
 
-function describe({
-  routine,
-  enabled,
-  declaration,
-  removable,
-}: BuiltRoutine): RegisteredRoutineInfo {
-  const info = routine.info();
-  const state = !enabled && info.state === 'idle' ? 'disabled' : info.state;
-  const lastRun = info.lastRun && serializeOutcome(info.lastRun);
-  return { ...info, lastRun, state, enabled, source: declaration.source, removable };
-}
-
 function serializeOutcome(outcome: RunOutcome): RegisteredRunOutcome {
   if (outcome.error === undefined) return outcome as RegisteredRunOutcome;
   return { ...outcome, error: serializeError(outcome.error) };
@@ -374,22 +405,12 @@ function serializeOutcome(outcome: RunOutcome): RegisteredRunOutcome {
 
 /** `{ name, message }` for JSON, with a non-enumerable `stack` for code that reads it. */
 export function serializeError(error: unknown): SerializedError {
-  const { message, stack } = describeError(error);
-  const serialized: SerializedError = {
-    name: isError(error) ? errorName(error) : 'NonError',
-    message,
-  };
-  if (stack !== undefined)
+  const serialized: SerializedError = summarizeError(error);
+  const { stack } = describeError(error);
+  if (stack !== undefined) {
     Object.defineProperty(serialized, 'stack', { value: stack, enumerable: false });
-  return serialized;
-}
-
-function errorName(error: Error): string {
-  try {
-    return typeof error.name === 'string' ? error.name : 'Error';
-  } catch {
-    return 'Error';
   }
+  return serialized;
 }
 
 /** A routine handed to `add()`, as the factory takes a decorated one; or why it cannot be one. */

@@ -63,6 +63,12 @@ export interface RoutinesModuleOptions {
    * await clock.advance(60_000); // every routine due in that minute has run
    */
   clock?: Clock;
+  /**
+   * How many of its last runs (and skipped ticks) each routine keeps, for
+   * `registry.history(name)` and the `stats` and `health` of `registry.get(name)`. A ring of
+   * this size is made at a routine's first run. Default: 100; 0 keeps none.
+   */
+  history?: number;
 }
 
 export const ROUTINE_OVERRIDE_KEYS: ReadonlyArray<keyof RoutineOverrides> = [

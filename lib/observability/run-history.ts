@@ -1,0 +1,214 @@
+import {
+  summarizeError,
+  type Clock,
+  type EndStatus,
+  type RunRecorder,
+  type SkipReason,
+} from '../core';
+
+/** One run (or skipped tick) as `registry.history()` gives it; plain data, JSON-safe. */
+export interface RunRecord {
+  /** The run's `RunContext.runId`; absent for a skipped tick, which is not a run. */
+  id?: number;
+  status: EndStatus | 'skipped';
+  /** Why a tick was skipped. */
+  reason?: SkipReason;
+  /** When it was due (wall-clock ms): the tick, the cluster slot, the trigger, the attempt's start. */
+  dueAt: number;
+  /** When it started (wall-clock ms); absent for a skipped tick. */
+  startedAt?: number;
+  durationMs?: number;
+  /** What a failed or cancelled run threw, as `{ name, message }`. */
+  error?: { name: string; message: string };
+  /** Cluster periodic routines: the slot this replica claimed and ran. */
+  slot?: number;
+  /** Cluster background routines: the lease's fencing epoch during the attempt. */
+  epoch?: number;
+  /** Background: the wait before the restart that followed this failed attempt. */
+  restartDelayMs?: number;
+}
+
+// Offsets in a record's slice of `numbers` and of `codes`.
+const ID = 0;
+const DUE = 1;
+const START = 2;
+const END = 3;
+const EPOCH = 4;
+const DELAY = 5;
+const FIELDS = 6;
+const REASON = 1;
+const WALL = 2;
+const CODES = 3;
+
+const STATUSES: readonly RunRecord['status'][] = ['succeeded', 'failed', 'cancelled', 'skipped'];
+const SKIPPED = 3;
+const REASONS: readonly SkipReason[] = [
+  'busy',
+  'late',
+  'backoff',
+  'stopped',
+  'claimed',
+  'claim-error',
+];
+
+/**
+ * The last `capacity` runs of one routine, in a fixed ring of typed arrays: recording a run
+ * writes numbers in place and allocates nothing (a failure keeps its `{ name, message }`).
+ * Times are kept as the routine gives them (monotonic) and converted when read.
+ *
+ * @example
+ * const history = new RunHistory(100);
+ * const routine = new PeriodicRoutine(handler, { interval: '1m', recorder: history });
+ * history.records(systemClock, 10); // the last ten, newest first
+ */
+export class RunHistory implements RunRecorder {
+  /** Per record: id, due, start, end, epoch, restart delay (NaN: none). Made at the first record. */
+  private numbers: Float64Array | undefined = undefined;
+  /** Per record: status, skip reason, whether `due` is a wall time. */
+  private codes: Uint8Array | undefined = undefined;
+  /** Made at the first failure: most routines never fail. */
+  private errors: Array<{ name: string; message: string } | undefined> | undefined = undefined;
+  /** Where the next record goes. */
+  private next = 0;
+  private size = 0;
+
+  constructor(
+    readonly capacity: number,
+    /** Cluster periodic routines: a run's due time is its slot. */
+    private readonly slots = false,
+  ) {}
+
+  /** How many records are kept. */
+  get length(): number {
+    return this.size;
+  }
+
+  ran(
+    id: number,
+    status: EndStatus,
+    due: number,
+    dueOnWall: boolean,
+    startedAt: number,
+    finishedAt: number,
+    error: unknown,
+    epoch: number | undefined,
+  ): void {
+    const i = this.claim();
+    this.write(i, id, due, startedAt, finishedAt, epoch ?? NaN);
+    this.writeCodes(i, STATUSES.indexOf(status), 0, dueOnWall);
+    const failed = status !== 'succeeded' && error !== undefined;
+    if (failed)
+      (this.errors ??= new Array(this.capacity).fill(undefined))[i] = summarizeError(error);
+    else if (this.errors) this.errors[i] = undefined;
+  }
+
+  skipped(due: number, dueOnWall: boolean, reason: SkipReason, at: number): void {
+    const i = this.claim();
+    this.write(i, NaN, due, at, at, NaN);
+    this.writeCodes(i, SKIPPED, REASONS.indexOf(reason), dueOnWall);
+    if (this.errors) this.errors[i] = undefined;
+  }
+
+  restartScheduled(delayMs: number): void {
+    if (this.size > 0) this.numbers![this.indexOf(0) * FIELDS + DELAY] = delayMs;
+  }
+
+  /** The records, newest first, at most `limit`, with wall-clock times. */
+  records(clock: Clock, limit = this.capacity): RunRecord[] {
+    const count = Math.min(this.size, Math.max(0, Math.floor(limit)));
+    const records: RunRecord[] = [];
+    for (let n = 0; n < count; n++) records.push(this.record(this.indexOf(n), clock));
+    return records;
+  }
+
+  /** The durations of the kept runs (skipped ticks aside), in ms, newest first. */
+  durations(): number[] {
+    const durations: number[] = [];
+    for (let n = 0; n < this.size; n++) {
+      const i = this.indexOf(n);
+      if (this.codes![i * CODES] !== SKIPPED) durations.push(this.end(i) - this.start(i));
+    }
+    return durations;
+  }
+
+  /** When the newest run that is kept started (monotonic), skipped ticks aside. */
+  lastStartedAt(): number | undefined {
+    for (let n = 0; n < this.size; n++) {
+      const i = this.indexOf(n);
+      if (this.codes![i * CODES] !== SKIPPED) return this.start(i);
+    }
+    return undefined;
+  }
+
+  private record(i: number, clock: Clock): RunRecord {
+    const numbers = this.numbers!;
+    const codes = this.codes!;
+    const status = STATUSES[codes[i * CODES]];
+    const due = numbers[i * FIELDS + DUE];
+    const dueAt = codes[i * CODES + WALL] ? due : clock.wallOf(due);
+    if (status === 'skipped') return { status, reason: REASONS[codes[i * CODES + REASON]], dueAt };
+    const record: RunRecord = {
+      id: numbers[i * FIELDS + ID],
+      status,
+      dueAt,
+      startedAt: clock.wallOf(this.start(i)),
+      durationMs: this.end(i) - this.start(i),
+    };
+    const error = this.errors?.[i];
+    if (error !== undefined) record.error = { ...error };
+    if (this.slots) record.slot = dueAt;
+    const epoch = numbers[i * FIELDS + EPOCH];
+    if (!Number.isNaN(epoch)) record.epoch = epoch;
+    const delay = numbers[i * FIELDS + DELAY];
+    if (!Number.isNaN(delay)) record.restartDelayMs = delay;
+    return record;
+  }
+
+  private start(i: number): number {
+    return this.numbers![i * FIELDS + START];
+  }
+
+  private end(i: number): number {
+    return this.numbers![i * FIELDS + END];
+  }
+
+  private write(
+    i: number,
+    id: number,
+    due: number,
+    start: number,
+    end: number,
+    epoch: number,
+  ): void {
+    const numbers = this.numbers!;
+    const at = i * FIELDS;
+    numbers[at + ID] = id;
+    numbers[at + DUE] = due;
+    numbers[at + START] = start;
+    numbers[at + END] = end;
+    numbers[at + EPOCH] = epoch;
+    numbers[at + DELAY] = NaN;
+  }
+
+  private writeCodes(i: number, status: number, reason: number, dueOnWall: boolean): void {
+    const codes = this.codes!;
+    codes[i * CODES] = status;
+    codes[i * CODES + REASON] = reason;
+    codes[i * CODES + WALL] = dueOnWall ? 1 : 0;
+  }
+
+  /** The `n`th newest record's index (0: the newest). */
+  private indexOf(n: number): number {
+    return (this.next - 1 - n + this.capacity * 2) % this.capacity;
+  }
+
+  /** The index for a new record: the oldest one's once the ring is full. */
+  private claim(): number {
+    this.numbers ??= new Float64Array(this.capacity * FIELDS);
+    this.codes ??= new Uint8Array(this.capacity * CODES);
+    const i = this.next;
+    this.next = i + 1 === this.capacity ? 0 : i + 1;
+    if (this.size < this.capacity) this.size++;
+    return i;
+  }
+}

@@ -1,0 +1,145 @@
+import { ManualClock, PeriodicRoutine, SupervisedRoutine } from '../../../lib/core';
+import { healthOf, lateness, RunHistory, type HealthInputs } from '../../../lib/observability';
+import { sleep } from '../core/helpers';
+
+const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
+const HOUR = 3_600_000;
+const logger = { log() {}, warn() {}, error() {} };
+
+describe('lateness: the exact rule', () => {
+  const base: HealthInputs = {
+    now: 0,
+    state: 'running',
+    kind: 'periodic',
+    inFlight: 0,
+    intervalMs: 60_000,
+    startedAt: 0,
+    lastSeenAt: 0,
+    longestRunMs: 1_000,
+    consecutiveFailures: 0,
+  };
+
+  it('interval: late once interval + longest kept run + 5 s have passed since the last run started', () => {
+    expect(lateness({ ...base, now: 66_000 })).toBe(false); // exactly at the threshold
+    expect(lateness({ ...base, now: 66_001 })).toBe(true);
+    expect(lateness({ ...base, now: 66_001, lastSeenAt: 1 })).toBe(false);
+    expect(lateness({ ...base, now: 66_001, lastSeenAt: undefined })).toBe(true); // from the start
+  });
+
+  it('is never late while paused, disabled, stopped, running a run, or for a background routine', () => {
+    const late = { ...base, now: 10 * HOUR };
+    expect(lateness(late)).toBe(true);
+    for (const state of ['paused', 'idle', 'disabled', 'stopped', 'stopping'] as const) {
+      expect(lateness({ ...late, state })).toBe(false);
+    }
+    expect(lateness({ ...late, inFlight: 1 })).toBe(false);
+    expect(lateness({ ...late, kind: 'background' })).toBe(false);
+    expect(lateness({ ...late, startedAt: undefined })).toBe(false);
+  });
+
+  it('cron: late once the last cron time passed longest kept run + 5 s ago with nothing seen since', () => {
+    const cron = { ...base, intervalMs: undefined, lastDueAt: HOUR, longestRunMs: 0 };
+    expect(lateness({ ...cron, now: HOUR + 5_000 })).toBe(false);
+    expect(lateness({ ...cron, now: HOUR + 5_001 })).toBe(true);
+    expect(lateness({ ...cron, now: HOUR + 5_001, lastSeenAt: HOUR })).toBe(false);
+    // No cron time has passed since the routine started: nothing was due yet.
+    expect(lateness({ ...cron, now: HOUR + 5_001, startedAt: HOUR + 1 })).toBe(false);
+    expect(lateness({ ...cron, now: 30 * HOUR, lastDueAt: undefined })).toBe(false);
+  });
+});
+
+describe('healthOf a routine', () => {
+  it('an interval routine that stops starting runs (backoff) becomes late; it is not late while paused', async () => {
+    const clock = new ManualClock(T0);
+    const history = new RunHistory(100);
+    const routine = new PeriodicRoutine(
+      () => {
+        throw new Error('db down');
+      },
+      {
+        name: 'r',
+        interval: '1s',
+        backoff: { initialDelay: '1m' },
+        clock,
+        recorder: history,
+        logger,
+      },
+    );
+    const health = () => healthOf(routine, routine.info(), history, clock);
+    routine.start();
+    await clock.advance(0);
+    expect(health()).toEqual({ late: false, slow: false, consecutiveFailures: 1 });
+    await clock.advance(6_000); // interval 1 s + longest run 0 + 5 s: exactly at the threshold
+    expect(health().late).toBe(false);
+    await clock.advance(1);
+    expect(health().late).toBe(true);
+    routine.pause();
+    expect(health().late).toBe(false);
+    await routine.stop();
+    expect(health().late).toBe(false);
+  });
+
+  it('slow: the last run took more than 70% of the interval', async () => {
+    const clock = new ManualClock(T0);
+    let runMs = 42_000;
+    const routine = new PeriodicRoutine(() => sleep(clock, runMs), {
+      name: 'r',
+      interval: '1m',
+      clock,
+    });
+    routine.start();
+    await clock.advance(42_000);
+    expect(healthOf(routine, routine.info(), undefined, clock).slow).toBe(false); // exactly 70%
+    runMs = 42_001;
+    await clock.advance(60_001); // the second run, from 1 min to 1 min 42.001 s
+    expect(healthOf(routine, routine.info(), undefined, clock).slow).toBe(true);
+    const stopping = routine.stop();
+    await clock.advance(60_000);
+    await stopping;
+  });
+
+  it('cron: late when a cron time passed and no run started since', async () => {
+    const clock = new ManualClock(T0 + 60_000); // 12:01
+    const history = new RunHistory(100);
+    const routine = new PeriodicRoutine(
+      () => {
+        throw new Error('down');
+      },
+      {
+        logger,
+        name: 'hourly',
+        interval: { cron: '0 * * * *' },
+        backoff: { initialDelay: '3h', maxDelay: '3h' },
+        clock,
+        recorder: history,
+      },
+    );
+    const health = () => healthOf(routine, routine.info(), history, clock);
+    routine.start();
+    await clock.advance(HOUR - 60_000); // 13:00 runs and fails
+    expect(health()).toMatchObject({ late: false, consecutiveFailures: 1 });
+    await clock.advance(HOUR + 5_000); // 14:00 skipped (backoff); 5 s later: at the threshold
+    expect(health().late).toBe(false);
+    await clock.advance(1);
+    expect(health().late).toBe(true);
+    await routine.stop();
+  });
+
+  it('a background routine is never late or slow; it counts failures in a row', async () => {
+    const clock = new ManualClock(T0);
+    const routine = new SupervisedRoutine(
+      () => {
+        throw new Error('no broker');
+      },
+      { name: 'w', clock, restart: false, logger },
+    );
+    routine.start();
+    await clock.advance(0);
+    expect(healthOf(routine, routine.info(), undefined, clock)).toEqual({
+      late: false,
+      slow: false,
+      consecutiveFailures: 1,
+    });
+    await routine.stop();
+  });
+});
