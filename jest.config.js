@@ -68,6 +68,7 @@ const shared = {
   moduleNameMapper: {
     '^nestjs-routines$': '<rootDir>/lib/index.ts',
     '^nestjs-routines/testing$': '<rootDir>/lib/testing/index.ts',
+    '^nestjs-routines/terminus$': '<rootDir>/lib/terminus/index.ts',
   },
 };
 

@@ -18,3 +18,4 @@ export * from './run-context';
 export * from './schedule';
 export * from './supervised-routine';
 export type { EndStatus, LedgerRun, RunRecorder } from './run-ledger';
+export { isThenable } from './thenable';

@@ -18,6 +18,10 @@ export const MESSAGES = {
   missingMethod: (decorator: string, method: string) =>
     `is decorated with ${decorator} on the class but has no ${method}() method; add ${method}(signal) or decorate a method instead`,
   badVersion: 'must be a string (a deploy id or a git sha)',
+  badFeature: (option: string) => `must be true, false or an object of ${option} settings`,
+  notPromRegistry: 'must be a prom-client Registry (new Registry(), or the default register)',
+  badMetricPrefix: 'must be a valid Prometheus metric name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*)',
+  notTracer: "must be an OpenTelemetry Tracer (trace.getTracer('my-app'))",
   badHistory: (max: number) =>
     `must be a whole number of runs kept per routine, from 0 (none) to ${max}`,
   notCoordinator:

@@ -16,8 +16,11 @@ import {
   type OptionProblem,
   type RoutineEventListener,
   type RoutineLogger,
+  type BackgroundHandler,
+  type PeriodicHandler,
 } from '../core';
 import { RunHistory } from '../observability';
+import type { RunTracer, TracedRoutine } from '../observability/run-tracer';
 import type {
   BackgroundRoutineDecoratorOptions,
   PeriodicRoutineDecoratorOptions,
@@ -46,6 +49,8 @@ export interface BuildContext {
   version?: string;
   /** Runs kept per routine (module option `history`). */
   history: number;
+  /** Module option `tracing`: every run in a span. */
+  tracer?: RunTracer;
 }
 
 const MODULE_SOURCE = 'RoutinesModule options';
@@ -180,18 +185,70 @@ function create(
   };
   const instance = declaration.instance as Record<string, (...args: unknown[]) => unknown>;
   const method = declaration.methodName;
+  const traced: TracedRoutine | undefined = context.tracer && {
+    name: declaration.name,
+    kind: declaration.kind,
+    scope: options.scope ?? 'instance',
+    source: declaration.source,
+  };
   if (declaration.kind === 'periodic') {
     const handler = method
       ? new MethodHandler(instance, methodOf(declaration) as MethodHandler['method'])
-      : declaration.instance;
+      : (declaration.instance as PeriodicHandler);
+    const run = traced ? new TracedHandler(handler, context.tracer!, traced) : handler;
     // `options` is this routine's own copy (see buildRoutines): extended in place rather than
     // spread again, one object less per routine at bootstrap.
-    return new PeriodicRoutine(handler as never, Object.assign(options, runtime), resolved);
+    return new PeriodicRoutine(run, Object.assign(options, runtime), resolved);
   }
-  const handler = method
+  const handler: BackgroundHandler = method
     ? { start: (signal: AbortSignal, ctx: unknown) => instance[method](signal, ctx) }
-    : declaration.instance;
-  return new SupervisedRoutine(handler as never, Object.assign(options, runtime));
+    : (declaration.instance as BackgroundHandler);
+  const run = traced ? tracedBackground(handler, context.tracer!, traced) : handler;
+  return new SupervisedRoutine(run, Object.assign(options, runtime));
+}
+
+/** Says that it reads a context: with tracing on, every run gets one (its span's attributes). */
+const READS_CONTEXT = (_signal: AbortSignal, _context: RunContext): void => undefined;
+
+/** A periodic handler whose every run is a span (module option `tracing`). */
+class TracedHandler implements PeriodicHandler {
+  constructor(
+    private readonly inner: PeriodicHandler,
+    private readonly tracer: RunTracer,
+    private readonly routine: TracedRoutine,
+  ) {}
+
+  handle(signal: AbortSignal, context: RunContext): unknown {
+    return this.tracer.trace(this.routine, signal, context, () =>
+      this.inner.handle(signal, context),
+    );
+  }
+
+  handleError(error: unknown): unknown {
+    return this.inner.handleError?.(error);
+  }
+
+  onShutdown(): unknown {
+    return this.inner.onShutdown?.();
+  }
+
+  get [HANDLER_FUNCTION](): unknown {
+    return READS_CONTEXT;
+  }
+}
+
+/** A background handler whose every attempt is a span; its `stop`, if any, kept as is. */
+function tracedBackground(
+  inner: BackgroundHandler,
+  tracer: RunTracer,
+  routine: TracedRoutine,
+): BackgroundHandler {
+  const handler: BackgroundHandler = {
+    start: (signal, context) =>
+      tracer.trace(routine, signal, context, () => inner.start(signal, context)),
+  };
+  if (typeof inner.stop === 'function') handler.stop = () => inner.stop!();
+  return handler;
 }
 
 function isClusterPeriodic(

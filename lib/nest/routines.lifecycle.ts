@@ -14,6 +14,8 @@ import {
   RoutinesConfigurationError,
   type ConfigurationProblem,
 } from '../core';
+import { createRoutinesMetrics, type RoutinesMetrics } from '../observability/routines-metrics';
+import { createRunTracer, type RunTracer } from '../observability/run-tracer';
 import { DEFAULT_HISTORY, DEFAULT_SHUTDOWN_TIMEOUT } from './constants';
 import type { RoutinesModuleOptions } from './interfaces/routines-module-options.interface';
 import { buildRoutines, type BuildContext } from './routine.factory';
@@ -48,6 +50,7 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
   /** The provider instances whose routines this app runs (see `claimOwnership`). */
   private owned: object[] = [];
   private stopping: Promise<void> | undefined;
+  private metrics: RoutinesMetrics | undefined;
 
   constructor(
     private readonly explorer: RoutinesExplorer,
@@ -55,7 +58,7 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
     @Inject(ROUTINES_MODULE_OPTIONS) private readonly options: RoutinesModuleOptions,
   ) {}
 
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
     const clock = this.options?.clock ?? systemClock;
     const coordinator = this.options?.coordinator ?? new InMemoryCoordinator(clock);
     const { declarations, problems: found } = this.explorer.explore();
@@ -67,6 +70,7 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
       version: this.options?.version,
       clock,
       history: this.options?.history ?? DEFAULT_HISTORY,
+      tracer: await this.tracerIfAsked(),
     };
     const { built, problems } = buildRoutines(declarations, context);
     const all = [...found, ...problems, ...moduleOptionProblems(this.options)];
@@ -76,6 +80,7 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
     }
     this.registry.register(built, context);
     this.warnIfShutdownTimeoutTiny();
+    await this.startObserving();
     // `scope` rather than info(): info() builds a whole snapshot, per routine, at bootstrap.
     const cluster = built.filter(
       (entry) => entry.enabled && (entry.routine as { scope?: string }).scope === 'cluster',
@@ -84,6 +89,32 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
       this.logger.warn(
         MESSAGES.clusterOnMemory(cluster.map((entry) => entry.routine.name).join(', ')),
       );
+    }
+  }
+
+  /** The tracer runs are traced with, when `tracing` is on (loading @opentelemetry/api). */
+  private async tracerIfAsked(): Promise<RunTracer | undefined> {
+    const tracing = this.options?.tracing;
+    if (tracing === undefined || tracing === false) return undefined;
+    try {
+      return await createRunTracer(tracing);
+    } catch (error) {
+      this.releaseOwnership();
+      throw error;
+    }
+  }
+
+  /** Metrics, when asked for: registered now, fed by the routines' events. */
+  private async startObserving(): Promise<void> {
+    const metricsOption = this.options?.metrics;
+    if (metricsOption === undefined || metricsOption === false) return;
+    try {
+      const metrics = await createRoutinesMetrics(metricsOption, () => this.registry.snapshots());
+      this.metrics = metrics;
+      this.registry.events$.subscribe((event) => metrics.observe(event));
+    } catch (error) {
+      this.releaseOwnership();
+      throw error;
     }
   }
 
@@ -137,7 +168,10 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
     this.stopping ??= this.registry
       .stopAll(this.options?.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT)
       .then(() => undefined)
-      .finally(() => this.releaseOwnership());
+      .finally(() => {
+        this.metrics?.unregister();
+        this.releaseOwnership();
+      });
     return this.stopping;
   }
 }
@@ -168,6 +202,7 @@ function moduleOptionProblems(options: RoutinesModuleOptions | undefined): Confi
   ) {
     problems.push({ option: 'history', value: history, message: MESSAGES.badHistory(MAX_HISTORY) });
   }
+  problems.push(...featureOptionProblems(options));
   if (options?.version !== undefined && typeof options.version !== 'string') {
     problems.push({
       option: 'version',
@@ -176,4 +211,48 @@ function moduleOptionProblems(options: RoutinesModuleOptions | undefined): Confi
     });
   }
   return problems.map((problem) => ({ ...problem, source }));
+}
+
+/** `metrics` and `tracing`: off, `true`, or an object of settings. */
+function featureOptionProblems(options: RoutinesModuleOptions | undefined): ConfigurationProblem[] {
+  const problems: ConfigurationProblem[] = [];
+  const metrics = options?.metrics;
+  if (metrics !== undefined && typeof metrics !== 'boolean') {
+    if (typeof metrics !== 'object' || metrics === null) {
+      problems.push({ option: 'metrics', value: metrics, message: MESSAGES.badFeature('metrics') });
+    } else {
+      const registry = metrics.registry as { getSingleMetric?: unknown } | undefined;
+      if (registry !== undefined && typeof registry?.getSingleMetric !== 'function') {
+        problems.push({
+          option: 'metrics.registry',
+          value: typeof registry,
+          message: MESSAGES.notPromRegistry,
+        });
+      }
+      if (
+        metrics.prefix !== undefined &&
+        !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(String(metrics.prefix))
+      ) {
+        problems.push({
+          option: 'metrics.prefix',
+          value: metrics.prefix,
+          message: MESSAGES.badMetricPrefix,
+        });
+      }
+    }
+  }
+  const tracing = options?.tracing;
+  if (tracing !== undefined && typeof tracing !== 'boolean') {
+    const tracer = (tracing as { tracer?: { startActiveSpan?: unknown } } | null)?.tracer;
+    if (typeof tracing !== 'object' || tracing === null) {
+      problems.push({ option: 'tracing', value: tracing, message: MESSAGES.badFeature('tracing') });
+    } else if (tracer !== undefined && typeof tracer?.startActiveSpan !== 'function') {
+      problems.push({
+        option: 'tracing.tracer',
+        value: typeof tracer,
+        message: MESSAGES.notTracer,
+      });
+    }
+  }
+  return problems;
 }

@@ -290,6 +290,17 @@ export class RoutinesRegistry {
     await this.context?.coordinator.resetCompletion?.(name);
   }
 
+  /** @internal Every routine's own snapshot (no stats or health): what metrics read at a scrape. */
+  snapshots(): RoutineInfo[] {
+    const infos: RoutineInfo[] = [];
+    for (const { routine, enabled } of this.routines.values()) {
+      const info = routine.info();
+      if (!enabled && info.state === 'idle') info.state = 'disabled';
+      infos.push(info);
+    }
+    return infos;
+  }
+
   /** @internal Called by the module with the routines it built and how to build more. */
   register(built: readonly BuiltRoutine[], context: BuildContext): void {
     this.context = context;

@@ -9,3 +9,11 @@ export {
   type HealthInputs,
   type RoutineHealth,
 } from './routine-health';
+export type {
+  MetricsOptions,
+  MetricsRegistry,
+  TracerLike,
+  TracingOptions,
+} from './observability-options';
+// The metrics and the tracer (routines-metrics.ts, run-tracer.ts) are loaded by the module's
+// lifecycle from their own files: their sources name the optional peers' types.

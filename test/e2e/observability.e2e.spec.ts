@@ -7,9 +7,18 @@ import {
   RoutinesModule,
 } from 'nestjs-routines';
 import { ManualClock } from 'nestjs-routines/testing';
+import { Registry, register as promRegister } from 'prom-client';
 import { bootTesting, closeAll, createTestingApp } from './support/e2e';
 
 afterEach(closeAll);
+
+/** Waits `ms` on the manual clock, or until `signal` aborts (shutdown). */
+function sleepOn(clock: ManualClock, ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    clock.setTimer(clock.now() + ms, resolve);
+    signal?.addEventListener('abort', () => resolve());
+  });
+}
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 
@@ -124,4 +133,109 @@ describe('run history, stats and health through the registry', () => {
       );
     },
   );
+});
+
+describe('Prometheus metrics (metrics option)', () => {
+  @Injectable()
+  class Jobs {
+    calls = 0;
+    @Periodic('1m', { name: 'importer' })
+    async import(signal: AbortSignal): Promise<void> {
+      this.calls++;
+      await sleepOn(this.clock, 1_500, signal);
+      if (this.calls % 3 === 0) throw new Error('malformed row');
+    }
+    @Periodic('10s', { name: 'busy', runOnStart: true })
+    async busy(signal: AbortSignal): Promise<void> {
+      await sleepOn(this.clock, 25_000, signal);
+    }
+    @BackgroundRoutine({ name: 'worker', restart: { initialDelay: '1s', maxRestarts: 10 } })
+    async work(): Promise<void> {
+      throw new Error('no broker');
+    }
+    constructor(readonly clock: ManualClock) {}
+  }
+
+  async function bootWithMetrics(metrics: unknown) {
+    const clock = new ManualClock(T0);
+    const booted = await bootTesting({
+      imports: [RoutinesModule.forRoot({ clock, metrics: metrics as true })],
+      providers: [Jobs, { provide: ManualClock, useValue: clock }],
+    });
+    await clock.advance(0);
+    return { ...booted, clock };
+  }
+
+  /** Every sample of the text exposition, parsed: `name{labels} value`. */
+  async function samples(registry: Registry): Promise<Map<string, number>> {
+    const text = await registry.metrics();
+    const parsed = new Map<string, number>();
+    for (const line of text.split('\n')) {
+      if (line === '' || line.startsWith('#')) continue;
+      const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$/.exec(line);
+      if (!match) throw new Error(`unparsable exposition line: ${line}`);
+      parsed.set(`${match[1]}${match[2] ?? ''}`, Number(match[3]));
+    }
+    return parsed;
+  }
+
+  it('counts runs by outcome, durations, skips by reason, restarts, and reads gauges at scrape', async () => {
+    const registry = new Registry();
+    const { clock } = await bootWithMetrics({ registry });
+    await clock.advance(3 * 60_000 + 1_500);
+    const m = await samples(registry);
+    expect(m.get('routines_runs_total{routine="importer",status="succeeded"}')).toBe(3);
+    expect(m.get('routines_runs_total{routine="importer",status="failed"}')).toBe(1);
+    expect(
+      m.get('routines_run_duration_seconds_count{routine="importer",status="succeeded"}'),
+    ).toBe(3);
+    expect(m.get('routines_run_duration_seconds_sum{routine="importer",status="succeeded"}')).toBe(
+      4.5,
+    );
+    expect(
+      m.get('routines_run_duration_seconds_bucket{le="2.5",routine="importer",status="succeeded"}'),
+    ).toBe(3);
+    expect(
+      m.get('routines_run_duration_seconds_bucket{le="1",routine="importer",status="succeeded"}'),
+    ).toBe(0);
+    // 'busy' runs 25 s every 10 s: of the 18 ticks after its first, 12 found it busy.
+    expect(m.get('routines_skipped_total{routine="busy",reason="busy"}')).toBe(12);
+    expect(m.get('routines_in_flight{routine="busy"}')).toBe(1);
+    expect(m.get('routines_state{routine="importer",state="running"}')).toBe(1);
+    expect(m.get('routines_state{routine="importer",state="paused"}')).toBe(0);
+    expect(m.get('routines_restarts_total{routine="worker"}')).toBeGreaterThanOrEqual(5);
+    expect(m.get('routines_last_run_timestamp_seconds{routine="importer",status="failed"}')).toBe(
+      (T0 + 2 * 60_000 + 1_500) / 1000,
+    );
+    // Never an error message or a slot in a label.
+    expect(await registry.metrics()).not.toMatch(/malformed|no broker/);
+  });
+
+  it('metrics: true registers in the default registry, and closing the app takes them out', async () => {
+    const first = await bootWithMetrics(true);
+    expect(promRegister.getSingleMetric('routines_runs_total')).toBeDefined();
+    await first.close();
+    expect(promRegister.getSingleMetric('routines_runs_total')).toBeUndefined();
+    const second = await bootWithMetrics(true); // a later app registers again
+    expect(promRegister.getSingleMetric('routines_runs_total')).toBeDefined();
+    await second.close();
+  });
+
+  it('two apps on one registry at once is a clear error; a prefix separates them', async () => {
+    const registry = new Registry();
+    await bootWithMetrics({ registry });
+    await expect(bootWithMetrics({ registry })).rejects.toThrow(
+      /option 'metrics' .* cannot register 'routines_runs_total': that registry has it already .* Give each app its own \{ registry \} or \{ prefix \}/,
+    );
+    await bootWithMetrics({ registry, prefix: 'second_' });
+    expect(registry.getSingleMetric('second_runs_total')).toBeDefined();
+  });
+
+  it.each([
+    [{ prefix: 'has-dash' }, "option 'metrics.prefix' = 'has-dash'"],
+    [{ registry: {} }, "option 'metrics.registry' = 'object' must be a prom-client Registry"],
+    ['yes', "option 'metrics' = 'yes' must be true, false or an object of metrics settings"],
+  ])('refuses metrics = %p', async (metrics, message) => {
+    await expect(bootWithMetrics(metrics)).rejects.toThrow(message);
+  });
 });

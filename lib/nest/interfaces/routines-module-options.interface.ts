@@ -1,3 +1,4 @@
+import type { MetricsOptions, TracingOptions } from '../../observability';
 import type {
   Clock,
   Coordinator,
@@ -69,6 +70,21 @@ export interface RoutinesModuleOptions {
    * this size is made at a routine's first run. Default: 100; 0 keeps none.
    */
   history?: number;
+  /**
+   * Prometheus metrics through prom-client (an optional peer: `npm install prom-client`):
+   * `true` registers them in prom-client's default registry, or give `{ registry, prefix }`.
+   * Default: off.
+   *
+   * @example
+   * RoutinesModule.forRoot({ metrics: true }); // then expose the default registry at /metrics
+   */
+  metrics?: boolean | MetricsOptions;
+  /**
+   * One OpenTelemetry span per run through @opentelemetry/api (an optional peer), with the
+   * handler running inside it: `true` uses the app's registered tracer provider, or give
+   * `{ tracer }`. Default: off.
+   */
+  tracing?: boolean | TracingOptions;
 }
 
 export const ROUTINE_OVERRIDE_KEYS: ReadonlyArray<keyof RoutineOverrides> = [

@@ -1,0 +1,111 @@
+// Types only: @opentelemetry/api is an optional peer, loaded by `createRunTracer` when asked.
+import type * as Otel from '@opentelemetry/api';
+import {
+  isAbortError,
+  isThenable,
+  RoutineTimeoutError,
+  summarizeError,
+  type RunContext,
+} from '../core';
+import type { TracingOptions } from './observability-options';
+import { loadOptionalPeer } from './optional-peer';
+
+/** What a span says about its routine. */
+export interface TracedRoutine {
+  name: string;
+  kind: 'periodic' | 'background';
+  scope: 'instance' | 'cluster';
+  /** `Class.method` or `Class`: the stable `code.function.name`. */
+  source: string;
+}
+
+/**
+ * One span per run (background: per attempt), named `routine <name>`, with the handler called
+ * inside its context so that the spans the handler starts (database, HTTP) are its children.
+ * Attributes: `routine.name`, `routine.kind`, `routine.scope`, `routine.run_id`,
+ * `routine.due_at` (ISO time), `routine.epoch` (cluster background), `code.function.name`, and
+ * at the end `routine.outcome` (succeeded, failed, cancelled, timed_out). A failure is recorded
+ * as an exception event with status ERROR; a cancelled or timed-out run also ends in ERROR
+ * only when it threw something other than the abort.
+ */
+export class RunTracer {
+  private readonly api: typeof Otel;
+  private readonly tracer: Otel.Tracer;
+
+  /** `api` is @opentelemetry/api, `tracer` one of its tracers (typed loosely: see observability-options). */
+  constructor(api: unknown, tracer: unknown) {
+    this.api = api as typeof Otel;
+    this.tracer = tracer as Otel.Tracer;
+  }
+
+  /** Calls `call` inside a new span and ends the span when the run settles. */
+  trace(
+    routine: TracedRoutine,
+    signal: AbortSignal,
+    context: RunContext | undefined,
+    call: () => unknown,
+  ): unknown {
+    const attributes: Otel.Attributes = {
+      'routine.name': routine.name,
+      'routine.kind': routine.kind,
+      'routine.scope': routine.scope,
+      'code.function.name': routine.source,
+    };
+    if (context) {
+      attributes['routine.run_id'] = context.runId;
+      attributes['routine.due_at'] = new Date(context.dueAt).toISOString();
+      if (context.epoch !== undefined) attributes['routine.epoch'] = context.epoch;
+    }
+    const options = { kind: this.api.SpanKind.INTERNAL, attributes };
+    return this.tracer.startActiveSpan(`routine ${routine.name}`, options, (span: Otel.Span) => {
+      let result: unknown;
+      try {
+        result = call();
+      } catch (error) {
+        this.failed(span, signal, error);
+        throw error;
+      }
+      if (!isThenable(result)) {
+        this.succeeded(span, signal);
+        return result;
+      }
+      return Promise.resolve(result).then(
+        (value) => {
+          this.succeeded(span, signal);
+          return value;
+        },
+        (error: unknown) => {
+          this.failed(span, signal, error);
+          throw error;
+        },
+      );
+    });
+  }
+
+  private succeeded(span: Otel.Span, signal: AbortSignal): void {
+    span.setAttribute('routine.outcome', signal.aborted ? abortOutcome(signal) : 'succeeded');
+    span.end();
+  }
+
+  private failed(span: Otel.Span, signal: AbortSignal, error: unknown): void {
+    const aborted = signal.aborted && (error === signal.reason || isAbortError(error));
+    span.setAttribute('routine.outcome', aborted ? abortOutcome(signal) : 'failed');
+    if (!aborted || signal.reason instanceof RoutineTimeoutError) {
+      const { name, message } = summarizeError(error);
+      span.recordException(error instanceof Error ? error : { name, message });
+      span.setStatus({ code: this.api.SpanStatusCode.ERROR, message });
+    }
+    span.end();
+  }
+}
+
+function abortOutcome(signal: AbortSignal): 'timed_out' | 'cancelled' {
+  return signal.reason instanceof RoutineTimeoutError ? 'timed_out' : 'cancelled';
+}
+
+/** Loads @opentelemetry/api and the tracer runs are traced with. */
+export async function createRunTracer(options: true | TracingOptions): Promise<RunTracer> {
+  const api = await loadOptionalPeer<typeof Otel>('@opentelemetry/api', 'tracing');
+  const own = options === true ? undefined : options.tracer;
+  return new RunTracer(api, own ?? api.trace.getTracer('nestjs-routines'));
+}
