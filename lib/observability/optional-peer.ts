@@ -5,11 +5,16 @@ import { RoutinesConfigurationError } from '../core';
  * then: an app that does not use the feature never needs the package. A missing package is a
  * configuration error naming it and the option that asked for it.
  */
-export async function loadOptionalPeer<T>(name: string, option: string): Promise<T> {
+export async function loadOptionalPeer<T>(
+  name: string,
+  option: string,
+  /** A named export the package has: where it is not on the namespace, `default` holds them. */
+  expected: string,
+): Promise<T> {
   try {
-    const loaded = (await import(name)) as T & { default?: T };
-    // A CommonJS package imported from ES modules: its exports are on `default` too.
-    return (loaded.default as T | undefined) ?? loaded;
+    const loaded = (await import(name)) as Record<string, unknown>;
+    // A CommonJS package imported from ES modules may only have its exports on `default`.
+    return (expected in loaded ? loaded : loaded.default) as T;
   } catch (error) {
     if (!isNotFound(error, name)) throw error;
     throw new RoutinesConfigurationError([

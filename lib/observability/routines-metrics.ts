@@ -188,7 +188,7 @@ export async function createRoutinesMetrics(
   options: true | MetricsOptions,
   snapshot: () => readonly RoutineInfo[],
 ): Promise<RoutinesMetrics> {
-  const client = await loadOptionalPeer<typeof PromClient>('prom-client', 'metrics');
+  const client = await loadOptionalPeer<typeof PromClient>('prom-client', 'metrics', 'Counter');
   const settings = options === true ? {} : options;
   const registry = (settings.registry ?? client.register) as PromClient.Registry;
   const prefix = settings.prefix ?? 'routines_';

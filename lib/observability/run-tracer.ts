@@ -105,7 +105,7 @@ function abortOutcome(signal: AbortSignal): 'timed_out' | 'cancelled' {
 
 /** Loads @opentelemetry/api and the tracer runs are traced with. */
 export async function createRunTracer(options: true | TracingOptions): Promise<RunTracer> {
-  const api = await loadOptionalPeer<typeof Otel>('@opentelemetry/api', 'tracing');
+  const api = await loadOptionalPeer<typeof Otel>('@opentelemetry/api', 'tracing', 'SpanKind');
   const own = options === true ? undefined : options.tracer;
   return new RunTracer(api, own ?? api.trace.getTracer('nestjs-routines'));
 }

@@ -40,4 +40,21 @@ assert.equal((await registry.trigger('janitor')).status, 'succeeded');
 await app.close();
 assert.ok(janitor.consumerStopped, 'the consumer saw its signal abort on close');
 assert.equal(typeof new ManualClock().advance, 'function');
+
+// Metrics and tracing need their optional peers, which this app does not have: asking for
+// them fails at bootstrap, naming the package to install.
+for (const [option, pkg] of [
+  ['metrics', 'prom-client'],
+  ['tracing', '@opentelemetry/api'],
+] as const) {
+  @Module({ imports: [RoutinesModule.forRoot({ [option]: true })], providers: [Janitor] })
+  class WithFeature {}
+  await assert.rejects(
+    NestFactory.createApplicationContext(WithFeature, { logger: false, abortOnError: false }),
+    (error: Error) =>
+      error.name === 'RoutinesConfigurationError' &&
+      error.message.includes(`option '${option}' = true needs the package '${pkg}'`) &&
+      error.message.includes(`npm install ${pkg}`),
+  );
+}
 console.log(`ESM app: ok (janitor ran ${janitor.runs} times; node ${process.version})`);
