@@ -6,6 +6,7 @@ import { SearchIndexWarmup } from './cache/search-index-warmup';
 import { ClusterCoordinator } from './cluster/cluster-coordinator';
 import { ClusterModule } from './cluster/cluster.module';
 import { Heartbeat } from './heartbeat';
+import { ObservabilityModule } from './observability/observability.module';
 import { QueueModule } from './queue/queue.module';
 import { RoutinesController } from './routines/routines.controller';
 import { ShutdownLogger } from './shutdown-logger';
@@ -26,6 +27,10 @@ import { UploadsModule } from './uploads/uploads.module';
         version: config.get<string>('APP_VERSION', 'dev'),
         // Redis or PostgreSQL when configured; in memory (one process) otherwise.
         coordinator: cluster.coordinator,
+        // Prometheus metrics in the default registry, served at /metrics by ObservabilityModule;
+        // one span per run (printed with TRACE_TO_CONSOLE=1, see observability/tracing.ts).
+        metrics: true,
+        tracing: true,
         // No default here: an unset variable leaves the decorator's interval in force.
         routines: {
           'hard-deleter': { interval: config.get<string>('HARD_DELETE_INTERVAL') },
@@ -36,6 +41,7 @@ import { UploadsModule } from './uploads/uploads.module';
     QueueModule,
     ClusterModule,
     TenantsModule,
+    ObservabilityModule,
   ],
   controllers: [RoutinesController],
   providers: [CacheWarmer, SearchIndexWarmup, Heartbeat, ShutdownLogger],

@@ -1,8 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
+import { traceToConsoleIfAsked } from './observability/tracing';
 
 async function bootstrap(): Promise<void> {
+  traceToConsoleIfAsked();
   const app = await NestFactory.create(AppModule);
   // On SIGTERM/SIGINT, run the lifecycle hooks: RoutinesModule stops every routine and waits
   // for in-flight runs (up to SHUTDOWN_TIMEOUT) before the HTTP server closes.

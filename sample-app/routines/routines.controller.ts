@@ -50,6 +50,15 @@ export class RoutinesController {
     return this.registry.get(name);
   }
 
+  /** The last runs, newest first: `curl 'localhost:3000/routines/cache-warmer/history?limit=5'` */
+  @Get(':name/history')
+  history(
+    @Param('name') name: string,
+    @Query('limit', new ParseIntPipe({ optional: true })) limit?: number,
+  ): unknown {
+    return this.registry.history(name, { limit });
+  }
+
   /** `curl 'localhost:3000/routines/report-mailer/next-runs?count=3'` */
   @Get(':name/next-runs')
   nextRuns(

@@ -70,6 +70,30 @@ describe('sample app: steering routines over HTTP', () => {
     expect(info.lastError.message).toBeDefined();
   });
 
+  it('serves the routines’ metrics at /metrics and their health at /health', async () => {
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(
+      /^routines_runs_total\{routine="cache-warmer",status="succeeded"\} [1-9]/m,
+    );
+    expect(metrics).toMatch(/^routines_state\{routine="heartbeat",state="running"\} 1$/m);
+    expect(metrics).toMatch(/^process_cpu_user_seconds_total /m); // the app's own default metrics
+    const health = await call('GET', '/health');
+    expect(health).toMatchObject({ status: 200, body: { status: 'ok' } });
+  });
+
+  it('keeps a history of runs with stats and health flags', async () => {
+    const history = (await call('GET', '/routines/cache-warmer')).body;
+    expect(history.stats.runs).toBeGreaterThan(0);
+    expect(history.health).toEqual({
+      late: false,
+      slow: false,
+      consecutiveFailures: expect.any(Number),
+    });
+    const runs = (await call('GET', '/routines/cache-warmer/history?limit=2')).body;
+    expect(runs.length).toBeGreaterThan(0);
+    expect(runs[0]).toMatchObject({ status: expect.any(String), dueAt: expect.any(Number) });
+  });
+
   it('lists the next runs of a cron routine', async () => {
     const { status, body } = await call('GET', '/routines/uploads-report/next-runs?count=2');
     expect(status).toBe(200);
