@@ -6,7 +6,12 @@
 import 'reflect-metadata';
 import { Injectable, Module, type DynamicModule, type Type } from '@nestjs/common';
 import { Interval, ScheduleModule } from '@nestjs/schedule';
-import { Periodic, RoutinesModule, type PeriodicRoutineDecoratorOptions } from '../lib';
+import {
+  Periodic,
+  RoutinesModule,
+  type PeriodicRoutineDecoratorOptions,
+  type RoutinesModuleOptions,
+} from '../lib';
 
 /** Which scheduler decorates the providers' `run` methods. */
 export type Scheduler = 'ours' | 'schedule' | 'none';
@@ -27,6 +32,8 @@ export interface AppSpec {
    * gets its own function object (metadata lives on the method function).
    */
   makeRun: (index: number) => RunMethod;
+  /** Our module's options (history, metrics, tracing...). */
+  moduleOptions?: RoutinesModuleOptions;
 }
 
 /** A root module holding the providers and, for a scheduler, its module. */
@@ -55,7 +62,7 @@ export function buildAppModule(spec: AppSpec): Type<unknown> {
     providers.push(cls);
   }
   const imports: DynamicModule[] = [];
-  if (spec.scheduler === 'ours') imports.push(RoutinesModule.forRoot());
+  if (spec.scheduler === 'ours') imports.push(RoutinesModule.forRoot(spec.moduleOptions));
   if (spec.scheduler === 'schedule') imports.push(ScheduleModule.forRoot());
   class BenchAppModule {}
   Module({ imports, providers })(BenchAppModule);

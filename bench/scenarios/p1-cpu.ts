@@ -6,17 +6,30 @@
  * - schedule: N `@nestjs/schedule` `@Interval(ms)` methods in a Nest application context
  * - nest:     N `@Periodic(ms)` methods in a Nest application context with RoutinesModule
  * - core:     N framework-free `PeriodicRoutine`s started with one anchor
+ * - nest-no-history: nest with `history: 0` (what the default run history costs)
+ * - nest-metrics: nest with `metrics` (prom-client, a registry of its own)
+ * - nest-tracing: nest with `tracing: true` and no OpenTelemetry SDK (the no-op tracer)
+ * - nest-tracing-sdk: nest with `tracing: true` and the SDK recording every span to its
+ *   in-memory exporter (emptied every second)
  *
  * Every variant runs the same handler body (`ticks++` in an async function), which also
  * counts the ticks actually executed: per tick = CPU time in the window / ticks in it.
  */
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { PeriodicRoutine, systemClock } from '../../lib';
+import { PeriodicRoutine, systemClock, type RoutinesModuleOptions } from '../../lib';
 import { buildAppModule } from '../fixtures';
 import { cpuMicros, fullGc, main, scenarioParams, sleep } from '../harness';
 
-export type P1Variant = 'floor' | 'schedule' | 'nest' | 'core';
+export type P1Variant =
+  | 'floor'
+  | 'schedule'
+  | 'nest'
+  | 'core'
+  | 'nest-no-history'
+  | 'nest-metrics'
+  | 'nest-tracing'
+  | 'nest-tracing-sdk';
 
 export interface P1Params {
   variant: P1Variant;
@@ -60,17 +73,20 @@ main(async () => {
     }
     timers = () => systemClock.pendingTimeouts;
   } else {
+    const ours = variant !== 'schedule';
+    if (variant === 'nest-tracing-sdk') await recordSpansInMemory();
     const AppModule = buildAppModule({
-      scheduler: variant === 'nest' ? 'ours' : 'schedule',
+      scheduler: ours ? 'ours' : 'schedule',
       providers: count,
       intervalMs,
       makeRun: () =>
         async function run(): Promise<void> {
           ticks++;
         },
+      moduleOptions: await moduleOptionsOf(variant),
     });
     await NestFactory.createApplicationContext(AppModule, { logger: false });
-    if (variant === 'nest') timers = () => systemClock.pendingTimeouts;
+    if (ours) timers = () => systemClock.pendingTimeouts;
     else timers = () => count;
   }
 
@@ -95,3 +111,27 @@ main(async () => {
     nodeTimeouts: timers(),
   };
 });
+
+async function moduleOptionsOf(variant: P1Variant): Promise<RoutinesModuleOptions> {
+  if (variant === 'nest-no-history') return { history: 0 };
+  if (variant === 'nest-metrics') {
+    const { Registry } = await import('prom-client');
+    return { metrics: { registry: new Registry() } };
+  }
+  if (variant === 'nest-tracing' || variant === 'nest-tracing-sdk') return { tracing: true };
+  return {};
+}
+
+/** The OpenTelemetry SDK, every span kept by its in-memory exporter, emptied every second. */
+async function recordSpansInMemory(): Promise<void> {
+  const { context, trace } = await import('@opentelemetry/api');
+  const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
+  const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } =
+    await import('@opentelemetry/sdk-trace-base');
+  const exporter = new InMemorySpanExporter();
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  trace.setGlobalTracerProvider(
+    new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }),
+  );
+  setInterval(() => exporter.reset(), 1000).unref();
+}

@@ -21,15 +21,21 @@ import { buildAppModule } from '../fixtures';
 import { fullGc, main, scenarioParams, sleep } from '../harness';
 
 export interface P5Params {
-  variant: 'nest' | 'core' | 'schedule';
+  /** nest-no-history: RoutinesModule with `history: 0` (the ring aside). */
+  variant: 'nest' | 'nest-no-history' | 'core' | 'schedule';
   count: number;
 }
 
 const HOUR = 3_600_000;
 
+/**
+ * The JS heap plus ArrayBuffer memory: a routine's run history is a ring of typed arrays
+ * whose buffers live outside the JS heap, and they count as much as its objects.
+ */
 function heapUsed(): number {
   fullGc();
-  return process.memoryUsage().heapUsed;
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  return heapUsed + arrayBuffers;
 }
 
 main(async () => {
@@ -55,7 +61,8 @@ main(async () => {
     after = heapUsed();
   } else {
     const AppModule = buildAppModule({
-      scheduler: params.variant === 'nest' ? 'ours' : 'schedule',
+      scheduler: params.variant === 'schedule' ? 'schedule' : 'ours',
+      moduleOptions: params.variant === 'nest-no-history' ? { history: 0 } : undefined,
       providers: count,
       intervalMs: HOUR,
       makeRun: () =>

@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { MESSAGES } from './nest.messages';
 import {
   HANDLER_FUNCTION,
+  systemClock,
   PeriodicRoutine,
   type RunContext,
   SupervisedRoutine,
@@ -20,7 +21,8 @@ import {
   type PeriodicHandler,
 } from '../core';
 import { RunHistory } from '../observability';
-import type { RunTracer, TracedRoutine } from '../observability/run-tracer';
+import type { RoutinesMetrics } from '../observability/routines-metrics';
+import type { RunTracer, TracedRunner } from '../observability/run-tracer';
 import type {
   BackgroundRoutineDecoratorOptions,
   PeriodicRoutineDecoratorOptions,
@@ -51,6 +53,8 @@ export interface BuildContext {
   history: number;
   /** Module option `tracing`: every run in a span. */
   tracer?: RunTracer;
+  /** Module option `metrics`: every run counted. */
+  metrics?: RoutinesMetrics;
 }
 
 const MODULE_SOURCE = 'RoutinesModule options';
@@ -181,21 +185,23 @@ function create(
     onEvent: context.onEvent,
     version: context.version,
     clock: context.clock,
-    recorder,
+    recorder:
+      context.metrics?.recorderFor(declaration.name, context.clock ?? systemClock, recorder) ??
+      recorder,
   };
   const instance = declaration.instance as Record<string, (...args: unknown[]) => unknown>;
   const method = declaration.methodName;
-  const traced: TracedRoutine | undefined = context.tracer && {
+  const traced: TracedRunner | undefined = context.tracer?.forRoutine({
     name: declaration.name,
     kind: declaration.kind,
     scope: options.scope ?? 'instance',
     source: declaration.source,
-  };
+  });
   if (declaration.kind === 'periodic') {
     const handler = method
       ? new MethodHandler(instance, methodOf(declaration) as MethodHandler['method'])
       : (declaration.instance as PeriodicHandler);
-    const run = traced ? new TracedHandler(handler, context.tracer!, traced) : handler;
+    const run = traced ? new TracedHandler(handler, traced) : handler;
     // `options` is this routine's own copy (see buildRoutines): extended in place rather than
     // spread again, one object less per routine at bootstrap.
     return new PeriodicRoutine(run, Object.assign(options, runtime), resolved);
@@ -203,7 +209,7 @@ function create(
   const handler: BackgroundHandler = method
     ? { start: (signal: AbortSignal, ctx: unknown) => instance[method](signal, ctx) }
     : (declaration.instance as BackgroundHandler);
-  const run = traced ? tracedBackground(handler, context.tracer!, traced) : handler;
+  const run = traced ? tracedBackground(handler, traced) : handler;
   return new SupervisedRoutine(run, Object.assign(options, runtime));
 }
 
@@ -214,14 +220,11 @@ const READS_CONTEXT = (_signal: AbortSignal, _context: RunContext): void => unde
 class TracedHandler implements PeriodicHandler {
   constructor(
     private readonly inner: PeriodicHandler,
-    private readonly tracer: RunTracer,
-    private readonly routine: TracedRoutine,
+    private readonly spans: TracedRunner,
   ) {}
 
   handle(signal: AbortSignal, context: RunContext): unknown {
-    return this.tracer.trace(this.routine, signal, context, () =>
-      this.inner.handle(signal, context),
-    );
+    return this.spans.run(signal, context, this.inner.handle, this.inner);
   }
 
   handleError(error: unknown): unknown {
@@ -238,14 +241,9 @@ class TracedHandler implements PeriodicHandler {
 }
 
 /** A background handler whose every attempt is a span; its `stop`, if any, kept as is. */
-function tracedBackground(
-  inner: BackgroundHandler,
-  tracer: RunTracer,
-  routine: TracedRoutine,
-): BackgroundHandler {
+function tracedBackground(inner: BackgroundHandler, spans: TracedRunner): BackgroundHandler {
   const handler: BackgroundHandler = {
-    start: (signal, context) =>
-      tracer.trace(routine, signal, context, () => inner.start(signal, context)),
+    start: (signal, context) => spans.run(signal, context, inner.start, inner),
   };
   if (typeof inner.stop === 'function') handler.stop = () => inner.stop!();
   return handler;

@@ -71,16 +71,17 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
       clock,
       history: this.options?.history ?? DEFAULT_HISTORY,
       tracer: await this.tracerIfAsked(),
+      metrics: await this.metricsIfAsked(),
     };
     const { built, problems } = buildRoutines(declarations, context);
     const all = [...found, ...problems, ...moduleOptionProblems(this.options)];
     if (all.length > 0) {
+      this.metrics?.unregister();
       this.releaseOwnership(); // the app does not start: a later one may use these providers
       throw new RoutinesConfigurationError(all);
     }
     this.registry.register(built, context);
     this.warnIfShutdownTimeoutTiny();
-    await this.startObserving();
     // `scope` rather than info(): info() builds a whole snapshot, per routine, at bootstrap.
     const cluster = built.filter(
       (entry) => entry.enabled && (entry.routine as { scope?: string }).scope === 'cluster',
@@ -95,7 +96,13 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
   /** The tracer runs are traced with, when `tracing` is on (loading @opentelemetry/api). */
   private async tracerIfAsked(): Promise<RunTracer | undefined> {
     const tracing = this.options?.tracing;
-    if (tracing === undefined || tracing === false) return undefined;
+    if (
+      tracing === undefined ||
+      tracing === false ||
+      moduleOptionProblems(this.options).length > 0
+    ) {
+      return undefined; // bad options are reported with the others
+    }
     try {
       return await createRunTracer(tracing);
     } catch (error) {
@@ -104,14 +111,15 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
     }
   }
 
-  /** Metrics, when asked for: registered now, fed by the routines' events. */
-  private async startObserving(): Promise<void> {
-    const metricsOption = this.options?.metrics;
-    if (metricsOption === undefined || metricsOption === false) return;
+  /** The metrics, when asked for: registered now, fed by every routine's runs. */
+  private async metricsIfAsked(): Promise<RoutinesMetrics | undefined> {
+    const option = this.options?.metrics;
+    if (option === undefined || option === false || moduleOptionProblems(this.options).length > 0) {
+      return undefined; // bad options are reported with the others
+    }
     try {
-      const metrics = await createRoutinesMetrics(metricsOption, () => this.registry.snapshots());
-      this.metrics = metrics;
-      this.registry.events$.subscribe((event) => metrics.observe(event));
+      this.metrics = await createRoutinesMetrics(option, () => this.registry.snapshots());
+      return this.metrics;
     } catch (error) {
       this.releaseOwnership();
       throw error;

@@ -2,9 +2,12 @@
 import type * as PromClient from 'prom-client';
 import {
   RoutinesConfigurationError,
-  type RoutineEvent,
+  type Clock,
+  type EndStatus,
   type RoutineInfo,
   type RoutineState,
+  type RunRecorder,
+  type SkipReason,
 } from '../core';
 import type { MetricsOptions } from './observability-options';
 import { loadOptionalPeer } from './optional-peer';
@@ -22,165 +25,331 @@ const STATES: readonly RoutineState[] = [
   'stopping',
   'stopped',
 ];
+const ENDS: readonly EndStatus[] = ['succeeded', 'failed', 'cancelled'];
+const REASONS: readonly SkipReason[] = [
+  'busy',
+  'late',
+  'backoff',
+  'stopped',
+  'claimed',
+  'claim-error',
+];
 
 /**
- * The routines' Prometheus metrics. Counters and the histogram follow the routines' events;
- * gauges (in flight, state, lease held) and the claim counters are read from the routines when
- * Prometheus scrapes. Labels stay low-cardinality: routine, status, reason, state, outcome.
+ * What one routine name has counted, kept across the routine being built again (`start` after
+ * `stop`) so that its counters only grow. Written by {@link MetricsRecorder} as plain numbers;
+ * handed to prom-client when Prometheus scrapes.
+ */
+class RoutineTotals {
+  readonly ended = [0, 0, 0];
+  /** Wall-clock ms of the last run that ended with each outcome (NaN: none yet). */
+  readonly lastEnded = [NaN, NaN, NaN];
+  readonly skipped = [0, 0, 0, 0, 0, 0];
+  restarts = 0;
+  restartsSeen = 0;
+  readonly claims = { won: 0, lost: 0, errors: 0 };
+  readonly claimsSeen = { won: 0, lost: 0, errors: 0 };
+  /** Per outcome: run durations counted into BUCKETS (not cumulative; the last: above them all). */
+  readonly buckets = ENDS.map(() => new Float64Array(BUCKETS.length + 1));
+  readonly durationSum = [0, 0, 0];
+}
+
+/** Upper bounds in seconds: prom-client's default buckets, 5 ms to 10 s. */
+const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * `run_duration_seconds` as a prom-client metric of our own (`registerMetric` takes any object
+ * with this shape): runs are counted into plain arrays as they end, and the buckets are only
+ * built when Prometheus scrapes. prom-client's Histogram hashes the labels at every observation.
+ */
+class RunDurationHistogram {
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  readonly help = 'How long runs took, by outcome.';
+
+  constructor(
+    readonly name: string,
+    private readonly totals: Map<string, RoutineTotals>,
+  ) {}
+
+  async get(): Promise<{
+    name: string;
+    help: string;
+    type: string;
+    aggregator: string;
+    values: Array<{ labels: Record<string, string | number>; value: number; metricName: string }>;
+  }> {
+    const values: Array<{
+      labels: Record<string, string | number>;
+      value: number;
+      metricName: string;
+    }> = [];
+    for (const [routine, totals] of this.totals) {
+      ENDS.forEach((status, i) => {
+        const counts = totals.buckets[i];
+        const count = counts.reduce((sum, n) => sum + n, 0);
+        if (count === 0) return;
+        let cumulative = 0;
+        BUCKETS.forEach((le, b) => {
+          cumulative += counts[b];
+          values.push({
+            labels: { le, routine, status },
+            value: cumulative,
+            metricName: `${this.name}_bucket`,
+          });
+        });
+        values.push({
+          labels: { le: '+Inf', routine, status },
+          value: count,
+          metricName: `${this.name}_bucket`,
+        });
+        values.push({
+          labels: { routine, status },
+          value: totals.durationSum[i],
+          metricName: `${this.name}_sum`,
+        });
+        values.push({
+          labels: { routine, status },
+          value: count,
+          metricName: `${this.name}_count`,
+        });
+      });
+    }
+    return {
+      name: this.name,
+      help: this.help,
+      type: this.type,
+      aggregator: this.aggregator,
+      values,
+    };
+  }
+}
+
+/**
+ * Records one routine's runs for the metrics as they end, in plain numbers (nothing is
+ * allocated, no label is hashed); then passes the run on to the routine's history, if any.
+ */
+export class MetricsRecorder implements RunRecorder {
+  constructor(
+    private readonly totals: RoutineTotals,
+    private readonly clock: Clock,
+    private readonly inner: RunRecorder | undefined,
+  ) {}
+
+  ran(
+    id: number,
+    status: EndStatus,
+    due: number,
+    dueOnWall: boolean,
+    startedAt: number,
+    finishedAt: number,
+    error: unknown,
+    epoch: number | undefined,
+  ): void {
+    this.inner?.ran(id, status, due, dueOnWall, startedAt, finishedAt, error, epoch);
+    const i = status === 'succeeded' ? 0 : status === 'failed' ? 1 : 2;
+    const totals = this.totals;
+    totals.ended[i]++;
+    totals.lastEnded[i] = this.clock.wallOf(finishedAt);
+    const seconds = (finishedAt - startedAt) / 1000;
+    totals.durationSum[i] += seconds;
+    let bucket = 0;
+    while (bucket < BUCKETS.length && seconds > BUCKETS[bucket]) bucket++;
+    totals.buckets[i][bucket]++;
+  }
+
+  skipped(due: number, dueOnWall: boolean, reason: SkipReason, at: number): void {
+    this.inner?.skipped(due, dueOnWall, reason, at);
+    this.totals.skipped[REASONS.indexOf(reason)]++;
+  }
+
+  restartScheduled(delayMs: number): void {
+    this.inner?.restartScheduled(delayMs);
+  }
+}
+
+/**
+ * The routines' Prometheus metrics. Runs are counted as they end, in plain numbers, without
+ * events or allocation; prom-client gets them when Prometheus scrapes. Labels stay low-cardinality: routine, status, reason,
+ * state, outcome.
  */
 export class RoutinesMetrics {
-  private readonly runs: PromClient.Counter<'routine' | 'status'>;
-  private readonly duration: PromClient.Histogram<'routine' | 'status'>;
-  private readonly skipped: PromClient.Counter<'routine' | 'reason'>;
-  private readonly restarts: PromClient.Counter<'routine'>;
-  private readonly lastRun: PromClient.Gauge<'routine' | 'status'>;
-  private readonly names: string[];
-  /** Claim counts last seen per routine, to turn the routines' totals into counter increments. */
-  private readonly claimsSeen = new Map<string, { won: number; lost: number; errors: number }>();
+  private readonly totals = new Map<string, RoutineTotals>();
   private readonly registry: PromClient.Registry;
+  private readonly names: string[];
 
-  /** `client` is prom-client, `registry` one of its registries (typed loosely: see observability-options). */
+  /** `promClient` is prom-client, `registry` one of its registries (typed loosely: see observability-options). */
   constructor(
     promClient: unknown,
     registry: unknown,
     prefix: string,
-    snapshot: () => readonly RoutineInfo[],
+    private readonly snapshot: () => readonly RoutineInfo[],
   ) {
     const client = promClient as typeof PromClient;
     this.registry = registry as PromClient.Registry;
     const registers = [this.registry];
-    this.runs = new client.Counter({
-      name: `${prefix}runs_total`,
-      help: 'Runs (background: attempts) that ended, by outcome: succeeded, failed, cancelled.',
-      labelNames: ['routine', 'status'],
-      registers,
-    });
-    this.duration = new client.Histogram({
-      name: `${prefix}run_duration_seconds`,
-      help: 'How long runs took, by outcome.',
-      labelNames: ['routine', 'status'],
-      registers,
-    });
-    this.skipped = new client.Counter({
-      name: `${prefix}skipped_total`,
-      help: 'Ticks that were due and not run, by reason: busy, late, backoff, stopped, claim-error.',
-      labelNames: ['routine', 'reason'],
-      registers,
-    });
-    this.restarts = new client.Counter({
-      name: `${prefix}restarts_total`,
-      help: 'Background routines restarted after a failure.',
-      labelNames: ['routine'],
-      registers,
-    });
-    this.lastRun = new client.Gauge({
-      name: `${prefix}last_run_timestamp_seconds`,
-      help: 'When the last run with this outcome ended, in Unix seconds.',
-      labelNames: ['routine', 'status'],
-      registers,
-    });
-    const inFlight = new client.Gauge({
-      name: `${prefix}in_flight`,
-      help: 'Runs in flight.',
-      labelNames: ['routine'],
-      registers,
-      collect() {
-        this.reset();
-        for (const info of snapshot()) this.set({ routine: info.name }, info.inFlight);
-      },
-    });
-    const state = new client.Gauge({
-      name: `${prefix}state`,
-      help: 'The state a routine is in: 1 for its state, 0 for the others.',
-      labelNames: ['routine', 'state'],
-      registers,
-      collect() {
-        this.reset();
-        for (const info of snapshot()) {
-          for (const one of STATES)
-            this.set({ routine: info.name, state: one }, info.state === one ? 1 : 0);
+    const totalsOf = (info: RoutineInfo): RoutineTotals => this.totalsOf(info.name);
+    const collectAll = (): Array<[RoutineInfo, RoutineTotals]> =>
+      this.snapshot().map((info) => [info, totalsOf(info)]);
+    const histogram = new RunDurationHistogram(`${prefix}run_duration_seconds`, this.totals);
+    this.registry.registerMetric(histogram as unknown as PromClient.Metric);
+    const metrics: Array<{ name: string }> = [histogram];
+    const counter = (
+      name: string,
+      help: string,
+      labelNames: string[],
+      fill: (set: (labels: Record<string, string>, value: number) => void) => void,
+    ): void => {
+      metrics.push(
+        new client.Counter({
+          name: `${prefix}${name}`,
+          help,
+          labelNames,
+          registers,
+          collect() {
+            this.reset();
+            fill((labels, value) => this.inc(labels, value));
+          },
+        }) as unknown as { name: string },
+      );
+    };
+    const gauge = (
+      name: string,
+      help: string,
+      labelNames: string[],
+      fill: (set: (labels: Record<string, string>, value: number) => void) => void,
+    ): void => {
+      metrics.push(
+        new client.Gauge({
+          name: `${prefix}${name}`,
+          help,
+          labelNames,
+          registers,
+          collect() {
+            this.reset();
+            fill((labels, value) => this.set(labels, value));
+          },
+        }) as unknown as { name: string },
+      );
+    };
+    counter(
+      'runs_total',
+      'Runs (background: attempts) that ended, by outcome: succeeded, failed, cancelled.',
+      ['routine', 'status'],
+      (set) => {
+        for (const [routine, totals] of this.totals) {
+          ENDS.forEach((status, i) => set({ routine, status }, totals.ended[i]));
         }
       },
-    });
-    const claimsSeen = this.claimsSeen;
-    const claims = new client.Counter({
-      name: `${prefix}claims_total`,
-      help: 'Cluster slot claims by outcome: won (ran here), lost (another replica ran it), error.',
-      labelNames: ['routine', 'outcome'],
-      registers,
-      collect() {
-        for (const info of snapshot()) {
+    );
+    counter(
+      'skipped_total',
+      'Ticks that were due and not run, by reason: busy, late, backoff, stopped, claim-error.',
+      ['routine', 'reason'],
+      (set) => {
+        for (const [routine, totals] of this.totals) {
+          REASONS.forEach((reason, i) => {
+            if (totals.skipped[i] > 0) set({ routine, reason }, totals.skipped[i]);
+          });
+        }
+      },
+    );
+    counter(
+      'restarts_total',
+      'Background routines restarted after a failure.',
+      ['routine'],
+      (set) => {
+        for (const [info, totals] of collectAll()) {
+          if (info.kind !== 'background') continue;
+          totals.restarts += grown(info.counters.restarts, totals.restartsSeen);
+          totals.restartsSeen = info.counters.restarts;
+          set({ routine: info.name }, totals.restarts);
+        }
+      },
+    );
+    counter(
+      'claims_total',
+      'Cluster slot claims by outcome: won (ran here), lost (another replica ran it), error.',
+      ['routine', 'outcome'],
+      (set) => {
+        for (const [info, totals] of collectAll()) {
           const now = info.cluster?.claims;
           if (!now) continue;
-          const before = claimsSeen.get(info.name) ?? { won: 0, lost: 0, errors: 0 };
-          // A routine built again (start after stop) counts from zero: count its claims afresh.
-          const delta = (key: 'won' | 'lost' | 'errors') =>
-            now[key] >= before[key] ? now[key] - before[key] : now[key];
-          this.inc({ routine: info.name, outcome: 'won' }, delta('won'));
-          this.inc({ routine: info.name, outcome: 'lost' }, delta('lost'));
-          this.inc({ routine: info.name, outcome: 'error' }, delta('errors'));
-          claimsSeen.set(info.name, { ...now });
+          for (const key of ['won', 'lost', 'errors'] as const) {
+            totals.claims[key] += grown(now[key], totals.claimsSeen[key]);
+            totals.claimsSeen[key] = now[key];
+          }
+          set({ routine: info.name, outcome: 'won' }, totals.claims.won);
+          set({ routine: info.name, outcome: 'lost' }, totals.claims.lost);
+          set({ routine: info.name, outcome: 'error' }, totals.claims.errors);
         }
       },
+    );
+    gauge(
+      'last_run_timestamp_seconds',
+      'When the last run with this outcome ended, in Unix seconds.',
+      ['routine', 'status'],
+      (set) => {
+        for (const [routine, totals] of this.totals) {
+          ENDS.forEach((status, i) => {
+            if (!Number.isNaN(totals.lastEnded[i]))
+              set({ routine, status }, totals.lastEnded[i] / 1000);
+          });
+        }
+      },
+    );
+    gauge('in_flight', 'Runs in flight.', ['routine'], (set) => {
+      for (const info of this.snapshot()) set({ routine: info.name }, info.inFlight);
     });
-    const leaseHeld = new client.Gauge({
-      name: `${prefix}lease_held`,
-      help: 'Cluster background routines: 1 while this replica holds the lease.',
-      labelNames: ['routine'],
-      registers,
-      collect() {
-        this.reset();
-        for (const info of snapshot()) {
+    gauge(
+      'state',
+      'The state a routine is in: 1 for its state, 0 for the others.',
+      ['routine', 'state'],
+      (set) => {
+        for (const info of this.snapshot()) {
+          for (const state of STATES)
+            set({ routine: info.name, state }, info.state === state ? 1 : 0);
+        }
+      },
+    );
+    gauge(
+      'lease_held',
+      'Cluster background routines: 1 while this replica holds the lease.',
+      ['routine'],
+      (set) => {
+        for (const info of this.snapshot()) {
           if (info.kind === 'background' && info.scope === 'cluster') {
-            this.set({ routine: info.name }, info.cluster?.role === 'leader' ? 1 : 0);
+            set({ routine: info.name }, info.cluster?.role === 'leader' ? 1 : 0);
           }
         }
       },
-    });
-    this.names = [
-      this.runs,
-      this.duration,
-      this.skipped,
-      this.restarts,
-      this.lastRun,
-      inFlight,
-      state,
-      claims,
-      leaseHeld,
-    ].map((metric) => (metric as unknown as { name: string }).name);
+    );
+    this.names = metrics.map((metric) => metric.name);
   }
 
-  /** Counts one event: an outcome, a skipped tick, a restart. */
-  observe(event: RoutineEvent): void {
-    const routine = event.routine;
-    const outcome = event.outcome;
-    switch (event.type) {
-      case 'run-succeeded':
-      case 'run-failed':
-      case 'run-cancelled': {
-        const status = outcome!.status;
-        this.runs.inc({ routine, status });
-        if (outcome!.durationMs !== undefined) {
-          this.duration.observe({ routine, status }, outcome!.durationMs / 1000);
-        }
-        this.lastRun.set({ routine, status }, (outcome!.finishedAt ?? event.at) / 1000);
-        return;
-      }
-      case 'run-skipped':
-        if (outcome?.reason !== 'claimed') this.skipped.inc({ routine, reason: outcome!.reason! });
-        return;
-      case 'restarted':
-        this.restarts.inc({ routine });
-        return;
-      default:
-        return;
-    }
+  /** The recorder of one routine's runs, in front of its history (if it keeps one). */
+  recorderFor(routine: string, clock: Clock, inner: RunRecorder | undefined): RunRecorder {
+    return new MetricsRecorder(this.totalsOf(routine), clock, inner);
   }
 
   /** Takes the metrics out of the registry (the app closed). */
   unregister(): void {
     for (const name of this.names) this.registry.removeSingleMetric(name);
   }
+
+  private totalsOf(routine: string): RoutineTotals {
+    let totals = this.totals.get(routine);
+    if (!totals) this.totals.set(routine, (totals = new RoutineTotals()));
+    return totals;
+  }
+}
+
+/**
+ * How much a routine's own count grew since it was last seen: a routine built again (start
+ * after stop) counts from zero, and all of its count is new.
+ */
+function grown(now: number, seen: number): number {
+  return now >= seen ? now - seen : now;
 }
 
 /** Loads prom-client and registers the metrics; a name already registered is a clear error. */

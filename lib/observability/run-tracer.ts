@@ -38,29 +38,34 @@ export class RunTracer {
     this.tracer = tracer as Otel.Tracer;
   }
 
-  /** Calls `call` inside a new span and ends the span when the run settles. */
-  trace(
-    routine: TracedRoutine,
+  /** What the spans of one routine share, made once: its name and fixed attributes. */
+  forRoutine(routine: TracedRoutine): TracedRunner {
+    return new TracedRunner(this, `routine ${routine.name}`, {
+      kind: this.api.SpanKind.INTERNAL,
+      attributes: {
+        'routine.name': routine.name,
+        'routine.kind': routine.kind,
+        'routine.scope': routine.scope,
+        'code.function.name': routine.source,
+      },
+    });
+  }
+
+  /** @internal Calls `fn(signal, context)` inside a new span, ended when the run settles. */
+  run(
+    name: string,
+    options: Otel.SpanOptions,
     signal: AbortSignal,
-    context: RunContext | undefined,
-    call: () => unknown,
+    context: RunContext,
+    fn: (signal: AbortSignal, context: RunContext) => unknown,
+    self: unknown,
   ): unknown {
-    const attributes: Otel.Attributes = {
-      'routine.name': routine.name,
-      'routine.kind': routine.kind,
-      'routine.scope': routine.scope,
-      'code.function.name': routine.source,
-    };
-    if (context) {
-      attributes['routine.run_id'] = context.runId;
-      attributes['routine.due_at'] = new Date(context.dueAt).toISOString();
-      if (context.epoch !== undefined) attributes['routine.epoch'] = context.epoch;
-    }
-    const options = { kind: this.api.SpanKind.INTERNAL, attributes };
-    return this.tracer.startActiveSpan(`routine ${routine.name}`, options, (span: Otel.Span) => {
+    return this.tracer.startActiveSpan(name, options, (span: Otel.Span) => {
+      // A tracer that does not record (no SDK, or not sampled) gets nothing it would drop.
+      if (span.isRecording()) span.setAttributes(runAttributes(context));
       let result: unknown;
       try {
-        result = call();
+        result = fn.call(self, signal, context);
       } catch (error) {
         this.failed(span, signal, error);
         throw error;
@@ -97,6 +102,34 @@ export class RunTracer {
     }
     span.end();
   }
+}
+
+/** The spans of one routine. */
+export class TracedRunner {
+  constructor(
+    private readonly tracer: RunTracer,
+    private readonly name: string,
+    private readonly options: Otel.SpanOptions,
+  ) {}
+
+  /** Calls `fn.call(self, signal, context)` inside a new span. */
+  run(
+    signal: AbortSignal,
+    context: RunContext,
+    fn: (signal: AbortSignal, context: RunContext) => unknown,
+    self: unknown,
+  ): unknown {
+    return this.tracer.run(this.name, this.options, signal, context, fn, self);
+  }
+}
+
+function runAttributes(context: RunContext): Otel.Attributes {
+  const attributes: Otel.Attributes = {
+    'routine.run_id': context.runId,
+    'routine.due_at': new Date(context.dueAt).toISOString(),
+  };
+  if (context.epoch !== undefined) attributes['routine.epoch'] = context.epoch;
+  return attributes;
 }
 
 function abortOutcome(signal: AbortSignal): 'timed_out' | 'cancelled' {
