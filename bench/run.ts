@@ -380,8 +380,8 @@ function buildRows(all: Record<string, Record<string, Json[]>>, quick: boolean):
   const p5 = all.P5;
   if (p5) {
     const schedule = med(p5, 'schedule', 'perRoutineBytes');
-    // The default history keeps a ring of 100 records of 51 B (6 doubles, 3 bytes).
-    const ring = 100 * 51;
+    // The default history keeps a ring of 100 records of 56 B (7 doubles).
+    const ring = 100 * 56;
     for (const [variant, label, limit] of [
       ['nest', 'P5 memory per idle routine, bytes (RoutinesModule, history 100)', 2048 + ring],
       ['nest-no-history', 'P5 memory per idle routine, bytes (RoutinesModule, history: 0)', 2048],

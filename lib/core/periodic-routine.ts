@@ -223,7 +223,8 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
   start(anchor?: number): void {
     if (this.currentState !== 'idle') return;
     this.currentState = 'running';
-    this.startedAtMono = this.clock.now();
+    // Whole milliseconds: a small integer is kept in the field itself, a fraction in a box.
+    this.startedAtMono = Math.floor(this.clock.now());
     this.emit('started');
     // The anchor is a monotonic time: only instance intervals share it.
     const start = this.timetable.onWallClock ? this.clock.wallNow() : (anchor ?? this.clock.now());

@@ -37,8 +37,6 @@ export interface BuiltRoutine {
   routine: ManagedRoutine;
   declaration: RoutineDeclaration;
   enabled: boolean;
-  /** Added at run time (`RoutinesRegistry.add`): `remove` may remove it; decorated ones stay. */
-  removable: boolean;
   /** Its last runs, unless the module keeps none (`history: 0`). */
   history: RunHistory | undefined;
 }
@@ -92,7 +90,6 @@ export function buildRoutine(
   declaration: RoutineDeclaration,
   context: BuildContext,
   own: RoutineOverrides | undefined,
-  removable = false,
 ): { built?: BuiltRoutine; problems: ConfigurationProblem[] } {
   const problems: ConfigurationProblem[] = [];
   // `{ interval: process.env.UNSET }` must not erase the decorator's interval: undefined means "not set".
@@ -123,7 +120,6 @@ export function buildRoutine(
       routine: create(declaration, options, context, resolved, history),
       declaration,
       enabled: options.enabled !== false,
-      removable,
       history,
     },
     problems,

@@ -71,6 +71,9 @@ export interface RegisteredRoutineInfo extends Omit<RoutineInfo, 'lastRun'> {
   health: RoutineHealth;
 }
 
+/** The class name a routine added at run time is declared under. */
+const ADDED = 'RoutinesRegistry.add';
+
 /** Options of {@link RoutinesRegistry.add}: a periodic routine's (the default) or a background one's. */
 export type AddRoutineOptions =
   | (PeriodicRoutineDecoratorOptions & { kind?: 'periodic' })
@@ -242,7 +245,7 @@ export class RoutinesRegistry {
     }
     const built =
       declaration && problems.length === 0
-        ? buildRoutine(declaration, this.context, undefined, true)
+        ? buildRoutine(declaration, this.context, undefined)
         : undefined;
     const all = [...problems, ...(built?.problems ?? [])].map((problem) => ({
       source,
@@ -262,7 +265,7 @@ export class RoutinesRegistry {
    */
   async remove(name: string): Promise<void> {
     const entry = this.entry(name);
-    if (!entry.removable) {
+    if (!isRemovable(entry)) {
       throw new RoutineActionError(
         name,
         'remove',
@@ -305,8 +308,7 @@ export class RoutinesRegistry {
   register(built: readonly BuiltRoutine[], context: BuildContext): void {
     this.context = context;
     this.clock = context.clock ?? systemClock;
-    for (const entry of built)
-      this.routines.set(entry.routine.name, { ...entry, removable: false });
+    for (const entry of built) this.routines.set(entry.routine.name, entry);
   }
 
   /**
@@ -350,7 +352,7 @@ export class RoutinesRegistry {
   }
 
   private describe(entry: BuiltRoutine): RegisteredRoutineInfo {
-    const { routine, enabled, declaration, removable, history } = entry;
+    const { routine, enabled, declaration, history } = entry;
     const info = routine.info();
     const state = !enabled && info.state === 'idle' ? 'disabled' : info.state;
     const described: RegisteredRoutineInfo = {
@@ -359,7 +361,7 @@ export class RoutinesRegistry {
       state,
       enabled,
       source: declaration.source,
-      removable,
+      removable: isRemovable(entry),
       health: healthOf(routine, { ...info, state }, history, this.clock),
     };
     if (history) described.stats = runStats(history.records(this.clock));
@@ -374,9 +376,9 @@ export class RoutinesRegistry {
   /** A routine runs once: one that stopped is built again from its declaration to start anew. */
   private rebuild(entry: BuiltRoutine): BuiltRoutine {
     const context = this.context!;
-    const overrides = entry.removable ? undefined : context.overrides[entry.declaration.name];
+    const overrides = isRemovable(entry) ? undefined : context.overrides[entry.declaration.name];
     // It was built from the same declaration and options before: it builds again.
-    return buildRoutine(entry.declaration, context, overrides, entry.removable).built!;
+    return buildRoutine(entry.declaration, context, overrides).built!;
   }
 
   private mustBeTicking(routine: PeriodicRoutine, action: string): void {
@@ -399,6 +401,11 @@ export class RoutinesRegistry {
     if (routine instanceof PeriodicRoutine) return routine;
     throw new RoutineActionError(name, action, MESSAGES.periodicOnly(action, name));
   }
+}
+
+/** Routines added with `add()` may be removed; decorated ones stay. */
+function isRemovable({ declaration }: BuiltRoutine): boolean {
+  return declaration.className === ADDED;
 }
 
 /** States a routine has left for good: `start(name)` builds it again. */
@@ -466,7 +473,7 @@ function addedDeclaration(
       kind,
       name: name as string,
       source,
-      className: 'RoutinesRegistry',
+      className: ADDED,
       instance: instance!,
       options: rest,
     },

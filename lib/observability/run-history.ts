@@ -28,17 +28,16 @@ export interface RunRecord {
   restartDelayMs?: number;
 }
 
-// Offsets in a record's slice of `numbers` and of `codes`.
+// Offsets in a record's FIELDS doubles; CODES packs status (2 bits), WALL and the reason.
 const ID = 0;
 const DUE = 1;
 const START = 2;
 const END = 3;
 const EPOCH = 4;
 const DELAY = 5;
-const FIELDS = 6;
-const REASON = 1;
-const WALL = 2;
-const CODES = 3;
+const CODES = 6;
+const FIELDS = 7;
+const WALL = 4;
 
 const STATUSES: readonly RunRecord['status'][] = ['succeeded', 'failed', 'cancelled', 'skipped'];
 const SKIPPED = 3;
@@ -62,10 +61,12 @@ const REASONS: readonly SkipReason[] = [
  * history.records(systemClock, 10); // the last ten, newest first
  */
 export class RunHistory implements RunRecorder {
-  /** Per record: id, due, start, end, epoch, restart delay (NaN: none). Made at the first record. */
-  private numbers: Float64Array | undefined = undefined;
-  /** Per record: status, skip reason, whether `due` is a wall time. */
-  private codes: Uint8Array | undefined = undefined;
+  /**
+   * Per record, FIELDS doubles: id, due, start, end, epoch, restart delay (NaN: none), and the
+   * status, skip reason and due-on-wall flag packed in one. One array, made at the first
+   * record: a run's write touches one stretch of memory.
+   */
+  private ring: Float64Array | undefined = undefined;
   /** Made at the first failure: most routines never fail. */
   private errors: Array<{ name: string; message: string } | undefined> | undefined = undefined;
   /** Where the next record goes. */
@@ -94,8 +95,8 @@ export class RunHistory implements RunRecorder {
     epoch: number | undefined,
   ): void {
     const i = this.claim();
-    this.write(i, id, due, startedAt, finishedAt, epoch ?? NaN);
-    this.writeCodes(i, STATUSES.indexOf(status), 0, dueOnWall);
+    const code = status === 'succeeded' ? 0 : status === 'failed' ? 1 : 2;
+    this.write(i, id, due, startedAt, finishedAt, epoch ?? NaN, code, 0, dueOnWall);
     const failed = status !== 'succeeded' && error !== undefined;
     if (failed)
       (this.errors ??= new Array(this.capacity).fill(undefined))[i] = summarizeError(error);
@@ -104,13 +105,12 @@ export class RunHistory implements RunRecorder {
 
   skipped(due: number, dueOnWall: boolean, reason: SkipReason, at: number): void {
     const i = this.claim();
-    this.write(i, NaN, due, at, at, NaN);
-    this.writeCodes(i, SKIPPED, REASONS.indexOf(reason), dueOnWall);
+    this.write(i, NaN, due, at, at, NaN, SKIPPED, REASONS.indexOf(reason), dueOnWall);
     if (this.errors) this.errors[i] = undefined;
   }
 
   restartScheduled(delayMs: number): void {
-    if (this.size > 0) this.numbers![this.indexOf(0) * FIELDS + DELAY] = delayMs;
+    if (this.size > 0) this.ring![this.indexOf(0) * FIELDS + DELAY] = delayMs;
   }
 
   /** The records, newest first, at most `limit`, with wall-clock times. */
@@ -126,7 +126,7 @@ export class RunHistory implements RunRecorder {
     const durations: number[] = [];
     for (let n = 0; n < this.size; n++) {
       const i = this.indexOf(n);
-      if (this.codes![i * CODES] !== SKIPPED) durations.push(this.end(i) - this.start(i));
+      if (this.status(i) !== SKIPPED) durations.push(this.end(i) - this.start(i));
     }
     return durations;
   }
@@ -135,20 +135,21 @@ export class RunHistory implements RunRecorder {
   lastStartedAt(): number | undefined {
     for (let n = 0; n < this.size; n++) {
       const i = this.indexOf(n);
-      if (this.codes![i * CODES] !== SKIPPED) return this.start(i);
+      if (this.status(i) !== SKIPPED) return this.start(i);
     }
     return undefined;
   }
 
   private record(i: number, clock: Clock): RunRecord {
-    const numbers = this.numbers!;
-    const codes = this.codes!;
-    const status = STATUSES[codes[i * CODES]];
-    const due = numbers[i * FIELDS + DUE];
-    const dueAt = codes[i * CODES + WALL] ? due : clock.wallOf(due);
-    if (status === 'skipped') return { status, reason: REASONS[codes[i * CODES + REASON]], dueAt };
+    const ring = this.ring!;
+    const at = i * FIELDS;
+    const codes = ring[at + CODES];
+    const status = STATUSES[codes & 3];
+    const due = ring[at + DUE];
+    const dueAt = codes & WALL ? due : clock.wallOf(due);
+    if (status === 'skipped') return { status, reason: REASONS[codes >> 3], dueAt };
     const record: RunRecord = {
-      id: numbers[i * FIELDS + ID],
+      id: ring[at + ID],
       status,
       dueAt,
       startedAt: clock.wallOf(this.start(i)),
@@ -157,19 +158,23 @@ export class RunHistory implements RunRecorder {
     const error = this.errors?.[i];
     if (error !== undefined) record.error = { ...error };
     if (this.slots) record.slot = dueAt;
-    const epoch = numbers[i * FIELDS + EPOCH];
+    const epoch = ring[at + EPOCH];
     if (!Number.isNaN(epoch)) record.epoch = epoch;
-    const delay = numbers[i * FIELDS + DELAY];
+    const delay = ring[at + DELAY];
     if (!Number.isNaN(delay)) record.restartDelayMs = delay;
     return record;
   }
 
+  private status(i: number): number {
+    return this.ring![i * FIELDS + CODES] & 3;
+  }
+
   private start(i: number): number {
-    return this.numbers![i * FIELDS + START];
+    return this.ring![i * FIELDS + START];
   }
 
   private end(i: number): number {
-    return this.numbers![i * FIELDS + END];
+    return this.ring![i * FIELDS + END];
   }
 
   private write(
@@ -179,22 +184,19 @@ export class RunHistory implements RunRecorder {
     start: number,
     end: number,
     epoch: number,
+    status: number,
+    reason: number,
+    dueOnWall: boolean,
   ): void {
-    const numbers = this.numbers!;
+    const ring = this.ring!;
     const at = i * FIELDS;
-    numbers[at + ID] = id;
-    numbers[at + DUE] = due;
-    numbers[at + START] = start;
-    numbers[at + END] = end;
-    numbers[at + EPOCH] = epoch;
-    numbers[at + DELAY] = NaN;
-  }
-
-  private writeCodes(i: number, status: number, reason: number, dueOnWall: boolean): void {
-    const codes = this.codes!;
-    codes[i * CODES] = status;
-    codes[i * CODES + REASON] = reason;
-    codes[i * CODES + WALL] = dueOnWall ? 1 : 0;
+    ring[at + ID] = id;
+    ring[at + DUE] = due;
+    ring[at + START] = start;
+    ring[at + END] = end;
+    ring[at + EPOCH] = epoch;
+    ring[at + DELAY] = NaN;
+    ring[at + CODES] = status | (dueOnWall ? WALL : 0) | (reason << 3);
   }
 
   /** The `n`th newest record's index (0: the newest). */
@@ -204,8 +206,7 @@ export class RunHistory implements RunRecorder {
 
   /** The index for a new record: the oldest one's once the ring is full. */
   private claim(): number {
-    this.numbers ??= new Float64Array(this.capacity * FIELDS);
-    this.codes ??= new Uint8Array(this.capacity * CODES);
+    this.ring ??= new Float64Array(this.capacity * FIELDS);
     const i = this.next;
     this.next = i + 1 === this.capacity ? 0 : i + 1;
     if (this.size < this.capacity) this.size++;
