@@ -68,7 +68,6 @@ function declare(
     kind,
     name: options.name ?? source,
     source,
-    className,
     methodName,
     method,
     instance,

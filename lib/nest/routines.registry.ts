@@ -236,7 +236,7 @@ export class RoutinesRegistry {
    * registry.add('warm-cache', (signal) => this.cache.warm(signal), { kind: 'background', initialDelay: '10s' });
    */
   add(name: string, handler: AddedHandler, options: AddRoutineOptions): RegisteredRoutineInfo {
-    const source = `RoutinesRegistry.add('${String(name)}')`;
+    const source = `${ADDED}('${String(name)}')`;
     if (this.stopping) throw new RoutineActionError(String(name), 'add', MESSAGES.shuttingDown);
     if (!this.context) throw new RoutineActionError(String(name), 'add', MESSAGES.notInitialised);
     const { declaration, problems } = addedDeclaration(name, handler, options, source);
@@ -405,7 +405,7 @@ export class RoutinesRegistry {
 
 /** Routines added with `add()` may be removed; decorated ones stay. */
 function isRemovable({ declaration }: BuiltRoutine): boolean {
-  return declaration.className === ADDED;
+  return declaration.methodName === undefined && declaration.source.startsWith(ADDED);
 }
 
 /** States a routine has left for good: `start(name)` builds it again. */
@@ -473,7 +473,6 @@ function addedDeclaration(
       kind,
       name: name as string,
       source,
-      className: ADDED,
       instance: instance!,
       options: rest,
     },

@@ -26,7 +26,6 @@ export interface RoutineDeclaration {
   name: string;
   /** `ClassName` or `ClassName.method`, for messages. */
   source: string;
-  className: string;
   methodName?: string;
   /** The decorated method as found on the class (its prototype chain). */
   method?: unknown;
