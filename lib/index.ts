@@ -16,7 +16,15 @@ export { RoutineActionError, RoutineNotFoundError } from './nest/routines.errors
 
 // Seeing routines in production.
 export { RunHistory, runStats } from './observability';
-export type { RoutineHealth, RunRecord, RunStats } from './observability';
+export type {
+  MetricsOptions,
+  MetricsRegistry,
+  RoutineHealth,
+  RunRecord,
+  RunStats,
+  TracerLike,
+  TracingOptions,
+} from './observability';
 export type { RunRecorder } from './core';
 export { ROUTINES_MODULE_OPTIONS } from './nest/routines.module-definition';
 export { PERIODIC_METADATA, BACKGROUND_ROUTINE_METADATA } from './nest/constants';

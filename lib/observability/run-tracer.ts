@@ -54,13 +54,14 @@ export class RunTracer {
   /** @internal Calls `fn(signal, context)` inside a new span, ended when the run settles. */
   run(
     name: string,
-    options: Otel.SpanOptions,
+    /** An OpenTelemetry `SpanOptions` (typed loosely: the declarations must not need the package). */
+    options: object,
     signal: AbortSignal,
     context: RunContext,
     fn: (signal: AbortSignal, context: RunContext) => unknown,
     self: unknown,
   ): unknown {
-    return this.tracer.startActiveSpan(name, options, (span: Otel.Span) => {
+    return this.tracer.startActiveSpan(name, options as Otel.SpanOptions, (span: Otel.Span) => {
       // A tracer that does not record (no SDK, or not sampled) gets nothing it would drop.
       if (span.isRecording()) span.setAttributes(runAttributes(context));
       let result: unknown;
@@ -109,7 +110,7 @@ export class TracedRunner {
   constructor(
     private readonly tracer: RunTracer,
     private readonly name: string,
-    private readonly options: Otel.SpanOptions,
+    private readonly options: object,
   ) {}
 
   /** Calls `fn.call(self, signal, context)` inside a new span. */
