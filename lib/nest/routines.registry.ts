@@ -255,6 +255,9 @@ export class RoutinesRegistry {
     if (all.length > 0 || !built?.built) throw new RoutinesConfigurationError(all);
     const entry = built.built;
     this.routines.set(entry.routine.name, entry);
+    if (isClusterOnMemory(entry, this.context)) {
+      this.logger.warn(MESSAGES.clusterOnMemory(entry.routine.name));
+    }
     if (this.started && entry.enabled) this.startEntry(entry);
     return this.describe(entry);
   }
@@ -273,7 +276,9 @@ export class RoutinesRegistry {
       );
     }
     await entry.routine.stop();
-    if (this.routines.get(name) === entry) this.routines.delete(name);
+    if (this.routines.get(name) !== entry) return;
+    this.routines.delete(name);
+    this.context?.metrics?.forget(name);
   }
 
   /**
@@ -401,6 +406,13 @@ export class RoutinesRegistry {
     if (routine instanceof PeriodicRoutine) return routine;
     throw new RoutineActionError(name, action, MESSAGES.periodicOnly(action, name));
   }
+}
+
+/** A cluster routine that is exclusive within this process only: worth a warning. */
+function isClusterOnMemory({ routine }: BuiltRoutine, context: BuildContext): boolean {
+  return (
+    (routine as { scope?: string }).scope === 'cluster' && context.coordinator.kind === 'memory'
+  );
 }
 
 /** Routines added with `add()` may be removed; decorated ones stay. */

@@ -332,6 +332,11 @@ export class RoutinesMetrics {
     return new MetricsRecorder(this.totalsOf(routine), clock, inner);
   }
 
+  /** Drops a routine's series (it was removed at run time): a gone routine is not a stale one. */
+  forget(routine: string): void {
+    this.totals.delete(routine);
+  }
+
   /** Takes the metrics out of the registry (the app closed). */
   unregister(): void {
     for (const name of this.names) this.registry.removeSingleMetric(name);

@@ -211,6 +211,16 @@ describe('Prometheus metrics (metrics option)', () => {
     expect(await registry.metrics()).not.toMatch(/malformed|no broker/);
   });
 
+  it('a routine removed at run time leaves no series behind', async () => {
+    const registry = new Registry();
+    const { clock, registry: routines } = await bootWithMetrics({ registry });
+    routines.add('tenant-7-sync', () => undefined, { interval: '1m' });
+    await clock.advance(0);
+    expect(await registry.metrics()).toContain('routine="tenant-7-sync"');
+    await routines.remove('tenant-7-sync');
+    expect(await registry.metrics()).not.toContain('tenant-7-sync');
+  });
+
   it('metrics: true registers in the default registry, and closing the app takes them out', async () => {
     const first = await bootWithMetrics(true);
     expect(promRegister.getSingleMetric('routines_runs_total')).toBeDefined();

@@ -321,6 +321,14 @@ describe('warnings where silence misleads', () => {
     expect(registry.get('poller').state).toBe('completed');
   });
 
+  it('a cluster routine added at run time on the in-memory coordinator is named in a warning', async () => {
+    const { registry, logger } = await boot();
+    registry.add('nightly-sync', () => undefined, { interval: '1h', scope: 'cluster' });
+    expect(logger.at('warn').map((entry) => entry.message)).toContainEqual(
+      expect.stringContaining('nightly-sync run on the in-memory coordinator'),
+    );
+  });
+
   it('a shutdownTimeout under 100 ms is named in a warning (SHUTDOWN_TIMEOUT=10 is 10 ms)', async () => {
     const { logger } = await bootTesting({
       imports: [RoutinesModule.forRoot({ shutdownTimeout: 10 })],

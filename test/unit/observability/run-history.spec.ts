@@ -4,6 +4,7 @@ import { RunHistory, runStats, type RunRecord } from '../../../lib/observability
 import { sleep } from '../core/helpers';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
+const quiet = { log() {}, warn() {}, error() {} };
 
 describe('RunHistory', () => {
   it('keeps the last runs of a routine, newest first, with wall times, outcomes and errors', async () => {
@@ -16,7 +17,7 @@ describe('RunHistory', () => {
         await sleep(clock, 100 * call);
         if (call === 2) throw new TypeError('bad row');
       },
-      { name: 'janitor', interval: '1m', clock, recorder: history },
+      { name: 'janitor', interval: '1m', clock, recorder: history, logger: quiet },
     );
     routine.start();
     await clock.advance(2 * 60_000 + 1_000);
@@ -75,6 +76,7 @@ describe('RunHistory', () => {
         name: 'worker',
         clock,
         recorder: history,
+        logger: quiet,
         random: () => 1,
         restart: { initialDelay: '1s', maxDelay: '10s', maxRestarts: 5, within: '1m' },
       },
