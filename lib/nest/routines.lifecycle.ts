@@ -15,7 +15,7 @@ import {
   type ConfigurationProblem,
 } from '../core';
 import { createRoutinesMetrics, type RoutinesMetrics } from '../observability/routines-metrics';
-import { createRunTracer, type RunTracer } from '../observability/run-tracer';
+import { createRunTracer } from '../observability/run-tracer';
 import { DEFAULT_HISTORY, DEFAULT_SHUTDOWN_TIMEOUT } from './constants';
 import type { RoutinesModuleOptions } from './interfaces/routines-module-options.interface';
 import { buildRoutines, type BuildContext } from './routine.factory';
@@ -63,6 +63,9 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
     const coordinator = this.options?.coordinator ?? new InMemoryCoordinator(clock);
     const { declarations, problems: found } = this.explorer.explore();
     found.push(...this.claimOwnership(declarations.map((declaration) => declaration.instance)));
+    const optionProblems = moduleOptionProblems(this.options);
+    // Bad options are reported with the others, before any optional package is loaded.
+    const features = optionProblems.length === 0 ? await this.loadFeatures() : {};
     const context: BuildContext = {
       overrides: this.options?.routines ?? {},
       coordinator,
@@ -70,11 +73,10 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
       version: this.options?.version,
       clock,
       history: this.options?.history ?? DEFAULT_HISTORY,
-      tracer: await this.tracerIfAsked(),
-      metrics: await this.metricsIfAsked(),
+      ...features,
     };
     const { built, problems } = buildRoutines(declarations, context);
-    const all = [...found, ...problems, ...moduleOptionProblems(this.options)];
+    const all = [...found, ...problems, ...optionProblems];
     if (all.length > 0) {
       this.metrics?.unregister();
       this.releaseOwnership(); // the app does not start: a later one may use these providers
@@ -82,44 +84,17 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
     }
     this.registry.register(built, context);
     this.warnIfShutdownTimeoutTiny();
-    // `scope` rather than info(): info() builds a whole snapshot, per routine, at bootstrap.
-    const cluster = built.filter(
-      (entry) => entry.enabled && (entry.routine as { scope?: string }).scope === 'cluster',
-    );
-    if (cluster.length > 0 && coordinator.kind === 'memory') {
-      this.logger.warn(
-        MESSAGES.clusterOnMemory(cluster.map((entry) => entry.routine.name).join(', ')),
-      );
-    }
   }
 
-  /** The tracer runs are traced with, when `tracing` is on (loading @opentelemetry/api). */
-  private async tracerIfAsked(): Promise<RunTracer | undefined> {
-    const tracing = this.options?.tracing;
-    if (
-      tracing === undefined ||
-      tracing === false ||
-      moduleOptionProblems(this.options).length > 0
-    ) {
-      return undefined; // bad options are reported with the others
-    }
+  /** Tracing and metrics, when asked for: their packages are loaded now, and only then. */
+  private async loadFeatures(): Promise<Pick<BuildContext, 'tracer' | 'metrics'>> {
+    const { tracing, metrics } = this.options ?? {};
     try {
-      return await createRunTracer(tracing);
-    } catch (error) {
-      this.releaseOwnership();
-      throw error;
-    }
-  }
-
-  /** The metrics, when asked for: registered now, fed by every routine's runs. */
-  private async metricsIfAsked(): Promise<RoutinesMetrics | undefined> {
-    const option = this.options?.metrics;
-    if (option === undefined || option === false || moduleOptionProblems(this.options).length > 0) {
-      return undefined; // bad options are reported with the others
-    }
-    try {
-      this.metrics = await createRoutinesMetrics(option, () => this.registry.snapshots());
-      return this.metrics;
+      const tracer = tracing ? await createRunTracer(tracing) : undefined;
+      this.metrics = metrics
+        ? await createRoutinesMetrics(metrics, () => this.registry.snapshots())
+        : undefined;
+      return { tracer, metrics: this.metrics };
     } catch (error) {
       this.releaseOwnership();
       throw error;

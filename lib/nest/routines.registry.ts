@@ -314,6 +314,13 @@ export class RoutinesRegistry {
     this.context = context;
     this.clock = context.clock ?? systemClock;
     for (const entry of built) this.routines.set(entry.routine.name, entry);
+    const exclusiveHereOnly = built.filter(
+      (entry) => entry.enabled && isClusterOnMemory(entry, context),
+    );
+    if (exclusiveHereOnly.length > 0) {
+      const names = exclusiveHereOnly.map((entry) => entry.routine.name).join(', ');
+      this.logger.warn(MESSAGES.clusterOnMemory(names));
+    }
   }
 
   /**
@@ -408,7 +415,10 @@ export class RoutinesRegistry {
   }
 }
 
-/** A cluster routine that is exclusive within this process only: worth a warning. */
+/**
+ * A cluster routine that is exclusive within this process only: worth a warning. (`scope`
+ * rather than info(): info() builds a whole snapshot, per routine, at bootstrap.)
+ */
 function isClusterOnMemory({ routine }: BuiltRoutine, context: BuildContext): boolean {
   return (
     (routine as { scope?: string }).scope === 'cluster' && context.coordinator.kind === 'memory'
