@@ -177,6 +177,32 @@ describe('steering routines by name', () => {
     expect(() => registry.nextRuns('nope', 1)).toThrow(RoutineNotFoundError);
   });
 
+  it('start() on a completed cluster routine completes it again without running; resetCompletion lets it run', async () => {
+    @Injectable()
+    class Seeder {
+      runs = 0;
+      @BackgroundRoutine({ name: 'seed', scope: 'cluster' })
+      async seed(): Promise<void> {
+        this.runs++;
+      }
+    }
+    const { app, registry, clock } = await boot([Seeder]);
+    const seeder = app.get(Seeder);
+    await clock.advance(1_000);
+    expect(registry.get('seed').state).toBe('completed');
+    expect(seeder.runs).toBe(1);
+
+    await registry.start('seed');
+    await clock.advance(1_000);
+    expect(registry.get('seed').state).toBe('completed');
+    expect(seeder.runs).toBe(1);
+
+    await registry.resetCompletion('seed');
+    await registry.start('seed');
+    await clock.advance(1_000);
+    expect(seeder.runs).toBe(2);
+  });
+
   it('refuses to start a routine once the app is shutting down', async () => {
     const { registry, close } = await boot();
     await registry.stop('ticker');
