@@ -79,7 +79,7 @@ function reasonsDown(info: RegisteredRoutineInfo, failOn: Required<RoutinesFailO
     reasons.push('late: no run started for longer than it should');
   const inARow = info.health.consecutiveFailures;
   if (failOn.consecutiveFailures > 0 && inARow >= failOn.consecutiveFailures) {
-    reasons.push(`${inARow} failures in a row`);
+    reasons.push(`${inARow} failure${inARow === 1 ? '' : 's'} in a row`);
   }
   return reasons;
 }

@@ -97,6 +97,37 @@ describe('RoutinesHealthIndicator on @nestjs/terminus', () => {
     expect((await get('/health/janitor')).status).toBe(200);
   });
 
+  it('is down past N failures in a row (failOn.consecutiveFailures), and failOn can ignore lateness', async () => {
+    app.get(Jobs).dbUp = false;
+    await clock.advance(1_000); // one failed run
+    const indicator = app.get(RoutinesHealthIndicator);
+    expect(indicator.isHealthy('r', { routines: ['janitor'] })).toMatchObject({
+      r: { status: 'up' },
+    });
+    expect(
+      indicator.isHealthy('r', { routines: ['janitor'], failOn: { consecutiveFailures: 1 } }),
+    ).toEqual({
+      r: {
+        status: 'down',
+        message: 'routine(s) down: janitor',
+        routines: { janitor: { state: 'running', reasons: ['1 failure in a row'] } },
+      },
+    });
+    await clock.advance(6_001); // late now too
+    expect(
+      indicator.isHealthy('r', {
+        routines: ['janitor'],
+        failOn: { late: false, consecutiveFailures: 0 },
+      }),
+    ).toMatchObject({ r: { status: 'up' } });
+    expect(indicator.isHealthy('r', { routines: ['nope'] })).toMatchObject({
+      r: {
+        status: 'down',
+        routines: { nope: { state: 'unknown', reasons: ['no routine has this name'] } },
+      },
+    });
+  });
+
   it('is down when a periodic routine is late: no run started for interval + longest run + 5 s', async () => {
     app.get(Jobs).dbUp = false;
     await clock.advance(1_000); // the run at 1 s fails; backoff skips the next minute of ticks

@@ -149,7 +149,11 @@ describe('Prometheus metrics (metrics option)', () => {
     async busy(signal: AbortSignal): Promise<void> {
       await sleepOn(this.clock, 25_000, signal);
     }
-    @BackgroundRoutine({ name: 'worker', restart: { initialDelay: '1s', maxRestarts: 10 } })
+    /** Fails every attempt: restarted 3 times within the hour, then failed for good. */
+    @BackgroundRoutine({
+      name: 'worker',
+      restart: { initialDelay: '1s', maxRestarts: 3, within: '1h' },
+    })
     async work(): Promise<void> {
       throw new Error('no broker');
     }
@@ -203,7 +207,9 @@ describe('Prometheus metrics (metrics option)', () => {
     expect(m.get('routines_in_flight{routine="busy"}')).toBe(1);
     expect(m.get('routines_state{routine="importer",state="running"}')).toBe(1);
     expect(m.get('routines_state{routine="importer",state="paused"}')).toBe(0);
-    expect(m.get('routines_restarts_total{routine="worker"}')).toBeGreaterThanOrEqual(5);
+    expect(m.get('routines_restarts_total{routine="worker"}')).toBe(3);
+    expect(m.get('routines_runs_total{routine="worker",status="failed"}')).toBe(4);
+    expect(m.get('routines_state{routine="worker",state="failed"}')).toBe(1);
     expect(m.get('routines_last_run_timestamp_seconds{routine="importer",status="failed"}')).toBe(
       (T0 + 2 * 60_000 + 1_500) / 1000,
     );

@@ -8,7 +8,7 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { BackgroundRoutine, Periodic, RoutinesModule, type RunContext } from 'nestjs-routines';
-import { aborted, bootTesting, closeAll, sleep } from './support/e2e';
+import { aborted, bootTesting, closeAll, sleep, waitFor } from './support/e2e';
 
 const exporter = new InMemorySpanExporter();
 const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
@@ -115,6 +115,29 @@ describe('tracing: one span per run', () => {
       'routine.run_id': 1,
     });
     expect(attempt.status.code).toBe(SpanStatusCode.UNSET);
+  });
+
+  it('a cluster background attempt carries the lease epoch', async () => {
+    @Injectable()
+    class Relay {
+      @BackgroundRoutine({ name: 'relay', scope: 'cluster' })
+      async relay(signal: AbortSignal): Promise<void> {
+        await aborted(signal);
+      }
+    }
+    const { registry, close } = await bootTesting({
+      imports: [RoutinesModule.forRoot({ tracing: true })],
+      providers: [Relay],
+    });
+    await waitFor(() => registry.get('relay').cluster?.epoch !== undefined, 'the lease');
+    const epoch = registry.get('relay').cluster?.epoch;
+    expect(epoch).toBeGreaterThan(0);
+    await close();
+    const [attempt] = spans('routine relay');
+    expect(attempt.attributes).toMatchObject({
+      'routine.scope': 'cluster',
+      'routine.epoch': epoch,
+    });
   });
 
   it('is off by default: no span without the option', async () => {
