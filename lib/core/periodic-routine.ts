@@ -188,11 +188,6 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
     return this.ledger.consecutiveFailures;
   }
 
-  /** The duration of the last run that ended, in ms. */
-  get lastDurationMs(): number | undefined {
-    return this.ledger.lastDurationMs;
-  }
-
   /** When it started ticking (wall-clock ms); undefined before `start()`. */
   get startedAt(): number | undefined {
     return this.startedAtMono === undefined ? undefined : this.clock.wallOf(this.startedAtMono);

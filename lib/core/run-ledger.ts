@@ -102,11 +102,6 @@ export class RunLedger {
     this.recorder?.skipped(due, dueOnWall, reason, at);
   }
 
-  /** The duration of the last run that ended, in ms; undefined before the first. */
-  get lastDurationMs(): number | undefined {
-    return this.lastStatus === undefined ? undefined : this.lastFinishedAt - this.lastStartedAt;
-  }
-
   /** The last run that ended, with wall times, as `info().lastRun` and `trigger()` report it. */
   lastOutcome(clock: Clock): RunOutcome | undefined {
     const status: RunStatus | undefined = this.lastStatus;

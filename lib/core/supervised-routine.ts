@@ -95,7 +95,8 @@ export class SupervisedRoutine implements ManagedRoutine {
   private currentState: RoutineState = 'idle';
   private controller: AbortController | undefined;
   private attempt: Promise<void> | undefined;
-  private restartTimer: TimerHandle | undefined;
+  /** The wait in progress: the initial delay, or the backoff before a restart. */
+  private waitTimer: TimerHandle | undefined;
   private readonly ledger: RunLedger;
   /** The current attempt (`launch`). */
   private current: LedgerRun | undefined;
@@ -160,14 +161,14 @@ export class SupervisedRoutine implements ManagedRoutine {
       this.currentState = 'delayed';
       const due = this.clock.now() + this.initialDelayMs;
       this.delayedUntil = this.clock.wallOf(due);
-      this.restartTimer = this.clock.setTimer(due, () => this.begin());
+      this.waitTimer = this.clock.setTimer(due, () => this.begin());
     } else {
       this.begin();
     }
   }
 
   private begin(): void {
-    this.restartTimer = undefined;
+    this.waitTimer = undefined;
     this.delayedUntil = undefined;
     if (this.leaseKeeper) {
       this.currentState = 'standby';
@@ -185,8 +186,8 @@ export class SupervisedRoutine implements ManagedRoutine {
     if (this.stopping) return this.stopping;
     const wasLaunched = this.attempt !== undefined;
     this.currentState = 'stopping';
-    if (this.restartTimer) this.clock.clearTimer(this.restartTimer);
-    this.restartTimer = undefined;
+    if (this.waitTimer) this.clock.clearTimer(this.waitTimer);
+    this.waitTimer = undefined;
     this.leaseKeeper?.stopAcquiring();
     this.controller?.abort(new RoutineStoppedError(this.name));
     this.stopping = (async () => {
@@ -325,12 +326,12 @@ export class SupervisedRoutine implements ManagedRoutine {
     this.currentState = 'restarting';
     this.ledger.recorder?.restartScheduled(delay);
     this.logger.warn(MESSAGES.restartingIn(formatDuration(delay)));
-    this.restartTimer = this.clock.setTimer(now + delay, () => this.restart(error, delay));
+    this.waitTimer = this.clock.setTimer(now + delay, () => this.restart(error, delay));
   }
 
   /** The restart delay has passed: start again (or wait for the lease), and say so. */
   private restart(error: unknown, delayMs: number): void {
-    this.restartTimer = undefined;
+    this.waitTimer = undefined;
     if (this.currentState !== 'restarting') return;
     this.restartCount++;
     this.emit('restarted', error, delayMs);
@@ -349,8 +350,8 @@ export class SupervisedRoutine implements ManagedRoutine {
   private onLeaseLost(error: unknown): void {
     this.emit('lease-lost', error);
     if (this.currentState !== 'running' && this.currentState !== 'restarting') return;
-    if (this.restartTimer) this.clock.clearTimer(this.restartTimer);
-    this.restartTimer = undefined;
+    if (this.waitTimer) this.clock.clearTimer(this.waitTimer);
+    this.waitTimer = undefined;
     this.currentState = 'standby';
     this.controller?.abort(error);
     void this.callStop();

@@ -255,9 +255,7 @@ export class RoutinesRegistry {
     if (all.length > 0 || !built?.built) throw new RoutinesConfigurationError(all);
     const entry = built.built;
     this.routines.set(entry.routine.name, entry);
-    if (isClusterOnMemory(entry, this.context)) {
-      this.logger.warn(MESSAGES.clusterOnMemory(entry.routine.name));
-    }
+    this.warnIfExclusiveHereOnly([entry]);
     if (this.started && entry.enabled) this.startEntry(entry);
     return this.describe(entry);
   }
@@ -300,13 +298,7 @@ export class RoutinesRegistry {
 
   /** @internal Every routine's own snapshot (no stats or health): what metrics read at a scrape. */
   snapshots(): RoutineInfo[] {
-    const infos: RoutineInfo[] = [];
-    for (const { routine, enabled } of this.routines.values()) {
-      const info = routine.info();
-      if (!enabled && info.state === 'idle') info.state = 'disabled';
-      infos.push(info);
-    }
-    return infos;
+    return [...this.routines.values()].map(snapshotOf);
   }
 
   /** @internal Called by the module with the routines it built and how to build more. */
@@ -314,13 +306,7 @@ export class RoutinesRegistry {
     this.context = context;
     this.clock = context.clock ?? systemClock;
     for (const entry of built) this.routines.set(entry.routine.name, entry);
-    const exclusiveHereOnly = built.filter(
-      (entry) => entry.enabled && isClusterOnMemory(entry, context),
-    );
-    if (exclusiveHereOnly.length > 0) {
-      const names = exclusiveHereOnly.map((entry) => entry.routine.name).join(', ');
-      this.logger.warn(MESSAGES.clusterOnMemory(names));
-    }
+    this.warnIfExclusiveHereOnly(built);
   }
 
   /**
@@ -364,20 +350,26 @@ export class RoutinesRegistry {
   }
 
   private describe(entry: BuiltRoutine): RegisteredRoutineInfo {
-    const { routine, enabled, declaration, history } = entry;
-    const info = routine.info();
-    const state = !enabled && info.state === 'idle' ? 'disabled' : info.state;
+    const info = snapshotOf(entry);
+    const stats = entry.history && runStats(entry.history.records(this.clock));
     const described: RegisteredRoutineInfo = {
       ...info,
       lastRun: info.lastRun && serializeOutcome(info.lastRun),
-      state,
-      enabled,
-      source: declaration.source,
+      enabled: entry.enabled,
+      source: entry.declaration.source,
       removable: isRemovable(entry),
-      health: healthOf(routine, { ...info, state }, history, this.clock),
+      health: healthOf(entry.routine, info, stats?.durationMs?.max, this.clock),
     };
-    if (history) described.stats = runStats(history.records(this.clock));
+    if (stats) described.stats = stats;
     return described;
+  }
+
+  /** Cluster routines on the in-memory coordinator are exclusive within this process only: say so. */
+  private warnIfExclusiveHereOnly(entries: readonly BuiltRoutine[]): void {
+    const names = entries
+      .filter((entry) => entry.enabled && isClusterOnMemory(entry, this.context!))
+      .map((entry) => entry.routine.name);
+    if (names.length > 0) this.logger.warn(MESSAGES.clusterOnMemory(names.join(', ')));
   }
 
   private startEntry(entry: BuiltRoutine): void {
@@ -413,6 +405,13 @@ export class RoutinesRegistry {
     if (routine instanceof PeriodicRoutine) return routine;
     throw new RoutineActionError(name, action, MESSAGES.periodicOnly(action, name));
   }
+}
+
+/** A routine's own snapshot, `disabled` where it was declared so and never started. */
+function snapshotOf({ routine, enabled }: BuiltRoutine): RoutineInfo {
+  const info = routine.info();
+  if (!enabled && info.state === 'idle') info.state = 'disabled';
+  return info;
 }
 
 /**

@@ -5,7 +5,6 @@ import {
   type RoutineInfo,
   type RoutineState,
 } from '../core';
-import type { RunHistory } from './run-history';
 
 /** Grace added to "late": Sourcegraph's "has not been seen in a while" rule. */
 export const LATE_GRACE_MS = 5_000;
@@ -88,11 +87,14 @@ function isSlow({ kind, intervalMs, periodMs, lastRunMs }: HealthInputs): boolea
   );
 }
 
-/** The flags of a routine now, from its snapshot and its history (if it keeps one). */
+/**
+ * The flags of a routine now, from its snapshot and the longest run its history keeps
+ * (undefined without a history: the last run stands in).
+ */
 export function healthOf(
   routine: ManagedRoutine,
   info: RoutineInfo,
-  history: RunHistory | undefined,
+  longestKeptRunMs: number | undefined,
   clock: Clock,
 ): RoutineHealth {
   const consecutiveFailures =
@@ -101,13 +103,11 @@ export function healthOf(
     return { late: false, slow: false, consecutiveFailures };
   }
   const now = clock.wallNow();
-  const lastRunMs = routine.lastDurationMs;
-  const kept = history?.durations() ?? [];
-  const longestRunMs = kept.length > 0 ? Math.max(...kept) : (lastRunMs ?? 0);
-  const startedHere = history?.lastStartedAt();
+  const lastRunMs = info.lastRun?.durationMs;
+  // The last run that ended started last (a run in flight means not late anyway); in cluster
+  // scope, a slot another replica ran counts as seen.
   const lastClaim = info.cluster?.lastClaim;
   const seen = [
-    startedHere === undefined ? undefined : clock.wallOf(startedHere),
     info.lastRun?.startedAt,
     lastClaim?.outcome === 'lost' ? lastClaim.at : undefined,
   ].filter((time): time is number => time !== undefined);
@@ -127,7 +127,7 @@ export function healthOf(
     periodMs,
     startedAt: routine.startedAt,
     lastSeenAt: seen.length > 0 ? Math.max(...seen) : undefined,
-    longestRunMs,
+    longestRunMs: longestKeptRunMs ?? lastRunMs ?? 0,
     lastRunMs,
     consecutiveFailures,
   });

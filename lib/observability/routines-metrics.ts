@@ -188,51 +188,39 @@ export class RoutinesMetrics {
     const client = promClient as typeof PromClient;
     this.registry = registry as PromClient.Registry;
     const registers = [this.registry];
-    const totalsOf = (info: RoutineInfo): RoutineTotals => this.totalsOf(info.name);
+    /** Each routine's snapshot with its totals: for what is read off the routines themselves. */
     const collectAll = (): Array<[RoutineInfo, RoutineTotals]> =>
-      this.snapshot().map((info) => [info, totalsOf(info)]);
+      this.snapshot().map((info) => [info, this.totalsOf(info.name)]);
     const histogram = new RunDurationHistogram(`${prefix}run_duration_seconds`, this.totals);
     this.registry.registerMetric(histogram as unknown as PromClient.Metric);
     const metrics: Array<{ name: string }> = [histogram];
-    const counter = (
+    /** A counter or gauge whose values `fill` gives when Prometheus scrapes. */
+    const collected = (
+      kind: 'counter' | 'gauge',
       name: string,
       help: string,
       labelNames: string[],
       fill: (set: (labels: Record<string, string>, value: number) => void) => void,
     ): void => {
-      metrics.push(
-        new client.Counter({
-          name: `${prefix}${name}`,
-          help,
-          labelNames,
-          registers,
-          collect() {
-            this.reset();
-            fill((labels, value) => this.inc(labels, value));
-          },
-        }) as unknown as { name: string },
-      );
+      const configuration = {
+        name: `${prefix}${name}`,
+        help,
+        labelNames,
+        registers,
+        collect(this: PromClient.Counter<string> | PromClient.Gauge<string>) {
+          this.reset();
+          // A counter is handed its total: reset, then one increment by all of it.
+          fill((labels, value) =>
+            this instanceof client.Counter ? this.inc(labels, value) : this.set(labels, value),
+          );
+        },
+      };
+      const metric =
+        kind === 'counter' ? new client.Counter(configuration) : new client.Gauge(configuration);
+      metrics.push(metric as unknown as { name: string });
     };
-    const gauge = (
-      name: string,
-      help: string,
-      labelNames: string[],
-      fill: (set: (labels: Record<string, string>, value: number) => void) => void,
-    ): void => {
-      metrics.push(
-        new client.Gauge({
-          name: `${prefix}${name}`,
-          help,
-          labelNames,
-          registers,
-          collect() {
-            this.reset();
-            fill((labels, value) => this.set(labels, value));
-          },
-        }) as unknown as { name: string },
-      );
-    };
-    counter(
+    collected(
+      'counter',
       'runs_total',
       'Runs (background: attempts) that ended, by outcome: succeeded, failed, cancelled.',
       ['routine', 'status'],
@@ -242,7 +230,8 @@ export class RoutinesMetrics {
         }
       },
     );
-    counter(
+    collected(
+      'counter',
       'skipped_total',
       'Ticks that were due and not run, by reason: busy, late, backoff, stopped, claim-error.',
       ['routine', 'reason'],
@@ -254,7 +243,8 @@ export class RoutinesMetrics {
         }
       },
     );
-    counter(
+    collected(
+      'counter',
       'restarts_total',
       'Background routines restarted after a failure.',
       ['routine'],
@@ -267,7 +257,8 @@ export class RoutinesMetrics {
         }
       },
     );
-    counter(
+    collected(
+      'counter',
       'claims_total',
       'Cluster slot claims by outcome: won (ran here), lost (another replica ran it), error.',
       ['routine', 'outcome'],
@@ -285,7 +276,8 @@ export class RoutinesMetrics {
         }
       },
     );
-    gauge(
+    collected(
+      'gauge',
       'last_run_timestamp_seconds',
       'When the last run with this outcome ended, in Unix seconds.',
       ['routine', 'status'],
@@ -298,10 +290,11 @@ export class RoutinesMetrics {
         }
       },
     );
-    gauge('in_flight', 'Runs in flight.', ['routine'], (set) => {
+    collected('gauge', 'in_flight', 'Runs in flight.', ['routine'], (set) => {
       for (const info of this.snapshot()) set({ routine: info.name }, info.inFlight);
     });
-    gauge(
+    collected(
+      'gauge',
       'state',
       'The state a routine is in: 1 for its state, 0 for the others.',
       ['routine', 'state'],
@@ -312,7 +305,8 @@ export class RoutinesMetrics {
         }
       },
     );
-    gauge(
+    collected(
+      'gauge',
       'lease_held',
       'Cluster background routines: 1 while this replica holds the lease.',
       ['routine'],

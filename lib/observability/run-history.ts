@@ -121,25 +121,6 @@ export class RunHistory implements RunRecorder {
     return records;
   }
 
-  /** The durations of the kept runs (skipped ticks aside), in ms, newest first. */
-  durations(): number[] {
-    const durations: number[] = [];
-    for (let n = 0; n < this.size; n++) {
-      const i = this.indexOf(n);
-      if (this.status(i) !== SKIPPED) durations.push(this.end(i) - this.start(i));
-    }
-    return durations;
-  }
-
-  /** When the newest run that is kept started (monotonic), skipped ticks aside. */
-  lastStartedAt(): number | undefined {
-    for (let n = 0; n < this.size; n++) {
-      const i = this.indexOf(n);
-      if (this.status(i) !== SKIPPED) return this.start(i);
-    }
-    return undefined;
-  }
-
   private record(i: number, clock: Clock): RunRecord {
     const ring = this.ring!;
     const at = i * FIELDS;
@@ -163,10 +144,6 @@ export class RunHistory implements RunRecorder {
     const delay = ring[at + DELAY];
     if (!Number.isNaN(delay)) record.restartDelayMs = delay;
     return record;
-  }
-
-  private status(i: number): number {
-    return this.ring![i * FIELDS + CODES] & 3;
   }
 
   private start(i: number): number {

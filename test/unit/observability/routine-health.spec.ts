@@ -1,5 +1,11 @@
 import { ManualClock, PeriodicRoutine, SupervisedRoutine } from '../../../lib/core';
-import { healthOf, lateness, RunHistory, type HealthInputs } from '../../../lib/observability';
+import {
+  healthOf,
+  lateness,
+  RunHistory,
+  runStats,
+  type HealthInputs,
+} from '../../../lib/observability';
 import { sleep } from '../core/helpers';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -65,7 +71,8 @@ describe('healthOf a routine', () => {
         logger,
       },
     );
-    const health = () => healthOf(routine, routine.info(), history, clock);
+    const health = () =>
+      healthOf(routine, routine.info(), runStats(history.records(clock)).durationMs?.max, clock);
     routine.start();
     await clock.advance(0);
     expect(health()).toEqual({ late: false, slow: false, consecutiveFailures: 1 });
@@ -114,7 +121,8 @@ describe('healthOf a routine', () => {
         recorder: history,
       },
     );
-    const health = () => healthOf(routine, routine.info(), history, clock);
+    const health = () =>
+      healthOf(routine, routine.info(), runStats(history.records(clock)).durationMs?.max, clock);
     routine.start();
     await clock.advance(HOUR - 60_000); // 13:00 runs and fails
     expect(health()).toMatchObject({ late: false, consecutiveFailures: 1 });
