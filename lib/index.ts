@@ -38,6 +38,9 @@ export type {
   RoutinesModuleOptions,
 } from './nest/interfaces/routines-module-options.interface';
 
+// The status page, its JSON and guarded control, across every replica.
+export * from './dashboard';
+
 // Cluster scope on an engine the app already runs (ioredis / pg are optional peers, never
 // loaded by this package: the app passes its own client).
 export { CoordinatorStateLostError, PostgresCoordinator, RedisCoordinator } from './coordination';
@@ -91,6 +94,7 @@ export type {
   IntervalSpec,
   Lease,
   LeaseOptions,
+  ReplicaDirectory,
   ManagedRoutine,
   MonitorOptions,
   PeriodicHandler,

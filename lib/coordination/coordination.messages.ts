@@ -12,7 +12,8 @@ export const MESSAGES = {
     'must be a pg.Pool, not a single pg.Client: one connection serialises every claim, and when it drops (a restart, a failover) it never comes back. Pass new Pool({ connectionString })',
   notIdentifier:
     'must be a plain SQL identifier: a letter or underscore, then letters, digits or underscores (at most 63)',
-  sameTables: 'must differ from slotTable',
+  sameTables:
+    'must differ from the other tables (slotTable, leaseTable, replicaTable, controlTable)',
 
   // Errors.
   slotRefused: (engine: string, routine: string, since: string, slot: string) =>

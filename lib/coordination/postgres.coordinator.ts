@@ -7,7 +7,9 @@ import {
   type CompletedRoutine,
   type Coordinator,
   type Lease,
+  type ReplicaDirectory,
 } from '../core/coordinator';
+import { PostgresReplicaDirectory } from './postgres-replica-directory';
 import { describeError } from '../core/logger';
 import { ClaimBatcher, type PendingClaim } from './claim-batcher';
 import { MESSAGES } from './coordination.messages';
@@ -22,6 +24,10 @@ export interface PostgresCoordinatorOptions {
   slotTable?: string;
   /** Table of background leases, one row per routine. Default: 'routines_leases'. */
   leaseTable?: string;
+  /** Table of live replicas, for the dashboard. Default: 'routines_replicas'. */
+  replicaTable?: string;
+  /** Table of routine controls set from the dashboard (a cluster-wide pause). Default: 'routines_controls'. */
+  controlTable?: string;
   /**
    * The most the replicas' wall clocks may differ from the database's. When the tables were
    * created again (dropped, or a database restored without them), slots due up to this long
@@ -80,6 +86,10 @@ export class PostgresCoordinator implements Coordinator {
   private readonly schemaName: string;
   private readonly slots: string;
   private readonly leases: string;
+  private readonly replicaTable: string;
+  private readonly controlTable: string;
+  /** Live replicas and routine controls, for the dashboard. */
+  readonly replicas: ReplicaDirectory;
   /** One row: when the tables were created. A loss of the tables shows as a newer time. */
   private readonly since: string;
   private skewMs = 1000;
@@ -130,13 +140,24 @@ export class PostgresCoordinator implements Coordinator {
     this.schemaName = identifier('schema', options.schema, 'public');
     this.slotTableName = identifier('slotTable', options.slotTable, 'routines_slots');
     const leaseTableName = identifier('leaseTable', options.leaseTable, 'routines_leases');
-    if (this.slotTableName === leaseTableName) {
-      problems.push({
-        option: 'leaseTable',
-        value: leaseTableName,
-        source: 'PostgresCoordinator',
-        message: MESSAGES.sameTables,
-      });
+    const replicaTableName = identifier('replicaTable', options.replicaTable, 'routines_replicas');
+    const controlTableName = identifier('controlTable', options.controlTable, 'routines_controls');
+    const tables = new Set<string>();
+    for (const [option, name] of [
+      ['slotTable', this.slotTableName],
+      ['leaseTable', leaseTableName],
+      ['replicaTable', replicaTableName],
+      ['controlTable', controlTableName],
+    ]) {
+      if (tables.has(name)) {
+        problems.push({
+          option,
+          value: name,
+          source: 'PostgresCoordinator',
+          message: MESSAGES.sameTables,
+        });
+      }
+      tables.add(name);
     }
     this.pruneAfterMs = 3_600_000;
     if (options.pruneAfter !== undefined) {
@@ -166,6 +187,13 @@ export class PostgresCoordinator implements Coordinator {
     this.since = `${quote(this.schemaName)}.${quote(`${leaseTableName}_since`.slice(0, 63))}`;
     this.slots = `${quote(this.schemaName)}.${quote(this.slotTableName)}`;
     this.leases = `${quote(this.schemaName)}.${quote(leaseTableName)}`;
+    this.replicaTable = `${quote(this.schemaName)}.${quote(replicaTableName)}`;
+    this.controlTable = `${quote(this.schemaName)}.${quote(controlTableName)}`;
+    this.replicas = new PostgresReplicaDirectory(
+      (text, values) => this.query(text, values),
+      this.replicaTable,
+      this.controlTable,
+    );
     const ttl = `($3::float8 * interval '1 millisecond')`;
     // Epochs are at least the server's time in µs: above every epoch issued before, even when
     // the lease table was dropped and created again (as long as the server's clock holds).
@@ -363,6 +391,10 @@ export class PostgresCoordinator implements Coordinator {
         `expires_at timestamptz NOT NULL, completed_version text);`,
       `ALTER TABLE ${this.leases} ADD COLUMN IF NOT EXISTS completed_version text;`,
       `CREATE TABLE IF NOT EXISTS ${this.since} (since timestamptz NOT NULL);`,
+      `CREATE TABLE IF NOT EXISTS ${this.replicaTable} (id text PRIMARY KEY, snapshot text NOT NULL, ` +
+        `expires_at timestamptz NOT NULL);`,
+      `CREATE TABLE IF NOT EXISTS ${this.controlTable} (routine text PRIMARY KEY, control text NOT NULL, ` +
+        `updated_at timestamptz NOT NULL DEFAULT now());`,
       `INSERT INTO ${this.since} (since) SELECT now() WHERE NOT EXISTS (SELECT 1 FROM ${this.since});`,
     ].join('\n');
   }
@@ -371,14 +403,17 @@ export class PostgresCoordinator implements Coordinator {
     const existing = await this.pool.query<{
       slots: string | null;
       since: string | null;
+      replicas: string | null;
+      controls: string | null;
       completion: boolean;
     }>(
-      'SELECT to_regclass($1)::text AS slots, to_regclass($3)::text AS since, EXISTS (SELECT 1 FROM pg_attribute ' +
+      'SELECT to_regclass($1)::text AS slots, to_regclass($3)::text AS since, ' +
+        'to_regclass($4)::text AS replicas, to_regclass($5)::text AS controls, EXISTS (SELECT 1 FROM pg_attribute ' +
         "WHERE attrelid = to_regclass($2) AND attname = 'completed_version' AND NOT attisdropped) AS completion",
-      [this.slots, this.leases, this.since],
+      [this.slots, this.leases, this.since, this.replicaTable, this.controlTable],
     );
     const row = existing.rows[0];
-    if (row?.slots && row.since && row.completion) return;
+    if (row?.slots && row.since && row.replicas && row.controls && row.completion) return;
     // One simple-protocol query: its statements run in one implicit transaction, which holds
     // the advisory lock until it commits, so concurrent first uses do not trip over each other.
     const ddl = `SELECT pg_advisory_xact_lock(${DDL_LOCK_KEY});\n${this.tablesSql()}`;

@@ -7,7 +7,9 @@ import {
   type CompletedRoutine,
   type Coordinator,
   type Lease,
+  type ReplicaDirectory,
 } from '../core/coordinator';
+import { RedisReplicaDirectory } from './redis-replica-directory';
 import { parseDuration, type Duration } from '../core/duration';
 import { RoutinesConfigurationError, type ConfigurationProblem } from '../core/errors';
 import { ClaimBatcher, type PendingClaim } from './claim-batcher';
@@ -200,6 +202,8 @@ export class RedisCoordinator implements Coordinator {
   /** Per routine, the latest marker time this process saw: a marker older than that was rolled back. */
   private readonly lastSeen = new Map<string, number>();
   private readonly batcher: ClaimBatcher;
+  /** Live replicas and routine controls, for the dashboard (`<prefix>{replicas}:*`, `<prefix>{controls}`). */
+  readonly replicas: ReplicaDirectory;
 
   private readonly client: Redis | Cluster;
 
@@ -233,6 +237,7 @@ export class RedisCoordinator implements Coordinator {
     client.defineCommand(RELEASE_COMMAND, { numberOfKeys: 1, lua: RELEASE });
     client.defineCommand(COMPLETE_COMMAND, { numberOfKeys: 2, lua: COMPLETE });
     this.scripted = client as unknown as ScriptedClient;
+    this.replicas = new RedisReplicaDirectory(client, this.prefix);
   }
 
   /**

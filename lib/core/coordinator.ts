@@ -63,6 +63,30 @@ export interface Coordinator {
   releaseLease(lease: Lease): Promise<void>;
   completeLease?(lease: Lease, version: string): Promise<boolean>;
   resetCompletion?(routine: string): Promise<void>;
+  /**
+   * Optional: what the replicas share for the dashboard (see {@link ReplicaDirectory}). A
+   * coordinator without it still coordinates; the dashboard then shows this replica only and
+   * pauses cluster routines here only.
+   */
+  readonly replicas?: ReplicaDirectory;
+}
+
+/**
+ * Who is alive, and the controls an operator set on routines: what every replica publishes
+ * and reads so that one page shows them all and a pause holds on each of them. Values are
+ * opaque strings (JSON written by the dashboard); expiry runs on the engine's clock.
+ *
+ * - `publish` writes one replica's snapshot, live for `ttlMs` after the engine received it;
+ *   `withdraw` removes it at once (a clean shutdown); `list` gives the live ones.
+ * - `setControl` stores the control of one routine (kept until overwritten: it outlives every
+ *   replica, so a restarted one finds it); `controls` reads them all.
+ */
+export interface ReplicaDirectory {
+  publish(id: string, snapshot: string, ttlMs: number): Promise<void>;
+  withdraw(id: string): Promise<void>;
+  list(): Promise<string[]>;
+  setControl(routine: string, control: string): Promise<void>;
+  controls(): Promise<Map<string, string>>;
 }
 
 /** A process-unique token for leases. */

@@ -5,6 +5,7 @@ import {
   type CompletedRoutine,
   type Coordinator,
   type Lease,
+  type ReplicaDirectory,
 } from './coordinator';
 
 interface HeldLease {
@@ -24,8 +25,12 @@ export class InMemoryCoordinator implements Coordinator {
   private readonly epochs = new Map<string, number>();
   private readonly completions = new Map<string, string>();
   private claimsSinceSweep = 0;
+  /** Replicas of this process (one app, or several apps in one test) and their controls. */
+  readonly replicas: ReplicaDirectory;
 
-  constructor(private readonly clock: Clock = systemClock) {}
+  constructor(private readonly clock: Clock = systemClock) {
+    this.replicas = new InMemoryReplicaDirectory(clock);
+  }
 
   async claimSlot(routine: string, slot: number, ttlMs: number): Promise<boolean> {
     const now = this.clock.now();
@@ -85,5 +90,38 @@ export class InMemoryCoordinator implements Coordinator {
     if (++this.claimsSinceSweep < 1024) return;
     this.claimsSinceSweep = 0;
     for (const [key, expiresAt] of this.slots) if (expiresAt <= now) this.slots.delete(key);
+  }
+}
+
+class InMemoryReplicaDirectory implements ReplicaDirectory {
+  private readonly snapshots = new Map<string, { snapshot: string; expiresAt: number }>();
+  private readonly controlsByRoutine = new Map<string, string>();
+
+  constructor(private readonly clock: Clock) {}
+
+  async publish(id: string, snapshot: string, ttlMs: number): Promise<void> {
+    this.snapshots.set(id, { snapshot, expiresAt: this.clock.now() + ttlMs });
+  }
+
+  async withdraw(id: string): Promise<void> {
+    this.snapshots.delete(id);
+  }
+
+  async list(): Promise<string[]> {
+    const now = this.clock.now();
+    const live: string[] = [];
+    for (const [id, { snapshot, expiresAt }] of this.snapshots) {
+      if (expiresAt > now) live.push(snapshot);
+      else this.snapshots.delete(id);
+    }
+    return live;
+  }
+
+  async setControl(routine: string, control: string): Promise<void> {
+    this.controlsByRoutine.set(routine, control);
+  }
+
+  async controls(): Promise<Map<string, string>> {
+    return new Map(this.controlsByRoutine);
   }
 }

@@ -47,6 +47,8 @@ export const MESSAGES = {
   notRemovable: (name: string, source: string) =>
     `'${name}' is declared on ${source}; only routines added with add() can be removed. stop('${name}') stops it`,
   shuttingDown: 'the app is shutting down',
+  pluginFailed: (message: string) =>
+    `an integration failed while routines started (they run regardless): ${message}`,
   notInitialised:
     'RoutinesModule has not initialised yet; add routines from onModuleInit or later (Nest initialises RoutinesModule before your modules)',
   nameTaken: 'is already the name of a routine; names must be unique per app',

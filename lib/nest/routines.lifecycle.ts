@@ -138,7 +138,8 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
     this.owned = [];
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
+    await this.registry.prepare();
     if (this.options?.autoStart !== false) this.registry.startAll();
   }
 

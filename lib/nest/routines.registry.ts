@@ -15,6 +15,7 @@ import {
   type BackgroundHandler,
   type Clock,
   type ConfigurationProblem,
+  type Coordinator,
   type Duration,
   type HandlerFunction,
   type IntervalSpec,
@@ -71,6 +72,23 @@ export interface RegisteredRoutineInfo extends Omit<RoutineInfo, 'lastRun'> {
   health: RoutineHealth;
 }
 
+/**
+ * @internal What an integration (the dashboard) needs from the registry's lifecycle: async work
+ * awaited before routines first start, and a synchronous call right after any of them starts
+ * (at bootstrap, `add`, `start`, `restart`), before its first tick can fire.
+ */
+export interface RegistryPlugin {
+  prepare?(): Promise<void>;
+  started?(names: readonly string[]): void;
+}
+
+/** @internal What the module built the routines with, for integrations. */
+export interface RegistryRuntime {
+  clock: Clock;
+  coordinator: Coordinator;
+  version?: string;
+}
+
 /** The class name a routine added at run time is declared under. */
 const ADDED = 'RoutinesRegistry.add';
 
@@ -105,6 +123,8 @@ export class RoutinesRegistry {
   private stopping = false;
   private context: BuildContext | undefined;
   private clock: Clock = systemClock;
+  private readonly plugins: RegistryPlugin[] = [];
+  private prepared: Promise<void> | undefined;
 
   /** Every lifecycle event of every routine: started, run-started/succeeded/failed/skipped, restarted, failed, stopped... */
   readonly events$: Observable<RoutineEvent> = this.events.asObservable();
@@ -296,6 +316,26 @@ export class RoutinesRegistry {
     await this.context?.coordinator.resetCompletion?.(name);
   }
 
+  /** @internal Adds an integration that follows the routines' lifecycle. */
+  use(plugin: RegistryPlugin): void {
+    this.plugins.push(plugin);
+  }
+
+  /** @internal The clock, coordinator and version the routines run with; undefined before bootstrap. */
+  get runtime(): RegistryRuntime | undefined {
+    const context = this.context;
+    if (!context) return undefined;
+    return { clock: this.clock, coordinator: context.coordinator, version: context.version };
+  }
+
+  /** @internal Awaited by the module before routines first start: every plugin's `prepare`, once. */
+  prepare(): Promise<void> {
+    this.prepared ??= Promise.all(this.plugins.map((plugin) => plugin.prepare?.())).then(
+      () => undefined,
+    );
+    return this.prepared;
+  }
+
   /** @internal Every routine's own snapshot (no stats or health): what metrics read at a scrape. */
   snapshots(): RoutineInfo[] {
     return [...this.routines.values()].map(snapshotOf);
@@ -332,6 +372,17 @@ export class RoutinesRegistry {
     if (enabled.length > 0) {
       const list = enabled.map(({ routine }) => `${routine.name} (${scheduleOf(routine)})`);
       this.logger.log(MESSAGES.started(enabled.length, list.join(', ')));
+      this.tellStarted(enabled.map(({ routine }) => routine.name));
+    }
+  }
+
+  private tellStarted(names: readonly string[]): void {
+    for (const plugin of this.plugins) {
+      try {
+        plugin.started?.(names);
+      } catch (error) {
+        this.logger.error(MESSAGES.pluginFailed(describeError(error).message));
+      }
     }
   }
 
@@ -375,6 +426,7 @@ export class RoutinesRegistry {
   private startEntry(entry: BuiltRoutine): void {
     entry.enabled = true;
     entry.routine.start();
+    this.tellStarted([entry.routine.name]);
   }
 
   /** A routine runs once: one that stopped is built again from its declaration to start anew. */

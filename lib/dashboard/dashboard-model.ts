@@ -1,0 +1,197 @@
+import type { RegisteredRoutineInfo, RoutinesRegistry } from '../nest/routines.registry';
+import type { RunRecord } from '../observability';
+import type { RoutineControl, ReplicasView } from './routines-cluster';
+import type { ReplicaIdentity, ReplicaRoutine, ReplicaSnapshot } from './replica-snapshot';
+
+/** A routine on one replica, as the list shows it next to the others. */
+export interface RoutineOnReplica extends Omit<
+  ReplicaRoutine,
+  'name' | 'kind' | 'scope' | 'description' | 'schedule'
+> {
+  replica: string;
+  host: string;
+  pid: number;
+}
+
+/** Who ran a cluster routine last: the lease holder (background) or the winner of the latest slot (periodic). */
+export interface ClusterRunner {
+  replica: string;
+  host: string;
+  pid: number;
+  epoch?: number;
+  slot?: number;
+}
+
+/** A routine as the dashboard's JSON lists it: the registry's snapshot and what the replicas add. */
+export interface DashboardRoutine extends RegisteredRoutineInfo {
+  /** Health in words, empty when healthy: `failed`, `failing` (failures in a row), `late`, `slow`. */
+  problems: string[];
+  /** False for a routine seen only in another replica's snapshot (added there at run time). */
+  here: boolean;
+  /** Its state and counters on every live replica, this one first. */
+  replicas: RoutineOnReplica[];
+  /** Cluster routines: the replica that holds the lease or ran the latest slot. */
+  runner?: ClusterRunner;
+  /** Controls kept by the coordinator for a cluster routine (a pause, an interval set). */
+  controls?: { pause?: RoutineControl; interval?: RoutineControl };
+}
+
+export interface DashboardSummary {
+  routines: number;
+  failing: number;
+  late: number;
+  paused: number;
+  problems: number;
+}
+
+/** `GET <path>/api/routines`. */
+export interface DashboardList {
+  generatedAt: number;
+  replica: ReplicaIdentity;
+  replicas: Array<ReplicaIdentity & { publishedAt: number; routines: number }>;
+  /** Why other replicas are missing, when they are. */
+  replicasProblem?: string;
+  /** Whether replicas share a coordinator (every replica shown, cluster pauses everywhere). */
+  shared: boolean;
+  summary: DashboardSummary;
+  routines: DashboardRoutine[];
+}
+
+/** `GET <path>/api/routines/:name`: one routine and its history, newest first. */
+export interface DashboardRoutineDetail extends DashboardRoutine {
+  history: RunRecord[];
+}
+
+export function buildList(
+  registry: RoutinesRegistry,
+  view: ReplicasView,
+  controls: Map<string, { pause?: RoutineControl; interval?: RoutineControl }>,
+  shared: boolean,
+  exposeStacks: boolean,
+): DashboardList {
+  const [self, ...others] = view.replicas;
+  const local = registry.list();
+  const names = new Set(local.map((routine) => routine.name));
+  const remoteOnly = new Map<string, ReplicaRoutine>();
+  for (const replica of others) {
+    for (const routine of replica.routines) {
+      if (!names.has(routine.name) && !remoteOnly.has(routine.name))
+        remoteOnly.set(routine.name, routine);
+    }
+  }
+  const routines: DashboardRoutine[] = [
+    ...local.map((info) => ({ info, here: true })),
+    ...[...remoteOnly.values()].map((routine) => ({ info: fromReplica(routine), here: false })),
+  ].map(({ info, here }) => {
+    const routine: DashboardRoutine = {
+      ...info,
+      lastRun: info.lastRun && withStack(info.lastRun, exposeStacks),
+      problems: problemsOf(info),
+      here,
+      replicas: view.replicas.flatMap((replica) => onReplica(replica, info.name)),
+    };
+    const runner = info.scope === 'cluster' ? runnerOf(view.replicas, info.name) : undefined;
+    if (runner) routine.runner = runner;
+    const kept = controls.get(info.name);
+    if (kept && info.scope === 'cluster') routine.controls = kept;
+    return routine;
+  });
+  const list: DashboardList = {
+    generatedAt: Date.now(),
+    replica: identityOf(self),
+    replicas: view.replicas.map((replica) => ({
+      ...identityOf(replica),
+      publishedAt: replica.publishedAt,
+      routines: replica.routines.length,
+    })),
+    shared,
+    summary: summarize(routines),
+    routines,
+  };
+  if (view.problem) list.replicasProblem = view.problem;
+  return list;
+}
+
+export function summarize(routines: readonly DashboardRoutine[]): DashboardSummary {
+  return {
+    routines: routines.length,
+    failing: routines.filter((r) => r.state === 'failed' || r.health.consecutiveFailures > 0)
+      .length,
+    late: routines.filter((r) => r.health.late).length,
+    paused: routines.filter((r) => r.state === 'paused').length,
+    problems: routines.filter((r) => r.problems.length > 0).length,
+  };
+}
+
+function problemsOf(info: RegisteredRoutineInfo): string[] {
+  const problems: string[] = [];
+  if (info.state === 'failed') problems.push('failed');
+  if (info.health.consecutiveFailures > 0) problems.push('failing');
+  if (info.health.late) problems.push('late');
+  if (info.health.slow) problems.push('slow');
+  return problems;
+}
+
+function onReplica(replica: ReplicaSnapshot, name: string): RoutineOnReplica[] {
+  const routine = replica.routines.find((candidate) => candidate.name === name);
+  if (!routine) return [];
+  const {
+    name: _name,
+    kind: _kind,
+    scope: _scope,
+    description: _d,
+    schedule: _s,
+    ...state
+  } = routine;
+  return [{ replica: replica.id, host: replica.host, pid: replica.pid, ...state }];
+}
+
+function runnerOf(replicas: readonly ReplicaSnapshot[], name: string): ClusterRunner | undefined {
+  let best: ClusterRunner | undefined;
+  for (const replica of replicas) {
+    const cluster = replica.routines.find((routine) => routine.name === name)?.cluster;
+    if (!cluster) continue;
+    const who = { replica: replica.id, host: replica.host, pid: replica.pid };
+    if (cluster.role === 'leader' && cluster.epoch !== undefined)
+      return { ...who, epoch: cluster.epoch };
+    const claim = cluster.lastClaim;
+    if (claim?.outcome === 'won' && (best?.slot === undefined || claim.slot > best.slot)) {
+      best = { ...who, slot: claim.slot };
+    }
+  }
+  return best;
+}
+
+/** A routine known only from another replica's snapshot, in the registry's shape. */
+function fromReplica(routine: ReplicaRoutine): RegisteredRoutineInfo {
+  return {
+    ...routine,
+    lastRun: routine.lastRun as RegisteredRoutineInfo['lastRun'],
+    enabled: routine.state !== 'disabled',
+    source: 'another replica',
+    removable: false,
+  };
+}
+
+function identityOf(replica: ReplicaSnapshot): ReplicaIdentity {
+  const identity: ReplicaIdentity = {
+    id: replica.id,
+    host: replica.host,
+    pid: replica.pid,
+    startedAt: replica.startedAt,
+  };
+  if (replica.version !== undefined) identity.version = replica.version;
+  return identity;
+}
+
+/** The registry keeps a run's stack out of JSON; `exposeStacks` puts it back. */
+function withStack<T extends { error?: { name: string; message: string; stack?: string } }>(
+  run: T,
+  exposeStacks: boolean,
+): T {
+  if (!exposeStacks || !run.error?.stack) return run;
+  return {
+    ...run,
+    error: { name: run.error.name, message: run.error.message, stack: run.error.stack },
+  };
+}

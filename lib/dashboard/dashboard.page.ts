@@ -1,0 +1,263 @@
+import { formatDuration } from '../core';
+import type { RunRecord } from '../observability';
+import type { DashboardList, DashboardRoutine } from './dashboard-model';
+import type { ResolvedDashboardSettings } from './dashboard.settings';
+
+/** What the page is rendered from: the list, each routine's recent runs, the filters asked for. */
+export interface PageInput {
+  list: DashboardList;
+  history: (name: string) => RunRecord[];
+  settings: ResolvedDashboardSettings;
+  query: { q?: string; problems?: boolean };
+  now: number;
+}
+
+/** Runs drawn in a routine's strip. */
+export const STRIP_RUNS = 40;
+/** Errors listed per routine. */
+const ERRORS_SHOWN = 3;
+
+/** Text for HTML content and quoted attribute values: every value from a routine or a user goes through it. */
+export function escapeHtml(value: unknown): string {
+  return String(value ?? '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+/** The whole page: no inline script or style, so it passes a CSP of `'self'` only. */
+export function renderPage(input: PageInput): string {
+  const { settings, query } = input;
+  const base = escapeHtml(settings.path === '/' ? '' : settings.path);
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(settings.title)}</title>
+<link rel="stylesheet" href="${base}/assets/dashboard.css">
+<script src="${base}/assets/dashboard.js" defer></script>
+</head>
+<body data-refresh="${settings.refreshMs}">
+<header class="top">
+<h1>${escapeHtml(settings.title)}</h1>
+<form class="filters" method="get" action="${base || '/'}">
+<input type="search" name="q" value="${escapeHtml(query.q ?? '')}" placeholder="Filter by name or description" aria-label="Filter routines">
+<label><input type="checkbox" name="problems" value="1"${query.problems ? ' checked' : ''}> Problems only</label>
+<noscript><button>Apply</button></noscript>
+</form>
+</header>
+<main id="content">
+${renderContent(input)}
+</main>
+</body>
+</html>
+`;
+}
+
+/** What the page refreshes every few seconds: the summary, the replicas and the routines. */
+export function renderContent(input: PageInput): string {
+  const { list, query } = input;
+  const { summary } = list;
+  const shown = list.routines.filter((routine) => matches(routine, query));
+  const replicas = list.replicas.length;
+  return `<p class="summary" id="summary">${summary.routines} routine${plural(summary.routines)} · <span class="${summary.failing ? 'bad' : ''}">${summary.failing} failing</span> · <span class="${summary.late ? 'bad' : ''}">${summary.late} late</span> · ${summary.paused} paused · ${replicas} replica${plural(replicas)}${shown.length < list.routines.length ? ` · <span class="muted">${shown.length} shown</span>` : ''}</p>
+${list.replicasProblem ? `<p class="warning">${escapeHtml(list.replicasProblem)}</p>` : ''}
+${renderReplicas(input)}
+<section class="routines">
+${shown.map((routine) => renderRoutine(routine, input)).join('\n')}
+${shown.length === 0 ? '<p class="muted empty">No routine matches.</p>' : ''}
+</section>`;
+}
+
+function renderReplicas({ list, now }: PageInput): string {
+  const rows = list.replicas
+    .map(
+      (replica) =>
+        `<tr${replica.id === list.replica.id ? ' class="self"' : ''}><td>${escapeHtml(replica.host)}</td><td>${replica.pid}</td><td>${escapeHtml(replica.version ?? '')}</td><td>${ago(replica.startedAt, now)}</td><td>${ago(replica.publishedAt, now)}</td><td>${replica.routines}</td></tr>`,
+    )
+    .join('');
+  return `<details class="replicas"${list.replicas.length > 1 ? ' open' : ''}><summary>Replicas${list.shared ? '' : ' (this one only: no shared coordinator)'}</summary>
+<table><thead><tr><th>Host</th><th>PID</th><th>Version</th><th>Started</th><th>Seen</th><th>Routines</th></tr></thead><tbody>${rows}</tbody></table></details>`;
+}
+
+function renderRoutine(routine: DashboardRoutine, input: PageInput): string {
+  const { now, settings } = input;
+  const history = routine.here ? input.history(routine.name) : [];
+  const text = `${routine.name} ${routine.description ?? ''}`.toLowerCase();
+  const classes = ['routine', routine.problems.length > 0 ? 'problem' : '']
+    .filter(Boolean)
+    .join(' ');
+  const flags = [
+    ...routine.problems.map(
+      (problem) =>
+        `<span class="flag flag-${problem}">${problem === 'failing' ? `${routine.health.consecutiveFailures} failed in a row` : problem}</span>`,
+    ),
+  ].join(' ');
+  return `<article class="${classes}" data-name="${escapeHtml(routine.name)}" data-text="${escapeHtml(text)}" data-problem="${routine.problems.length > 0 ? 1 : 0}">
+<header><h2>${escapeHtml(routine.name)}</h2> <span class="state state-${escapeHtml(routine.state)}">${escapeHtml(routine.state)}</span> ${flags}</header>
+${routine.description ? `<p class="description">${escapeHtml(routine.description)}</p>` : ''}
+<dl>
+<dt>Kind</dt><dd>${escapeHtml(routine.kind)}, ${escapeHtml(routine.scope)}</dd>
+<dt>Schedule</dt><dd>${escapeHtml(routine.schedule ?? 'background')}</dd>
+<dt>Next run</dt><dd>${routine.nextRunAt === undefined ? '—' : until(routine.nextRunAt, now)}</dd>
+<dt>Last run</dt><dd>${lastRun(routine, now)}</dd>
+<dt>Runs</dt><dd>${routine.counters.runs} runs · ${routine.counters.failures} failures · ${routine.counters.skipped} skipped${routine.counters.restarts ? ` · ${routine.counters.restarts} restarts` : ''}</dd>
+<dt>Duration</dt><dd>${durations(routine, history)}</dd>
+${routine.scope === 'cluster' ? `<dt>Cluster</dt><dd>${cluster(routine)}</dd>` : ''}
+</dl>
+${history.length > 0 ? strip(history, routine.intervalMs) : ''}
+${errors(routine, history, settings.exposeStacks, now)}
+${routine.replicas.length > 1 || !routine.here ? onReplicas(routine, now) : ''}
+${settings.control && routine.here ? controls(routine, input) : ''}
+</article>`;
+}
+
+function lastRun(routine: DashboardRoutine, now: number): string {
+  const run = routine.lastRun;
+  if (!run) return routine.runningSince ? `running since ${ago(routine.runningSince, now)}` : '—';
+  const at = run.startedAt ?? run.dueAt;
+  const took = run.durationMs === undefined ? '' : ` in ${ms(run.durationMs)}`;
+  const reason = run.reason ? ` (${escapeHtml(run.reason)})` : '';
+  return `<span class="outcome outcome-${escapeHtml(run.status)}">${escapeHtml(run.status)}</span>${reason} ${ago(at, now)}${took}`;
+}
+
+function durations(routine: DashboardRoutine, history: readonly RunRecord[]): string {
+  const stats = routine.stats?.durationMs;
+  if (!stats) return '—';
+  const slowOver = slowThreshold(routine.intervalMs);
+  const slow =
+    slowOver === undefined ? 0 : history.filter((run) => (run.durationMs ?? 0) > slowOver).length;
+  const marked = slow > 0 ? ` · <span class="bad">${slow} over 70% of the interval</span>` : '';
+  return `min ${ms(stats.min)} · avg ${ms(stats.avg)} · p95 ${ms(stats.p95)} · max ${ms(stats.max)}${marked}`;
+}
+
+function cluster(routine: DashboardRoutine): string {
+  const parts: string[] = [];
+  const here = routine.cluster;
+  if (here)
+    parts.push(
+      `here: ${escapeHtml(here.role)}${here.epoch !== undefined ? `, epoch ${here.epoch}` : ''}`,
+    );
+  const runner = routine.runner;
+  if (runner) {
+    const what =
+      runner.epoch !== undefined
+        ? `holds the lease (epoch ${runner.epoch})`
+        : `ran the latest slot (${new Date(runner.slot!).toISOString()})`;
+    parts.push(`${escapeHtml(runner.host)} pid ${runner.pid} ${what}`);
+  }
+  const pause = routine.controls?.pause;
+  if (pause?.paused) parts.push('<span class="flag">paused on every replica</span>');
+  return parts.join(' · ') || '—';
+}
+
+/** Recent runs, oldest on the left: height for duration, colour for outcome, a mark on slow ones. */
+function strip(history: readonly RunRecord[], intervalMs: number | undefined): string {
+  const runs = history.slice(0, STRIP_RUNS).reverse();
+  const longest = Math.max(1, ...runs.map((run) => run.durationMs ?? 0));
+  const slowOver = slowThreshold(intervalMs);
+  const bars = runs
+    .map((run, i) => {
+      const height =
+        run.status === 'skipped'
+          ? 3
+          : Math.max(2, Math.round(((run.durationMs ?? 0) / longest) * 22));
+      const slow = slowOver !== undefined && (run.durationMs ?? 0) > slowOver ? ' slow' : '';
+      const title = `${run.status}${run.reason ? ` (${run.reason})` : ''}${run.durationMs === undefined ? '' : `, ${ms(run.durationMs)}`}, ${new Date(run.startedAt ?? run.dueAt).toISOString()}${run.error ? `: ${run.error.message}` : ''}`;
+      return `<rect class="run run-${run.status}${slow}" x="${i * 5}" y="${24 - height}" width="4" height="${height}"><title>${escapeHtml(title)}</title></rect>`;
+    })
+    .join('');
+  return `<svg class="strip" viewBox="0 0 ${STRIP_RUNS * 5} 24" width="${STRIP_RUNS * 5}" height="24" role="img" aria-label="Recent runs">${bars}</svg>`;
+}
+
+function errors(
+  routine: DashboardRoutine,
+  history: readonly RunRecord[],
+  exposeStacks: boolean,
+  now: number,
+): string {
+  const failed = history.filter((run) => run.error).slice(0, ERRORS_SHOWN);
+  const items = failed.map(
+    (run) =>
+      `<li><span class="muted">${ago(run.startedAt ?? run.dueAt, now)}</span> ${escapeHtml(run.error!.message)}</li>`,
+  );
+  if (items.length === 0 && routine.lastError) {
+    items.push(
+      `<li><span class="muted">${ago(routine.lastError.at, now)}</span> ${escapeHtml(routine.lastError.message)}</li>`,
+    );
+  }
+  const stack = exposeStacks ? routine.lastRun?.error?.stack : undefined;
+  if (items.length === 0) return '';
+  return `<ul class="errors">${items.join('')}</ul>${stack ? `<details><summary>Stack</summary><pre>${escapeHtml(stack)}</pre></details>` : ''}`;
+}
+
+function onReplicas(routine: DashboardRoutine, now: number): string {
+  const rows = routine.replicas
+    .map(
+      (replica) =>
+        `<tr><td>${escapeHtml(replica.host)} (${replica.pid})</td><td><span class="state state-${escapeHtml(replica.state)}">${escapeHtml(replica.state)}</span></td><td>${replica.counters.runs}</td><td>${replica.counters.failures}</td><td>${replica.lastRun ? ago(replica.lastRun.startedAt ?? replica.lastRun.dueAt, now) : '—'}</td><td>${replica.cluster ? escapeHtml(replica.cluster.role) : ''}</td></tr>`,
+    )
+    .join('');
+  return `<table class="on-replicas"><thead><tr><th>Replica</th><th>State</th><th>Runs</th><th>Failures</th><th>Last run</th><th>Role</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function controls(routine: DashboardRoutine, { list, settings }: PageInput): string {
+  if (routine.kind !== 'periodic') return '';
+  const base = settings.path === '/' ? '' : settings.path;
+  const action = (what: string): string =>
+    escapeHtml(`${base}/api/routines/${encodeURIComponent(routine.name)}/${what}`);
+  const everywhere = routine.scope === 'cluster' && list.shared;
+  const where = everywhere
+    ? 'on every replica'
+    : `on ${escapeHtml(list.replica.host)} (pid ${list.replica.pid}) only`;
+  const ticking = routine.state === 'running' || routine.state === 'paused';
+  const toggle = routine.state === 'paused' ? 'resume' : 'pause';
+  const cron = routine.schedule?.startsWith('cron') ?? false;
+  const field = cron ? 'cron' : 'interval';
+  const current = cron
+    ? routine.schedule!.replace(/^cron /, '').replace(/ \(.*\)$/, '')
+    : routine.intervalMs === undefined
+      ? ''
+      : formatDuration(routine.intervalMs);
+  return `<div class="controls" data-where="${where}">
+<form method="post" action="${action('trigger')}"><button type="submit">Run now</button></form>
+${ticking ? `<form method="post" action="${action(toggle)}"><button type="submit">${toggle === 'pause' ? 'Pause' : 'Resume'}</button></form>` : ''}
+${ticking ? `<form method="post" action="${action('interval')}" class="interval"><input name="${field}" value="${escapeHtml(current)}" aria-label="${cron ? 'Cron expression' : 'Interval'}" required><button type="submit">Set ${field}</button></form>` : ''}
+<span class="muted">${where}</span>
+</div>`;
+}
+
+function matches(routine: DashboardRoutine, query: PageInput['query']): boolean {
+  if (query.problems && routine.problems.length === 0) return false;
+  const q = query.q?.trim().toLowerCase();
+  return !q || `${routine.name} ${routine.description ?? ''}`.toLowerCase().includes(q);
+}
+
+function slowThreshold(intervalMs: number | undefined): number | undefined {
+  return intervalMs === undefined ? undefined : intervalMs * 0.7;
+}
+
+function ms(value: number): string {
+  if (value < 1) return `${value.toFixed(2)} ms`;
+  if (value < 1000) return `${Math.round(value)} ms`;
+  return formatDuration(Math.round(value));
+}
+
+function ago(time: number, now: number): string {
+  const delta = now - time;
+  const text = delta < 1000 ? 'just now' : `${formatDuration(Math.round(delta / 1000) * 1000)} ago`;
+  return `<time datetime="${new Date(time).toISOString()}">${text}</time>`;
+}
+
+function until(time: number, now: number): string {
+  const delta = time - now;
+  const text = delta < 1000 ? 'now' : `in ${formatDuration(Math.round(delta / 1000) * 1000)}`;
+  return `<time datetime="${new Date(time).toISOString()}">${text}</time>`;
+}
+
+function plural(count: number): string {
+  return count === 1 ? '' : 's';
+}

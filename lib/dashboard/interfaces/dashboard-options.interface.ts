@@ -1,0 +1,59 @@
+import type { CanActivate, ModuleMetadata, Type } from '@nestjs/common';
+import type { Duration } from '../../core';
+
+/** A guard as `@UseGuards()` takes it: a class (built by Nest, with its dependencies) or an instance. */
+export type DashboardGuard = CanActivate | Type<CanActivate>;
+
+/** How replicas share what they run (needs a coordinator with a replica directory: Redis, PostgreSQL). */
+export interface DashboardReplicaOptions {
+  /** How often this replica publishes its snapshot. Default: '5s'. */
+  publishEvery?: Duration;
+  /** How long a snapshot stays live without a new one: a replica that vanished drops out after it. Default: '15s'. */
+  expireAfter?: Duration;
+  /** How often this replica reads the controls set from any replica (a cluster-wide pause). Default: '500ms'. */
+  pollControls?: Duration;
+}
+
+/** The options of the dashboard that a factory may build (`forRootAsync`). */
+export interface RoutinesDashboardSettings {
+  /**
+   * Adds the control endpoints (trigger, pause, resume, interval) and their buttons. Default:
+   * false. Refused at bootstrap unless `guards` has at least one guard, or
+   * `allowUnguardedControl` says an open control plane is meant.
+   */
+  control?: boolean;
+  /** Control with no guard, deliberately (a private network, a sidecar that authenticates). Default: false. */
+  allowUnguardedControl?: boolean;
+  /** Shows error stacks (the last run's) in the JSON and on the page. Default: false: messages only. */
+  exposeStacks?: boolean;
+  /**
+   * Origins, besides the request's own host, from which control requests are accepted (a
+   * reverse proxy that rewrites Host): `['https://ops.example.com']`.
+   */
+  trustedOrigins?: string[];
+  /** How often the page refreshes itself; 0 turns it off. Default: '5s'. */
+  refresh?: Duration;
+  /** The page's title. Default: 'Routines'. */
+  title?: string;
+  /** Every replica on one page: publishing and control polling (`false` shows this replica only). */
+  replicas?: DashboardReplicaOptions | false;
+}
+
+/**
+ * The dashboard's options. `path` and `guards` are fixed when the routes are declared, so they
+ * are given directly, also to `forRootAsync`.
+ */
+export interface RoutinesDashboardOptions extends RoutinesDashboardSettings {
+  /** Where the page and its JSON are served. Default: '/routines'. */
+  path?: string;
+  /** Guards on every route of the dashboard (page, JSON, control), as `@UseGuards()` takes them. */
+  guards?: DashboardGuard[];
+}
+
+/** `forRootAsync`: the path and guards, and a factory for the rest (e.g. from ConfigService). */
+export interface RoutinesDashboardAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
+  path?: string;
+  guards?: DashboardGuard[];
+  inject?: Array<string | symbol | Type<unknown>>;
+  useFactory: (...args: never[]) => RoutinesDashboardSettings | Promise<RoutinesDashboardSettings>;
+}

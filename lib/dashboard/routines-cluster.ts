@@ -1,0 +1,382 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import {
+  describeError,
+  isCronSpec,
+  type Clock,
+  type IntervalSpec,
+  type ReplicaDirectory,
+  type TimerHandle,
+} from '../core';
+import { withDeadline } from '../core/deadline';
+import {
+  RoutinesRegistry,
+  type RegisteredRoutineInfo,
+  type RegistryPlugin,
+} from '../nest/routines.registry';
+import { RoutineActionError } from '../nest/routines.errors';
+import { DASHBOARD_SETTINGS, type ResolvedDashboardSettings } from './dashboard.settings';
+import { MESSAGES } from './dashboard.messages';
+import {
+  parseSnapshot,
+  replicaIdentity,
+  replicaRoutine,
+  type ReplicaIdentity,
+  type ReplicaSnapshot,
+} from './replica-snapshot';
+
+/** A control an operator set on a routine, kept by the coordinator for every replica. */
+export interface RoutineControl {
+  /** `pause`: `paused` says which way; `interval`: the schedule set. */
+  paused?: boolean;
+  interval?: IntervalSpec;
+  /** When it was set (wall-clock ms) and from which replica. */
+  at: number;
+  by: string;
+}
+
+/** What a control action did, and where. */
+export interface ControlResult {
+  routine: string;
+  action: 'trigger' | 'pause' | 'resume' | 'interval';
+  /**
+   * `cluster`: kept by the coordinator and applied by every replica (a cluster routine);
+   * `replica`: applied on `replica` only (an instance routine, or no shared coordinator).
+   */
+  appliesTo: 'cluster' | 'replica';
+  replica: ReplicaIdentity;
+  /** The routine's state here once applied. */
+  state: string;
+}
+
+/** The replicas as the page shows them: this one always, the others when the coordinator answered. */
+export interface ReplicasView {
+  replicas: ReplicaSnapshot[];
+  /** Why the others are missing: the coordinator failed, or cannot share (the in-memory one in several processes). */
+  problem?: string;
+}
+
+/** Deadline of one call to the coordinator's directory: the page and the loops must not hang on it. */
+const CALL_DEADLINE_MS = 2000;
+
+const pauseKey = (name: string): string => `pause:${name}`;
+const intervalKey = (name: string): string => `interval:${name}`;
+
+/**
+ * Every replica on one page, and controls that hold on all of them. Each replica publishes a
+ * snapshot of its routines every `publishEvery` with an expiry, and reads the controls every
+ * `pollControls`: a pause or an interval set on a cluster routine from any replica is stored
+ * by the coordinator and applied by each replica (also one that starts later), before its
+ * routines' first tick. Instance routines are steered on the replica that receives the call.
+ *
+ * @example
+ * constructor(private readonly cluster: RoutinesCluster) {}
+ * await this.cluster.pause('hard-deleter'); // a cluster routine: paused on every replica
+ * (await this.cluster.replicas()).replicas.map((replica) => replica.host);
+ */
+@Injectable()
+export class RoutinesCluster implements RegistryPlugin, OnModuleDestroy {
+  private readonly logger = new Logger('RoutinesDashboard');
+  private identity: ReplicaIdentity | undefined;
+  private clock: Clock | undefined;
+  private directory: ReplicaDirectory | undefined;
+  /** The controls last read (key → JSON as stored), to see what changed and to restore a lost set. */
+  private seen = new Map<string, string>();
+  /** Per routine, the schedule an interval control gave it: a rebuilt routine that lost it gets it again. */
+  private readonly appliedSchedules = new Map<string, string>();
+  private readonly timers = new Set<TimerHandle>();
+  private closed = false;
+  private failing = { publish: false, poll: false };
+
+  constructor(
+    private readonly registry: RoutinesRegistry,
+    @Inject(DASHBOARD_SETTINGS) private readonly settings: ResolvedDashboardSettings,
+  ) {
+    registry.use(this);
+  }
+
+  /** This replica. */
+  get self(): ReplicaIdentity {
+    return this.ensureIdentity();
+  }
+
+  /** Whether replicas share a directory (a Redis or PostgreSQL coordinator, and `replicas` not false). */
+  get shared(): boolean {
+    this.ensureIdentity();
+    return this.directory !== undefined;
+  }
+
+  /** @internal Before routines first start: reads the controls, so a paused routine never ticks. */
+  async prepare(): Promise<void> {
+    this.ensureIdentity();
+    if (!this.directory) return;
+    await this.pollControls();
+    this.publishEvery();
+    this.pollEvery();
+  }
+
+  /** @internal Right after routines start (bootstrap, add, start, restart): the controls kept for them. */
+  started(names: readonly string[]): void {
+    for (const name of names) this.enforce(name);
+  }
+
+  /** Live replicas, this one first with a fresh snapshot. */
+  async replicas(): Promise<ReplicasView> {
+    const self = this.snapshot();
+    if (!this.directory) return { replicas: [self] };
+    try {
+      const texts = await this.call('list replicas', () => this.directory!.list());
+      const others = texts
+        .map(parseSnapshot)
+        .filter((snapshot): snapshot is ReplicaSnapshot => !!snapshot && snapshot.id !== self.id)
+        .sort((a, b) => a.host.localeCompare(b.host) || a.pid - b.pid);
+      return { replicas: [self, ...others] };
+    } catch (error) {
+      return { replicas: [self], problem: MESSAGES.directoryFailed(describeError(error).message) };
+    }
+  }
+
+  /** The controls last read from the coordinator (or set here), by routine. */
+  controls(): Map<string, { pause?: RoutineControl; interval?: RoutineControl }> {
+    const byRoutine = new Map<string, { pause?: RoutineControl; interval?: RoutineControl }>();
+    for (const [key, text] of this.seen) {
+      const control = parseControl(text);
+      const [kind, name] = splitKey(key);
+      if (!control || !name) continue;
+      const entry = byRoutine.get(name) ?? {};
+      if (kind === 'pause') entry.pause = control;
+      if (kind === 'interval') entry.interval = control;
+      byRoutine.set(name, entry);
+    }
+    return byRoutine;
+  }
+
+  /** Runs a periodic routine once, here. */
+  async trigger(name: string): Promise<ControlResult & { outcome: unknown }> {
+    const outcome = await this.registry.trigger(name);
+    return { ...this.result(name, 'trigger', 'replica'), outcome };
+  }
+
+  /** Pauses a routine: on every replica for a cluster routine (kept across restarts), here for an instance one. */
+  pause(name: string): Promise<ControlResult> {
+    return this.setPaused(name, true);
+  }
+
+  /** Resumes a routine paused with {@link pause}: everywhere for a cluster routine. */
+  resume(name: string): Promise<ControlResult> {
+    return this.setPaused(name, false);
+  }
+
+  /** Sets a periodic routine's interval or cron: on every replica for a cluster routine, here for an instance one. */
+  async setInterval(name: string, interval: IntervalSpec): Promise<ControlResult> {
+    this.registry.setInterval(name, interval);
+    const info = this.registry.get(name);
+    if (!this.isShared(info)) return this.result(name, 'interval', 'replica');
+    this.appliedSchedules.set(name, info.schedule ?? '');
+    await this.store(intervalKey(name), { interval, at: this.wallNow(), by: this.self.id });
+    return this.result(name, 'interval', 'cluster');
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.closed = true;
+    for (const timer of this.timers) this.clock?.clearTimer(timer);
+    this.timers.clear();
+    if (!this.directory || !this.identity) return;
+    const id = this.identity.id;
+    await this.call('withdraw replica', () => this.directory!.withdraw(id)).catch(() => undefined);
+  }
+
+  private async setPaused(name: string, paused: boolean): Promise<ControlResult> {
+    const info = this.registry.get(name);
+    const action = paused ? 'pause' : 'resume';
+    if (info.kind !== 'periodic') {
+      throw new RoutineActionError(name, action, MESSAGES.periodicOnly(action, name));
+    }
+    if (!this.isShared(info)) {
+      if (paused) this.registry.pause(name);
+      else this.registry.resume(name);
+      return this.result(name, action, 'replica');
+    }
+    // Stored first: if the coordinator refuses, nothing changed anywhere, and the caller hears it.
+    await this.store(pauseKey(name), { paused, at: this.wallNow(), by: this.self.id });
+    this.applyPause(name, paused);
+    return this.result(name, action, 'cluster');
+  }
+
+  private isShared(info: RegisteredRoutineInfo): boolean {
+    return info.scope === 'cluster' && this.shared;
+  }
+
+  private async store(key: string, control: RoutineControl): Promise<void> {
+    const text = JSON.stringify(control);
+    await this.call('store a control', () => this.directory!.setControl(key, text));
+    this.seen.set(key, text);
+  }
+
+  private result(
+    name: string,
+    action: ControlResult['action'],
+    appliesTo: ControlResult['appliesTo'],
+  ): ControlResult {
+    const state = this.registry.get(name).state;
+    this.logger.log(MESSAGES.controlled(action, name, appliesTo, this.self));
+    return { routine: name, action, appliesTo, replica: this.self, state };
+  }
+
+  private snapshot(): ReplicaSnapshot {
+    return {
+      ...this.self,
+      publishedAt: this.wallNow(),
+      routines: this.registry.list().map(replicaRoutine),
+    };
+  }
+
+  /** Known once the routines module has built its routines (the coordinator, clock and version). */
+  private ensureIdentity(): ReplicaIdentity {
+    if (this.identity) return this.identity;
+    const runtime = this.registry.runtime;
+    if (!runtime) return replicaIdentity(Date.now(), undefined);
+    this.clock = runtime.clock;
+    const directory = runtime.coordinator.replicas;
+    // The in-memory coordinator's directory is per process: one replica, nothing to publish.
+    const sharedEngine = runtime.coordinator.kind !== 'memory';
+    if (this.settings.replicas && sharedEngine && directory) this.directory = directory;
+    this.identity = replicaIdentity(this.clock.wallNow(), runtime.version);
+    return this.identity;
+  }
+
+  private wallNow(): number {
+    return this.clock?.wallNow() ?? Date.now();
+  }
+
+  private publishEvery(): void {
+    const publish = async (): Promise<void> => {
+      const text = JSON.stringify(this.snapshot());
+      const ttl = this.settings.replicas ? this.settings.replicas.expireAfterMs : 0;
+      await this.call('publish replica', () => this.directory!.publish(this.self.id, text, ttl));
+    };
+    this.loop(
+      'publish',
+      this.settings.replicas ? this.settings.replicas.publishEveryMs : 0,
+      publish,
+    );
+  }
+
+  private pollEvery(): void {
+    const every = this.settings.replicas ? this.settings.replicas.pollControlsMs : 0;
+    this.loop('poll', every, () => this.pollControls());
+  }
+
+  /** Runs `work` now and every `everyMs`, one at a time; a failure is logged once per outage. */
+  private loop(what: 'publish' | 'poll', everyMs: number, work: () => Promise<void>): void {
+    const clock = this.clock!;
+    const run = (): void => {
+      if (this.closed) return;
+      work()
+        .then(
+          () => {
+            if (this.failing[what]) this.logger.log(MESSAGES.directoryBack(what));
+            this.failing[what] = false;
+          },
+          (error: unknown) => {
+            if (!this.failing[what]) {
+              this.logger.warn(MESSAGES.loopFailed(what, describeError(error).message));
+            }
+            this.failing[what] = true;
+          },
+        )
+        .finally(() => schedule());
+    };
+    const schedule = (): void => {
+      if (this.closed) return;
+      const timer = clock.setTimer(clock.now() + everyMs, () => {
+        this.timers.delete(timer);
+        run();
+      });
+      this.timers.add(timer);
+    };
+    if (what === 'publish') run();
+    else schedule();
+  }
+
+  /** Reads the controls, applies what changed, and restores a set the coordinator lost. */
+  private async pollControls(): Promise<void> {
+    const fresh = await this.call('read controls', () => this.directory!.controls());
+    if (fresh.size === 0 && this.seen.size > 0) return this.restoreLost();
+    const before = this.seen;
+    this.seen = fresh;
+    for (const [key, text] of fresh) {
+      const [kind, name] = splitKey(key);
+      if (!name || !this.registry.has(name)) continue;
+      const changed = before.get(key) !== text;
+      if (kind === 'pause' && changed) this.applyPause(name, parseControl(text)?.paused === true);
+      if (kind === 'interval' && changed) this.appliedSchedules.delete(name);
+      this.enforce(name);
+    }
+  }
+
+  /**
+   * Controls are never deleted, only overwritten: an empty set after a non-empty one means the
+   * engine lost them (flushed, restored without them). Every replica still knows them: write
+   * them back rather than let paused routines run again.
+   */
+  private async restoreLost(): Promise<void> {
+    this.logger.warn(MESSAGES.controlsLost(this.seen.size));
+    for (const [key, text] of this.seen) {
+      await this.call('restore a control', () => this.directory!.setControl(key, text));
+    }
+  }
+
+  /** Holds a cluster routine to its controls: paused stays paused, an interval set stays set. */
+  private enforce(name: string): void {
+    const pause = parseControl(this.seen.get(pauseKey(name)) ?? '');
+    const interval = parseControl(this.seen.get(intervalKey(name)) ?? '');
+    if (!pause?.paused && interval?.interval === undefined) return;
+    const info = this.registry.has(name) ? this.registry.get(name) : undefined;
+    if (!info || info.scope !== 'cluster' || info.kind !== 'periodic') return;
+    if (interval?.interval !== undefined && info.schedule !== this.appliedSchedules.get(name)) {
+      this.attempt(name, 'interval', () => {
+        if (isCronSpec(interval.interval) === info.schedule?.startsWith('cron')) {
+          this.registry.setInterval(name, interval.interval!);
+          this.appliedSchedules.set(name, this.registry.get(name).schedule ?? '');
+        }
+      });
+    }
+    if (pause?.paused && info.state === 'running') this.applyPause(name, true);
+  }
+
+  private applyPause(name: string, paused: boolean): void {
+    if (!this.registry.has(name)) return;
+    const { state, scope } = this.registry.get(name);
+    if (scope !== 'cluster') return;
+    if (paused && state === 'running') this.attempt(name, 'pause', () => this.registry.pause(name));
+    if (!paused && state === 'paused')
+      this.attempt(name, 'resume', () => this.registry.resume(name));
+  }
+
+  private attempt(name: string, action: string, apply: () => void): void {
+    try {
+      apply();
+    } catch (error) {
+      this.logger.warn(MESSAGES.applyFailed(action, name, describeError(error).message));
+    }
+  }
+
+  private call<T>(what: string, call: () => Promise<T>): Promise<T> {
+    const clock = this.clock!;
+    return withDeadline(clock, CALL_DEADLINE_MS, `the dashboard's ${what}`, call);
+  }
+}
+
+function splitKey(key: string): [string, string | undefined] {
+  const colon = key.indexOf(':');
+  return colon < 0 ? [key, undefined] : [key.slice(0, colon), key.slice(colon + 1)];
+}
+
+function parseControl(text: string): RoutineControl | undefined {
+  try {
+    const value = JSON.parse(text) as RoutineControl;
+    return typeof value === 'object' && value !== null ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}

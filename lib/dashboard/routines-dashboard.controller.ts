@@ -1,0 +1,262 @@
+import {
+  BadRequestException,
+  ConflictException,
+  Get,
+  Header,
+  HttpException,
+  Inject,
+  NotFoundException,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseGuards,
+  type Type,
+} from '@nestjs/common';
+import { Controller } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { IntervalSpec } from '../core';
+import { RoutinesRegistry } from '../nest/routines.registry';
+import { RoutineActionError, RoutineNotFoundError } from '../nest/routines.errors';
+import { buildList, type DashboardList, type DashboardRoutineDetail } from './dashboard-model';
+import { DASHBOARD_CSS, DASHBOARD_JS } from './dashboard.assets';
+import { MESSAGES } from './dashboard.messages';
+import { renderContent, renderPage, type PageInput } from './dashboard.page';
+import { DASHBOARD_SETTINGS, type ResolvedDashboardSettings } from './dashboard.settings';
+import type { DashboardGuard } from './interfaces/dashboard-options.interface';
+import { RoutinesCluster, type ReplicasView } from './routines-cluster';
+import { SameOriginGuard } from './same-origin.guard';
+
+/** Nothing but this module's own files; no inline script or style, no frames, no forms elsewhere. */
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+  "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+const HISTORY_LIMIT = 100;
+
+/** The page, its assets and the JSON: read-only. Guarded by the module's guards. */
+export class RoutinesDashboardController {
+  constructor(
+    protected readonly registry: RoutinesRegistry,
+    protected readonly cluster: RoutinesCluster,
+    @Inject(DASHBOARD_SETTINGS) protected readonly settings: ResolvedDashboardSettings,
+  ) {}
+
+  @Get()
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  @Header('Content-Security-Policy', CSP)
+  @Header('Cache-Control', 'no-store')
+  @Header('X-Content-Type-Options', 'nosniff')
+  async page(
+    @Query('q') q?: string,
+    @Query('problems') problems?: string,
+    @Query('fragment') fragment?: string,
+  ): Promise<string> {
+    const input = await this.pageInput(typeof q === 'string' ? q : undefined, problems === '1');
+    return fragment === '1' ? renderContent(input) : renderPage(input);
+  }
+
+  @Get('assets/dashboard.css')
+  @Header('Content-Type', 'text/css; charset=utf-8')
+  @Header('Cache-Control', 'public, max-age=300')
+  @Header('X-Content-Type-Options', 'nosniff')
+  stylesheet(): string {
+    return DASHBOARD_CSS;
+  }
+
+  @Get('assets/dashboard.js')
+  @Header('Content-Type', 'text/javascript; charset=utf-8')
+  @Header('Cache-Control', 'public, max-age=300')
+  @Header('X-Content-Type-Options', 'nosniff')
+  script(): string {
+    return DASHBOARD_JS;
+  }
+
+  /** Every routine, with stats, health, and its state on every live replica. */
+  @Get('api/routines')
+  @Header('Cache-Control', 'no-store')
+  async list(): Promise<DashboardList> {
+    return this.buildList(await this.cluster.replicas());
+  }
+
+  /** One routine and its history (`?limit=`, at most 100 by default, newest first). */
+  @Get('api/routines/:name')
+  @Header('Cache-Control', 'no-store')
+  async detail(
+    @Param('name') name: string,
+    @Query('limit') limit?: string,
+  ): Promise<DashboardRoutineDetail> {
+    const list = this.buildList(await this.cluster.replicas());
+    const routine = list.routines.find((candidate) => candidate.name === name);
+    if (!routine)
+      throw new NotFoundException(
+        new RoutineNotFoundError(
+          name,
+          list.routines.map((r) => r.name),
+        ).message,
+      );
+    const count = limit === undefined ? HISTORY_LIMIT : Number(limit);
+    if (!Number.isInteger(count) || count < 0)
+      throw new BadRequestException(`limit must be a whole number, not '${limit}'`);
+    return {
+      ...routine,
+      history: routine.here ? this.registry.history(name, { limit: count }) : [],
+    };
+  }
+
+  /** Live replicas: identity, when each last published, and its routines' states. */
+  @Get('api/replicas')
+  @Header('Cache-Control', 'no-store')
+  replicas(): Promise<ReplicasView> {
+    return this.cluster.replicas();
+  }
+
+  private buildList(view: ReplicasView): DashboardList {
+    return buildList(
+      this.registry,
+      view,
+      this.cluster.controls(),
+      this.cluster.shared,
+      this.settings.exposeStacks,
+    );
+  }
+
+  private async pageInput(q: string | undefined, problems: boolean): Promise<PageInput> {
+    return {
+      list: this.buildList(await this.cluster.replicas()),
+      history: (name) => this.registry.history(name, { limit: 40 }),
+      settings: this.settings,
+      query: { q, problems },
+      now: Date.now(),
+    };
+  }
+}
+
+type Reply = (response: unknown, body: unknown, status: number) => void;
+
+/**
+ * Trigger, pause, resume, interval. Answers 404 unless `control: true`; refuses cross-site
+ * requests; logs each action with the routine and where it applies. A form posted without
+ * script (Accept: text/html) is redirected back to the page.
+ */
+export class RoutinesControlController {
+  constructor(
+    protected readonly cluster: RoutinesCluster,
+    @Inject(DASHBOARD_SETTINGS) protected readonly settings: ResolvedDashboardSettings,
+    protected readonly adapterHost: HttpAdapterHost,
+  ) {}
+
+  @Post('api/routines/:name/trigger')
+  @UseGuards(SameOriginGuard)
+  trigger(
+    @Param('name') name: string,
+    @Req() request: unknown,
+    @Res() response: unknown,
+  ): Promise<void> {
+    return this.act(request, response, () => this.cluster.trigger(name));
+  }
+
+  @Post('api/routines/:name/pause')
+  @UseGuards(SameOriginGuard)
+  pause(
+    @Param('name') name: string,
+    @Req() request: unknown,
+    @Res() response: unknown,
+  ): Promise<void> {
+    return this.act(request, response, () => this.cluster.pause(name));
+  }
+
+  @Post('api/routines/:name/resume')
+  @UseGuards(SameOriginGuard)
+  resume(
+    @Param('name') name: string,
+    @Req() request: unknown,
+    @Res() response: unknown,
+  ): Promise<void> {
+    return this.act(request, response, () => this.cluster.resume(name));
+  }
+
+  /** Body: `{ "interval": "5m" }`, or `{ "cron": "0 3 * * *", "timeZone": "Europe/Berlin" }`. */
+  @Post('api/routines/:name/interval')
+  @UseGuards(SameOriginGuard)
+  interval(
+    @Param('name') name: string,
+    @Req() request: unknown,
+    @Res() response: unknown,
+  ): Promise<void> {
+    return this.act(request, response, () => this.cluster.setInterval(name, intervalFrom(request)));
+  }
+
+  private async act(
+    request: unknown,
+    response: unknown,
+    action: () => Promise<unknown>,
+  ): Promise<void> {
+    const adapter = this.adapterHost.httpAdapter;
+    const reply: Reply = (res, body, status) => adapter.reply(res, body, status);
+    try {
+      if (!this.settings.control) throw new NotFoundException();
+      const result = await action();
+      if (wantsPage(request)) return adapter.redirect(response, 303, this.settings.path);
+      reply(response, result, 200);
+    } catch (error) {
+      const http = asHttpError(error);
+      reply(response, http.getResponse(), http.getStatus());
+    }
+  }
+}
+
+function asHttpError(error: unknown): HttpException {
+  if (error instanceof HttpException) return error;
+  if (error instanceof RoutineNotFoundError) return new NotFoundException(error.message);
+  if (error instanceof RoutineActionError) return new ConflictException(error.message);
+  if (error instanceof RangeError) return new BadRequestException(error.message);
+  const message = error instanceof Error ? error.message : String(error);
+  // The coordinator did not store a cluster control: nothing changed anywhere.
+  return new HttpException({ statusCode: 503, message, error: 'Service Unavailable' }, 503);
+}
+
+function intervalFrom(request: unknown): IntervalSpec {
+  const body = (request as { body?: Record<string, unknown> }).body;
+  const interval = body?.interval;
+  if (typeof interval === 'string' && interval.trim() !== '')
+    return /^\d+$/.test(interval) ? Number(interval) : interval.trim();
+  if (typeof interval === 'number') return interval;
+  if (typeof body?.cron === 'string' && body.cron.trim() !== '') {
+    const timeZone = typeof body.timeZone === 'string' && body.timeZone ? body.timeZone : undefined;
+    return timeZone ? { cron: body.cron.trim(), timeZone } : { cron: body.cron.trim() };
+  }
+  throw new BadRequestException(MESSAGES.badInterval);
+}
+
+function wantsPage(request: unknown): boolean {
+  const accept = String((request as { headers?: Record<string, unknown> }).headers?.accept ?? '');
+  return accept.includes('text/html') && !accept.includes('application/json');
+}
+
+/**
+ * The controllers of one `forRoot`: subclasses declared at `path` with the app's guards, so that
+ * two apps in one process may mount the dashboard at different paths.
+ */
+export function dashboardControllers(path: string, guards: readonly DashboardGuard[]): Type[] {
+  class ReadController extends RoutinesDashboardController {}
+  class ControlController extends RoutinesControlController {}
+  for (const controller of [ReadController, ControlController]) {
+    Controller(path)(controller);
+    if (guards.length > 0) UseGuards(...guards)(controller);
+  }
+  // Constructor parameter types for Nest's injector, as the decorators on the base classes would give.
+  Reflect.defineMetadata(
+    'design:paramtypes',
+    [RoutinesRegistry, RoutinesCluster, Object],
+    ReadController,
+  );
+  Reflect.defineMetadata(
+    'design:paramtypes',
+    [RoutinesCluster, Object, HttpAdapterHost],
+    ControlController,
+  );
+  Object.defineProperty(ReadController, 'name', { value: 'RoutinesDashboardController' });
+  Object.defineProperty(ControlController, 'name', { value: 'RoutinesControlController' });
+  return [ReadController, ControlController];
+}

@@ -1,0 +1,304 @@
+import 'reflect-metadata';
+import {
+  Injectable,
+  Module,
+  type CanActivate,
+  type ExecutionContext,
+  type INestApplication,
+} from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import request from 'supertest';
+import {
+  BackgroundRoutine,
+  Periodic,
+  RoutinesConfigurationError,
+  RoutinesDashboardModule,
+  RoutinesModule,
+  RoutinesRegistry,
+  type RoutinesDashboardOptions,
+} from 'nestjs-routines';
+import { CapturingLogger } from './support/e2e';
+
+const HOSTILE = `<script>alert(1)</script> "><img src=x onerror=alert(2)>`;
+
+@Injectable()
+class Jobs {
+  failWith: string | undefined;
+  @Periodic('1h', {
+    name: 'hard-deleter',
+    runOnStart: false,
+    description: 'hard-deletes <b>soft-deleted</b> rows',
+  })
+  sweep(): void {
+    if (this.failWith) throw new Error(this.failWith);
+  }
+  @Periodic({ cron: '0 3 * * *' }, { name: 'nightly-report', runOnStart: false })
+  report(): void {}
+  @BackgroundRoutine({ name: 'consumer' })
+  async consume(signal: AbortSignal): Promise<void> {
+    await new Promise((resolve) => signal.addEventListener('abort', resolve));
+  }
+}
+
+/** Lets a request through with `x-token: secret`. */
+@Injectable()
+class TokenGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    const headers = context
+      .switchToHttp()
+      .getRequest<{ headers: Record<string, string> }>().headers;
+    return headers['x-token'] === 'secret';
+  }
+}
+
+const adapters = ['express', 'fastify'] as const;
+
+async function boot(
+  adapter: (typeof adapters)[number],
+  dashboard: RoutinesDashboardOptions,
+  logger = new CapturingLogger(),
+): Promise<INestApplication> {
+  @Module({
+    imports: [RoutinesModule.forRoot(), RoutinesDashboardModule.forRoot(dashboard)],
+    providers: [Jobs],
+  })
+  class AppModule {}
+  const app =
+    adapter === 'fastify'
+      ? await NestFactory.create(AppModule, new FastifyAdapter(), { logger, abortOnError: false })
+      : await NestFactory.create(AppModule, { logger, abortOnError: false });
+  await app.init();
+  if (adapter === 'fastify') await app.getHttpAdapter().getInstance().ready();
+  return app;
+}
+
+describe.each(adapters)('RoutinesDashboardModule on %s', (adapter) => {
+  let app: INestApplication | undefined;
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+  const http = () => request(app!.getHttpServer());
+
+  describe('read-only (the default)', () => {
+    beforeEach(async () => {
+      app = await boot(adapter, { path: '/ops/routines' });
+    });
+
+    it('lists every routine with stats, health, problems and this replica', async () => {
+      app!.get(Jobs).failWith = 'db down';
+      await app!.get(RoutinesRegistry).trigger('hard-deleter');
+      const { status, body } = await http().get('/ops/routines/api/routines');
+      expect(status).toBe(200);
+      expect(body).toEqual({
+        generatedAt: expect.any(Number),
+        replica: expect.objectContaining({
+          id: expect.any(String),
+          host: expect.any(String),
+          pid: process.pid,
+        }),
+        replicas: [expect.objectContaining({ pid: process.pid, routines: 3 })],
+        shared: false,
+        summary: { routines: 3, failing: 1, late: 0, paused: 0, problems: 1 },
+        routines: [
+          expect.objectContaining({
+            name: 'hard-deleter',
+            kind: 'periodic',
+            scope: 'instance',
+            state: 'running',
+            schedule: 'every 1h',
+            counters: expect.objectContaining({ runs: 1, failures: 1 }),
+            lastRun: expect.objectContaining({
+              status: 'failed',
+              error: { name: 'Error', message: 'db down' },
+            }),
+            stats: expect.objectContaining({ runs: 1, failures: 1 }),
+            health: { late: false, slow: false, consecutiveFailures: 1 },
+            problems: ['failing'],
+            here: true,
+            replicas: [expect.objectContaining({ pid: process.pid, state: 'running' })],
+          }),
+          expect.objectContaining({ name: 'nightly-report', problems: [] }),
+          expect.objectContaining({ name: 'consumer', kind: 'background', state: 'running' }),
+        ],
+      });
+      expect(JSON.stringify(body)).not.toContain('at '); // no stack anywhere
+    });
+
+    it('shows one routine with its history, and 404 for a name it does not know', async () => {
+      await app!.get(RoutinesRegistry).trigger('hard-deleter');
+      const { body } = await http()
+        .get('/ops/routines/api/routines/hard-deleter?limit=5')
+        .expect(200);
+      expect(body.history).toEqual([
+        expect.objectContaining({ status: 'succeeded', durationMs: expect.any(Number) }),
+      ]);
+      const missing = await http().get('/ops/routines/api/routines/nope').expect(404);
+      expect(missing.body.message).toContain("'nope'");
+      await http().get('/ops/routines/api/routines/hard-deleter?limit=x').expect(400);
+    });
+
+    it('serves the page under a strict CSP, with every value from a routine escaped', async () => {
+      app!.get(Jobs).failWith = HOSTILE;
+      await app!.get(RoutinesRegistry).trigger('hard-deleter');
+      const page = await http().get('/ops/routines').expect(200);
+      expect(page.headers['content-type']).toMatch(/^text\/html/);
+      expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+      expect(page.headers['content-security-policy']).not.toContain('unsafe-inline');
+      expect(page.text).not.toContain('<script>alert');
+      expect(page.text).not.toContain('<img src=x');
+      expect(page.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+      expect(page.text).toContain('hard-deletes &lt;b&gt;soft-deleted&lt;/b&gt; rows');
+      expect(page.text.match(/<script/g)).toHaveLength(1); // the module's own file only
+      expect(page.text).not.toMatch(/<[^>]+\s(style|on[a-z]+)=/); // no inline style or handler
+      await http()
+        .get('/ops/routines/assets/dashboard.css')
+        .expect('content-type', /text\/css/);
+      await http()
+        .get('/ops/routines/assets/dashboard.js')
+        .expect('content-type', /javascript/);
+    });
+
+    it('filters on the server too (no script): problems only, and text', async () => {
+      app!.get(Jobs).failWith = 'db down';
+      await app!.get(RoutinesRegistry).trigger('hard-deleter');
+      const problems = await http().get('/ops/routines?problems=1&fragment=1').expect(200);
+      expect(problems.text).toContain('data-name="hard-deleter"');
+      expect(problems.text).not.toContain('data-name="nightly-report"');
+      expect(problems.text).not.toContain('<html');
+      const text = await http().get('/ops/routines?q=NIGHTLY').expect(200);
+      expect(text.text).toContain('data-name="nightly-report"');
+      expect(text.text).not.toContain('data-name="hard-deleter"');
+    });
+
+    it('has no control endpoints, and no buttons', async () => {
+      await http().post('/ops/routines/api/routines/hard-deleter/trigger').expect(404);
+      expect((await http().get('/ops/routines').expect(200)).text).not.toContain('Run now');
+      expect(app!.get(RoutinesRegistry).get('hard-deleter').counters.runs).toBe(0);
+    });
+  });
+
+  describe('with control behind a guard', () => {
+    let logger: CapturingLogger;
+    beforeEach(async () => {
+      logger = new CapturingLogger();
+      app = await boot(
+        adapter,
+        { control: true, guards: [TokenGuard], exposeStacks: true },
+        logger,
+      );
+    });
+    const post = (path: string) =>
+      http().post(`/routines/api/routines/${path}`).set('x-token', 'secret');
+
+    it('refuses every route without the guard (403)', async () => {
+      await http().get('/routines').expect(403);
+      await http().get('/routines/api/routines').expect(403);
+      await http().post('/routines/api/routines/hard-deleter/trigger').expect(403);
+      expect(app!.get(RoutinesRegistry).get('hard-deleter').counters.runs).toBe(0);
+    });
+
+    it('triggers, pauses, resumes and re-times a routine, and logs each action', async () => {
+      const registry = app!.get(RoutinesRegistry);
+      const triggered = await post('hard-deleter/trigger').expect(200);
+      expect(triggered.body).toEqual(
+        expect.objectContaining({
+          routine: 'hard-deleter',
+          action: 'trigger',
+          appliesTo: 'replica',
+          outcome: expect.objectContaining({ status: 'succeeded' }),
+        }),
+      );
+      expect(registry.get('hard-deleter').counters.runs).toBe(1);
+      const paused = await post('hard-deleter/pause').expect(200);
+      expect(paused.body).toEqual(
+        expect.objectContaining({
+          state: 'paused',
+          appliesTo: 'replica',
+          replica: expect.objectContaining({ pid: process.pid }),
+        }),
+      );
+      await post('hard-deleter/resume').expect(200);
+      expect(registry.get('hard-deleter').state).toBe('running');
+      await post('hard-deleter/interval').send({ interval: '5m' }).expect(200);
+      expect(registry.get('hard-deleter').schedule).toBe('every 5m');
+      await post('nightly-report/interval').send({ cron: '0 4 * * *' }).expect(200);
+      expect(registry.get('nightly-report').schedule).toContain('0 4 * * *');
+      const logged = logger.entries.map((entry) => entry.message).join('\n');
+      expect(logged).toMatch(/trigger 'hard-deleter' on .* only/);
+      expect(logged).toMatch(/pause 'hard-deleter' on .* only/);
+      expect(logged).toMatch(/interval 'hard-deleter'/);
+    });
+
+    it('answers 404, 409 and 400 for an unknown routine, a wrong kind and a bad interval', async () => {
+      await post('nope/pause').expect(404);
+      expect((await post('consumer/pause').expect(409)).body.message).toContain('background');
+      expect(
+        (await post('hard-deleter/interval').send({ interval: 'soon' }).expect(400)).body.message,
+      ).toContain('soon');
+      await post('hard-deleter/interval').send({}).expect(400);
+      await post('hard-deleter/interval').send({ cron: '0 3 * * *' }).expect(409);
+    });
+
+    it('refuses a cross-site request, and accepts a same-origin one', async () => {
+      await post('hard-deleter/trigger').set('origin', 'https://evil.example').expect(403);
+      await post('hard-deleter/trigger').set('sec-fetch-site', 'cross-site').expect(403);
+      await post('hard-deleter/trigger').set('origin', 'null').expect(403);
+      expect(app!.get(RoutinesRegistry).get('hard-deleter').counters.runs).toBe(0);
+      expect(logger.entries.map((entry) => entry.message).join('\n')).toContain(
+        'https://evil.example',
+      );
+      await post('hard-deleter/trigger')
+        .set('host', 'ops.local:8080')
+        .set('origin', 'http://ops.local:8080')
+        .expect(200);
+      await post('hard-deleter/trigger')
+        .set('host', 'ops.local')
+        .set('origin', 'http://elsewhere.local')
+        .expect(403);
+      await post('hard-deleter/trigger').set('sec-fetch-site', 'same-origin').expect(200);
+      expect(app!.get(RoutinesRegistry).get('hard-deleter').counters.runs).toBe(2);
+    });
+
+    it('redirects a form posted without script back to the page', async () => {
+      const response = await post('hard-deleter/pause').set('accept', 'text/html').expect(303);
+      expect(response.headers.location).toBe('/routines');
+      expect(app!.get(RoutinesRegistry).get('hard-deleter').state).toBe('paused');
+    });
+
+    it('shows buttons, and the last error stack with exposeStacks', async () => {
+      app!.get(Jobs).failWith = 'boom';
+      await post('hard-deleter/trigger').expect(200);
+      const list = await http().get('/routines/api/routines').set('x-token', 'secret').expect(200);
+      expect(list.body.routines[0].lastRun.error.stack).toContain('boom');
+      const page = await http().get('/routines').set('x-token', 'secret').expect(200);
+      expect(page.text).toContain('Run now');
+      expect(page.text).toContain('<summary>Stack</summary>');
+    });
+  });
+
+  it('refuses control without a guard at bootstrap, naming the option', async () => {
+    const failure = await boot(adapter, { control: true }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(RoutinesConfigurationError);
+    expect(String((failure as Error).message)).toMatch(/RoutinesDashboardModule.*control/);
+    app = await boot(adapter, { control: true, allowUnguardedControl: true });
+    await http().post('/routines/api/routines/hard-deleter/trigger').expect(200);
+  });
+
+  it('names every bad option at once', async () => {
+    const failure = (await boot(adapter, {
+      path: 'a b',
+      refresh: 'soon',
+      guards: [{} as CanActivate],
+      replicas: { publishEvery: '10s', expireAfter: '5s' },
+    }).catch((error: unknown) => error)) as RoutinesConfigurationError;
+    expect(failure).toBeInstanceOf(RoutinesConfigurationError);
+    expect(failure.problems.map((problem) => problem.option)).toEqual([
+      'path',
+      'guards[0]',
+      'replicas.expireAfter',
+      'refresh',
+    ]);
+  });
+});
