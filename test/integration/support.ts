@@ -216,6 +216,8 @@ export interface ReplicaEvent {
   reason?: string;
   epoch?: number;
   message?: string;
+  /** The dashboard fixture: which routine ran. */
+  routine?: string;
 }
 
 export interface ReplicaConfig {
@@ -249,7 +251,9 @@ export class Replica {
 
   constructor(
     readonly label: string,
-    config: ReplicaConfig,
+    config: ReplicaConfig | Record<string, unknown>,
+    /** The fixture under fixtures/ that runs the replica: the core-only one by default. */
+    fixture = 'replica.ts',
   ) {
     const root = path.resolve(__dirname, '../..');
     this.process = track(
@@ -259,7 +263,7 @@ export class Replica {
           '--enable-source-maps',
           '-r',
           path.join(__dirname, 'fixtures/register.js'),
-          path.join(__dirname, 'fixtures/replica.ts'),
+          path.join(__dirname, 'fixtures', fixture),
         ],
         {
           cwd: root,
