@@ -73,7 +73,8 @@ export const DASHBOARD_JS = `(() => {
     const response = await fetch(location.pathname + '?' + params, { headers: { accept: 'text/html' } });
     if (response.ok) { content.innerHTML = await response.text(); filter(); }
   };
-  form.addEventListener('input', filter);
+  let pending;
+  form.addEventListener('input', () => { filter(); clearTimeout(pending); pending = setTimeout(refresh, 250); });
   form.addEventListener('submit', (event) => { event.preventDefault(); filter(); });
   content.addEventListener('submit', async (event) => {
     event.preventDefault();

@@ -37,6 +37,7 @@ export function renderPage(input: PageInput): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(settings.title)}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${base}/assets/dashboard.css">
 <script src="${base}/assets/dashboard.js" defer></script>
 </head>
@@ -104,7 +105,7 @@ ${routine.description ? `<p class="description">${escapeHtml(routine.description
 <dt>Schedule</dt><dd>${escapeHtml(routine.schedule ?? 'background')}</dd>
 <dt>Next run</dt><dd>${routine.nextRunAt === undefined ? '—' : until(routine.nextRunAt, now)}</dd>
 <dt>Last run</dt><dd>${lastRun(routine, now)}</dd>
-<dt>Runs</dt><dd>${routine.counters.runs} runs · ${routine.counters.failures} failures · ${routine.counters.skipped} skipped${routine.counters.restarts ? ` · ${routine.counters.restarts} restarts` : ''}</dd>
+<dt>Runs</dt><dd>${counted(routine.counters.runs, 'run')} · ${counted(routine.counters.failures, 'failure')} · ${routine.counters.skipped} skipped${routine.counters.restarts ? ` · ${counted(routine.counters.restarts, 'restart')}` : ''}</dd>
 <dt>Duration</dt><dd>${durations(routine, history)}</dd>
 ${routine.scope === 'cluster' ? `<dt>Cluster</dt><dd>${cluster(routine)}</dd>` : ''}
 </dl>
@@ -256,6 +257,10 @@ function until(time: number, now: number): string {
   const delta = time - now;
   const text = delta < 1000 ? 'now' : `in ${formatDuration(Math.round(delta / 1000) * 1000)}`;
   return `<time datetime="${new Date(time).toISOString()}">${text}</time>`;
+}
+
+function counted(count: number, noun: string): string {
+  return `${count} ${noun}${plural(count)}`;
 }
 
 function plural(count: number): string {
