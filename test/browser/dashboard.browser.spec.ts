@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The status page in a real browser: Debian's Chromium (no download), driven by playwright-core.
  * CHROMIUM_PATH overrides /usr/bin/chromium. With UPDATE_SCREENSHOTS=1 the screenshots go to
