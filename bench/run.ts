@@ -21,6 +21,7 @@ import type { P3Params } from './scenarios/p3-shutdown';
 import type { P4Params } from './scenarios/p4-bootstrap';
 import type { P5Params } from './scenarios/p5-memory';
 import type { P6Params } from './scenarios/p6-claims';
+import type { P7Params } from './scenarios/p7-dashboard';
 
 type Json = Record<string, unknown>;
 
@@ -119,6 +120,10 @@ function plan(quick: boolean): Measurement[] {
     quick
       ? { engine, variant, count, intervalMs: 1000, warmupMs: 1000, durationMs: 2000 }
       : { engine, variant, count, intervalMs: 1000, warmupMs: 2000, durationMs: 10_000 };
+  const p7 = (variant: P7Params['variant']): P7Params =>
+    quick
+      ? { variant, routines: 100, runsEach: 10, requests: 5 }
+      : { variant, routines: 1000, runsEach: 100, requests: 30 };
   const p6Plans: Measurement[] = [];
   for (const engine of ['redis', 'postgres'] as const)
     for (const count of quick ? [200] : [200, 600])
@@ -180,6 +185,12 @@ function plan(quick: boolean): Measurement[] {
       },
     },
     ...p6Plans,
+    {
+      scenario: 'P7',
+      script: 'p7-dashboard',
+      reps: quick ? 1 : 3,
+      variants: { page: p7('page'), json: p7('json'), registry: p7('registry') },
+    },
   ];
 }
 
@@ -350,6 +361,25 @@ function buildRows(all: Record<string, Record<string, Json[]>>, quick: boolean):
       target: 'all',
       met: oursDone === count,
     });
+  }
+  const p7 = all.P7;
+  if (p7) {
+    const baseline = med(p7, 'registry', 'medianMs');
+    for (const [variant, label] of [
+      ['page', 'P7 status page, 1,000 routines × 100 runs, ms per request'],
+      ['json', 'P7 dashboard JSON, same routines, ms per request'],
+    ] as const) {
+      const ours = med(p7, variant, 'medianMs');
+      rows.push({
+        scenario: label,
+        ours: `${fmt(ours)} (${fmt(med(p7, variant, 'bytes') / 1024, 3)} KiB)`,
+        floor: `${fmt(baseline)} (registry.list())`,
+        schedule: '—',
+        ratio: `${fmt(ours / baseline, 2)}× registry.list()`,
+        target: variant === 'page' ? '< 250 ms' : '',
+        met: variant === 'page' ? ours < 250 : undefined,
+      });
+    }
   }
   const p4 = all.P4;
   if (p4) {

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { RoutinesModule } from 'nestjs-routines';
+import { RoutinesDashboardModule, RoutinesModule } from 'nestjs-routines';
 import { CacheWarmer } from './cache/cache-warmer';
 import { SearchIndexWarmup } from './cache/search-index-warmup';
 import { ClusterCoordinator } from './cluster/cluster-coordinator';
 import { ClusterModule } from './cluster/cluster.module';
+import { DashboardTokenGuard } from './dashboard/dashboard-token.guard';
 import { Heartbeat } from './heartbeat';
 import { ObservabilityModule } from './observability/observability.module';
 import { QueueModule } from './queue/queue.module';
@@ -35,6 +36,18 @@ import { UploadsModule } from './uploads/uploads.module';
         routines: {
           'hard-deleter': { interval: config.get<string>('HARD_DELETE_INTERVAL') },
         },
+      }),
+    }),
+    // The status page at /dashboard, its JSON at /dashboard/api, and the buttons that trigger,
+    // pause and re-time routines, behind a token (DASHBOARD_TOKEN). With REDIS_URL or
+    // DATABASE_URL, every replica shows on one page and a cluster pause holds on all of them.
+    RoutinesDashboardModule.forRootAsync({
+      path: '/dashboard',
+      guards: [DashboardTokenGuard],
+      inject: [ConfigService],
+      useFactory: (config: ConfigService) => ({
+        control: config.get<string>('DASHBOARD_CONTROL', 'on') === 'on',
+        title: `Routines · ${config.get<string>('APP_VERSION', 'dev')}`,
       }),
     }),
     UploadsModule,

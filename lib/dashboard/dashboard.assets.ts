@@ -35,7 +35,7 @@ dd{margin:0}
 .outcome-succeeded{color:var(--ok)}.outcome-failed{color:var(--bad)}.outcome-skipped,.outcome-cancelled{color:var(--muted)}
 .strip{display:block;max-width:100%;height:24px;margin:.3rem 0}
 .run{fill:var(--ok)}.run-failed{fill:var(--bad)}.run-cancelled{fill:var(--warn)}.run-skipped{fill:var(--skip)}
-.run.slow{stroke:var(--warn);stroke-width:1}
+.run-slow{fill:none;stroke:var(--warn);stroke-width:1}
 .errors{margin:.3rem 0;padding-left:1.1rem;color:var(--bad)}
 pre{white-space:pre-wrap;font-size:.75rem}
 table{border-collapse:collapse;width:100%;font-size:.85rem}

@@ -119,9 +119,9 @@ export class RoutinesCluster implements RegistryPlugin, OnModuleDestroy {
     for (const name of names) this.enforce(name);
   }
 
-  /** Live replicas, this one first with a fresh snapshot. */
-  async replicas(): Promise<ReplicasView> {
-    const self = this.snapshot();
+  /** Live replicas, this one first with a fresh snapshot (of `local`, when the caller has just listed them). */
+  async replicas(local?: RegisteredRoutineInfo[]): Promise<ReplicasView> {
+    const self = this.snapshot(local);
     if (!this.directory) return { replicas: [self] };
     try {
       const texts = await this.call('list replicas', () => this.directory!.list());
@@ -222,12 +222,8 @@ export class RoutinesCluster implements RegistryPlugin, OnModuleDestroy {
     return { routine: name, action, appliesTo, replica: this.self, state };
   }
 
-  private snapshot(): ReplicaSnapshot {
-    return {
-      ...this.self,
-      publishedAt: this.wallNow(),
-      routines: this.registry.list().map(replicaRoutine),
-    };
+  private snapshot(local = this.registry.list()): ReplicaSnapshot {
+    return { ...this.self, publishedAt: this.wallNow(), routines: local.map(replicaRoutine) };
   }
 
   /** Known once the routines module has built its routines (the coordinator, clock and version). */

@@ -75,8 +75,8 @@ export class RoutinesDashboardController {
   /** Every routine, with stats, health, and its state on every live replica. */
   @Get('api/routines')
   @Header('Cache-Control', 'no-store')
-  async list(): Promise<DashboardList> {
-    return this.buildList(await this.cluster.replicas());
+  list(): Promise<DashboardList> {
+    return this.buildList();
   }
 
   /** One routine and its history (`?limit=`, at most 100 by default, newest first). */
@@ -86,7 +86,7 @@ export class RoutinesDashboardController {
     @Param('name') name: string,
     @Query('limit') limit?: string,
   ): Promise<DashboardRoutineDetail> {
-    const list = this.buildList(await this.cluster.replicas());
+    const list = await this.buildList();
     const routine = list.routines.find((candidate) => candidate.name === name);
     if (!routine)
       throw new NotFoundException(
@@ -111,10 +111,12 @@ export class RoutinesDashboardController {
     return this.cluster.replicas();
   }
 
-  private buildList(view: ReplicasView): DashboardList {
+  /** The registry is listed once: the page, this replica's snapshot and the JSON share it. */
+  private async buildList(): Promise<DashboardList> {
+    const local = this.registry.list();
     return buildList(
-      this.registry,
-      view,
+      local,
+      await this.cluster.replicas(local),
       this.cluster.controls(),
       this.cluster.shared,
       this.settings.exposeStacks,
@@ -123,7 +125,7 @@ export class RoutinesDashboardController {
 
   private async pageInput(q: string | undefined, problems: boolean): Promise<PageInput> {
     return {
-      list: this.buildList(await this.cluster.replicas()),
+      list: await this.buildList(),
       history: (name) => this.registry.history(name, { limit: 40 }),
       settings: this.settings,
       query: { q, problems },

@@ -11,7 +11,9 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import {
   BackgroundRoutine,
+  InMemoryCoordinator,
   Periodic,
+  RoutinesCluster,
   RoutinesConfigurationError,
   RoutinesDashboardModule,
   RoutinesModule,
@@ -302,3 +304,97 @@ describe.each(adapters)('RoutinesDashboardModule on %s', (adapter) => {
     ]);
   });
 });
+
+describe('RoutinesDashboardModule with two apps on one shared coordinator', () => {
+  /** The in-memory coordinator, under another kind: the dashboard treats it as a shared engine. */
+  function sharedCoordinator(): InMemoryCoordinator {
+    const coordinator = new InMemoryCoordinator();
+    Object.defineProperty(coordinator, 'kind', { value: 'shared-for-test' });
+    return coordinator;
+  }
+
+  @Injectable()
+  class ClusterJobs {
+    @Periodic('1h', { name: 'cluster-sweep', scope: 'cluster', runOnStart: false })
+    sweep(): void {}
+  }
+
+  async function bootShared(coordinator: InMemoryCoordinator, control: boolean): Promise<INestApplication> {
+    @Module({
+      imports: [
+        RoutinesModule.forRoot({ coordinator }),
+        RoutinesDashboardModule.forRootAsync({
+          path: '/ops',
+          guards: [TokenGuard],
+          useFactory: async () => ({ control, replicas: { publishEvery: '50ms', pollControls: '30ms' } }),
+        }),
+      ],
+      providers: [ClusterJobs],
+    })
+    class AppModule {}
+    const app = await NestFactory.create(AppModule, { logger: new CapturingLogger(), abortOnError: false });
+    await app.init();
+    return app;
+  }
+
+  let apps: INestApplication[] = [];
+  afterEach(async () => {
+    await Promise.all(apps.map((app) => app.close()));
+    apps = [];
+  });
+
+  it('pauses and re-times a cluster routine on both, keeps it through a restart, and lists both replicas', async () => {
+    const coordinator = sharedCoordinator();
+    apps = [await bootShared(coordinator, true), await bootShared(coordinator, false)];
+    const [one, two] = apps.map((app) => app.get(RoutinesRegistry));
+    const cluster = apps[0].get(RoutinesCluster);
+    expect(cluster.shared).toBe(true);
+
+    const paused = await request(apps[0].getHttpServer())
+      .post('/ops/api/routines/cluster-sweep/pause')
+      .set('x-token', 'secret')
+      .expect(200);
+    expect(paused.body.appliesTo).toBe('cluster');
+    await waitUntil(() => two.get('cluster-sweep').state === 'paused');
+
+    // A routine built again (restart) comes back paused, before any tick.
+    await two.restart('cluster-sweep');
+    expect(two.get('cluster-sweep').state).toBe('paused');
+
+    await cluster.setInterval('cluster-sweep', '30m');
+    await waitUntil(() => two.get('cluster-sweep').schedule === 'every 30m');
+    await two.restart('cluster-sweep');
+    await waitUntil(() => two.get('cluster-sweep').schedule === 'every 30m');
+
+    await cluster.resume('cluster-sweep');
+    await waitUntil(() => two.get('cluster-sweep').state === 'running');
+    expect(one.get('cluster-sweep').state).toBe('running');
+
+    // The second app answers 404 on control (control: false from its factory), and lists both.
+    await request(apps[1].getHttpServer())
+      .post('/ops/api/routines/cluster-sweep/pause')
+      .set('x-token', 'secret')
+      .expect(404);
+    await waitUntil(async () => (await apps[1].get(RoutinesCluster).replicas()).replicas.length === 2);
+    const list = await request(apps[1].getHttpServer()).get('/ops/api/routines').set('x-token', 'secret').expect(200);
+    expect(list.body.shared).toBe(true);
+    expect(list.body.routines[0].replicas).toHaveLength(2);
+    expect(list.body.routines[0].controls.interval.interval).toBe('30m');
+  });
+
+  it('withdraws a replica on close: the other stops listing it at once', async () => {
+    const coordinator = sharedCoordinator();
+    apps = [await bootShared(coordinator, false), await bootShared(coordinator, false)];
+    await waitUntil(async () => (await apps[0].get(RoutinesCluster).replicas()).replicas.length === 2);
+    await apps.pop()!.close();
+    expect((await apps[0].get(RoutinesCluster).replicas()).replicas).toHaveLength(1);
+  });
+});
+
+async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms: ${check.toString()}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -7,11 +7,16 @@ import { CapturingLogger, sleep } from './support/e2e';
 describe('sample app: steering routines over HTTP', () => {
   let app: INestApplication;
   let url: string;
-  const saved = { REDIS_URL: process.env.REDIS_URL, DATABASE_URL: process.env.DATABASE_URL };
+  const saved = {
+    REDIS_URL: process.env.REDIS_URL,
+    DATABASE_URL: process.env.DATABASE_URL,
+    DASHBOARD_TOKEN: process.env.DASHBOARD_TOKEN,
+  };
 
   beforeAll(async () => {
     delete process.env.REDIS_URL;
     delete process.env.DATABASE_URL;
+    process.env.DASHBOARD_TOKEN = 'ops-token';
     const { AppModule } = await import('../../sample-app/app.module');
     app = await NestFactory.create(AppModule, { logger: new CapturingLogger() });
     await app.listen(0, '127.0.0.1');
@@ -20,7 +25,10 @@ describe('sample app: steering routines over HTTP', () => {
 
   afterAll(async () => {
     await app?.close();
-    Object.assign(process.env, saved);
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
   });
 
   const call = async (method: string, path: string, body?: unknown) => {
@@ -32,6 +40,26 @@ describe('sample app: steering routines over HTTP', () => {
     const text = await response.text();
     return { status: response.status, body: text ? JSON.parse(text) : undefined };
   };
+
+  it('serves the dashboard behind DASHBOARD_TOKEN, as Basic auth or a bearer token, with control on', async () => {
+    const denied = await fetch(`${url}/dashboard`);
+    expect(denied.status).toBe(401);
+    expect(denied.headers.get('www-authenticate')).toContain('Basic');
+    const basic = `Basic ${Buffer.from('ops:ops-token').toString('base64')}`;
+    const page = await fetch(`${url}/dashboard`, { headers: { authorization: basic } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('data-name="hard-deleter"');
+    expect(html).toContain('Run now');
+    const bearer = { authorization: 'Bearer ops-token' };
+    const triggered = await fetch(`${url}/dashboard/api/routines/hard-deleter/trigger`, {
+      method: 'POST',
+      headers: bearer,
+    });
+    expect(triggered.status).toBe(200);
+    const wrong = await fetch(`${url}/dashboard/api/routines`, { headers: { authorization: 'Bearer nope' } });
+    expect(wrong.status).toBe(401);
+  });
 
   it('answers 404 for an unknown routine, 409 for an action it cannot take, 400 for a bad value', async () => {
     expect(await call('GET', '/routines/nope')).toMatchObject({
