@@ -319,20 +319,29 @@ describe('RoutinesDashboardModule with two apps on one shared coordinator', () =
     sweep(): void {}
   }
 
-  async function bootShared(coordinator: InMemoryCoordinator, control: boolean): Promise<INestApplication> {
+  async function bootShared(
+    coordinator: InMemoryCoordinator,
+    control: boolean,
+  ): Promise<INestApplication> {
     @Module({
       imports: [
         RoutinesModule.forRoot({ coordinator }),
         RoutinesDashboardModule.forRootAsync({
           path: '/ops',
           guards: [TokenGuard],
-          useFactory: async () => ({ control, replicas: { publishEvery: '50ms', pollControls: '30ms' } }),
+          useFactory: async () => ({
+            control,
+            replicas: { publishEvery: '50ms', pollControls: '30ms' },
+          }),
         }),
       ],
       providers: [ClusterJobs],
     })
     class AppModule {}
-    const app = await NestFactory.create(AppModule, { logger: new CapturingLogger(), abortOnError: false });
+    const app = await NestFactory.create(AppModule, {
+      logger: new CapturingLogger(),
+      abortOnError: false,
+    });
     await app.init();
     return app;
   }
@@ -375,8 +384,13 @@ describe('RoutinesDashboardModule with two apps on one shared coordinator', () =
       .post('/ops/api/routines/cluster-sweep/pause')
       .set('x-token', 'secret')
       .expect(404);
-    await waitUntil(async () => (await apps[1].get(RoutinesCluster).replicas()).replicas.length === 2);
-    const list = await request(apps[1].getHttpServer()).get('/ops/api/routines').set('x-token', 'secret').expect(200);
+    await waitUntil(
+      async () => (await apps[1].get(RoutinesCluster).replicas()).replicas.length === 2,
+    );
+    const list = await request(apps[1].getHttpServer())
+      .get('/ops/api/routines')
+      .set('x-token', 'secret')
+      .expect(200);
     expect(list.body.shared).toBe(true);
     expect(list.body.routines[0].replicas).toHaveLength(2);
     expect(list.body.routines[0].controls.interval.interval).toBe('30m');
@@ -385,7 +399,9 @@ describe('RoutinesDashboardModule with two apps on one shared coordinator', () =
   it('withdraws a replica on close: the other stops listing it at once', async () => {
     const coordinator = sharedCoordinator();
     apps = [await bootShared(coordinator, false), await bootShared(coordinator, false)];
-    await waitUntil(async () => (await apps[0].get(RoutinesCluster).replicas()).replicas.length === 2);
+    await waitUntil(
+      async () => (await apps[0].get(RoutinesCluster).replicas()).replicas.length === 2,
+    );
     await apps.pop()!.close();
     expect((await apps[0].get(RoutinesCluster).replicas()).replicas).toHaveLength(1);
   });
@@ -394,7 +410,8 @@ describe('RoutinesDashboardModule with two apps on one shared coordinator', () =
 async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs = 3000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms: ${check.toString()}`);
+    if (Date.now() > deadline)
+      throw new Error(`condition not met in ${timeoutMs} ms: ${check.toString()}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }

@@ -57,7 +57,9 @@ describe('sample app: steering routines over HTTP', () => {
       headers: bearer,
     });
     expect(triggered.status).toBe(200);
-    const wrong = await fetch(`${url}/dashboard/api/routines`, { headers: { authorization: 'Bearer nope' } });
+    const wrong = await fetch(`${url}/dashboard/api/routines`, {
+      headers: { authorization: 'Bearer nope' },
+    });
     expect(wrong.status).toBe(401);
   });
 
