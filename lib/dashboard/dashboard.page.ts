@@ -1,4 +1,5 @@
-import { formatDuration } from '../core';
+import { formatDuration, isCronSpec } from '../core';
+import { scheduleSpecOf } from './routines-cluster';
 import type { RunRecord } from '../observability';
 import type { DashboardList, DashboardRoutine } from './dashboard-model';
 import type { ResolvedDashboardSettings } from './dashboard.settings';
@@ -235,17 +236,14 @@ function controls(routine: DashboardRoutine, { list, settings }: PageInput): str
     : `on ${escapeHtml(list.replica.host)} (pid ${list.replica.pid}) only`;
   const ticking = routine.state === 'running' || routine.state === 'paused';
   const toggle = routine.state === 'paused' ? 'resume' : 'pause';
-  const cron = routine.schedule?.startsWith('cron') ?? false;
+  const spec = scheduleSpecOf(routine);
+  const cron = isCronSpec(spec);
   const field = cron ? 'cron' : 'interval';
-  const current = cron
-    ? routine.schedule!.replace(/^cron /, '').replace(/ \(.*\)$/, '')
-    : routine.intervalMs === undefined
-      ? ''
-      : formatDuration(routine.intervalMs);
+  const current = cron ? spec.cron : spec === undefined ? '' : formatDuration(Number(spec));
   return `<div class="controls" data-where="${where}">
 <form method="post" action="${action('trigger')}"><button type="submit">Run now</button></form>
 ${ticking ? `<form method="post" action="${action(toggle)}"><button type="submit">${toggle === 'pause' ? 'Pause' : 'Resume'}</button></form>` : ''}
-${ticking ? `<form method="post" action="${action('interval')}" class="interval"><input name="${field}" value="${escapeHtml(current)}" aria-label="${cron ? 'Cron expression' : 'Interval'}" required><button type="submit">Set ${field}</button></form>` : ''}
+${ticking ? `<form method="post" action="${action('interval')}" class="interval"><input name="${field}" value="${escapeHtml(current)}" aria-label="${cron ? 'Cron expression' : 'Interval'}" required>${cron && spec.timeZone ? `<input type="hidden" name="timeZone" value="${escapeHtml(spec.timeZone)}">` : ''}<button type="submit">Set ${field}</button></form>` : ''}
 <span class="muted">${where}</span>
 </div>`;
 }

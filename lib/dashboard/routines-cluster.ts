@@ -109,7 +109,12 @@ export class RoutinesCluster implements RegistryPlugin, OnModuleDestroy {
   async prepare(): Promise<void> {
     this.ensureIdentity();
     if (!this.directory) return;
-    await this.pollControls();
+    // The engine being down must not keep the app from starting: its routines fail closed on
+    // their own, and the controls are read again at the next poll.
+    await this.pollControls().catch((error: unknown) => {
+      this.failing.poll = true;
+      this.logger.warn(MESSAGES.loopFailed('poll', describeError(error).message));
+    });
     this.publishEvery();
     this.pollEvery();
   }
@@ -168,11 +173,18 @@ export class RoutinesCluster implements RegistryPlugin, OnModuleDestroy {
 
   /** Sets a periodic routine's interval or cron: on every replica for a cluster routine, here for an instance one. */
   async setInterval(name: string, interval: IntervalSpec): Promise<ControlResult> {
-    this.registry.setInterval(name, interval);
+    const before = scheduleSpecOf(this.registry.get(name));
+    this.registry.setInterval(name, interval); // checks the value: a RangeError changes nothing
     const info = this.registry.get(name);
     if (!this.isShared(info)) return this.result(name, 'interval', 'replica');
+    try {
+      await this.store(intervalKey(name), { interval, at: this.wallNow(), by: this.self.id });
+    } catch (error) {
+      // Not stored, so no other replica follows: back to the grid they all share.
+      if (before !== undefined) this.registry.setInterval(name, before);
+      throw error;
+    }
     this.appliedSchedules.set(name, info.schedule ?? '');
-    await this.store(intervalKey(name), { interval, at: this.wallNow(), by: this.self.id });
     return this.result(name, 'interval', 'cluster');
   }
 
@@ -361,6 +373,16 @@ export class RoutinesCluster implements RegistryPlugin, OnModuleDestroy {
     const clock = this.clock!;
     return withDeadline(clock, CALL_DEADLINE_MS, `the dashboard's ${what}`, call);
   }
+}
+
+/** A periodic routine's schedule as `setInterval` takes it, read back from its snapshot. */
+export function scheduleSpecOf(info: {
+  schedule?: string;
+  intervalMs?: number;
+}): IntervalSpec | undefined {
+  const cron = /^cron (.+?)(?: \((.+)\))?$/.exec(info.schedule ?? '');
+  if (cron) return cron[2] ? { cron: cron[1], timeZone: cron[2] } : { cron: cron[1] };
+  return info.intervalMs;
 }
 
 function splitKey(key: string): [string, string | undefined] {

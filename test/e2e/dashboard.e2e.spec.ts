@@ -269,6 +269,21 @@ describe.each(adapters)('RoutinesDashboardModule on %s', (adapter) => {
       expect(app!.get(RoutinesRegistry).get('hard-deleter').state).toBe('paused');
     });
 
+    it("keeps a cron routine's time zone in its form", async () => {
+      await app!
+        .get(RoutinesRegistry)
+        .setInterval('nightly-report', { cron: '0 5 * * *', timeZone: 'Europe/Berlin' });
+      const page = await http().get('/routines').set('x-token', 'secret').expect(200);
+      expect(page.text).toContain('name="cron" value="0 5 * * *"');
+      expect(page.text).toContain('name="timeZone" value="Europe/Berlin"');
+      await post('nightly-report/interval')
+        .send({ cron: '0 6 * * *', timeZone: 'Europe/Berlin' })
+        .expect(200);
+      expect(app!.get(RoutinesRegistry).get('nightly-report').schedule).toBe(
+        'cron 0 6 * * * (Europe/Berlin)',
+      );
+    });
+
     it('shows buttons, and the last error stack with exposeStacks', async () => {
       app!.get(Jobs).failWith = 'boom';
       await post('hard-deleter/trigger').expect(200);
@@ -396,6 +411,25 @@ describe('RoutinesDashboardModule with two apps on one shared coordinator', () =
     expect(list.body.routines[0].controls.interval.interval).toBe('30m');
   });
 
+  it('leaves the interval as it was when the coordinator refuses to store it (503)', async () => {
+    const coordinator = sharedCoordinator();
+    apps = [await bootShared(coordinator, true)];
+    const registry = apps[0].get(RoutinesRegistry);
+    coordinator.replicas.setControl = () => Promise.reject(new Error('engine down'));
+    const refused = await request(apps[0].getHttpServer())
+      .post('/ops/api/routines/cluster-sweep/interval')
+      .set('x-token', 'secret')
+      .send({ interval: '5m' })
+      .expect(503);
+    expect(refused.body.message).toContain('engine down');
+    expect(registry.get('cluster-sweep').schedule).toBe('every 1h');
+    await request(apps[0].getHttpServer())
+      .post('/ops/api/routines/cluster-sweep/pause')
+      .set('x-token', 'secret')
+      .expect(503);
+    expect(registry.get('cluster-sweep').state).toBe('running');
+  });
+
   it('withdraws a replica on close: the other stops listing it at once', async () => {
     const coordinator = sharedCoordinator();
     apps = [await bootShared(coordinator, false), await bootShared(coordinator, false)];
@@ -415,3 +449,30 @@ async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs = 30
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+describe('RoutinesDashboardModule when the coordinator is down at bootstrap', () => {
+  it('boots anyway, warns, and shows this replica with the reason', async () => {
+    const coordinator = new InMemoryCoordinator();
+    Object.defineProperty(coordinator, 'kind', { value: 'shared-for-test' });
+    const down = () => Promise.reject(new Error('connection refused'));
+    Object.assign(coordinator.replicas, { controls: down, list: down, publish: down });
+    const logger = new CapturingLogger();
+    @Module({
+      imports: [RoutinesModule.forRoot({ coordinator }), RoutinesDashboardModule.forRoot()],
+      providers: [Jobs],
+    })
+    class AppModule {}
+    const app = await NestFactory.create(AppModule, { logger, abortOnError: false });
+    await app.init();
+    try {
+      const warnings = logger.at('warn').map((entry) => entry.message);
+      expect(warnings.join('\n')).toContain('could not read the routine controls');
+      const list = await request(app.getHttpServer()).get('/routines/api/routines').expect(200);
+      expect(list.body.replicas).toHaveLength(1);
+      expect(list.body.replicasProblem).toContain('connection refused');
+      expect(app.get(RoutinesRegistry).get('hard-deleter').state).toBe('running');
+    } finally {
+      await app.close();
+    }
+  });
+});
