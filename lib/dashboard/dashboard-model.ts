@@ -116,7 +116,7 @@ export function buildList(
   return list;
 }
 
-export function summarize(routines: readonly DashboardRoutine[]): DashboardSummary {
+function summarize(routines: readonly DashboardRoutine[]): DashboardSummary {
   return {
     routines: routines.length,
     failing: routines.filter((r) => r.state === 'failed' || r.health.consecutiveFailures > 0)

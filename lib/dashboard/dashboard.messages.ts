@@ -12,8 +12,6 @@ export const MESSAGES = {
   notString: 'must be a string',
   notObject: 'must be an object or false',
   expiryTooShort: 'must be longer than publishEvery, or replicas drop out between two snapshots',
-  periodicOnly: (action: string, name: string) =>
-    `${action} applies to periodic routines; '${name}' is a background routine`,
   directoryFailed: (message: string) =>
     `the coordinator did not answer (${message}): this replica only`,
   loopFailed: (what: 'publish' | 'poll', message: string) =>

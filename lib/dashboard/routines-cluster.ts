@@ -14,6 +14,7 @@ import {
   type RegistryPlugin,
 } from '../nest/routines.registry';
 import { RoutineActionError } from '../nest/routines.errors';
+import { MESSAGES as NEST_MESSAGES } from '../nest/nest.messages';
 import { DASHBOARD_SETTINGS, type ResolvedDashboardSettings } from './dashboard.settings';
 import { MESSAGES } from './dashboard.messages';
 import {
@@ -201,7 +202,7 @@ export class RoutinesCluster implements RegistryPlugin, OnModuleDestroy {
     const info = this.registry.get(name);
     const action = paused ? 'pause' : 'resume';
     if (info.kind !== 'periodic') {
-      throw new RoutineActionError(name, action, MESSAGES.periodicOnly(action, name));
+      throw new RoutineActionError(name, action, NEST_MESSAGES.periodicOnly(action, name));
     }
     if (!this.isShared(info)) {
       if (paused) this.registry.pause(name);
