@@ -1,0 +1,3 @@
+export * from './worker-table';
+export * from './postgres-worker-store';
+export * from './worker';

@@ -1,0 +1,284 @@
+// Type-only: an app that never constructs a PostgresWorkerStore never loads pg.
+import type { Pool } from 'pg';
+import type { PostgresPool } from '../coordination/clients';
+import { RoutinesConfigurationError, type ConfigurationProblem } from '../core/errors';
+import {
+  COLUMN_TYPES,
+  DEFAULT_WORKER_COLUMNS,
+  qualifiedTable,
+  workerTableSql,
+  type WorkerColumns,
+} from './worker-table';
+
+/** A row this process claimed: the row as the table has it, and the claim that fences its writes. */
+export interface ClaimedJob<Row = Record<string, unknown>> {
+  /** The row's id, as text (the key of every later call). */
+  id: string;
+  row: Row;
+  /** 1 for the first attempt, then failures so far + 1. */
+  attempt: number;
+  /** `host:pid:token`, written into the hostname column at dequeue. */
+  claim: string;
+}
+
+/** Options of {@link PostgresWorkerStore.table}. */
+export interface WorkerTableOptions {
+  /** Column names, where the table's differ from the defaults (`state`, `queued_at`...). */
+  columns?: Partial<WorkerColumns>;
+  /** `ORDER BY` of the dequeue, in SQL over the table's columns. Default: oldest first (`queued_at, id`). */
+  order?: string;
+}
+
+/** How a failed attempt ended in the table. */
+export type FailOutcome = 'errored' | 'failed' | 'fenced';
+
+/**
+ * A job table on PostgreSQL: the app's own (an `uploads` table with the worker's columns) or
+ * any table with them. Every statement is one round trip; the dequeue is one
+ * `UPDATE ... FROM (SELECT ... FOR UPDATE SKIP LOCKED LIMIT n)`, so its row locks last one
+ * statement, and every final write is fenced by the claim and `state = 'processing'`.
+ */
+export class PostgresWorkerTable<Row = Record<string, unknown>> {
+  private readonly c: WorkerColumns;
+  private readonly table: string;
+  private sql:
+    | Record<
+        'dequeue' | 'heartbeat' | 'complete' | 'fail' | 'cancel' | 'requeue' | 'reset' | 'counts',
+        string
+      >
+    | undefined;
+
+  constructor(
+    private readonly pool: Pool,
+    readonly name: string,
+    private readonly options: WorkerTableOptions = {},
+  ) {
+    this.c = { ...DEFAULT_WORKER_COLUMNS, ...options.columns };
+    this.table = qualifiedTable(name) ?? '';
+  }
+
+  /**
+   * Checks that the table exists with every column of the right type; a configuration error
+   * names the table and each missing or mistyped column. Builds the statements on the way.
+   */
+  async check(source = 'PostgresWorkerStore'): Promise<void> {
+    const problems: ConfigurationProblem[] = [];
+    const problem = (option: string, value: unknown, message: string): void => {
+      problems.push({ source, option, value, message });
+    };
+    if (!this.table) problem('table', this.name, 'is not a table name (table or schema.table)');
+    for (const [key, column] of Object.entries(this.c)) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(column)) {
+        problem(`columns.${key}`, column, 'is not a column name');
+      }
+    }
+    if (problems.length > 0) throw new RoutinesConfigurationError(problems);
+    const [schema, table] = this.name.includes('.') ? this.name.split('.') : [undefined, this.name];
+    const { rows } = await this.pool.query<{ column_name: string; data_type: string }>(
+      'SELECT column_name, data_type FROM information_schema.columns ' +
+        'WHERE table_name = $1 AND table_schema = COALESCE($2, current_schema())',
+      [table, schema ?? null],
+    );
+    if (rows.length === 0) {
+      problem(
+        'table',
+        this.name,
+        `does not exist; create it, or add the worker's columns with workerTableSql('${this.name}')`,
+      );
+      throw new RoutinesConfigurationError(problems);
+    }
+    const types = new Map(rows.map((row) => [row.column_name, row.data_type]));
+    const idType = types.get(this.c.id);
+    if (!idType) problem('columns.id', this.c.id, `is not a column of ${this.name}`);
+    for (const [key, allowed] of Object.entries(COLUMN_TYPES)) {
+      const column = this.c[key as keyof WorkerColumns];
+      const type = types.get(column);
+      if (type === undefined) {
+        problem(
+          `columns.${key}`,
+          column,
+          `is missing from ${this.name} (workerTableSql('${this.name}') adds it)`,
+        );
+      } else if (!allowed.includes(type)) {
+        problem(
+          `columns.${key}`,
+          column,
+          `is ${type} in ${this.name}; it must be ${allowed.join(' or ')}`,
+        );
+      }
+    }
+    if (problems.length > 0) throw new RoutinesConfigurationError(problems);
+    this.sql = this.statements(idType!);
+  }
+
+  /** Adds the worker's columns and index to the table (idempotent), then checks it. */
+  async prepare(): Promise<void> {
+    await this.pool.query(workerTableSql(this.name, this.c));
+    await this.check();
+  }
+
+  /** Claims up to `limit` rows due now, oldest first (or in `order`), for `claim`. */
+  async dequeue(limit: number, claim: string): Promise<Array<ClaimedJob<Row>>> {
+    const { rows } = await this.pool.query<Record<string, unknown>>(this.statement('dequeue'), [
+      limit,
+      claim,
+    ]);
+    return rows.map((row) => ({
+      id: String(row[this.c.id]),
+      row: row as Row,
+      attempt: Number(row[this.c.numFailures]) + 1,
+      claim,
+    }));
+  }
+
+  /**
+   * Marks the rows still ours as alive. Answers which are still ours and which of those an
+   * operator asked to cancel: a row missing from `alive` was reset or taken by another claim.
+   */
+  async heartbeat(
+    jobs: ReadonlyArray<Pick<ClaimedJob, 'id' | 'claim'>>,
+  ): Promise<{ alive: Set<string>; cancel: Set<string> }> {
+    if (jobs.length === 0) return { alive: new Set(), cancel: new Set() };
+    const { rows } = await this.pool.query<{ id: string; cancel: boolean }>(
+      this.statement('heartbeat'),
+      [jobs.map((job) => job.id), jobs.map((job) => job.claim)],
+    );
+    return {
+      alive: new Set(rows.map((row) => row.id)),
+      cancel: new Set(rows.filter((row) => row.cancel).map((row) => row.id)),
+    };
+  }
+
+  /** Completed, if the row is still ours; false when the fence refused the write. */
+  async complete(job: ClaimedJob<Row>): Promise<boolean> {
+    return (await this.pool.query(this.statement('complete'), [job.id, job.claim])).rowCount === 1;
+  }
+
+  /**
+   * A failed attempt: `errored` and due again after `retryInMs`, or `failed` once
+   * `maxAttempts` is reached or when it must not be retried.
+   */
+  async fail(
+    job: ClaimedJob<Row>,
+    message: string,
+    options: { maxAttempts: number; retryInMs: number; retry: boolean },
+  ): Promise<FailOutcome> {
+    const { rows } = await this.pool.query<{ state: 'errored' | 'failed' }>(
+      this.statement('fail'),
+      [job.id, job.claim, options.maxAttempts, message, !options.retry, options.retryInMs],
+    );
+    return rows[0]?.state ?? 'fenced';
+  }
+
+  /** Canceled (an operator set the cancel column), if the row is still ours. */
+  async cancelled(job: ClaimedJob<Row>, message: string): Promise<boolean> {
+    return (
+      (await this.pool.query(this.statement('cancel'), [job.id, job.claim, message])).rowCount === 1
+    );
+  }
+
+  /** Back to queued with no failure counted (a shutdown is not a failure), if still ours. */
+  async requeue(job: ClaimedJob<Row>): Promise<boolean> {
+    return (await this.pool.query(this.statement('requeue'), [job.id, job.claim])).rowCount === 1;
+  }
+
+  /** Rows processing with no heartbeat for `stalledAfterMs`: back to queued, or failed past `maxResets`. */
+  async resetStalled(
+    stalledAfterMs: number,
+    maxResets: number,
+  ): Promise<{ reset: number; failed: number }> {
+    const { rows } = await this.pool.query<{ state: string }>(this.statement('reset'), [
+      stalledAfterMs,
+      maxResets,
+    ]);
+    const failed = rows.filter((row) => row.state === 'failed').length;
+    return { reset: rows.length - failed, failed };
+  }
+
+  /** Rows by state, and the age of the oldest row due now (ms). */
+  async counts(): Promise<{ byState: Record<string, number>; oldestQueuedMs?: number }> {
+    const { rows } = await this.pool.query<{
+      state: string;
+      count: string;
+      oldest_ms: string | null;
+    }>(this.statement('counts'), []);
+    const byState: Record<string, number> = {};
+    let oldest: number | undefined;
+    for (const row of rows) {
+      byState[row.state] = Number(row.count);
+      if (row.oldest_ms !== null) oldest = Math.max(oldest ?? 0, Number(row.oldest_ms));
+    }
+    return oldest === undefined ? { byState } : { byState, oldestQueuedMs: oldest };
+  }
+
+  private statement(name: keyof NonNullable<PostgresWorkerTable['sql']>): string {
+    if (!this.sql) throw new Error(`PostgresWorkerTable(${this.name}): call check() first`);
+    return this.sql[name];
+  }
+
+  private statements(idType: string): NonNullable<PostgresWorkerTable['sql']> {
+    const q = (key: keyof WorkerColumns): string => `"${this.c[key]}"`;
+    const t = this.table;
+    const ms = (param: string): string => `(${param}::float8 * interval '1 millisecond')`;
+    const mine = `${q('id')} = $1::${idType} AND ${q('workerHostname')} = $2 AND ${q('state')} = 'processing'`;
+    const due =
+      `(${q('state')} = 'queued' OR ${q('state')} = 'errored') AND NOT ${q('cancel')} ` +
+      `AND (${q('processAfter')} IS NULL OR ${q('processAfter')} <= now())`;
+    const order = this.options.order ?? `${q('queuedAt')}, ${q('id')}`;
+    return {
+      dequeue:
+        `UPDATE ${t} AS job SET ${q('state')} = 'processing', ${q('startedAt')} = now(), ` +
+        `${q('lastHeartbeatAt')} = now(), ${q('workerHostname')} = $2 ` +
+        `FROM (SELECT ${q('id')} FROM ${t} WHERE ${due} ORDER BY ${order} LIMIT $1 FOR UPDATE SKIP LOCKED) AS due ` +
+        `WHERE job.${q('id')} = due.${q('id')} RETURNING job.*`,
+      heartbeat:
+        `UPDATE ${t} AS job SET ${q('lastHeartbeatAt')} = now() ` +
+        `FROM unnest($1::${idType}[], $2::text[]) AS beat(id, claim) ` +
+        `WHERE job.${q('id')} = beat.id AND job.${q('workerHostname')} = beat.claim AND job.${q('state')} = 'processing' ` +
+        `RETURNING job.${q('id')}::text AS id, job.${q('cancel')} AS cancel`,
+      complete: `UPDATE ${t} SET ${q('state')} = 'completed', ${q('finishedAt')} = now() WHERE ${mine}`,
+      fail:
+        `UPDATE ${t} SET ${q('state')} = CASE WHEN $5 OR ${q('numFailures')} + 1 >= $3 THEN 'failed' ELSE 'errored' END, ` +
+        `${q('numFailures')} = ${q('numFailures')} + 1, ${q('failureMessage')} = $4, ${q('finishedAt')} = now(), ` +
+        `${q('processAfter')} = now() + ${ms('$6')} WHERE ${mine} RETURNING ${q('state')} AS state`,
+      cancel: `UPDATE ${t} SET ${q('state')} = 'canceled', ${q('finishedAt')} = now(), ${q('failureMessage')} = $3 WHERE ${mine}`,
+      requeue:
+        `UPDATE ${t} SET ${q('state')} = 'queued', ${q('startedAt')} = NULL, ${q('lastHeartbeatAt')} = NULL, ` +
+        `${q('workerHostname')} = NULL WHERE ${mine}`,
+      reset:
+        `UPDATE ${t} SET ${q('state')} = CASE WHEN ${q('numResets')} + 1 > $2 THEN 'failed' ELSE 'queued' END, ` +
+        `${q('numResets')} = ${q('numResets')} + 1, ` +
+        `${q('failureMessage')} = CASE WHEN ${q('numResets')} + 1 > $2 THEN 'stalled: no heartbeat, reset too often' ELSE ${q('failureMessage')} END, ` +
+        `${q('finishedAt')} = CASE WHEN ${q('numResets')} + 1 > $2 THEN now() ELSE NULL END, ` +
+        `${q('startedAt')} = NULL, ${q('lastHeartbeatAt')} = NULL, ${q('workerHostname')} = NULL ` +
+        `WHERE ${q('state')} = 'processing' AND ${q('lastHeartbeatAt')} < now() - ${ms('$1')} RETURNING ${q('state')} AS state`,
+      counts:
+        `SELECT ${q('state')} AS state, count(*) AS count, ` +
+        `floor(extract(epoch from now() - min(${q('queuedAt')}) FILTER (WHERE ${due})) * 1000)::bigint AS oldest_ms ` +
+        `FROM ${t} GROUP BY ${q('state')}`,
+    };
+  }
+}
+
+/**
+ * Job tables on the app's PostgreSQL, through its `pg.Pool`.
+ *
+ * @example
+ * const store = new PostgresWorkerStore(pool);
+ * const uploads = store.table<UploadRow>('uploads');
+ * await uploads.check(); // a missing column is a configuration error naming it
+ */
+export class PostgresWorkerStore {
+  private readonly pool: Pool;
+
+  constructor(pool: PostgresPool) {
+    this.pool = pool as unknown as Pool;
+  }
+
+  table<Row = Record<string, unknown>>(
+    name: string,
+    options: WorkerTableOptions = {},
+  ): PostgresWorkerTable<Row> {
+    return new PostgresWorkerTable<Row>(this.pool, name, options);
+  }
+}

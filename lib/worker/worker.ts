@@ -1,0 +1,301 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { describeError } from '../core/logger';
+import type { ClaimedJob, PostgresWorkerTable } from './postgres-worker-store';
+
+/** Thrown by a handler for a job that must not be retried: the row goes to `failed` at once. */
+export class NonRetryableError extends Error {
+  override readonly name = 'NonRetryableError';
+}
+
+/** What a handler gets with each row. */
+export interface JobContext {
+  /** The row's id, as text. */
+  id: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  /**
+   * Aborts when the job must stop: shutdown past its timeout (the row goes back to queued), the
+   * job's `timeout`, the `cancel` column set, or the row no longer ours (reset as stalled).
+   */
+  signal: AbortSignal;
+}
+
+export type JobHandler<Row> = (row: Row, job: JobContext) => Promise<void> | void;
+
+/** Options of a {@link DbWorker}, in milliseconds. */
+export interface DbWorkerOptions {
+  name: string;
+  /** Jobs in flight at once in this process. Default: 1. */
+  concurrency?: number;
+  /** How long to wait before looking again when no row was due. Default: 1000. */
+  pollIntervalMs?: number;
+  /** Heartbeat of every running job, in one statement. Default: 5000. */
+  heartbeatMs?: number;
+  /** A row processing with no heartbeat for this long is reset. Default: 30000. */
+  stalledAfterMs?: number;
+  /** Resets before a row is failed. Default: 3. */
+  maxResets?: number;
+  /** Attempts before a row is failed. Default: 5. */
+  maxAttempts?: number;
+  /** A job running longer fails (and is retried). Default: none. */
+  timeoutMs?: number;
+  /** Retry delay: `initialMs · 2^(attempt-1)`, at most `maxMs`, with ±20% jitter. Default: 10 s, 1 h. */
+  backoff?: { initialMs: number; maxMs: number };
+  /** Whether this worker also resets stalled rows (in a Nest app, one replica does). Default: true. */
+  resetStalled?: boolean;
+  logger?: {
+    log(message: string): void;
+    warn(message: string): void;
+    error(message: string): void;
+  };
+}
+
+/** Why a running job's signal was aborted. */
+type StopCause = 'shutdown' | 'timeout' | 'cancel' | 'lost';
+
+interface Running<Row> {
+  job: ClaimedJob<Row>;
+  controller: AbortController;
+  cause?: StopCause;
+  done: Promise<void>;
+}
+
+/**
+ * Processes rows of a job table: dequeues up to `concurrency` at a time (at once again after a
+ * successful dequeue, after `pollIntervalMs` otherwise, or as soon as `notify()` says a row was
+ * added), heartbeats them, retries failures with backoff, resets stalled rows, and on `stop()`
+ * hands unfinished rows back to queued without counting a failure.
+ */
+export class DbWorker<Row = Record<string, unknown>> {
+  private readonly running = new Map<string, Running<Row>>();
+  private readonly claim = `${hostname()}:${process.pid}:${randomBytes(6).toString('hex')}`;
+  private readonly o: Required<Omit<DbWorkerOptions, 'timeoutMs' | 'logger'>> &
+    Pick<DbWorkerOptions, 'timeoutMs'>;
+  private readonly logger: NonNullable<DbWorkerOptions['logger']>;
+  private stopping = false;
+  private started = false;
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  private timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    private readonly table: PostgresWorkerTable<Row>,
+    private readonly handler: JobHandler<Row>,
+    options: DbWorkerOptions,
+  ) {
+    this.o = {
+      name: options.name,
+      concurrency: options.concurrency ?? 1,
+      pollIntervalMs: options.pollIntervalMs ?? 1000,
+      heartbeatMs: options.heartbeatMs ?? 5000,
+      stalledAfterMs: options.stalledAfterMs ?? 30_000,
+      maxResets: options.maxResets ?? 3,
+      maxAttempts: options.maxAttempts ?? 5,
+      timeoutMs: options.timeoutMs,
+      backoff: options.backoff ?? { initialMs: 10_000, maxMs: 3_600_000 },
+      resetStalled: options.resetStalled ?? true,
+    };
+    this.logger = options.logger ?? console;
+  }
+
+  /** Jobs in flight here, by row id. */
+  get inFlight(): number {
+    return this.running.size;
+  }
+
+  /** Starts dequeuing; the table must have been checked (`table.check()`). */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.loop = this.dequeueLoop();
+    // Heartbeats go on while stop() waits for jobs in flight, or they would be reset meanwhile.
+    this.every(this.o.heartbeatMs, () => this.beat(), true);
+    if (this.o.resetStalled) this.every(Math.max(1, this.o.stalledAfterMs / 2), () => this.reset());
+  }
+
+  /** A row was added: look now instead of at the next poll. */
+  notify(): void {
+    this.wake?.();
+  }
+
+  /**
+   * Stops dequeuing, waits for jobs in flight up to `timeoutMs`, then aborts the rest and hands
+   * their rows back to queued (no failure counted: a deploy is not a failure).
+   */
+  async stop(timeoutMs: number): Promise<void> {
+    if (this.stopping) return this.loop;
+    this.stopping = true;
+    this.wake?.();
+    const all = [...this.running.values()];
+    const settled = Promise.all(all.map((running) => running.done));
+    let timer: NodeJS.Timeout | undefined;
+    const late = await Promise.race([
+      settled.then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    if (late) {
+      for (const running of this.running.values()) this.abort(running, 'shutdown');
+      await Promise.all([...this.running.values()].map((running) => running.done));
+    }
+    for (const timer of this.timers) clearInterval(timer);
+    await this.loop;
+  }
+
+  private async dequeueLoop(): Promise<void> {
+    while (!this.stopping) {
+      const free = this.o.concurrency - this.running.size;
+      let got = 0;
+      if (free > 0) {
+        try {
+          const jobs = await this.table.dequeue(free, this.claim);
+          got = jobs.length;
+          for (const job of jobs) this.run(job);
+        } catch (error) {
+          this.logger.warn(
+            `worker '${this.o.name}': dequeue failed (${describeError(error).message}); retrying`,
+          );
+        }
+      }
+      if (this.stopping) break;
+      // A full dequeue may have left more due rows: look again at once. Otherwise wait for a
+      // free slot, a notification, or the poll interval.
+      if (got > 0 && got === free) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.o.pollIntervalMs);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+  }
+
+  private run(job: ClaimedJob<Row>): void {
+    const controller = new AbortController();
+    const running: Running<Row> = { job, controller, done: Promise.resolve() };
+    this.running.set(job.id, running);
+    running.done = this.execute(running).finally(() => {
+      this.running.delete(job.id);
+      this.wake?.(); // a slot is free
+    });
+  }
+
+  private async execute(running: Running<Row>): Promise<void> {
+    const { job, controller } = running;
+    const timeout =
+      this.o.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => this.abort(running, 'timeout'), this.o.timeoutMs);
+    let error: unknown;
+    let failed = false;
+    try {
+      await this.handler(job.row, { id: job.id, attempt: job.attempt, signal: controller.signal });
+    } catch (thrown) {
+      failed = true;
+      error = thrown;
+    } finally {
+      clearTimeout(timeout);
+    }
+    try {
+      await this.settle(running, failed, error);
+    } catch (writeError) {
+      // The row stays processing; its heartbeat stops, so the resetter hands it on.
+      this.logger.error(
+        `worker '${this.o.name}': could not record the end of job ${job.id} (${describeError(writeError).message}); it will be reset as stalled`,
+      );
+    }
+  }
+
+  private async settle(running: Running<Row>, failed: boolean, error: unknown): Promise<void> {
+    const { job } = running;
+    switch (running.cause) {
+      case 'lost':
+        this.logger.warn(
+          `worker '${this.o.name}': job ${job.id} was no longer ours (reset as stalled); its end is not recorded`,
+        );
+        return;
+      case 'shutdown':
+        await this.table.requeue(job);
+        return;
+      case 'cancel':
+        await this.table.cancelled(job, 'canceled by an operator');
+        return;
+    }
+    // A job past its timeout failed, however its handler settled once the signal aborted.
+    if (!failed && running.cause !== 'timeout') {
+      if (!(await this.table.complete(job))) this.fenced(job);
+      return;
+    }
+    const message =
+      running.cause === 'timeout'
+        ? `timed out after ${this.o.timeoutMs} ms`
+        : describeError(error).message;
+    const outcome = await this.table.fail(job, message, {
+      maxAttempts: this.o.maxAttempts,
+      retryInMs: this.retryDelay(job.attempt),
+      retry: !(error instanceof NonRetryableError),
+    });
+    if (outcome === 'fenced') this.fenced(job);
+  }
+
+  private fenced(job: ClaimedJob<Row>): void {
+    this.logger.warn(
+      `worker '${this.o.name}': job ${job.id} was taken over before it ended; its end is not recorded`,
+    );
+  }
+
+  private retryDelay(attempt: number): number {
+    const { initialMs, maxMs } = this.o.backoff;
+    const base = Math.min(maxMs, initialMs * 2 ** (attempt - 1));
+    return Math.round(base * (0.8 + Math.random() * 0.4));
+  }
+
+  private abort(running: Running<Row>, cause: StopCause): void {
+    if (running.cause) return;
+    running.cause = cause;
+    running.controller.abort(new Error(`job ${running.job.id}: ${cause}`));
+  }
+
+  /** One statement for every running job; aborts those cancelled or no longer ours. */
+  private async beat(): Promise<void> {
+    const all = [...this.running.values()];
+    if (all.length === 0) return;
+    const { alive, cancel } = await this.table.heartbeat(all.map((running) => running.job));
+    for (const running of all) {
+      if (!this.running.has(running.job.id)) continue; // ended meanwhile
+      if (!alive.has(running.job.id)) this.abort(running, 'lost');
+      else if (cancel.has(running.job.id)) this.abort(running, 'cancel');
+    }
+  }
+
+  private async reset(): Promise<void> {
+    const { reset, failed } = await this.table.resetStalled(
+      this.o.stalledAfterMs,
+      this.o.maxResets,
+    );
+    if (reset + failed > 0) {
+      this.logger.warn(
+        `worker '${this.o.name}': ${reset} stalled row(s) back to queued, ${failed} failed after too many resets`,
+      );
+      if (reset > 0) this.wake?.();
+    }
+  }
+
+  private every(ms: number, work: () => Promise<void>, duringStop = false): void {
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy || (this.stopping && !duringStop)) return;
+      busy = true;
+      work()
+        .catch((error: unknown) =>
+          this.logger.warn(`worker '${this.o.name}': ${describeError(error).message}`),
+        )
+        .finally(() => (busy = false));
+    }, ms);
+    timer.unref?.();
+    this.timers.push(timer);
+  }
+}
