@@ -13,6 +13,27 @@ export {
   type SerializedError,
 } from './nest/routines.registry';
 export { RoutineActionError, RoutineNotFoundError } from './nest/routines.errors';
+export { Worker, type WorkerDecoratorOptions, type WorkerHandler } from './nest/worker.decorator';
+export type { WorkerInfo } from './nest/routines.registry';
+
+// DB-backed workers over the app's own table (pg is an optional peer: the app passes its pool).
+export {
+  DEFAULT_WORKER_COLUMNS,
+  DbWorker,
+  NonRetryableError,
+  PostgresWorkerStore,
+  PostgresWorkerTable,
+  workerTableSql,
+} from './worker';
+export type {
+  ClaimedJob,
+  DbWorkerOptions,
+  JobContext,
+  JobHandler,
+  JobState,
+  WorkerColumns,
+  WorkerTableOptions,
+} from './worker';
 
 // Seeing routines in production.
 export { RunHistory, runStats } from './observability';

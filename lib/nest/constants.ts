@@ -6,3 +6,5 @@ export const BACKGROUND_ROUTINE_METADATA = 'nestjs-routines:background';
 export const DEFAULT_SHUTDOWN_TIMEOUT = '10s';
 /** Default for `history`: runs kept per routine, as Sourcegraph's recorder keeps. */
 export const DEFAULT_HISTORY = 100;
+/** Metadata key for `@Worker` on a class. */
+export const WORKER_METADATA = 'nestjs-routines:worker';

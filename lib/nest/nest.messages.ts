@@ -47,6 +47,10 @@ export const MESSAGES = {
   notRemovable: (name: string, source: string) =>
     `'${name}' is declared on ${source}; only routines added with add() can be removed. stop('${name}') stops it`,
   shuttingDown: 'the app is shutting down',
+  notWorkerStore: 'must be a PostgresWorkerStore: new PostgresWorkerStore(pool)',
+  workerWithoutHandle: '@Worker classes must implement handle(row, job)',
+  noWorkerStore:
+    '@Worker needs a store: RoutinesModule.forRoot({ workerStore: new PostgresWorkerStore(pool) })',
   pluginFailed: (message: string) =>
     `an integration failed while routines started (they run regardless): ${message}`,
   notInitialised:

@@ -4,6 +4,14 @@ import { Injectable, Scope, type Type } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import type { ConfigurationProblem } from '../core';
 import { declaredRoutines } from './declared-classes';
+import { workerOptionsOf, type WorkerDecoratorOptions } from './worker.decorator';
+
+/** A `@Worker` class found in the app. */
+export interface DeclaredWorker {
+  source: string;
+  instance: { handle(row: unknown, job: unknown): unknown };
+  options: WorkerDecoratorOptions;
+}
 import type {
   BackgroundMetadata,
   PeriodicMetadata,
@@ -17,13 +25,41 @@ type Wrapper = ReturnType<DiscoveryService['getProviders']>[number];
 export class RoutinesExplorer {
   constructor(private readonly discovery: DiscoveryService) {}
 
-  explore(): { declarations: RoutineDeclaration[]; problems: ConfigurationProblem[] } {
+  explore(): {
+    declarations: RoutineDeclaration[];
+    problems: ConfigurationProblem[];
+    workers: DeclaredWorker[];
+  } {
     const declarations: RoutineDeclaration[] = [];
     const problems: ConfigurationProblem[] = [];
+    const workers: DeclaredWorker[] = [];
     const seen = new Set<object>();
     for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
       const type = classOf(wrapper);
       if (!type) continue;
+      const worker = workerOptionsOf(type);
+      if (worker && !seen.has(wrapper.instance)) {
+        seen.add(wrapper.instance);
+        const scope = nonStaticScope(wrapper);
+        const instance = wrapper.instance as { handle?: unknown } | undefined;
+        const problem = (message: string) =>
+          problems.push({
+            source: type.name,
+            routine: worker.name,
+            option: '',
+            value: undefined,
+            message,
+          });
+        if (scope) problem(MESSAGES.notSingleton(scope));
+        else if (typeof instance?.handle !== 'function') problem(MESSAGES.workerWithoutHandle);
+        else
+          workers.push({
+            source: type.name,
+            instance: instance as DeclaredWorker['instance'],
+            options: worker,
+          });
+        continue;
+      }
       const found = this.declarationsOf(type, wrapper.instance as object | undefined);
       if (found.length === 0) continue;
       const scope = nonStaticScope(wrapper);
@@ -44,7 +80,7 @@ export class RoutinesExplorer {
         declarations.push(declaration);
       }
     }
-    return { declarations, problems };
+    return { declarations, problems, workers };
   }
 
   private declarationsOf(type: Type<unknown>, instance: object | undefined): RoutineDeclaration[] {

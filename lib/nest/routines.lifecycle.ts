@@ -22,6 +22,7 @@ import { buildRoutines, type BuildContext } from './routine.factory';
 import { ROUTINES_MODULE_OPTIONS } from './routines.module-definition';
 import { RoutinesExplorer } from './routines.explorer';
 import { RoutinesRegistry } from './routines.registry';
+import { buildWorkers } from './worker.factory';
 
 /** Beyond this a ring per routine costs more memory than a history is worth in process. */
 const MAX_HISTORY = 10_000;
@@ -61,7 +62,7 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
   async onModuleInit(): Promise<void> {
     const clock = this.options?.clock ?? systemClock;
     const coordinator = this.options?.coordinator ?? new InMemoryCoordinator(clock);
-    const { declarations, problems: found } = this.explorer.explore();
+    const { declarations, problems: found, workers: declaredWorkers } = this.explorer.explore();
     found.push(...this.claimOwnership(declarations.map((declaration) => declaration.instance)));
     const optionProblems = moduleOptionProblems(this.options);
     // Bad options are reported with the others, before any optional package is loaded.
@@ -75,6 +76,24 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
       history: this.options?.history ?? DEFAULT_HISTORY,
       ...features,
     };
+    const workers =
+      declaredWorkers.length > 0 && optionProblems.length === 0
+        ? await buildWorkers(
+            declaredWorkers,
+            this.options?.workerStore,
+            checkDuration(
+              [],
+              'shutdownTimeout',
+              this.options?.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT,
+            ) ?? 10_000,
+          ).catch((error: unknown) => {
+            this.metrics?.unregister();
+            this.releaseOwnership();
+            throw error;
+          })
+        : { declarations: [], workers: [], problems: [] };
+    found.push(...workers.problems);
+    declarations.push(...workers.declarations);
     const { built, problems } = buildRoutines(declarations, context);
     const all = [...found, ...problems, ...optionProblems];
     if (all.length > 0) {
@@ -82,7 +101,7 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
       this.releaseOwnership(); // the app does not start: a later one may use these providers
       throw new RoutinesConfigurationError(all);
     }
-    this.registry.register(built, context);
+    this.registry.register(built, context, workers.workers);
     this.warnIfShutdownTimeoutTiny();
   }
 
@@ -224,6 +243,10 @@ function featureOptionProblems(options: RoutinesModuleOptions | undefined): Conf
         });
       }
     }
+  }
+  const store = options?.workerStore as { table?: unknown } | undefined;
+  if (store !== undefined && typeof store?.table !== 'function') {
+    problems.push({ option: 'workerStore', value: typeof store, message: MESSAGES.notWorkerStore });
   }
   const tracing = options?.tracing;
   if (tracing !== undefined && typeof tracing !== 'boolean') {

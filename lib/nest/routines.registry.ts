@@ -41,6 +41,7 @@ import {
   type RunStats,
 } from '../observability';
 import { buildRoutine, type BuildContext, type BuiltRoutine } from './routine.factory';
+import type { BuiltWorker } from './worker.factory';
 import { RoutineActionError, RoutineNotFoundError } from './routines.errors';
 
 /**
@@ -89,6 +90,17 @@ export interface RegistryRuntime {
   version?: string;
 }
 
+/** What {@link RoutinesRegistry.worker} answers. */
+export interface WorkerInfo {
+  name: string;
+  /** Jobs running in this process. */
+  readonly inFlight: number;
+  /** Its table's rows by state, and how long the oldest row due has waited (ms). */
+  counts(): Promise<{ byState: Record<string, number>; oldestQueuedMs?: number }>;
+  /** Look for rows now instead of at the next poll. */
+  notify(): void;
+}
+
 /** The class name a routine added at run time is declared under. */
 const ADDED = 'RoutinesRegistry.add';
 
@@ -124,6 +136,7 @@ export class RoutinesRegistry {
   private context: BuildContext | undefined;
   private clock: Clock = systemClock;
   private readonly plugins: RegistryPlugin[] = [];
+  private readonly workers = new Map<string, BuiltWorker>();
   private prepared: Promise<void> | undefined;
 
   /** Every lifecycle event of every routine: started, run-started/succeeded/failed/skipped, restarted, failed, stopped... */
@@ -152,6 +165,28 @@ export class RoutinesRegistry {
   history(name: string, options: { limit?: number } = {}): RunRecord[] {
     const { history } = this.entry(name);
     return history ? history.records(this.clock, options.limit) : [];
+  }
+
+  /**
+   * A `@Worker` by name: its jobs in flight here, its table's rows by state and the age of the
+   * oldest row due (one query), and `notify()` to look for rows at once (after an insert).
+   * Throws {@link RoutineNotFoundError} for a name that is not a worker.
+   *
+   * @example
+   * await this.uploads.insert(upload);
+   * registry.worker('upload-processor').notify();
+   */
+  worker(name: string): WorkerInfo {
+    const built = this.workers.get(name);
+    if (!built) throw new RoutineNotFoundError(String(name), [...this.workers.keys()]);
+    return {
+      name,
+      get inFlight() {
+        return built.worker.inFlight;
+      },
+      counts: () => built.table.counts(),
+      notify: () => built.worker.notify(),
+    };
   }
 
   /** Whether a routine has that name. */
@@ -342,8 +377,13 @@ export class RoutinesRegistry {
   }
 
   /** @internal Called by the module with the routines it built and how to build more. */
-  register(built: readonly BuiltRoutine[], context: BuildContext): void {
+  register(
+    built: readonly BuiltRoutine[],
+    context: BuildContext,
+    workers: readonly BuiltWorker[] = [],
+  ): void {
     this.context = context;
+    for (const built of workers) this.workers.set(built.name, built);
     this.clock = context.clock ?? systemClock;
     for (const entry of built) this.routines.set(entry.routine.name, entry);
     this.warnIfExclusiveHereOnly(built);

@@ -48,11 +48,14 @@ export class PostgresWorkerTable<Row = Record<string, unknown>> {
       >
     | undefined;
 
+  private readonly pool: Pool;
+
   constructor(
-    private readonly pool: Pool,
+    pool: PostgresPool,
     readonly name: string,
     private readonly options: WorkerTableOptions = {},
   ) {
+    this.pool = pool as unknown as Pool;
     this.c = { ...DEFAULT_WORKER_COLUMNS, ...options.columns };
     this.table = qualifiedTable(name) ?? '';
   }

@@ -8,6 +8,7 @@ import type {
   RestartPolicy,
 } from '../../core';
 import type { BackoffOptions } from '../../core';
+import type { PostgresWorkerStore } from '../../worker';
 
 /**
  * Per-routine settings in the module options; they override the decorator's. Every key is
@@ -85,6 +86,11 @@ export interface RoutinesModuleOptions {
    * `{ tracer }`. Default: off.
    */
   tracing?: boolean | TracingOptions;
+  /**
+   * Where `@Worker` classes find their tables: `new PostgresWorkerStore(pool)` with the app's
+   * `pg.Pool`. Required as soon as one `@Worker` exists.
+   */
+  workerStore?: PostgresWorkerStore;
 }
 
 export const ROUTINE_OVERRIDE_KEYS: ReadonlyArray<keyof RoutineOverrides> = [

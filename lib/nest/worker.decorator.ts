@@ -1,0 +1,70 @@
+import { SetMetadata, type Type } from '@nestjs/common';
+import type { Duration } from '../core';
+import type { JobContext, WorkerColumns } from '../worker';
+import { WORKER_METADATA } from './constants';
+
+/** Options of {@link Worker}. */
+export interface WorkerDecoratorOptions {
+  /** Unique among routines; the worker is listed under it. */
+  name: string;
+  /** The app's table (`uploads` or `schema.uploads`) with the worker's columns (see `workerTableSql`). */
+  table: string;
+  description?: string;
+  /** Column names where the table's differ from the defaults. */
+  columns?: Partial<WorkerColumns>;
+  /** `ORDER BY` of the dequeue, in SQL over the table's columns. Default: oldest first. */
+  order?: string;
+  /** Jobs in flight at once per process. Default: 1. */
+  concurrency?: number;
+  /** Attempts before a row is failed. Default: 5. */
+  maxAttempts?: number;
+  /** A job running longer fails (and is retried). Default: none. */
+  timeout?: Duration;
+  /** How long to wait before looking again when no row was due. Default: '1s'. */
+  pollInterval?: Duration;
+  /** Heartbeat of the running jobs. Default: '5s'. */
+  heartbeat?: Duration;
+  /** A processing row with no heartbeat for this long goes back to queued. Default: '30s'. */
+  stalledAfter?: Duration;
+  /** Resets before a row is failed. Default: 3. */
+  maxResets?: number;
+  /** Retry delay: doubling from `initialDelay` up to `maxDelay`, ±20% jitter. Default: '10s', '1h'. */
+  backoff?: { initialDelay?: Duration; maxDelay?: Duration };
+  /** Start with the app. Default: true. */
+  enabled?: boolean;
+}
+
+/** What a `@Worker` class implements: one row at a time. */
+export interface WorkerHandler<Row = Record<string, unknown>> {
+  handle(row: Row, job: JobContext): Promise<void> | void;
+}
+
+const declaredWorkers = new Map<Type<unknown>, WorkerDecoratorOptions>();
+
+/**
+ * A DB-backed worker over rows of the app's own table: each row whose state is `queued` (or
+ * `errored` and due again) is handed to `handle(row, job)`, with heartbeats, retries, stalled
+ * rows reset, cancellation through the `cancel` column, and rows handed back on shutdown.
+ * Needs `RoutinesModule.forRoot({ workerStore: new PostgresWorkerStore(pool) })`.
+ *
+ * @example
+ * @Worker({ name: 'upload-processor', table: 'uploads', concurrency: 4, timeout: '10m' })
+ * @Injectable()
+ * export class UploadProcessor implements WorkerHandler<UploadRow> {
+ *   async handle(upload: UploadRow, job: JobContext) {
+ *     await this.thumbnails.render(upload.path, { signal: job.signal });
+ *   }
+ * }
+ */
+export function Worker(options: WorkerDecoratorOptions): ClassDecorator {
+  const setMetadata = SetMetadata(WORKER_METADATA, options);
+  return (target) => {
+    declaredWorkers.set(target as unknown as Type<unknown>, { ...options });
+    setMetadata(target);
+  };
+}
+
+/** @internal The `@Worker` options of a class, if it has them. */
+export function workerOptionsOf(type: Type<unknown>): WorkerDecoratorOptions | undefined {
+  return declaredWorkers.get(type);
+}

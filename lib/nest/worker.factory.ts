@@ -1,0 +1,136 @@
+import {
+  checkDuration,
+  RoutinesConfigurationError,
+  type ConfigurationProblem,
+  type OptionProblem,
+} from '../core';
+import { DbWorker, type PostgresWorkerStore, type PostgresWorkerTable } from '../worker';
+import type { RoutineDeclaration } from './interfaces/routine-declaration.interface';
+import type { DeclaredWorker } from './routines.explorer';
+import { MESSAGES } from './nest.messages';
+
+/** A worker as the registry holds it. */
+export interface BuiltWorker {
+  name: string;
+  worker: DbWorker;
+  table: PostgresWorkerTable;
+}
+
+/**
+ * Each `@Worker` becomes two routines: a background routine `<name>` that runs the worker
+ * (its signal aborting starts the graceful stop, which hands unfinished rows back), and a
+ * cluster periodic routine `<name>:reset-stalled` that resets stalled rows once per tick across
+ * replicas. Checks each table first: a missing column is a configuration error naming it.
+ */
+export async function buildWorkers(
+  found: readonly DeclaredWorker[],
+  store: PostgresWorkerStore | undefined,
+  shutdownTimeoutMs: number,
+): Promise<{
+  declarations: RoutineDeclaration[];
+  workers: BuiltWorker[];
+  problems: ConfigurationProblem[];
+}> {
+  const declarations: RoutineDeclaration[] = [];
+  const workers: BuiltWorker[] = [];
+  const problems: ConfigurationProblem[] = [];
+  for (const { source, instance, options } of found) {
+    const optionProblems: OptionProblem[] = [];
+    const ms = (option: string, value: unknown, fallback: number) =>
+      checkDuration(optionProblems, option, value) ?? fallback;
+    const pollIntervalMs = ms('pollInterval', options.pollInterval, 1000);
+    const heartbeatMs = ms('heartbeat', options.heartbeat, 5000);
+    const stalledAfterMs = ms('stalledAfter', options.stalledAfter, 30_000);
+    const timeoutMs = options.timeout === undefined ? undefined : ms('timeout', options.timeout, 0);
+    const initialMs = ms('backoff.initialDelay', options.backoff?.initialDelay, 10_000);
+    const maxMs = ms('backoff.maxDelay', options.backoff?.maxDelay, 3_600_000);
+    for (const [option, value, min] of [
+      ['concurrency', options.concurrency, 1],
+      ['maxAttempts', options.maxAttempts, 1],
+      ['maxResets', options.maxResets, 0],
+    ] as const) {
+      if (value !== undefined && (!Number.isInteger(value) || value < min)) {
+        optionProblems.push({ option, value, message: `must be a whole number, at least ${min}` });
+      }
+    }
+    if (stalledAfterMs <= heartbeatMs) {
+      optionProblems.push({
+        option: 'stalledAfter',
+        value: options.stalledAfter ?? '30s',
+        message: 'must be longer than heartbeat, or running rows are reset between two heartbeats',
+      });
+    }
+    const name = options.name;
+    problems.push(...optionProblems.map((problem) => ({ ...problem, source, routine: name })));
+    if (!store) {
+      problems.push({
+        source,
+        routine: name,
+        option: 'workerStore',
+        value: undefined,
+        message: MESSAGES.noWorkerStore,
+      });
+      continue;
+    }
+    const table = store.table(options.table, { columns: options.columns, order: options.order });
+    try {
+      await table.check(source);
+    } catch (error) {
+      if (!(error instanceof RoutinesConfigurationError)) throw error;
+      problems.push(...error.problems.map((problem) => ({ ...problem, routine: name })));
+      continue;
+    }
+    if (optionProblems.length > 0) continue;
+    const worker = new DbWorker(table, (row, job) => instance.handle(row, job) as Promise<void>, {
+      name,
+      concurrency: options.concurrency,
+      pollIntervalMs,
+      heartbeatMs,
+      stalledAfterMs,
+      maxResets: options.maxResets,
+      maxAttempts: options.maxAttempts,
+      timeoutMs,
+      backoff: { initialMs, maxMs },
+      resetStalled: false,
+    });
+    workers.push({ name, worker, table: table as PostgresWorkerTable });
+    // Most of the shutdown timeout for jobs in flight, the rest to hand the others back.
+    const graceMs = Math.floor(shutdownTimeoutMs * 0.8);
+    declarations.push({
+      kind: 'background',
+      name,
+      source,
+      instance: {
+        async start(signal: AbortSignal): Promise<void> {
+          worker.start();
+          await new Promise<void>((resolve) => {
+            if (signal.aborted) resolve();
+            else signal.addEventListener('abort', () => resolve(), { once: true });
+          });
+          await worker.stop(graceMs);
+        },
+      },
+      options: {
+        description: options.description ?? `processes rows of ${options.table}`,
+        enabled: options.enabled,
+      },
+    });
+    declarations.push({
+      kind: 'periodic',
+      name: `${name}:reset-stalled`,
+      source,
+      instance: {
+        handle: () =>
+          table.resetStalled(stalledAfterMs, options.maxResets ?? 3).then(() => undefined),
+      },
+      options: {
+        interval: Math.max(1000, Math.floor(stalledAfterMs / 2)),
+        scope: 'cluster',
+        runOnStart: false,
+        description: `resets ${name}'s rows stalled for ${stalledAfterMs} ms (once per tick across replicas)`,
+        enabled: options.enabled,
+      },
+    });
+  }
+  return { declarations, workers, problems };
+}
