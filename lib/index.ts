@@ -23,11 +23,15 @@ export {
   NonRetryableError,
   PostgresWorkerStore,
   PostgresWorkerTable,
+  jobsTableSql,
   workerTableSql,
 } from './worker';
 export type {
   ClaimedJob,
   DbWorkerOptions,
+  EnqueueOptions,
+  JobRow,
+  PostgresWorkerStoreOptions,
   JobContext,
   JobHandler,
   JobState,

@@ -48,6 +48,8 @@ export const MESSAGES = {
     `'${name}' is declared on ${source}; only routines added with add() can be removed. stop('${name}') stops it`,
   shuttingDown: 'the app is shutting down',
   notWorkerStore: 'must be a PostgresWorkerStore: new PostgresWorkerStore(pool)',
+  notAQueue: (name: string) =>
+    `'${name}' reads an app table: insert rows into it (enqueue is for workers declared without table)`,
   workerWithoutHandle: '@Worker classes must implement handle(row, job)',
   noWorkerStore:
     '@Worker needs a store: RoutinesModule.forRoot({ workerStore: new PostgresWorkerStore(pool) })',

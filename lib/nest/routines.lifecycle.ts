@@ -170,6 +170,7 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
   stop(): Promise<void> {
     this.stopping ??= this.registry
       .stopAll(this.options?.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT)
+      .then(() => this.options?.workerStore?.close?.())
       .then(() => undefined)
       .finally(() => {
         this.metrics?.unregister();

@@ -42,6 +42,7 @@ import {
 } from '../observability';
 import { buildRoutine, type BuildContext, type BuiltRoutine } from './routine.factory';
 import type { BuiltWorker } from './worker.factory';
+import type { EnqueueOptions } from '../worker';
 import { RoutineActionError, RoutineNotFoundError } from './routines.errors';
 
 /**
@@ -99,6 +100,11 @@ export interface WorkerInfo {
   counts(): Promise<{ byState: Record<string, number>; oldestQueuedMs?: number }>;
   /** Look for rows now instead of at the next poll. */
   notify(): void;
+  /**
+   * Adds a job to a worker declared without `table` (a plain queue): its id, or undefined
+   * when a job with the same `key` is pending. With `client`, inside the app's transaction.
+   */
+  enqueue(payload: unknown, options?: EnqueueOptions): Promise<string | undefined>;
 }
 
 /** The class name a routine added at run time is declared under. */
@@ -186,6 +192,14 @@ export class RoutinesRegistry {
       },
       counts: () => built.table.counts(),
       notify: () => built.worker.notify(),
+      enqueue: async (payload, options) => {
+        if (built.queue === undefined) {
+          throw new RoutineActionError(name, 'enqueue', MESSAGES.notAQueue(name));
+        }
+        const id = await built.store.enqueue(built.queue, payload, options);
+        if (!options?.client) built.worker.notify(); // committed already: look now
+        return id;
+      },
     };
   }
 

@@ -7,8 +7,13 @@ import { WORKER_METADATA } from './constants';
 export interface WorkerDecoratorOptions {
   /** Unique among routines; the worker is listed under it. */
   name: string;
-  /** The app's table (`uploads` or `schema.uploads`) with the worker's columns (see `workerTableSql`). */
-  table: string;
+  /**
+   * The app's table (`uploads` or `schema.uploads`) with the worker's columns (see
+   * `workerTableSql`); `handle` gets each row. Without it, the worker reads the queue of its
+   * name in the library's job table, fed by `registry.worker(name).enqueue(payload)`, and
+   * `handle` gets each payload.
+   */
+  table?: string;
   description?: string;
   /** Column names where the table's differ from the defaults. */
   columns?: Partial<WorkerColumns>;

@@ -4,7 +4,12 @@ import {
   type ConfigurationProblem,
   type OptionProblem,
 } from '../core';
-import { DbWorker, type PostgresWorkerStore, type PostgresWorkerTable } from '../worker';
+import {
+  DbWorker,
+  type JobContext,
+  type PostgresWorkerStore,
+  type PostgresWorkerTable,
+} from '../worker';
 import type { RoutineDeclaration } from './interfaces/routine-declaration.interface';
 import type { DeclaredWorker } from './routines.explorer';
 import { MESSAGES } from './nest.messages';
@@ -14,6 +19,9 @@ export interface BuiltWorker {
   name: string;
   worker: DbWorker;
   table: PostgresWorkerTable;
+  /** A plain queue's name (the library's job table); undefined for an app table. */
+  queue?: string;
+  store: PostgresWorkerStore;
 }
 
 /**
@@ -72,8 +80,12 @@ export async function buildWorkers(
       });
       continue;
     }
-    const table = store.table(options.table, { columns: options.columns, order: options.order });
+    const plain = options.table === undefined;
+    let table: PostgresWorkerTable;
     try {
+      table = plain
+        ? ((await store.queue(name)) as unknown as PostgresWorkerTable)
+        : store.table(options.table!, { columns: options.columns, order: options.order });
       await table.check(source);
     } catch (error) {
       if (!(error instanceof RoutinesConfigurationError)) throw error;
@@ -81,7 +93,13 @@ export async function buildWorkers(
       continue;
     }
     if (optionProblems.length > 0) continue;
-    const worker = new DbWorker(table, (row, job) => instance.handle(row, job) as Promise<void>, {
+    // A plain queue hands the handler the payload; an app table, the row.
+    const handle = plain
+      ? (row: Record<string, unknown>, job: JobContext) =>
+          instance.handle(row.payload, job) as Promise<void>
+      : (row: Record<string, unknown>, job: JobContext) =>
+          instance.handle(row, job) as Promise<void>;
+    const worker = new DbWorker(table, handle, {
       name,
       concurrency: options.concurrency,
       pollIntervalMs,
@@ -93,7 +111,8 @@ export async function buildWorkers(
       backoff: { initialMs, maxMs },
       resetStalled: false,
     });
-    workers.push({ name, worker, table: table as PostgresWorkerTable });
+    workers.push({ name, worker, table, queue: plain ? name : undefined, store });
+    const stopListening = store.onAnnounced(plain ? name : options.table!, () => worker.notify());
     // Most of the shutdown timeout for jobs in flight, the rest to hand the others back.
     const graceMs = Math.floor(shutdownTimeoutMs * 0.8);
     declarations.push({
@@ -108,6 +127,7 @@ export async function buildWorkers(
             else signal.addEventListener('abort', () => resolve(), { once: true });
           });
           await worker.stop(graceMs);
+          stopListening();
         },
       },
       options: {

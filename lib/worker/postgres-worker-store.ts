@@ -1,5 +1,5 @@
 // Type-only: an app that never constructs a PostgresWorkerStore never loads pg.
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { PostgresPool } from '../coordination/clients';
 import { RoutinesConfigurationError, type ConfigurationProblem } from '../core/errors';
 import {
@@ -27,6 +27,8 @@ export interface WorkerTableOptions {
   columns?: Partial<WorkerColumns>;
   /** `ORDER BY` of the dequeue, in SQL over the table's columns. Default: oldest first (`queued_at, id`). */
   order?: string;
+  /** @internal The library's job table: only this queue's rows. */
+  queue?: string;
 }
 
 /** How a failed attempt ended in the table. */
@@ -228,11 +230,14 @@ export class PostgresWorkerTable<Row = Record<string, unknown>> {
       `(${q('state')} = 'queued' OR ${q('state')} = 'errored') AND NOT ${q('cancel')} ` +
       `AND (${q('processAfter')} IS NULL OR ${q('processAfter')} <= now())`;
     const order = this.options.order ?? `${q('queuedAt')}, ${q('id')}`;
+    // The library's job table holds every queue: each worker sees its own rows only.
+    const queue =
+      this.options.queue === undefined ? 'true' : `"queue" = ${literal(this.options.queue)}`;
     return {
       dequeue:
         `UPDATE ${t} AS job SET ${q('state')} = 'processing', ${q('startedAt')} = now(), ` +
         `${q('lastHeartbeatAt')} = now(), ${q('workerHostname')} = $2 ` +
-        `FROM (SELECT ${q('id')} FROM ${t} WHERE ${due} ORDER BY ${order} LIMIT $1 FOR UPDATE SKIP LOCKED) AS due ` +
+        `FROM (SELECT ${q('id')} FROM ${t} WHERE ${queue} AND ${due} ORDER BY ${order} LIMIT $1 FOR UPDATE SKIP LOCKED) AS due ` +
         `WHERE job.${q('id')} = due.${q('id')} RETURNING job.*`,
       heartbeat:
         `UPDATE ${t} AS job SET ${q('lastHeartbeatAt')} = now() ` +
@@ -254,17 +259,43 @@ export class PostgresWorkerTable<Row = Record<string, unknown>> {
         `${q('failureMessage')} = CASE WHEN ${q('numResets')} + 1 > $2 THEN 'stalled: no heartbeat, reset too often' ELSE ${q('failureMessage')} END, ` +
         `${q('finishedAt')} = CASE WHEN ${q('numResets')} + 1 > $2 THEN now() ELSE NULL END, ` +
         `${q('startedAt')} = NULL, ${q('lastHeartbeatAt')} = NULL, ${q('workerHostname')} = NULL ` +
-        `WHERE ${q('state')} = 'processing' AND ${q('lastHeartbeatAt')} < now() - ${ms('$1')} RETURNING ${q('state')} AS state`,
+        `WHERE ${queue} AND ${q('state')} = 'processing' AND ${q('lastHeartbeatAt')} < now() - ${ms('$1')} RETURNING ${q('state')} AS state`,
       counts:
         `SELECT ${q('state')} AS state, count(*) AS count, ` +
         `floor(extract(epoch from now() - min(${q('queuedAt')}) FILTER (WHERE ${due})) * 1000)::bigint AS oldest_ms ` +
-        `FROM ${t} GROUP BY ${q('state')}`,
+        `FROM ${t} WHERE ${queue} GROUP BY ${q('state')}`,
     };
   }
 }
 
+/** Options of {@link PostgresWorkerStore}. */
+export interface PostgresWorkerStoreOptions {
+  /** Schema of the library's job table (plain queues). Default: 'public'. */
+  schema?: string;
+  /** The library's job table, created on first use. Default: 'routines_jobs'. */
+  jobsTable?: string;
+}
+
+/** Options of {@link PostgresWorkerStore.enqueue}. */
+export interface EnqueueOptions {
+  /** Not before this time (a `Date` or epoch ms). Default: now. */
+  runAt?: Date | number;
+  /** Deduplication: while a job with this key is queued, running or waiting to retry, another is not added. */
+  key?: string;
+  /** Higher first. Default: 0. */
+  priority?: number;
+  /** A `pg` client inside the app's transaction: the job exists only if it commits. */
+  client?: { query(text: string, values?: unknown[]): Promise<unknown> };
+}
+
+/** The channel a new row is announced on: the worker that reads that table or queue looks at once. */
+export const WORKER_CHANNEL = 'routines_worker';
+const JOBS_DDL_LOCK = '7310583945211937118';
+const QUEUE_NAME = /^[A-Za-z0-9_.:\-]{1,200}$/;
+
 /**
- * Job tables on the app's PostgreSQL, through its `pg.Pool`.
+ * Job tables on the app's PostgreSQL, through its `pg.Pool`: the app's own tables, and the
+ * library's `routines_jobs` for plain queues.
  *
  * @example
  * const store = new PostgresWorkerStore(pool);
@@ -273,15 +304,166 @@ export class PostgresWorkerTable<Row = Record<string, unknown>> {
  */
 export class PostgresWorkerStore {
   private readonly pool: Pool;
+  private readonly jobs: string;
+  private jobsReady: Promise<void> | undefined;
+  /** Ends the current LISTEN connection's wait. */
+  private hangUp: (() => void) | undefined;
+  private readonly listeners = new Map<string, Set<() => void>>();
+  private listening: Promise<void> | undefined;
+  private closed = false;
 
-  constructor(pool: PostgresPool) {
+  constructor(pool: PostgresPool, options: PostgresWorkerStoreOptions = {}) {
     this.pool = pool as unknown as Pool;
+    const schema = options.schema ?? 'public';
+    const table = options.jobsTable ?? 'routines_jobs';
+    const qualified = qualifiedTable(`${schema}.${table}`);
+    if (!qualified) {
+      throw new RoutinesConfigurationError([
+        {
+          source: 'PostgresWorkerStore',
+          option: 'jobsTable',
+          value: `${schema}.${table}`,
+          message: 'is not a table name',
+        },
+      ]);
+    }
+    this.jobs = qualified;
   }
 
+  /** A job table of the app's own, with the worker's columns. */
   table<Row = Record<string, unknown>>(
     name: string,
     options: WorkerTableOptions = {},
   ): PostgresWorkerTable<Row> {
     return new PostgresWorkerTable<Row>(this.pool, name, options);
   }
+
+  /** One queue of the library's job table (created on first use): rows `{ id, queue, payload, key, priority, ... }`. */
+  async queue<Payload = unknown>(name: string): Promise<PostgresWorkerTable<JobRow<Payload>>> {
+    checkQueueName(name);
+    await this.ensureJobsTable();
+    return new PostgresWorkerTable<JobRow<Payload>>(this.pool, this.jobs.replace(/"/g, ''), {
+      queue: name,
+      order: '"priority" DESC, "queued_at", "id"',
+    });
+  }
+
+  /**
+   * Adds a job to a plain queue and announces it (on commit, inside the app's transaction with
+   * `client`). Resolves with its id, or undefined when a job with the same `key` is pending.
+   *
+   * @example
+   * await store.enqueue('emails', { to: 'a@example.com' }, { key: 'welcome:42', client: trx });
+   */
+  async enqueue(
+    queue: string,
+    payload: unknown,
+    options: EnqueueOptions = {},
+  ): Promise<string | undefined> {
+    checkQueueName(queue);
+    await this.ensureJobsTable();
+    const runAt = options.runAt === undefined ? null : new Date(options.runAt);
+    const client = options.client ?? this.pool;
+    const result = (await client.query(
+      `WITH job AS (INSERT INTO ${this.jobs} (queue, payload, key, priority, process_after) ` +
+        `VALUES ($1, $2::jsonb, $3, $4, $5) ON CONFLICT (queue, key) WHERE key IS NOT NULL AND state IN ('queued', 'processing', 'errored') ` +
+        `DO NOTHING RETURNING id) SELECT id::text AS id, pg_notify('${WORKER_CHANNEL}', $1) FROM job`,
+      [queue, JSON.stringify(payload ?? null), options.key ?? null, options.priority ?? 0, runAt],
+    )) as { rows: Array<{ id: string }> };
+    return result.rows[0]?.id;
+  }
+
+  /**
+   * Calls `onRow` when a row is announced for `tableOrQueue` (a plain queue's name, or an app
+   * table with the trigger of `workerTableSql`), through one LISTEN connection per store. The
+   * worker still polls: a notification lost while the connection was down costs a poll interval.
+   */
+  onAnnounced(tableOrQueue: string, onRow: () => void): () => void {
+    const set = this.listeners.get(tableOrQueue) ?? new Set();
+    set.add(onRow);
+    this.listeners.set(tableOrQueue, set);
+    this.listening ??= this.listen();
+    return () => set.delete(onRow);
+  }
+
+  /** Releases the LISTEN connection (RoutinesModule does it on shutdown). */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.hangUp?.();
+    await this.listening?.catch(() => undefined);
+    this.listening = undefined;
+  }
+
+  private async listen(): Promise<void> {
+    while (!this.closed) {
+      let client: PoolClient | undefined;
+      try {
+        client = await this.pool.connect();
+        const ended = new Promise<void>((resolve) => {
+          this.hangUp = resolve;
+          client!.on('error', () => resolve());
+          client!.on('end', () => resolve());
+        });
+        client.on('notification', (message) => {
+          for (const onRow of this.listeners.get(message.payload ?? '') ?? []) onRow();
+        });
+        if (!this.closed) {
+          await client.query(`LISTEN ${WORKER_CHANNEL}`);
+          await ended;
+        }
+      } catch {
+        // Unreachable for now: the workers poll meanwhile; try again shortly.
+      } finally {
+        this.hangUp = undefined;
+        client?.release(true); // never back to the pool: it may still be listening
+      }
+      if (!this.closed) await new Promise((resolve) => setTimeout(resolve, 1000).unref?.());
+    }
+  }
+
+  private ensureJobsTable(): Promise<void> {
+    this.jobsReady ??= this.pool
+      .query(`SELECT pg_advisory_xact_lock(${JOBS_DDL_LOCK});\n${jobsTableSql(this.jobs)}`)
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          this.jobsReady = undefined;
+          throw error;
+        },
+      );
+    return this.jobsReady;
+  }
+}
+
+/** A row of the library's job table. */
+export interface JobRow<Payload = unknown> {
+  id: string;
+  queue: string;
+  payload: Payload;
+  key: string | null;
+  priority: number;
+}
+
+function checkQueueName(name: string): void {
+  if (!QUEUE_NAME.test(name)) {
+    throw new RangeError(`'${name}' is not a queue name (letters, digits, '_', '.', ':', '-')`);
+  }
+}
+
+/** The library's job table: a queue, a JSON payload, a deduplication key, a priority, and the worker's columns. */
+export function jobsTableSql(qualified = '"public"."routines_jobs"'): string {
+  const name = qualified.replace(/"/g, '').split('.').pop()!;
+  return [
+    `CREATE TABLE IF NOT EXISTS ${qualified} (id bigserial PRIMARY KEY, queue text NOT NULL, ` +
+      `payload jsonb NOT NULL DEFAULT 'null', key text, priority integer NOT NULL DEFAULT 0);`,
+    workerTableSql(qualified.replace(/"/g, ''), {}, undefined, false),
+    `CREATE UNIQUE INDEX IF NOT EXISTS "${name}_queue_key_idx" ON ${qualified} (queue, key) ` +
+      `WHERE key IS NOT NULL AND state IN ('queued', 'processing', 'errored');`,
+    `CREATE INDEX IF NOT EXISTS "${name}_queue_due_idx" ON ${qualified} (queue, priority DESC, queued_at, id) ` +
+      `WHERE state IN ('queued', 'errored');`,
+  ].join('\n');
+}
+
+function literal(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
 }

@@ -76,6 +76,8 @@ export function workerTableSql(
   table: string,
   columns: Partial<WorkerColumns> = {},
   indexName?: string,
+  /** Whether inserts are announced to workers (LISTEN). The library's job table announces its own. */
+  announce = true,
 ): string {
   const c = { ...DEFAULT_WORKER_COLUMNS, ...columns };
   const target = qualifiedTable(table);
@@ -97,5 +99,21 @@ export function workerTableSql(
     add(c.cancel, 'boolean NOT NULL DEFAULT false'),
     `CREATE INDEX IF NOT EXISTS "${index}" ON ${target} ("${c.state}", "${c.processAfter}") ` +
       `WHERE "${c.state}" IN ('queued', 'errored', 'processing');`,
+    ...(announce ? announceSql(target, table, index) : []),
   ].join('\n');
+}
+
+/** New rows are announced (LISTEN routines_worker), so a worker picks them up in milliseconds. */
+function announceSql(target: string, table: string, index: string): string[] {
+  return [
+    `CREATE OR REPLACE FUNCTION routines_worker_announce() RETURNS trigger LANGUAGE plpgsql AS ` +
+      `$$ BEGIN PERFORM pg_notify('routines_worker', TG_ARGV[0]); RETURN NULL; END $$;`,
+    `DROP TRIGGER IF EXISTS "${index}_announce" ON ${target};`,
+    `CREATE TRIGGER "${index}_announce" AFTER INSERT ON ${target} FOR EACH STATEMENT ` +
+      `EXECUTE FUNCTION routines_worker_announce(${literalOf(table)});`,
+  ];
+}
+
+function literalOf(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
 }

@@ -102,6 +102,7 @@ describe('@Worker in a Nest app on PostgreSQL', () => {
       worker.notify();
       while (!handled.includes('late')) await sleep(5);
       expect(() => registry.worker('nope')).toThrow("'nope'");
+      await expect(worker.enqueue({ path: 'x' })).rejects.toThrow('insert rows into it');
     } finally {
       await app.close();
     }
@@ -119,6 +120,86 @@ describe('@Worker in a Nest app on PostgreSQL', () => {
       num_failures: 0,
     });
     hold = false;
+  });
+
+  it('runs a plain queue: enqueue with dedupe and priority, inside a transaction, announced to the worker at once', async () => {
+    const store = new PostgresWorkerStore(pool, { schema });
+    const seen: Array<{ to: string }> = [];
+    @Worker({ name: 'emails', pollInterval: '1m', heartbeat: '100ms', stalledAfter: '2s' })
+    @Injectable()
+    class EmailSender implements WorkerHandler<{ to: string }> {
+      handle(payload: { to: string }): void {
+        seen.push(payload);
+      }
+    }
+    const app = await boot([EmailSender], { workerStore: store });
+    try {
+      const emails = app.get(RoutinesRegistry).worker('emails');
+      await sleep(100); // the first look found nothing; the next poll is a minute away
+      const first = await emails.enqueue({ to: 'a' }, { key: 'welcome:a' });
+      expect(first).toEqual(expect.any(String));
+      while (seen.length < 1) await sleep(5);
+      // From another process's point of view: a second store, no local notify, only LISTEN.
+      const elsewhere = new PostgresWorkerStore(pool, { schema });
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await elsewhere.enqueue('emails', { to: 'rolled-back' }, { client });
+        await client.query('ROLLBACK');
+        await client.query('BEGIN');
+        await elsewhere.enqueue('emails', { to: 'b' }, { client, key: 'k' });
+        expect(
+          await elsewhere.enqueue('emails', { to: 'b-again' }, { client, key: 'k' }),
+        ).toBeUndefined();
+        await client.query('COMMIT');
+      } finally {
+        client.release();
+      }
+      const committedAt = Date.now();
+      while (seen.length < 2) {
+        if (Date.now() - committedAt > 2000) throw new Error('not announced');
+        await sleep(2);
+      }
+      expect(Date.now() - committedAt).toBeLessThan(500);
+      expect(seen.map((payload) => payload.to)).toEqual(['a', 'b']);
+      expect(await emails.counts()).toEqual({ byState: { completed: 2 } });
+      expect(() => app.get(RoutinesRegistry).worker('upload-processor')).toThrow(
+        "'upload-processor'",
+      );
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("picks up a row inserted into the app's table at once, through the table's trigger", async () => {
+    handled.length = 0;
+    hold = false;
+    @Worker({
+      name: 'slow-poller',
+      table,
+      pollInterval: '1m',
+      heartbeat: '100ms',
+      stalledAfter: '2s',
+    })
+    @Injectable()
+    class SlowPoller {
+      handle(upload: { path: string }): void {
+        handled.push(upload.path);
+      }
+    }
+    const app = await boot([SlowPoller]);
+    try {
+      await sleep(100);
+      const insertedAt = Date.now();
+      await pool.query(`INSERT INTO ${table} (path) VALUES ('announced')`);
+      while (!handled.includes('announced')) {
+        if (Date.now() - insertedAt > 2000) throw new Error('not announced');
+        await sleep(2);
+      }
+      expect(Date.now() - insertedAt).toBeLessThan(500);
+    } finally {
+      await app.close();
+    }
   });
 
   it('refuses at bootstrap a table without the columns, a missing store and bad options, naming each', async () => {
