@@ -291,7 +291,7 @@ export interface EnqueueOptions {
 /** The channel a new row is announced on: the worker that reads that table or queue looks at once. */
 export const WORKER_CHANNEL = 'routines_worker';
 const JOBS_DDL_LOCK = '7310583945211937118';
-const QUEUE_NAME = /^[A-Za-z0-9_.:\-]{1,200}$/;
+const QUEUE_NAME = /^[A-Za-z0-9_.:-]{1,200}$/;
 
 /**
  * Job tables on the app's PostgreSQL, through its `pg.Pool`: the app's own tables, and the
