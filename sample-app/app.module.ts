@@ -8,6 +8,8 @@ import { ClusterModule } from './cluster/cluster.module';
 import { DashboardTokenGuard } from './dashboard/dashboard-token.guard';
 import { Heartbeat } from './heartbeat';
 import { ObservabilityModule } from './observability/observability.module';
+import { ProcessingDatabase } from './processing/processing-database';
+import { ProcessingModule } from './processing/processing.module';
 import { QueueModule } from './queue/queue.module';
 import { RoutinesController } from './routines/routines.controller';
 import { ShutdownLogger } from './shutdown-logger';
@@ -19,10 +21,15 @@ import { UploadsModule } from './uploads/uploads.module';
     ConfigModule.forRoot({ isGlobal: true }),
     // Module options override the decorators by routine name, so operations can retune a
     // routine through the environment without touching its code.
+    ProcessingModule.forEnvironment(),
     RoutinesModule.forRootAsync({
       imports: [ClusterModule],
-      inject: [ConfigService, ClusterCoordinator],
-      useFactory: (config: ConfigService, cluster: ClusterCoordinator) => ({
+      inject: [ConfigService, ClusterCoordinator, ProcessingDatabase],
+      useFactory: (
+        config: ConfigService,
+        cluster: ClusterCoordinator,
+        processing: ProcessingDatabase,
+      ) => ({
         shutdownTimeout: config.get<string>('SHUTDOWN_TIMEOUT', '10s'),
         // A finished cluster routine (seed-demo-data) runs once per version.
         version: config.get<string>('APP_VERSION', 'dev'),
@@ -32,6 +39,8 @@ import { UploadsModule } from './uploads/uploads.module';
         // one span per run (printed with TRACE_TO_CONSOLE=1, see observability/tracing.ts).
         metrics: true,
         tracing: true,
+        // With DATABASE_URL: the thumbnail worker's rows live in the app's own table.
+        workerStore: processing.store,
         // No default here: an unset variable leaves the decorator's interval in force.
         routines: {
           'hard-deleter': { interval: config.get<string>('HARD_DELETE_INTERVAL') },
