@@ -22,6 +22,7 @@ import type { P4Params } from './scenarios/p4-bootstrap';
 import type { P5Params } from './scenarios/p5-memory';
 import type { P6Params } from './scenarios/p6-claims';
 import type { P7Params } from './scenarios/p7-dashboard';
+import type { P8Params } from './scenarios/p8-worker';
 
 type Json = Record<string, unknown>;
 
@@ -124,6 +125,10 @@ function plan(quick: boolean): Measurement[] {
     quick
       ? { variant, routines: 100, runsEach: 10, requests: 5 }
       : { variant, routines: 1000, runsEach: 100, requests: 30 };
+  const p8 = (variant: P8Params['variant'], mode: P8Params['mode']): P8Params =>
+    mode === 'throughput'
+      ? { variant, mode, jobs: quick ? 1000 : 20_000, concurrency: 10, rate: 0 }
+      : { variant, mode, jobs: quick ? 25 : 500, concurrency: 10, rate: 50 };
   const p6Plans: Measurement[] = [];
   for (const engine of ['redis', 'postgres'] as const)
     for (const count of quick ? [200] : [200, 600])
@@ -190,6 +195,18 @@ function plan(quick: boolean): Measurement[] {
       script: 'p7-dashboard',
       reps: quick ? 1 : 3,
       variants: { page: p7('page'), json: p7('json'), registry: p7('registry') },
+    },
+    {
+      scenario: 'P8',
+      script: 'p8-worker',
+      reps: quick ? 1 : 3,
+      variants: { ours: p8('ours', 'throughput'), graphile: p8('graphile', 'throughput') },
+    },
+    {
+      scenario: 'P9',
+      script: 'p8-worker',
+      reps: quick ? 1 : 3,
+      variants: { ours: p8('ours', 'latency'), graphile: p8('graphile', 'latency') },
     },
   ];
 }
@@ -361,6 +378,37 @@ function buildRows(all: Record<string, Record<string, Json[]>>, quick: boolean):
       target: 'all',
       met: oursDone === count,
     });
+  }
+  const p8 = all.P8;
+  if (p8) {
+    const ours = med(p8, 'ours', 'jobsPerSecond');
+    const graphile = med(p8, 'graphile', 'jobsPerSecond');
+    rows.push({
+      scenario:
+        'P8 worker throughput, 20,000 no-op jobs, concurrency 10, jobs/s (floor column: graphile-worker 0.17)',
+      ours: fmt(ours),
+      floor: fmt(graphile),
+      schedule: '—',
+      ratio: `${fmt(ours / graphile, 2)}× graphile-worker`,
+      target: '≥ 1.0× graphile-worker',
+      met: quick ? undefined : ours >= graphile,
+    });
+  }
+  const p9 = all.P9;
+  if (p9) {
+    for (const field of ['p50Ms', 'p99Ms'] as const) {
+      const ours = med(p9, 'ours', field);
+      const limit = field === 'p50Ms' ? 5 : 50;
+      rows.push({
+        scenario: `P9 worker pickup latency at 50 jobs/s, ${field.slice(0, 3)} ms (floor column: graphile-worker 0.17)`,
+        ours: fmt(ours),
+        floor: fmt(med(p9, 'graphile', field)),
+        schedule: '—',
+        ratio: '',
+        target: `≤ ${limit} ms`,
+        met: quick ? undefined : ours <= limit,
+      });
+    }
   }
   const p7 = all.P7;
   if (p7) {

@@ -178,7 +178,13 @@ describe('SIGTERM to a real Nest process', () => {
   }, 40_000);
 
   it('drains the sample app: the job in flight finishes, then the HTTP server closes', async () => {
-    const child = startTs('sample-app/main.ts', { PORT: '0', SHUTDOWN_TIMEOUT: '5s' });
+    // No server, as `npm test` promises: empty URLs leave the sample app on its in-memory defaults.
+    const child = startTs('sample-app/main.ts', {
+      PORT: '0',
+      SHUTDOWN_TIMEOUT: '5s',
+      DATABASE_URL: '',
+      REDIS_URL: '',
+    });
     const [, url] = await child.waitForLine(/Listening on (http:\/\/\S+)$/, 30_000);
 
     // Creating an upload enqueues a thumbnail job (300 ms): in flight when the signal lands.
