@@ -156,7 +156,16 @@ export class PostgresWorkerTable<Row = Record<string, unknown>> {
 
   /** Completed, if the row is still ours; false when the fence refused the write. */
   async complete(job: ClaimedJob<Row>): Promise<boolean> {
-    return (await this.pool.query(this.statement('complete'), [job.id, job.claim])).rowCount === 1;
+    return (await this.completeAll([job])).has(job.id);
+  }
+
+  /** Completes every job still ours in one statement; answers the ids it completed. */
+  async completeAll(jobs: ReadonlyArray<Pick<ClaimedJob, 'id' | 'claim'>>): Promise<Set<string>> {
+    const { rows } = await this.pool.query<{ id: string }>(this.statement('complete'), [
+      jobs.map((job) => job.id),
+      jobs.map((job) => job.claim),
+    ]);
+    return new Set(rows.map((row) => row.id));
   }
 
   /**
@@ -244,7 +253,11 @@ export class PostgresWorkerTable<Row = Record<string, unknown>> {
         `FROM unnest($1::${idType}[], $2::text[]) AS beat(id, claim) ` +
         `WHERE job.${q('id')} = beat.id AND job.${q('workerHostname')} = beat.claim AND job.${q('state')} = 'processing' ` +
         `RETURNING job.${q('id')}::text AS id, job.${q('cancel')} AS cancel`,
-      complete: `UPDATE ${t} SET ${q('state')} = 'completed', ${q('finishedAt')} = now() WHERE ${mine}`,
+      complete:
+        `UPDATE ${t} AS job SET ${q('state')} = 'completed', ${q('finishedAt')} = now() ` +
+        `FROM unnest($1::${idType}[], $2::text[]) AS done(id, claim) ` +
+        `WHERE job.${q('id')} = done.id AND job.${q('workerHostname')} = done.claim AND job.${q('state')} = 'processing' ` +
+        `RETURNING job.${q('id')}::text AS id`,
       fail:
         `UPDATE ${t} SET ${q('state')} = CASE WHEN $5 OR ${q('numFailures')} + 1 >= $3 THEN 'failed' ELSE 'errored' END, ` +
         `${q('numFailures')} = ${q('numFailures')} + 1, ${q('failureMessage')} = $4, ${q('finishedAt')} = now(), ` +

@@ -78,6 +78,11 @@ export class DbWorker<Row = Record<string, unknown>> {
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private timers: NodeJS.Timeout[] = [];
+  private completions: Array<{
+    job: ClaimedJob<Row>;
+    resolve: (done: boolean) => void;
+    reject: (error: unknown) => void;
+  }> = [];
 
   constructor(
     private readonly table: PostgresWorkerTable<Row>,
@@ -226,7 +231,7 @@ export class DbWorker<Row = Record<string, unknown>> {
     }
     // A job past its timeout failed, however its handler settled once the signal aborted.
     if (!failed && running.cause !== 'timeout') {
-      if (!(await this.table.complete(job))) this.fenced(job);
+      if (!(await this.completeSoon(job))) this.fenced(job);
       return;
     }
     const message =
@@ -239,6 +244,27 @@ export class DbWorker<Row = Record<string, unknown>> {
       retry: !(error instanceof NonRetryableError),
     });
     if (outcome === 'fenced') this.fenced(job);
+  }
+
+  /**
+   * Completions that end close together go in one statement: one round trip for all of them,
+   * and the slots they free are refilled by one dequeue (measured, bench P8).
+   */
+  private completeSoon(job: ClaimedJob<Row>): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
+      this.completions.push({ job, resolve, reject });
+      if (this.completions.length === 1) setImmediate(() => void this.flushCompletions());
+    });
+  }
+
+  private async flushCompletions(): Promise<void> {
+    const batch = this.completions.splice(0);
+    try {
+      const done = await this.table.completeAll(batch.map((entry) => entry.job));
+      for (const entry of batch) entry.resolve(done.has(entry.job.id));
+    } catch (error) {
+      for (const entry of batch) entry.reject(error);
+    }
   }
 
   private fenced(job: ClaimedJob<Row>): void {
