@@ -36,6 +36,7 @@ export type {
   JobHandler,
   JobState,
   WorkerColumns,
+  WorkerEvent,
   WorkerTableOptions,
 } from './worker';
 

@@ -133,7 +133,14 @@ export type RoutineEventType =
   | 'completed'
   | 'lease-acquired'
   | 'lease-lost'
-  | 'stopped';
+  | 'stopped'
+  | 'job-started'
+  | 'job-succeeded'
+  | 'job-failed'
+  | 'job-retried'
+  | 'job-reset'
+  | 'job-cancelled'
+  | 'job-requeued';
 
 /** A lifecycle event; the registry's `events$` emits these. */
 export interface RoutineEvent {
@@ -146,6 +153,8 @@ export interface RoutineEvent {
   error?: unknown;
   /** For `restarted`: how long the routine waited, after the failure, before this restart. */
   delayMs?: number;
+  /** Worker events (`job-*`): the row's id and attempt (`job-reset`: how many rows). */
+  job?: { id?: string; attempt?: number; count?: number };
 }
 
 /**

@@ -86,6 +86,7 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
               'shutdownTimeout',
               this.options?.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT,
             ) ?? 10_000,
+            this.registry.emit,
           ).catch((error: unknown) => {
             this.metrics?.unregister();
             this.releaseOwnership();

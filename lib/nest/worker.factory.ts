@@ -1,5 +1,6 @@
 import {
   checkDuration,
+  type RoutineEventListener,
   RoutinesConfigurationError,
   type ConfigurationProblem,
   type OptionProblem,
@@ -34,6 +35,7 @@ export async function buildWorkers(
   found: readonly DeclaredWorker[],
   store: PostgresWorkerStore | undefined,
   shutdownTimeoutMs: number,
+  emit: RoutineEventListener,
 ): Promise<{
   declarations: RoutineDeclaration[];
   workers: BuiltWorker[];
@@ -110,6 +112,11 @@ export async function buildWorkers(
       timeoutMs,
       backoff: { initialMs, maxMs },
       resetStalled: false,
+      // Built only while events$ has a subscriber, as routines do (measured).
+      onEvent: ({ type, id, attempt, error }) => {
+        if (emit.observed !== false)
+          emit({ type, routine: name, at: Date.now(), job: { id, attempt }, error });
+      },
     });
     workers.push({ name, worker, table, queue: plain ? name : undefined, store });
     const stopListening = store.onAnnounced(plain ? name : options.table!, () => worker.notify());
@@ -140,8 +147,20 @@ export async function buildWorkers(
       name: `${name}:reset-stalled`,
       source,
       instance: {
-        handle: () =>
-          table.resetStalled(stalledAfterMs, options.maxResets ?? 3).then(() => undefined),
+        handle: async () => {
+          const { reset, failed } = await table.resetStalled(
+            stalledAfterMs,
+            options.maxResets ?? 3,
+          );
+          if (reset + failed > 0) {
+            emit({
+              type: 'job-reset',
+              routine: name,
+              at: Date.now(),
+              job: { count: reset + failed },
+            });
+          }
+        },
       },
       options: {
         interval: Math.max(1000, Math.floor(stalledAfterMs / 2)),

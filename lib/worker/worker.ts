@@ -44,11 +44,30 @@ export interface DbWorkerOptions {
   backoff?: { initialMs: number; maxMs: number };
   /** Whether this worker also resets stalled rows (in a Nest app, one replica does). Default: true. */
   resetStalled?: boolean;
+  /** Told of every job's start and end: `job-started`, `job-succeeded`, `job-retried` (failed, due again), `job-failed`, `job-cancelled`, `job-requeued`. */
+  onEvent?: (event: WorkerEvent) => void;
   logger?: {
     log(message: string): void;
     warn(message: string): void;
     error(message: string): void;
   };
+}
+
+/** What {@link DbWorkerOptions.onEvent} receives. */
+export interface WorkerEvent {
+  type:
+    | 'job-started'
+    | 'job-succeeded'
+    | 'job-retried'
+    | 'job-failed'
+    | 'job-cancelled'
+    | 'job-requeued'
+    | 'job-reset';
+  id?: string;
+  attempt?: number;
+  /** `job-reset`: rows reset. */
+  count?: number;
+  error?: unknown;
 }
 
 /** Why a running job's signal was aborted. */
@@ -70,8 +89,9 @@ interface Running<Row> {
 export class DbWorker<Row = Record<string, unknown>> {
   private readonly running = new Map<string, Running<Row>>();
   private readonly claim = `${hostname()}:${process.pid}:${randomBytes(6).toString('hex')}`;
-  private readonly o: Required<Omit<DbWorkerOptions, 'timeoutMs' | 'logger'>> &
+  private readonly o: Required<Omit<DbWorkerOptions, 'timeoutMs' | 'logger' | 'onEvent'>> &
     Pick<DbWorkerOptions, 'timeoutMs'>;
+  private readonly onEvent: DbWorkerOptions['onEvent'];
   private readonly logger: NonNullable<DbWorkerOptions['logger']>;
   private stopping = false;
   private started = false;
@@ -102,6 +122,7 @@ export class DbWorker<Row = Record<string, unknown>> {
       resetStalled: options.resetStalled ?? true,
     };
     this.logger = options.logger ?? console;
+    this.onEvent = options.onEvent;
   }
 
   /** Jobs in flight here, by row id. */
@@ -182,6 +203,7 @@ export class DbWorker<Row = Record<string, unknown>> {
     const controller = new AbortController();
     const running: Running<Row> = { job, controller, done: Promise.resolve() };
     this.running.set(job.id, running);
+    this.tell('job-started', job);
     running.done = this.execute(running).finally(() => {
       this.running.delete(job.id);
       this.wake?.(); // a slot is free
@@ -223,15 +245,17 @@ export class DbWorker<Row = Record<string, unknown>> {
         );
         return;
       case 'shutdown':
-        await this.table.requeue(job);
+        if (await this.table.requeue(job)) this.tell('job-requeued', job);
         return;
       case 'cancel':
-        await this.table.cancelled(job, 'canceled by an operator');
+        if (await this.table.cancelled(job, 'canceled by an operator'))
+          this.tell('job-cancelled', job);
         return;
     }
     // A job past its timeout failed, however its handler settled once the signal aborted.
     if (!failed && running.cause !== 'timeout') {
-      if (!(await this.completeSoon(job))) this.fenced(job);
+      if (await this.completeSoon(job)) this.tell('job-succeeded', job);
+      else this.fenced(job);
       return;
     }
     const message =
@@ -244,6 +268,21 @@ export class DbWorker<Row = Record<string, unknown>> {
       retry: !(error instanceof NonRetryableError),
     });
     if (outcome === 'fenced') this.fenced(job);
+    else this.tell(outcome === 'errored' ? 'job-retried' : 'job-failed', job, error ?? message);
+  }
+
+  private tell(
+    type: WorkerEvent['type'],
+    job?: ClaimedJob<Row>,
+    error?: unknown,
+    count?: number,
+  ): void {
+    if (!this.onEvent) return;
+    try {
+      this.onEvent({ type, id: job?.id, attempt: job?.attempt, error, count });
+    } catch {
+      // A listener's failure is not the job's.
+    }
   }
 
   /**
@@ -303,6 +342,7 @@ export class DbWorker<Row = Record<string, unknown>> {
       this.o.maxResets,
     );
     if (reset + failed > 0) {
+      this.tell('job-reset', undefined, undefined, reset + failed);
       this.logger.warn(
         `worker '${this.o.name}': ${reset} stalled row(s) back to queued, ${failed} failed after too many resets`,
       );

@@ -162,6 +162,8 @@ describe('@Worker in a Nest app on PostgreSQL', () => {
       }
       expect(Date.now() - committedAt).toBeLessThan(500);
       expect(seen.map((payload) => payload.to)).toEqual(['a', 'b']);
+      // The handler has run; its completion is written right after (batched with others).
+      while ((await emails.counts()).byState.completed !== 2) await sleep(5);
       expect(await emails.counts()).toEqual({ byState: { completed: 2 } });
       expect(() => app.get(RoutinesRegistry).worker('upload-processor')).toThrow(
         "'upload-processor'",
@@ -198,6 +200,60 @@ describe('@Worker in a Nest app on PostgreSQL', () => {
       }
       expect(Date.now() - insertedAt).toBeLessThan(500);
     } finally {
+      await app.close();
+    }
+  });
+
+  it('tells events$ of each job: started, retried, started again, succeeded; and of a reset', async () => {
+    let fail = true;
+    @Worker({
+      name: 'flaky',
+      table,
+      pollInterval: '20ms',
+      heartbeat: '100ms',
+      stalledAfter: '1s',
+      backoff: { initialDelay: 1, maxDelay: 1 },
+    })
+    @Injectable()
+    class Flaky {
+      handle(): void {
+        if (fail) {
+          fail = false;
+          throw new Error('first time');
+        }
+      }
+    }
+    const { rows } = await pool.query(
+      `INSERT INTO ${table} (path) VALUES ('flaky') RETURNING id::text AS id`,
+    );
+    // A row a dead process left processing: the cluster resetter hands it on.
+    await pool.query(
+      `INSERT INTO ${table} (path, state, worker_hostname, last_heartbeat_at) VALUES ('orphan', 'processing', 'dead:1:x', now() - interval '1 hour')`,
+    );
+    const app = await boot([Flaky]);
+    const events: Array<{ type: string; id?: string; attempt?: number; count?: number }> = [];
+    const subscription = app.get(RoutinesRegistry).events$.subscribe((event) => {
+      if (event.type.startsWith('job-')) events.push({ type: event.type, ...event.job });
+    });
+    try {
+      const deadline = Date.now() + 10_000;
+      while (!(
+        events.some((e) => e.type === 'job-reset') &&
+        events.filter((e) => e.type === 'job-succeeded').length === 2
+      )) {
+        if (Date.now() > deadline) throw new Error(JSON.stringify(events));
+        await sleep(20);
+      }
+      const flaky = events
+        .filter((event) => event.id === rows[0].id)
+        .map((event) => `${event.type}#${event.attempt}`);
+      expect(flaky).toEqual(['job-started#1', 'job-retried#1', 'job-started#2', 'job-succeeded#2']);
+      expect(events.find((event) => event.type === 'job-reset')).toEqual({
+        type: 'job-reset',
+        count: 1,
+      });
+    } finally {
+      subscription.unsubscribe();
       await app.close();
     }
   });
