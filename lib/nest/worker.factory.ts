@@ -101,25 +101,33 @@ export async function buildWorkers(
           instance.handle(row.payload, job) as Promise<void>
       : (row: Record<string, unknown>, job: JobContext) =>
           instance.handle(row, job) as Promise<void>;
-    const worker = new DbWorker(table, handle, {
+    const makeWorker = () =>
+      new DbWorker(table, handle, {
+        name,
+        concurrency: options.concurrency,
+        pollIntervalMs,
+        heartbeatMs,
+        stalledAfterMs,
+        maxResets: options.maxResets,
+        maxAttempts: options.maxAttempts,
+        timeoutMs,
+        backoff: { initialMs, maxMs },
+        resetStalled: false,
+        // Built only while events$ has a subscriber, as routines do (measured).
+        onEvent: ({ type, id, attempt, error }) => {
+          if (emit.observed !== false)
+            emit({ type, routine: name, at: Date.now(), job: { id, attempt }, error });
+        },
+      });
+    const built: BuiltWorker = {
       name,
-      concurrency: options.concurrency,
-      pollIntervalMs,
-      heartbeatMs,
-      stalledAfterMs,
-      maxResets: options.maxResets,
-      maxAttempts: options.maxAttempts,
-      timeoutMs,
-      backoff: { initialMs, maxMs },
-      resetStalled: false,
-      // Built only while events$ has a subscriber, as routines do (measured).
-      onEvent: ({ type, id, attempt, error }) => {
-        if (emit.observed !== false)
-          emit({ type, routine: name, at: Date.now(), job: { id, attempt }, error });
-      },
-    });
-    workers.push({ name, worker, table, queue: plain ? name : undefined, store });
-    const stopListening = store.onAnnounced(plain ? name : options.table!, () => worker.notify());
+      worker: makeWorker(),
+      table,
+      queue: plain ? name : undefined,
+      store,
+    };
+    workers.push(built);
+    const announcedAs = plain ? name : options.table!;
     // Most of the shutdown timeout for jobs in flight, the rest to hand the others back.
     const graceMs = Math.floor(shutdownTimeoutMs * 0.8);
     declarations.push({
@@ -128,6 +136,10 @@ export async function buildWorkers(
       source,
       instance: {
         async start(signal: AbortSignal): Promise<void> {
+          // A worker runs once: the routine started again (registry.start, restart) gets a new one.
+          if (built.worker.started) built.worker = makeWorker();
+          const worker = built.worker;
+          const stopListening = store.onAnnounced(announcedAs, () => worker.notify());
           worker.start();
           await new Promise<void>((resolve) => {
             if (signal.aborted) resolve();

@@ -94,7 +94,8 @@ export class DbWorker<Row = Record<string, unknown>> {
   private readonly onEvent: DbWorkerOptions['onEvent'];
   private readonly logger: NonNullable<DbWorkerOptions['logger']>;
   private stopping = false;
-  private started = false;
+  private hasStarted = false;
+  private dequeueFailing = false;
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private timers: NodeJS.Timeout[] = [];
@@ -125,6 +126,11 @@ export class DbWorker<Row = Record<string, unknown>> {
     this.onEvent = options.onEvent;
   }
 
+  /** Whether `start()` was called: a worker runs once. */
+  get started(): boolean {
+    return this.hasStarted;
+  }
+
   /** Jobs in flight here, by row id. */
   get inFlight(): number {
     return this.running.size;
@@ -132,8 +138,8 @@ export class DbWorker<Row = Record<string, unknown>> {
 
   /** Starts dequeuing; the table must have been checked (`table.check()`). */
   start(): void {
-    if (this.started) return;
-    this.started = true;
+    if (this.hasStarted) return;
+    this.hasStarted = true;
     this.loop = this.dequeueLoop();
     // Heartbeats go on while stop() waits for jobs in flight, or they would be reset meanwhile.
     this.every(this.o.heartbeatMs, () => this.beat(), true);
@@ -176,12 +182,17 @@ export class DbWorker<Row = Record<string, unknown>> {
       if (free > 0) {
         try {
           const jobs = await this.table.dequeue(free, this.claim);
+          if (this.dequeueFailing) this.logger.log(`worker '${this.o.name}': dequeue works again`);
+          this.dequeueFailing = false;
           got = jobs.length;
           for (const job of jobs) this.run(job);
         } catch (error) {
-          this.logger.warn(
-            `worker '${this.o.name}': dequeue failed (${describeError(error).message}); retrying`,
-          );
+          if (!this.dequeueFailing) {
+            this.logger.warn(
+              `worker '${this.o.name}': dequeue failed (${describeError(error).message}); retrying every poll`,
+            );
+          }
+          this.dequeueFailing = true;
         }
       }
       if (this.stopping) break;

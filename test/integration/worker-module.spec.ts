@@ -101,6 +101,11 @@ describe('@Worker in a Nest app on PostgreSQL', () => {
       await pool.query(`INSERT INTO ${table} (path) VALUES ('late')`);
       worker.notify();
       while (!handled.includes('late')) await sleep(5);
+      // Stopped and started again, it gets a new worker that runs.
+      await registry.restart('upload-processor');
+      await pool.query(`INSERT INTO ${table} (path) VALUES ('after-restart')`);
+      registry.worker('upload-processor').notify();
+      while (!handled.includes('after-restart')) await sleep(5);
       expect(() => registry.worker('nope')).toThrow("'nope'");
       await expect(worker.enqueue({ path: 'x' })).rejects.toThrow('insert rows into it');
     } finally {
