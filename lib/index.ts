@@ -37,6 +37,7 @@ export type {
   JobState,
   WorkerColumns,
   WorkerEvent,
+  WorkerEventListener,
   WorkerTableOptions,
 } from './worker';
 

@@ -1,11 +1,7 @@
 import type { ReplicaDirectory } from '../core/coordinator';
 import type { RedisClient } from './clients';
 import { wholeMilliseconds } from './coordination.errors';
-
-const SERVER_NOW = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-`;
+import { SERVER_NOW } from './redis-server-now';
 
 /** KEYS: snapshots hash, expiry zset. ARGV: id, snapshot, ttl ms. Expiry on the server's clock. */
 const PUBLISH = `${SERVER_NOW}

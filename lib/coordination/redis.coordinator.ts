@@ -10,6 +10,7 @@ import {
   type ReplicaDirectory,
 } from '../core/coordinator';
 import { RedisReplicaDirectory } from './redis-replica-directory';
+import { SERVER_NOW } from './redis-server-now';
 import { parseDuration, type Duration } from '../core/duration';
 import { RoutinesConfigurationError, type ConfigurationProblem } from '../core/errors';
 import { ClaimBatcher, type PendingClaim } from './claim-batcher';
@@ -31,13 +32,6 @@ export interface RedisCoordinatorOptions {
   /** Where the server checks (eviction policy) warn. Default: `console`. */
   logger?: { warn(message: string): void };
 }
-
-/** The Redis server's clock inside a script: `now` in milliseconds, `micros` in microseconds. */
-const SERVER_NOW = `
-local t = redis.call('TIME')
-local micros = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local now = math.floor(micros / 1000)
-`;
 
 /**
  * Every routine has a marker hash that never expires: `since` (when its state was last found

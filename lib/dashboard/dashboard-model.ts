@@ -1,6 +1,6 @@
 import type { RegisteredRoutineInfo } from '../nest/routines.registry';
 import type { RunRecord } from '../observability';
-import type { RoutineControl, ReplicasView } from './routines-cluster';
+import type { ReplicasView, RoutineControls } from './routines-cluster';
 import type { ReplicaIdentity, ReplicaRoutine, ReplicaSnapshot } from './replica-snapshot';
 
 /** A routine on one replica, as the list shows it next to the others. */
@@ -33,7 +33,7 @@ export interface DashboardRoutine extends RegisteredRoutineInfo {
   /** Cluster routines: the replica that holds the lease or ran the latest slot. */
   runner?: ClusterRunner;
   /** Controls kept by the coordinator for a cluster routine (a pause, an interval set). */
-  controls?: { pause?: RoutineControl; interval?: RoutineControl };
+  controls?: RoutineControls;
 }
 
 export interface DashboardSummary {
@@ -65,7 +65,7 @@ export interface DashboardRoutineDetail extends DashboardRoutine {
 export function buildList(
   local: readonly RegisteredRoutineInfo[],
   view: ReplicasView,
-  controls: Map<string, { pause?: RoutineControl; interval?: RoutineControl }>,
+  controls: ReadonlyMap<string, RoutineControls>,
   shared: boolean,
   exposeStacks: boolean,
 ): DashboardList {

@@ -92,12 +92,12 @@ function renderRoutine(routine: DashboardRoutine, input: PageInput): string {
   const classes = ['routine', routine.problems.length > 0 ? 'problem' : '']
     .filter(Boolean)
     .join(' ');
-  const flags = [
-    ...routine.problems.map(
+  const flags = routine.problems
+    .map(
       (problem) =>
         `<span class="flag flag-${problem}">${problem === 'failing' ? `${routine.health.consecutiveFailures} failed in a row` : problem}</span>`,
-    ),
-  ].join(' ');
+    )
+    .join(' ');
   return `<article class="${classes}" data-name="${escapeHtml(routine.name)}" data-text="${escapeHtml(text)}" data-problem="${routine.problems.length > 0 ? 1 : 0}">
 <header><h2>${escapeHtml(routine.name)}</h2> <span class="state state-${escapeHtml(routine.state)}">${escapeHtml(routine.state)}</span> ${flags}</header>
 ${routine.description ? `<p class="description">${escapeHtml(routine.description)}</p>` : ''}

@@ -1,6 +1,11 @@
 export { RoutinesDashboardModule } from './routines-dashboard.module';
 export { RoutinesCluster } from './routines-cluster';
-export type { ControlResult, ReplicasView, RoutineControl } from './routines-cluster';
+export type {
+  ControlResult,
+  ReplicasView,
+  RoutineControl,
+  RoutineControls,
+} from './routines-cluster';
 export type {
   ClusterRunner,
   DashboardList,

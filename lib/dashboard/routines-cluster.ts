@@ -82,6 +82,8 @@ export class RoutinesCluster implements RegistryPlugin, OnModuleDestroy {
   private directory: ReplicaDirectory | undefined;
   /** The controls last read (key → JSON as stored), to see what changed and to restore a lost set. */
   private seen = new Map<string, string>();
+  /** The same, parsed once and grouped by routine: what the page and every poll read. */
+  private byRoutine = new Map<string, RoutineControls>();
   /** Per routine, the schedule an interval control gave it: a rebuilt routine that lost it gets it again. */
   private readonly appliedSchedules = new Map<string, string>();
   private readonly timers = new Set<TimerHandle>();
@@ -122,7 +124,7 @@ export class RoutinesCluster implements RegistryPlugin, OnModuleDestroy {
 
   /** @internal Right after routines start (bootstrap, add, start, restart): the controls kept for them. */
   started(names: readonly string[]): void {
-    for (const name of names) this.enforce(name);
+    for (const name of names) if (this.byRoutine.has(name)) this.enforce(name);
   }
 
   /** Live replicas, this one first with a fresh snapshot (of `local`, when the caller has just listed them). */
@@ -142,18 +144,8 @@ export class RoutinesCluster implements RegistryPlugin, OnModuleDestroy {
   }
 
   /** The controls last read from the coordinator (or set here), by routine. */
-  controls(): Map<string, { pause?: RoutineControl; interval?: RoutineControl }> {
-    const byRoutine = new Map<string, { pause?: RoutineControl; interval?: RoutineControl }>();
-    for (const [key, text] of this.seen) {
-      const control = parseControl(text);
-      const [kind, name] = splitKey(key);
-      if (!control || !name) continue;
-      const entry = byRoutine.get(name) ?? {};
-      if (kind === 'pause') entry.pause = control;
-      if (kind === 'interval') entry.interval = control;
-      byRoutine.set(name, entry);
-    }
-    return byRoutine;
+  controls(): ReadonlyMap<string, RoutineControls> {
+    return this.byRoutine;
   }
 
   /** Runs a periodic routine once, here. */
@@ -211,7 +203,7 @@ export class RoutinesCluster implements RegistryPlugin, OnModuleDestroy {
     }
     // Stored first: if the coordinator refuses, nothing changed anywhere, and the caller hears it.
     await this.store(pauseKey(name), { paused, at: this.wallNow(), by: this.self.id });
-    this.applyPause(name, paused);
+    this.applyPause(name, paused, info);
     return this.result(name, action, 'cluster');
   }
 
@@ -222,7 +214,12 @@ export class RoutinesCluster implements RegistryPlugin, OnModuleDestroy {
   private async store(key: string, control: RoutineControl): Promise<void> {
     const text = JSON.stringify(control);
     await this.call('store a control', () => this.directory!.setControl(key, text));
-    this.seen.set(key, text);
+    this.remember(new Map(this.seen).set(key, text));
+  }
+
+  private remember(seen: Map<string, string>): void {
+    this.seen = seen;
+    this.byRoutine = indexControls(seen);
   }
 
   private result(
@@ -312,14 +309,16 @@ export class RoutinesCluster implements RegistryPlugin, OnModuleDestroy {
     const fresh = await this.call('read controls', () => this.directory!.controls());
     if (fresh.size === 0 && this.seen.size > 0) return this.restoreLost();
     const before = this.seen;
-    this.seen = fresh;
+    this.remember(fresh);
+    const pauseChanged = new Set<string>();
     for (const [key, text] of fresh) {
+      if (before.get(key) === text) continue;
       const [kind, name] = splitKey(key);
-      if (!name || !this.registry.has(name)) continue;
-      const changed = before.get(key) !== text;
-      if (kind === 'pause' && changed) this.applyPause(name, parseControl(text)?.paused === true);
-      if (kind === 'interval' && changed) this.appliedSchedules.delete(name);
-      this.enforce(name);
+      if (kind === 'pause' && name) pauseChanged.add(name);
+      if (kind === 'interval' && name) this.appliedSchedules.delete(name);
+    }
+    for (const name of this.byRoutine.keys()) {
+      if (this.registry.has(name)) this.enforce(name, pauseChanged.has(name));
     }
   }
 
@@ -335,13 +334,14 @@ export class RoutinesCluster implements RegistryPlugin, OnModuleDestroy {
     }
   }
 
-  /** Holds a cluster routine to its controls: paused stays paused, an interval set stays set. */
-  private enforce(name: string): void {
-    const pause = parseControl(this.seen.get(pauseKey(name)) ?? '');
-    const interval = parseControl(this.seen.get(intervalKey(name)) ?? '');
-    if (!pause?.paused && interval?.interval === undefined) return;
-    const info = this.registry.has(name) ? this.registry.get(name) : undefined;
-    if (!info || info.scope !== 'cluster' || info.kind !== 'periodic') return;
+  /**
+   * Holds a cluster routine to its controls: paused stays paused, an interval set stays set; a
+   * pause that just changed to resumed resumes it.
+   */
+  private enforce(name: string, pauseChanged = false): void {
+    const { pause, interval } = this.byRoutine.get(name) ?? {};
+    const info = this.registry.get(name);
+    if (info.scope !== 'cluster' || info.kind !== 'periodic') return;
     if (interval?.interval !== undefined && info.schedule !== this.appliedSchedules.get(name)) {
       this.attempt(name, 'interval', () => {
         if (isCronSpec(interval.interval) === info.schedule?.startsWith('cron')) {
@@ -350,12 +350,10 @@ export class RoutinesCluster implements RegistryPlugin, OnModuleDestroy {
         }
       });
     }
-    if (pause?.paused && info.state === 'running') this.applyPause(name, true);
+    if (pause?.paused || pauseChanged) this.applyPause(name, pause?.paused === true, info);
   }
 
-  private applyPause(name: string, paused: boolean): void {
-    if (!this.registry.has(name)) return;
-    const { state, scope } = this.registry.get(name);
+  private applyPause(name: string, paused: boolean, { state, scope }: RegisteredRoutineInfo): void {
     if (scope !== 'cluster') return;
     if (paused && state === 'running') this.attempt(name, 'pause', () => this.registry.pause(name));
     if (!paused && state === 'paused')
@@ -384,6 +382,23 @@ export function scheduleSpecOf(info: {
   const cron = /^cron (.+?)(?: \((.+)\))?$/.exec(info.schedule ?? '');
   if (cron) return cron[2] ? { cron: cron[1], timeZone: cron[2] } : { cron: cron[1] };
   return info.intervalMs;
+}
+
+/** A routine's controls: the pause and the interval set on it, if any. */
+export interface RoutineControls {
+  pause?: RoutineControl;
+  interval?: RoutineControl;
+}
+
+function indexControls(seen: ReadonlyMap<string, string>): Map<string, RoutineControls> {
+  const byRoutine = new Map<string, RoutineControls>();
+  for (const [key, text] of seen) {
+    const control = parseControl(text);
+    const [kind, name] = splitKey(key);
+    if (!control || !name || (kind !== 'pause' && kind !== 'interval')) continue;
+    byRoutine.set(name, { ...byRoutine.get(name), [kind]: control });
+  }
+  return byRoutine;
 }
 
 function splitKey(key: string): [string, string | undefined] {

@@ -134,8 +134,6 @@ export class RoutinesDashboardController {
   }
 }
 
-type Reply = (response: unknown, body: unknown, status: number) => void;
-
 /**
  * Trigger, pause, resume, interval. Answers 404 unless `control: true`; refuses cross-site
  * requests; logs each action with the routine and where it applies. A form posted without
@@ -195,15 +193,14 @@ export class RoutinesControlController {
     action: () => Promise<unknown>,
   ): Promise<void> {
     const adapter = this.adapterHost.httpAdapter;
-    const reply: Reply = (res, body, status) => adapter.reply(res, body, status);
     try {
       if (!this.settings.control) throw new NotFoundException();
       const result = await action();
       if (wantsPage(request)) return adapter.redirect(response, 303, this.settings.path);
-      reply(response, result, 200);
+      adapter.reply(response, result, 200);
     } catch (error) {
       const http = asHttpError(error);
-      reply(response, http.getResponse(), http.getStatus());
+      adapter.reply(response, http.getResponse(), http.getStatus());
     }
   }
 }

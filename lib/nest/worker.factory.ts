@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import {
   checkDuration,
   type RoutineEventListener,
@@ -8,12 +9,24 @@ import {
 import {
   DbWorker,
   type JobContext,
+  type WorkerEvent,
+  type WorkerEventListener,
   type PostgresWorkerStore,
   type PostgresWorkerTable,
 } from '../worker';
 import type { RoutineDeclaration } from './interfaces/routine-declaration.interface';
 import type { DeclaredWorker } from './routines.explorer';
 import { MESSAGES } from './nest.messages';
+
+/** The worker's events on the registry's `events$`, built only while it has a subscriber (measured). */
+function jobEvents(routine: string, emit: RoutineEventListener): WorkerEventListener {
+  return Object.defineProperty(
+    ({ type, id, attempt, count, error }: WorkerEvent) =>
+      emit({ type, routine, at: Date.now(), job: { id, attempt, count }, error }),
+    'observed',
+    { get: () => emit.observed !== false },
+  );
+}
 
 /** A worker as the registry holds it. */
 export interface BuiltWorker {
@@ -113,11 +126,8 @@ export async function buildWorkers(
         timeoutMs,
         backoff: { initialMs, maxMs },
         resetStalled: false,
-        // Built only while events$ has a subscriber, as routines do (measured).
-        onEvent: ({ type, id, attempt, error }) => {
-          if (emit.observed !== false)
-            emit({ type, routine: name, at: Date.now(), job: { id, attempt }, error });
-        },
+        logger: new Logger(name),
+        onEvent: jobEvents(name, emit),
       });
     const built: BuiltWorker = {
       name,
@@ -159,20 +169,7 @@ export async function buildWorkers(
       name: `${name}:reset-stalled`,
       source,
       instance: {
-        handle: async () => {
-          const { reset, failed } = await table.resetStalled(
-            stalledAfterMs,
-            options.maxResets ?? 3,
-          );
-          if (reset + failed > 0) {
-            emit({
-              type: 'job-reset',
-              routine: name,
-              at: Date.now(),
-              job: { count: reset + failed },
-            });
-          }
-        },
+        handle: () => built.worker.resetStalledRows(),
       },
       options: {
         interval: Math.max(1000, Math.floor(stalledAfterMs / 2)),

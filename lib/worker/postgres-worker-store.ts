@@ -5,7 +5,9 @@ import { RoutinesConfigurationError, type ConfigurationProblem } from '../core/e
 import {
   COLUMN_TYPES,
   DEFAULT_WORKER_COLUMNS,
+  isIdentifier,
   qualifiedTable,
+  sqlLiteral,
   workerTableSql,
   type WorkerColumns,
 } from './worker-table';
@@ -73,7 +75,7 @@ export class PostgresWorkerTable<Row = Record<string, unknown>> {
     };
     if (!this.table) problem('table', this.name, 'is not a table name (table or schema.table)');
     for (const [key, column] of Object.entries(this.c)) {
-      if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(column)) {
+      if (!isIdentifier(column)) {
         problem(`columns.${key}`, column, 'is not a column name');
       }
     }
@@ -241,7 +243,7 @@ export class PostgresWorkerTable<Row = Record<string, unknown>> {
     const order = this.options.order ?? `${q('queuedAt')}, ${q('id')}`;
     // The library's job table holds every queue: each worker sees its own rows only.
     const queue =
-      this.options.queue === undefined ? 'true' : `"queue" = ${literal(this.options.queue)}`;
+      this.options.queue === undefined ? 'true' : `"queue" = ${sqlLiteral(this.options.queue)}`;
     return {
       dequeue:
         `UPDATE ${t} AS job SET ${q('state')} = 'processing', ${q('startedAt')} = now(), ` +
@@ -317,6 +319,8 @@ const QUEUE_NAME = /^[A-Za-z0-9_.:-]{1,200}$/;
  */
 export class PostgresWorkerStore {
   private readonly pool: Pool;
+  /** `schema.table`, and the same quoted for SQL. */
+  private readonly jobsName: string;
   private readonly jobs: string;
   private jobsReady: Promise<void> | undefined;
   /** Ends the current LISTEN connection's wait. */
@@ -340,6 +344,7 @@ export class PostgresWorkerStore {
         },
       ]);
     }
+    this.jobsName = `${schema}.${table}`;
     this.jobs = qualified;
   }
 
@@ -355,7 +360,7 @@ export class PostgresWorkerStore {
   async queue<Payload = unknown>(name: string): Promise<PostgresWorkerTable<JobRow<Payload>>> {
     checkQueueName(name);
     await this.ensureJobsTable();
-    return new PostgresWorkerTable<JobRow<Payload>>(this.pool, this.jobs.replace(/"/g, ''), {
+    return new PostgresWorkerTable<JobRow<Payload>>(this.pool, this.jobsName, {
       queue: name,
       order: '"priority" DESC, "queued_at", "id"',
     });
@@ -436,7 +441,7 @@ export class PostgresWorkerStore {
 
   private ensureJobsTable(): Promise<void> {
     this.jobsReady ??= this.pool
-      .query(`SELECT pg_advisory_xact_lock(${JOBS_DDL_LOCK});\n${jobsTableSql(this.jobs)}`)
+      .query(`SELECT pg_advisory_xact_lock(${JOBS_DDL_LOCK});\n${jobsTableSql(this.jobsName)}`)
       .then(
         () => undefined,
         (error: unknown) => {
@@ -464,19 +469,17 @@ function checkQueueName(name: string): void {
 }
 
 /** The library's job table: a queue, a JSON payload, a deduplication key, a priority, and the worker's columns. */
-export function jobsTableSql(qualified = '"public"."routines_jobs"'): string {
-  const name = qualified.replace(/"/g, '').split('.').pop()!;
+export function jobsTableSql(table = 'public.routines_jobs'): string {
+  const qualified = qualifiedTable(table);
+  if (!qualified) throw new RangeError(`jobsTableSql: '${table}' is not a table name`);
+  const name = table.split('.').pop()!;
   return [
     `CREATE TABLE IF NOT EXISTS ${qualified} (id bigserial PRIMARY KEY, queue text NOT NULL, ` +
       `payload jsonb NOT NULL DEFAULT 'null', key text, priority integer NOT NULL DEFAULT 0);`,
-    workerTableSql(qualified.replace(/"/g, ''), {}, undefined, false),
+    workerTableSql(table, {}, undefined, false),
     `CREATE UNIQUE INDEX IF NOT EXISTS "${name}_queue_key_idx" ON ${qualified} (queue, key) ` +
       `WHERE key IS NOT NULL AND state IN ('queued', 'processing', 'errored');`,
     `CREATE INDEX IF NOT EXISTS "${name}_queue_due_idx" ON ${qualified} (queue, priority DESC, queued_at, id) ` +
       `WHERE state IN ('queued', 'errored');`,
   ].join('\n');
-}
-
-function literal(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
 }

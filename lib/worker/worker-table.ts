@@ -110,10 +110,11 @@ function announceSql(target: string, table: string, index: string): string[] {
       `$$ BEGIN PERFORM pg_notify('routines_worker', TG_ARGV[0]); RETURN NULL; END $$;`,
     `DROP TRIGGER IF EXISTS "${index}_announce" ON ${target};`,
     `CREATE TRIGGER "${index}_announce" AFTER INSERT ON ${target} FOR EACH STATEMENT ` +
-      `EXECUTE FUNCTION routines_worker_announce(${literalOf(table)});`,
+      `EXECUTE FUNCTION routines_worker_announce(${sqlLiteral(table)});`,
   ];
 }
 
-function literalOf(value: string): string {
+/** A string as a SQL literal (standard_conforming_strings, the default since PostgreSQL 9.1). */
+export function sqlLiteral(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }

@@ -44,13 +44,23 @@ export interface DbWorkerOptions {
   backoff?: { initialMs: number; maxMs: number };
   /** Whether this worker also resets stalled rows (in a Nest app, one replica does). Default: true. */
   resetStalled?: boolean;
-  /** Told of every job's start and end: `job-started`, `job-succeeded`, `job-retried` (failed, due again), `job-failed`, `job-cancelled`, `job-requeued`. */
-  onEvent?: (event: WorkerEvent) => void;
+  /**
+   * Told of every job's start and end: `job-started`, `job-succeeded`, `job-retried` (failed,
+   * due again), `job-failed`, `job-cancelled`, `job-requeued`. While its `observed` flag is
+   * false no event is built, as with a routine's listener.
+   */
+  onEvent?: WorkerEventListener;
   logger?: {
     log(message: string): void;
     warn(message: string): void;
     error(message: string): void;
   };
+}
+
+/** Receives a worker's events; `observed` (read before each event, a getter works) says whether anyone listens. */
+export interface WorkerEventListener {
+  (event: WorkerEvent): void;
+  readonly observed?: boolean;
 }
 
 /** What {@link DbWorkerOptions.onEvent} receives. */
@@ -143,7 +153,8 @@ export class DbWorker<Row = Record<string, unknown>> {
     this.loop = this.dequeueLoop();
     // Heartbeats go on while stop() waits for jobs in flight, or they would be reset meanwhile.
     this.every(this.o.heartbeatMs, () => this.beat(), true);
-    if (this.o.resetStalled) this.every(Math.max(1, this.o.stalledAfterMs / 2), () => this.reset());
+    if (this.o.resetStalled)
+      this.every(Math.max(1, this.o.stalledAfterMs / 2), () => this.resetStalledRows());
   }
 
   /** A row was added: look now instead of at the next poll. */
@@ -288,7 +299,7 @@ export class DbWorker<Row = Record<string, unknown>> {
     error?: unknown,
     count?: number,
   ): void {
-    if (!this.onEvent) return;
+    if (!this.onEvent || this.onEvent.observed === false) return;
     try {
       this.onEvent({ type, id: job?.id, attempt: job?.attempt, error, count });
     } catch {
@@ -347,7 +358,12 @@ export class DbWorker<Row = Record<string, unknown>> {
     }
   }
 
-  private async reset(): Promise<void> {
+  /**
+   * Resets this table's stalled rows once: back to queued, or failed past `maxResets`. Runs
+   * every `stalledAfterMs / 2` with `resetStalled: true`; in a Nest app, the cluster routine
+   * `<name>:reset-stalled` calls it, once per tick across replicas.
+   */
+  async resetStalledRows(): Promise<void> {
     const { reset, failed } = await this.table.resetStalled(
       this.o.stalledAfterMs,
       this.o.maxResets,

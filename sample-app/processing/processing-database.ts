@@ -1,4 +1,5 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type { Pool } from 'pg';
 import { PostgresWorkerStore, workerTableSql } from 'nestjs-routines';
 
 /** The uploads the thumbnail worker processes: a table of the app's own, with the worker's columns. */
@@ -11,9 +12,7 @@ export const PROCESSED_UPLOADS = 'sample_app_processed_uploads';
 export class ProcessingDatabase implements OnApplicationShutdown {
   private constructor(
     readonly store: PostgresWorkerStore | undefined,
-    readonly pool:
-      | { query(text: string, values?: unknown[]): Promise<{ rows: any[] }>; end(): Promise<void> }
-      | undefined,
+    readonly pool: Pool | undefined,
   ) {}
 
   static async fromEnvironment(): Promise<ProcessingDatabase> {

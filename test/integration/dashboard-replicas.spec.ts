@@ -22,22 +22,6 @@ jest.setTimeout(60_000);
 
 const engines = useSharedEngines();
 
-/** Polls an async check until it gives a value (waitFor's predicate is synchronous). */
-async function eventually<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs: number,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
 interface Listed {
   replicas: Array<{ id: string; pid: number }>;
   routines: Array<{
@@ -97,7 +81,7 @@ describe.each(ENGINES)('dashboard across replicas on %s', (engine: Engine) => {
   it('lists every replica, and which one ran the latest slot of the cluster routine', async () => {
     const [a] = [await start('a'), await start('b'), await start('c')];
     const pids = replicas.map((replica) => replica.pid).sort();
-    const listed = await eventually(
+    const listed = await waitFor(
       'every replica on the page of replica a',
       async () => {
         const body = await list(a);
@@ -189,14 +173,14 @@ describe.each(ENGINES)('dashboard across replicas on %s', (engine: Engine) => {
 
   it('drops a replica killed with SIGKILL once its snapshot expires', async () => {
     const [a, b] = replicas;
-    await eventually(
+    await waitFor(
       'b on the page',
       async () => ((await list(a)).replicas.some((r) => r.pid === b.pid) ? true : undefined),
       5000,
     );
     await kill(b.process);
     const killedAt = Date.now();
-    const gone = await eventually(
+    const gone = await waitFor(
       'b to drop out',
       async () => ((await list(a)).replicas.some((r) => r.pid === b.pid) ? undefined : Date.now()),
       10_000,

@@ -15,7 +15,7 @@ import {
   type JobHandler,
   type PostgresWorkerTable,
 } from '../../lib/worker';
-import { dropSchema, postgresPool, sleep, unique } from './support';
+import { dropSchema, postgresPool, sleep, unique, waitFor } from './support';
 
 jest.setTimeout(30_000);
 
@@ -75,13 +75,8 @@ describe('DbWorker over an app table on PostgreSQL', () => {
     worker.start();
     return worker;
   };
-  const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 10_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await sleep(25);
-    }
-  };
+  const until = (what: string, check: () => Promise<boolean>, timeoutMs = 10_000) =>
+    waitFor(what, check, timeoutMs, 25);
   const allIn = (state: string) => async () => (await rows()).every((row) => row.state === state);
 
   it('refuses a missing table, missing columns and wrong types, naming each', async () => {
