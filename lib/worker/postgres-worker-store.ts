@@ -241,6 +241,13 @@ export class PostgresWorkerTable<Row = Record<string, unknown>> {
       `(${q('state')} = 'queued' OR ${q('state')} = 'errored') AND NOT ${q('cancel')} ` +
       `AND (${q('processAfter')} IS NULL OR ${q('processAfter')} <= now())`;
     const order = this.options.order ?? `${q('queuedAt')}, ${q('id')}`;
+    // Statements that update several rows (a worker's heartbeat and its batched completions run
+    // at once on two connections; a reset may meet either) lock them in one order, by id, or
+    // two of them can deadlock and PostgreSQL fails one after a second.
+    const ours =
+      `(SELECT j.${q('id')} AS id FROM ${t} AS j JOIN unnest($1::${idType}[], $2::text[]) AS mine(id, claim) ` +
+      `ON j.${q('id')} = mine.id AND j.${q('workerHostname')} = mine.claim WHERE j.${q('state')} = 'processing' ` +
+      `ORDER BY j.${q('id')} FOR UPDATE OF j)`;
     // The library's job table holds every queue: each worker sees its own rows only.
     const queue =
       this.options.queue === undefined ? 'true' : `"queue" = ${sqlLiteral(this.options.queue)}`;
@@ -251,15 +258,11 @@ export class PostgresWorkerTable<Row = Record<string, unknown>> {
         `FROM (SELECT ${q('id')} FROM ${t} WHERE ${queue} AND ${due} ORDER BY ${order} LIMIT $1 FOR UPDATE SKIP LOCKED) AS due ` +
         `WHERE job.${q('id')} = due.${q('id')} RETURNING job.*`,
       heartbeat:
-        `UPDATE ${t} AS job SET ${q('lastHeartbeatAt')} = now() ` +
-        `FROM unnest($1::${idType}[], $2::text[]) AS beat(id, claim) ` +
-        `WHERE job.${q('id')} = beat.id AND job.${q('workerHostname')} = beat.claim AND job.${q('state')} = 'processing' ` +
-        `RETURNING job.${q('id')}::text AS id, job.${q('cancel')} AS cancel`,
+        `UPDATE ${t} AS job SET ${q('lastHeartbeatAt')} = now() FROM ${ours} AS locked ` +
+        `WHERE job.${q('id')} = locked.id RETURNING job.${q('id')}::text AS id, job.${q('cancel')} AS cancel`,
       complete:
-        `UPDATE ${t} AS job SET ${q('state')} = 'completed', ${q('finishedAt')} = now() ` +
-        `FROM unnest($1::${idType}[], $2::text[]) AS done(id, claim) ` +
-        `WHERE job.${q('id')} = done.id AND job.${q('workerHostname')} = done.claim AND job.${q('state')} = 'processing' ` +
-        `RETURNING job.${q('id')}::text AS id`,
+        `UPDATE ${t} AS job SET ${q('state')} = 'completed', ${q('finishedAt')} = now() FROM ${ours} AS locked ` +
+        `WHERE job.${q('id')} = locked.id RETURNING job.${q('id')}::text AS id`,
       fail:
         `UPDATE ${t} SET ${q('state')} = CASE WHEN $5 OR ${q('numFailures')} + 1 >= $3 THEN 'failed' ELSE 'errored' END, ` +
         `${q('numFailures')} = ${q('numFailures')} + 1, ${q('failureMessage')} = $4, ${q('finishedAt')} = now(), ` +
@@ -269,12 +272,14 @@ export class PostgresWorkerTable<Row = Record<string, unknown>> {
         `UPDATE ${t} SET ${q('state')} = 'queued', ${q('startedAt')} = NULL, ${q('lastHeartbeatAt')} = NULL, ` +
         `${q('workerHostname')} = NULL WHERE ${mine}`,
       reset:
-        `UPDATE ${t} SET ${q('state')} = CASE WHEN ${q('numResets')} + 1 > $2 THEN 'failed' ELSE 'queued' END, ` +
+        `UPDATE ${t} AS job SET ${q('state')} = CASE WHEN ${q('numResets')} + 1 > $2 THEN 'failed' ELSE 'queued' END, ` +
         `${q('numResets')} = ${q('numResets')} + 1, ` +
         `${q('failureMessage')} = CASE WHEN ${q('numResets')} + 1 > $2 THEN 'stalled: no heartbeat, reset too often' ELSE ${q('failureMessage')} END, ` +
         `${q('finishedAt')} = CASE WHEN ${q('numResets')} + 1 > $2 THEN now() ELSE NULL END, ` +
         `${q('startedAt')} = NULL, ${q('lastHeartbeatAt')} = NULL, ${q('workerHostname')} = NULL ` +
-        `WHERE ${queue} AND ${q('state')} = 'processing' AND ${q('lastHeartbeatAt')} < now() - ${ms('$1')} RETURNING ${q('state')} AS state`,
+        `FROM (SELECT ${q('id')} AS id FROM ${t} WHERE ${queue} AND ${q('state')} = 'processing' ` +
+        `AND ${q('lastHeartbeatAt')} < now() - ${ms('$1')} ORDER BY ${q('id')} FOR UPDATE) AS locked ` +
+        `WHERE job.${q('id')} = locked.id RETURNING job.${q('state')} AS state`,
       counts:
         `SELECT ${q('state')} AS state, count(*) AS count, ` +
         `floor(extract(epoch from now() - min(${q('queuedAt')}) FILTER (WHERE ${due})) * 1000)::bigint AS oldest_ms ` +
