@@ -127,8 +127,16 @@ function plan(quick: boolean): Measurement[] {
       : { variant, routines: 1000, runsEach: 100, requests: 30 };
   const p8 = (variant: P8Params['variant'], mode: P8Params['mode']): P8Params =>
     mode === 'throughput'
-      ? { variant, mode, jobs: quick ? 1000 : 20_000, concurrency: 10, rate: 0 }
-      : { variant, mode, jobs: quick ? 25 : 500, concurrency: 10, rate: 50 };
+      ? {
+          variant,
+          mode,
+          jobs: quick ? 1000 : 20_000,
+          concurrency: 10,
+          rate: 0,
+          windowMs: quick ? 2000 : 10_000,
+          batchSize: variant === 'pgbossBatch' ? 50 : 1,
+        }
+      : { variant, mode, jobs: quick ? 25 : 500, concurrency: 10, rate: 50, batchSize: 10 };
   const p6Plans: Measurement[] = [];
   for (const engine of ['redis', 'postgres'] as const)
     for (const count of quick ? [200] : [200, 600])
@@ -200,13 +208,22 @@ function plan(quick: boolean): Measurement[] {
       scenario: 'P8',
       script: 'p8-worker',
       reps: quick ? 1 : 3,
-      variants: { ours: p8('ours', 'throughput'), graphile: p8('graphile', 'throughput') },
+      variants: {
+        ours: p8('ours', 'throughput'),
+        graphile: p8('graphile', 'throughput'),
+        pgboss: p8('pgboss', 'throughput'),
+        pgbossBatch: p8('pgbossBatch', 'throughput'),
+      },
     },
     {
       scenario: 'P9',
       script: 'p8-worker',
       reps: quick ? 1 : 3,
-      variants: { ours: p8('ours', 'latency'), graphile: p8('graphile', 'latency') },
+      variants: {
+        ours: p8('ours', 'latency'),
+        graphile: p8('graphile', 'latency'),
+        pgboss: p8('pgboss', 'latency'),
+      },
     },
   ];
 }
@@ -393,6 +410,28 @@ function buildRows(all: Record<string, Record<string, Json[]>>, quick: boolean):
       target: '≥ 1.0× graphile-worker',
       met: quick ? undefined : ours >= graphile,
     });
+    const pgboss = med(p8, 'pgboss', 'jobsPerSecond');
+    rows.push({
+      scenario:
+        'P8 same, jobs/s (floor column: pg-boss 10.4, 10 workers of batchSize 1, polling 0.5 s, over 10 s)',
+      ours: fmt(ours),
+      floor: fmt(pgboss),
+      schedule: '—',
+      ratio: `${fmt(ours / pgboss, 2)}× pg-boss`,
+      target: '≥ 2× pg-boss',
+      met: quick ? undefined : ours >= 2 * pgboss,
+    });
+    const batched = med(p8, 'pgbossBatch', 'jobsPerSecond');
+    rows.push({
+      scenario:
+        'P8 same, jobs/s (floor column: pg-boss 10.4 batched, 10 workers of batchSize 50, context)',
+      ours: fmt(ours),
+      floor: fmt(batched),
+      schedule: '—',
+      ratio: `${fmt(ours / batched, 2)}× pg-boss batched`,
+      target: '',
+      met: undefined,
+    });
   }
   const p9 = all.P9;
   if (p9) {
@@ -403,6 +442,15 @@ function buildRows(all: Record<string, Record<string, Json[]>>, quick: boolean):
         scenario: `P9 worker pickup latency at 50 jobs/s, ${field.slice(0, 3)} ms (floor column: graphile-worker 0.17)`,
         ours: fmt(ours),
         floor: fmt(med(p9, 'graphile', field)),
+        schedule: '—',
+        ratio: '',
+        target: `≤ ${limit} ms`,
+        met: quick ? undefined : ours <= limit,
+      });
+      rows.push({
+        scenario: `P9 same, ${field.slice(0, 3)} ms (floor column: pg-boss 10.4, 10 workers of batchSize 10, polling 0.5 s, no LISTEN)`,
+        ours: fmt(ours),
+        floor: fmt(med(p9, 'pgboss', field)),
         schedule: '—',
         ratio: '',
         target: `≤ ${limit} ms`,

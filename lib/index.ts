@@ -20,6 +20,7 @@ export type { WorkerInfo } from './nest/routines.registry';
 export {
   DEFAULT_WORKER_COLUMNS,
   DbWorker,
+  JOB_OUTCOMES,
   NonRetryableError,
   PostgresWorkerStore,
   PostgresWorkerTable,
@@ -34,7 +35,10 @@ export type {
   PostgresWorkerStoreOptions,
   JobContext,
   JobHandler,
+  JobOutcome,
+  JobRecorder,
   JobState,
+  JobWrapper,
   WorkerColumns,
   WorkerEvent,
   WorkerEventListener,
@@ -42,8 +46,10 @@ export type {
 } from './worker';
 
 // Seeing routines in production.
-export { RunHistory, runStats } from './observability';
+export { JobHistory, jobStats, RunHistory, runStats } from './observability';
 export type {
+  JobRecord,
+  JobStats,
   MetricsOptions,
   MetricsRegistry,
   RoutineHealth,

@@ -1,6 +1,11 @@
 /**
- * P8/P9: the DB-backed worker against graphile-worker 0.17, on the same PostgreSQL, one process,
- * a no-op handler, no batching. (pg-boss 12 needs Node 22.12; this machine runs Node 20.)
+ * P8/P9: the DB-backed worker against graphile-worker 0.17 and pg-boss 10.4 (the last pg-boss
+ * that runs on Node 20: 11 needs Node 22, 12 needs 22.12), on the same PostgreSQL, one process,
+ * a no-op handler, no batching. pg-boss gets `concurrency` workers of `batchSize` (1: no
+ * batching), polling at its minimum (0.5 s); it has no LISTEN, and its loop waits out the
+ * polling interval after every fetch, so its throughput is measured over a fixed window
+ * (`windowMs`) instead of until every job is done. For latency it fetches 10 at a time, or at
+ * 2 jobs/s per worker it could not keep up with 50 jobs/s and would measure its backlog.
  *
  * - `throughput`: `jobs` jobs queued up front, then the worker started with `concurrency`;
  *   jobs per second from its start to the last job's end.
@@ -9,15 +14,20 @@
  */
 import { Pool } from 'pg';
 import { run, runMigrations } from 'graphile-worker';
+import PgBoss from 'pg-boss';
 import { DbWorker, PostgresWorkerStore } from '../../lib/worker';
 import { main, scenarioParams, sleep } from '../harness';
 
 export interface P8Params {
-  variant: 'ours' | 'graphile';
+  variant: 'ours' | 'graphile' | 'pgboss' | 'pgbossBatch';
   mode: 'throughput' | 'latency';
   jobs: number;
   concurrency: number;
   rate: number;
+  /** pg-boss throughput: jobs handled in this window, from its start. */
+  windowMs?: number;
+  /** pg-boss: jobs per fetch of each of its `concurrency` workers (1: no batching). */
+  batchSize?: number;
 }
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -69,6 +79,53 @@ main(async () => {
         startedAt,
       );
     }
+    if (params.variant === 'pgboss' || params.variant === 'pgbossBatch') {
+      const boss = new PgBoss({
+        connectionString: DATABASE_URL,
+        schema,
+        max: params.concurrency + 5,
+        supervise: false,
+        schedule: false,
+        migrate: true,
+      });
+      boss.on('error', () => undefined);
+      await boss.start();
+      await boss.createQueue('noop');
+      const ids: string[] = [];
+      return await measure(
+        params,
+        async (count) => {
+          for (let from = 1; from <= count; from += 1000) {
+            const batch = Array.from({ length: Math.min(1000, count - from + 1) }, (_, k) => ({
+              name: 'noop',
+              data: { i: from + k },
+            }));
+            await boss.insert(batch);
+          }
+        },
+        (i) => boss.send('noop', { i }),
+        async () => {
+          for (let n = 0; n < params.concurrency; n++) {
+            ids.push(
+              await boss.work<{ i: number }>(
+                'noop',
+                { batchSize: params.batchSize ?? 1, pollingIntervalSeconds: 0.5 },
+                async (jobs) => {
+                  for (const job of jobs) onJob(job.data.i);
+                },
+              ),
+            );
+          }
+          await sleep(200);
+          return () => boss.stop({ graceful: true, wait: true, timeout: 5000 });
+        },
+        params.mode === 'throughput' && params.windowMs
+          ? Promise.race([done, sleep(params.windowMs + 200)])
+          : done,
+        startedAt,
+        () => handled,
+      );
+    }
     await runMigrations({ pgPool: pool, schema, logger: silentGraphileLogger() });
     return await measure(
       params,
@@ -107,15 +164,17 @@ async function measure(
   start: () => Promise<() => Promise<void>>,
   done: Promise<void>,
   startedAt: Map<number, number>,
+  handled: () => number = () => params.jobs,
 ): Promise<object> {
   if (params.mode === 'throughput') {
     await queueUpFront(params.jobs);
     const t0 = performance.now();
     const stop = await start();
     await done;
+    const count = handled();
     const seconds = (performance.now() - t0 - 200) / 1000;
     await stop();
-    return { variant: params.variant, jobsPerSecond: params.jobs / seconds };
+    return { variant: params.variant, jobsPerSecond: count / seconds, jobs: count };
   }
   const stop = await start();
   const committedAt = new Map<number, number>();

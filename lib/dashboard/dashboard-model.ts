@@ -1,5 +1,5 @@
 import type { RegisteredRoutineInfo } from '../nest/routines.registry';
-import type { RunRecord } from '../observability';
+import type { JobRecord, JobStats, RunRecord } from '../observability';
 import type { ReplicasView, RoutineControls } from './routines-cluster';
 import type { ReplicaIdentity, ReplicaRoutine, ReplicaSnapshot } from './replica-snapshot';
 
@@ -34,6 +34,24 @@ export interface DashboardRoutine extends RegisteredRoutineInfo {
   runner?: ClusterRunner;
   /** Controls kept by the coordinator for a cluster routine (a pause, an interval set). */
   controls?: RoutineControls;
+  /** A `@Worker`'s routine: its jobs on this replica and its table's rows. */
+  worker?: DashboardWorker;
+}
+
+/** A worker as the dashboard shows it, next to the routine that runs it. */
+export interface DashboardWorker {
+  /** Jobs running on this replica. */
+  inFlight: number;
+  /** Over the job attempts kept on this replica (the module's `history`). */
+  stats: JobStats;
+  /** Its table's rows by state (every replica's), when the database answered in time. */
+  rows?: Record<string, number>;
+  /** How long the oldest row due has waited, in ms. */
+  oldestQueuedMs?: number;
+  /** Why `rows` is missing. */
+  rowsProblem?: string;
+  /** The last failed, retried, cancelled or lost attempts, newest first (at most 3). */
+  recentErrors: JobRecord[];
 }
 
 export interface DashboardSummary {
@@ -60,6 +78,8 @@ export interface DashboardList {
 /** `GET <path>/api/routines/:name`: one routine and its history, newest first. */
 export interface DashboardRoutineDetail extends DashboardRoutine {
   history: RunRecord[];
+  /** A worker's routine: its last job attempts on this replica, newest first. */
+  jobs?: JobRecord[];
 }
 
 export function buildList(

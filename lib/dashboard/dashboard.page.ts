@@ -1,7 +1,7 @@
 import { formatDuration, isCronSpec } from '../core';
 import { scheduleSpecOf } from './routines-cluster';
 import type { RunRecord } from '../observability';
-import type { DashboardList, DashboardRoutine } from './dashboard-model';
+import type { DashboardList, DashboardRoutine, DashboardWorker } from './dashboard-model';
 import type { ResolvedDashboardSettings } from './dashboard.settings';
 
 /** What the page is rendered from: the list, each routine's recent runs, the filters asked for. */
@@ -109,7 +109,9 @@ ${routine.description ? `<p class="description">${escapeHtml(routine.description
 <dt>Runs</dt><dd>${counted(routine.counters.runs, 'run')} · ${counted(routine.counters.failures, 'failure')} · ${routine.counters.skipped} skipped${routine.counters.restarts ? ` · ${counted(routine.counters.restarts, 'restart')}` : ''}</dd>
 <dt>Duration</dt><dd>${durations(routine, history)}</dd>
 ${routine.scope === 'cluster' ? `<dt>Cluster</dt><dd>${cluster(routine)}</dd>` : ''}
+${routine.worker ? jobs(routine.worker, now) : ''}
 </dl>
+${routine.worker ? jobErrors(routine.worker, now) : ''}
 ${history.length > 0 ? strip(history, routine.intervalMs) : ''}
 ${errors(routine, history, settings.exposeStacks, now)}
 ${routine.replicas.length > 1 || !routine.here ? onReplicas(routine, now) : ''}
@@ -134,6 +136,46 @@ function durations(routine: DashboardRoutine, history: readonly RunRecord[]): st
     slowOver === undefined ? 0 : history.filter((run) => (run.durationMs ?? 0) > slowOver).length;
   const marked = slow > 0 ? ` · <span class="bad">${slow} over 70% of the interval</span>` : '';
   return `min ${ms(stats.min)} · avg ${ms(stats.avg)} · p95 ${ms(stats.p95)} · max ${ms(stats.max)}${marked}`;
+}
+
+/** Rows by state are the table's (every replica); jobs and durations are this replica's. */
+function jobs(worker: DashboardWorker, now: number): string {
+  const rows = worker.rows
+    ? Object.entries(worker.rows)
+        .filter(([, count]) => count > 0)
+        .map(
+          ([state, count]) =>
+            `<span class="job-state job-${escapeHtml(state)}">${count} ${escapeHtml(state)}</span>`,
+        )
+        .join(' · ') || 'none'
+    : `<span class="bad">${escapeHtml(worker.rowsProblem ?? 'unknown')}</span>`;
+  const oldest =
+    worker.oldestQueuedMs === undefined
+      ? ''
+      : ` · oldest due ${ago(now - worker.oldestQueuedMs, now)}`;
+  const { stats } = worker;
+  const ended = Object.entries(stats.outcomes)
+    .filter(([, count]) => count > 0)
+    .map(([outcome, count]) =>
+      outcome === 'succeeded'
+        ? `${count} succeeded`
+        : `<span class="bad">${count} ${escapeHtml(outcome)}</span>`,
+    )
+    .join(' · ');
+  const took = stats.durationMs
+    ? ` · p50 ${ms(stats.durationMs.p50)} · p95 ${ms(stats.durationMs.p95)} · max ${ms(stats.durationMs.max)}`
+    : '';
+  return `<dt>Rows</dt><dd>${rows}${oldest}</dd>
+<dt>Jobs here</dt><dd>${worker.inFlight} in flight${stats.jobs > 0 ? ` · last ${stats.jobs}: ${ended}${took}` : ''}</dd>`;
+}
+
+function jobErrors(worker: DashboardWorker, now: number): string {
+  if (worker.recentErrors.length === 0) return '';
+  const items = worker.recentErrors.map(
+    (job) =>
+      `<li><span class="muted">${ago(job.startedAt, now)} · job ${escapeHtml(job.id)} attempt ${job.attempt} ${escapeHtml(job.outcome)}</span> ${escapeHtml(job.error!.message)}</li>`,
+  );
+  return `<ul class="errors job-errors">${items.join('')}</ul>`;
 }
 
 function cluster(routine: DashboardRoutine): string {

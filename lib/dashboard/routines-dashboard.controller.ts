@@ -16,10 +16,16 @@ import {
 } from '@nestjs/common';
 import { Controller } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { IntervalSpec } from '../core';
-import { RoutinesRegistry } from '../nest/routines.registry';
+import { describeError, type IntervalSpec } from '../core';
+import { jobStats } from '../observability';
+import { RoutinesRegistry, type WorkerInfo } from '../nest/routines.registry';
 import { RoutineActionError, RoutineNotFoundError } from '../nest/routines.errors';
-import { buildList, type DashboardList, type DashboardRoutineDetail } from './dashboard-model';
+import {
+  buildList,
+  type DashboardList,
+  type DashboardRoutineDetail,
+  type DashboardWorker,
+} from './dashboard-model';
 import { DASHBOARD_CSS, DASHBOARD_JS } from './dashboard.assets';
 import { MESSAGES } from './dashboard.messages';
 import { renderContent, renderPage, type PageInput } from './dashboard.page';
@@ -98,10 +104,12 @@ export class RoutinesDashboardController {
     const count = limit === undefined ? HISTORY_LIMIT : Number(limit);
     if (!Number.isInteger(count) || count < 0)
       throw new BadRequestException(`limit must be a whole number, not '${limit}'`);
-    return {
+    const detail: DashboardRoutineDetail = {
       ...routine,
       history: routine.here ? this.registry.history(name, { limit: count }) : [],
     };
+    if (routine.worker) detail.jobs = this.registry.worker(name).history({ limit: count });
+    return detail;
   }
 
   /** Live replicas: identity, when each last published, and its routines' states. */
@@ -114,13 +122,22 @@ export class RoutinesDashboardController {
   /** The registry is listed once: the page, this replica's snapshot and the JSON share it. */
   private async buildList(): Promise<DashboardList> {
     const local = this.registry.list();
-    return buildList(
+    const [replicas, workers] = await Promise.all([
+      this.cluster.replicas(local),
+      workerViews(this.registry.workers()),
+    ]);
+    const list = buildList(
       local,
-      await this.cluster.replicas(local),
+      replicas,
       this.cluster.controls(),
       this.cluster.shared,
       this.settings.exposeStacks,
     );
+    for (const routine of list.routines) {
+      const worker = workers.get(routine.name);
+      if (worker && routine.here) routine.worker = worker;
+    }
+    return list;
   }
 
   private async pageInput(q: string | undefined, problems: boolean): Promise<PageInput> {
@@ -132,6 +149,42 @@ export class RoutinesDashboardController {
       now: Date.now(),
     };
   }
+}
+
+/** A page waits this long for a worker's row counts, then shows the page without them. */
+const COUNTS_DEADLINE_MS = 1500;
+const JOB_ERRORS_SHOWN = 3;
+
+/** Each worker's jobs here and its table's rows (one query each, in parallel, under a deadline). */
+async function workerViews(workers: readonly WorkerInfo[]): Promise<Map<string, DashboardWorker>> {
+  const views = await Promise.all(
+    workers.map(async (worker): Promise<[string, DashboardWorker]> => {
+      const recent = worker.history();
+      const view: DashboardWorker = {
+        inFlight: worker.inFlight,
+        stats: jobStats(recent),
+        recentErrors: recent.filter((job) => job.error).slice(0, JOB_ERRORS_SHOWN),
+      };
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(MESSAGES.countsLate(COUNTS_DEADLINE_MS))),
+          COUNTS_DEADLINE_MS,
+        );
+      });
+      try {
+        const counts = await Promise.race([worker.counts(), late]);
+        view.rows = counts.byState;
+        if (counts.oldestQueuedMs !== undefined) view.oldestQueuedMs = counts.oldestQueuedMs;
+      } catch (error) {
+        view.rowsProblem = describeError(error).message;
+      } finally {
+        clearTimeout(timer);
+      }
+      return [worker.name, view];
+    }),
+  );
+  return new Map(views);
 }
 
 /**

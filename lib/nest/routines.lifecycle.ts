@@ -87,6 +87,7 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
               this.options?.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT,
             ) ?? 10_000,
             this.registry.emit,
+            context,
           ).catch((error: unknown) => {
             this.metrics?.unregister();
             this.releaseOwnership();
@@ -103,6 +104,7 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
       throw new RoutinesConfigurationError(all);
     }
     this.registry.register(built, context, workers.workers);
+    if (workers.workers.length > 0) this.metrics?.watchWorkers(() => this.registry.workers());
     this.warnIfShutdownTimeoutTiny();
   }
 

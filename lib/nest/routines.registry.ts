@@ -35,7 +35,10 @@ import type {
 } from './interfaces/routine-declaration.interface';
 import {
   healthOf,
+  jobStats,
   runStats,
+  type JobRecord,
+  type JobStats,
   type RoutineHealth,
   type RunRecord,
   type RunStats,
@@ -105,6 +108,13 @@ export interface WorkerInfo {
    * when a job with the same `key` is pending. With `client`, inside the app's transaction.
    */
   enqueue(payload: unknown, options?: EnqueueOptions): Promise<string | undefined>;
+  /**
+   * Its last job attempts in this process, newest first (at most `limit`): id, attempt,
+   * outcome, start, handler duration and error. Empty with the module option `history: 0`.
+   */
+  history(options?: { limit?: number }): JobRecord[];
+  /** Figures over the kept attempts: count by outcome, handler duration min/avg/p50/p95/max. */
+  stats(): JobStats;
 }
 
 /** The class name a routine added at run time is declared under. */
@@ -142,7 +152,7 @@ export class RoutinesRegistry {
   private context: BuildContext | undefined;
   private clock: Clock = systemClock;
   private readonly plugins: RegistryPlugin[] = [];
-  private readonly workers = new Map<string, BuiltWorker>();
+  private readonly builtWorkers = new Map<string, BuiltWorker>();
   private prepared: Promise<void> | undefined;
 
   /** Every lifecycle event of every routine: started, run-started/succeeded/failed/skipped, restarted, failed, stopped... */
@@ -183,26 +193,17 @@ export class RoutinesRegistry {
    * registry.worker('upload-processor').notify();
    */
   worker(name: string): WorkerInfo {
-    const built = this.workers.get(name);
-    if (!built) throw new RoutineNotFoundError(String(name), [...this.workers.keys()]);
-    return {
-      name,
-      get inFlight() {
-        return built.worker.inFlight;
-      },
-      counts: () => built.table.counts(),
-      notify: () => built.worker.notify(),
-      enqueue: async (payload, options) => {
-        if (built.queue === undefined) {
-          throw new RoutineActionError(name, 'enqueue', MESSAGES.notAQueue(name));
-        }
-        const id = await built.store.enqueue(built.queue, payload, options);
-        if (!options?.client) built.worker.notify(); // committed already: look now
-        return id;
-      },
-    };
+    const built = this.builtWorkers.get(name);
+    if (!built) throw new RoutineNotFoundError(String(name), [...this.builtWorkers.keys()]);
+    return workerInfo(built);
   }
 
+  /** Every `@Worker` of the app, as {@link RoutinesRegistry.worker} gives each. */
+  workers(): WorkerInfo[] {
+    return [...this.builtWorkers.values()].map(workerInfo);
+  }
+
+  /** Whether a routine has that name. */
   /** Whether a routine has that name. */
   has(name: string): boolean {
     return this.routines.has(name);
@@ -397,7 +398,7 @@ export class RoutinesRegistry {
     workers: readonly BuiltWorker[] = [],
   ): void {
     this.context = context;
-    for (const built of workers) this.workers.set(built.name, built);
+    for (const built of workers) this.builtWorkers.set(built.name, built);
     this.clock = context.clock ?? systemClock;
     for (const entry of built) this.routines.set(entry.routine.name, entry);
     this.warnIfExclusiveHereOnly(built);
@@ -511,6 +512,28 @@ export class RoutinesRegistry {
     if (routine instanceof PeriodicRoutine) return routine;
     throw new RoutineActionError(name, action, MESSAGES.periodicOnly(action, name));
   }
+}
+
+function workerInfo(built: BuiltWorker): WorkerInfo {
+  const { name } = built;
+  return {
+    name,
+    get inFlight() {
+      return built.worker.inFlight;
+    },
+    counts: () => built.table.counts(),
+    notify: () => built.worker.notify(),
+    enqueue: async (payload, options) => {
+      if (built.queue === undefined) {
+        throw new RoutineActionError(name, 'enqueue', MESSAGES.notAQueue(name));
+      }
+      const id = await built.store.enqueue(built.queue, payload, options);
+      if (!options?.client) built.worker.notify(); // committed already: look now
+      return id;
+    },
+    history: (options = {}) => built.history?.records(options.limit) ?? [],
+    stats: () => jobStats(built.history?.records() ?? []),
+  };
 }
 
 /** A routine's own snapshot, `disabled` where it was declared so and never started. */

@@ -14,6 +14,9 @@ import {
   type PostgresWorkerStore,
   type PostgresWorkerTable,
 } from '../worker';
+import { JobHistory, jobRecorders } from '../observability/job-history';
+import type { RoutinesMetrics } from '../observability/routines-metrics';
+import type { RunTracer } from '../observability/run-tracer';
 import type { RoutineDeclaration } from './interfaces/routine-declaration.interface';
 import type { DeclaredWorker } from './routines.explorer';
 import { MESSAGES } from './nest.messages';
@@ -36,6 +39,15 @@ export interface BuiltWorker {
   /** A plain queue's name (the library's job table); undefined for an app table. */
   queue?: string;
   store: PostgresWorkerStore;
+  /** Its last job attempts, unless the module keeps none (`history: 0`). */
+  history?: JobHistory;
+}
+
+/** What a worker's jobs are observed with: the module's `history`, `metrics` and `tracing`. */
+export interface WorkerObservers {
+  history: number;
+  metrics?: RoutinesMetrics;
+  tracer?: RunTracer;
 }
 
 /**
@@ -49,6 +61,7 @@ export async function buildWorkers(
   store: PostgresWorkerStore | undefined,
   shutdownTimeoutMs: number,
   emit: RoutineEventListener,
+  observers: WorkerObservers = { history: 0 },
 ): Promise<{
   declarations: RoutineDeclaration[];
   workers: BuiltWorker[];
@@ -114,6 +127,10 @@ export async function buildWorkers(
           instance.handle(row.payload, job) as Promise<void>
       : (row: Record<string, unknown>, job: JobContext) =>
           instance.handle(row, job) as Promise<void>;
+    const history = observers.history > 0 ? new JobHistory(observers.history) : undefined;
+    // Made once: they outlive the worker, which is made again when its routine restarts.
+    const recorder = jobRecorders(history, observers.metrics?.jobRecorderFor(name));
+    const wrap = observers.tracer?.forWorker(name);
     const makeWorker = () =>
       new DbWorker(table, handle, {
         name,
@@ -128,6 +145,8 @@ export async function buildWorkers(
         resetStalled: false,
         logger: new Logger(name),
         onEvent: jobEvents(name, emit),
+        recorder,
+        wrap,
       });
     const built: BuiltWorker = {
       name,
@@ -135,6 +154,7 @@ export async function buildWorkers(
       table,
       queue: plain ? name : undefined,
       store,
+      history,
     };
     workers.push(built);
     const announcedAs = plain ? name : options.table!;

@@ -17,3 +17,4 @@ export type {
 } from './observability-options';
 // The metrics and the tracer (routines-metrics.ts, run-tracer.ts) are loaded by the module's
 // lifecycle from their own files: their sources name the optional peers' types.
+export { JobHistory, jobRecorders, jobStats, type JobRecord, type JobStats } from './job-history';

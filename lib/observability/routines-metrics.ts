@@ -11,6 +11,7 @@ import {
 } from '../core';
 import type { MetricsOptions } from './observability-options';
 import { loadOptionalPeer } from './optional-peer';
+import { JOB_OUTCOMES, type JobOutcome, type JobRecorder } from '../worker/worker';
 
 const STATES: readonly RoutineState[] = [
   'idle',
@@ -40,7 +41,7 @@ const REASONS: readonly SkipReason[] = [
  * `stop`) so that its counters only grow. Written by {@link MetricsRecorder} as plain numbers;
  * handed to prom-client when Prometheus scrapes.
  */
-class RoutineTotals {
+class RoutineTotals implements DurationTotals {
   readonly ended = [0, 0, 0];
   /** Wall-clock ms of the last run that ended with each outcome (NaN: none yet). */
   readonly lastEnded = [NaN, NaN, NaN];
@@ -49,7 +50,6 @@ class RoutineTotals {
   restartsSeen = 0;
   readonly claims = { won: 0, lost: 0, errors: 0 };
   readonly claimsSeen = { won: 0, lost: 0, errors: 0 };
-  /** Per outcome: run durations counted into BUCKETS (not cumulative; the last: above them all). */
   readonly buckets = ENDS.map(() => new Float64Array(BUCKETS.length + 1));
   readonly durationSum = [0, 0, 0];
 }
@@ -57,19 +57,38 @@ class RoutineTotals {
 /** Upper bounds in seconds: prom-client's default buckets, 5 ms to 10 s. */
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+/** Durations by outcome, counted into BUCKETS (not cumulative; the last: above them all). */
+interface DurationTotals {
+  readonly buckets: Float64Array[];
+  readonly durationSum: number[];
+}
+
+function observe(totals: DurationTotals, outcome: number, seconds: number): void {
+  totals.durationSum[outcome] += seconds;
+  let bucket = 0;
+  while (bucket < BUCKETS.length && seconds > BUCKETS[bucket]) bucket++;
+  totals.buckets[outcome][bucket]++;
+}
+
 /**
- * `run_duration_seconds` as a prom-client metric of our own (`registerMetric` takes any object
- * with this shape): runs are counted into plain arrays as they end, and the buckets are only
- * built when Prometheus scrapes. prom-client's Histogram hashes the labels at every observation.
+ * A duration histogram as a prom-client metric of our own (`registerMetric` takes any object
+ * with this shape): durations are counted into plain arrays as they end, and the buckets are
+ * only built when Prometheus scrapes. prom-client's Histogram hashes the labels at every
+ * observation.
  */
-class RunDurationHistogram {
+class DurationHistogram {
   readonly type = 'histogram';
   readonly aggregator = 'sum';
-  readonly help = 'How long runs took, by outcome.';
 
   constructor(
     readonly name: string,
-    private readonly totals: Map<string, RoutineTotals>,
+    readonly help: string,
+    /** `routine` or `worker`. */
+    private readonly owner: string,
+    /** The label values of the second label, by index into each totals' arrays. */
+    private readonly outcomes: readonly string[],
+    private readonly outcomeLabel: string,
+    private readonly totals: () => Iterable<[string, DurationTotals]>,
   ) {}
 
   async get(): Promise<{
@@ -84,35 +103,32 @@ class RunDurationHistogram {
       value: number;
       metricName: string;
     }> = [];
-    for (const [routine, totals] of this.totals) {
-      ENDS.forEach((status, i) => {
+    for (const [owner, totals] of this.totals()) {
+      this.outcomes.forEach((outcome, i) => {
         const counts = totals.buckets[i];
         const count = counts.reduce((sum, n) => sum + n, 0);
         if (count === 0) return;
+        const series = { [this.owner]: owner, [this.outcomeLabel]: outcome };
         let cumulative = 0;
         BUCKETS.forEach((le, b) => {
           cumulative += counts[b];
           values.push({
-            labels: { le, routine, status },
+            labels: { le, ...series },
             value: cumulative,
             metricName: `${this.name}_bucket`,
           });
         });
         values.push({
-          labels: { le: '+Inf', routine, status },
+          labels: { le: '+Inf', ...series },
           value: count,
           metricName: `${this.name}_bucket`,
         });
         values.push({
-          labels: { routine, status },
+          labels: series,
           value: totals.durationSum[i],
           metricName: `${this.name}_sum`,
         });
-        values.push({
-          labels: { routine, status },
-          value: count,
-          metricName: `${this.name}_count`,
-        });
+        values.push({ labels: series, value: count, metricName: `${this.name}_count` });
       });
     }
     return {
@@ -124,6 +140,39 @@ class RunDurationHistogram {
     };
   }
 }
+
+/** What one worker has counted, by job outcome; kept across the worker routine's restarts. */
+class WorkerTotals implements DurationTotals {
+  readonly ended = JOB_OUTCOMES.map(() => 0);
+  readonly buckets = JOB_OUTCOMES.map(() => new Float64Array(BUCKETS.length + 1));
+  readonly durationSum = JOB_OUTCOMES.map(() => 0);
+}
+
+/** Counts one worker's job ends for the metrics, in plain numbers. */
+class JobMetricsRecorder implements JobRecorder {
+  constructor(private readonly totals: WorkerTotals) {}
+
+  ended(
+    _job: { id: string; attempt: number },
+    outcome: JobOutcome,
+    _startedAt: number,
+    durationMs: number,
+  ): void {
+    const i = JOB_OUTCOMES.indexOf(outcome);
+    this.totals.ended[i]++;
+    observe(this.totals, i, durationMs / 1000);
+  }
+}
+
+/** What the metrics read off a worker when Prometheus scrapes. */
+export interface WorkerGauges {
+  name: string;
+  readonly inFlight: number;
+  counts(): Promise<{ byState: Record<string, number>; oldestQueuedMs?: number }>;
+}
+
+/** A scrape waits this long for a worker's row counts, then leaves them out (the database is slow or down). */
+const COUNTS_DEADLINE_MS = 2000;
 
 /**
  * Records one routine's runs for the metrics as they end, in plain numbers (nothing is
@@ -151,11 +200,7 @@ export class MetricsRecorder implements RunRecorder {
     const totals = this.totals;
     totals.ended[i]++;
     totals.lastEnded[i] = this.clock.wallOf(finishedAt);
-    const seconds = (finishedAt - startedAt) / 1000;
-    totals.durationSum[i] += seconds;
-    let bucket = 0;
-    while (bucket < BUCKETS.length && seconds > BUCKETS[bucket]) bucket++;
-    totals.buckets[i][bucket]++;
+    observe(totals, i, (finishedAt - startedAt) / 1000);
   }
 
   skipped(due: number, dueOnWall: boolean, reason: SkipReason, at: number): void {
@@ -175,6 +220,8 @@ export class MetricsRecorder implements RunRecorder {
  */
 export class RoutinesMetrics {
   private readonly totals = new Map<string, RoutineTotals>();
+  private readonly workerTotals = new Map<string, WorkerTotals>();
+  private workers: () => readonly WorkerGauges[] = () => [];
   private readonly registry: PromClient.Registry;
   private readonly names: string[];
 
@@ -191,16 +238,32 @@ export class RoutinesMetrics {
     /** Each routine's snapshot with its totals: for what is read off the routines themselves. */
     const collectAll = (): Array<[RoutineInfo, RoutineTotals]> =>
       this.snapshot().map((info) => [info, this.totalsOf(info.name)]);
-    const histogram = new RunDurationHistogram(`${prefix}run_duration_seconds`, this.totals);
+    const histogram = new DurationHistogram(
+      `${prefix}run_duration_seconds`,
+      'How long runs took, by outcome.',
+      'routine',
+      ENDS,
+      'status',
+      () => this.totals,
+    );
+    const jobHistogram = new DurationHistogram(
+      `${prefix}job_duration_seconds`,
+      "How long workers' jobs ran in their handler, by outcome.",
+      'worker',
+      JOB_OUTCOMES,
+      'outcome',
+      () => this.workerTotals,
+    );
     this.registry.registerMetric(histogram as unknown as PromClient.Metric);
-    const metrics: Array<{ name: string }> = [histogram];
+    this.registry.registerMetric(jobHistogram as unknown as PromClient.Metric);
+    const metrics: Array<{ name: string }> = [histogram, jobHistogram];
     /** A counter or gauge whose values `fill` gives when Prometheus scrapes. */
     const collected = (
       kind: 'counter' | 'gauge',
       name: string,
       help: string,
       labelNames: string[],
-      fill: (set: (labels: Record<string, string>, value: number) => void) => void,
+      fill: (set: (labels: Record<string, string>, value: number) => void) => void | Promise<void>,
     ): void => {
       const configuration = {
         name: `${prefix}${name}`,
@@ -210,7 +273,7 @@ export class RoutinesMetrics {
         collect(this: PromClient.Counter<string> | PromClient.Gauge<string>) {
           this.reset();
           // A counter is handed its total: reset, then one increment by all of it.
-          fill((labels, value) =>
+          return fill((labels, value) =>
             this instanceof client.Counter ? this.inc(labels, value) : this.set(labels, value),
           );
         },
@@ -318,7 +381,58 @@ export class RoutinesMetrics {
         }
       },
     );
+    collected(
+      'counter',
+      'jobs_total',
+      "Workers' job attempts that ended, by outcome: succeeded, retried, failed, cancelled, requeued, lost.",
+      ['worker', 'outcome'],
+      (set) => {
+        for (const [worker, totals] of this.workerTotals) {
+          JOB_OUTCOMES.forEach((outcome, i) => set({ worker, outcome }, totals.ended[i]));
+        }
+      },
+    );
+    collected('gauge', 'jobs_in_flight', 'Jobs running in this process.', ['worker'], (set) => {
+      for (const worker of this.workers()) set({ worker: worker.name }, worker.inFlight);
+    });
+    // One query per worker and gauge at each scrape, in parallel, each given up after a
+    // deadline: a slow database leaves these series out rather than stalling the scrape.
+    collected(
+      'gauge',
+      'worker_rows',
+      "Rows of a worker's table by state (queued, processing, errored, completed, failed, canceled).",
+      ['worker', 'state'],
+      async (set) => {
+        for (const [worker, counts] of await rowCounts(this.workers())) {
+          for (const [state, count] of Object.entries(counts.byState))
+            set({ worker, state }, count);
+        }
+      },
+    );
+    collected(
+      'gauge',
+      'worker_oldest_queued_seconds',
+      "How long the oldest row due in a worker's table has waited.",
+      ['worker'],
+      async (set) => {
+        for (const [worker, counts] of await rowCounts(this.workers())) {
+          set({ worker }, (counts.oldestQueuedMs ?? 0) / 1000);
+        }
+      },
+    );
     this.names = metrics.map((metric) => metric.name);
+  }
+
+  /** The workers whose gauges are read at a scrape (the module sets them once built). */
+  watchWorkers(workers: () => readonly WorkerGauges[]): void {
+    this.workers = workers;
+  }
+
+  /** The recorder of one worker's job ends, kept across the worker routine's restarts. */
+  jobRecorderFor(worker: string): JobRecorder {
+    let totals = this.workerTotals.get(worker);
+    if (!totals) this.workerTotals.set(worker, (totals = new WorkerTotals()));
+    return new JobMetricsRecorder(totals);
   }
 
   /** The recorder of one routine's runs, in front of its history (if it keeps one). */
@@ -341,6 +455,29 @@ export class RoutinesMetrics {
     if (!totals) this.totals.set(routine, (totals = new RoutineTotals()));
     return totals;
   }
+}
+
+/** Each worker's row counts, leaving out those that failed or missed the deadline. */
+async function rowCounts(
+  workers: readonly WorkerGauges[],
+): Promise<Map<string, Awaited<ReturnType<WorkerGauges['counts']>>>> {
+  const counted = await Promise.all(
+    workers.map(async (worker) => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), COUNTS_DEADLINE_MS);
+        timer.unref?.();
+      });
+      const counts = await Promise.race([worker.counts().catch(() => undefined), late]);
+      clearTimeout(timer);
+      return [worker.name, counts] as const;
+    }),
+  );
+  return new Map(
+    counted.filter(
+      (entry): entry is readonly [string, NonNullable<(typeof entry)[1]>] => !!entry[1],
+    ),
+  );
 }
 
 /**

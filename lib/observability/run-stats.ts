@@ -33,18 +33,25 @@ export function runStats(records: readonly RunRecord[]): RunStats {
     else stats.cancelled++;
     durations.push(record.durationMs!);
   }
-  if (durations.length > 0) {
-    durations.sort((a, b) => a - b);
-    const sum = durations.reduce((total, duration) => total + duration, 0);
-    stats.durationMs = {
-      min: durations[0],
-      avg: sum / durations.length,
-      p50: nearestRank(durations, 0.5),
-      p95: nearestRank(durations, 0.95),
-      max: durations[durations.length - 1],
-    };
-  }
+  const durationMs = summarizeDurations(durations);
+  if (durationMs) stats.durationMs = durationMs;
   return stats;
+}
+
+/** min / avg / p50 / p95 / max of some durations (sorted in place); undefined for none. */
+export function summarizeDurations(
+  durations: number[],
+): { min: number; avg: number; p50: number; p95: number; max: number } | undefined {
+  if (durations.length === 0) return undefined;
+  durations.sort((a, b) => a - b);
+  const sum = durations.reduce((total, duration) => total + duration, 0);
+  return {
+    min: durations[0],
+    avg: sum / durations.length,
+    p50: nearestRank(durations, 0.5),
+    p95: nearestRank(durations, 0.95),
+    max: durations[durations.length - 1],
+  };
 }
 
 function nearestRank(sorted: readonly number[], quantile: number): number {

@@ -9,6 +9,7 @@ import {
 } from '../core';
 import type { TracingOptions } from './observability-options';
 import { loadOptionalPeer } from './optional-peer';
+import type { JobWrapper } from '../worker/worker';
 
 /** What a span says about its routine. */
 export interface TracedRoutine {
@@ -49,6 +50,39 @@ export class RunTracer {
         'code.function.name': routine.source,
       },
     });
+  }
+
+  /**
+   * One span per job attempt of a worker, named `worker <name>`, with the handler inside its
+   * context. Attributes: `worker.name`, `worker.job_id`, `worker.attempt`, and at the end
+   * `worker.outcome` (succeeded, failed, or the reason its signal aborted: cancelled). A
+   * failure is recorded as an exception event with status ERROR.
+   */
+  forWorker(worker: string): JobWrapper {
+    const name = `worker ${worker}`;
+    const kind = this.api.SpanKind.CONSUMER;
+    return (job, run) =>
+      this.tracer.startActiveSpan(name, { kind }, async (span: Otel.Span) => {
+        if (span.isRecording()) {
+          span.setAttributes({
+            'worker.name': worker,
+            'worker.job_id': job.id,
+            'worker.attempt': job.attempt,
+          });
+        }
+        try {
+          await run();
+          span.setAttribute('worker.outcome', job.signal.aborted ? 'cancelled' : 'succeeded');
+        } catch (error) {
+          span.setAttribute('worker.outcome', job.signal.aborted ? 'cancelled' : 'failed');
+          const { name: errorName, message } = summarizeError(error);
+          span.recordException(error instanceof Error ? error : { name: errorName, message });
+          span.setStatus({ code: this.api.SpanStatusCode.ERROR, message });
+          throw error;
+        } finally {
+          span.end();
+        }
+      });
   }
 
   /** @internal Calls `fn(signal, context)` inside a new span, ended when the run settles. */

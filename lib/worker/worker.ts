@@ -23,6 +23,47 @@ export interface JobContext {
 
 export type JobHandler<Row> = (row: Row, job: JobContext) => Promise<void> | void;
 
+/**
+ * How a job's attempt ended: `succeeded`; `retried` (failed, due again after its backoff);
+ * `failed` (for good: attempts used up, or `NonRetryableError`); `cancelled` (the `cancel`
+ * column); `requeued` (handed back on shutdown, no failure counted); `lost` (the row was no
+ * longer ours, or its end could not be written: the resetter hands it on).
+ */
+export type JobOutcome = 'succeeded' | 'retried' | 'failed' | 'cancelled' | 'requeued' | 'lost';
+
+/** Every job outcome, in a fixed order (metrics and stats index by it). */
+export const JOB_OUTCOMES: readonly JobOutcome[] = [
+  'succeeded',
+  'retried',
+  'failed',
+  'cancelled',
+  'requeued',
+  'lost',
+];
+
+/** Told of every job attempt once it ended and its end was written (or could not be). */
+export interface JobRecorder {
+  ended(
+    job: { id: string; attempt: number },
+    outcome: JobOutcome,
+    /** Wall-clock ms the handler was called. */
+    startedAt: number,
+    /** How long the handler ran (the final write aside). */
+    durationMs: number,
+    /** What the handler threw, or why it stopped (timeout, cancel, lost). */
+    error: unknown,
+  ): void;
+}
+
+/**
+ * Calls a job's handler inside something of the caller's (a tracing span): `run` must be called
+ * once and its promise returned.
+ */
+export type JobWrapper = (
+  job: { id: string; attempt: number; signal: AbortSignal },
+  run: () => Promise<void>,
+) => Promise<void>;
+
 /** Options of a {@link DbWorker}, in milliseconds. */
 export interface DbWorkerOptions {
   name: string;
@@ -50,6 +91,10 @@ export interface DbWorkerOptions {
    * false no event is built, as with a routine's listener.
    */
   onEvent?: WorkerEventListener;
+  /** Told of every attempt's end, with its outcome and duration: the job history and metrics. */
+  recorder?: JobRecorder;
+  /** Wraps every handler call: one tracing span per job. */
+  wrap?: JobWrapper;
   logger?: {
     log(message: string): void;
     warn(message: string): void;
@@ -99,9 +144,13 @@ interface Running<Row> {
 export class DbWorker<Row = Record<string, unknown>> {
   private readonly running = new Map<string, Running<Row>>();
   private readonly claim = `${hostname()}:${process.pid}:${randomBytes(6).toString('hex')}`;
-  private readonly o: Required<Omit<DbWorkerOptions, 'timeoutMs' | 'logger' | 'onEvent'>> &
+  private readonly o: Required<
+    Omit<DbWorkerOptions, 'timeoutMs' | 'logger' | 'onEvent' | 'recorder' | 'wrap'>
+  > &
     Pick<DbWorkerOptions, 'timeoutMs'>;
   private readonly onEvent: DbWorkerOptions['onEvent'];
+  private readonly recorder: DbWorkerOptions['recorder'];
+  private readonly wrap: DbWorkerOptions['wrap'];
   private readonly logger: NonNullable<DbWorkerOptions['logger']>;
   private stopping = false;
   private hasStarted = false;
@@ -134,6 +183,8 @@ export class DbWorker<Row = Record<string, unknown>> {
     };
     this.logger = options.logger ?? console;
     this.onEvent = options.onEvent;
+    this.recorder = options.recorder;
+    this.wrap = options.wrap;
   }
 
   /** Whether `start()` was called: a worker runs once. */
@@ -240,57 +291,92 @@ export class DbWorker<Row = Record<string, unknown>> {
         : setTimeout(() => this.abort(running, 'timeout'), this.o.timeoutMs);
     let error: unknown;
     let failed = false;
+    const startedAt = Date.now();
+    const began = performance.now();
     try {
-      await this.handler(job.row, { id: job.id, attempt: job.attempt, signal: controller.signal });
+      const context = { id: job.id, attempt: job.attempt, signal: controller.signal };
+      if (this.wrap) await this.wrap(context, async () => this.handler(job.row, context));
+      else await this.handler(job.row, context);
     } catch (thrown) {
       failed = true;
       error = thrown;
     } finally {
       clearTimeout(timeout);
     }
+    const durationMs = performance.now() - began;
+    let outcome: JobOutcome;
     try {
-      await this.settle(running, failed, error);
+      outcome = await this.settle(running, failed, error);
     } catch (writeError) {
       // The row stays processing; its heartbeat stops, so the resetter hands it on.
       this.logger.error(
         `worker '${this.o.name}': could not record the end of job ${job.id} (${describeError(writeError).message}); it will be reset as stalled`,
       );
+      outcome = 'lost';
+      error ??= writeError;
+    }
+    if (!this.recorder) return;
+    if (error === undefined && running.cause && outcome !== 'succeeded')
+      error = this.stopReason(running.cause);
+    try {
+      this.recorder.ended(job, outcome, startedAt, durationMs, error);
+    } catch {
+      // A recorder's failure is not the job's.
     }
   }
 
-  private async settle(running: Running<Row>, failed: boolean, error: unknown): Promise<void> {
+  /** Why a job stopped, for its record: `JobTimeout`, `JobCancelled`, `JobLost`, `JobRequeued`. */
+  private stopReason(cause: StopCause): Error {
+    const [name, message] = {
+      timeout: ['JobTimeout', `timed out after ${this.o.timeoutMs} ms`],
+      cancel: ['JobCancelled', 'canceled by an operator'],
+      lost: ['JobLost', 'no longer ours (reset as stalled)'],
+      shutdown: ['JobRequeued', 'handed back on shutdown'],
+    }[cause];
+    const error = new Error(message);
+    error.name = name;
+    return error;
+  }
+
+  private async settle(
+    running: Running<Row>,
+    failed: boolean,
+    error: unknown,
+  ): Promise<JobOutcome> {
     const { job } = running;
     switch (running.cause) {
       case 'lost':
         this.logger.warn(
           `worker '${this.o.name}': job ${job.id} was no longer ours (reset as stalled); its end is not recorded`,
         );
-        return;
+        return 'lost';
       case 'shutdown':
-        if (await this.table.requeue(job)) this.tell('job-requeued', job);
-        return;
+        if (!(await this.table.requeue(job))) return 'lost';
+        this.tell('job-requeued', job);
+        return 'requeued';
       case 'cancel':
-        if (await this.table.cancelled(job, 'canceled by an operator'))
-          this.tell('job-cancelled', job);
-        return;
+        if (!(await this.table.cancelled(job, 'canceled by an operator'))) return 'lost';
+        this.tell('job-cancelled', job);
+        return 'cancelled';
     }
     // A job past its timeout failed, however its handler settled once the signal aborted.
     if (!failed && running.cause !== 'timeout') {
-      if (await this.completeSoon(job)) this.tell('job-succeeded', job);
-      else this.fenced(job);
-      return;
+      if (!(await this.completeSoon(job))) return this.fenced(job);
+      this.tell('job-succeeded', job);
+      return 'succeeded';
     }
     const message =
       running.cause === 'timeout'
-        ? `timed out after ${this.o.timeoutMs} ms`
+        ? this.stopReason('timeout').message
         : describeError(error).message;
     const outcome = await this.table.fail(job, message, {
       maxAttempts: this.o.maxAttempts,
       retryInMs: this.retryDelay(job.attempt),
       retry: !(error instanceof NonRetryableError),
     });
-    if (outcome === 'fenced') this.fenced(job);
-    else this.tell(outcome === 'errored' ? 'job-retried' : 'job-failed', job, error ?? message);
+    if (outcome === 'fenced') return this.fenced(job);
+    this.tell(outcome === 'errored' ? 'job-retried' : 'job-failed', job, error ?? message);
+    return outcome === 'errored' ? 'retried' : 'failed';
   }
 
   private tell(
@@ -328,10 +414,11 @@ export class DbWorker<Row = Record<string, unknown>> {
     }
   }
 
-  private fenced(job: ClaimedJob<Row>): void {
+  private fenced(job: ClaimedJob<Row>): 'lost' {
     this.logger.warn(
       `worker '${this.o.name}': job ${job.id} was taken over before it ended; its end is not recorded`,
     );
+    return 'lost';
   }
 
   private retryDelay(attempt: number): number {
@@ -343,7 +430,7 @@ export class DbWorker<Row = Record<string, unknown>> {
   private abort(running: Running<Row>, cause: StopCause): void {
     if (running.cause) return;
     running.cause = cause;
-    running.controller.abort(new Error(`job ${running.job.id}: ${cause}`));
+    running.controller.abort(this.stopReason(cause));
   }
 
   /** One statement for every running job; aborts those cancelled or no longer ours. */
