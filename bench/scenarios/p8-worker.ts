@@ -16,6 +16,7 @@ import { Pool } from 'pg';
 import { run, runMigrations } from 'graphile-worker';
 import PgBoss from 'pg-boss';
 import { DbWorker, PostgresWorkerStore } from '../../lib/worker';
+import { JobHistory } from '../../lib/observability/job-history';
 import { main, scenarioParams, sleep } from '../harness';
 
 export interface P8Params {
@@ -57,6 +58,7 @@ main(async () => {
         concurrency: params.concurrency,
         pollIntervalMs: 1000,
         logger: quiet,
+        recorder: new JobHistory(100), // as in a Nest app, whose module keeps 100 by default
       });
       store.onAnnounced('p8', () => worker.notify());
       return await measure(

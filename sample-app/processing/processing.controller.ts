@@ -24,4 +24,15 @@ export class ProcessingController {
   counts() {
     return this.routines.worker('thumbnail-renderer').counts();
   }
+
+  /** The worker's last job attempts in this process, newest first, and figures over them. */
+  @Get('jobs')
+  jobs() {
+    const worker = this.routines.worker('thumbnail-renderer');
+    return {
+      inFlight: worker.inFlight,
+      stats: worker.stats(),
+      recent: worker.history({ limit: 20 }),
+    };
+  }
 }

@@ -52,5 +52,14 @@ describe('sample app: the thumbnail worker on PostgreSQL', () => {
       await sleep(50);
     }
     expect(counts.byState).toEqual({ completed: 2, failed: 1 });
+    const jobs = (await (await fetch(`${url}/processing/jobs`)).json()) as {
+      stats: { jobs: number; outcomes: Record<string, number> };
+      recent: Array<{ outcome: string; error?: { name: string; message: string } }>;
+    };
+    expect(jobs.stats.jobs).toBe(3);
+    expect(jobs.stats.outcomes).toMatchObject({ succeeded: 2, failed: 1 });
+    expect(jobs.recent.find((job) => job.outcome === 'failed')!.error!.name).toBe(
+      'NonRetryableError',
+    );
   });
 });
