@@ -45,6 +45,30 @@ export type {
   WorkerTableOptions,
 } from './worker';
 
+// Out-of-band migrations: long data migrations in batches, one runner per cluster.
+export {
+  OutOfBandMigration,
+  type OutOfBandMigrationOptions,
+} from './nest/out-of-band-migration.decorator';
+export { RoutinesMigrations } from './nest/routines.migrations';
+export { MigrationsIncompleteError, type MigrationsModuleOptions } from './nest/migrations.gate';
+export {
+  InMemoryMigrationStore,
+  isComplete,
+  MigrationFencedError,
+  MigrationRunner,
+  MigrationTimeoutError,
+} from './migrations';
+export type {
+  MigrationContext,
+  MigrationDefinition,
+  MigrationDirection,
+  MigrationEvent,
+  MigrationInfo,
+  MigrationRunnerOptions,
+  Migrator,
+} from './migrations';
+
 // Seeing routines in production.
 export { JobHistory, jobStats, RunHistory, runStats } from './observability';
 export type {
@@ -129,6 +153,9 @@ export type {
   LeaseOptions,
   ReplicaDirectory,
   ManagedRoutine,
+  MigrationStateStore,
+  StoredMigration,
+  StoredMigrationError,
   MonitorOptions,
   PeriodicHandler,
   PeriodicOptions,

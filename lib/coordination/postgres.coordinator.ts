@@ -7,8 +7,10 @@ import {
   type CompletedRoutine,
   type Coordinator,
   type Lease,
+  type MigrationStateStore,
   type ReplicaDirectory,
 } from '../core/coordinator';
+import { migrationTablesSql, PostgresMigrationStore } from './postgres-migration-store';
 import { PostgresReplicaDirectory } from './postgres-replica-directory';
 import { describeError } from '../core/logger';
 import { ClaimBatcher, type PendingClaim } from './claim-batcher';
@@ -28,6 +30,8 @@ export interface PostgresCoordinatorOptions {
   replicaTable?: string;
   /** Table of routine controls set from the dashboard (a cluster-wide pause). Default: 'routines_controls'. */
   controlTable?: string;
+  /** Out-of-band migrations' table (its errors go in `<name>_errors`). Default: 'routines_migrations'. */
+  migrationTable?: string;
   /**
    * The most the replicas' wall clocks may differ from the database's. When the tables were
    * created again (dropped, or a database restored without them), slots due up to this long
@@ -88,6 +92,11 @@ export class PostgresCoordinator implements Coordinator {
   private readonly leases: string;
   private readonly replicaTable: string;
   private readonly controlTable: string;
+  private readonly migrationTable: string;
+  private readonly migrationErrorTable: string;
+  private readonly migrationErrorIndex: string;
+  /** Out-of-band migrations' progress, direction and errors. */
+  readonly migrations: MigrationStateStore;
   /** Live replicas and routine controls, for the dashboard. */
   readonly replicas: ReplicaDirectory;
   /** One row: when the tables were created. A loss of the tables shows as a newer time. */
@@ -142,12 +151,19 @@ export class PostgresCoordinator implements Coordinator {
     const leaseTableName = identifier('leaseTable', options.leaseTable, 'routines_leases');
     const replicaTableName = identifier('replicaTable', options.replicaTable, 'routines_replicas');
     const controlTableName = identifier('controlTable', options.controlTable, 'routines_controls');
+    const migrationTableName = identifier(
+      'migrationTable',
+      options.migrationTable,
+      'routines_migrations',
+    );
     const tables = new Set<string>();
     for (const [option, name] of [
       ['slotTable', this.slotTableName],
       ['leaseTable', leaseTableName],
       ['replicaTable', replicaTableName],
       ['controlTable', controlTableName],
+      ['migrationTable', migrationTableName],
+      ['migrationTable', `${migrationTableName}_errors`],
     ]) {
       if (tables.has(name)) {
         problems.push({
@@ -189,6 +205,14 @@ export class PostgresCoordinator implements Coordinator {
     this.leases = `${quote(this.schemaName)}.${quote(leaseTableName)}`;
     this.replicaTable = `${quote(this.schemaName)}.${quote(replicaTableName)}`;
     this.controlTable = `${quote(this.schemaName)}.${quote(controlTableName)}`;
+    this.migrationTable = `${quote(this.schemaName)}.${quote(migrationTableName)}`;
+    this.migrationErrorTable = `${quote(this.schemaName)}.${quote(`${migrationTableName}_errors`.slice(0, 63))}`;
+    this.migrationErrorIndex = quote(`${migrationTableName}_errors_idx`.slice(0, 63));
+    this.migrations = new PostgresMigrationStore(
+      (text, values) => this.query(text, values),
+      this.migrationTable,
+      this.migrationErrorTable,
+    );
     this.replicas = new PostgresReplicaDirectory(
       (text, values) => this.query(text, values),
       this.replicaTable,
@@ -395,6 +419,11 @@ export class PostgresCoordinator implements Coordinator {
         `expires_at timestamptz NOT NULL);`,
       `CREATE TABLE IF NOT EXISTS ${this.controlTable} (routine text PRIMARY KEY, control text NOT NULL, ` +
         `updated_at timestamptz NOT NULL DEFAULT now());`,
+      ...migrationTablesSql(
+        this.migrationTable,
+        this.migrationErrorTable,
+        this.migrationErrorIndex,
+      ),
       `INSERT INTO ${this.since} (since) SELECT now() WHERE NOT EXISTS (SELECT 1 FROM ${this.since});`,
     ].join('\n');
   }
@@ -405,15 +434,35 @@ export class PostgresCoordinator implements Coordinator {
       since: string | null;
       replicas: string | null;
       controls: string | null;
+      migrations: string | null;
+      errors: string | null;
       completion: boolean;
     }>(
       'SELECT to_regclass($1)::text AS slots, to_regclass($3)::text AS since, ' +
-        'to_regclass($4)::text AS replicas, to_regclass($5)::text AS controls, EXISTS (SELECT 1 FROM pg_attribute ' +
+        'to_regclass($4)::text AS replicas, to_regclass($5)::text AS controls, ' +
+        'to_regclass($6)::text AS migrations, to_regclass($7)::text AS errors, EXISTS (SELECT 1 FROM pg_attribute ' +
         "WHERE attrelid = to_regclass($2) AND attname = 'completed_version' AND NOT attisdropped) AS completion",
-      [this.slots, this.leases, this.since, this.replicaTable, this.controlTable],
+      [
+        this.slots,
+        this.leases,
+        this.since,
+        this.replicaTable,
+        this.controlTable,
+        this.migrationTable,
+        this.migrationErrorTable,
+      ],
     );
     const row = existing.rows[0];
-    if (row?.slots && row.since && row.replicas && row.controls && row.completion) return;
+    if (
+      row?.slots &&
+      row.since &&
+      row.replicas &&
+      row.controls &&
+      row.migrations &&
+      row.errors &&
+      row.completion
+    )
+      return;
     // One simple-protocol query: its statements run in one implicit transaction, which holds
     // the advisory lock until it commits, so concurrent first uses do not trip over each other.
     const ddl = `SELECT pg_advisory_xact_lock(${DDL_LOCK_KEY});\n${this.tablesSql()}`;

@@ -7,8 +7,10 @@ import {
   type CompletedRoutine,
   type Coordinator,
   type Lease,
+  type MigrationStateStore,
   type ReplicaDirectory,
 } from '../core/coordinator';
+import { RedisMigrationStore } from './redis-migration-store';
 import { RedisReplicaDirectory } from './redis-replica-directory';
 import { SERVER_NOW } from './redis-server-now';
 import { parseDuration, type Duration } from '../core/duration';
@@ -198,6 +200,8 @@ export class RedisCoordinator implements Coordinator {
   private readonly batcher: ClaimBatcher;
   /** Live replicas and routine controls, for the dashboard (`<prefix>{replicas}:*`, `<prefix>{controls}`). */
   readonly replicas: ReplicaDirectory;
+  /** Out-of-band migrations' progress, direction and errors (`<prefix>{migrations}:*`). */
+  readonly migrations: MigrationStateStore;
 
   private readonly client: Redis | Cluster;
 
@@ -232,6 +236,7 @@ export class RedisCoordinator implements Coordinator {
     client.defineCommand(COMPLETE_COMMAND, { numberOfKeys: 2, lua: COMPLETE });
     this.scripted = client as unknown as ScriptedClient;
     this.replicas = new RedisReplicaDirectory(client, this.prefix);
+    this.migrations = new RedisMigrationStore(client, this.prefix);
   }
 
   /**

@@ -140,7 +140,10 @@ export type RoutineEventType =
   | 'job-retried'
   | 'job-reset'
   | 'job-cancelled'
-  | 'job-requeued';
+  | 'job-requeued'
+  | 'migration-batch-succeeded'
+  | 'migration-batch-failed'
+  | 'migration-completed';
 
 /** A lifecycle event; the registry's `events$` emits these. */
 export interface RoutineEvent {
@@ -155,6 +158,8 @@ export interface RoutineEvent {
   delayMs?: number;
   /** Worker events (`job-*`): the row's id and attempt (`job-reset`: how many rows). */
   job?: { id?: string; attempt?: number; count?: number };
+  /** Out-of-band migration events (`migration-*`): which one, its direction, its progress after the batch. */
+  migration?: { id: string; direction: 'forward' | 'reverse'; progress?: number };
 }
 
 /**

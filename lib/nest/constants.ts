@@ -8,3 +8,7 @@ export const DEFAULT_SHUTDOWN_TIMEOUT = '10s';
 export const DEFAULT_HISTORY = 100;
 /** Metadata key for `@Worker` on a class. */
 export const WORKER_METADATA = 'nestjs-routines:worker';
+/** Metadata key for `@OutOfBandMigration` on a class. */
+export const OUT_OF_BAND_MIGRATION_METADATA = 'nestjs-routines:out-of-band-migration';
+/** The cluster background routine that runs every out-of-band migration. */
+export const MIGRATION_RUNNER = 'out-of-band-migrations';

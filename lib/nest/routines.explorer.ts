@@ -5,6 +5,11 @@ import { DiscoveryService } from '@nestjs/core';
 import type { ConfigurationProblem } from '../core';
 import { declaredRoutines } from './declared-classes';
 import { workerOptionsOf, type WorkerDecoratorOptions } from './worker.decorator';
+import type { Migrator } from '../migrations';
+import {
+  migrationOptionsOf,
+  type OutOfBandMigrationOptions,
+} from './out-of-band-migration.decorator';
 
 /** A `@Worker` class found in the app. */
 export interface DeclaredWorker {
@@ -20,6 +25,13 @@ import type {
 
 type Wrapper = ReturnType<DiscoveryService['getProviders']>[number];
 
+/** An `@OutOfBandMigration` class found in the app. */
+export interface DeclaredMigration {
+  source: string;
+  instance: Migrator;
+  options: OutOfBandMigrationOptions;
+}
+
 /** Finds `@Periodic` and `@BackgroundRoutine` on providers and controllers. */
 @Injectable()
 export class RoutinesExplorer {
@@ -29,14 +41,44 @@ export class RoutinesExplorer {
     declarations: RoutineDeclaration[];
     problems: ConfigurationProblem[];
     workers: DeclaredWorker[];
+    migrations: DeclaredMigration[];
   } {
     const declarations: RoutineDeclaration[] = [];
     const problems: ConfigurationProblem[] = [];
     const workers: DeclaredWorker[] = [];
+    const migrations: DeclaredMigration[] = [];
     const seen = new Set<object>();
     for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
       const type = classOf(wrapper);
       if (!type) continue;
+      const migration = migrationOptionsOf(type);
+      if (migration && !seen.has(wrapper.instance)) {
+        seen.add(wrapper.instance);
+        const scope = nonStaticScope(wrapper);
+        const instance = wrapper.instance as Partial<Migrator> | undefined;
+        const problem = (option: string, message: string) =>
+          problems.push({
+            source: type.name,
+            routine: migration.id,
+            option,
+            value: undefined,
+            message,
+          });
+        const missing = (['progress', 'up'] as const).filter(
+          (method) => typeof instance?.[method] !== 'function',
+        );
+        if (!migration.nonDestructive && typeof instance?.down !== 'function')
+          missing.push('down' as never);
+        if (scope) problem('', MESSAGES.notSingleton(scope));
+        else if (missing.length > 0) problem('', MESSAGES.migrationWithout(missing));
+        else
+          migrations.push({
+            source: type.name,
+            instance: instance as Migrator,
+            options: migration,
+          });
+        continue;
+      }
       const worker = workerOptionsOf(type);
       if (worker && !seen.has(wrapper.instance)) {
         seen.add(wrapper.instance);
@@ -80,7 +122,7 @@ export class RoutinesExplorer {
         declarations.push(declaration);
       }
     }
-    return { declarations, problems, workers };
+    return { declarations, problems, workers, migrations };
   }
 
   private declarationsOf(type: Type<unknown>, instance: object | undefined): RoutineDeclaration[] {

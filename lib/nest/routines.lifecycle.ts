@@ -12,6 +12,7 @@ import {
   InMemoryCoordinator,
   systemClock,
   RoutinesConfigurationError,
+  type Clock,
   type ConfigurationProblem,
 } from '../core';
 import { createRoutinesMetrics, type RoutinesMetrics } from '../observability/routines-metrics';
@@ -23,6 +24,9 @@ import { ROUTINES_MODULE_OPTIONS } from './routines.module-definition';
 import { RoutinesExplorer } from './routines.explorer';
 import { RoutinesRegistry } from './routines.registry';
 import { buildWorkers } from './worker.factory';
+import { buildMigrations } from './migrations.factory';
+import { passMigrationGate } from './migrations.gate';
+import { MIGRATION_RUNNER } from './constants';
 
 /** Beyond this a ring per routine costs more memory than a history is worth in process. */
 const MAX_HISTORY = 10_000;
@@ -62,7 +66,12 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
   async onModuleInit(): Promise<void> {
     const clock = this.options?.clock ?? systemClock;
     const coordinator = this.options?.coordinator ?? new InMemoryCoordinator(clock);
-    const { declarations, problems: found, workers: declaredWorkers } = this.explorer.explore();
+    const {
+      declarations,
+      problems: found,
+      workers: declaredWorkers,
+      migrations: declaredMigrations,
+    } = this.explorer.explore();
     found.push(...this.claimOwnership(declarations.map((declaration) => declaration.instance)));
     const optionProblems = moduleOptionProblems(this.options);
     // Bad options are reported with the others, before any optional package is loaded.
@@ -96,6 +105,9 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
         : { declarations: [], workers: [], problems: [] };
     found.push(...workers.problems);
     declarations.push(...workers.declarations);
+    const migrations = buildMigrations(declaredMigrations, coordinator, clock, this.registry.emit);
+    found.push(...migrations.problems);
+    if (migrations.declaration) declarations.push(migrations.declaration);
     const { built, problems } = buildRoutines(declarations, context);
     const all = [...found, ...problems, ...optionProblems];
     if (all.length > 0) {
@@ -104,8 +116,32 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
       throw new RoutinesConfigurationError(all);
     }
     this.registry.register(built, context, workers.workers);
+    this.registry.migrations.bind(migrations.built);
     if (workers.workers.length > 0) this.metrics?.watchWorkers(() => this.registry.workers());
     this.warnIfShutdownTimeoutTiny();
+    await this.passMigrationGate(clock);
+  }
+
+  /** Refuses to bootstrap while a required out-of-band migration is incomplete (or waits for it). */
+  private async passMigrationGate(clock: Clock): Promise<void> {
+    const { require: required = [], wait } = this.options?.migrations ?? {};
+    const waitMs = wait === undefined ? 0 : (checkDuration([], 'migrations.wait', wait) ?? 0);
+    const hasRunner = this.registry.has(MIGRATION_RUNNER);
+    try {
+      await passMigrationGate(
+        required,
+        hasRunner ? waitMs : 0,
+        this.registry.migrations,
+        () => this.registry.start(MIGRATION_RUNNER),
+        clock,
+        this.logger,
+      );
+    } catch (error) {
+      if (hasRunner) await this.registry.stop(MIGRATION_RUNNER);
+      this.metrics?.unregister();
+      this.releaseOwnership();
+      throw error;
+    }
   }
 
   /** Tracing and metrics, when asked for: their packages are loaded now, and only then. */
@@ -245,6 +281,39 @@ function featureOptionProblems(options: RoutinesModuleOptions | undefined): Conf
           value: metrics.prefix,
           message: MESSAGES.badMetricPrefix,
         });
+      }
+    }
+  }
+  const migrations = options?.migrations as Record<string, unknown> | undefined;
+  if (migrations !== undefined) {
+    if (typeof migrations !== 'object' || migrations === null) {
+      problems.push({
+        option: 'migrations',
+        value: migrations,
+        message: MESSAGES.migrationsObject,
+      });
+    } else {
+      const required = migrations.require;
+      if (
+        required !== undefined &&
+        !(Array.isArray(required) && required.every((id) => typeof id === 'string' && id !== ''))
+      ) {
+        problems.push({
+          option: 'migrations.require',
+          value: required,
+          message: MESSAGES.requireList,
+        });
+      }
+      if (migrations.wait !== undefined)
+        checkDuration(problems, 'migrations.wait', migrations.wait);
+      for (const key of Object.keys(migrations)) {
+        if (key !== 'require' && key !== 'wait') {
+          problems.push({
+            option: `migrations.${key}`,
+            value: migrations[key],
+            message: MESSAGES.unknownMigrationsOption,
+          });
+        }
       }
     }
   }

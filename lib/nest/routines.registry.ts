@@ -47,6 +47,7 @@ import { buildRoutine, type BuildContext, type BuiltRoutine } from './routine.fa
 import type { BuiltWorker } from './worker.factory';
 import type { EnqueueOptions } from '../worker';
 import { RoutineActionError, RoutineNotFoundError } from './routines.errors';
+import { RoutinesMigrations } from './routines.migrations';
 
 /**
  * An error as the registry shows it: plain data that survives `JSON.stringify` (an `Error`
@@ -154,6 +155,9 @@ export class RoutinesRegistry {
   private readonly plugins: RegistryPlugin[] = [];
   private readonly builtWorkers = new Map<string, BuiltWorker>();
   private prepared: Promise<void> | undefined;
+
+  /** The app's out-of-band migrations: progress, direction, errors; `reverse(id)` and `forward(id)`. */
+  readonly migrations = new RoutinesMigrations();
 
   /** Every lifecycle event of every routine: started, run-started/succeeded/failed/skipped, restarted, failed, stopped... */
   readonly events$: Observable<RoutineEvent> = this.events.asObservable();

@@ -9,6 +9,7 @@ import type {
 } from '../../core';
 import type { BackoffOptions } from '../../core';
 import type { PostgresWorkerStore } from '../../worker';
+import type { MigrationsModuleOptions } from '../migrations.gate';
 
 /**
  * Per-routine settings in the module options; they override the decorator's. Every key is
@@ -91,6 +92,15 @@ export interface RoutinesModuleOptions {
    * `pg.Pool`. Required as soon as one `@Worker` exists.
    */
   workerStore?: PostgresWorkerStore;
+  /**
+   * Out-of-band migrations: `require` names those that must be complete before this version
+   * starts (bootstrap is refused with a `MigrationsIncompleteError` naming each one's
+   * progress); `wait` runs them here and waits up to that long instead of refusing at once.
+   *
+   * @example
+   * RoutinesModule.forRoot({ migrations: { require: ['backfill-upload-size'], wait: '10m' } })
+   */
+  migrations?: MigrationsModuleOptions;
 }
 
 export const ROUTINE_OVERRIDE_KEYS: ReadonlyArray<keyof RoutineOverrides> = [

@@ -1,0 +1,4 @@
+export * from './migrator';
+export * from './migration-runner';
+export * from './migration-info';
+export * from './in-memory-migration-store';

@@ -1,0 +1,240 @@
+import { systemClock, type Clock } from '../core/clock';
+import type { MigrationStateStore, StoredMigration } from '../core/coordinator';
+import { describeError, type RoutineLogger } from '../core/logger';
+import type { MigrationContext, MigrationDefinition, MigrationDirection } from './migrator';
+
+/** What the runner tells of each migration. */
+export interface MigrationEvent {
+  type: 'migration-batch-succeeded' | 'migration-batch-failed' | 'migration-completed';
+  id: string;
+  direction: MigrationDirection;
+  /** The progress measured after the batch (or when found complete). */
+  progress?: number;
+  error?: unknown;
+}
+
+export interface MigrationRunnerOptions {
+  /** Waits run on it (monotonic). Default: the system clock. */
+  clock?: Clock;
+  logger?: RoutineLogger;
+  onEvent?: (event: MigrationEvent) => void;
+  /** After failures in a row, wait `interval · 2^(n-1)`, at most this, before the next try. Default: 60 s. */
+  maxBackoffMs?: number;
+  /** While a migration is complete in its direction, how often to look again (progress, direction). Default: 5 s. */
+  idleMs?: number;
+}
+
+/** A batch or a measure past the migration's `timeout`. */
+export class MigrationTimeoutError extends Error {
+  override readonly name = 'MigrationTimeoutError';
+}
+
+/** A newer runner (a higher lease epoch) stored progress: this one must stop. */
+export class MigrationFencedError extends Error {
+  override readonly name = 'MigrationFencedError';
+}
+
+/** Whether a migration has nothing left to do in its direction. */
+export function isComplete(progress: number, direction: MigrationDirection): boolean {
+  return direction === 'forward' ? progress >= 1 : progress <= 0;
+}
+
+/**
+ * Drives every migration it is given that is not complete in its direction: one batch per
+ * interval (`up`, or `down` in reverse), progress measured and stored after each, errors
+ * recorded and retried with backoff without holding up the others. `run` is the body of the
+ * cluster's one runner: it goes on until its signal aborts (the lease lost, or shutdown).
+ */
+export class MigrationRunner {
+  private readonly clock: Clock;
+  private readonly logger: RoutineLogger;
+  private readonly maxBackoffMs: number;
+  private readonly idleMs: number;
+
+  constructor(
+    private readonly store: MigrationStateStore,
+    private readonly definitions: readonly MigrationDefinition[],
+    private readonly options: MigrationRunnerOptions = {},
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? console;
+    this.maxBackoffMs = options.maxBackoffMs ?? 60_000;
+    this.idleMs = options.idleMs ?? 5000;
+  }
+
+  /**
+   * Runs every migration until `signal` aborts; `epoch` is the runner's lease epoch, passed to
+   * each batch and fencing each stored measure. Rejects with {@link MigrationFencedError}
+   * when a newer runner has taken over.
+   */
+  async run(signal: AbortSignal, epoch: number): Promise<void> {
+    for (const definition of this.definitions) {
+      await this.store.register(definition.id, definition.description, definition.nonDestructive);
+    }
+    const stop = new AbortController();
+    const both = AbortSignal.any([signal, stop.signal]);
+    const fenced: MigrationFencedError[] = [];
+    await Promise.all(
+      this.definitions.map((definition) =>
+        this.drive(definition, both, epoch).catch((error: unknown) => {
+          if (!(error instanceof MigrationFencedError)) throw error;
+          fenced.push(error);
+          stop.abort(error); // every migration of this runner stops: another one runs them
+        }),
+      ),
+    );
+    if (fenced.length > 0 && !signal.aborted) throw fenced[0];
+  }
+
+  private async drive(
+    definition: MigrationDefinition,
+    signal: AbortSignal,
+    epoch: number,
+  ): Promise<void> {
+    const { id } = definition;
+    let failures = 0;
+    let measured: number | undefined; // after the last batch: no need to measure again
+    let completeSeen = false;
+    while (!signal.aborted) {
+      let wait = definition.intervalMs;
+      let direction: MigrationDirection = 'forward';
+      try {
+        direction = (await this.stored(id))?.reverse ? 'reverse' : 'forward';
+        const context: MigrationContext = { id, epoch, direction };
+        const before = measured ?? (await this.measure(definition, context, signal, epoch));
+        measured = undefined;
+        if (isComplete(before, direction)) {
+          if (!completeSeen)
+            this.tell({ type: 'migration-completed', id, direction, progress: before });
+          completeSeen = true;
+          failures = 0;
+          wait = Math.max(this.idleMs, definition.intervalMs);
+        } else {
+          completeSeen = false;
+          await this.batch(definition, context, signal);
+          const after = await this.measure(definition, context, signal, epoch);
+          failures = 0;
+          this.tell({ type: 'migration-batch-succeeded', id, direction, progress: after });
+          if (isComplete(after, direction)) {
+            this.tell({ type: 'migration-completed', id, direction, progress: after });
+            this.logger.log(`out-of-band migration '${id}' is complete (${direction})`);
+            completeSeen = true;
+            wait = Math.max(this.idleMs, definition.intervalMs);
+          } else {
+            measured = after;
+          }
+        }
+      } catch (error) {
+        if (error instanceof MigrationFencedError) throw error;
+        if (signal.aborted) break;
+        failures++;
+        measured = undefined;
+        const { message } = describeError(error);
+        this.logger.warn(
+          `out-of-band migration '${id}' (${direction}): ${message}; ${failures} failure(s) in a row, retrying`,
+        );
+        this.tell({ type: 'migration-batch-failed', id, direction, error });
+        await this.store
+          .addError(id, message)
+          .catch((storeError: unknown) =>
+            this.logger.warn(
+              `out-of-band migration '${id}': could not record its error (${describeError(storeError).message})`,
+            ),
+          );
+        wait = Math.min(this.maxBackoffMs, definition.intervalMs * 2 ** (failures - 1));
+      }
+      await this.sleep(wait, signal);
+    }
+  }
+
+  private async stored(id: string): Promise<StoredMigration | undefined> {
+    return (await this.store.list()).find((migration) => migration.id === id);
+  }
+
+  private async measure(
+    definition: MigrationDefinition,
+    context: MigrationContext,
+    signal: AbortSignal,
+    epoch: number,
+  ): Promise<number> {
+    const progress = await this.bounded(definition, signal, 'progress()', (inner) =>
+      definition.migrator.progress(inner, context),
+    );
+    if (
+      typeof progress !== 'number' ||
+      !Number.isFinite(progress) ||
+      progress < 0 ||
+      progress > 1
+    ) {
+      throw new RangeError(`progress() must give a number from 0 to 1, not ${String(progress)}`);
+    }
+    if (!(await this.store.setProgress(definition.id, progress, epoch))) {
+      throw new MigrationFencedError(
+        `out-of-band migration '${definition.id}': a runner with a newer lease stored its progress; epoch ${epoch} stops`,
+      );
+    }
+    return progress;
+  }
+
+  private batch(
+    definition: MigrationDefinition,
+    context: MigrationContext,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const { migrator } = definition;
+    if (context.direction === 'reverse' && typeof migrator.down !== 'function') {
+      return Promise.reject(new Error('it is set to run in reverse but has no down()'));
+    }
+    const what = context.direction === 'forward' ? 'up()' : 'down()';
+    return this.bounded(definition, signal, what, (inner) =>
+      context.direction === 'forward'
+        ? migrator.up(inner, context)
+        : migrator.down!(inner, context),
+    );
+  }
+
+  /** Calls a migrator's method with its own signal, aborted (and failed) past the timeout. */
+  private bounded<T>(
+    definition: MigrationDefinition,
+    signal: AbortSignal,
+    what: string,
+    call: (signal: AbortSignal) => Promise<T> | T,
+  ): Promise<T> {
+    const { timeoutMs } = definition;
+    if (timeoutMs === undefined) return Promise.resolve().then(() => call(signal));
+    const own = new AbortController();
+    const inner = AbortSignal.any([signal, own.signal]);
+    return new Promise<T>((resolve, reject) => {
+      const timer = this.clock.setTimer(this.clock.now() + timeoutMs, () => {
+        const error = new MigrationTimeoutError(`${what} ran past its timeout of ${timeoutMs} ms`);
+        own.abort(error);
+        reject(error);
+      });
+      Promise.resolve()
+        .then(() => call(inner))
+        .then(resolve, reject)
+        .finally(() => this.clock.clearTimer(timer));
+    });
+  }
+
+  private sleep(ms: number, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        this.clock.clearTimer(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = this.clock.setTimer(this.clock.now() + ms, done);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  private tell(event: MigrationEvent): void {
+    try {
+      this.options.onEvent?.(event);
+    } catch {
+      // A listener's failure is not the migration's.
+    }
+  }
+}
