@@ -50,6 +50,7 @@ export class MigrationRunner {
   private readonly logger: RoutineLogger;
   private readonly maxBackoffMs: number;
   private readonly idleMs: number;
+  private readonly sleeping = new Set<() => void>();
 
   constructor(
     private readonly store: MigrationStateStore,
@@ -217,14 +218,24 @@ export class MigrationRunner {
     });
   }
 
+  /**
+   * Looks at every migration now instead of at the end of its wait: a direction was just set
+   * here. (Other replicas' runners see it within `idleMs`.)
+   */
+  wake(): void {
+    for (const wake of [...this.sleeping]) wake();
+  }
+
   private sleep(ms: number, signal: AbortSignal): Promise<void> {
     if (signal.aborted) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const done = () => {
         this.clock.clearTimer(timer);
         signal.removeEventListener('abort', done);
+        this.sleeping.delete(done);
         resolve();
       };
+      this.sleeping.add(done);
       const timer = this.clock.setTimer(this.clock.now() + ms, done);
       signal.addEventListener('abort', done, { once: true });
     });

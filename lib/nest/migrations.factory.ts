@@ -23,6 +23,8 @@ import type { DeclaredMigration } from './routines.explorer';
 export interface BuiltMigrations {
   definitions: MigrationDefinition[];
   store: MigrationStateStore;
+  /** Tells this replica's runner to look again now (a direction was set here). */
+  wake(): void;
 }
 
 /** Apps that share an in-memory coordinator (tests) share its migrations' state too. */
@@ -96,7 +98,7 @@ export function buildMigrations(
     });
   }
   const store = migrationStoreOf(coordinator);
-  const built = { definitions, store };
+  const built: BuiltMigrations = { definitions, store, wake: () => undefined };
   if (definitions.length === 0 || problems.length > 0) return { built, problems };
   const runner = new MigrationRunner(store, definitions, {
     clock,
@@ -112,6 +114,7 @@ export function buildMigrations(
       });
     },
   });
+  built.wake = () => runner.wake();
   const declaration: RoutineDeclaration = {
     kind: 'background',
     name: MIGRATION_RUNNER,

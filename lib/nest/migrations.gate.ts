@@ -38,12 +38,12 @@ export class MigrationsIncompleteError extends Error {
 }
 
 /** How often the waiting gate reads the migrations' state again. */
-const POLL_MS = 1000;
+const POLL_MS = 250;
 
 /**
  * Resolves once every required migration is complete forward. Fails closed: state that cannot
  * be read counts as incomplete. With `waitMs`, starts the runner (`startRunner`) and reads
- * again every second until the deadline.
+ * again every 250 ms until the deadline.
  */
 export async function passMigrationGate(
   required: readonly string[],

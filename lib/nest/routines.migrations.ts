@@ -99,6 +99,7 @@ export class RoutinesMigrations {
       await store.register(definition.id, definition.description, definition.nonDestructive);
     }
     await store.setDirection(id, reverse);
+    this.built!.wake();
   }
 
   private ready(): BuiltMigrations {

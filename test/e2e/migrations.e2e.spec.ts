@@ -1,0 +1,280 @@
+import 'reflect-metadata';
+import { Injectable, type Provider } from '@nestjs/common';
+import {
+  InMemoryCoordinator,
+  MigrationsIncompleteError,
+  OutOfBandMigration,
+  Periodic,
+  RoutineActionError,
+  RoutineNotFoundError,
+  RoutinesConfigurationError,
+  RoutinesModule,
+  type MigrationContext,
+  type Migrator,
+  type OutOfBandMigrationOptions,
+  type RoutinesModuleOptions,
+} from 'nestjs-routines';
+import { bootTesting, closeAll, createTestingApp, sleep } from './support/e2e';
+
+/** Polls an async condition (the migrations' state is read from its store) until it holds. */
+async function waitFor(condition: () => boolean | Promise<boolean>, within: number): Promise<void> {
+  const deadline = Date.now() + within;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${within} ms`);
+    await sleep(5);
+  }
+}
+
+afterEach(closeAll);
+
+/** Rows in memory, migrated 10 at a time: a migration class as an app declares one. */
+function rowsMigration(
+  options: Partial<OutOfBandMigrationOptions> = {},
+  behaviour: { rows?: number; fail?: () => string | undefined } = {},
+) {
+  @OutOfBandMigration({ id: 'fill', description: 'fills the rows', interval: '10ms', ...options })
+  @Injectable()
+  class FillRows implements Migrator {
+    done = 0;
+    epochs = new Set<number>();
+    readonly rows = behaviour.rows ?? 50;
+    progress(): number {
+      return this.rows === 0 ? 1 : this.done / this.rows;
+    }
+    up(_signal: AbortSignal, context: MigrationContext): void {
+      const failure = behaviour.fail?.();
+      if (failure) throw new Error(failure);
+      this.epochs.add(context.epoch);
+      this.done = Math.min(this.rows, this.done + 10);
+    }
+    down(): void {
+      this.done = Math.max(0, this.done - 10);
+    }
+  }
+  return FillRows;
+}
+
+@Injectable()
+class Ticker {
+  runs = 0;
+  @Periodic('10ms', { name: 'ticker' })
+  tick(): void {
+    this.runs++;
+  }
+}
+
+const boot = (providers: Provider[], options: RoutinesModuleOptions = {}) =>
+  bootTesting({ imports: [RoutinesModule.forRoot(options)], providers });
+
+describe('out-of-band migrations in a Nest app', () => {
+  it('runs a migration to completion on the cluster runner, lists it, and runs it back and forth', async () => {
+    const FillRows = rowsMigration();
+    const { app, registry, events } = await boot([FillRows]);
+    const migration = app.get(FillRows);
+    expect(registry.get('out-of-band-migrations')).toMatchObject({
+      kind: 'background',
+      scope: 'cluster',
+    });
+    await waitFor(async () => (await registry.migrations.get('fill')).complete, 5000);
+    const [listed] = await registry.migrations.list();
+    expect(listed).toMatchObject({
+      id: 'fill',
+      description: 'fills the rows',
+      progress: 1,
+      direction: 'forward',
+      complete: true,
+      nonDestructive: false,
+      declared: true,
+      errors: [],
+    });
+    expect(listed.ratePerMinute).toBeGreaterThan(0);
+    expect(listed.updatedAt).toBeLessThanOrEqual(Date.now());
+    expect(migration.done).toBe(50);
+    expect([...migration.epochs]).toHaveLength(1); // the lease epoch, the same for every batch
+    const batches = events.filter((event) => event.type === 'migration-batch-succeeded');
+    expect(batches.map((event) => event.migration?.progress)).toEqual([0.2, 0.4, 0.6, 0.8, 1]);
+    expect(batches.every((event) => event.routine === 'out-of-band-migrations')).toBe(true);
+    expect(events.filter((event) => event.type === 'migration-completed')).toHaveLength(1);
+
+    await registry.migrations.reverse('fill');
+    await waitFor(async () => (await registry.migrations.get('fill')).progress === 0, 5000);
+    expect(migration.done).toBe(0);
+    const reversed = await registry.migrations.get('fill');
+    expect(reversed).toMatchObject({ direction: 'reverse', complete: true });
+    await registry.migrations.forward('fill');
+    await waitFor(async () => (await registry.migrations.get('fill')).progress === 1, 5000);
+
+    await expect(registry.migrations.get('nope')).rejects.toThrow(RoutineNotFoundError);
+    await expect(registry.migrations.reverse('nope')).rejects.toThrow("'nope'");
+  });
+
+  it('shows the errors of a failing migration while another goes on, and resumes it once fixed', async () => {
+    let broken = true;
+    const Failing = rowsMigration(
+      { id: 'failing' },
+      { fail: () => (broken ? 'lock timeout' : undefined) },
+    );
+    const Other = rowsMigration({ id: 'other' });
+    const { registry } = await boot([Failing, Other]);
+    await waitFor(async () => (await registry.migrations.get('other')).complete, 5000);
+    await waitFor(async () => (await registry.migrations.get('failing')).errors.length >= 3, 5000);
+    const failing = await registry.migrations.get('failing');
+    expect(failing.progress).toBe(0);
+    expect(failing.errors[0].message).toBe('lock timeout');
+    expect(
+      (await registry.migrations.list({ errors: 1 })).find((m) => m.id === 'failing')!.errors,
+    ).toHaveLength(1);
+    expect(registry.get('out-of-band-migrations').state).toBe('running'); // an error never stops the runner
+    broken = false;
+    await waitFor(async () => (await registry.migrations.get('failing')).complete, 10_000);
+  });
+
+  it('refuses to reverse a non-destructive migration without down()', async () => {
+    @OutOfBandMigration({ id: 'one-way', description: 'adds an index', nonDestructive: true })
+    @Injectable()
+    class OneWay implements Migrator {
+      progress(): number {
+        return 1;
+      }
+      up(): void {}
+    }
+    const { registry } = await boot([OneWay]);
+    await expect(registry.migrations.reverse('one-way')).rejects.toThrow(RoutineActionError);
+    await expect(registry.migrations.reverse('one-way')).rejects.toThrow('has no down()');
+    expect((await registry.migrations.get('one-way')).direction).toBe('forward');
+  });
+
+  it('reports bad declarations and options at bootstrap, naming the class, the migration and the option', async () => {
+    @OutOfBandMigration({ id: 'destructive', description: 'drops a column' })
+    @Injectable()
+    class NoDown {
+      progress(): number {
+        return 0;
+      }
+      up(): void {}
+    }
+    const Twice = rowsMigration({ id: 'fill' });
+    const Again = rowsMigration({ id: 'fill' });
+    const BadInterval = rowsMigration({ id: 'bad-interval', interval: 'soon' });
+    const NoDescription = rowsMigration({ id: 'no-description', description: 42 as never });
+    const booted = await createTestingApp({
+      imports: [
+        RoutinesModule.forRoot({
+          migrations: { require: 'fill' as never, wait: -1, after: 1 } as never,
+        }),
+      ],
+      providers: [NoDown, Twice, Again, BadInterval, NoDescription],
+    });
+    const failure = await booted.app.init().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(RoutinesConfigurationError);
+    const message = (failure as Error).message;
+    expect(message).toContain('NoDown');
+    expect(message).toContain("'destructive'");
+    expect(message).toContain('down() may be left out only with nonDestructive: true');
+    expect(message).toContain('ids must be unique');
+    expect(message).toMatch(/bad-interval.*interval.*soon/s);
+    expect(message).toMatch(/no-description.*description/s);
+    expect(message).toMatch(/migrations\.require/);
+    expect(message).toMatch(/migrations\.wait/);
+    expect(message).toMatch(/migrations\.after.*is not an option of migrations/s);
+  });
+
+  it('names an unknown required migration and the ones it knows', async () => {
+    const FillRows = rowsMigration();
+    const booted = await createTestingApp({
+      imports: [RoutinesModule.forRoot({ migrations: { require: ['fil'] } })],
+      providers: [FillRows],
+    });
+    await expect(booted.app.init()).rejects.toThrow(/migrations\.require.*'fil'.*known: fill/s);
+  });
+});
+
+describe('the boot gate: migrations: { require }', () => {
+  it('refuses to bootstrap while a required migration is incomplete, with its progress; allows it once complete', async () => {
+    const coordinator = new InMemoryCoordinator();
+    // The running version: it migrates at its pace (50 rows, 10 per 100 ms).
+    const Slow = rowsMigration({ interval: '100ms' });
+    const running = await boot([Slow], { coordinator });
+    await waitFor(
+      async () => (await running.registry.migrations.get('fill')).progress >= 0.4,
+      5000,
+    );
+
+    // The next version requires it: refused at once, naming its progress; none of its routines ran.
+    const Next = rowsMigration({ interval: '1h' });
+    const next = await createTestingApp({
+      imports: [RoutinesModule.forRoot({ coordinator, migrations: { require: ['fill'] } })],
+      providers: [Next, Ticker],
+    });
+    const refused = await next.app.init().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(MigrationsIncompleteError);
+    expect((refused as Error).message).toMatch(
+      /refuses to start: out-of-band migration\(s\) not complete: 'fill' [4-8]0%, about \d+s left at its recent rate/,
+    );
+    expect((refused as MigrationsIncompleteError).migrations.map((m) => m.id)).toEqual(['fill']);
+    expect(next.app.get(Ticker).runs).toBe(0);
+    expect(next.registry.get('ticker').state).toBe('idle');
+
+    // Once the running version has finished it, the next one starts.
+    await waitFor(async () => (await running.registry.migrations.get('fill')).complete, 5000);
+    const allowed = await boot([rowsMigration({ interval: '1h' }), Ticker], {
+      coordinator,
+      migrations: { require: ['fill'] },
+    });
+    await waitFor(() => allowed.app.get(Ticker).runs > 0, 2000);
+  });
+
+  it('with wait, runs the migration here first and starts the routines once it is complete', async () => {
+    const FillRows = rowsMigration();
+    const { app, registry } = await boot([FillRows, Ticker], {
+      migrations: { require: ['fill'], wait: '5s' },
+    });
+    // init() resolved only once the migration was complete.
+    expect(app.get(FillRows).done).toBe(50);
+    expect((await registry.migrations.get('fill')).complete).toBe(true);
+    await waitFor(() => app.get(Ticker).runs > 0, 2000);
+  });
+
+  it('with wait, times out with a clear error naming the last error, and leaves nothing running', async () => {
+    const Stuck = rowsMigration({}, { fail: () => 'relation "uploads" does not exist' });
+    const booted = await createTestingApp({
+      imports: [RoutinesModule.forRoot({ migrations: { require: ['fill'], wait: '300ms' } })],
+      providers: [Stuck, Ticker],
+    });
+    const refused = await booted.app.init().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(MigrationsIncompleteError);
+    expect((refused as Error).message).toContain('refuses to start after waiting 300ms');
+    expect((refused as Error).message).toContain(
+      `'fill' 0%; last error: relation "uploads" does not exist`,
+    );
+    expect(booted.registry.get('out-of-band-migrations').state).toBe('stopped');
+    const runs = booted.app.get(Ticker).runs;
+    await sleep(50);
+    expect(booted.app.get(Ticker).runs).toBe(runs);
+    expect(runs).toBe(0);
+  });
+
+  it('refuses a required migration set to run in reverse, saying how to turn it forward', async () => {
+    const coordinator = new InMemoryCoordinator();
+    const first = await boot([rowsMigration()], { coordinator });
+    await waitFor(async () => (await first.registry.migrations.get('fill')).complete, 5000);
+    await first.registry.migrations.reverse('fill');
+    await first.close();
+    const next = await createTestingApp({
+      imports: [RoutinesModule.forRoot({ coordinator, migrations: { require: ['fill'] } })],
+      providers: [rowsMigration({ interval: '1h' })],
+    });
+    await expect(next.app.init()).rejects.toThrow(
+      /'fill' \d+%, set to run in reverse \(registry\.migrations\.forward\('fill'\)\)/,
+    );
+  });
+});
