@@ -1,5 +1,6 @@
 import type { RegisteredRoutineInfo } from '../nest/routines.registry';
 import type { JobRecord, JobStats, RunRecord } from '../observability';
+import type { MigrationInfo } from '../migrations';
 import type { ReplicasView, RoutineControls } from './routines-cluster';
 import type { ReplicaIdentity, ReplicaRoutine, ReplicaSnapshot } from './replica-snapshot';
 
@@ -73,6 +74,10 @@ export interface DashboardList {
   shared: boolean;
   summary: DashboardSummary;
   routines: DashboardRoutine[];
+  /** The out-of-band migrations, when the app declares some: progress, direction, rate, errors. */
+  migrations?: MigrationInfo[];
+  /** Why `migrations` is missing although the app declares some. */
+  migrationsProblem?: string;
 }
 
 /** `GET <path>/api/routines/:name`: one routine and its history, newest first. */

@@ -50,6 +50,17 @@ tr.self td:first-child::after{content:" (this one)";color:var(--muted)}
 button{padding:.25rem .65rem;border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--text);cursor:pointer}
 button:hover{border-color:var(--muted)}
 .empty{grid-column:1/-1}
+.migrations{margin-bottom:.8rem}
+.migrations h2{margin:.2rem 0 .5rem}
+.migration-list{display:grid;grid-template-columns:repeat(auto-fill,minmax(24rem,1fr));gap:.8rem}
+@media (max-width:640px){.migration-list{grid-template-columns:1fr}}
+.migration{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:.7rem .9rem;min-width:0;overflow-wrap:anywhere}
+.migration.problem{border-left:4px solid var(--bad)}
+.migration header{display:flex;flex-wrap:wrap;gap:.35rem;align-items:baseline}
+.migration h3{font-size:1rem;margin:0 .3rem 0 0}
+.meter{display:flex;gap:.6rem;align-items:center;margin:.4rem 0}
+.meter progress{flex:1;height:.8rem;accent-color:var(--ok)}
+.state-complete{color:var(--ok);border-color:var(--ok)}.state-reverse{color:var(--warn);border-color:var(--warn)}
 `;
 
 /**

@@ -3,7 +3,7 @@ import type { ReplicaIdentity } from './replica-snapshot';
 const where = (replica: ReplicaIdentity): string => `${replica.host} (pid ${replica.pid})`;
 
 export const MESSAGES = {
-  countsLate: (ms: number) => `the database did not answer within ${ms} ms`,
+  countsLate: (engine: string, ms: number) => `${engine} did not answer within ${ms} ms`,
   unguardedControl:
     'control: true opens endpoints that trigger and pause routines; give at least one guard (guards: [AuthGuard]), or set allowUnguardedControl: true if that is meant',
   notGuard: 'must be a guard class or an object with canActivate()',

@@ -68,6 +68,7 @@ export function renderContent(input: PageInput): string {
   return `<p class="summary" id="summary">${summary.routines} routine${plural(summary.routines)} · <span class="${summary.failing ? 'bad' : ''}">${summary.failing} failing</span> · <span class="${summary.late ? 'bad' : ''}">${summary.late} late</span> · ${summary.paused} paused · ${replicas} replica${plural(replicas)}${shown.length < list.routines.length ? ` · <span class="muted">${shown.length} shown</span>` : ''}</p>
 ${list.replicasProblem ? `<p class="warning">${escapeHtml(list.replicasProblem)}</p>` : ''}
 ${renderReplicas(input)}
+${renderMigrations(input)}
 <section class="routines">
 ${shown.map((routine) => renderRoutine(routine, input)).join('\n')}
 ${shown.length === 0 ? '<p class="muted empty">No routine matches.</p>' : ''}
@@ -83,6 +84,39 @@ function renderReplicas({ list, now }: PageInput): string {
     .join('');
   return `<details class="replicas"${list.replicas.length > 1 ? ' open' : ''}><summary>Replicas${list.shared ? '' : ' (this one only: no shared coordinator)'}</summary>
 <table><thead><tr><th>Host</th><th>PID</th><th>Version</th><th>Started</th><th>Seen</th><th>Routines</th></tr></thead><tbody>${rows}</tbody></table></details>`;
+}
+
+/** Sourcegraph's migrations page: a meter per migration, its direction, pace and last errors. */
+function renderMigrations({ list, now }: PageInput): string {
+  if (!list.migrations && !list.migrationsProblem) return '';
+  const cards = (list.migrations ?? []).map((migration) => {
+    const percent = Math.floor(migration.progress * 100);
+    const failing = migration.errors.length > 0 && !migration.complete;
+    const rate =
+      migration.ratePerMinute === undefined
+        ? ''
+        : ` · ${migration.ratePerMinute >= 0 ? '+' : ''}${(migration.ratePerMinute * 100).toFixed(1)}%/min`;
+    const eta =
+      migration.etaMs === undefined
+        ? ''
+        : ` · about ${formatDuration(Math.max(1000, Math.round(migration.etaMs / 1000) * 1000))} left`;
+    const errors = migration.errors
+      .map(
+        (error) =>
+          `<li><span class="muted">${ago(error.at, now)}</span> ${escapeHtml(error.message)}</li>`,
+      )
+      .join('');
+    return `<article class="migration${failing ? ' problem' : ''}" data-migration="${escapeHtml(migration.id)}">
+<header><h3>${escapeHtml(migration.id)}</h3> <span class="state state-${migration.direction}">${migration.direction}</span>${migration.complete ? ' <span class="state state-complete">complete</span>' : ''}${migration.declared ? '' : ' <span class="flag">not declared by this version</span>'}</header>
+<p class="description">${escapeHtml(migration.description)}</p>
+<div class="meter"><progress max="100" value="${percent}" aria-label="${escapeHtml(migration.id)} progress">${percent}%</progress> <strong>${percent}%</strong></div>
+<p class="muted">${migration.updatedAt === undefined ? 'not measured yet' : `measured ${ago(migration.updatedAt, now)}`}${rate}${eta}${migration.nonDestructive ? ' · non-destructive' : ''}</p>
+${errors ? `<ul class="errors">${errors}</ul>` : ''}
+</article>`;
+  });
+  return `<section class="migrations"><h2>Out-of-band migrations</h2>
+${list.migrationsProblem ? `<p class="warning">${escapeHtml(list.migrationsProblem)}</p>` : ''}
+<div class="migration-list">${cards.join('\n')}</div></section>`;
 }
 
 function renderRoutine(routine: DashboardRoutine, input: PageInput): string {

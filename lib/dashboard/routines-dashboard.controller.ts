@@ -122,9 +122,10 @@ export class RoutinesDashboardController {
   /** The registry is listed once: the page, this replica's snapshot and the JSON share it. */
   private async buildList(): Promise<DashboardList> {
     const local = this.registry.list();
-    const [replicas, workers] = await Promise.all([
+    const [replicas, workers, migrations] = await Promise.all([
       this.cluster.replicas(local),
       workerViews(this.registry.workers()),
+      this.migrations(),
     ]);
     const list = buildList(
       local,
@@ -137,7 +138,25 @@ export class RoutinesDashboardController {
       const worker = workers.get(routine.name);
       if (worker && routine.here) routine.worker = worker;
     }
+    if (migrations) Object.assign(list, migrations);
     return list;
+  }
+
+  private async migrations(): Promise<
+    Pick<DashboardList, 'migrations' | 'migrationsProblem'> | undefined
+  > {
+    if (this.registry.migrations.declared.length === 0) return undefined;
+    try {
+      return {
+        migrations: await withDeadline(
+          this.registry.migrations.list({ errors: JOB_ERRORS_SHOWN }),
+          COUNTS_DEADLINE_MS,
+          'the coordinator',
+        ),
+      };
+    } catch (error) {
+      return { migrationsProblem: describeError(error).message };
+    }
   }
 
   private async pageInput(q: string | undefined, problems: boolean): Promise<PageInput> {
@@ -155,6 +174,19 @@ export class RoutinesDashboardController {
 const COUNTS_DEADLINE_MS = 1500;
 const JOB_ERRORS_SHOWN = 3;
 
+/** What `pending` gives, or a rejection saying the engine did not answer within `ms`. */
+async function withDeadline<T>(pending: Promise<T>, ms: number, engine: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(MESSAGES.countsLate(engine, ms))), ms);
+  });
+  try {
+    return await Promise.race([pending, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Each worker's jobs here and its table's rows (one query each, in parallel, under a deadline). */
 async function workerViews(workers: readonly WorkerInfo[]): Promise<Map<string, DashboardWorker>> {
   const views = await Promise.all(
@@ -165,21 +197,12 @@ async function workerViews(workers: readonly WorkerInfo[]): Promise<Map<string, 
         stats: jobStats(recent),
         recentErrors: recent.filter((job) => job.error).slice(0, JOB_ERRORS_SHOWN),
       };
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(MESSAGES.countsLate(COUNTS_DEADLINE_MS))),
-          COUNTS_DEADLINE_MS,
-        );
-      });
       try {
-        const counts = await Promise.race([worker.counts(), late]);
+        const counts = await withDeadline(worker.counts(), COUNTS_DEADLINE_MS, 'the database');
         view.rows = counts.byState;
         if (counts.oldestQueuedMs !== undefined) view.oldestQueuedMs = counts.oldestQueuedMs;
       } catch (error) {
         view.rowsProblem = describeError(error).message;
-      } finally {
-        clearTimeout(timer);
       }
       return [worker.name, view];
     }),

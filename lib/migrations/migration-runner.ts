@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from '../core/clock';
 import type { MigrationStateStore, StoredMigration } from '../core/coordinator';
-import { describeError, type RoutineLogger } from '../core/logger';
+import { describeError, summarizeError, type RoutineLogger } from '../core/logger';
 import type { MigrationContext, MigrationDefinition, MigrationDirection } from './migrator';
 
 /** What the runner tells of each migration. */
@@ -12,6 +12,24 @@ export interface MigrationEvent {
   progress?: number;
   error?: unknown;
 }
+
+/** One batch as this replica's runner ran it: `registry.migrations.history(id)`. */
+export interface MigrationBatchRecord {
+  direction: MigrationDirection;
+  outcome: 'succeeded' | 'failed';
+  /** Wall-clock ms the batch began. */
+  startedAt: number;
+  /** The batch and the measure after it. */
+  durationMs: number;
+  /** The progress measured after it (absent when it failed). */
+  progress?: number;
+  /** The lease epoch it ran under. */
+  epoch: number;
+  error?: { name: string; message: string };
+}
+
+/** Batches kept per migration by a runner. */
+export const MIGRATION_BATCHES_KEPT = 100;
 
 export interface MigrationRunnerOptions {
   /** Waits run on it (monotonic). Default: the system clock. */
@@ -51,6 +69,7 @@ export class MigrationRunner {
   private readonly maxBackoffMs: number;
   private readonly idleMs: number;
   private readonly sleeping = new Set<() => void>();
+  private readonly batches = new Map<string, MigrationBatchRecord[]>();
 
   constructor(
     private readonly store: MigrationStateStore,
@@ -99,6 +118,7 @@ export class MigrationRunner {
     while (!signal.aborted) {
       let wait = definition.intervalMs;
       let direction: MigrationDirection = 'forward';
+      let began: { at: number; mono: number } | undefined;
       try {
         direction = (await this.stored(id))?.reverse ? 'reverse' : 'forward';
         const context: MigrationContext = { id, epoch, direction };
@@ -112,8 +132,11 @@ export class MigrationRunner {
           wait = Math.max(this.idleMs, definition.intervalMs);
         } else {
           completeSeen = false;
+          began = { at: this.clock.wallNow(), mono: this.clock.now() };
           await this.batch(definition, context, signal);
           const after = await this.measure(definition, context, signal, epoch);
+          this.record(id, { direction, outcome: 'succeeded', progress: after, epoch }, began);
+          began = undefined;
           failures = 0;
           this.tell({ type: 'migration-batch-succeeded', id, direction, progress: after });
           if (isComplete(after, direction)) {
@@ -131,6 +154,13 @@ export class MigrationRunner {
         failures++;
         measured = undefined;
         const { message } = describeError(error);
+        if (began) {
+          this.record(
+            id,
+            { direction, outcome: 'failed', epoch, error: summarizeError(error) },
+            began,
+          );
+        }
         this.logger.warn(
           `out-of-band migration '${id}' (${direction}): ${message}; ${failures} failure(s) in a row, retrying`,
         );
@@ -146,6 +176,22 @@ export class MigrationRunner {
       }
       await this.sleep(wait, signal);
     }
+  }
+
+  /** The last batches this runner ran of a migration, newest first. */
+  history(id: string, limit = MIGRATION_BATCHES_KEPT): MigrationBatchRecord[] {
+    return (this.batches.get(id) ?? []).slice(0, Math.max(0, limit)).map((batch) => ({ ...batch }));
+  }
+
+  private record(
+    id: string,
+    batch: Omit<MigrationBatchRecord, 'startedAt' | 'durationMs'>,
+    began: { at: number; mono: number },
+  ): void {
+    let list = this.batches.get(id);
+    if (!list) this.batches.set(id, (list = []));
+    list.unshift({ ...batch, startedAt: began.at, durationMs: this.clock.now() - began.mono });
+    if (list.length > MIGRATION_BATCHES_KEPT) list.length = MIGRATION_BATCHES_KEPT;
   }
 
   private async stored(id: string): Promise<StoredMigration | undefined> {

@@ -12,8 +12,10 @@ import {
   InMemoryMigrationStore,
   MigrationRunner,
   type MigrationDefinition,
+  type MigrationBatchRecord,
   type MigrationEvent,
 } from '../migrations';
+import type { RoutinesMetrics } from '../observability/routines-metrics';
 import { MIGRATION_RUNNER } from './constants';
 import type { RoutineDeclaration } from './interfaces/routine-declaration.interface';
 import { MESSAGES } from './nest.messages';
@@ -25,6 +27,8 @@ export interface BuiltMigrations {
   store: MigrationStateStore;
   /** Tells this replica's runner to look again now (a direction was set here). */
   wake(): void;
+  /** The batches this replica's runner ran of a migration, newest first. */
+  history(id: string, limit?: number): MigrationBatchRecord[];
 }
 
 /** Apps that share an in-memory coordinator (tests) share its migrations' state too. */
@@ -48,6 +52,7 @@ export function buildMigrations(
   coordinator: Coordinator,
   clock: Clock,
   emit: RoutineEventListener,
+  metrics?: RoutinesMetrics,
 ): {
   built: BuiltMigrations;
   declaration?: RoutineDeclaration;
@@ -98,12 +103,20 @@ export function buildMigrations(
     });
   }
   const store = migrationStoreOf(coordinator);
-  const built: BuiltMigrations = { definitions, store, wake: () => undefined };
+  const built: BuiltMigrations = {
+    definitions,
+    store,
+    wake: () => undefined,
+    history: () => [],
+  };
   if (definitions.length === 0 || problems.length > 0) return { built, problems };
   const runner = new MigrationRunner(store, definitions, {
     clock,
     logger: new Logger(MIGRATION_RUNNER),
     onEvent: ({ type, id, direction, progress, error }: MigrationEvent) => {
+      if (type !== 'migration-completed') {
+        metrics?.migrationBatch(id, type === 'migration-batch-succeeded' ? 'succeeded' : 'failed');
+      }
       if (emit.observed === false) return;
       emit({
         type,
@@ -115,6 +128,7 @@ export function buildMigrations(
     },
   });
   built.wake = () => runner.wake();
+  built.history = (id, limit) => runner.history(id, limit);
   const declaration: RoutineDeclaration = {
     kind: 'background',
     name: MIGRATION_RUNNER,

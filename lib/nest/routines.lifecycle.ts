@@ -105,7 +105,13 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
         : { declarations: [], workers: [], problems: [] };
     found.push(...workers.problems);
     declarations.push(...workers.declarations);
-    const migrations = buildMigrations(declaredMigrations, coordinator, clock, this.registry.emit);
+    const migrations = buildMigrations(
+      declaredMigrations,
+      coordinator,
+      clock,
+      this.registry.emit,
+      this.metrics,
+    );
     found.push(...migrations.problems);
     if (migrations.declaration) declarations.push(migrations.declaration);
     const { built, problems } = buildRoutines(declarations, context);
@@ -117,6 +123,9 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
     }
     this.registry.register(built, context, workers.workers);
     this.registry.migrations.bind(migrations.built);
+    if (migrations.built.definitions.length > 0) {
+      this.metrics?.watchMigrations(() => this.registry.migrations.list({ errors: 0 }));
+    }
     if (workers.workers.length > 0) this.metrics?.watchWorkers(() => this.registry.workers());
     this.warnIfShutdownTimeoutTiny();
     await this.passMigrationGate(clock);

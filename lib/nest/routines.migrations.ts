@@ -1,4 +1,4 @@
-import { describeMigration, type MigrationInfo } from '../migrations';
+import { describeMigration, type MigrationBatchRecord, type MigrationInfo } from '../migrations';
 import type { BuiltMigrations } from './migrations.factory';
 import { MESSAGES } from './nest.messages';
 import { RoutineActionError, RoutineNotFoundError } from './routines.errors';
@@ -21,6 +21,11 @@ export class RoutinesMigrations {
   /** @internal */
   bind(built: BuiltMigrations): void {
     this.built = built;
+  }
+
+  /** The ids of the migrations this app declares (none before bootstrap). */
+  get declared(): string[] {
+    return this.built?.definitions.map((definition) => definition.id) ?? [];
   }
 
   /**
@@ -71,6 +76,22 @@ export class RoutinesMigrations {
         all.map((migration) => migration.id),
       );
     return found;
+  }
+
+  /**
+   * The last batches of a migration that this replica's runner ran (the last 100), newest
+   * first: direction, outcome, start, duration, the progress after it, the lease epoch, the
+   * error. Empty on a replica that has not run it (another replica holds the runner's lease).
+   */
+  history(id: string, options: { limit?: number } = {}): MigrationBatchRecord[] {
+    const built = this.ready();
+    if (!built.definitions.some((definition) => definition.id === id)) {
+      throw new RoutineNotFoundError(
+        String(id),
+        built.definitions.map((definition) => definition.id),
+      );
+    }
+    return built.history(id, options.limit);
   }
 
   /**

@@ -171,7 +171,7 @@ export interface WorkerGauges {
   counts(): Promise<{ byState: Record<string, number>; oldestQueuedMs?: number }>;
 }
 
-/** A scrape waits this long for a worker's row counts, then leaves them out (the database is slow or down). */
+/** A scrape waits this long for a worker's row counts or the migrations' progress, then leaves them out (the engine is slow or down). */
 const COUNTS_DEADLINE_MS = 2000;
 
 /**
@@ -222,6 +222,9 @@ export class RoutinesMetrics {
   private readonly totals = new Map<string, RoutineTotals>();
   private readonly workerTotals = new Map<string, WorkerTotals>();
   private workers: () => readonly WorkerGauges[] = () => [];
+  private migrations: () => Promise<ReadonlyArray<{ id: string; progress: number }>> =
+    async () => [];
+  private readonly batches = new Map<string, { succeeded: number; failed: number }>();
   private readonly registry: PromClient.Registry;
   private readonly names: string[];
 
@@ -420,7 +423,42 @@ export class RoutinesMetrics {
         }
       },
     );
+    collected(
+      'counter',
+      'migration_batches_total',
+      'Out-of-band migration batches this replica ran, by outcome: succeeded, failed.',
+      ['migration', 'outcome'],
+      (set) => {
+        for (const [migration, counts] of this.batches) {
+          set({ migration, outcome: 'succeeded' }, counts.succeeded);
+          set({ migration, outcome: 'failed' }, counts.failed);
+        }
+      },
+    );
+    collected(
+      'gauge',
+      'migration_progress',
+      'Out-of-band migrations: progress from 0 to 1, measured forward (the same on every replica).',
+      ['migration'],
+      async (set) => {
+        for (const { id, progress } of await withinDeadline(this.migrations(), [])) {
+          set({ migration: id }, progress);
+        }
+      },
+    );
     this.names = metrics.map((metric) => metric.name);
+  }
+
+  /** Where the progress gauge reads the migrations from (the module sets it once built). */
+  watchMigrations(list: () => Promise<ReadonlyArray<{ id: string; progress: number }>>): void {
+    this.migrations = list;
+  }
+
+  /** Counts a batch of an out-of-band migration run here. */
+  migrationBatch(migration: string, outcome: 'succeeded' | 'failed'): void {
+    let counts = this.batches.get(migration);
+    if (!counts) this.batches.set(migration, (counts = { succeeded: 0, failed: 0 }));
+    counts[outcome]++;
   }
 
   /** The workers whose gauges are read at a scrape (the module sets them once built). */
@@ -457,21 +495,26 @@ export class RoutinesMetrics {
   }
 }
 
+/** What `pending` gives, or `fallback` when it fails or misses the scrape's deadline. */
+async function withinDeadline<T, F>(pending: Promise<T>, fallback: F): Promise<T | F> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<F>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), COUNTS_DEADLINE_MS);
+    timer.unref?.();
+  });
+  const value = await Promise.race([pending.catch(() => fallback), late]);
+  clearTimeout(timer);
+  return value;
+}
+
 /** Each worker's row counts, leaving out those that failed or missed the deadline. */
 async function rowCounts(
   workers: readonly WorkerGauges[],
 ): Promise<Map<string, Awaited<ReturnType<WorkerGauges['counts']>>>> {
   const counted = await Promise.all(
-    workers.map(async (worker) => {
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<undefined>((resolve) => {
-        timer = setTimeout(() => resolve(undefined), COUNTS_DEADLINE_MS);
-        timer.unref?.();
-      });
-      const counts = await Promise.race([worker.counts().catch(() => undefined), late]);
-      clearTimeout(timer);
-      return [worker.name, counts] as const;
-    }),
+    workers.map(
+      async (worker) => [worker.name, await withinDeadline(worker.counts(), undefined)] as const,
+    ),
   );
   return new Map(
     counted.filter(

@@ -19,10 +19,12 @@ import { NestFactory } from '@nestjs/core';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import {
   BackgroundRoutine,
+  OutOfBandMigration,
   Periodic,
   RoutinesDashboardModule,
   RoutinesModule,
   RoutinesRegistry,
+  type Migrator,
 } from 'nestjs-routines';
 
 jest.setTimeout(60_000);
@@ -68,6 +70,26 @@ class Jobs {
   }
 }
 
+/** Moves 1% per batch, one batch per 200 ms: the meter grows between refreshes for 20 s. */
+@OutOfBandMigration({
+  id: 'backfill-upload-size',
+  description: 'fills uploads.size_bytes from the stored objects',
+  interval: '200ms',
+})
+@Injectable()
+class BackfillUploadSize implements Migrator {
+  done = 0;
+  progress(): number {
+    return this.done / 100;
+  }
+  up(): void {
+    this.done = Math.min(100, this.done + 1);
+  }
+  down(): void {
+    this.done = Math.max(0, this.done - 1);
+  }
+}
+
 @Injectable()
 class TokenGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
@@ -95,7 +117,7 @@ describe('the status page in Chromium', () => {
         RoutinesModule.forRoot(),
         RoutinesDashboardModule.forRoot({ control: true, guards: [TokenGuard], refresh: '1s' }),
       ],
-      providers: [Jobs],
+      providers: [Jobs, BackfillUploadSize],
     })
     class AppModule {}
     app = await NestFactory.create(AppModule, { logger: false });
@@ -174,6 +196,30 @@ describe('the status page in Chromium', () => {
     await page.waitForTimeout(1500); // a refresh: the script ran without error
     expect(problems).toEqual([]);
     await page.screenshot({ path: path.join(SHOTS, 'dashboard-desktop.png'), fullPage: false });
+    await page.context().close();
+  });
+
+  it('draws a meter per out-of-band migration that grows as it runs, with its direction', async () => {
+    const { page, problems } = await open();
+    const meter = page.locator('article.migration[data-migration="backfill-upload-size"] progress');
+    const first = Number(await meter.getAttribute('value'));
+    await page.waitForFunction(
+      (before) =>
+        Number(
+          document
+            .querySelector('article.migration[data-migration="backfill-upload-size"] progress')
+            ?.getAttribute('value'),
+        ) > before,
+      first,
+      { timeout: 5000 },
+    );
+    const migration = page.locator('article.migration[data-migration="backfill-upload-size"]');
+    await expect(migration.locator('.state').first().textContent()).resolves.toBe('forward');
+    await expect(migration.locator('.description').textContent()).resolves.toBe(
+      'fills uploads.size_bytes from the stored objects',
+    );
+    expect(await meter.evaluate((element) => (element as HTMLProgressElement).max)).toBe(100);
+    expect(problems).toEqual([]);
     await page.context().close();
   });
 

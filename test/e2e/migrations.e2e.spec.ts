@@ -1,5 +1,8 @@
 import 'reflect-metadata';
-import { Injectable, type Provider } from '@nestjs/common';
+import { Injectable, Module, type Provider } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Registry } from 'prom-client';
+import request from 'supertest';
 import {
   InMemoryCoordinator,
   MigrationsIncompleteError,
@@ -8,7 +11,9 @@ import {
   RoutineActionError,
   RoutineNotFoundError,
   RoutinesConfigurationError,
+  RoutinesDashboardModule,
   RoutinesModule,
+  RoutinesRegistry,
   type MigrationContext,
   type Migrator,
   type OutOfBandMigrationOptions,
@@ -189,6 +194,75 @@ describe('out-of-band migrations in a Nest app', () => {
       providers: [FillRows],
     });
     await expect(booted.app.init()).rejects.toThrow(/migrations\.require.*'fil'.*known: fill/s);
+  });
+});
+
+describe('out-of-band migrations seen in production', () => {
+  it('keeps each batch, counts batches and progress in the metrics, and draws a meter on the dashboard', async () => {
+    const metrics = new Registry();
+    let failOnce = true;
+    const FillRows = rowsMigration(
+      {},
+      {
+        fail: () => {
+          if (!failOnce) return undefined;
+          failOnce = false;
+          return 'deadlock detected';
+        },
+      },
+    );
+    @Module({
+      imports: [
+        RoutinesModule.forRoot({ metrics: { registry: metrics } }),
+        RoutinesDashboardModule.forRoot({ path: '/ops' }),
+      ],
+      providers: [FillRows],
+    })
+    class AppModule {}
+    const app = await NestFactory.create(AppModule, { logger: false, abortOnError: false });
+    try {
+      await app.init();
+      const registry = app.get(RoutinesRegistry);
+      await waitFor(async () => (await registry.migrations.get('fill')).complete, 5000);
+
+      const batches = registry.migrations.history('fill');
+      expect(batches.map((batch) => batch.outcome)).toEqual([
+        'succeeded',
+        'succeeded',
+        'succeeded',
+        'succeeded',
+        'succeeded',
+        'failed',
+      ]);
+      expect(batches[0]).toMatchObject({ direction: 'forward', progress: 1 });
+      expect(batches[5].error).toEqual({ name: 'Error', message: 'deadlock detected' });
+      expect(
+        batches.every((batch) => batch.epoch === batches[0].epoch && batch.durationMs >= 0),
+      ).toBe(true);
+      expect(registry.migrations.history('fill', { limit: 2 })).toHaveLength(2);
+      expect(() => registry.migrations.history('nope')).toThrow(RoutineNotFoundError);
+
+      const text = await metrics.metrics();
+      expect(text).toMatch(/^routines_migration_progress\{migration="fill"\} 1$/m);
+      expect(text).toMatch(
+        /^routines_migration_batches_total\{migration="fill",outcome="succeeded"\} 5$/m,
+      );
+      expect(text).toMatch(
+        /^routines_migration_batches_total\{migration="fill",outcome="failed"\} 1$/m,
+      );
+
+      const listed = await request(app.getHttpServer()).get('/ops/api/routines').expect(200);
+      expect(listed.body.migrations).toEqual([
+        expect.objectContaining({ id: 'fill', progress: 1, complete: true, direction: 'forward' }),
+      ]);
+      expect(listed.body.migrations[0].errors[0].message).toBe('deadlock detected');
+      const page = await request(app.getHttpServer()).get('/ops').expect(200);
+      expect(page.text).toContain('<progress max="100" value="100"');
+      expect(page.text).toContain('fills the rows');
+      expect(page.text).toContain('deadlock detected');
+    } finally {
+      await app.close();
+    }
   });
 });
 
