@@ -7,6 +7,7 @@ import { ClusterCoordinator } from './cluster/cluster-coordinator';
 import { ClusterModule } from './cluster/cluster.module';
 import { DashboardTokenGuard } from './dashboard/dashboard-token.guard';
 import { Heartbeat } from './heartbeat';
+import { MigrationsController } from './migrations/migrations.controller';
 import { ObservabilityModule } from './observability/observability.module';
 import { ProcessingDatabase } from './processing/processing-database';
 import { ProcessingModule } from './processing/processing.module';
@@ -41,6 +42,15 @@ import { UploadsModule } from './uploads/uploads.module';
         tracing: true,
         // With DATABASE_URL: the thumbnail worker's rows live in the app's own table.
         workerStore: processing.store,
+        // REQUIRE_MIGRATIONS=backfill-upload-extension refuses to start this version until that
+        // migration is complete; with MIGRATIONS_WAIT=1m it runs it here first and waits.
+        migrations: {
+          require: (config.get<string>('REQUIRE_MIGRATIONS') ?? '')
+            .split(',')
+            .map((id) => id.trim())
+            .filter(Boolean),
+          wait: config.get<string>('MIGRATIONS_WAIT'),
+        },
         // No default here: an unset variable leaves the decorator's interval in force.
         routines: {
           'hard-deleter': { interval: config.get<string>('HARD_DELETE_INTERVAL') },
@@ -65,7 +75,7 @@ import { UploadsModule } from './uploads/uploads.module';
     TenantsModule,
     ObservabilityModule,
   ],
-  controllers: [RoutinesController],
+  controllers: [RoutinesController, MigrationsController],
   providers: [CacheWarmer, SearchIndexWarmup, Heartbeat, ShutdownLogger],
 })
 export class AppModule {}

@@ -11,12 +11,16 @@ describe('sample app: steering routines over HTTP', () => {
     REDIS_URL: process.env.REDIS_URL,
     DATABASE_URL: process.env.DATABASE_URL,
     DASHBOARD_TOKEN: process.env.DASHBOARD_TOKEN,
+    DEMO_UPLOADS: process.env.DEMO_UPLOADS,
+    MIGRATION_INTERVAL: process.env.MIGRATION_INTERVAL,
   };
 
   beforeAll(async () => {
     delete process.env.REDIS_URL;
     delete process.env.DATABASE_URL;
     process.env.DASHBOARD_TOKEN = 'ops-token';
+    process.env.DEMO_UPLOADS = '450';
+    process.env.MIGRATION_INTERVAL = '5ms';
     const { AppModule } = await import('../../sample-app/app.module');
     app = await NestFactory.create(AppModule, { logger: new CapturingLogger() });
     await app.listen(0, '127.0.0.1');
@@ -61,6 +65,36 @@ describe('sample app: steering routines over HTTP', () => {
       headers: { authorization: 'Bearer nope' },
     });
     expect(wrong.status).toBe(401);
+  });
+
+  it('backfills the demo uploads with its out-of-band migration, and runs it back and forth', async () => {
+    const until = async (check: (m: { progress: number; complete: boolean }) => boolean) => {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const { body } = await call('GET', '/migrations/backfill-upload-extension');
+        if (check(body)) return body;
+        if (Date.now() > deadline) throw new Error(JSON.stringify(body));
+        await sleep(10);
+      }
+    };
+    const done = await until((m) => m.complete);
+    expect(done).toMatchObject({ progress: 1, direction: 'forward', declared: true });
+    const { body: uploads } = await call('GET', '/uploads');
+    const demo = (uploads as Array<{ name: string; extension?: string | null }>).filter((u) =>
+      u.name.startsWith('demo-'),
+    );
+    expect(demo).toHaveLength(450);
+    expect(demo.find((u) => u.name === 'demo-1.PNG')!.extension).toBe('png');
+    expect(demo.find((u) => u.name === 'demo-3.tar.gz')!.extension).toBe('gz');
+    expect(demo.find((u) => u.name === 'demo-4')!.extension).toBeNull();
+    const { body: batches } = await call('GET', '/migrations/backfill-upload-extension/batches');
+    expect(batches[0]).toMatchObject({ outcome: 'succeeded', direction: 'forward', progress: 1 });
+
+    expect((await call('POST', '/migrations/backfill-upload-extension/reverse')).status).toBe(202);
+    await until((m) => m.progress === 0);
+    expect((await call('POST', '/migrations/backfill-upload-extension/forward')).status).toBe(202);
+    await until((m) => m.progress === 1);
+    expect((await call('GET', '/migrations/nope')).status).toBe(404);
   });
 
   it('answers 404 for an unknown routine, 409 for an action it cannot take, 400 for a bad value', async () => {
