@@ -88,9 +88,6 @@ export class MigrationRunner {
    * when a newer runner has taken over.
    */
   async run(signal: AbortSignal, epoch: number): Promise<void> {
-    for (const definition of this.definitions) {
-      await this.store.register(definition.id, definition.description, definition.nonDestructive);
-    }
     const stop = new AbortController();
     const both = AbortSignal.any([signal, stop.signal]);
     const fenced: MigrationFencedError[] = [];
@@ -115,11 +112,18 @@ export class MigrationRunner {
     let failures = 0;
     let measured: number | undefined; // after the last batch: no need to measure again
     let completeSeen = false;
+    let registered = false;
     while (!signal.aborted) {
       let wait = definition.intervalMs;
       let direction: MigrationDirection = 'forward';
       let began: { at: number; mono: number } | undefined;
       try {
+        // Here, not before the loop: an engine down at start is retried like a failed batch,
+        // and never stops the runner.
+        if (!registered) {
+          await this.store.register(id, definition.description, definition.nonDestructive);
+          registered = true;
+        }
         direction = (await this.stored(id))?.reverse ? 'reverse' : 'forward';
         const context: MigrationContext = { id, epoch, direction };
         const before = measured ?? (await this.measure(definition, context, signal, epoch));

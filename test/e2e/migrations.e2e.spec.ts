@@ -337,6 +337,28 @@ describe('the boot gate: migrations: { require }', () => {
     expect(runs).toBe(0);
   });
 
+  it('fails closed: refuses to bootstrap when the state cannot be read, saying why', async () => {
+    const failing = {
+      register: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379')),
+      list: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379')),
+      setProgress: () => Promise.reject(new Error('down')),
+      addError: () => Promise.reject(new Error('down')),
+      errors: () => Promise.reject(new Error('down')),
+      setDirection: () => Promise.reject(new Error('down')),
+    };
+    const coordinator = Object.assign(Object.create(new InMemoryCoordinator()), {
+      migrations: failing,
+    }) as InMemoryCoordinator;
+    const booted = await createTestingApp({
+      imports: [RoutinesModule.forRoot({ coordinator, migrations: { require: ['fill'] } })],
+      providers: [rowsMigration(), Ticker],
+    });
+    await expect(booted.app.init()).rejects.toThrow(
+      'the state of the required out-of-band migrations could not be read (connect ECONNREFUSED 127.0.0.1:6379)',
+    );
+    expect(booted.app.get(Ticker).runs).toBe(0);
+  });
+
   it('refuses a required migration set to run in reverse, saying how to turn it forward', async () => {
     const coordinator = new InMemoryCoordinator();
     const first = await boot([rowsMigration()], { coordinator });

@@ -270,6 +270,29 @@ describe('MigrationRunner', () => {
     controller.abort();
   });
 
+  it('goes on through an engine that fails: errors logged, retried with backoff, never rejecting', async () => {
+    const clock = new ManualClock(T0);
+    const rows = new Rows(clock);
+    const { store, controller, run } = setup(clock, [{ id: 'fill', migrator: rows }]);
+    let down = true;
+    for (const method of ['register', 'list', 'setProgress', 'addError'] as const) {
+      const real = store[method].bind(store) as (...args: unknown[]) => Promise<unknown>;
+      (store as unknown as Record<string, unknown>)[method] = (...args: unknown[]) =>
+        down ? Promise.reject(new Error('ECONNREFUSED')) : real(...args);
+    }
+    let settled = false;
+    const running = run().finally(() => (settled = true));
+    await clock.advance(30_000);
+    expect(settled).toBe(false);
+    expect(rows.batches).toHaveLength(0);
+    down = false;
+    await clock.advance(60_000);
+    expect(rows.batches).toHaveLength(10);
+    expect((await store.list())[0].progress).toBe(1);
+    controller.abort();
+    await running;
+  });
+
   it('resolves once its signal aborts, and runs nothing after', async () => {
     const clock = new ManualClock(T0);
     const rows = new Rows(clock);
