@@ -199,6 +199,7 @@ describe('SIGTERM to a real Nest process', () => {
       'cache-warmer',
       'hard-deleter',
       'heartbeat',
+      'out-of-band-migrations',
       'outbox-relay',
       'queue-consumer',
       'queue-depth-reporter',
@@ -215,7 +216,7 @@ describe('SIGTERM to a real Nest process', () => {
     expect(exit).toMatchObject({ code: null, signal: 'SIGTERM' });
     expect(exit.at - killedAt).toBeLessThan(2_000);
     const expected = [
-      /\[RoutinesModule\] Stopping 10 routine\(s\), \d+ run\(s\) in flight; waiting up to 5s$/,
+      /\[RoutinesModule\] Stopping 11 routine\(s\), \d+ run\(s\) in flight; waiting up to 5s$/,
       /\[QueueConsumer\] job #1 thumbnail .* done in \d+ ms$/,
       /\[RoutinesModule\] All routines stopped in \d+ ms$/,
       /\[Shutdown\] routines have drained; providers may now close their clients$/,
