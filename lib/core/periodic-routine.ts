@@ -3,6 +3,7 @@
 import { systemClock } from './clock';
 import { MESSAGES } from './core.messages';
 import { formatDuration, type OptionProblem } from './duration';
+import { PERIODIC_OPTION_NAMES, RUNTIME_OPTION_NAMES, unknownOptionProblems } from './option-names';
 import { RoutineStoppedError, throwIfProblems } from './errors';
 import { consoleRoutineLogger, reportError, type RoutineLogger } from './logger';
 import {
@@ -126,6 +127,11 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
   ) {
     const periodicHandler = toPeriodicHandler(handler);
     const problems: OptionProblem[] = [];
+    if (checked === undefined) {
+      problems.push(
+        ...unknownOptionProblems(options, [...PERIODIC_OPTION_NAMES, ...RUNTIME_OPTION_NAMES]),
+      );
+    }
     const resolved = checked ?? resolvePeriodicOptions(options, problems);
     if (typeof periodicHandler.handle !== 'function') {
       problems.push({ option: 'handler', value: handler, message: MESSAGES.periodicHandler });

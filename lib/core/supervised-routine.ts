@@ -4,6 +4,11 @@ import { checkDuration, formatDuration, type Duration, type OptionProblem } from
 import { isAbortError, RoutineStoppedError, throwIfProblems } from './errors';
 import { InMemoryCoordinator } from './in-memory-coordinator';
 import { LeaseKeeper, validateLeaseOptions, type LeaseOptions } from './lease-keeper';
+import {
+  BACKGROUND_OPTION_NAMES,
+  RUNTIME_OPTION_NAMES,
+  unknownOptionProblems,
+} from './option-names';
 import { MESSAGES } from './core.messages';
 import { consoleRoutineLogger, describeError, reportError, type RoutineLogger } from './logger';
 import { RunLedger, type LedgerRun, type RunRecorder } from './run-ledger';
@@ -115,7 +120,10 @@ export class SupervisedRoutine implements ManagedRoutine {
     this.handler = typeof handler === 'function' ? { start: handler } : handler;
     this.name =
       options.name ?? (typeof handler === 'function' && handler.name ? handler.name : 'background');
-    const problems = validateBackgroundOptions(options);
+    const problems = [
+      ...unknownOptionProblems(options, [...BACKGROUND_OPTION_NAMES, ...RUNTIME_OPTION_NAMES]),
+      ...validateBackgroundOptions(options),
+    ];
     if (typeof this.handler.start !== 'function') {
       problems.push({ option: 'handler', value: handler, message: MESSAGES.backgroundHandler });
     }

@@ -2,7 +2,10 @@
 import { Logger } from '@nestjs/common';
 import { MESSAGES } from './nest.messages';
 import {
+  BACKGROUND_OPTION_NAMES,
   HANDLER_FUNCTION,
+  PERIODIC_OPTION_NAMES,
+  unknownOptionProblems,
   systemClock,
   PeriodicRoutine,
   type RunContext,
@@ -126,12 +129,18 @@ export function buildRoutine(
   };
 }
 
+const PERIODIC_DECORATOR_OPTIONS: readonly string[] = [...PERIODIC_OPTION_NAMES, 'enabled'];
+const BACKGROUND_DECORATOR_OPTIONS: readonly string[] = [...BACKGROUND_OPTION_NAMES, 'enabled'];
+
 /** The problems in a routine's options and, for a periodic one, the options parsed (once). */
 function validate(
   declaration: RoutineDeclaration,
   options: PeriodicRoutineDecoratorOptions & BackgroundRoutineDecoratorOptions,
 ): { problems: OptionProblem[]; resolved?: ResolvedPeriodicOptions } {
-  const problems: OptionProblem[] = [];
+  const problems: OptionProblem[] = unknownOptionProblems(
+    declaration.options,
+    declaration.kind === 'periodic' ? PERIODIC_DECORATOR_OPTIONS : BACKGROUND_DECORATOR_OPTIONS,
+  );
   if (options.enabled !== undefined && typeof options.enabled !== 'boolean') {
     problems.push({ option: 'enabled', value: options.enabled, message: MESSAGES.notBoolean });
   }
@@ -206,7 +215,14 @@ function create(
     ? { start: (signal: AbortSignal, ctx: unknown) => instance[method](signal, ctx) }
     : (declaration.instance as BackgroundHandler);
   const run = traced ? tracedBackground(handler, traced) : handler;
-  return new SupervisedRoutine(run, Object.assign(options, runtime));
+  // Only the background options: `enabled` is the adapter's, and an override of another kind
+  // (`interval` on a background routine) has been reported already.
+  const own: Record<string, unknown> = {};
+  for (const key of BACKGROUND_OPTION_NAMES) {
+    if ((options as Record<string, unknown>)[key] !== undefined)
+      own[key] = (options as Record<string, unknown>)[key];
+  }
+  return new SupervisedRoutine(run, Object.assign(own, runtime));
 }
 
 /** Says that it reads a context: with tracing on, every run gets one (its span's attributes). */

@@ -102,6 +102,28 @@ interface Row {
 
 const rows: Array<[string, Row]> = [
   [
+    'a misspelt @Periodic option',
+    {
+      providers: [periodicMethod('1m', { concurency: 2 } as never)],
+      mentions: [
+        'BadJanitor.sweep',
+        "option 'concurency' = 2 is not an option of this routine (did you mean 'concurrency'?)",
+        'the options are backoff, concurrency, description, enabled, initialDelay, interval',
+      ],
+    },
+  ],
+  [
+    'an unknown @BackgroundRoutine option',
+    {
+      providers: [backgroundMethod({ restrat: false } as never)],
+      mentions: [
+        'BadConsumer.consume',
+        "option 'restrat' = false is not an option of this routine (did you mean 'restart'?)",
+        'the options are description, enabled, initialDelay, lease, name, restart, scope',
+      ],
+    },
+  ],
+  [
     'interval 0',
     {
       providers: [periodicMethod(0)],
