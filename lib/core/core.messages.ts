@@ -11,6 +11,15 @@ export const MESSAGES = {
   notBoolean: 'must be true or false',
   badScope: `must be 'instance' or 'cluster'`,
   badMissed: `must be 'skip' or 'once'`,
+  badOverlap: `must be 'skip', 'buffer-one', 'buffer-all', 'cancel-other' or 'allow'`,
+  overlapOneAtATime: (policy: string) =>
+    `must be 1 (left out) with overlap: '${policy}', which runs one at a time; use overlap: 'allow' for runs side by side`,
+  allowNeedsConcurrency: `'allow' runs several at once: give concurrency (above 1) too, or leave overlap out to skip`,
+  overlapNotInCluster: (policy: string) =>
+    `'${policy}' is not available in cluster scope yet (runs of one slot could not wait for another replica's); use 'skip' there`,
+  badMaxBuffered: 'must be a whole number, at least 1',
+  maxBufferedWithout: (policy: string) =>
+    `applies to overlap: 'buffer-all' only (this routine's overlap is '${policy}')`,
   badBackoff: 'must be true, false or { initialDelay, maxDelay, factor }',
   badFactor: 'must be a number of at least 1',
   jitterNotShorterThanInterval: (interval: string) =>

@@ -67,6 +67,14 @@ export class RoutineStoppedError extends Error {
   }
 }
 
+/** The reason a run's signal aborts when a newer tick replaces it (`overlap: 'cancel-other'`). */
+export class RoutineSupersededError extends Error {
+  override readonly name = 'AbortError';
+  constructor(readonly routine: string) {
+    super(`routine '${routine}' run was superseded by a newer tick (overlap: 'cancel-other')`);
+  }
+}
+
 /** The reason a cluster routine's signal aborts when its lease is lost. */
 export class LeaseLostError extends Error {
   override readonly name = 'AbortError';

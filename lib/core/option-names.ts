@@ -13,6 +13,8 @@ export const PERIODIC_OPTION_NAMES = [
   'backoff',
   'scope',
   'missed',
+  'overlap',
+  'maxBuffered',
 ] as const;
 
 /** The options `@BackgroundRoutine` and `SupervisedRoutine` know (the runtime collaborators aside). */

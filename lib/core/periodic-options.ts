@@ -10,7 +10,7 @@ import {
 } from './duration';
 import { MESSAGES } from './core.messages';
 import type { RoutineLogger } from './logger';
-import type { RoutineEventListener, RoutineScope } from './routine';
+import type { OverlapPolicy, RoutineEventListener, RoutineScope } from './routine';
 import {
   checkInterval,
   DEFAULT_INTERVAL_MS,
@@ -55,6 +55,17 @@ export interface PeriodicOptions {
   scope?: RoutineScope;
   /** Cluster scope: what to do at start about the last slot no replica ran. Default: 'skip'. */
   missed?: 'skip' | 'once';
+  /**
+   * What a tick that falls while a run is in flight does (Temporal's overlap policies):
+   * `'skip'` (default; counted as skipped `busy`), `'buffer-one'` (one run right after the one
+   * in flight; ticks meanwhile skipped), `'buffer-all'` (every such tick queued, up to
+   * `maxBuffered`, run one after another), `'cancel-other'` (the run in flight has its signal
+   * aborted; this tick runs once it settles, or after `timeout` at the latest), `'allow'` (up to
+   * `concurrency` runs at once). Default: 'skip', or 'allow' with `concurrency` above 1.
+   */
+  overlap?: OverlapPolicy;
+  /** `overlap: 'buffer-all'`: most ticks waiting; beyond, ticks are skipped and counted. Default: 100. */
+  maxBuffered?: number;
 }
 
 /** Runtime collaborators; all optional. */
@@ -84,6 +95,8 @@ export interface ResolvedPeriodicOptions {
   initialDelayMs: number | undefined;
   runOnStart: boolean;
   backoff: ResolvedBackoff | undefined;
+  overlap: OverlapPolicy;
+  maxBuffered: number;
 }
 
 const SCOPES: readonly RoutineScope[] = ['instance', 'cluster'];
@@ -128,6 +141,7 @@ export function resolvePeriodicOptions(
     problems.push({ option: 'runOnStart', value: true, message: MESSAGES.clusterCronRunOnStart });
   }
   checkBackoff(problems, options.backoff);
+  const overlap = checkOverlap(problems, options);
   // In cluster scope a replica's start is no reason to run: the grid and `missed` decide.
   const runOnStart =
     options.runOnStart ?? (interval.cron === undefined && options.scope !== 'cluster');
@@ -140,7 +154,69 @@ export function resolvePeriodicOptions(
     initialDelayMs,
     runOnStart,
     backoff: problems.length === 0 ? resolveBackoff(options.backoff, backoffBaseMs) : undefined,
+    overlap,
+    maxBuffered: options.maxBuffered ?? DEFAULT_MAX_BUFFERED,
   };
+}
+
+const OVERLAP_POLICIES: readonly OverlapPolicy[] = [
+  'skip',
+  'buffer-one',
+  'buffer-all',
+  'cancel-other',
+  'allow',
+];
+const DEFAULT_MAX_BUFFERED = 100;
+/** Policies that hold one run at a time and decide what the next tick does. */
+const ONE_AT_A_TIME: ReadonlySet<OverlapPolicy> = new Set([
+  'buffer-one',
+  'buffer-all',
+  'cancel-other',
+]);
+
+/** The overlap policy, checked against `concurrency`, `maxBuffered` and the scope. */
+function checkOverlap(problems: OptionProblem[], options: PeriodicOptions): OverlapPolicy {
+  const { overlap, concurrency, maxBuffered } = options;
+  const manyAtOnce =
+    typeof concurrency === 'function' || (typeof concurrency === 'number' && concurrency > 1);
+  if (overlap !== undefined && !OVERLAP_POLICIES.includes(overlap)) {
+    problems.push({ option: 'overlap', value: overlap, message: MESSAGES.badOverlap });
+    return 'skip';
+  }
+  const policy = overlap ?? (manyAtOnce ? 'allow' : 'skip');
+  if (ONE_AT_A_TIME.has(policy) && manyAtOnce) {
+    problems.push({
+      option: 'concurrency',
+      value: concurrency,
+      message: MESSAGES.overlapOneAtATime(policy),
+    });
+  }
+  if (policy === 'allow' && !manyAtOnce) {
+    problems.push({ option: 'overlap', value: overlap, message: MESSAGES.allowNeedsConcurrency });
+  }
+  if (ONE_AT_A_TIME.has(policy) && options.scope === 'cluster') {
+    problems.push({
+      option: 'overlap',
+      value: overlap,
+      message: MESSAGES.overlapNotInCluster(policy),
+    });
+  }
+  if (maxBuffered !== undefined) {
+    if (!Number.isInteger(maxBuffered) || maxBuffered < 1) {
+      problems.push({
+        option: 'maxBuffered',
+        value: maxBuffered,
+        message: MESSAGES.badMaxBuffered,
+      });
+    } else if (policy !== 'buffer-all') {
+      problems.push({
+        option: 'maxBuffered',
+        value: maxBuffered,
+        message: MESSAGES.maxBufferedWithout(policy),
+      });
+    }
+  }
+  return policy;
 }
 
 /** `setInterval(value)` at run time: a duration or cron spec, longer than the jitter. */

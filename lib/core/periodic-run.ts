@@ -1,9 +1,12 @@
 // Choices marked (measured) were made on benchmark figures: see bench/README.md, "Measured choices".
 import { getEventListeners } from 'node:events';
 import type { Clock, TimerHandle } from './clock';
-import { isAbortError, RoutineTimeoutError } from './errors';
+import { isAbortError, RoutineSupersededError, RoutineTimeoutError } from './errors';
+
+/** `overlapMark` of a run a newer tick cancelled. */
+const SUPERSEDED = 'superseded';
 import type { PeriodicHandler } from './periodic-handler';
-import type { RunOutcome } from './routine';
+import type { OverlapPolicy, RunOutcome } from './routine';
 import type { RunContext } from './run-context';
 import { isThenable } from './thenable';
 
@@ -44,6 +47,11 @@ export class PeriodicRun {
   armsNextTick = false;
   /** `trigger()`'s resolver. */
   done: ((outcome: RunOutcome) => void) | undefined = undefined;
+  /**
+   * The overlap policy that started this run, if one did (a buffered run, a replacement), and
+   * whether a newer tick superseded it: one field for both (measured: bytes per routine, P5).
+   */
+  private overlapMark: OverlapPolicy | typeof SUPERSEDED | undefined = undefined;
 
   private controller: AbortController | undefined = undefined;
   /** The controller's signal, read once: the getter costs more than a whole tick (measured). */
@@ -58,6 +66,26 @@ export class PeriodicRun {
   private readonly onRejected: (error: unknown) => void = this.rejected.bind(this);
 
   constructor(private readonly host: RunHost) {}
+
+  /** Sets the policy that started this run (undefined: the schedule did). */
+  mark(policy: OverlapPolicy | undefined): void {
+    this.overlapMark = policy;
+  }
+
+  /** A newer tick aborts this run (`cancel-other`): ending by that abort is `cancelled`. */
+  supersede(): void {
+    this.overlapMark = SUPERSEDED;
+    this.abort(new RoutineSupersededError(this.host.name));
+  }
+
+  get superseded(): boolean {
+    return this.overlapMark === SUPERSEDED;
+  }
+
+  /** The overlap policy that started or cancelled this run, if one did. */
+  get policy(): OverlapPolicy | undefined {
+    return this.overlapMark === SUPERSEDED ? 'cancel-other' : this.overlapMark;
+  }
 
   /** When the run was due, as a wall time: what the context reports. */
   get dueAt(): number {

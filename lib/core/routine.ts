@@ -55,6 +55,14 @@ export type RunStatus = 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancel
  */
 export type SkipReason = 'busy' | 'late' | 'backoff' | 'stopped' | 'claimed' | 'claim-error';
 
+/**
+ * What happens to a tick that falls while a run is in flight (Temporal's overlap policies):
+ * `skip` it (the default), `buffer-one` (run it right after; later ones meanwhile are
+ * skipped), `buffer-all` (queue them, up to `maxBuffered`), `cancel-other` (abort the run in
+ * flight and run this one once it settles), or `allow` (up to `concurrency` at once).
+ */
+export type OverlapPolicy = 'skip' | 'buffer-one' | 'buffer-all' | 'cancel-other' | 'allow';
+
 /** What happened to one run; `trigger()` resolves with it. */
 export interface RunOutcome {
   /** The run's `RunContext.runId`; absent for a skipped tick, which is not a run. */
@@ -67,6 +75,37 @@ export interface RunOutcome {
   durationMs?: number;
   error?: unknown;
   reason?: SkipReason;
+  /**
+   * The overlap policy that decided it, where one did: a tick skipped because a run was in
+   * flight, a run started from the buffer, a run superseded or started by `cancel-other`.
+   */
+  policy?: OverlapPolicy;
+}
+
+/** Who paused a routine and why (Temporal's pause note). */
+export interface PauseInfo {
+  /** Why: shown in the registry, events and the status page. */
+  note?: string;
+  /** Who: an operator's name, a ticket. */
+  by?: string;
+}
+
+/** A pause as the routine keeps it: when (wall-clock ms), and the note and who, if given. */
+export interface PauseStatus extends PauseInfo {
+  at: number;
+}
+
+/** A periodic routine's overlap policy at work: `info().overlap`, for policies that buffer or cancel. */
+export interface OverlapStatus {
+  policy: OverlapPolicy;
+  /** Ticks waiting for the run in flight to end. */
+  waiting: number;
+  /** Runs started from the buffer (or, with `cancel-other`, in place of a cancelled run). */
+  buffered: number;
+  /** Runs whose signal a newer tick aborted (`cancel-other`). */
+  superseded: number;
+  /** Ticks skipped because the buffer was full. */
+  overflowed: number;
 }
 
 export interface RoutineCounters {
@@ -117,6 +156,10 @@ export interface RoutineInfo {
   lastError?: { at: number; message: string };
   counters: RoutineCounters;
   cluster?: ClusterStatus;
+  /** Periodic routines with `overlap` 'buffer-one', 'buffer-all' or 'cancel-other'. */
+  overlap?: OverlapStatus;
+  /** While paused: since when, and the note and who, if given. */
+  paused?: PauseStatus;
 }
 
 export type RoutineEventType =
@@ -158,6 +201,8 @@ export interface RoutineEvent {
   delayMs?: number;
   /** Worker events (`job-*`): the row's id and attempt (`job-reset`: how many rows). */
   job?: { id?: string; attempt?: number; count?: number };
+  /** `paused`: since when, why and who. */
+  pause?: PauseStatus;
   /** Out-of-band migration events (`migration-*`): which one, its direction, its progress after the batch. */
   migration?: { id: string; direction: 'forward' | 'reverse'; progress?: number };
 }

@@ -1,6 +1,6 @@
 import type { Clock } from './clock';
 import { describeError } from './logger';
-import type { RoutineCounters, RunOutcome, RunStatus, SkipReason } from './routine';
+import type { OverlapPolicy, RoutineCounters, RunOutcome, RunStatus, SkipReason } from './routine';
 
 /** How a run ended. */
 export type EndStatus = 'succeeded' | 'failed' | 'cancelled';
@@ -17,6 +17,8 @@ export interface LedgerRun {
   readonly startedAt: number;
   /** Cluster background attempts: the lease's fencing epoch. */
   readonly epoch?: number;
+  /** The overlap policy that started or cancelled it, if one did. */
+  readonly policy?: OverlapPolicy;
 }
 
 /**
@@ -61,6 +63,7 @@ export class RunLedger {
   private lastDueOnWall = false;
   private lastStartedAt = NaN;
   private lastFinishedAt = NaN;
+  private lastPolicy: OverlapPolicy | undefined = undefined;
 
   constructor(readonly recorder?: RunRecorder) {}
 
@@ -82,6 +85,7 @@ export class RunLedger {
     this.lastDueOnWall = run.dueOnWall;
     this.lastStartedAt = run.startedAt;
     this.lastFinishedAt = finishedAt;
+    this.lastPolicy = run.policy;
     this.lastRunError = status === 'succeeded' ? undefined : error;
     this.recorder?.ran(
       run.id,
@@ -115,6 +119,7 @@ export class RunLedger {
       durationMs: this.lastFinishedAt - this.lastStartedAt,
     };
     if (status !== 'succeeded') outcome.error = this.lastRunError;
+    if (this.lastPolicy !== undefined) outcome.policy = this.lastPolicy;
     return outcome;
   }
 

@@ -138,6 +138,7 @@ ${routine.description ? `<p class="description">${escapeHtml(routine.description
 <dl>
 <dt>Kind</dt><dd>${escapeHtml(routine.kind)}, ${escapeHtml(routine.scope)}</dd>
 <dt>Schedule</dt><dd>${escapeHtml(routine.schedule ?? 'background')}</dd>
+${routine.paused ? `<dt>Paused</dt><dd class="paused-note">${ago(routine.paused.at, now)}${routine.paused.by ? ` by ${escapeHtml(routine.paused.by)}` : ''}${routine.paused.note ? `: ${escapeHtml(routine.paused.note)}` : ''}</dd>` : ''}
 <dt>Next run</dt><dd>${routine.nextRunAt === undefined ? '—' : until(routine.nextRunAt, now)}</dd>
 <dt>Last run</dt><dd>${lastRun(routine, now)}</dd>
 <dt>Runs</dt><dd>${counted(routine.counters.runs, 'run')} · ${counted(routine.counters.failures, 'failure')} · ${routine.counters.skipped} skipped${routine.counters.restarts ? ` · ${counted(routine.counters.restarts, 'restart')}` : ''}</dd>
@@ -318,7 +319,7 @@ function controls(routine: DashboardRoutine, { list, settings }: PageInput): str
   const current = cron ? spec.cron : spec === undefined ? '' : formatDuration(Number(spec));
   return `<div class="controls" data-where="${where}">
 <form method="post" action="${action('trigger')}"><button type="submit">Run now</button></form>
-${ticking ? `<form method="post" action="${action(toggle)}"><button type="submit">${toggle === 'pause' ? 'Pause' : 'Resume'}</button></form>` : ''}
+${ticking ? `<form method="post" action="${action(toggle)}" class="${toggle}">${toggle === 'pause' ? '<input name="note" placeholder="why (optional)" aria-label="Pause note" maxlength="1000">' : ''}<button type="submit">${toggle === 'pause' ? 'Pause' : 'Resume'}</button></form>` : ''}
 ${ticking ? `<form method="post" action="${action('interval')}" class="interval"><input name="${field}" value="${escapeHtml(current)}" aria-label="${cron ? 'Cron expression' : 'Interval'}" required>${cron && spec.timeZone ? `<input type="hidden" name="timeZone" value="${escapeHtml(spec.timeZone)}">` : ''}<button type="submit">Set ${field}</button></form>` : ''}
 <span class="muted">${where}</span>
 </div>`;

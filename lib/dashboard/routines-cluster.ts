@@ -6,6 +6,7 @@ import {
   type IntervalSpec,
   type ReplicaDirectory,
   type TimerHandle,
+  type PauseInfo,
 } from '../core';
 import { withDeadline } from '../core/deadline';
 import {
@@ -14,6 +15,7 @@ import {
   type RegistryPlugin,
 } from '../nest/routines.registry';
 import { RoutineActionError } from '../nest/routines.errors';
+import { checkPauseInfo } from '../nest/routines.registry';
 import { MESSAGES as NEST_MESSAGES } from '../nest/nest.messages';
 import { DASHBOARD_SETTINGS, type ResolvedDashboardSettings } from './dashboard.settings';
 import { MESSAGES } from './dashboard.messages';
@@ -33,6 +35,9 @@ export interface RoutineControl {
   /** When it was set (wall-clock ms) and from which replica. */
   at: number;
   by: string;
+  /** `pause`: why, and who (an operator's name), if given. */
+  note?: string;
+  operator?: string;
 }
 
 /** What a control action did, and where. */
@@ -155,8 +160,8 @@ export class RoutinesCluster implements RegistryPlugin, OnModuleDestroy {
   }
 
   /** Pauses a routine: on every replica for a cluster routine (kept across restarts), here for an instance one. */
-  pause(name: string): Promise<ControlResult> {
-    return this.setPaused(name, true);
+  pause(name: string, info?: PauseInfo): Promise<ControlResult> {
+    return this.setPaused(name, true, info);
   }
 
   /** Resumes a routine paused with {@link pause}: everywhere for a cluster routine. */
@@ -190,20 +195,24 @@ export class RoutinesCluster implements RegistryPlugin, OnModuleDestroy {
     await this.call('withdraw replica', () => this.directory!.withdraw(id)).catch(() => undefined);
   }
 
-  private async setPaused(name: string, paused: boolean): Promise<ControlResult> {
+  private async setPaused(name: string, paused: boolean, note?: PauseInfo): Promise<ControlResult> {
     const info = this.registry.get(name);
     const action = paused ? 'pause' : 'resume';
     if (info.kind !== 'periodic') {
       throw new RoutineActionError(name, action, NEST_MESSAGES.periodicOnly(action, name));
     }
     if (!this.isShared(info)) {
-      if (paused) this.registry.pause(name);
+      if (paused) this.registry.pause(name, note);
       else this.registry.resume(name);
       return this.result(name, action, 'replica');
     }
+    checkPauseInfo(name, note); // a RangeError stores nothing
+    const control: RoutineControl = { paused, at: this.wallNow(), by: this.self.id };
+    if (paused && note?.note) control.note = note.note;
+    if (paused && note?.by) control.operator = note.by;
     // Stored first: if the coordinator refuses, nothing changed anywhere, and the caller hears it.
-    await this.store(pauseKey(name), { paused, at: this.wallNow(), by: this.self.id });
-    this.applyPause(name, paused, info);
+    await this.store(pauseKey(name), control);
+    this.applyPause(name, paused, info, control);
     return this.result(name, action, 'cluster');
   }
 
@@ -350,12 +359,20 @@ export class RoutinesCluster implements RegistryPlugin, OnModuleDestroy {
         }
       });
     }
-    if (pause?.paused || pauseChanged) this.applyPause(name, pause?.paused === true, info);
+    if (pause?.paused || pauseChanged) this.applyPause(name, pause?.paused === true, info, pause);
   }
 
-  private applyPause(name: string, paused: boolean, { state, scope }: RegisteredRoutineInfo): void {
+  private applyPause(
+    name: string,
+    paused: boolean,
+    { state, scope, paused: here }: RegisteredRoutineInfo,
+    control?: RoutineControl,
+  ): void {
     if (scope !== 'cluster') return;
-    if (paused && state === 'running') this.attempt(name, 'pause', () => this.registry.pause(name));
+    const note: PauseInfo = { note: control?.note, by: control?.operator };
+    const noteChanged = here !== undefined && (here.note !== note.note || here.by !== note.by);
+    if (paused && (state === 'running' || (state === 'paused' && noteChanged)))
+      this.attempt(name, 'pause', () => this.registry.pause(name, note));
     if (!paused && state === 'paused')
       this.attempt(name, 'resume', () => this.registry.resume(name));
   }

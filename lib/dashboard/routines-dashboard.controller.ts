@@ -16,7 +16,7 @@ import {
 } from '@nestjs/common';
 import { Controller } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { describeError, type IntervalSpec } from '../core';
+import { describeError, type IntervalSpec, type PauseInfo } from '../core';
 import { jobStats } from '../observability';
 import { RoutinesRegistry, type WorkerInfo } from '../nest/routines.registry';
 import { RoutineActionError, RoutineNotFoundError } from '../nest/routines.errors';
@@ -239,7 +239,7 @@ export class RoutinesControlController {
     @Req() request: unknown,
     @Res() response: unknown,
   ): Promise<void> {
-    return this.act(request, response, () => this.cluster.pause(name));
+    return this.act(request, response, () => this.cluster.pause(name, pauseFrom(request)));
   }
 
   @Post('api/routines/:name/resume')
@@ -289,6 +289,21 @@ function asHttpError(error: unknown): HttpException {
   const message = error instanceof Error ? error.message : String(error);
   // The coordinator did not store a cluster control: nothing changed anywhere.
   return new HttpException({ statusCode: 503, message, error: 'Service Unavailable' }, 503);
+}
+
+/** Body (optional): `{ "note": "billing API down", "by": "alice" }`; empty fields are left out. */
+function pauseFrom(request: unknown): PauseInfo | undefined {
+  const body = (request as { body?: Record<string, unknown> }).body;
+  if (!body || typeof body !== 'object') return undefined;
+  const info: PauseInfo = {};
+  for (const key of ['note', 'by'] as const) {
+    const value = body[key];
+    if (typeof value === 'string' && value.trim() !== '') info[key] = value.trim();
+    else if (value !== undefined && typeof value !== 'string') {
+      throw new BadRequestException(`${key} must be a string, not ${JSON.stringify(value)}`);
+    }
+  }
+  return info;
 }
 
 function intervalFrom(request: unknown): IntervalSpec {

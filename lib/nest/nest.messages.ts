@@ -47,6 +47,8 @@ export const MESSAGES = {
   notRemovable: (name: string, source: string) =>
     `'${name}' is declared on ${source}; only routines added with add() can be removed. stop('${name}') stops it`,
   shuttingDown: 'the app is shutting down',
+  badPauseOption: (name: string, option: string, value: unknown, message: string) =>
+    `pause('${name}'): option '${option}' = ${typeof value === 'string' ? `'${value.length > 40 ? `${value.slice(0, 40)}…` : value}'` : String(value)} ${message}`,
   notWorkerStore: 'must be a PostgresWorkerStore: new PostgresWorkerStore(pool)',
   notAQueue: (name: string) =>
     `'${name}' reads an app table: insert rows into it (enqueue is for workers declared without table)`,

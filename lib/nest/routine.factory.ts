@@ -300,6 +300,8 @@ const ONLY_FOR: Readonly<Record<string, 'periodic' | 'background'>> = {
   timeout: 'periodic',
   backoff: 'periodic',
   missed: 'periodic',
+  overlap: 'periodic',
+  maxBuffered: 'periodic',
   restart: 'background',
   lease: 'background',
 };

@@ -26,7 +26,9 @@ import {
   type RoutineInfo,
   type RoutineState,
   type RunOutcome,
+  type PauseInfo,
   type StopReport,
+  type TriggerOptions,
 } from '../core';
 import type {
   BackgroundRoutineDecoratorOptions,
@@ -219,21 +221,33 @@ export class RoutinesRegistry {
    * error, a busy one `skipped` (`busy`), a stopped one `skipped` (`stopped`); a disabled or
    * paused routine runs. Rejects with {@link RoutineNotFoundError} for an unknown name and
    * {@link RoutineActionError} for a background routine. Also how tests drive routines.
+   *
+   * A trigger does not take the routine's `overlap` policy: while a run is in flight it
+   * resolves `skipped` (`busy`), unless `options.overlap` says otherwise ('allow' runs beside
+   * it, 'buffer-one' / 'buffer-all' right after it, 'cancel-other' in its place).
+   *
+   * @example
+   * await registry.trigger('report', { overlap: 'buffer-one' }); // after the run in flight
    */
-  async trigger(name: string): Promise<RegisteredRunOutcome> {
-    return serializeOutcome(await this.periodic(name, 'trigger').trigger());
+  async trigger(name: string, options?: TriggerOptions): Promise<RegisteredRunOutcome> {
+    return serializeOutcome(await this.periodic(name, 'trigger').trigger(options));
   }
 
   /**
-   * Suspends a periodic routine's ticks; runs in flight go on. Pausing a paused routine does
-   * nothing; a routine that is not ticking (disabled, not started, stopped) or a background
-   * routine is a {@link RoutineActionError}.
+   * Suspends a periodic routine's ticks; runs in flight go on. `note` and `by` say why and who:
+   * `get(name).paused` shows them with the time, and so do the `paused` event and the status
+   * page. Pausing a paused routine only updates its note; a routine that is not ticking
+   * (disabled, not started, stopped) or a background routine is a {@link RoutineActionError}.
+   *
+   * @example
+   * registry.pause('invoice-sync', { note: 'billing API down, INC-4211', by: 'alice' });
    */
-  pause(name: string): void {
+  pause(name: string, options?: PauseInfo): void {
     const routine = this.periodic(name, 'pause');
-    if (routine.state === 'paused') return;
+    const info = checkPauseInfo(name, options);
+    if (routine.state === 'paused') return routine.pause(info);
     this.mustBeTicking(routine, 'pause');
-    routine.pause();
+    routine.pause(info);
   }
 
   /** Resumes a paused periodic routine at its next tick; resuming a running one does nothing. */
@@ -538,6 +552,40 @@ function workerInfo(built: BuiltWorker): WorkerInfo {
     history: (options = {}) => built.history?.records(options.limit) ?? [],
     stats: () => jobStats(built.history?.records() ?? []),
   };
+}
+
+/** Longest pause note and author kept: a note is for people, not a payload. */
+const MAX_NOTE = 1000;
+const MAX_BY = 200;
+
+/** @internal `pause()`'s note and author, checked: a RangeError names the routine, the option and the value. */
+export function checkPauseInfo(
+  name: string,
+  options: PauseInfo | undefined,
+): PauseInfo | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== 'object' || options === null) {
+    throw new RangeError(
+      MESSAGES.badPauseOption(name, 'options', options, 'must be { note?, by? }'),
+    );
+  }
+  for (const [option, max] of [
+    ['note', MAX_NOTE],
+    ['by', MAX_BY],
+  ] as const) {
+    const value = options[option];
+    if (value !== undefined && (typeof value !== 'string' || value.length > max)) {
+      throw new RangeError(
+        MESSAGES.badPauseOption(
+          name,
+          option,
+          value,
+          `must be a string of at most ${max} characters`,
+        ),
+      );
+    }
+  }
+  return options;
 }
 
 /** A routine's own snapshot, `disabled` where it was declared so and never started. */

@@ -377,9 +377,22 @@ describe('RoutinesDashboardModule with two apps on one shared coordinator', () =
     const paused = await request(apps[0].getHttpServer())
       .post('/ops/api/routines/cluster-sweep/pause')
       .set('x-token', 'secret')
+      .send({ note: 'reindex <b>tonight</b>', by: 'alice' })
       .expect(200);
     expect(paused.body.appliesTo).toBe('cluster');
     await waitUntil(() => two.get('cluster-sweep').state === 'paused');
+    // The note travels with the pause to the other replica, and shows, escaped, on its page.
+    expect(two.get('cluster-sweep').paused).toMatchObject({
+      note: 'reindex <b>tonight</b>',
+      by: 'alice',
+    });
+    expect(one.get('cluster-sweep').paused).toMatchObject({ note: 'reindex <b>tonight</b>' });
+    const page = await request(apps[1].getHttpServer()).get('/ops').set('x-token', 'secret');
+    expect(page.text).toContain('by alice: reindex &lt;b&gt;tonight&lt;/b&gt;');
+    // A new note on a paused routine reaches the other replica too.
+    await cluster.pause('cluster-sweep', { note: 'until Monday', by: 'bob' });
+    await waitUntil(() => two.get('cluster-sweep').paused?.note === 'until Monday');
+    expect(two.get('cluster-sweep').paused?.by).toBe('bob');
 
     // A routine built again (restart) comes back paused, before any tick.
     await two.restart('cluster-sweep');
@@ -393,6 +406,7 @@ describe('RoutinesDashboardModule with two apps on one shared coordinator', () =
     await cluster.resume('cluster-sweep');
     await waitUntil(() => two.get('cluster-sweep').state === 'running');
     expect(one.get('cluster-sweep').state).toBe('running');
+    expect(two.get('cluster-sweep').paused).toBeUndefined();
 
     // The second app answers 404 on control (control: false from its factory), and lists both.
     await request(apps[1].getHttpServer())

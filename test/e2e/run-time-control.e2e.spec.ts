@@ -81,6 +81,36 @@ describe('steering routines by name', () => {
     expect(jobs.disabledRuns).toBe(3); // at start, then a minute later
   });
 
+  it('pause with a note: who, when and why in get(), the paused event, and an updated note; bad notes refused', async () => {
+    const { registry, clock, events } = await boot();
+    registry.pause('ticker', { note: 'billing API down, INC-4211', by: 'alice' });
+    expect(registry.get('ticker').paused).toEqual({
+      at: T0,
+      note: 'billing API down, INC-4211',
+      by: 'alice',
+    });
+    expect(events.find((event) => event.type === 'paused')?.pause).toEqual({
+      at: T0,
+      note: 'billing API down, INC-4211',
+      by: 'alice',
+    });
+    await clock.advance(MINUTE);
+    registry.pause('ticker', { note: 'still down' }); // already paused: the note is updated
+    expect(registry.get('ticker').paused).toEqual({ at: T0, note: 'still down', by: 'alice' });
+    expect(events.filter((event) => event.type === 'paused')).toHaveLength(1);
+    expect(() => registry.pause('ticker', { note: 42 as never })).toThrow(RangeError);
+    expect(() => registry.pause('ticker', { note: 42 as never })).toThrow(
+      "pause('ticker'): option 'note' = 42 must be a string of at most 1000 characters",
+    );
+    expect(() => registry.pause('ticker', { by: 'x'.repeat(201) })).toThrow(
+      /option 'by' = 'x{40}…' must be a string of at most 200 characters/,
+    );
+    registry.resume('ticker');
+    expect(registry.get('ticker').paused).toBeUndefined();
+    registry.pause('ticker');
+    expect(registry.get('ticker').paused).toEqual({ at: T0 + MINUTE });
+  });
+
   it('pause and resume are idempotent where they make sense, and refuse on a stopped routine', async () => {
     const { registry } = await boot();
     registry.resume('ticker'); // running: nothing to do

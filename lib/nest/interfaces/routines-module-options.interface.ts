@@ -5,6 +5,7 @@ import type {
   Duration,
   IntervalSpec,
   LeaseOptions,
+  OverlapPolicy,
   RestartPolicy,
 } from '../../core';
 import type { BackoffOptions } from '../../core';
@@ -27,6 +28,8 @@ export interface RoutineOverrides {
   backoff?: BackoffOptions | boolean;
   scope?: 'instance' | 'cluster';
   missed?: 'skip' | 'once';
+  overlap?: OverlapPolicy;
+  maxBuffered?: number;
   restart?: RestartPolicy | false;
   lease?: LeaseOptions;
 }
@@ -115,6 +118,8 @@ export const ROUTINE_OVERRIDE_KEYS: ReadonlyArray<keyof RoutineOverrides> = [
   'backoff',
   'scope',
   'missed',
+  'overlap',
+  'maxBuffered',
   'restart',
   'lease',
 ];

@@ -1,0 +1,102 @@
+import 'reflect-metadata';
+import { Injectable } from '@nestjs/common';
+import {
+  Periodic,
+  RoutinesConfigurationError,
+  RoutinesModule,
+  type RoutinesModuleOptions,
+} from 'nestjs-routines';
+import { ManualClock } from 'nestjs-routines/testing';
+import { bootTesting, closeAll, createTestingApp } from './support/e2e';
+
+afterEach(closeAll);
+
+const T0 = Date.UTC(2026, 11, 3, 8, 0, 0);
+
+/** A report that takes 2.5 s (on the test clock) and runs every second. */
+function reports(clock: ManualClock) {
+  @Injectable()
+  class Reports {
+    starts: Array<{ at: number; due: number }> = [];
+    @Periodic('1s', { name: 'report', overlap: 'buffer-one' })
+    report(signal: AbortSignal, ctx: { dueAt: number }): Promise<void> {
+      this.starts.push({ at: clock.now(), due: ctx.dueAt });
+      return new Promise((resolve) => {
+        const timer = clock.setTimer(clock.now() + 2500, resolve);
+        signal.addEventListener('abort', () => {
+          clock.clearTimer(timer);
+          resolve();
+        });
+      });
+    }
+  }
+  return Reports;
+}
+
+const boot = (clock: ManualClock, options: RoutinesModuleOptions = {}) => {
+  const Reports = reports(clock);
+  return bootTesting({
+    imports: [RoutinesModule.forRoot({ clock, ...options })],
+    providers: [Reports],
+  }).then((booted) => ({ ...booted, reports: booted.app.get(Reports) }));
+};
+
+describe('overlap in a Nest app', () => {
+  it("runs @Periodic's 'buffer-one' and shows it in the registry", async () => {
+    const clock = new ManualClock(T0);
+    const { registry, reports } = await boot(clock);
+    await clock.advance(5000);
+    expect(reports.starts.map((s) => [s.at - T0, s.due - T0])).toEqual([
+      [0, 0],
+      [2500, 1000],
+      [5000, 3000],
+    ]);
+    const info = registry.get('report');
+    expect(info.overlap).toMatchObject({ policy: 'buffer-one', buffered: 2, overflowed: 2 });
+    expect(registry.history('report').find((r) => r.status === 'skipped')).toMatchObject({
+      reason: 'busy',
+    });
+  });
+
+  it('takes the module option over the decorator, and a trigger override', async () => {
+    const clock = new ManualClock(T0);
+    const { registry, reports } = await boot(clock, {
+      routines: { report: { overlap: 'skip' } },
+    });
+    await clock.advance(3000);
+    expect(reports.starts.map((s) => s.at - T0)).toEqual([0, 3000]);
+    expect(registry.get('report').overlap).toBeUndefined();
+    await expect(registry.trigger('report')).resolves.toMatchObject({
+      status: 'skipped',
+      reason: 'busy',
+      policy: 'skip',
+    });
+    const beside = registry.trigger('report', { overlap: 'allow' });
+    await clock.advance(2500);
+    await expect(beside).resolves.toMatchObject({ status: 'succeeded', policy: 'allow' });
+  });
+
+  it('refuses a bad policy in the decorator or the module options, naming the routine and the option', async () => {
+    const clock = new ManualClock(T0);
+    const booted = await createTestingApp({
+      imports: [
+        RoutinesModule.forRoot({
+          clock,
+          routines: { report: { overlap: 'buffer-all', maxBuffered: 0, overlpa: 'skip' } as never },
+        }),
+      ],
+      providers: [reports(clock)],
+    });
+    const failure = await booted.app.init().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(RoutinesConfigurationError);
+    const message = (failure as Error).message;
+    expect(message).toContain("RoutinesModule options routines['report']");
+    expect(message).toContain("option 'maxBuffered' = 0 must be a whole number, at least 1");
+    expect(message).toMatch(
+      /option 'overlpa' = 'skip' is not a routine option \(options: .*overlap/,
+    );
+  });
+});
