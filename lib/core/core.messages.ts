@@ -18,6 +18,11 @@ export const MESSAGES = {
   overlapNotInCluster: (policy: string) =>
     `'${policy}' is not available in cluster scope yet (runs of one slot could not wait for another replica's); use 'skip' there`,
   badMaxBuffered: 'must be a whole number, at least 1',
+  badTime: 'must be a Date, epoch milliseconds, or an ISO 8601 time such as 2026-12-24T00:00:00Z',
+  endBeforeStart: 'must be after startAt',
+  badMaxRuns: 'must be a whole number, at least 1',
+  maxRunsNotInCluster:
+    'is not available in cluster scope yet (it would count the runs of one replica); use endAt there',
   maxBufferedWithout: (policy: string) =>
     `applies to overlap: 'buffer-all' only (this routine's overlap is '${policy}')`,
   badBackoff: 'must be true, false or { initialDelay, maxDelay, factor }',

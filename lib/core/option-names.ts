@@ -15,6 +15,9 @@ export const PERIODIC_OPTION_NAMES = [
   'missed',
   'overlap',
   'maxBuffered',
+  'startAt',
+  'endAt',
+  'maxRuns',
 ] as const;
 
 /** The options `@BackgroundRoutine` and `SupervisedRoutine` know (the runtime collaborators aside). */

@@ -66,6 +66,12 @@ export interface PeriodicOptions {
   overlap?: OverlapPolicy;
   /** `overlap: 'buffer-all'`: most ticks waiting; beyond, ticks are skipped and counted. Default: 100. */
   maxBuffered?: number;
+  /** No tick is due before this time (a Date, epoch ms or an ISO string); the grid starts there. */
+  startAt?: Date | number | string;
+  /** No tick is due after this time; the first one past it makes the routine `completed`. */
+  endAt?: Date | number | string;
+  /** After this many scheduled runs (triggers aside) the routine is `completed`. Instance scope only. */
+  maxRuns?: number;
 }
 
 /** Runtime collaborators; all optional. */
@@ -97,6 +103,10 @@ export interface ResolvedPeriodicOptions {
   backoff: ResolvedBackoff | undefined;
   overlap: OverlapPolicy;
   maxBuffered: number;
+  /** Wall-clock ms. */
+  startAt: number | undefined;
+  endAt: number | undefined;
+  maxRuns: number | undefined;
 }
 
 const SCOPES: readonly RoutineScope[] = ['instance', 'cluster'];
@@ -142,6 +152,7 @@ export function resolvePeriodicOptions(
   }
   checkBackoff(problems, options.backoff);
   const overlap = checkOverlap(problems, options);
+  const { startAt, endAt, maxRuns } = checkBounds(problems, options);
   // In cluster scope a replica's start is no reason to run: the grid and `missed` decide.
   const runOnStart =
     options.runOnStart ?? (interval.cron === undefined && options.scope !== 'cluster');
@@ -156,7 +167,48 @@ export function resolvePeriodicOptions(
     backoff: problems.length === 0 ? resolveBackoff(options.backoff, backoffBaseMs) : undefined,
     overlap,
     maxBuffered: options.maxBuffered ?? DEFAULT_MAX_BUFFERED,
+    startAt,
+    endAt,
+    maxRuns,
   };
+}
+
+/** A time option as wall-clock ms: a Date, epoch ms, or an ISO 8601 string. */
+function checkTime(problems: OptionProblem[], option: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const ms =
+    value instanceof Date
+      ? value.getTime()
+      : typeof value === 'number'
+        ? value
+        : typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value)
+          ? Date.parse(value)
+          : NaN;
+  if (!Number.isFinite(ms)) {
+    problems.push({ option, value, message: MESSAGES.badTime });
+    return undefined;
+  }
+  return ms;
+}
+
+function checkBounds(
+  problems: OptionProblem[],
+  options: PeriodicOptions,
+): { startAt?: number; endAt?: number; maxRuns?: number } {
+  const startAt = checkTime(problems, 'startAt', options.startAt);
+  const endAt = checkTime(problems, 'endAt', options.endAt);
+  if (startAt !== undefined && endAt !== undefined && endAt <= startAt) {
+    problems.push({ option: 'endAt', value: options.endAt, message: MESSAGES.endBeforeStart });
+  }
+  const { maxRuns } = options;
+  if (maxRuns !== undefined) {
+    if (!Number.isInteger(maxRuns) || maxRuns < 1) {
+      problems.push({ option: 'maxRuns', value: maxRuns, message: MESSAGES.badMaxRuns });
+    } else if (options.scope === 'cluster') {
+      problems.push({ option: 'maxRuns', value: maxRuns, message: MESSAGES.maxRunsNotInCluster });
+    }
+  }
+  return { startAt, endAt, maxRuns };
 }
 
 const OVERLAP_POLICIES: readonly OverlapPolicy[] = [

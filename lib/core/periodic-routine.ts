@@ -111,7 +111,7 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
    * The overlap policy, with the ticks waiting for policies that buffer or cancel. One field
    * for all of it, shared by the routines that skip or allow (measured: bytes per routine, P5).
    */
-  private waiting: OverlapBuffer;
+  private policies: SchedulePolicies;
 
   readonly name: string;
   readonly description: string | undefined;
@@ -179,12 +179,22 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
     this.initialDelayMs = resolved.initialDelayMs;
     this.runOnStart = resolved.runOnStart;
     this.backoff = resolved.backoff;
-    this.waiting =
-      resolved.overlap === 'skip'
-        ? SKIPS
-        : resolved.overlap === 'allow'
-          ? ALLOWS
-          : new OverlapBuffer(resolved.overlap, true, resolved.maxBuffered);
+    const bounded =
+      resolved.startAt !== undefined ||
+      resolved.endAt !== undefined ||
+      resolved.maxRuns !== undefined;
+    const buffers = resolved.overlap !== 'skip' && resolved.overlap !== 'allow';
+    this.policies =
+      !bounded && !buffers
+        ? resolved.overlap === 'skip'
+          ? SKIPS
+          : ALLOWS
+        : new SchedulePolicies(resolved.overlap, buffers, resolved.maxBuffered);
+    if (bounded) {
+      this.policies.startAt = resolved.startAt;
+      this.policies.endAt = resolved.endAt;
+      this.policies.maxRuns = resolved.maxRuns;
+    }
     if (this.scope === 'cluster') {
       this.claims = new SlotClaims(this, options.coordinator, options.missed ?? 'skip');
     }
@@ -194,7 +204,7 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
 
   /** `overlap`: what a tick that finds a run in flight does. */
   get overlap(): OverlapPolicy {
-    return this.waiting.policy;
+    return this.policies.policy;
   }
 
   get kind(): 'periodic' {
@@ -248,10 +258,20 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
     // Whole milliseconds: a small integer is kept in the field itself, a fraction in a box.
     this.startedAtMono = Math.floor(this.clock.now());
     this.emit('started');
+    const { startAt, endAt } = this.policies;
+    const wallNow = this.clock.wallNow();
+    if (endAt !== undefined && endAt <= wallNow) return this.complete();
     // The anchor is a monotonic time: only instance intervals share it.
-    const start = this.timetable.onWallClock ? this.clock.wallNow() : (anchor ?? this.clock.now());
-    const first = this.beginTicks(start, this.runOnStart, this.initialDelayMs);
-    if (this.claims && !this.runOnStart) this.claims.claimMissed(start, first);
+    let start = this.timetable.onWallClock ? wallNow : (anchor ?? this.clock.now());
+    let notBefore: number | undefined;
+    if (startAt !== undefined && startAt > wallNow) {
+      // Not due before startAt; an instance interval's grid starts there.
+      notBefore = this.timetable.onWallClock ? startAt : this.clock.now() + (startAt - wallNow);
+      start = notBefore;
+    }
+    const first = this.beginTicks(start, this.runOnStart, this.initialDelayMs, notBefore);
+    if (this.claims && !this.runOnStart && notBefore === undefined)
+      this.claims.claimMissed(start, first);
   }
 
   /**
@@ -398,10 +418,18 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
     if (!Number.isInteger(count) || count < 0 || count > MAX_NEXT_RUNS) {
       throw new RangeError(MESSAGES.badNextRunsCount(this.name, count, MAX_NEXT_RUNS));
     }
-    if (this.currentState === 'stopping' || this.currentState === 'stopped') return [];
-    return this.dueTimes(count, (now) =>
+    if (
+      this.currentState === 'stopping' ||
+      this.currentState === 'stopped' ||
+      this.currentState === 'completed'
+    )
+      return [];
+    const { endAt, maxRuns, scheduledRuns } = this.policies;
+    const left = maxRuns === undefined ? count : Math.min(count, maxRuns - scheduledRuns);
+    const times = this.dueTimes(Math.max(0, left), (now) =>
       this.timetable.first(now, this.runOnStart, this.initialDelayMs),
     );
+    return endAt === undefined ? times : times.filter((time) => time <= endAt);
   }
 
   info(): RoutineInfo {
@@ -420,14 +448,14 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
       lastError: this.ledger.lastError,
       counters: this.ledger.counters(this.lastRunId),
       paused: this.pausedFor(),
-      overlap: this.waiting.shared
+      overlap: this.policies.shared
         ? undefined
         : {
-            policy: this.waiting.policy,
-            waiting: this.waiting.queue.length,
-            buffered: this.waiting.buffered,
-            superseded: this.waiting.superseded,
-            overflowed: this.waiting.overflowed,
+            policy: this.policies.policy,
+            waiting: this.policies.queue.length,
+            buffered: this.policies.buffered,
+            superseded: this.policies.superseded,
+            overflowed: this.policies.overflowed,
           },
       cluster: this.claims
         ? {
@@ -455,13 +483,15 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
 
   /** @internal A tick is due: run it, claim its slot, or skip it. */
   tick(due: number, now: number, armsNextTick: boolean): void {
+    const endAt = this.policies.endAt;
+    if (endAt !== undefined && this.wallOfDue(due) > endAt) return this.complete();
     const onWallClock = this.timetable.onWallClock;
     if (this.backoffUntil > (onWallClock ? this.clock.now() : due)) {
       this.skip(due, 'backoff');
       return this.slotNotRun(armsNextTick);
     }
     if (!this.hasRoom()) {
-      const waiting = this.waiting;
+      const waiting = this.policies;
       if (!waiting.buffers || !this.wait(due, waiting.policy, undefined)) {
         this.skip(due, 'busy', waiting.policy);
       }
@@ -507,6 +537,21 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
     }
     run.start(this.makesContext ? this.contextOf(run) : (undefined as unknown as RunContext));
     if (this.shutdown !== undefined) run.abort(this.shutdown.reason);
+    const maxRuns = this.policies.maxRuns;
+    // A scheduled run counts towards maxRuns; a trigger and a reinvocation do not.
+    if (maxRuns !== undefined && done === undefined && reinvocations === 0) {
+      if (++this.policies.scheduledRuns >= maxRuns) this.complete();
+    }
+  }
+
+  /** Past `endAt`, or `maxRuns` reached: no more ticks; runs in flight go on. */
+  private complete(): void {
+    if (this.currentState !== 'running' && this.currentState !== 'paused') return;
+    this.currentState = 'completed';
+    pauses.delete(this);
+    this.cancelTicks();
+    this.dropWaiting();
+    this.emit('completed');
   }
 
   private contextOf(run: PeriodicRun): RunContext {
@@ -543,7 +588,7 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
       this.logger.warn(MESSAGES.tooManyReinvocations(MAX_REINVOCATIONS));
     }
     if (run.armsNextTick) this.armAfterRun();
-    if (this.waiting.queue.length > 0) this.startWaiting(false);
+    if (this.policies.queue.length > 0) this.startWaiting(false);
     this.notifyIfIdle();
   }
 
@@ -555,7 +600,7 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
    * the newest waiting tick; the older one is skipped.
    */
   private wait(due: number, policy: OverlapPolicy, done: RunDone | undefined): boolean {
-    const waiting = this.waiting.shared ? this.ownBuffer() : this.waiting;
+    const waiting = this.policies.shared ? this.ownBuffer() : this.policies;
     if (policy === 'cancel-other') {
       const replaced = waiting.queue.pop();
       if (replaced) this.skipWaiting(replaced, 'busy', policy);
@@ -584,9 +629,9 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
   }
 
   /** A trigger's override on a routine that skips or allows: a buffer of its own, made now. */
-  private ownBuffer(): OverlapBuffer {
-    const buffer = new OverlapBuffer(this.waiting.policy, false, DEFAULT_MAX_BUFFERED);
-    this.waiting = buffer;
+  private ownBuffer(): SchedulePolicies {
+    const buffer = new SchedulePolicies(this.policies.policy, false, DEFAULT_MAX_BUFFERED);
+    this.policies = buffer;
     return buffer;
   }
 
@@ -598,7 +643,7 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
 
   /** Starts the oldest waiting tick, right after a run ended (or, `force`, past the timeout). */
   private startWaiting(force: boolean): void {
-    const waiting = this.waiting;
+    const waiting = this.policies;
     if (this.shutdown !== undefined || (!force && !this.hasRoom())) return;
     const next = waiting.queue.shift();
     if (next === undefined) return;
@@ -612,7 +657,7 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
 
   /** On stop: every waiting tick is skipped as `stopped`. */
   private dropWaiting(): void {
-    const waiting = this.waiting;
+    const waiting = this.policies;
     if (waiting.shared) return;
     if (waiting.force !== undefined) this.clock.clearTimer(waiting.force);
     waiting.force = undefined;
@@ -776,13 +821,18 @@ interface WaitingTick {
 }
 
 /** A routine's overlap policy, and for one that buffers or cancels, the ticks waiting and its counts. */
-class OverlapBuffer {
+class SchedulePolicies {
   readonly queue: WaitingTick[] = [];
   buffered = 0;
   superseded = 0;
   overflowed = 0;
   /** `cancel-other`: starts the waiting tick once the timeout has passed, settled or not. */
   force: TimerHandle | undefined = undefined;
+  /** Bounds (wall-clock ms), and the scheduled runs counted towards `maxRuns`. */
+  startAt: number | undefined = undefined;
+  endAt: number | undefined = undefined;
+  maxRuns: number | undefined = undefined;
+  scheduledRuns = 0;
   constructor(
     readonly policy: OverlapPolicy,
     /** Whether the policy itself buffers or cancels (not only a trigger's override). */
@@ -795,8 +845,8 @@ class OverlapBuffer {
 }
 
 const DEFAULT_MAX_BUFFERED = 100;
-const SKIPS = new OverlapBuffer('skip', false, 0, true);
-const ALLOWS = new OverlapBuffer('allow', false, 0, true);
+const SKIPS = new SchedulePolicies('skip', false, 0, true);
+const ALLOWS = new SchedulePolicies('allow', false, 0, true);
 
 /** Pauses by routine: a paused routine is rare, so its note costs the others nothing (measured, P5). */
 const pauses = new WeakMap<PeriodicRoutine, PauseStatus>();

@@ -88,8 +88,12 @@ export abstract class Ticker {
     start: number,
     runOnStart: boolean,
     initialDelayMs: number | undefined,
+    /** `startAt`, on the schedule's time scale: no tick before it. */
+    notBefore?: number,
   ): number {
-    const first = this.timetable.first(start, runOnStart, initialDelayMs);
+    let first = this.timetable.first(start, runOnStart, initialDelayMs);
+    // At most a step or two: `start` is at `notBefore` already, and grid points round down.
+    while (notBefore !== undefined && first < notBefore) first = this.timetable.following(first);
     this.arm(first);
     return first;
   }

@@ -302,6 +302,9 @@ const ONLY_FOR: Readonly<Record<string, 'periodic' | 'background'>> = {
   missed: 'periodic',
   overlap: 'periodic',
   maxBuffered: 'periodic',
+  startAt: 'periodic',
+  endAt: 'periodic',
+  maxRuns: 'periodic',
   restart: 'background',
   lease: 'background',
 };

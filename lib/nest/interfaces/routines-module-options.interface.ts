@@ -30,6 +30,9 @@ export interface RoutineOverrides {
   missed?: 'skip' | 'once';
   overlap?: OverlapPolicy;
   maxBuffered?: number;
+  startAt?: Date | number | string;
+  endAt?: Date | number | string;
+  maxRuns?: number;
   restart?: RestartPolicy | false;
   lease?: LeaseOptions;
 }
@@ -120,6 +123,9 @@ export const ROUTINE_OVERRIDE_KEYS: ReadonlyArray<keyof RoutineOverrides> = [
   'missed',
   'overlap',
   'maxBuffered',
+  'startAt',
+  'endAt',
+  'maxRuns',
   'restart',
   'lease',
 ];
