@@ -8,6 +8,8 @@ export {
   RoutinesRegistry,
   type AddedHandler,
   type AddRoutineOptions,
+  type DescribedRun,
+  type RoutineDescription,
   type RegisteredRoutineInfo,
   type RegisteredRunOutcome,
   type SerializedError,

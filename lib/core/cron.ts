@@ -40,9 +40,50 @@ export function parseCron(
   }
 }
 
-/** The first cron time strictly after `time`. */
+/**
+ * The first cron time strictly after `time`, as wall times in the cron's zone: a local time
+ * that does not exist (skipped by a spring-forward change) is skipped, as Quartz and Temporal
+ * do; a local time that happens twice (a fall-back change) fires once, at its first instant.
+ * The cron package moves a missing time to the next hour (and, for Lord Howe's 30-minute
+ * change, fires half an hour early), so every time it gives is checked against the
+ * expression's hour, minute and second in the zone.
+ */
 export function nextCronTime(cron: CronTime, time: number): number {
-  return cron.getNextDateFrom(new Date(time)).toMillis();
+  let from = new Date(time);
+  for (let looked = 0; looked < MAX_DST_SKIPS; looked++) {
+    const next = cron.getNextDateFrom(from, cron.timeZone);
+    if (matchesWallTime(cron, next) && !isRepeatedWallTime(next)) return next.toMillis();
+    from = new Date(next.toMillis());
+  }
+  throw new RangeError(
+    `cron '${cron.source}': no time found after ${new Date(time).toISOString()}`,
+  );
+}
+
+/** Candidates skipped in a row before giving up: a day of every-second times is 86,400. */
+const MAX_DST_SKIPS = 100_000;
+
+type ZonedTime = ReturnType<CronTime['getNextDateFrom']>;
+
+/** Whether the time's hour, minute and second in its zone are the expression's. */
+function matchesWallTime(cron: CronTime, time: ZonedTime): boolean {
+  const fields = cron as unknown as Record<'second' | 'minute' | 'hour', Record<number, boolean>>;
+  return (
+    fields.second[time.second] === true &&
+    fields.minute[time.minute] === true &&
+    fields.hour[time.hour] === true
+  );
+}
+
+/** Offsets a zone's change moves by: most move an hour, Lord Howe half an hour, a few two hours. */
+const DST_SHIFTS_MINUTES = [30, 60, 120];
+
+/** Whether the same local time happened earlier (a fall-back change repeats it): the second one. */
+function isRepeatedWallTime(time: ZonedTime): boolean {
+  for (const shift of DST_SHIFTS_MINUTES) {
+    if (time.minus({ minutes: shift }).offset - time.offset === shift) return true;
+  }
+  return false;
 }
 
 /** Cron times counted one by one after a stall before the rest of the count is estimated. */

@@ -26,7 +26,9 @@ import {
   type RoutineInfo,
   type RoutineState,
   type RunOutcome,
+  type OverlapPolicy,
   type PauseInfo,
+  type PauseStatus,
   type StopReport,
   type TriggerOptions,
 } from '../core';
@@ -120,6 +122,39 @@ export interface WorkerInfo {
   stats(): JobStats;
 }
 
+/** Due times and runs `describe()` lists. */
+const DESCRIBED_RUNS = 10;
+
+/** One of the last runs, as {@link RoutinesRegistry.describe} lists it. */
+export interface DescribedRun {
+  runId?: number;
+  status: RunRecord['status'] | RegisteredRunOutcome['status'];
+  /** When it was due (wall-clock ms) and when it actually started: `lateByMs` apart. */
+  dueAt: number;
+  startedAt?: number;
+  lateByMs?: number;
+  durationMs?: number;
+  reason?: string;
+  error?: string;
+}
+
+/** What {@link RoutinesRegistry.describe} answers. */
+export interface RoutineDescription {
+  name: string;
+  state: RoutineState;
+  /** In words: 'every 1h', 'cron 0 3 * * * (Europe/Berlin)'. */
+  schedule: string;
+  scope: 'instance' | 'cluster';
+  overlap: OverlapPolicy;
+  /** The next 10 due times (wall-clock ms), bounds and `maxRuns` applied. */
+  nextDueAt: number[];
+  /** The routine's counters, and over its kept runs the skips by reason (`busy`: by overlap). */
+  counters: RegisteredRoutineInfo['counters'] & { skippedByReason: RunStats['skipped'] };
+  /** The last 10 runs and skipped ticks, newest first. */
+  lastRuns: DescribedRun[];
+  paused?: PauseStatus;
+}
+
 /** The class name a routine added at run time is declared under. */
 const ADDED = 'RoutinesRegistry.add';
 
@@ -166,7 +201,7 @@ export class RoutinesRegistry {
 
   /** Snapshots of all routines, in declaration order (then in the order they were added). */
   list(): RegisteredRoutineInfo[] {
-    return [...this.routines.values()].map((entry) => this.describe(entry));
+    return [...this.routines.values()].map((entry) => this.registered(entry));
   }
 
   /**
@@ -174,7 +209,7 @@ export class RoutinesRegistry {
    * Throws {@link RoutineNotFoundError}.
    */
   get(name: string): RegisteredRoutineInfo {
-    return this.describe(this.entry(name));
+    return this.registered(this.entry(name));
   }
 
   /**
@@ -273,6 +308,52 @@ export class RoutinesRegistry {
   }
 
   /**
+   * A periodic routine's schedule at a glance (Temporal's `describe`): the schedule in words,
+   * its overlap policy and bounds, the next 10 due times, the counters (with the skips by
+   * reason over the kept runs), the last 10 runs with their due and actual start times, and the
+   * pause note. Works with `history: 0` too (then `lastRuns` has the last run only). Throws
+   * {@link RoutineNotFoundError}, or {@link RoutineActionError} for a background routine.
+   *
+   * @example
+   * const { nextDueAt, lastRuns } = registry.describe('nightly-report');
+   */
+  describe(name: string): RoutineDescription {
+    const routine = this.periodic(name, 'describe');
+    const entry = this.entry(name);
+    const info = snapshotOf(entry);
+    const records = entry.history?.records(this.clock, DESCRIBED_RUNS) ?? [];
+    const lastRuns: DescribedRun[] = records.map((record) => {
+      const run: DescribedRun = { status: record.status, dueAt: record.dueAt };
+      if (record.id !== undefined) run.runId = record.id;
+      if (record.startedAt !== undefined) {
+        run.startedAt = record.startedAt;
+        run.lateByMs = record.startedAt - record.dueAt;
+      }
+      if (record.durationMs !== undefined) run.durationMs = record.durationMs;
+      if (record.reason !== undefined) run.reason = record.reason;
+      if (record.error !== undefined) run.error = record.error.message;
+      return run;
+    });
+    if (!entry.history && info.lastRun) {
+      const { status, dueAt, startedAt, durationMs, runId } = info.lastRun;
+      lastRuns.push({ runId, status, dueAt, startedAt, durationMs });
+    }
+    const stats = entry.history ? runStats(entry.history.records(this.clock)) : undefined;
+    const description: RoutineDescription = {
+      name,
+      state: info.state,
+      schedule: info.schedule ?? '',
+      scope: info.scope,
+      overlap: routine.overlap,
+      nextDueAt: routine.nextRuns(DESCRIBED_RUNS),
+      counters: { ...info.counters, skippedByReason: stats?.skipped ?? {} },
+      lastRuns,
+    };
+    if (info.paused) description.paused = info.paused;
+    return description;
+  }
+
+  /**
    * The next `count` times (wall-clock ms) a periodic routine is due: to check a cron
    * expression or an interval set at run time. Empty for a stopped routine.
    *
@@ -345,7 +426,7 @@ export class RoutinesRegistry {
     this.routines.set(entry.routine.name, entry);
     this.warnIfExclusiveHereOnly([entry]);
     if (this.started && entry.enabled) this.startEntry(entry);
-    return this.describe(entry);
+    return this.registered(entry);
   }
 
   /**
@@ -473,7 +554,7 @@ export class RoutinesRegistry {
     return report;
   }
 
-  private describe(entry: BuiltRoutine): RegisteredRoutineInfo {
+  private registered(entry: BuiltRoutine): RegisteredRoutineInfo {
     const info = snapshotOf(entry);
     const stats = entry.history && runStats(entry.history.records(this.clock));
     const described: RegisteredRoutineInfo = {

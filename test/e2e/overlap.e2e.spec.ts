@@ -76,6 +76,31 @@ describe('overlap in a Nest app', () => {
     await expect(beside).resolves.toMatchObject({ status: 'succeeded', policy: 'allow' });
   });
 
+  it('describe(): the schedule, policy, next 10 due times, counters by reason and the last runs with due and actual start', async () => {
+    const clock = new ManualClock(T0);
+    const { registry } = await boot(clock);
+    await clock.advance(5000);
+    registry.pause('report', { note: 'looking into it', by: 'ops' });
+    const described = registry.describe('report');
+    expect(described).toMatchObject({
+      name: 'report',
+      state: 'paused',
+      schedule: 'every 1s',
+      scope: 'instance',
+      overlap: 'buffer-one',
+      paused: { note: 'looking into it', by: 'ops' },
+    });
+    expect(described.nextDueAt).toHaveLength(10);
+    expect(described.nextDueAt[1] - described.nextDueAt[0]).toBe(1000);
+    expect(described.counters).toMatchObject({ runs: 3, skipped: 2, skippedByReason: { busy: 2 } });
+    // Newest first, as they ended: the run due at 1 s (buffered, started at 2.5 s) ended at 5 s.
+    expect(described.lastRuns[0]).toMatchObject({ status: 'succeeded', dueAt: T0 + 1000 });
+    expect(described.lastRuns.filter((run) => run.reason === 'busy')).toHaveLength(2);
+    const buffered = described.lastRuns.find((run) => run.dueAt === T0 + 1000)!;
+    expect(buffered).toMatchObject({ status: 'succeeded', startedAt: T0 + 2500, lateByMs: 1500 });
+    expect(() => registry.describe('nope')).toThrow("'nope'");
+  });
+
   it('refuses a bad policy in the decorator or the module options, naming the routine and the option', async () => {
     const clock = new ManualClock(T0);
     const booted = await createTestingApp({
