@@ -18,6 +18,11 @@ export const MESSAGES = {
   overlapNotInCluster: (policy: string) =>
     `'${policy}' is not available in cluster scope yet (runs of one slot could not wait for another replica's); use 'skip' there`,
   badMaxBuffered: 'must be a whole number, at least 1',
+  alignNeedsInterval: 'applies to a fixed interval (cron times are on the wall clock already)',
+  phaseNeedsInterval: 'applies to a fixed interval (a cron expression says its own minute)',
+  phaseNotBelowInterval: (interval: string) => `must be below the interval (${interval})`,
+  phaseNeedsGrid:
+    "places ticks on the shared wall-clock grid: use scope: 'cluster', or align: true for an instance routine",
   badTime: 'must be a Date, epoch milliseconds, or an ISO 8601 time such as 2026-12-24T00:00:00Z',
   endBeforeStart: 'must be after startAt',
   badMaxRuns: 'must be a whole number, at least 1',

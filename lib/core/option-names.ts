@@ -18,6 +18,8 @@ export const PERIODIC_OPTION_NAMES = [
   'startAt',
   'endAt',
   'maxRuns',
+  'phase',
+  'align',
 ] as const;
 
 /** The options `@BackgroundRoutine` and `SupervisedRoutine` know (the runtime collaborators aside). */

@@ -72,6 +72,16 @@ export interface PeriodicOptions {
   endAt?: Date | number | string;
   /** After this many scheduled runs (triggers aside) the routine is `completed`. Instance scope only. */
   maxRuns?: number;
+  /**
+   * On the shared grid (cluster scope, or `align: true`), this far past each multiple of the
+   * interval since the epoch: `'1h'` with phase `'19m'` runs at xx:19. Below the interval.
+   */
+  phase?: Duration;
+  /**
+   * Instance scope: tick on the wall-clock grid every replica computes (multiples of the
+   * interval since the epoch, plus `phase`) instead of from the routine's start. Default: false.
+   */
+  align?: boolean;
 }
 
 /** Runtime collaborators; all optional. */
@@ -107,6 +117,8 @@ export interface ResolvedPeriodicOptions {
   startAt: number | undefined;
   endAt: number | undefined;
   maxRuns: number | undefined;
+  phaseMs: number;
+  align: boolean;
 }
 
 const SCOPES: readonly RoutineScope[] = ['instance', 'cluster'];
@@ -153,9 +165,11 @@ export function resolvePeriodicOptions(
   checkBackoff(problems, options.backoff);
   const overlap = checkOverlap(problems, options);
   const { startAt, endAt, maxRuns } = checkBounds(problems, options);
-  // In cluster scope a replica's start is no reason to run: the grid and `missed` decide.
+  const phaseMs = checkPhase(problems, options, interval);
+  // On a grid (cluster scope, align) a start is no reason to run: the grid and `missed` decide.
   const runOnStart =
-    options.runOnStart ?? (interval.cron === undefined && options.scope !== 'cluster');
+    options.runOnStart ??
+    (interval.cron === undefined && options.scope !== 'cluster' && options.align !== true);
   const backoffBaseMs =
     interval.intervalMs ?? (interval.cron ? DEFAULT_CRON_BACKOFF_MS : DEFAULT_INTERVAL_MS);
   return {
@@ -170,7 +184,38 @@ export function resolvePeriodicOptions(
     startAt,
     endAt,
     maxRuns,
+    phaseMs: phaseMs ?? 0,
+    align: options.align === true,
   };
+}
+
+/** `phase` and `align`: intervals on the shared grid only, the phase below the interval. */
+function checkPhase(
+  problems: OptionProblem[],
+  options: PeriodicOptions,
+  interval: ParsedInterval,
+): number | undefined {
+  if (options.align !== undefined && typeof options.align !== 'boolean') {
+    problems.push({ option: 'align', value: options.align, message: MESSAGES.notBoolean });
+  }
+  if (options.align === true && interval.intervalMs === undefined) {
+    problems.push({ option: 'align', value: true, message: MESSAGES.alignNeedsInterval });
+  }
+  if (options.phase === undefined) return undefined;
+  const phaseMs = checkDuration(problems, 'phase', options.phase, { allowZero: true });
+  if (phaseMs === undefined) return undefined;
+  if (interval.intervalMs === undefined) {
+    problems.push({ option: 'phase', value: options.phase, message: MESSAGES.phaseNeedsInterval });
+  } else if (phaseMs >= interval.intervalMs) {
+    problems.push({
+      option: 'phase',
+      value: options.phase,
+      message: MESSAGES.phaseNotBelowInterval(formatDuration(interval.intervalMs)),
+    });
+  } else if (options.scope !== 'cluster' && options.align !== true) {
+    problems.push({ option: 'phase', value: options.phase, message: MESSAGES.phaseNeedsGrid });
+  }
+  return phaseMs;
 }
 
 /** A time option as wall-clock ms: a Date, epoch ms, or an ISO 8601 string. */

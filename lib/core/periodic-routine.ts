@@ -159,8 +159,9 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
     this.timetable = createSchedule(
       options.interval,
       resolved.interval,
-      options.scope === 'cluster',
+      options.scope === 'cluster' || resolved.align,
       this,
+      resolved.phaseMs,
     );
     this.handler = periodicHandler;
     this.makesContext = canReadContext(
@@ -182,7 +183,9 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
     const bounded =
       resolved.startAt !== undefined ||
       resolved.endAt !== undefined ||
-      resolved.maxRuns !== undefined;
+      resolved.maxRuns !== undefined ||
+      resolved.phaseMs > 0 ||
+      resolved.align;
     const buffers = resolved.overlap !== 'skip' && resolved.overlap !== 'allow';
     this.policies =
       !bounded && !buffers
@@ -194,6 +197,8 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
       this.policies.startAt = resolved.startAt;
       this.policies.endAt = resolved.endAt;
       this.policies.maxRuns = resolved.maxRuns;
+      this.policies.phaseMs = resolved.phaseMs;
+      this.policies.align = resolved.align;
     }
     if (this.scope === 'cluster') {
       this.claims = new SlotClaims(this, options.coordinator, options.missed ?? 'skip');
@@ -349,7 +354,14 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
       const value = JSON.stringify(interval) ?? String(interval);
       throw new RangeError(MESSAGES.setIntervalRefused(this.name, value, problems[0].message));
     }
-    const schedule = createSchedule(interval, parsed, this.scope === 'cluster', this);
+    const { align, phaseMs } = this.policies;
+    const schedule = createSchedule(
+      interval,
+      parsed,
+      this.scope === 'cluster' || align,
+      this,
+      phaseMs,
+    );
     if (this.currentState === 'running' || this.currentState === 'paused') {
       this.reschedule(schedule, this.currentState === 'running');
     } else {
@@ -833,6 +845,9 @@ class SchedulePolicies {
   endAt: number | undefined = undefined;
   maxRuns: number | undefined = undefined;
   scheduledRuns = 0;
+  /** `phase` and `align`: kept for `setInterval`, which builds the schedule again. */
+  phaseMs = 0;
+  align = false;
   constructor(
     readonly policy: OverlapPolicy,
     /** Whether the policy itself buffers or cancels (not only a trigger's override). */

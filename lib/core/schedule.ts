@@ -111,9 +111,19 @@ class IntervalSchedule implements Schedule {
   }
 }
 
-/** Multiples of the interval since the Unix epoch, on the wall clock: the cluster grid. */
+/**
+ * Multiples of the interval since the Unix epoch, plus `phaseMs`, on the wall clock: the cluster
+ * grid (and an instance routine's with `align: true`). '1h' with phase '19m' is xx:19.
+ */
 class GridSchedule extends IntervalSchedule {
   override readonly onWallClock = true;
+
+  constructor(
+    intervalMs: number,
+    private readonly phaseMs = 0,
+  ) {
+    super(intervalMs);
+  }
 
   override first(start: number, runOnStart: boolean, initialDelayMs: number | undefined): number {
     const slot = this.slotOf(start + (initialDelayMs ?? 0));
@@ -132,8 +142,15 @@ class GridSchedule extends IntervalSchedule {
     return this.slotOf(time);
   }
 
+  override describe(): string {
+    return this.phaseMs === 0
+      ? super.describe()
+      : `${super.describe()} at +${formatDuration(this.phaseMs)}`;
+  }
+
   private slotOf(time: number): number {
-    return Math.floor(time / this.intervalMs) * this.intervalMs;
+    const phase = this.phaseMs;
+    return Math.floor((time - phase) / this.intervalMs) * this.intervalMs + phase;
   }
 }
 
@@ -286,13 +303,17 @@ export interface ScheduleOwner {
 export function createSchedule(
   spec: IntervalSpec | (() => Duration) | undefined,
   parsed: ParsedInterval,
-  cluster: boolean,
+  /** On the grid every replica computes: cluster scope, or `align: true`. */
+  grid: boolean,
   owner: ScheduleOwner,
+  /** On that grid, this far past each multiple of the interval. */
+  phaseMs = 0,
 ): Schedule {
   if (parsed.cron && isCronSpec(spec)) return new CronSchedule(parsed.cron, spec);
-  if (parsed.intervalFn) return new IntervalFunctionSchedule(parsed.intervalFn, cluster, owner);
+  if (parsed.intervalFn) return new IntervalFunctionSchedule(parsed.intervalFn, grid, owner);
   const intervalMs = parsed.intervalMs ?? DEFAULT_INTERVAL_MS;
-  return sharedSchedule(intervalMs, cluster);
+  if (grid && phaseMs > 0) return new GridSchedule(intervalMs, phaseMs % intervalMs);
+  return sharedSchedule(intervalMs, grid);
 }
 
 // Interval schedules hold nothing but their interval: routines with the same one share it,

@@ -305,6 +305,8 @@ const ONLY_FOR: Readonly<Record<string, 'periodic' | 'background'>> = {
   startAt: 'periodic',
   endAt: 'periodic',
   maxRuns: 'periodic',
+  phase: 'periodic',
+  align: 'periodic',
   restart: 'background',
   lease: 'background',
 };

@@ -33,6 +33,8 @@ export interface RoutineOverrides {
   startAt?: Date | number | string;
   endAt?: Date | number | string;
   maxRuns?: number;
+  phase?: Duration;
+  align?: boolean;
   restart?: RestartPolicy | false;
   lease?: LeaseOptions;
 }
@@ -126,6 +128,8 @@ export const ROUTINE_OVERRIDE_KEYS: ReadonlyArray<keyof RoutineOverrides> = [
   'startAt',
   'endAt',
   'maxRuns',
+  'phase',
+  'align',
   'restart',
   'lease',
 ];
