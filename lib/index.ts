@@ -121,6 +121,7 @@ export {
   isCompletedRoutine,
   LeaseLostError,
   LIFOStopRoutine,
+  MAX_BACKFILL,
   MAX_REINVOCATIONS,
   monitorBackgroundRoutines,
   NoopRoutine,
@@ -140,6 +141,8 @@ export {
 export type {
   AcquireOptions,
   CompletedRoutine,
+  BackfillOptions,
+  BackfillReport,
   BackgroundFunction,
   BackgroundHandler,
   BackgroundOptions,

@@ -11,6 +11,9 @@ export const MESSAGES = {
   notBoolean: 'must be true or false',
   badScope: `must be 'instance' or 'cluster'`,
   badMissed: `must be 'skip' or 'once'`,
+  backfillRefused: (name: string, why: string) => `backfill of '${name}' refused: ${why}`,
+  backfillClaimFailed: (slot: string) =>
+    `could not claim backfill slot ${slot} (not run here; another replica may run it)`,
   badOverlap: `must be 'skip', 'buffer-one', 'buffer-all', 'cancel-other' or 'allow'`,
   overlapOneAtATime: (policy: string) =>
     `must be 1 (left out) with overlap: '${policy}', which runs one at a time; use overlap: 'allow' for runs side by side`,

@@ -2,6 +2,7 @@
 // choices", before moving a field or turning a bound method into an arrow function.
 import { systemClock } from './clock';
 import { MESSAGES } from './core.messages';
+import { withDeadline } from './deadline';
 import { formatDuration, type OptionProblem } from './duration';
 import { PERIODIC_OPTION_NAMES, RUNTIME_OPTION_NAMES, unknownOptionProblems } from './option-names';
 import { RoutineStoppedError, throwIfProblems } from './errors';
@@ -388,21 +389,30 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
         dueAt: this.clock.wallOf(now),
       });
     }
-    const policy = options.overlap ?? 'skip';
     const due = this.timetable.onWallClock ? this.clock.wallOf(now) : now;
+    return this.runNow(due, options.overlap ?? 'skip', false, now);
+  }
+
+  /** Runs once for `due`, now, as a trigger does; `backfill` marks the run as a backfill's. */
+  private runNow(
+    due: number,
+    policy: OverlapPolicy,
+    backfill: boolean,
+    now = this.clock.now(),
+  ): Promise<RunOutcome> {
     if (!this.hasRoom() && policy !== 'allow') {
       if (policy === 'skip') {
         return Promise.resolve({
           status: 'skipped',
           reason: 'busy',
-          dueAt: this.clock.wallOf(now),
+          dueAt: this.wallOfDue(due),
           policy,
         });
       }
-      // A buffered or replacing trigger resolves once its run has ended (or been skipped).
+      // A buffered or replacing run resolves once it has ended (or been skipped).
       return new Promise((resolve) => {
-        if (!this.wait(due, policy, resolve)) {
-          resolve({ status: 'skipped', reason: 'busy', dueAt: this.clock.wallOf(now), policy });
+        if (!this.wait(due, policy, resolve, backfill)) {
+          resolve({ status: 'skipped', reason: 'busy', dueAt: this.wallOfDue(due), policy });
         }
       });
     }
@@ -414,8 +424,114 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
         resolve,
         now,
         policy === 'allow' && !this.hasRoom() ? policy : undefined,
+        backfill,
       ),
     );
+  }
+
+  /**
+   * Runs the due times of a past range, oldest first, one after another, each with its own
+   * `ctx.dueAt` (Temporal's backfill): for an interval routine `from`, `from + interval`, ...;
+   * on a grid or cron, its times in the range. In cluster scope each due time is claimed as its
+   * slot first, so replicas backfilling the same range run each once. Runs wait for the run in
+   * flight (`overlap` 'buffer-one', the default), or as `overlap` says. `signal` stops it: the
+   * backfill run in flight is aborted and the rest are not run. Resolves with what happened;
+   * a range of more than {@link MAX_BACKFILL} due times, a reversed or future one, is a
+   * RangeError.
+   *
+   * @example
+   * await routine.backfill({ from: Date.parse('2026-12-01'), to: Date.parse('2026-12-02') });
+   */
+  async backfill(options: BackfillOptions): Promise<BackfillReport> {
+    const dues = this.backfillDueTimes(options);
+    const report: BackfillReport = {
+      dueTimes: dues.length,
+      succeeded: 0,
+      failed: 0,
+      cancelled: 0,
+      skipped: 0,
+      claimedElsewhere: 0,
+      outcomes: [],
+    };
+    const policy = options.overlap ?? 'buffer-one';
+    const signal = options.signal;
+    const abortBackfillRuns = () => {
+      for (const run of this.runsInFlight()) if (run.backfill) run.cancel(signal!.reason);
+    };
+    signal?.addEventListener('abort', abortBackfillRuns, { once: true });
+    try {
+      for (const wall of dues) {
+        if (
+          signal?.aborted ||
+          this.currentState === 'stopping' ||
+          this.currentState === 'stopped'
+        ) {
+          report.cancelled++;
+          continue;
+        }
+        if (this.claims && !(await this.claimForBackfill(wall))) {
+          report.claimedElsewhere++;
+          continue;
+        }
+        const due = this.timetable.onWallClock
+          ? wall
+          : this.clock.now() - (this.clock.wallNow() - wall);
+        const outcome = await this.runNow(due, policy, true);
+        report.outcomes.push(outcome);
+        if (outcome.status === 'succeeded') report.succeeded++;
+        else if (outcome.status === 'failed') report.failed++;
+        else if (outcome.status === 'cancelled') report.cancelled++;
+        else report.skipped++;
+      }
+    } finally {
+      signal?.removeEventListener('abort', abortBackfillRuns);
+    }
+    return report;
+  }
+
+  /** The range's due times as wall times, checked. */
+  private backfillDueTimes(options: BackfillOptions): number[] {
+    const fail = (message: string): never => {
+      throw new RangeError(MESSAGES.backfillRefused(this.name, message));
+    };
+    const from = timeOf(options?.from);
+    const to = timeOf(options?.to);
+    if (from === undefined)
+      fail(`from must be a Date or epoch milliseconds, not ${String(options?.from)}`);
+    if (to === undefined)
+      fail(`to must be a Date or epoch milliseconds, not ${String(options?.to)}`);
+    if (to! < from!) fail('to is before from');
+    if (to! > this.clock.wallNow()) fail('to is in the future: backfill runs past due times');
+    const schedule = this.timetable;
+    if (schedule.readsAfterRun) fail('an interval function has no due times to backfill');
+    const dues: number[] = [];
+    let due = schedule.onWallClock ? schedule.first(from! - 1, false, undefined) : from!;
+    const step = schedule.intervalMs;
+    for (; due <= to!; due = schedule.onWallClock ? schedule.following(due) : due + step!) {
+      if (dues.length === MAX_BACKFILL) {
+        fail(
+          `the range holds more than ${MAX_BACKFILL} due times; backfill a shorter one at a time`,
+        );
+      }
+      dues.push(due);
+    }
+    return dues;
+  }
+
+  /** Cluster scope: claims a backfill due time as its slot, for a day (replicas backfilling together). */
+  private async claimForBackfill(wall: number): Promise<boolean> {
+    const coordinator = this.claims!.coordinator;
+    try {
+      return await withDeadline(
+        this.clock,
+        BACKFILL_CLAIM_DEADLINE_MS,
+        `backfill claim of slot ${new Date(wall).toISOString()}`,
+        () => coordinator.claimSlot(this.name, wall, BACKFILL_CLAIM_TTL_MS),
+      );
+    } catch (error) {
+      reportError(this.logger, MESSAGES.backfillClaimFailed(new Date(wall).toISOString()), error);
+      return false; // fail closed: another replica may run it
+    }
   }
 
   /**
@@ -523,6 +639,7 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
     done: ((outcome: RunOutcome) => void) | undefined,
     startedAt: number = this.clock.now(),
     policy?: OverlapPolicy,
+    backfill = false,
   ): void {
     const run = this.spareRun ?? new PeriodicRun(this);
     this.spareRun = undefined;
@@ -533,7 +650,7 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
     run.reinvocations = reinvocations;
     run.armsNextTick = armsNextTick;
     run.done = done;
-    run.mark(policy);
+    run.mark(policy, backfill);
     if (this.soleRun === undefined) this.soleRun = run;
     else (this.moreRuns ??= new Set()).add(run);
     this.inFlight++;
@@ -545,6 +662,7 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
         startedAt: this.clock.wallOf(startedAt),
       };
       if (policy !== undefined) started.policy = policy;
+      if (backfill) started.backfill = true;
       this.emit('run-started', started);
     }
     run.start(this.makesContext ? this.contextOf(run) : (undefined as unknown as RunContext));
@@ -579,7 +697,7 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
     const finishedAt = this.clock.now();
     const status: EndStatus = !failed
       ? 'succeeded'
-      : (this.shutdown !== undefined || run.superseded) && run.endedByAbort(valueOrError)
+      : (this.shutdown !== undefined || run.cancelled) && run.endedByAbort(valueOrError)
         ? 'cancelled' // shutdown or a newer tick cancelled the run: not the handler failing
         : 'failed';
     this.ledger.ended(this.clock, status, run, finishedAt, valueOrError);
@@ -611,12 +729,17 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
    * it cannot be (the caller skips it). `cancel-other` aborts the run in flight and keeps only
    * the newest waiting tick; the older one is skipped.
    */
-  private wait(due: number, policy: OverlapPolicy, done: RunDone | undefined): boolean {
+  private wait(
+    due: number,
+    policy: OverlapPolicy,
+    done: RunDone | undefined,
+    backfill = false,
+  ): boolean {
     const waiting = this.policies.shared ? this.ownBuffer() : this.policies;
     if (policy === 'cancel-other') {
       const replaced = waiting.queue.pop();
       if (replaced) this.skipWaiting(replaced, 'busy', policy);
-      waiting.queue.push({ due, done, policy });
+      waiting.queue.push({ due, done, policy, backfill });
       for (const run of this.runsInFlight()) {
         if (run.superseded) continue;
         waiting.superseded++;
@@ -636,7 +759,7 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
       waiting.overflowed++;
       return false;
     }
-    waiting.queue.push({ due, done, policy });
+    waiting.queue.push({ due, done, policy, backfill });
     return true;
   }
 
@@ -664,7 +787,7 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
       waiting.force = undefined;
     }
     waiting.buffered++;
-    this.startRun(next.due, 0, false, next.done, this.clock.now(), next.policy);
+    this.startRun(next.due, 0, false, next.done, this.clock.now(), next.policy, next.backfill);
   }
 
   /** On stop: every waiting tick is skipped as `stopped`. */
@@ -830,6 +953,7 @@ interface WaitingTick {
   due: number;
   done: RunDone | undefined;
   policy: OverlapPolicy;
+  backfill: boolean;
 }
 
 /** A routine's overlap policy, and for one that buffers or cancels, the ticks waiting and its counts. */
@@ -865,6 +989,44 @@ const ALLOWS = new SchedulePolicies('allow', false, 0, true);
 
 /** Pauses by routine: a paused routine is rare, so its note costs the others nothing (measured, P5). */
 const pauses = new WeakMap<PeriodicRoutine, PauseStatus>();
+
+/** Most due times one `backfill()` runs: a longer range is refused, to be split. */
+export const MAX_BACKFILL = 1000;
+/** A backfill's claim of a past slot is kept this long, so replicas backfilling together agree. */
+const BACKFILL_CLAIM_TTL_MS = 24 * 3600_000;
+const BACKFILL_CLAIM_DEADLINE_MS = 5000;
+
+/** Options of {@link PeriodicRoutine.backfill}. */
+export interface BackfillOptions {
+  /** The range's start and end (wall clock), both included: a Date or epoch milliseconds. */
+  from: Date | number;
+  to: Date | number;
+  /** What a backfill run does while another is in flight. Default: 'buffer-one' (waits for it). */
+  overlap?: OverlapPolicy;
+  /** Stops the backfill: its run in flight is aborted and the rest are not run. */
+  signal?: AbortSignal;
+}
+
+/** What {@link PeriodicRoutine.backfill} did. */
+export interface BackfillReport {
+  /** Due times in the range. */
+  dueTimes: number;
+  succeeded: number;
+  failed: number;
+  /** Not run, or aborted, because the signal aborted or the routine stopped. */
+  cancelled: number;
+  /** Skipped by the overlap policy. */
+  skipped: number;
+  /** Cluster scope: due times another replica claimed (and ran). */
+  claimedElsewhere: number;
+  /** The outcome of each run, oldest due time first. */
+  outcomes: RunOutcome[];
+}
+
+function timeOf(value: unknown): number | undefined {
+  const ms = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : NaN;
+  return Number.isFinite(ms) ? ms : undefined;
+}
 
 /** Options of {@link PeriodicRoutine.trigger}. */
 export interface TriggerOptions {

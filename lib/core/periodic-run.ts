@@ -3,8 +3,17 @@ import { getEventListeners } from 'node:events';
 import type { Clock, TimerHandle } from './clock';
 import { isAbortError, RoutineSupersededError, RoutineTimeoutError } from './errors';
 
-/** `overlapMark` of a run a newer tick cancelled. */
-const SUPERSEDED = 'superseded';
+const POLICY_CODES: readonly OverlapPolicy[] = [
+  'skip',
+  'buffer-one',
+  'buffer-all',
+  'cancel-other',
+  'allow',
+];
+const POLICY_MASK = 7;
+const SUPERSEDED = 8;
+const BACKFILL = 16;
+const CANCELLED = 32;
 import type { PeriodicHandler } from './periodic-handler';
 import type { OverlapPolicy, RunOutcome } from './routine';
 import type { RunContext } from './run-context';
@@ -48,10 +57,11 @@ export class PeriodicRun {
   /** `trigger()`'s resolver. */
   done: ((outcome: RunOutcome) => void) | undefined = undefined;
   /**
-   * The overlap policy that started this run, if one did (a buffered run, a replacement), and
-   * whether a newer tick superseded it: one field for both (measured: bytes per routine, P5).
+   * What started or ended this run besides the schedule, in one small integer (measured: bytes
+   * per routine, P5): the overlap policy that started it (low bits), whether a newer tick
+   * superseded it, whether it is a backfill run.
    */
-  private overlapMark: OverlapPolicy | typeof SUPERSEDED | undefined = undefined;
+  private marks = 0;
 
   private controller: AbortController | undefined = undefined;
   /** The controller's signal, read once: the getter costs more than a whole tick (measured). */
@@ -67,24 +77,43 @@ export class PeriodicRun {
 
   constructor(private readonly host: RunHost) {}
 
-  /** Sets the policy that started this run (undefined: the schedule did). */
-  mark(policy: OverlapPolicy | undefined): void {
-    this.overlapMark = policy;
+  /** Sets the policy that started this run (undefined: the schedule did), and whether it backfills. */
+  mark(policy: OverlapPolicy | undefined, backfill = false): void {
+    this.marks =
+      (policy === undefined ? 0 : POLICY_CODES.indexOf(policy) + 1) | (backfill ? BACKFILL : 0);
   }
 
   /** A newer tick aborts this run (`cancel-other`): ending by that abort is `cancelled`. */
   supersede(): void {
-    this.overlapMark = SUPERSEDED;
+    this.marks |= SUPERSEDED;
     this.abort(new RoutineSupersededError(this.host.name));
   }
 
   get superseded(): boolean {
-    return this.overlapMark === SUPERSEDED;
+    return (this.marks & SUPERSEDED) !== 0;
+  }
+
+  /** The caller stopped this run (a backfill's signal): ending by that abort is `cancelled`. */
+  cancel(reason: unknown): void {
+    this.marks |= CANCELLED;
+    this.abort(reason);
+  }
+
+  /** Whether a newer tick or the caller aborted it: not the handler failing. */
+  get cancelled(): boolean {
+    return (this.marks & (SUPERSEDED | CANCELLED)) !== 0;
+  }
+
+  /** Whether `backfill()` started it. */
+  get backfill(): boolean {
+    return (this.marks & BACKFILL) !== 0;
   }
 
   /** The overlap policy that started or cancelled this run, if one did. */
   get policy(): OverlapPolicy | undefined {
-    return this.overlapMark === SUPERSEDED ? 'cancel-other' : this.overlapMark;
+    if (this.superseded) return 'cancel-other';
+    const code = this.marks & POLICY_MASK;
+    return code === 0 ? undefined : POLICY_CODES[code - 1];
   }
 
   /** When the run was due, as a wall time: what the context reports. */

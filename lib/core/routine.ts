@@ -80,6 +80,8 @@ export interface RunOutcome {
    * flight, a run started from the buffer, a run superseded or started by `cancel-other`.
    */
   policy?: OverlapPolicy;
+  /** A run `backfill()` started, for a past due time. */
+  backfill?: true;
 }
 
 /** Who paused a routine and why (Temporal's pause note). */

@@ -19,6 +19,8 @@ export interface LedgerRun {
   readonly epoch?: number;
   /** The overlap policy that started or cancelled it, if one did. */
   readonly policy?: OverlapPolicy;
+  /** Whether `backfill()` started it. */
+  readonly backfill?: boolean;
 }
 
 /**
@@ -36,6 +38,8 @@ export interface RunRecorder {
     finishedAt: number,
     error: unknown,
     epoch: number | undefined,
+    /** A run `backfill()` started. */
+    backfill?: boolean,
   ): void;
   skipped(due: number, dueOnWall: boolean, reason: SkipReason, at: number): void;
   /** Background: the attempt just recorded as failed is restarted after `delayMs`. */
@@ -63,7 +67,8 @@ export class RunLedger {
   private lastDueOnWall = false;
   private lastStartedAt = NaN;
   private lastFinishedAt = NaN;
-  private lastPolicy: OverlapPolicy | undefined = undefined;
+  /** The last run's policy and backfill mark, made only for such runs (most have neither). */
+  private lastMarks: { policy?: OverlapPolicy; backfill?: true } | undefined = undefined;
 
   constructor(readonly recorder?: RunRecorder) {}
 
@@ -85,7 +90,16 @@ export class RunLedger {
     this.lastDueOnWall = run.dueOnWall;
     this.lastStartedAt = run.startedAt;
     this.lastFinishedAt = finishedAt;
-    this.lastPolicy = run.policy;
+    const policy = run.policy;
+    const backfill = run.backfill === true;
+    this.lastMarks =
+      policy === undefined && !backfill
+        ? undefined
+        : backfill
+          ? policy === undefined
+            ? { backfill }
+            : { policy, backfill }
+          : { policy };
     this.lastRunError = status === 'succeeded' ? undefined : error;
     this.recorder?.ran(
       run.id,
@@ -96,6 +110,7 @@ export class RunLedger {
       finishedAt,
       error,
       run.epoch,
+      backfill,
     );
   }
 
@@ -119,7 +134,8 @@ export class RunLedger {
       durationMs: this.lastFinishedAt - this.lastStartedAt,
     };
     if (status !== 'succeeded') outcome.error = this.lastRunError;
-    if (this.lastPolicy !== undefined) outcome.policy = this.lastPolicy;
+    if (this.lastMarks?.policy !== undefined) outcome.policy = this.lastMarks.policy;
+    if (this.lastMarks?.backfill) outcome.backfill = true;
     return outcome;
   }
 

@@ -26,6 +26,8 @@ import {
   type RoutineInfo,
   type RoutineState,
   type RunOutcome,
+  type BackfillOptions,
+  type BackfillReport,
   type OverlapPolicy,
   type PauseInfo,
   type PauseStatus,
@@ -136,6 +138,7 @@ export interface DescribedRun {
   durationMs?: number;
   reason?: string;
   error?: string;
+  backfill?: true;
 }
 
 /** What {@link RoutinesRegistry.describe} answers. */
@@ -149,7 +152,11 @@ export interface RoutineDescription {
   /** The next 10 due times (wall-clock ms), bounds and `maxRuns` applied. */
   nextDueAt: number[];
   /** The routine's counters, and over its kept runs the skips by reason (`busy`: by overlap). */
-  counters: RegisteredRoutineInfo['counters'] & { skippedByReason: RunStats['skipped'] };
+  counters: RegisteredRoutineInfo['counters'] & {
+    skippedByReason: RunStats['skipped'];
+    /** Backfill runs among the kept ones. */
+    backfilled: number;
+  };
   /** The last 10 runs and skipped ticks, newest first. */
   lastRuns: DescribedRun[];
   paused?: PauseStatus;
@@ -308,6 +315,23 @@ export class RoutinesRegistry {
   }
 
   /**
+   * Runs the due times of a past range, oldest first, each with its own `ctx.dueAt` (see
+   * `PeriodicRoutine.backfill`): in cluster scope each is claimed as its slot, so replicas
+   * backfilling the same range run each once. At most 1,000 due times; `signal` stops it.
+   * Resolves with counts and each run's outcome; a bad range is a RangeError.
+   *
+   * @example
+   * await registry.backfill('hourly-report', { from: new Date('2026-12-01'), to: new Date('2026-12-02') });
+   */
+  async backfill(name: string, options: BackfillOptions): Promise<BackfillReport> {
+    const report = await this.periodic(name, 'backfill').backfill(options);
+    return {
+      ...report,
+      outcomes: report.outcomes.map(serializeOutcome) as BackfillReport['outcomes'],
+    };
+  }
+
+  /**
    * A periodic routine's schedule at a glance (Temporal's `describe`): the schedule in words,
    * its overlap policy and bounds, the next 10 due times, the counters (with the skips by
    * reason over the kept runs), the last 10 runs with their due and actual start times, and the
@@ -324,6 +348,7 @@ export class RoutinesRegistry {
     const records = entry.history?.records(this.clock, DESCRIBED_RUNS) ?? [];
     const lastRuns: DescribedRun[] = records.map((record) => {
       const run: DescribedRun = { status: record.status, dueAt: record.dueAt };
+      if (record.backfill) run.backfill = true;
       if (record.id !== undefined) run.runId = record.id;
       if (record.startedAt !== undefined) {
         run.startedAt = record.startedAt;
@@ -346,7 +371,11 @@ export class RoutinesRegistry {
       scope: info.scope,
       overlap: routine.overlap,
       nextDueAt: routine.nextRuns(DESCRIBED_RUNS),
-      counters: { ...info.counters, skippedByReason: stats?.skipped ?? {} },
+      counters: {
+        ...info.counters,
+        skippedByReason: stats?.skipped ?? {},
+        backfilled: entry.history?.records(this.clock).filter((run) => run.backfill).length ?? 0,
+      },
       lastRuns,
     };
     if (info.paused) description.paused = info.paused;

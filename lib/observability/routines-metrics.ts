@@ -194,8 +194,9 @@ export class MetricsRecorder implements RunRecorder {
     finishedAt: number,
     error: unknown,
     epoch: number | undefined,
+    backfill?: boolean,
   ): void {
-    this.inner?.ran(id, status, due, dueOnWall, startedAt, finishedAt, error, epoch);
+    this.inner?.ran(id, status, due, dueOnWall, startedAt, finishedAt, error, epoch, backfill);
     const i = status === 'succeeded' ? 0 : status === 'failed' ? 1 : 2;
     const totals = this.totals;
     totals.ended[i]++;

@@ -26,6 +26,8 @@ export interface RunRecord {
   epoch?: number;
   /** Background: the wait before the restart that followed this failed attempt. */
   restartDelayMs?: number;
+  /** A run `backfill()` started, for a past due time. */
+  backfill?: true;
 }
 
 // Offsets in a record's FIELDS doubles; CODES packs status (2 bits), WALL and the reason.
@@ -38,6 +40,8 @@ const DELAY = 5;
 const CODES = 6;
 const FIELDS = 7;
 const WALL = 4;
+/** In CODES above the skip reason (three bits from 8): a backfill run. */
+const BACKFILL = 64;
 
 const STATUSES: readonly RunRecord['status'][] = ['succeeded', 'failed', 'cancelled', 'skipped'];
 const SKIPPED = 3;
@@ -93,9 +97,11 @@ export class RunHistory implements RunRecorder {
     finishedAt: number,
     error: unknown,
     epoch: number | undefined,
+    backfill?: boolean,
   ): void {
     const i = this.claim();
-    const code = status === 'succeeded' ? 0 : status === 'failed' ? 1 : 2;
+    const code =
+      (status === 'succeeded' ? 0 : status === 'failed' ? 1 : 2) | (backfill ? BACKFILL : 0);
     this.write(i, id, due, startedAt, finishedAt, epoch ?? NaN, code, 0, dueOnWall);
     const failed = status !== 'succeeded' && error !== undefined;
     if (failed)
@@ -128,7 +134,7 @@ export class RunHistory implements RunRecorder {
     const status = STATUSES[codes & 3];
     const due = ring[at + DUE];
     const dueAt = codes & WALL ? due : clock.wallOf(due);
-    if (status === 'skipped') return { status, reason: REASONS[codes >> 3], dueAt };
+    if (status === 'skipped') return { status, reason: REASONS[(codes >> 3) & 7], dueAt };
     const record: RunRecord = {
       id: ring[at + ID],
       status,
@@ -143,6 +149,7 @@ export class RunHistory implements RunRecorder {
     if (!Number.isNaN(epoch)) record.epoch = epoch;
     const delay = ring[at + DELAY];
     if (!Number.isNaN(delay)) record.restartDelayMs = delay;
+    if (codes & BACKFILL) record.backfill = true;
     return record;
   }
 

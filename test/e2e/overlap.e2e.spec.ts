@@ -101,6 +101,20 @@ describe('overlap in a Nest app', () => {
     expect(() => registry.describe('nope')).toThrow("'nope'");
   });
 
+  it('backfill(): past due times through the registry, in the history and describe()', async () => {
+    const clock = new ManualClock(T0);
+    const { registry, reports } = await boot(clock, { routines: { report: { interval: '1h' } } });
+    await clock.advance(2500);
+    const done = registry.backfill('report', { from: T0 - 3 * 3600_000, to: T0 - 3600_000 });
+    await clock.advance(3 * 2500);
+    const report = await done;
+    expect(report).toMatchObject({ dueTimes: 3, succeeded: 3 });
+    expect(reports.starts.slice(1).map((s) => (s.due - T0) / 3600_000)).toEqual([-3, -2, -1]);
+    expect(registry.history('report').filter((run) => run.backfill)).toHaveLength(3);
+    expect(registry.describe('report').counters.backfilled).toBe(3);
+    await expect(registry.backfill('report', { from: T0, to: T0 - 1 })).rejects.toThrow(RangeError);
+  });
+
   it('refuses a bad policy in the decorator or the module options, naming the routine and the option', async () => {
     const clock = new ManualClock(T0);
     const booted = await createTestingApp({
