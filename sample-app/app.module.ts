@@ -3,6 +3,7 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { RoutinesDashboardModule, RoutinesModule } from 'nestjs-routines';
 import { CacheWarmer } from './cache/cache-warmer';
 import { SearchIndexWarmup } from './cache/search-index-warmup';
+import { SitemapBuilder } from './cache/sitemap-builder';
 import { ClusterCoordinator } from './cluster/cluster-coordinator';
 import { ClusterModule } from './cluster/cluster.module';
 import { DashboardTokenGuard } from './dashboard/dashboard-token.guard';
@@ -76,6 +77,6 @@ import { UploadsModule } from './uploads/uploads.module';
     ObservabilityModule,
   ],
   controllers: [RoutinesController, MigrationsController],
-  providers: [CacheWarmer, SearchIndexWarmup, Heartbeat, ShutdownLogger],
+  providers: [CacheWarmer, SearchIndexWarmup, SitemapBuilder, Heartbeat, ShutdownLogger],
 })
 export class AppModule {}

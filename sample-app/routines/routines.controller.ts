@@ -11,7 +11,7 @@ import {
   UseFilters,
   type MessageEvent,
 } from '@nestjs/common';
-import { RoutinesRegistry, type IntervalSpec } from 'nestjs-routines';
+import { RoutinesRegistry, type IntervalSpec, type OverlapPolicy } from 'nestjs-routines';
 import { map, type Observable } from 'rxjs';
 import { RoutineErrorsFilter } from './routine-errors.filter';
 
@@ -68,18 +68,40 @@ export class RoutinesController {
     return this.registry.nextRuns(name, count).map((time) => new Date(time).toISOString());
   }
 
-  /** Runs a periodic routine once, now, and answers with the run's outcome. */
+  /**
+   * Runs a periodic routine once, now, and answers with the run's outcome. A run in flight
+   * makes it `skipped` (`busy`) unless `?overlap=buffer-one` (right after it) or `allow`.
+   */
   @Post(':name/trigger')
   @HttpCode(200)
-  trigger(@Param('name') name: string): Promise<unknown> {
-    return this.registry.trigger(name);
+  trigger(@Param('name') name: string, @Query('overlap') overlap?: string): Promise<unknown> {
+    return this.registry.trigger(name, overlap ? { overlap: overlap as OverlapPolicy } : undefined);
   }
 
+  /** `curl -X POST -H 'content-type: application/json' -d '{"note":"upstream down","by":"alice"}' .../pause` */
   @Post(':name/pause')
   @HttpCode(200)
-  pause(@Param('name') name: string): unknown {
-    this.registry.pause(name);
+  pause(@Param('name') name: string, @Body() body?: { note?: string; by?: string }): unknown {
+    this.registry.pause(name, body && { note: body.note, by: body.by });
     return this.registry.get(name);
+  }
+
+  /** The schedule in words, its policy, the next 10 due times and the last 10 runs. */
+  @Get(':name/describe')
+  describe(@Param('name') name: string): unknown {
+    return this.registry.describe(name);
+  }
+
+  /**
+   * Runs the due times of a past range, oldest first:
+   * `curl -X POST -H 'content-type: application/json' -d '{"from":"2026-12-03T08:00:00Z","to":"2026-12-03T09:00:00Z"}' .../backfill`
+   */
+  @Post(':name/backfill')
+  @HttpCode(200)
+  backfill(@Param('name') name: string, @Body() body: { from?: string; to?: string }): unknown {
+    const time = (value: unknown) =>
+      typeof value === 'string' ? new Date(value) : (value as number);
+    return this.registry.backfill(name, { from: time(body?.from), to: time(body?.to) });
   }
 
   @Post(':name/resume')

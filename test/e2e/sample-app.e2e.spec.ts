@@ -97,6 +97,31 @@ describe('sample app: steering routines over HTTP', () => {
     expect((await call('GET', '/migrations/nope')).status).toBe(404);
   });
 
+  it('pauses with a note, describes a buffer-one routine, triggers with an override, and backfills a past range', async () => {
+    const paused = await call('POST', '/routines/uploads-report/pause', {
+      note: 'reporting DB under maintenance',
+      by: 'ops',
+    });
+    expect(paused.body.paused).toMatchObject({ note: 'reporting DB under maintenance', by: 'ops' });
+    await call('POST', '/routines/uploads-report/resume');
+    const described = await call('GET', '/routines/sitemap-builder/describe');
+    expect(described.body).toMatchObject({ overlap: 'buffer-one', schedule: 'every 20s' });
+    expect(described.body.nextDueAt).toHaveLength(10);
+    const triggered = await call('POST', '/routines/sitemap-builder/trigger?overlap=buffer-one');
+    expect(triggered.status).toBe(200);
+    const to = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 1);
+    const from = new Date(to.getTime() - 2 * 3_600_000 + 1);
+    const backfilled = await call('POST', '/routines/uploads-report/backfill', {
+      from: from.toISOString(),
+      to: to.toISOString(),
+    });
+    expect(backfilled.body).toMatchObject({ dueTimes: 2, succeeded: 2 });
+    expect(backfilled.body.outcomes.every((o: { backfill?: boolean }) => o.backfill)).toBe(true);
+    expect(
+      (await call('POST', '/routines/uploads-report/backfill', { from: to, to: from })).status,
+    ).toBe(400);
+  });
+
   it('answers 404 for an unknown routine, 409 for an action it cannot take, 400 for a bad value', async () => {
     expect(await call('GET', '/routines/nope')).toMatchObject({
       status: 404,

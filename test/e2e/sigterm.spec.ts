@@ -206,6 +206,7 @@ describe('SIGTERM to a real Nest process', () => {
       'report-mailer',
       'search-index-warmup',
       'seed-demo-data',
+      'sitemap-builder',
       'uploads-report',
     ]);
 
@@ -216,7 +217,7 @@ describe('SIGTERM to a real Nest process', () => {
     expect(exit).toMatchObject({ code: null, signal: 'SIGTERM' });
     expect(exit.at - killedAt).toBeLessThan(2_000);
     const expected = [
-      /\[RoutinesModule\] Stopping 11 routine\(s\), \d+ run\(s\) in flight; waiting up to 5s$/,
+      /\[RoutinesModule\] Stopping 12 routine\(s\), \d+ run\(s\) in flight; waiting up to 5s$/,
       /\[QueueConsumer\] job #1 thumbnail .* done in \d+ ms$/,
       /\[RoutinesModule\] All routines stopped in \d+ ms$/,
       /\[Shutdown\] routines have drained; providers may now close their clients$/,
