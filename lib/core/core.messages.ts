@@ -11,6 +11,10 @@ export const MESSAGES = {
   notBoolean: 'must be true or false',
   badScope: `must be 'instance' or 'cluster'`,
   badMissed: `must be 'skip' or 'once'`,
+  previousTooLarge: (bytes: number, max: number) =>
+    `the handler returned ${bytes} bytes of JSON; ctx.previous keeps at most ${max}: the value is not kept (return a cursor, not the data)`,
+  previousNotJson: (reason: string) =>
+    `the handler returned a value that is not JSON (${reason}); ctx.previous does not keep it`,
   backfillRefused: (name: string, why: string) => `backfill of '${name}' refused: ${why}`,
   backfillClaimFailed: (slot: string) =>
     `could not claim backfill slot ${slot} (not run here; another replica may run it)`,

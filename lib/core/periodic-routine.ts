@@ -6,7 +6,7 @@ import { withDeadline } from './deadline';
 import { formatDuration, type OptionProblem } from './duration';
 import { PERIODIC_OPTION_NAMES, RUNTIME_OPTION_NAMES, unknownOptionProblems } from './option-names';
 import { RoutineStoppedError, throwIfProblems } from './errors';
-import { consoleRoutineLogger, reportError, type RoutineLogger } from './logger';
+import { consoleRoutineLogger, describeError, reportError, type RoutineLogger } from './logger';
 import {
   backoffDelay,
   checkNewInterval,
@@ -40,7 +40,12 @@ import {
   type SkipReason,
 } from './routine';
 import { emitEvent, wantsEvents } from './routine-events';
-import { canReadContext, HANDLER_FUNCTION, PeriodicRunContext } from './run-context';
+import {
+  canReadContext,
+  HANDLER_FUNCTION,
+  PeriodicRunContext,
+  type PreviousRun,
+} from './run-context';
 import { RunLedger, type EndStatus } from './run-ledger';
 import { callAndReport } from './safe-call';
 import { createSchedule, type CatchUp, type IntervalSpec, type Schedule } from './schedule';
@@ -686,7 +691,38 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
 
   private contextOf(run: PeriodicRun): RunContext {
     const slot = this.claims ? run.due : undefined;
-    return new PeriodicRunContext(this.name, run.id, run.dueAt, run.reinvocations, slot);
+    return new PeriodicRunContext(this.name, run.id, run.dueAt, run.reinvocations, slot, this);
+  }
+
+  /** @internal `ctx.previous`: the last run that ended. */
+  previousRun(): PreviousRun | undefined {
+    return this.ledger.previous(this.clock);
+  }
+
+  /**
+   * What a handler returned, as a JSON copy for `ctx.previous`, or undefined (with a warning,
+   * once per routine) when it is not JSON or larger than {@link MAX_PREVIOUS_BYTES}.
+   */
+  private keepable(value: unknown): unknown {
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(value);
+    } catch (error) {
+      this.warnOnce(MESSAGES.previousNotJson(describeError(error).message));
+      return undefined;
+    }
+    if (text === undefined) return undefined;
+    if (Buffer.byteLength(text) > MAX_PREVIOUS_BYTES) {
+      this.warnOnce(MESSAGES.previousTooLarge(Buffer.byteLength(text), MAX_PREVIOUS_BYTES));
+      return undefined;
+    }
+    return JSON.parse(text) as unknown;
+  }
+
+  private warnOnce(message: string): void {
+    if (warnedAboutValues.has(this)) return;
+    warnedAboutValues.add(this);
+    this.logger.warn(message);
   }
 
   /** @internal Called by a run once its handler has ended. */
@@ -700,7 +736,11 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
       : (this.shutdown !== undefined || run.cancelled) && run.endedByAbort(valueOrError)
         ? 'cancelled' // shutdown or a newer tick cancelled the run: not the handler failing
         : 'failed';
-    this.ledger.ended(this.clock, status, run, finishedAt, valueOrError);
+    const value =
+      status === 'succeeded' && valueOrError !== undefined && valueOrError !== REINVOKE_IMMEDIATELY
+        ? this.keepable(valueOrError)
+        : undefined;
+    this.ledger.ended(this.clock, status, run, finishedAt, valueOrError, value);
     if (status === 'succeeded') this.backoffUntil = 0;
     else if (status === 'failed') this.onFailure(valueOrError, finishedAt);
     const done = run.done;
@@ -986,6 +1026,11 @@ class SchedulePolicies {
 const DEFAULT_MAX_BUFFERED = 100;
 const SKIPS = new SchedulePolicies('skip', false, 0, true);
 const ALLOWS = new SchedulePolicies('allow', false, 0, true);
+
+/** What `ctx.previous` keeps of a handler's returned value, at most. */
+export const MAX_PREVIOUS_BYTES = 8192;
+/** Routines told once that their handler's value was not kept: touched only then. */
+const warnedAboutValues = new WeakSet<PeriodicRoutine>();
 
 /** Pauses by routine: a paused routine is rare, so its note costs the others nothing (measured, P5). */
 const pauses = new WeakMap<PeriodicRoutine, PauseStatus>();

@@ -40,6 +40,29 @@ export interface RunContext {
    * everywhere else. Pair it with a fenced write (see the README).
    */
   holdsLease(): boolean;
+  /**
+   * Periodic: the last run of this routine that ended before this one was read (status, when
+   * it finished, its error message, and the JSON value its handler returned, at most 8 KB): a
+   * janitor continues from its cursor. Undefined before the first run ends. In cluster scope,
+   * this replica's last run.
+   */
+  readonly previous?: PreviousRun;
+}
+
+/** What {@link RunContext.previous} gives. */
+export interface PreviousRun {
+  status: 'succeeded' | 'failed' | 'cancelled';
+  /** Wall-clock ms. */
+  finishedAt: number;
+  /** A failed or cancelled run's error message. */
+  error?: string;
+  /** What a succeeded run's handler returned, as JSON (a copy); absent when it returned nothing. */
+  value?: unknown;
+}
+
+/** Where a periodic context reads its `previous` from: its routine. */
+export interface PreviousSource {
+  previousRun(): PreviousRun | undefined;
 }
 
 /** The old name of {@link RunContext}. */
@@ -55,10 +78,15 @@ export class PeriodicRunContext implements RunContext {
     readonly dueAt: number,
     readonly reinvocations: number,
     readonly slot: number | undefined,
+    private readonly source?: PreviousSource,
   ) {}
 
   holdsLease(): boolean {
     return true;
+  }
+
+  get previous(): PreviousRun | undefined {
+    return this.source?.previousRun();
   }
 }
 

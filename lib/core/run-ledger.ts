@@ -1,5 +1,6 @@
 import type { Clock } from './clock';
 import { describeError } from './logger';
+import type { PreviousRun } from './run-context';
 import type { OverlapPolicy, RoutineCounters, RunOutcome, RunStatus, SkipReason } from './routine';
 
 /** How a run ended. */
@@ -68,12 +69,21 @@ export class RunLedger {
   private lastStartedAt = NaN;
   private lastFinishedAt = NaN;
   /** The last run's policy and backfill mark, made only for such runs (most have neither). */
-  private lastMarks: { policy?: OverlapPolicy; backfill?: true } | undefined = undefined;
+  private lastMarks: { policy?: OverlapPolicy; backfill?: true; value?: unknown } | undefined =
+    undefined;
 
   constructor(readonly recorder?: RunRecorder) {}
 
   /** Records a run that ended at `finishedAt` (monotonic); `error` is what it threw, if it did not succeed. */
-  ended(clock: Clock, status: EndStatus, run: LedgerRun, finishedAt: number, error: unknown): void {
+  ended(
+    clock: Clock,
+    status: EndStatus,
+    run: LedgerRun,
+    finishedAt: number,
+    error: unknown,
+    /** What a succeeded run's handler returned, as a JSON copy (see `ctx.previous`). */
+    value?: unknown,
+  ): void {
     if (status === 'succeeded') {
       this.succeeded++;
       this.consecutiveFailures = 0;
@@ -92,14 +102,15 @@ export class RunLedger {
     this.lastFinishedAt = finishedAt;
     const policy = run.policy;
     const backfill = run.backfill === true;
-    this.lastMarks =
-      policy === undefined && !backfill
-        ? undefined
-        : backfill
-          ? policy === undefined
-            ? { backfill }
-            : { policy, backfill }
-          : { policy };
+    if (policy === undefined && !backfill && value === undefined) {
+      this.lastMarks = undefined;
+    } else {
+      const marks: { policy?: OverlapPolicy; backfill?: true; value?: unknown } = {};
+      if (policy !== undefined) marks.policy = policy;
+      if (backfill) marks.backfill = true;
+      if (value !== undefined) marks.value = value;
+      this.lastMarks = marks;
+    }
     this.lastRunError = status === 'succeeded' ? undefined : error;
     this.recorder?.ran(
       run.id,
@@ -137,6 +148,19 @@ export class RunLedger {
     if (this.lastMarks?.policy !== undefined) outcome.policy = this.lastMarks.policy;
     if (this.lastMarks?.backfill) outcome.backfill = true;
     return outcome;
+  }
+
+  /** The last run that ended, as `ctx.previous` gives it. */
+  previous(clock: Clock): PreviousRun | undefined {
+    const status = this.lastStatus;
+    if (status === undefined) return undefined;
+    const previous: PreviousRun = { status, finishedAt: clock.wallOf(this.lastFinishedAt) };
+    if (status !== 'succeeded' && this.lastRunError !== undefined) {
+      previous.error = describeError(this.lastRunError).message;
+    }
+    const value = this.lastMarks?.value;
+    if (value !== undefined) previous.value = structuredClone(value);
+    return previous;
   }
 
   /** The counters, given how many runs started (the routine numbers them: its last run id) and restarts. */
