@@ -126,3 +126,100 @@ describe('overlap policies: conservation against a model', () => {
     );
   });
 });
+
+describe('overlap policies with pauses and stalls', () => {
+  it('no tick is accounted twice, skips say why, runs never exceed the policy, counters agree', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        policies,
+        fc.array(fc.integer({ min: 0, max: 45 }), { minLength: 1, maxLength: 20 }),
+        // Per 100 ms step: nothing, pause/resume, or an event-loop stall of up to 5 s.
+        fc.array(
+          fc.oneof(
+            { weight: 20, arbitrary: fc.constant<['step']>(['step']) },
+            { weight: 1, arbitrary: fc.constant<['toggle']>(['toggle']) },
+            {
+              weight: 1,
+              arbitrary: fc
+                .integer({ min: 100, max: 5000 })
+                .map((ms) => ['stall', ms] as ['stall', number]),
+            },
+          ),
+          { minLength: 50, maxLength: 300 },
+        ),
+        async (choice, durations, steps) => {
+          const clock = new ManualClock(0);
+          const events: RoutineEvent[] = [];
+          let inFlight = 0;
+          let most = 0;
+          let runIndex = 0;
+          const options: PeriodicRoutineOptions = {
+            name: 'model',
+            interval: INTERVAL,
+            clock,
+            logger: quiet,
+            overlap: choice.policy,
+            onEvent: (event) => events.push(event),
+          };
+          if (choice.concurrency) options.concurrency = choice.concurrency;
+          if (choice.maxBuffered) options.maxBuffered = choice.maxBuffered;
+          const routine = new PeriodicRoutine(
+            (signal) =>
+              new Promise<void>((resolve, reject) => {
+                const ms = durations[runIndex++ % durations.length] * 100;
+                inFlight++;
+                most = Math.max(most, inFlight);
+                const timer = clock.setTimer(clock.now() + ms, () => {
+                  signal.removeEventListener('abort', onAbort);
+                  inFlight--;
+                  resolve();
+                });
+                const onAbort = () => {
+                  clock.clearTimer(timer);
+                  inFlight--;
+                  reject(signal.reason);
+                };
+                signal.addEventListener('abort', onAbort, { once: true });
+              }),
+            options,
+          );
+          routine.start();
+          for (const [kind, ms] of steps) {
+            if (kind === 'toggle') {
+              if (routine.state === 'paused') routine.resume();
+              else routine.pause({ note: 'model' });
+            } else if (kind === 'stall') {
+              clock.jump(ms!);
+            }
+            await clock.advance(100);
+          }
+          const stopping = routine.stop();
+          await clock.advance(10_000);
+          await stopping;
+
+          const started = events.filter((e) => e.type === 'run-started');
+          const skipped = events.filter((e) => e.type === 'run-skipped');
+          const seen = new Map<number, number>();
+          for (const event of [...started, ...skipped]) {
+            const due = event.outcome!.dueAt;
+            expect(due % INTERVAL).toBe(0);
+            seen.set(due, (seen.get(due) ?? 0) + 1);
+          }
+          expect([...seen.entries()].filter(([, count]) => count > 1)).toEqual([]);
+          for (const event of skipped) {
+            const { reason, policy } = event.outcome!;
+            expect(['busy', 'stopped', 'late']).toContain(reason);
+            if (reason !== 'late') expect(policy).toBe(choice.policy);
+          }
+          expect(most).toBeLessThanOrEqual(choice.policy === 'allow' ? choice.concurrency! : 1);
+          const { counters } = routine.info();
+          expect(counters.runs).toBe(started.length);
+          expect(counters.skipped).toBeGreaterThanOrEqual(skipped.length); // late ticks past 100 are counted, not told
+          expect(counters.runs).toBe(counters.succeeded + counters.failures + counters.cancelled);
+          expect(counters.failures).toBe(0);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});
