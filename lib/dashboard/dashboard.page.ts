@@ -137,7 +137,7 @@ function renderRoutine(routine: DashboardRoutine, input: PageInput): string {
 ${routine.description ? `<p class="description">${escapeHtml(routine.description)}</p>` : ''}
 <dl>
 <dt>Kind</dt><dd>${escapeHtml(routine.kind)}, ${escapeHtml(routine.scope)}</dd>
-<dt>Schedule</dt><dd>${escapeHtml(routine.schedule ?? 'background')}</dd>
+<dt>Schedule</dt><dd>${escapeHtml(routine.schedule ?? 'background')}${routine.overlap ? ` · overlap ${escapeHtml(routine.overlap.policy)}${routine.overlap.waiting > 0 ? `, ${routine.overlap.waiting} waiting` : ''}` : ''}</dd>
 ${routine.paused ? `<dt>Paused</dt><dd class="paused-note">${ago(routine.paused.at, now)}${routine.paused.by ? ` by ${escapeHtml(routine.paused.by)}` : ''}${routine.paused.note ? `: ${escapeHtml(routine.paused.note)}` : ''}</dd>` : ''}
 <dt>Next run</dt><dd>${routine.nextRunAt === undefined ? '—' : until(routine.nextRunAt, now)}</dd>
 <dt>Last run</dt><dd>${lastRun(routine, now)}</dd>

@@ -1,8 +1,11 @@
 import 'reflect-metadata';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import request from 'supertest';
 import {
   Periodic,
   RoutinesConfigurationError,
+  RoutinesDashboardModule,
   RoutinesModule,
   type RoutinesModuleOptions,
 } from 'nestjs-routines';
@@ -113,6 +116,29 @@ describe('overlap in a Nest app', () => {
     expect(registry.history('report').filter((run) => run.backfill)).toHaveLength(3);
     expect(registry.describe('report').counters.backfilled).toBe(3);
     await expect(registry.backfill('report', { from: T0, to: T0 - 1 })).rejects.toThrow(RangeError);
+  });
+
+  it('shows the policy and the waiting ticks on the status page', async () => {
+    const clock = new ManualClock(T0);
+    @Module({
+      imports: [
+        RoutinesModule.forRoot({ clock }),
+        RoutinesDashboardModule.forRoot({ path: '/ops' }),
+      ],
+      providers: [reports(clock)],
+    })
+    class AppModule {}
+    const app = await NestFactory.create(AppModule, { logger: false, abortOnError: false });
+    try {
+      await app.init();
+      await clock.advance(1000); // the tick of 1 s waits behind the run of 0 s
+      const page = await request(app.getHttpServer()).get('/ops').expect(200);
+      expect(page.text).toContain('every 1s · overlap buffer-one, 1 waiting');
+      const json = await request(app.getHttpServer()).get('/ops/api/routines/report').expect(200);
+      expect(json.body.overlap).toMatchObject({ policy: 'buffer-one', waiting: 1 });
+    } finally {
+      await app.close();
+    }
   });
 
   it('refuses a bad policy in the decorator or the module options, naming the routine and the option', async () => {
