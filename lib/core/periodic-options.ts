@@ -263,7 +263,8 @@ const OVERLAP_POLICIES: readonly OverlapPolicy[] = [
   'cancel-other',
   'allow',
 ];
-const DEFAULT_MAX_BUFFERED = 100;
+/** `maxBuffered` when it is not given. */
+export const DEFAULT_MAX_BUFFERED = 100;
 /** Policies that hold one run at a time and decide what the next tick does. */
 const ONE_AT_A_TIME: ReadonlySet<OverlapPolicy> = new Set([
   'buffer-one',

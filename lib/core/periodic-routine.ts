@@ -10,6 +10,7 @@ import { consoleRoutineLogger, describeError, reportError, type RoutineLogger } 
 import {
   backoffDelay,
   checkNewInterval,
+  DEFAULT_MAX_BUFFERED,
   resolvePeriodicOptions,
   type PeriodicRoutineOptions,
   type ResolvedBackoff,
@@ -1023,7 +1024,6 @@ class SchedulePolicies {
   ) {}
 }
 
-const DEFAULT_MAX_BUFFERED = 100;
 const SKIPS = new SchedulePolicies('skip', false, 0, true);
 const ALLOWS = new SchedulePolicies('allow', false, 0, true);
 

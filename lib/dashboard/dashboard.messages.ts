@@ -3,7 +3,6 @@ import type { ReplicaIdentity } from './replica-snapshot';
 const where = (replica: ReplicaIdentity): string => `${replica.host} (pid ${replica.pid})`;
 
 export const MESSAGES = {
-  countsLate: (engine: string, ms: number) => `${engine} did not answer within ${ms} ms`,
   unguardedControl:
     'control: true opens endpoints that trigger and pause routines; give at least one guard (guards: [AuthGuard]), or set allowUnguardedControl: true if that is meant',
   notGuard: 'must be a guard class or an object with canActivate()',

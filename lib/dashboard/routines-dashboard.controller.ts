@@ -16,7 +16,8 @@ import {
 } from '@nestjs/common';
 import { Controller } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { describeError, type IntervalSpec, type PauseInfo } from '../core';
+import { describeError, systemClock, type IntervalSpec, type PauseInfo } from '../core';
+import { withDeadline } from '../core/deadline';
 import { jobStats } from '../observability';
 import { RoutinesRegistry, type WorkerInfo } from '../nest/routines.registry';
 import { RoutineActionError, RoutineNotFoundError } from '../nest/routines.errors';
@@ -148,10 +149,8 @@ export class RoutinesDashboardController {
     if (this.registry.migrations.declared.length === 0) return undefined;
     try {
       return {
-        migrations: await withDeadline(
+        migrations: await withDeadline(systemClock, COUNTS_DEADLINE_MS, 'the coordinator', () =>
           this.registry.migrations.list({ errors: JOB_ERRORS_SHOWN }),
-          COUNTS_DEADLINE_MS,
-          'the coordinator',
         ),
       };
     } catch (error) {
@@ -174,19 +173,6 @@ export class RoutinesDashboardController {
 const COUNTS_DEADLINE_MS = 1500;
 const JOB_ERRORS_SHOWN = 3;
 
-/** What `pending` gives, or a rejection saying the engine did not answer within `ms`. */
-async function withDeadline<T>(pending: Promise<T>, ms: number, engine: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(MESSAGES.countsLate(engine, ms))), ms);
-  });
-  try {
-    return await Promise.race([pending, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** Each worker's jobs here and its table's rows (one query each, in parallel, under a deadline). */
 async function workerViews(workers: readonly WorkerInfo[]): Promise<Map<string, DashboardWorker>> {
   const views = await Promise.all(
@@ -198,7 +184,9 @@ async function workerViews(workers: readonly WorkerInfo[]): Promise<Map<string, 
         recentErrors: recent.filter((job) => job.error).slice(0, JOB_ERRORS_SHOWN),
       };
       try {
-        const counts = await withDeadline(worker.counts(), COUNTS_DEADLINE_MS, 'the database');
+        const counts = await withDeadline(systemClock, COUNTS_DEADLINE_MS, 'the database', () =>
+          worker.counts(),
+        );
         view.rows = counts.byState;
         if (counts.oldestQueuedMs !== undefined) view.oldestQueuedMs = counts.oldestQueuedMs;
       } catch (error) {

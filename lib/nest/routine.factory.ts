@@ -292,24 +292,15 @@ function duplicateNameProblems(
 }
 
 /** Module options that only one kind of routine has; the others apply to both. */
-const ONLY_FOR: Readonly<Record<string, 'periodic' | 'background'>> = {
-  interval: 'periodic',
-  runOnStart: 'periodic',
-  jitter: 'periodic',
-  concurrency: 'periodic',
-  timeout: 'periodic',
-  backoff: 'periodic',
-  missed: 'periodic',
-  overlap: 'periodic',
-  maxBuffered: 'periodic',
-  startAt: 'periodic',
-  endAt: 'periodic',
-  maxRuns: 'periodic',
-  phase: 'periodic',
-  align: 'periodic',
-  restart: 'background',
-  lease: 'background',
-};
+/** The options of one kind only: `interval` is periodic, `restart` background. */
+const ONLY_FOR: Readonly<Record<string, 'periodic' | 'background'>> = Object.fromEntries([
+  ...PERIODIC_OPTION_NAMES.filter((key) => !BACKGROUND_DECORATOR_OPTIONS.includes(key)).map(
+    (key) => [key, 'periodic'] as const,
+  ),
+  ...BACKGROUND_OPTION_NAMES.filter((key) => !PERIODIC_DECORATOR_OPTIONS.includes(key)).map(
+    (key) => [key, 'background'] as const,
+  ),
+]);
 
 function unknownOverrideProblems(
   declarations: readonly RoutineDeclaration[],

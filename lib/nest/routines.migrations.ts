@@ -68,13 +68,16 @@ export class RoutinesMigrations {
 
   /** One migration, with up to `errors` (default all 100 kept) of its newest errors. Throws {@link RoutineNotFoundError}. */
   async get(id: string, options: { errors?: number } = {}): Promise<MigrationInfo> {
-    const all = await this.list({ errors: options.errors ?? 100 });
+    const all = await this.list({ errors: 0 });
     const found = all.find((migration) => migration.id === id);
-    if (!found)
+    if (!found) {
       throw new RoutineNotFoundError(
         String(id),
         all.map((migration) => migration.id),
       );
+    }
+    // Only this one's errors, not every migration's hundred.
+    found.errors = await this.ready().store.errors(id, options.errors ?? 100);
     return found;
   }
 

@@ -345,8 +345,9 @@ export class RoutinesRegistry {
     const routine = this.periodic(name, 'describe');
     const entry = this.entry(name);
     const info = snapshotOf(entry);
-    const records = entry.history?.records(this.clock, DESCRIBED_RUNS) ?? [];
-    const lastRuns: DescribedRun[] = records.map((record) => {
+    // The ring read once: the last runs, the stats and the backfill count all come from it.
+    const kept = entry.history?.records(this.clock) ?? [];
+    const lastRuns: DescribedRun[] = kept.slice(0, DESCRIBED_RUNS).map((record) => {
       const run: DescribedRun = { status: record.status, dueAt: record.dueAt };
       if (record.backfill) run.backfill = true;
       if (record.id !== undefined) run.runId = record.id;
@@ -363,7 +364,7 @@ export class RoutinesRegistry {
       const { status, dueAt, startedAt, durationMs, runId } = info.lastRun;
       lastRuns.push({ runId, status, dueAt, startedAt, durationMs });
     }
-    const stats = entry.history ? runStats(entry.history.records(this.clock)) : undefined;
+    const stats = entry.history ? runStats(kept) : undefined;
     const description: RoutineDescription = {
       name,
       state: info.state,
@@ -374,7 +375,7 @@ export class RoutinesRegistry {
       counters: {
         ...info.counters,
         skippedByReason: stats?.skipped ?? {},
-        backfilled: entry.history?.records(this.clock).filter((run) => run.backfill).length ?? 0,
+        backfilled: kept.filter((run) => run.backfill).length,
       },
       lastRuns,
     };

@@ -2,6 +2,7 @@
 import type * as PromClient from 'prom-client';
 import {
   RoutinesConfigurationError,
+  systemClock,
   type Clock,
   type EndStatus,
   type RoutineInfo,
@@ -11,6 +12,7 @@ import {
 } from '../core';
 import type { MetricsOptions } from './observability-options';
 import { loadOptionalPeer } from './optional-peer';
+import { withDeadline } from '../core/deadline';
 import { JOB_OUTCOMES, type JobOutcome, type JobRecorder } from '../worker/worker';
 
 const STATES: readonly RoutineState[] = [
@@ -442,7 +444,7 @@ export class RoutinesMetrics {
       'Out-of-band migrations: progress from 0 to 1, measured forward (the same on every replica).',
       ['migration'],
       async (set) => {
-        for (const { id, progress } of await withinDeadline(this.migrations(), [])) {
+        for (const { id, progress } of await withinDeadline('migrations', this.migrations, [])) {
           set({ migration: id }, progress);
         }
       },
@@ -496,16 +498,9 @@ export class RoutinesMetrics {
   }
 }
 
-/** What `pending` gives, or `fallback` when it fails or misses the scrape's deadline. */
-async function withinDeadline<T, F>(pending: Promise<T>, fallback: F): Promise<T | F> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<F>((resolve) => {
-    timer = setTimeout(() => resolve(fallback), COUNTS_DEADLINE_MS);
-    timer.unref?.();
-  });
-  const value = await Promise.race([pending.catch(() => fallback), late]);
-  clearTimeout(timer);
-  return value;
+/** What `call` gives, or `fallback` when it fails or misses the scrape's deadline. */
+function withinDeadline<T, F>(what: string, call: () => Promise<T>, fallback: F): Promise<T | F> {
+  return withDeadline(systemClock, COUNTS_DEADLINE_MS, what, call).catch(() => fallback);
 }
 
 /** Each worker's row counts, leaving out those that failed or missed the deadline. */
@@ -514,7 +509,11 @@ async function rowCounts(
 ): Promise<Map<string, Awaited<ReturnType<WorkerGauges['counts']>>>> {
   const counted = await Promise.all(
     workers.map(
-      async (worker) => [worker.name, await withinDeadline(worker.counts(), undefined)] as const,
+      async (worker) =>
+        [
+          worker.name,
+          await withinDeadline('row counts', () => worker.counts(), undefined),
+        ] as const,
     ),
   );
   return new Map(

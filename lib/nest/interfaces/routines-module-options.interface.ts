@@ -9,6 +9,7 @@ import type {
   RestartPolicy,
 } from '../../core';
 import type { BackoffOptions } from '../../core';
+import { BACKGROUND_OPTION_NAMES, PERIODIC_OPTION_NAMES } from '../../core/option-names';
 import type { PostgresWorkerStore } from '../../worker';
 import type { MigrationsModuleOptions } from '../migrations.gate';
 
@@ -111,25 +112,8 @@ export interface RoutinesModuleOptions {
   migrations?: MigrationsModuleOptions;
 }
 
-export const ROUTINE_OVERRIDE_KEYS: ReadonlyArray<keyof RoutineOverrides> = [
+/** The keys of {@link RoutineOverrides}: every decorator option but `name`. */
+export const ROUTINE_OVERRIDE_KEYS = [
   'enabled',
-  'description',
-  'interval',
-  'initialDelay',
-  'runOnStart',
-  'jitter',
-  'concurrency',
-  'timeout',
-  'backoff',
-  'scope',
-  'missed',
-  'overlap',
-  'maxBuffered',
-  'startAt',
-  'endAt',
-  'maxRuns',
-  'phase',
-  'align',
-  'restart',
-  'lease',
-];
+  ...new Set([...PERIODIC_OPTION_NAMES, ...BACKGROUND_OPTION_NAMES]),
+].filter((key) => key !== 'name') as ReadonlyArray<keyof RoutineOverrides>;
