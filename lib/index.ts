@@ -113,6 +113,7 @@ export type {
 // The framework-free runtime, for scripts and non-Nest code.
 export {
   CallbackRoutine,
+  CATCH_UP_GRACE_MS,
   CombinedRoutine,
   CronExpression,
   FIFOStopRoutine,
@@ -122,6 +123,7 @@ export {
   LeaseLostError,
   LIFOStopRoutine,
   MAX_BACKFILL,
+  MAX_CATCH_UP,
   MAX_PREVIOUS_BYTES,
   MAX_REINVOCATIONS,
   monitorBackgroundRoutines,
@@ -148,6 +150,8 @@ export type {
   BackgroundHandler,
   BackgroundOptions,
   BackoffOptions,
+  CatchUpOptions,
+  CatchUpStatus,
   Clock,
   ClusterStatus,
   ConfigurationProblem,

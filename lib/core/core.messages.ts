@@ -11,6 +11,13 @@ export const MESSAGES = {
   notBoolean: 'must be true or false',
   badScope: `must be 'instance' or 'cluster'`,
   badMissed: `must be 'skip' or 'once'`,
+  missedWithCatchUp: `is the shorthand of catchup ('once' is catchup: { window: Infinity, max: 1 }): give one of the two`,
+  badCatchUp: `must be { window, max? }: window a duration or Infinity, max a whole number (default 1)`,
+  unknownCatchUpKey: 'is not a catchup option; the known ones are window and max',
+  catchUpWindowMissing: `is required: how late a due time may start and still run ('1h', or Infinity)`,
+  badCatchUpMax: `must be a whole number from 1 to 1000 (how many late due times run)`,
+  catchUpNeedsDueTimes:
+    'needs due times ahead: an interval function is read after each run, so no tick is ever missed',
   previousTooLarge: (bytes: number, max: number) =>
     `the handler returned ${bytes} bytes of JSON; ctx.previous keeps at most ${max}: the value is not kept (return a cursor, not the data)`,
   previousNotJson: (reason: string) =>

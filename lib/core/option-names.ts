@@ -13,6 +13,7 @@ export const PERIODIC_OPTION_NAMES = [
   'backoff',
   'scope',
   'missed',
+  'catchup',
   'overlap',
   'maxBuffered',
   'startAt',

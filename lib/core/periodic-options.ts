@@ -9,6 +9,7 @@ import {
   type OptionProblem,
 } from './duration';
 import { MESSAGES } from './core.messages';
+import { CATCH_UP_ONCE, MAX_CATCH_UP, type CatchUpOptions, type CatchUpPolicy } from './catch-up';
 import type { RoutineLogger } from './logger';
 import type { OverlapPolicy, RoutineEventListener, RoutineScope } from './routine';
 import {
@@ -53,8 +54,21 @@ export interface PeriodicOptions {
   backoff?: BackoffOptions | boolean;
   /** 'cluster': one run per tick across replicas, through the coordinator. Default: 'instance'. */
   scope?: RoutineScope;
-  /** Cluster scope: what to do at start about the last slot no replica ran. Default: 'skip'. */
+  /**
+   * The shorthand of earlier versions: `'once'` is `catchup: { window: Infinity, max: 1 }` (the
+   * last due time missed runs, however late), `'skip'` is no catch-up (the default).
+   */
   missed?: 'skip' | 'once';
+  /**
+   * Due times that could not run on time (an event-loop stall or suspended VM, a pause, a
+   * start after downtime, every replica down) and started no later than `window` after they
+   * were due run in order, at most `max` (default 1), the most recent; older ones are counted
+   * as skipped `missed`. In cluster scope each is claimed as its slot, so it runs once.
+   *
+   * @example
+   * @Periodic({ cron: '0 3 * * *' }, { scope: 'cluster', catchup: { window: '6h' } })
+   */
+  catchup?: CatchUpOptions;
   /**
    * What a tick that falls while a run is in flight does (Temporal's overlap policies):
    * `'skip'` (default; counted as skipped `busy`), `'buffer-one'` (one run right after the one
@@ -119,6 +133,8 @@ export interface ResolvedPeriodicOptions {
   maxRuns: number | undefined;
   phaseMs: number;
   align: boolean;
+  /** `catchup`, or `missed: 'once'`; undefined: none. */
+  catchup: CatchUpPolicy | undefined;
 }
 
 const SCOPES: readonly RoutineScope[] = ['instance', 'cluster'];
@@ -166,6 +182,7 @@ export function resolvePeriodicOptions(
   const overlap = checkOverlap(problems, options);
   const { startAt, endAt, maxRuns } = checkBounds(problems, options);
   const phaseMs = checkPhase(problems, options, interval);
+  const catchup = checkCatchUp(problems, options, interval);
   // On a grid (cluster scope, align) a start is no reason to run: the grid and `missed` decide.
   const runOnStart =
     options.runOnStart ??
@@ -186,7 +203,53 @@ export function resolvePeriodicOptions(
     maxRuns,
     phaseMs: phaseMs ?? 0,
     align: options.align === true,
+    catchup,
   };
+}
+
+/** `catchup` (or its shorthand `missed`): a window of zero or more, `max` from 1, a schedule with due times. */
+function checkCatchUp(
+  problems: OptionProblem[],
+  options: PeriodicOptions,
+  interval: ParsedInterval,
+): CatchUpPolicy | undefined {
+  const { catchup, missed } = options;
+  if (catchup === undefined) return missed === 'once' ? CATCH_UP_ONCE : undefined;
+  if (missed !== undefined) {
+    problems.push({ option: 'missed', value: missed, message: MESSAGES.missedWithCatchUp });
+  }
+  if (typeof catchup !== 'object' || catchup === null) {
+    problems.push({ option: 'catchup', value: catchup, message: MESSAGES.badCatchUp });
+    return undefined;
+  }
+  for (const key of Object.keys(catchup)) {
+    if (key !== 'window' && key !== 'max') {
+      problems.push({
+        option: `catchup.${key}`,
+        value: (catchup as unknown as Record<string, unknown>)[key],
+        message: MESSAGES.unknownCatchUpKey,
+      });
+    }
+  }
+  const windowMs =
+    catchup.window === Infinity
+      ? Infinity
+      : catchup.window === undefined
+        ? (problems.push({
+            option: 'catchup.window',
+            value: undefined,
+            message: MESSAGES.catchUpWindowMissing,
+          }),
+          undefined)
+        : checkDuration(problems, 'catchup.window', catchup.window, { allowZero: true });
+  const max = catchup.max ?? 1;
+  if (!Number.isInteger(max) || max < 1 || max > MAX_CATCH_UP) {
+    problems.push({ option: 'catchup.max', value: catchup.max, message: MESSAGES.badCatchUpMax });
+  }
+  if (interval.intervalFn) {
+    problems.push({ option: 'catchup', value: catchup, message: MESSAGES.catchUpNeedsDueTimes });
+  }
+  return windowMs === undefined ? undefined : { windowMs, max };
 }
 
 /** `phase` and `align`: intervals on the shared grid only, the phase below the interval. */

@@ -1,5 +1,6 @@
 // Choices marked (measured) were made on benchmark figures: see bench/README.md, "Measured
 // choices", before moving a field or turning a bound method into an arrow function.
+import { dueTimesBeforeStart, type CatchUpPlan, type CatchUpPolicy } from './catch-up';
 import { systemClock } from './clock';
 import { MESSAGES } from './core.messages';
 import { withDeadline } from './deadline';
@@ -192,7 +193,8 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
       resolved.endAt !== undefined ||
       resolved.maxRuns !== undefined ||
       resolved.phaseMs > 0 ||
-      resolved.align;
+      resolved.align ||
+      resolved.catchup !== undefined;
     const buffers = resolved.overlap !== 'skip' && resolved.overlap !== 'allow';
     this.policies =
       !bounded && !buffers
@@ -206,9 +208,10 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
       this.policies.maxRuns = resolved.maxRuns;
       this.policies.phaseMs = resolved.phaseMs;
       this.policies.align = resolved.align;
+      this.policies.catchup = resolved.catchup;
     }
     if (this.scope === 'cluster') {
-      this.claims = new SlotClaims(this, options.coordinator, options.missed ?? 'skip');
+      this.claims = new SlotClaims(this, options.coordinator, this.catchUpHorizon());
     }
     // Made now, next to the routine in memory, rather than at the first tick (measured).
     this.spareRun = new PeriodicRun(this);
@@ -282,8 +285,11 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
       start = notBefore;
     }
     const first = this.beginTicks(start, this.runOnStart, this.initialDelayMs, notBefore);
-    if (this.claims && !this.runOnStart && notBefore === undefined)
-      this.claims.claimMissed(start, first);
+    const catchup = this.policies.catchup;
+    // A first run at start stands in for the due times before it; an instance interval has none.
+    if (catchup && !this.runOnStart && notBefore === undefined && this.timetable.onWallClock) {
+      this.catchUp(dueTimesBeforeStart(this.timetable, first, wallNow, catchup, startAt));
+    }
   }
 
   /**
@@ -374,6 +380,7 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
     } else {
       this.timetable = schedule;
     }
+    if (this.claims) this.claims.horizonMs = this.catchUpHorizon();
   }
 
   /**
@@ -591,6 +598,13 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
             superseded: this.policies.superseded,
             overflowed: this.policies.overflowed,
           },
+      catchup: this.policies.catchup && {
+        windowMs: this.policies.catchup.windowMs,
+        max: this.policies.catchup.max,
+        waiting: this.policies.catchUpQueue?.length ?? 0,
+        caughtUp: this.policies.caughtUp,
+        missed: this.policies.missed,
+      },
       cluster: this.claims
         ? {
             ...this.claims.status,
@@ -646,6 +660,7 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
     startedAt: number = this.clock.now(),
     policy?: OverlapPolicy,
     backfill = false,
+    catchup = false,
   ): void {
     const run = this.spareRun ?? new PeriodicRun(this);
     this.spareRun = undefined;
@@ -656,7 +671,7 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
     run.reinvocations = reinvocations;
     run.armsNextTick = armsNextTick;
     run.done = done;
-    run.mark(policy, backfill);
+    run.mark(policy, backfill, catchup);
     if (this.soleRun === undefined) this.soleRun = run;
     else (this.moreRuns ??= new Set()).add(run);
     this.inFlight++;
@@ -669,6 +684,7 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
       };
       if (policy !== undefined) started.policy = policy;
       if (backfill) started.backfill = true;
+      if (catchup) started.catchup = true;
       this.emit('run-started', started);
     }
     run.start(this.makesContext ? this.contextOf(run) : (undefined as unknown as RunContext));
@@ -759,8 +775,96 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
       this.logger.warn(MESSAGES.tooManyReinvocations(MAX_REINVOCATIONS));
     }
     if (run.armsNextTick) this.armAfterRun();
-    if (this.policies.queue.length > 0) this.startWaiting(false);
+    const policies = this.policies;
+    if (run.catchup) policies.catchingUp = false;
+    // The older first: late due times, or a tick that waited in the overlap buffer since before them.
+    const late = policies.catchUpQueue;
+    if (late?.length && !(policies.queue.length > 0 && policies.queue[0].due < late[0])) {
+      this.nextCatchUp();
+    }
+    if (policies.queue.length > 0) this.startWaiting(false);
     this.notifyIfIdle();
+  }
+
+  // --- Catch-up ------------------------------------------------------------------------------
+
+  /** @internal */
+  catchUpPolicy(): CatchUpPolicy | undefined {
+    return this.policies.catchup;
+  }
+
+  /**
+   * @internal A stall or a pause left due times late: the plan's run in order (one at a time,
+   * after the run in flight where the overlap policy waits; skipped `busy` where it skips), the
+   * older ones are counted `missed`.
+   */
+  lateDueTimes(from: number, step: number, plan: CatchUpPlan): void {
+    this.skipMissed(from, step, plan);
+    if (plan.runs.length === 0) return;
+    const policies = this.policies;
+    if (!policies.catchingUp && !this.hasRoom() && !policies.buffers) {
+      for (const due of plan.runs) this.skip(due, 'busy', policies.policy);
+      return;
+    }
+    this.catchUp(plan.runs);
+  }
+
+  /** Queues late due times (oldest first) and starts the first unless one is under way. */
+  private catchUp(dues: number[]): void {
+    if (dues.length === 0) return;
+    const queue = (this.policies.catchUpQueue ??= []);
+    for (const due of dues) queue.push(due);
+    this.nextCatchUp();
+  }
+
+  /** Runs (cluster: claims) the oldest late due time, once the one before has ended. */
+  private nextCatchUp(): void {
+    const policies = this.policies;
+    const queue = policies.catchUpQueue;
+    while (queue !== undefined && queue.length > 0 && !policies.catchingUp) {
+      if (this.shutdown !== undefined || !this.isLive() || !this.hasRoom()) return;
+      const due = queue.shift()!;
+      const endAt = policies.endAt;
+      if (endAt !== undefined && this.wallOfDue(due) > endAt) return this.complete();
+      if (this.backoffUntil > (this.timetable.onWallClock ? this.clock.now() : due)) {
+        this.skip(due, 'backoff');
+        continue;
+      }
+      policies.catchingUp = true;
+      policies.caughtUp++;
+      if (this.claims) return this.claims.claimLate(due);
+      return this.startRun(due, 0, false, undefined, this.clock.now(), undefined, false, true);
+    }
+  }
+
+  /** Counts the missed due times; events for the first few only (a week asleep is many). */
+  private skipMissed(from: number, step: number, plan: CatchUpPlan): void {
+    if (plan.missed === 0) return;
+    this.policies.missed += plan.missed;
+    const times = plan.missedTimes;
+    const reported = Math.min(plan.missed, times ? times.length : MAX_LATE_EVENTS);
+    for (let i = 0; i < reported; i++) this.skip(times ? times[i] : from + i * step, 'missed');
+    this.ledger.skipped += plan.missed - reported;
+  }
+
+  /** How long a cluster claim must outlive its slot for a replica catching up to find it (0: no catch-up). */
+  private catchUpHorizon(): number {
+    const catchup = this.policies.catchup;
+    if (catchup === undefined) return 0;
+    const gap = this.timetable.intervalMs ?? this.widestCronGap(catchup.max + 1);
+    return Math.min(catchup.windowMs, (catchup.max + 1) * gap);
+  }
+
+  /** Cron: the widest gap between the next `count` times (at most 50 looked up). */
+  private widestCronGap(count: number): number {
+    let widest = 0;
+    let due = this.timetable.fromNow(this.clock.wallNow());
+    for (let i = 0; i < Math.min(count, 50); i++) {
+      const next = this.timetable.following(due);
+      widest = Math.max(widest, next - due);
+      due = next;
+    }
+    return widest;
   }
 
   // --- Overlap (buffer-one, buffer-all, cancel-other) ----------------------------------------
@@ -835,6 +939,7 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
   private dropWaiting(): void {
     const waiting = this.policies;
     if (waiting.shared) return;
+    for (const due of waiting.catchUpQueue?.splice(0) ?? []) this.skip(due, 'stopped');
     if (waiting.force !== undefined) this.clock.clearTimer(waiting.force);
     waiting.force = undefined;
     for (const entry of waiting.queue.splice(0)) this.skipWaiting(entry, 'stopped', entry.policy);
@@ -899,17 +1004,23 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
   /** @internal */
   release(): void {
     this.pending--;
+    // A catch-up claim's run ended while the claim still held its place: the next goes now.
+    if (this.policies.catchUpQueue?.length) this.nextCatchUp();
     this.notifyIfIdle();
   }
 
   /** @internal */
-  runSlot(due: number, armsNextTick: boolean): void {
-    this.startRun(due, 0, armsNextTick, undefined);
+  runSlot(due: number, armsNextTick: boolean, catchingUp = false): void {
+    this.startRun(due, 0, armsNextTick, undefined, this.clock.now(), undefined, false, catchingUp);
   }
 
   /** @internal */
-  slotNotRun(armsNextTick: boolean): void {
+  slotNotRun(armsNextTick: boolean, catchingUp = false): void {
     if (armsNextTick) this.armAfterRun();
+    if (catchingUp) {
+      this.policies.catchingUp = false;
+      this.nextCatchUp();
+    }
   }
 
   /** @internal */
@@ -1013,6 +1124,13 @@ class SchedulePolicies {
   /** `phase` and `align`: kept for `setInterval`, which builds the schedule again. */
   phaseMs = 0;
   align = false;
+  /** `catchup`: the policy, the late due times waiting (oldest first), and its counts. */
+  catchup: CatchUpPolicy | undefined = undefined;
+  catchUpQueue: number[] | undefined = undefined;
+  /** A catch-up claim or run is under way: the next waits for it, so they run in order. */
+  catchingUp = false;
+  caughtUp = 0;
+  missed = 0;
   constructor(
     readonly policy: OverlapPolicy,
     /** Whether the policy itself buffers or cancels (not only a trigger's override). */

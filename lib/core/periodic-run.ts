@@ -14,6 +14,7 @@ const POLICY_MASK = 7;
 const SUPERSEDED = 8;
 const BACKFILL = 16;
 const CANCELLED = 32;
+const CATCHUP = 64;
 import type { PeriodicHandler } from './periodic-handler';
 import type { OverlapPolicy, RunOutcome } from './routine';
 import type { RunContext } from './run-context';
@@ -77,10 +78,17 @@ export class PeriodicRun {
 
   constructor(private readonly host: RunHost) {}
 
-  /** Sets the policy that started this run (undefined: the schedule did), and whether it backfills. */
-  mark(policy: OverlapPolicy | undefined, backfill = false): void {
+  /** Sets the policy that started this run (undefined: the schedule did), and whether it backfills or catches up. */
+  mark(policy: OverlapPolicy | undefined, backfill = false, catchup = false): void {
     this.marks =
-      (policy === undefined ? 0 : POLICY_CODES.indexOf(policy) + 1) | (backfill ? BACKFILL : 0);
+      (policy === undefined ? 0 : POLICY_CODES.indexOf(policy) + 1) |
+      (backfill ? BACKFILL : 0) |
+      (catchup ? CATCHUP : 0);
+  }
+
+  /** Whether `catchup` started it, for a due time that could not run on time. */
+  get catchup(): boolean {
+    return (this.marks & CATCHUP) !== 0;
   }
 
   /** A newer tick aborts this run (`cancel-other`): ending by that abort is `cancelled`. */

@@ -53,7 +53,15 @@ export type RunStatus = 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancel
  * is handed back), `claimed` (another replica claimed the slot), `claim-error` (the
  * coordinator failed, timed out, or refused the slot after losing its data).
  */
-export type SkipReason = 'busy' | 'late' | 'backoff' | 'stopped' | 'claimed' | 'claim-error';
+export type SkipReason =
+  | 'busy'
+  | 'late'
+  | 'backoff'
+  | 'stopped'
+  | 'claimed'
+  | 'claim-error'
+  /** Past the catch-up window, or older than the `max` most recent late due times (`catchup`). */
+  | 'missed';
 
 /**
  * What happens to a tick that falls while a run is in flight (Temporal's overlap policies):
@@ -82,6 +90,8 @@ export interface RunOutcome {
   policy?: OverlapPolicy;
   /** A run `backfill()` started, for a past due time. */
   backfill?: true;
+  /** A run `catchup` started for a due time that could not run on time. */
+  catchup?: true;
 }
 
 /** Who paused a routine and why (Temporal's pause note). */
@@ -108,6 +118,19 @@ export interface OverlapStatus {
   superseded: number;
   /** Ticks skipped because the buffer was full. */
   overflowed: number;
+}
+
+/** A periodic routine's catch-up at work: `info().catchup`, for routines with `catchup` (or `missed: 'once'`). */
+export interface CatchUpStatus {
+  /** The window in ms (Infinity: any lateness). */
+  windowMs: number;
+  max: number;
+  /** Late due times waiting to run, in order, after the one in flight. */
+  waiting: number;
+  /** Late due times run (or claimed, in cluster scope) by catch-up. */
+  caughtUp: number;
+  /** Late due times not run: past the window or beyond `max` (also counted in `skipped`). */
+  missed: number;
 }
 
 export interface RoutineCounters {
@@ -160,6 +183,8 @@ export interface RoutineInfo {
   cluster?: ClusterStatus;
   /** Periodic routines with `overlap` 'buffer-one', 'buffer-all' or 'cancel-other'. */
   overlap?: OverlapStatus;
+  /** Periodic routines with `catchup`. */
+  catchup?: CatchUpStatus;
   /** While paused: since when, and the note and who, if given. */
   paused?: PauseStatus;
 }

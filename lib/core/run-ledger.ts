@@ -22,6 +22,8 @@ export interface LedgerRun {
   readonly policy?: OverlapPolicy;
   /** Whether `backfill()` started it. */
   readonly backfill?: boolean;
+  /** Whether `catchup` started it. */
+  readonly catchup?: boolean;
 }
 
 /**
@@ -47,6 +49,14 @@ export interface RunRecorder {
   restartScheduled(delayMs: number): void;
 }
 
+/** The last run's policy, backfill and catch-up marks and kept value: made only for such runs. */
+interface Marks {
+  policy?: OverlapPolicy;
+  backfill?: true;
+  catchup?: true;
+  value?: unknown;
+}
+
 /**
  * What a routine counts and remembers of its runs: the counters, the last run that ended, the
  * last error and the current failure streak. Shared by both kinds of routine.
@@ -69,8 +79,7 @@ export class RunLedger {
   private lastStartedAt = NaN;
   private lastFinishedAt = NaN;
   /** The last run's policy and backfill mark, made only for such runs (most have neither). */
-  private lastMarks: { policy?: OverlapPolicy; backfill?: true; value?: unknown } | undefined =
-    undefined;
+  private lastMarks: Marks | undefined = undefined;
 
   constructor(readonly recorder?: RunRecorder) {}
 
@@ -102,12 +111,14 @@ export class RunLedger {
     this.lastFinishedAt = finishedAt;
     const policy = run.policy;
     const backfill = run.backfill === true;
-    if (policy === undefined && !backfill && value === undefined) {
+    const catchup = run.catchup === true;
+    if (policy === undefined && !backfill && !catchup && value === undefined) {
       this.lastMarks = undefined;
     } else {
-      const marks: { policy?: OverlapPolicy; backfill?: true; value?: unknown } = {};
+      const marks: Marks = {};
       if (policy !== undefined) marks.policy = policy;
       if (backfill) marks.backfill = true;
+      if (catchup) marks.catchup = true;
       if (value !== undefined) marks.value = value;
       this.lastMarks = marks;
     }
@@ -147,6 +158,7 @@ export class RunLedger {
     if (status !== 'succeeded') outcome.error = this.lastRunError;
     if (this.lastMarks?.policy !== undefined) outcome.policy = this.lastMarks.policy;
     if (this.lastMarks?.backfill) outcome.backfill = true;
+    if (this.lastMarks?.catchup) outcome.catchup = true;
     return outcome;
   }
 

@@ -65,6 +65,8 @@ export interface Schedule {
   catchUp(due: number, now: number): CatchUp;
   /** The latest tick at or before `time` (cluster `missed: 'once'`), if any. */
   previous(time: number): number | undefined;
+  /** The tick before `due` (which is on the schedule), if any: catch-up steps back `max` at most. */
+  before(due: number): number | undefined;
   /** The schedule in words: 'every 2m', 'cron 0 3 * * * (Europe/Berlin)'. */
   describe(): string;
 }
@@ -104,6 +106,10 @@ class IntervalSchedule implements Schedule {
 
   previous(time: number): number | undefined {
     return time - this.intervalMs;
+  }
+
+  before(due: number): number | undefined {
+    return due - this.intervalMs;
   }
 
   describe(): string {
@@ -194,6 +200,10 @@ class CronSchedule implements Schedule {
     return previousCronTime(this.cron, time);
   }
 
+  before(due: number): number | undefined {
+    return previousCronTime(this.cron, due - 1);
+  }
+
   describe(): string {
     return `cron ${this.spec.cron}${this.spec.timeZone ? ` (${this.spec.timeZone})` : ''}`;
   }
@@ -244,6 +254,10 @@ class IntervalFunctionSchedule implements Schedule {
 
   previous(time: number): number | undefined {
     return this.fixed(this.lastMs).previous(time);
+  }
+
+  before(): undefined {
+    return undefined; // no due times ahead of the run that reads the function: nothing to catch up
   }
 
   /** The fixed schedule of the value the function returned: the arithmetic is the same. */

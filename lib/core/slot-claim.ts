@@ -25,10 +25,10 @@ export interface SlotClaimHost {
   hold(): void;
   release(): void;
   skip(due: number, reason: SkipReason): void;
-  /** Runs a won slot; `armsNextTick` as the tick that claimed it asked. */
-  runSlot(due: number, armsNextTick: boolean): void;
-  /** The tick's claim ended without a run here (lost, failed, late): interval functions arm the next tick. */
-  slotNotRun(armsNextTick: boolean): void;
+  /** Runs a won slot; `armsNextTick` as the tick that claimed it asked; `catchingUp`: a late due time `catchup` claimed. */
+  runSlot(due: number, armsNextTick: boolean, catchingUp: boolean): void;
+  /** The claim ended without a run here (lost, failed, late): interval functions arm the next tick, catch-up goes on. */
+  slotNotRun(armsNextTick: boolean, catchingUp: boolean): void;
 }
 
 /** A slot must start within this fraction of the gap to the next slot, or not at all. */
@@ -37,7 +37,7 @@ const MAX_CLAIM_WINDOW_MS = 10_000;
 const MIN_CLAIM_TTL_MS = 5 * 60_000;
 const CRON_TTL_BASE_MS = 60_000;
 
-/** How a claim came about: a tick's, a recheck after a lost claim, or `missed: 'once'` at start. */
+/** How a claim came about: a tick's, a recheck after a lost claim, or a late due time `catchup` runs. */
 interface ClaimRequest {
   due: number;
   window: number;
@@ -56,8 +56,10 @@ interface ClaimRequest {
  * - A slot won after shutdown began is handed back too, so another replica can run it.
  * - A replica that lost a claim looks again a quarter of the window later: if the winner
  *   was shutting down, it has handed the slot back by then, and this replica runs it.
- * - `missed: 'once'` claims the last slot before start; it is late by definition, so the
- *   lateness rule does not apply to it.
+ * - `catchup` claims late due times (before start, after a stall or a pause); they are late by
+ *   definition, so the lateness rule does not apply to them, and a routine with `catchup` keeps
+ *   its claims as long as a replica could still catch their slot up (`horizonMs`), so a slot
+ *   that ran is found claimed.
  */
 export class SlotClaims {
   /** This replica's role and claims, as `info().cluster` shows them. */
@@ -71,8 +73,8 @@ export class SlotClaims {
   constructor(
     private readonly host: SlotClaimHost,
     coordinator: Coordinator | undefined,
-    /** What to do at start about the last slot before it: see `claimMissed`. */
-    private readonly missed: 'skip' | 'once',
+    /** How long after its due time a slot may still be caught up (0 without `catchup`). */
+    public horizonMs = 0,
   ) {
     this.coordinatorOption = coordinator;
   }
@@ -92,14 +94,11 @@ export class SlotClaims {
     });
   }
 
-  /** `missed: 'once'`: claims and runs now the last slot before `start`, if no replica ran it. */
-  claimMissed(start: number, firstDue: number): void {
-    if (this.missed !== 'once') return;
-    const slot = this.host.timetable.previous(start);
-    if (slot === undefined || slot === firstDue) return;
+  /** `catchup`: claims a late due time, and runs it if no replica did. */
+  claimLate(due: number): void {
     this.request({
-      due: slot,
-      window: this.window(slot),
+      due,
+      window: this.window(due),
       catchingUp: true,
       recheck: false,
       armsNextTick: false,
@@ -115,7 +114,8 @@ export class SlotClaims {
   /** The coordinator's time to live for a claim: long enough that a replica whose clock lags still finds it. */
   private ttl(): number {
     const interval = this.host.timetable.intervalMs ?? CRON_TTL_BASE_MS;
-    return Math.min(Math.max(interval * 3, MIN_CLAIM_TTL_MS), MAX_TIMER_MS);
+    const base = Math.max(interval * 3, MIN_CLAIM_TTL_MS);
+    return Math.min(base + this.horizonMs, MAX_TIMER_MS);
   }
 
   /** How long after its due time a slot may still start: half the gap to the next, at most 10 s. */
@@ -130,7 +130,7 @@ export class SlotClaims {
     const lateBy = claim.catchingUp ? 0 : host.clock.wallNow() - due;
     if (lateBy > window) {
       if (!claim.recheck) host.skip(due, 'late');
-      return host.slotNotRun(claim.armsNextTick);
+      return host.slotNotRun(claim.armsNextTick, claim.catchingUp);
     }
     host.hold(); // so ticks cannot overlap a claim in flight
     const coordinator = this.coordinator;
@@ -163,22 +163,22 @@ export class SlotClaims {
       if (!claim.recheck) {
         this.record(due, 'lost');
         host.skip(due, 'claimed');
-        this.recheckLater(due, window);
+        if (!claim.catchingUp) this.recheckLater(due, window);
       }
-      return host.slotNotRun(claim.armsNextTick);
+      return host.slotNotRun(claim.armsNextTick, claim.catchingUp);
     }
     this.record(due, 'won');
     if (!host.isLive()) {
       host.skip(due, 'stopped');
       this.handBack(due, window);
-      return host.slotNotRun(claim.armsNextTick);
+      return host.slotNotRun(claim.armsNextTick, claim.catchingUp);
     }
     if (!claim.catchingUp && host.clock.wallNow() - due > window) {
       host.skip(due, 'late');
       this.handBack(due, window);
-      return host.slotNotRun(claim.armsNextTick);
+      return host.slotNotRun(claim.armsNextTick, claim.catchingUp);
     }
-    host.runSlot(due, claim.armsNextTick);
+    host.runSlot(due, claim.armsNextTick, claim.catchingUp);
   }
 
   private failed(claim: ClaimRequest, error: unknown): void {
@@ -194,7 +194,7 @@ export class SlotClaims {
       this.record(claim.due, 'error');
       host.skip(claim.due, 'claim-error');
     }
-    host.slotNotRun(claim.armsNextTick);
+    host.slotNotRun(claim.armsNextTick, claim.catchingUp);
   }
 
   private recheckLater(due: number, window: number): void {

@@ -1,3 +1,4 @@
+import { CATCH_UP_GRACE_MS, planCatchUp, type CatchUpPlan, type CatchUpPolicy } from './catch-up';
 import type { Clock, TimerHandle } from './clock';
 import type { CatchUp, Schedule } from './schedule';
 
@@ -48,6 +49,10 @@ export abstract class Ticker {
   abstract tick(due: number, now: number, armsNextTick: boolean): void;
   /** @internal Ticks a stall made late, superseded by the one that runs. */
   abstract skipLate(due: number, step: number, caught: CatchUp): void;
+  /** @internal `catchup`, if the routine has it: late due times are then planned by it. */
+  abstract catchUpPolicy(): CatchUpPolicy | undefined;
+  /** @internal Due times from `from` found late (a stall, a pause): run the plan's, count the missed. */
+  abstract lateDueTimes(from: number, step: number, plan: CatchUpPlan): void;
 
   /** The current time on the scale due times are on: wall for cluster and cron, else monotonic. */
   protected ticksNow(): number {
@@ -106,12 +111,17 @@ export abstract class Ticker {
     this.timer = undefined;
   }
 
-  /** After a pause: the next tick due on the schedule (ticks that fell meanwhile are not run). */
+  /**
+   * After a pause: the next tick due on the schedule. Ticks that fell meanwhile are not run,
+   * unless `catchup` says which of them run.
+   */
   protected resumeTicks(): void {
     if (this.awaitingRun) return; // the run in flight arms the next tick when it ends
     const now = this.ticksNow();
     const due = Number.isNaN(this.nextDue) ? now : this.nextDue;
-    this.arm(this.timetable.atOrAfter(due, now));
+    const policy = due <= now ? this.catchUpPolicy() : undefined;
+    if (policy === undefined) return this.arm(this.timetable.atOrAfter(due, now));
+    this.catchUpTo(due, now, policy);
   }
 
   /** A new schedule: the next tick is one interval from now (the next slot, the next cron time). */
@@ -149,6 +159,14 @@ export abstract class Ticker {
     this.spentTimer = undefined;
   }
 
+  /** `catchup`: the due times from `due` to `now` are late; arm the next one and hand over the plan. */
+  private catchUpTo(due: number, now: number, policy: CatchUpPolicy): void {
+    const schedule = this.timetable;
+    const plan = planCatchUp(schedule, due, now, policy);
+    this.arm(schedule.following(plan.latest));
+    this.lateDueTimes(due, schedule.following(due) - due, plan);
+  }
+
   private fire(): void {
     this.spentTimer = this.timer;
     this.timer = undefined;
@@ -165,6 +183,10 @@ export abstract class Ticker {
       return this.tick(due, now, true);
     }
     let next = schedule.following(due);
+    if (next <= now || now - due > CATCH_UP_GRACE_MS) {
+      const policy = this.catchUpPolicy();
+      if (policy !== undefined) return this.catchUpTo(due, now, policy);
+    }
     if (next <= now) {
       // The event loop was blocked past later ticks (or the wall clock stepped forward): run
       // the latest, count the others.

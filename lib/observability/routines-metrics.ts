@@ -36,6 +36,7 @@ const REASONS: readonly SkipReason[] = [
   'stopped',
   'claimed',
   'claim-error',
+  'missed',
 ];
 
 /**

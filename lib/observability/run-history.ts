@@ -52,6 +52,7 @@ const REASONS: readonly SkipReason[] = [
   'stopped',
   'claimed',
   'claim-error',
+  'missed',
 ];
 
 /**

@@ -108,7 +108,7 @@ const rows: Array<[string, Row]> = [
       mentions: [
         'BadJanitor.sweep',
         "option 'concurency' = 2 is not an option of this routine (did you mean 'concurrency'?)",
-        'the options are align, backoff, concurrency, description, enabled, endAt, initialDelay',
+        'the options are align, backoff, catchup, concurrency, description, enabled, endAt, initialDelay',
       ],
     },
   ],

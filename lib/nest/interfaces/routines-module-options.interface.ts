@@ -1,5 +1,6 @@
 import type { MetricsOptions, TracingOptions } from '../../observability';
 import type {
+  CatchUpOptions,
   Clock,
   Coordinator,
   Duration,
@@ -29,6 +30,7 @@ export interface RoutineOverrides {
   backoff?: BackoffOptions | boolean;
   scope?: 'instance' | 'cluster';
   missed?: 'skip' | 'once';
+  catchup?: CatchUpOptions;
   overlap?: OverlapPolicy;
   maxBuffered?: number;
   startAt?: Date | number | string;

@@ -11,7 +11,7 @@ describe('unknown option names', () => {
       new PeriodicRoutine(() => undefined, { name: 'janitor', intrval: '1m' } as never);
     expect(build).toThrow(RoutinesConfigurationError);
     expect(build).toThrow(
-      "PeriodicRoutine 'janitor' (routine 'janitor'): option 'intrval' = '1m' is not an option of this routine (did you mean 'interval'?); the options are align, backoff, clock, concurrency, coordinator",
+      "PeriodicRoutine 'janitor' (routine 'janitor'): option 'intrval' = '1m' is not an option of this routine (did you mean 'interval'?); the options are align, backoff, catchup, clock, concurrency, coordinator",
     );
   });
 
