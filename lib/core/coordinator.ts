@@ -1,3 +1,5 @@
+import type { RunMarkers } from './run-markers';
+
 /**
  * A lease on a cluster-scoped background routine. `epoch` only grows across holders: a
  * routine passes it along with its writes so that a store can refuse a stale holder's
@@ -74,6 +76,11 @@ export interface Coordinator {
    * {@link MigrationStateStore}). Without it, migrations keep their state in this process.
    */
   readonly migrations?: MigrationStateStore;
+  /**
+   * Optional: run markers, so that a cluster periodic routine's `overlap` holds across
+   * replicas (see {@link RunMarkers}). Without them, overlap holds on each replica only.
+   */
+  readonly runs?: RunMarkers;
 }
 
 /** One out-of-band migration as its store keeps it. Times are the engine's, in wall-clock ms. */

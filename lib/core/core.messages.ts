@@ -11,6 +11,12 @@ export const MESSAGES = {
   notBoolean: 'must be true or false',
   badScope: `must be 'instance' or 'cluster'`,
   badMissed: `must be 'skip' or 'once'`,
+  runMarkerNotEnded: (reason: string) =>
+    `could not end its run marker (${reason}); it expires after its ttl, and the next slot waits until then`,
+  noRunMarkers: (kind: string, policy: string) =>
+    `cannot hold across replicas: the '${kind}' coordinator has no run markers (Coordinator.runs), so overlap '${policy}' is not available in cluster scope with it`,
+  leaseOnlyInCluster:
+    'applies to cluster scope only (the run marker that holds overlap across replicas)',
   missedWithCatchUp: `is the shorthand of catchup ('once' is catchup: { window: Infinity, max: 1 }): give one of the two`,
   badCatchUp: `must be { window, max? }: window a duration or Infinity, max a whole number (default 1)`,
   unknownCatchUpKey: 'is not a catchup option; the known ones are window and max',

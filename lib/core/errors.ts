@@ -86,6 +86,17 @@ export class LeaseLostError extends Error {
   }
 }
 
+/**
+ * The abort reason of a cluster periodic run whose run marker could not be renewed before it
+ * expired: another replica may start a run of the routine now, so this one is stopped.
+ */
+export class RunMarkerLostError extends Error {
+  override readonly name = 'AbortError';
+  constructor(readonly routine: string) {
+    super(`routine '${routine}' lost its run marker: another replica may run it now`);
+  }
+}
+
 /** A call to the coordinator's engine that did not answer within its deadline. */
 export class CoordinatorTimeoutError extends Error {
   override readonly name = 'CoordinatorTimeoutError';

@@ -7,6 +7,17 @@ import {
   type Lease,
   type ReplicaDirectory,
 } from './coordinator';
+import {
+  beginRun,
+  emptyRunMarkers,
+  endRun,
+  renewRun,
+  type BeginAnswer,
+  type BeginRun,
+  type RenewAnswer,
+  type RunMarkerState,
+  type RunMarkers,
+} from './run-markers';
 
 interface HeldLease {
   token: string;
@@ -27,9 +38,12 @@ export class InMemoryCoordinator implements Coordinator {
   private claimsSinceSweep = 0;
   /** Replicas of this process (one app, or several apps in one test) and their controls. */
   readonly replicas: ReplicaDirectory;
+  /** Cluster-wide overlap among the routines of this process. */
+  readonly runs: RunMarkers;
 
   constructor(private readonly clock: Clock = systemClock) {
     this.replicas = new InMemoryReplicaDirectory(clock);
+    this.runs = new InMemoryRunMarkers(clock);
   }
 
   async claimSlot(routine: string, slot: number, ttlMs: number): Promise<boolean> {
@@ -123,5 +137,33 @@ class InMemoryReplicaDirectory implements ReplicaDirectory {
 
   async controls(): Promise<Map<string, string>> {
     return new Map(this.controlsByRoutine);
+  }
+}
+
+class InMemoryRunMarkers implements RunMarkers {
+  private readonly states = new Map<string, RunMarkerState>();
+  private readonly previous = new Map<string, string>();
+
+  constructor(private readonly clock: Clock) {}
+
+  async begin(routine: string, request: BeginRun): Promise<BeginAnswer> {
+    const answer = beginRun(this.stateOf(routine), request, this.clock.now());
+    const previous = this.previous.get(routine);
+    return answer.state === 'running' && previous !== undefined ? { ...answer, previous } : answer;
+  }
+
+  async renew(routine: string, token: string, ttlMs: number): Promise<RenewAnswer> {
+    return renewRun(this.stateOf(routine), token, ttlMs, this.clock.now());
+  }
+
+  async end(routine: string, token: string, previous?: string): Promise<void> {
+    endRun(this.stateOf(routine), token);
+    if (previous !== undefined) this.previous.set(routine, previous);
+  }
+
+  private stateOf(routine: string): RunMarkerState {
+    let state = this.states.get(routine);
+    if (state === undefined) this.states.set(routine, (state = emptyRunMarkers()));
+    return state;
   }
 }

@@ -16,6 +16,7 @@ export * from './periodic-handler';
 export * from './periodic-routine';
 export * from './restart-policy';
 export * from './routine';
+export * from './run-markers';
 export * from './run-context';
 export * from './schedule';
 export * from './supervised-routine';

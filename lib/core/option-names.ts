@@ -21,6 +21,7 @@ export const PERIODIC_OPTION_NAMES = [
   'maxRuns',
   'phase',
   'align',
+  'lease',
 ] as const;
 
 /** The options `@BackgroundRoutine` and `SupervisedRoutine` know (the runtime collaborators aside). */

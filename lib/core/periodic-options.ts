@@ -10,6 +10,8 @@ import {
 } from './duration';
 import { MESSAGES } from './core.messages';
 import { CATCH_UP_ONCE, MAX_CATCH_UP, type CatchUpOptions, type CatchUpPolicy } from './catch-up';
+import type { MarkerTiming } from './cluster-overlap';
+import { validateLeaseOptions, type LeaseOptions } from './lease-keeper';
 import type { RoutineLogger } from './logger';
 import type { OverlapPolicy, RoutineEventListener, RoutineScope } from './routine';
 import {
@@ -92,6 +94,13 @@ export interface PeriodicOptions {
    */
   phase?: Duration;
   /**
+   * Cluster scope: the run marker that holds `overlap` across replicas, kept like a lease:
+   * `ttl` (default '15s': how long a killed replica's run holds the next slots back),
+   * `renewEvery` (default a third of it) and `retryEvery` (how often a waiting slot asks
+   * again; default '500ms').
+   */
+  lease?: LeaseOptions;
+  /**
    * Instance scope: tick on the wall-clock grid every replica computes (multiples of the
    * interval since the epoch, plus `phase`) instead of from the routine's start. Default: false.
    */
@@ -135,6 +144,8 @@ export interface ResolvedPeriodicOptions {
   align: boolean;
   /** `catchup`, or `missed: 'once'`; undefined: none. */
   catchup: CatchUpPolicy | undefined;
+  /** Cluster scope: the run marker's timing (from `lease`). */
+  marker: MarkerTiming;
 }
 
 const SCOPES: readonly RoutineScope[] = ['instance', 'cluster'];
@@ -183,6 +194,7 @@ export function resolvePeriodicOptions(
   const { startAt, endAt, maxRuns } = checkBounds(problems, options);
   const phaseMs = checkPhase(problems, options, interval);
   const catchup = checkCatchUp(problems, options, interval);
+  const marker = checkMarker(problems, options);
   // On a grid (cluster scope, align) a start is no reason to run: the grid and `missed` decide.
   const runOnStart =
     options.runOnStart ??
@@ -204,6 +216,40 @@ export function resolvePeriodicOptions(
     phaseMs: phaseMs ?? 0,
     align: options.align === true,
     catchup,
+    marker,
+  };
+}
+
+const DEFAULT_MARKER_TTL_MS = 15_000;
+const DEFAULT_MARKER_RETRY_MS = 500;
+
+/** `lease` on a periodic routine: the run marker's timing, in cluster scope only. */
+function checkMarker(problems: OptionProblem[], options: PeriodicOptions): MarkerTiming {
+  const { lease } = options;
+  const found = validateLeaseOptions(lease);
+  problems.push(...found);
+  if (lease !== undefined && options.scope !== 'cluster') {
+    problems.push({ option: 'lease', value: lease, message: MESSAGES.leaseOnlyInCluster });
+  }
+  if (lease === undefined || found.length > 0) {
+    return {
+      ttlMs: DEFAULT_MARKER_TTL_MS,
+      renewEveryMs: DEFAULT_MARKER_TTL_MS / 3,
+      retryEveryMs: DEFAULT_MARKER_RETRY_MS,
+    };
+  }
+  const ttlMs =
+    lease.ttl === undefined ? DEFAULT_MARKER_TTL_MS : toMilliseconds(lease.ttl, 'lease.ttl');
+  return {
+    ttlMs,
+    renewEveryMs:
+      lease.renewEvery === undefined
+        ? Math.max(1, Math.floor(ttlMs / 3))
+        : toMilliseconds(lease.renewEvery, 'lease.renewEvery'),
+    retryEveryMs:
+      lease.retryEvery === undefined
+        ? Math.min(DEFAULT_MARKER_RETRY_MS, ttlMs)
+        : toMilliseconds(lease.retryEvery, 'lease.retryEvery'),
   };
 }
 
@@ -354,13 +400,6 @@ function checkOverlap(problems: OptionProblem[], options: PeriodicOptions): Over
   }
   if (policy === 'allow' && !manyAtOnce) {
     problems.push({ option: 'overlap', value: overlap, message: MESSAGES.allowNeedsConcurrency });
-  }
-  if (ONE_AT_A_TIME.has(policy) && options.scope === 'cluster') {
-    problems.push({
-      option: 'overlap',
-      value: overlap,
-      message: MESSAGES.overlapNotInCluster(policy),
-    });
   }
   if (maxBuffered !== undefined) {
     if (!Number.isInteger(maxBuffered) || maxBuffered < 1) {

@@ -2,6 +2,7 @@
 // choices", before moving a field or turning a bound method into an arrow function.
 import { dueTimesBeforeStart, type CatchUpPlan, type CatchUpPolicy } from './catch-up';
 import { systemClock } from './clock';
+import type { HeldMarker } from './cluster-overlap';
 import { MESSAGES } from './core.messages';
 import { withDeadline } from './deadline';
 import { formatDuration, type OptionProblem } from './duration';
@@ -211,7 +212,30 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
       this.policies.catchup = resolved.catchup;
     }
     if (this.scope === 'cluster') {
-      this.claims = new SlotClaims(this, options.coordinator, this.catchUpHorizon());
+      this.claims = new SlotClaims(
+        this,
+        options.coordinator,
+        this.catchUpHorizon(),
+        resolved.marker,
+      );
+      if (
+        options.coordinator &&
+        !options.coordinator.runs &&
+        resolved.overlap !== 'skip' &&
+        resolved.overlap !== 'allow'
+      ) {
+        throwIfProblems(
+          [
+            {
+              option: 'overlap',
+              value: resolved.overlap,
+              message: MESSAGES.noRunMarkers(options.coordinator.kind, resolved.overlap),
+            },
+          ],
+          name,
+          `PeriodicRoutine '${name}'`,
+        );
+      }
     }
     // Made now, next to the routine in memory, rather than at the first tick (measured).
     this.spareRun = new PeriodicRun(this);
@@ -638,7 +662,8 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
       this.skip(due, 'backoff');
       return this.slotNotRun(armsNextTick);
     }
-    if (!this.hasRoom()) {
+    // With run markers, overlap is decided across replicas, once per slot by its claimant.
+    if (!this.hasRoom() && !(this.claims !== undefined && this.claims.overlap !== null)) {
       const waiting = this.policies;
       if (!waiting.buffers || !this.wait(due, waiting.policy, undefined)) {
         this.skip(due, 'busy', waiting.policy);
@@ -661,7 +686,7 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
     policy?: OverlapPolicy,
     backfill = false,
     catchup = false,
-  ): void {
+  ): PeriodicRun {
     const run = this.spareRun ?? new PeriodicRun(this);
     this.spareRun = undefined;
     const id = ++this.lastRunId;
@@ -687,6 +712,8 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
       if (catchup) started.catchup = true;
       this.emit('run-started', started);
     }
+    const claims = this.claims;
+    if (claims?.starting !== undefined) claims.attach(run, claims.starting);
     run.start(this.makesContext ? this.contextOf(run) : (undefined as unknown as RunContext));
     if (this.shutdown !== undefined) run.abort(this.shutdown.reason);
     const maxRuns = this.policies.maxRuns;
@@ -694,6 +721,7 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
     if (maxRuns !== undefined && done === undefined && reinvocations === 0) {
       if (++this.policies.scheduledRuns >= maxRuns) this.complete();
     }
+    return run;
   }
 
   /** Past `endAt`, or `maxRuns` reached: no more ticks; runs in flight go on. */
@@ -707,8 +735,20 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
   }
 
   private contextOf(run: PeriodicRun): RunContext {
-    const slot = this.claims ? run.due : undefined;
-    return new PeriodicRunContext(this.name, run.id, run.dueAt, run.reinvocations, slot, this);
+    const claims = this.claims;
+    if (claims === undefined) {
+      return new PeriodicRunContext(
+        this.name,
+        run.id,
+        run.dueAt,
+        run.reinvocations,
+        undefined,
+        this,
+      );
+    }
+    // In cluster scope with run markers, `previous` is the last run on any replica.
+    const source = claims.starting ?? this;
+    return new PeriodicRunContext(this.name, run.id, run.dueAt, run.reinvocations, run.due, source);
   }
 
   /** @internal `ctx.previous`: the last run that ended. */
@@ -768,12 +808,21 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
       done?.(outcome);
     }
     this.recycle(run);
+    const held = this.claims?.detach(run);
     if (!failed && valueOrError === REINVOKE_IMMEDIATELY && this.shutdown === undefined) {
       if (run.reinvocations + 1 < MAX_REINVOCATIONS) {
-        return this.startRun(run.due, run.reinvocations + 1, run.armsNextTick, undefined);
+        if (held !== undefined) this.claims!.starting = held; // the marker goes on to the next
+        const next = this.startRun(run.due, run.reinvocations + 1, run.armsNextTick, undefined);
+        if (held !== undefined) {
+          this.claims!.starting = undefined;
+          held.abort = (reason) => next.abort(reason);
+          held.supersede = () => next.supersede();
+        }
+        return;
       }
       this.logger.warn(MESSAGES.tooManyReinvocations(MAX_REINVOCATIONS));
     }
+    if (held !== undefined) this.claims!.overlap?.ended(held, this.ledger.previous(this.clock));
     if (run.armsNextTick) this.armAfterRun();
     const policies = this.policies;
     if (run.catchup) policies.catchingUp = false;
@@ -833,7 +882,8 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
       policies.catchingUp = true;
       policies.caughtUp++;
       if (this.claims) return this.claims.claimLate(due);
-      return this.startRun(due, 0, false, undefined, this.clock.now(), undefined, false, true);
+      this.startRun(due, 0, false, undefined, this.clock.now(), undefined, false, true);
+      return;
     }
   }
 
@@ -1012,6 +1062,47 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
   /** @internal */
   runSlot(due: number, armsNextTick: boolean, catchingUp = false): void {
     this.startRun(due, 0, armsNextTick, undefined, this.clock.now(), undefined, false, catchingUp);
+  }
+
+  /** @internal A won slot the cluster has room for: runs it holding its marker. */
+  runMarked(
+    due: number,
+    armsNextTick: boolean,
+    catchingUp: boolean,
+    waited: boolean,
+    held: HeldMarker,
+  ): void {
+    const claims = this.claims!;
+    claims.starting = held;
+    const policy = waited ? this.policies.policy : undefined;
+    const run = this.startRun(
+      due,
+      0,
+      armsNextTick,
+      undefined,
+      this.clock.now(),
+      policy,
+      false,
+      catchingUp,
+    );
+    claims.starting = undefined;
+    if (!held.ended) {
+      held.abort = (reason) => run.abort(reason);
+      held.supersede = () => {
+        if (!run.superseded) this.policies.superseded++;
+        run.supersede();
+      };
+    }
+  }
+
+  /** @internal `allow` in cluster scope: runs at once across replicas. */
+  clusterLimit(): number {
+    return this.concurrency();
+  }
+
+  /** @internal `buffer-all`: slots that may wait across replicas. */
+  get maxBuffered(): number {
+    return this.policies.capacity;
   }
 
   /** @internal */

@@ -1,4 +1,10 @@
 import type { Clock, TimerHandle } from './clock';
+import {
+  ClusterOverlap,
+  HeldMarker,
+  type ClusterOverlapHost,
+  type MarkerTiming,
+} from './cluster-overlap';
 import type { Coordinator } from './coordinator';
 import { reportCoordinatorFailure, reportCoordinatorSuccess } from './coordinator-outage';
 import { MESSAGES } from './core.messages';
@@ -10,7 +16,7 @@ import type { ClusterStatus, SkipReason } from './routine';
 import type { Schedule } from './schedule';
 
 /** What slot claims need from their periodic routine. */
-export interface SlotClaimHost {
+export interface SlotClaimHost extends ClusterOverlapHost {
   readonly name: string;
   readonly clock: Clock;
   readonly logger: RoutineLogger;
@@ -69,18 +75,49 @@ export class SlotClaims {
 
   /** Given in the options, or made on first use. */
   private coordinatorOption: Coordinator | undefined;
+  /** Cluster-wide overlap, when the coordinator keeps run markers; made with the first won slot. */
+  private overlapOf: ClusterOverlap | null | undefined;
+  /** The runs holding a marker, and the marker of the run being started (see `starting`). */
+  private readonly held = new Map<object, HeldMarker>();
+  /** @internal Set while a marked run starts, so its context and its end find the marker. */
+  starting: HeldMarker | undefined;
 
   constructor(
     private readonly host: SlotClaimHost,
     coordinator: Coordinator | undefined,
     /** How long after its due time a slot may still be caught up (0 without `catchup`). */
-    public horizonMs = 0,
+    public horizonMs: number,
+    private readonly markerTiming: MarkerTiming,
   ) {
     this.coordinatorOption = coordinator;
   }
 
   get coordinator(): Coordinator {
     return (this.coordinatorOption ??= new InMemoryCoordinator(this.host.clock));
+  }
+
+  /** Cluster-wide overlap, or null with a coordinator that keeps no run markers. */
+  get overlap(): ClusterOverlap | null {
+    if (this.overlapOf === undefined) {
+      const coordinator = this.coordinator;
+      this.overlapOf = coordinator.runs
+        ? new ClusterOverlap(this.host, coordinator.runs, this.markerTiming, coordinator)
+        : null;
+    }
+    return this.overlapOf;
+  }
+
+  /** A marked run started: its marker, until it ends. */
+  attach(run: object, held: HeldMarker): void {
+    this.held.set(run, held);
+  }
+
+  /** A run ended: its marker, if it held one (it is forgotten here). */
+  detach(run: object): HeldMarker | undefined {
+    if (this.held.size === 0) return undefined;
+    const held = this.held.get(run);
+    if (held !== undefined) this.held.delete(run);
+    return held;
   }
 
   /** Claims the slot due at `due` for a tick, and runs it if won in time. */
@@ -105,8 +142,9 @@ export class SlotClaims {
     });
   }
 
-  /** Shutdown: no more rechecks. */
+  /** Shutdown: no more rechecks; slots waiting for another replica's run leave the queue. */
   stop(): void {
+    this.overlapOf?.stop();
     if (this.rechecks) for (const timer of this.rechecks) this.host.clock.clearTimer(timer);
     this.rechecks = undefined;
   }
@@ -178,6 +216,8 @@ export class SlotClaims {
       this.handBack(due, window);
       return host.slotNotRun(claim.armsNextTick, claim.catchingUp);
     }
+    const overlap = this.overlap;
+    if (overlap) return overlap.enter(due, claim.armsNextTick, claim.catchingUp);
     host.runSlot(due, claim.armsNextTick, claim.catchingUp);
   }
 

@@ -289,9 +289,20 @@ describe('overlap policies', () => {
         "option 'overlap' = 'allow' 'allow' runs several at once: give concurrency",
       ],
       [
-        { overlap: 'cancel-other', scope: 'cluster' },
-        "'cancel-other' is not available in cluster scope yet",
+        {
+          overlap: 'cancel-other',
+          scope: 'cluster',
+          coordinator: {
+            kind: 'custom',
+            claimSlot: async () => true,
+            acquireLease: async () => null,
+            renewLease: async () => false,
+            releaseLease: async () => undefined,
+          },
+        },
+        "option 'overlap' = 'cancel-other' cannot hold across replicas: the 'custom' coordinator has no run markers",
       ],
+      [{ lease: { ttl: '5s' } }, 'option \'lease\' = {"ttl":"5s"} applies to cluster scope only'],
     ])('%j', (options, message) => {
       expect(refused(options as PeriodicRoutineOptions)).toContain(message);
       expect(refused(options as PeriodicRoutineOptions)).toContain("PeriodicRoutine 'job'");

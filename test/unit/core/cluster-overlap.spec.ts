@@ -1,0 +1,202 @@
+/**
+ * Overlap across replicas on a shared in-memory coordinator and the manual clock: the run
+ * marker keeps `skip` from running two slots at once on two replicas, `buffer-one` holds
+ * exactly one, `cancel-other` stops the run on the other replica, a dead runner's marker
+ * expires, and `ctx.previous` comes from the last run on any replica. (The same against
+ * Redis and PostgreSQL, with processes: test/integration/cluster-overlap.spec.ts.)
+ */
+import {
+  InMemoryCoordinator,
+  ManualClock,
+  PeriodicRoutine,
+  type Coordinator,
+  type OverlapPolicy,
+  type RoutineEvent,
+  type RunContext,
+} from '../../../lib/core';
+
+const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
+const T0 = Date.UTC(2026, 11, 3, 9, 0, 0);
+const SECOND = 1000;
+
+interface Run {
+  replica: string;
+  due: number;
+  start: number;
+  end?: number;
+  signal: AbortSignal;
+  cursor?: number;
+}
+
+function cluster(
+  overlap: OverlapPolicy,
+  runMs: number,
+  options: { coordinators?: Coordinator[]; replicas?: number } = {},
+) {
+  const clock = new ManualClock(T0 - 1);
+  const shared = new InMemoryCoordinator(clock);
+  const runs: Run[] = [];
+  const events: Array<RoutineEvent & { replica: string }> = [];
+  const names = ['a', 'b', 'c'].slice(0, options.replicas ?? 3);
+  const routines = names.map(
+    (replica, i) =>
+      new PeriodicRoutine(
+        (signal: AbortSignal, ctx: RunContext) =>
+          new Promise<{ cursor: number }>((resolve, reject) => {
+            const run: Run = {
+              replica,
+              due: (ctx.dueAt - T0) / SECOND,
+              start: clock.now(),
+              signal,
+            };
+            runs.push(run);
+            const cursor = ((ctx.previous?.value as { cursor?: number })?.cursor ?? 0) + 1;
+            run.cursor = cursor;
+            const timer = clock.setTimer(clock.now() + runMs, () => {
+              run.end = clock.now();
+              resolve({ cursor });
+            });
+            signal.addEventListener('abort', () => {
+              clock.clearTimer(timer);
+              run.end = clock.now();
+              reject(signal.reason);
+            });
+          }),
+        {
+          name: 'report',
+          scope: 'cluster',
+          interval: SECOND,
+          overlap,
+          clock,
+          coordinator: options.coordinators?.[i] ?? shared,
+          logger: quiet,
+          lease: { ttl: '3s', retryEvery: '100ms' },
+          onEvent: (event) => events.push({ ...event, replica }),
+        },
+      ),
+  );
+  const mostAtOnce = () => {
+    let most = 0;
+    for (const run of runs) {
+      const overlapping = runs.filter(
+        (other) => other.start <= run.start && (other.end ?? Infinity) > run.start,
+      );
+      most = Math.max(most, overlapping.length);
+    }
+    return most;
+  };
+  return { clock, shared, runs, events, routines, mostAtOnce };
+}
+
+async function stopAll(clock: ManualClock, routines: PeriodicRoutine[]) {
+  const stopping = Promise.all(routines.map((routine) => routine.stop()));
+  await clock.advance(10 * SECOND);
+  await stopping;
+}
+
+describe('overlap across replicas', () => {
+  it("'skip': a slot whose predecessor still runs on another replica is skipped there, never run beside it", async () => {
+    const { clock, runs, events, routines, mostAtOnce } = cluster('skip', 2500);
+    for (const routine of routines) routine.start();
+    await clock.advance(10 * SECOND);
+    expect(mostAtOnce()).toBe(1);
+    // Runs of 2.5 s on a 1 s grid: slots 0, 3, 6, 9 run (each the first slot after an end).
+    expect(runs.map((run) => run.due)).toEqual([0, 3, 6, 9]);
+    const busy = events.filter((e) => e.type === 'run-skipped' && e.outcome!.reason === 'busy');
+    expect(busy.map((e) => (e.outcome!.dueAt - T0) / SECOND)).toEqual([1, 2, 4, 5, 7, 8]);
+    expect(busy.every((e) => e.outcome!.policy === 'skip')).toBe(true);
+    // The replicas took turns: not every run on the one that ran first.
+    await stopAll(clock, routines);
+  });
+
+  it("'buffer-one': exactly one slot waits across the cluster and runs right after; the others are skipped", async () => {
+    const { clock, runs, events, routines, mostAtOnce } = cluster('buffer-one', 2500);
+    for (const routine of routines) routine.start();
+    await clock.advance(10 * SECOND);
+    expect(mostAtOnce()).toBe(1);
+    // Slot 1 waits for slot 0 (ends at 2.5 s) and starts within the retry (100 ms) after it.
+    expect(runs[0].due).toBe(0);
+    expect(runs[1].due).toBe(1);
+    expect(runs[1].start - runs[0].end!).toBeLessThanOrEqual(100);
+    const busy = events.filter((e) => e.type === 'run-skipped' && e.outcome!.reason === 'busy');
+    expect(busy.length).toBeGreaterThan(0);
+    // Every slot is run once or skipped once.
+    const dues = [
+      ...runs.map((run) => run.due),
+      ...busy.map((e) => (e.outcome!.dueAt - T0) / SECOND),
+    ];
+    expect(new Set(dues).size).toBe(dues.length);
+    const started = events.filter((e) => e.type === 'run-started');
+    expect(started.filter((e) => e.outcome!.policy === 'buffer-one').length).toBe(runs.length - 1);
+    await stopAll(clock, routines);
+  });
+
+  it("'cancel-other': the run on the other replica is superseded at its next renewal, then the new slot runs", async () => {
+    const { clock, runs, events, routines } = cluster('cancel-other', 60 * SECOND);
+    for (const routine of routines) routine.start();
+    await clock.advance(4 * SECOND);
+    expect(runs.length).toBeGreaterThanOrEqual(2);
+    expect(runs[0].due).toBe(0);
+    expect(String(runs[0].signal.reason)).toContain('superseded');
+    expect(runs[1].start).toBeGreaterThanOrEqual(runs[0].end!);
+    const cancelled = events.filter((e) => e.type === 'run-cancelled');
+    expect(cancelled.length).toBeGreaterThanOrEqual(1);
+    expect(events.filter((e) => e.type === 'run-failed')).toEqual([]);
+    await stopAll(clock, routines);
+  });
+
+  it("a runner that stops renewing (killed) holds the next slots back for the marker's ttl only", async () => {
+    let dead = false;
+    const { clock, shared, runs, routines } = cluster('skip', 60 * SECOND, {
+      coordinators: [],
+    });
+    // Replica a's engine calls stop answering once it is "killed".
+    const hang = <T>(call: () => Promise<T>): Promise<T> =>
+      dead ? new Promise<T>(() => undefined) : call();
+    const runsOfA = shared.runs;
+    const killed: Coordinator = {
+      kind: 'memory',
+      claimSlot: (r, s, t) => hang(() => shared.claimSlot(r, s, t)),
+      releaseSlot: (r, s) => hang(() => shared.releaseSlot(r, s)),
+      acquireLease: (r, t) => hang(() => shared.acquireLease(r, t)),
+      renewLease: (l, t) => hang(() => shared.renewLease(l, t)),
+      releaseLease: (l) => hang(() => shared.releaseLease(l)),
+      runs: {
+        begin: (r, q) => hang(() => runsOfA.begin(r, q)),
+        renew: (r, t, ttl) => hang(() => runsOfA.renew(r, t, ttl)),
+        end: (r, t, p) => hang(() => runsOfA.end(r, t, p)),
+      },
+    };
+    const a = new PeriodicRoutine(() => new Promise(() => undefined), {
+      name: 'report',
+      scope: 'cluster',
+      interval: SECOND,
+      clock,
+      coordinator: killed,
+      logger: quiet,
+      lease: { ttl: '3s' },
+    });
+    a.start();
+    await clock.advance(SECOND); // a runs slot 0, a run that never ends
+    dead = true; // SIGKILL: a's marker is no longer renewed
+    for (const routine of routines) routine.start();
+    await clock.advance(2 * SECOND);
+    expect(runs).toEqual([]); // slots 1 and 2: a's marker still holds them back
+    await clock.advance(2 * SECOND);
+    expect(runs.map((run) => run.due)).toEqual([3]); // a's marker expired 3 s after slot 0: slot 3 runs
+    await stopAll(clock, routines);
+  });
+
+  it('ctx.previous is the last run that ended on any replica', async () => {
+    const { clock, runs, routines } = cluster('skip', 200);
+    for (const routine of routines) routine.start();
+    await clock.advance(2500);
+    const stopping = routines[0].stop(); // the replica that ran so far goes away
+    await clock.advance(4 * SECOND);
+    await stopping;
+    expect(new Set(runs.map((run) => run.replica)).size).toBeGreaterThan(1);
+    // Each run continued from the one before, wherever that ran: cursors 1, 2, 3, ...
+    expect(runs.map((run) => run.cursor)).toEqual(runs.map((_, i) => i + 1));
+    await stopAll(clock, routines);
+  });
+});
