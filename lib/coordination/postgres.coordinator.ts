@@ -12,6 +12,8 @@ import {
 } from '../core/coordinator';
 import { migrationTablesSql, PostgresMigrationStore } from './postgres-migration-store';
 import { PostgresReplicaDirectory } from './postgres-replica-directory';
+import { PostgresRunMarkers, runTableSql } from './postgres-run-markers';
+import type { RunMarkers } from '../core/run-markers';
 import { describeError } from '../core/logger';
 import { ClaimBatcher, type PendingClaim } from './claim-batcher';
 import { MESSAGES } from './coordination.messages';
@@ -32,6 +34,8 @@ export interface PostgresCoordinatorOptions {
   controlTable?: string;
   /** Out-of-band migrations' table (its errors go in `<name>_errors`). Default: 'routines_migrations'. */
   migrationTable?: string;
+  /** Run markers of cluster periodic routines (overlap across replicas). Default: 'routines_runs'. */
+  runTable?: string;
   /**
    * The most the replicas' wall clocks may differ from the database's. When the tables were
    * created again (dropped, or a database restored without them), slots due up to this long
@@ -95,6 +99,9 @@ export class PostgresCoordinator implements Coordinator {
   private readonly migrationTable: string;
   private readonly migrationErrorTable: string;
   private readonly migrationErrorIndex: string;
+  private readonly runTable: string;
+  /** Cluster-wide overlap of periodic runs: one row per routine in the run table. */
+  readonly runs: RunMarkers;
   /** Out-of-band migrations' progress, direction and errors. */
   readonly migrations: MigrationStateStore;
   /** Live replicas and routine controls, for the dashboard. */
@@ -156,6 +163,7 @@ export class PostgresCoordinator implements Coordinator {
       options.migrationTable,
       'routines_migrations',
     );
+    const runTableName = identifier('runTable', options.runTable, 'routines_runs');
     const tables = new Set<string>();
     for (const [option, name] of [
       ['slotTable', this.slotTableName],
@@ -164,6 +172,7 @@ export class PostgresCoordinator implements Coordinator {
       ['controlTable', controlTableName],
       ['migrationTable', migrationTableName],
       ['migrationTable', `${migrationTableName}_errors`],
+      ['runTable', runTableName],
     ]) {
       if (tables.has(name)) {
         problems.push({
@@ -208,6 +217,8 @@ export class PostgresCoordinator implements Coordinator {
     this.migrationTable = `${quote(this.schemaName)}.${quote(migrationTableName)}`;
     this.migrationErrorTable = `${quote(this.schemaName)}.${quote(`${migrationTableName}_errors`.slice(0, 63))}`;
     this.migrationErrorIndex = quote(`${migrationTableName}_errors_idx`.slice(0, 63));
+    this.runTable = `${quote(this.schemaName)}.${quote(runTableName)}`;
+    this.runs = new PostgresRunMarkers((text, values) => this.query(text, values), this.runTable);
     this.migrations = new PostgresMigrationStore(
       (text, values) => this.query(text, values),
       this.migrationTable,
@@ -424,6 +435,7 @@ export class PostgresCoordinator implements Coordinator {
         this.migrationErrorTable,
         this.migrationErrorIndex,
       ),
+      runTableSql(this.runTable),
       `INSERT INTO ${this.since} (since) SELECT now() WHERE NOT EXISTS (SELECT 1 FROM ${this.since});`,
     ].join('\n');
   }
@@ -436,9 +448,10 @@ export class PostgresCoordinator implements Coordinator {
       controls: string | null;
       migrations: string | null;
       errors: string | null;
+      runs: string | null;
       completion: boolean;
     }>(
-      'SELECT to_regclass($1)::text AS slots, to_regclass($3)::text AS since, ' +
+      'SELECT to_regclass($1)::text AS slots, to_regclass($3)::text AS since, to_regclass($8)::text AS runs, ' +
         'to_regclass($4)::text AS replicas, to_regclass($5)::text AS controls, ' +
         'to_regclass($6)::text AS migrations, to_regclass($7)::text AS errors, EXISTS (SELECT 1 FROM pg_attribute ' +
         "WHERE attrelid = to_regclass($2) AND attname = 'completed_version' AND NOT attisdropped) AS completion",
@@ -450,6 +463,7 @@ export class PostgresCoordinator implements Coordinator {
         this.controlTable,
         this.migrationTable,
         this.migrationErrorTable,
+        this.runTable,
       ],
     );
     const row = existing.rows[0];
@@ -460,6 +474,7 @@ export class PostgresCoordinator implements Coordinator {
       row.controls &&
       row.migrations &&
       row.errors &&
+      row.runs &&
       row.completion
     )
       return;

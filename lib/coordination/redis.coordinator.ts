@@ -11,6 +11,8 @@ import {
   type ReplicaDirectory,
 } from '../core/coordinator';
 import { RedisMigrationStore } from './redis-migration-store';
+import { RedisRunMarkers } from './redis-run-markers';
+import type { RunMarkers } from '../core/run-markers';
 import { RedisReplicaDirectory } from './redis-replica-directory';
 import { SERVER_NOW } from './redis-server-now';
 import { parseDuration, type Duration } from '../core/duration';
@@ -202,6 +204,8 @@ export class RedisCoordinator implements Coordinator {
   readonly replicas: ReplicaDirectory;
   /** Out-of-band migrations' progress, direction and errors (`<prefix>{migrations}:*`). */
   readonly migrations: MigrationStateStore;
+  /** Cluster-wide overlap of periodic runs (`<prefix>{<routine>}:runs`, `:previous`). */
+  readonly runs: RunMarkers;
 
   private readonly client: Redis | Cluster;
 
@@ -237,6 +241,7 @@ export class RedisCoordinator implements Coordinator {
     this.scripted = client as unknown as ScriptedClient;
     this.replicas = new RedisReplicaDirectory(client, this.prefix);
     this.migrations = new RedisMigrationStore(client, this.prefix);
+    this.runs = new RedisRunMarkers(client, (routine, what) => this.key(routine, what));
   }
 
   /**

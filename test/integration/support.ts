@@ -207,6 +207,8 @@ export interface ReplicaEvent {
     | 'work-done'
     | 'completed'
     | 'engine-error'
+    | 'run-end'
+    | 'previous'
     | 'exiting';
   pid: number;
   at: number;
@@ -218,6 +220,10 @@ export interface ReplicaEvent {
   message?: string;
   /** The dashboard fixture: which routine ran. */
   routine?: string;
+  /** Overlap across replicas: the policy that decided, the run's end, the cursor it read. */
+  policy?: string;
+  status?: string;
+  cursor?: number;
 }
 
 export interface ReplicaConfig {
@@ -241,6 +247,7 @@ export interface ReplicaConfig {
   checkLease?: boolean;
   runMs?: number;
   claimLatencyMs?: number;
+  overlap?: 'skip' | 'buffer-one' | 'buffer-all' | 'cancel-other' | 'allow';
 }
 
 export class Replica {
