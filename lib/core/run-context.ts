@@ -44,7 +44,7 @@ export interface RunContext {
    * Periodic: the last run of this routine that ended before this one was read (status, when
    * it finished, its error message, and the JSON value its handler returned, at most 8 KB): a
    * janitor continues from its cursor. Undefined before the first run ends. In cluster scope,
-   * this replica's last run.
+   * the last run on any replica (it comes from the engine with the run marker).
    */
   readonly previous?: PreviousRun;
 }

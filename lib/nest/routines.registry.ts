@@ -156,6 +156,9 @@ export interface RoutineDescription {
     skippedByReason: RunStats['skipped'];
     /** Backfill runs among the kept ones. */
     backfilled: number;
+    /** Late due times `catchup` ran, and the ones it counted missed (0 without `catchup`). */
+    caughtUp: number;
+    missed: number;
   };
   /** The last 10 runs and skipped ticks, newest first. */
   lastRuns: DescribedRun[];
@@ -376,6 +379,8 @@ export class RoutinesRegistry {
         ...info.counters,
         skippedByReason: stats?.skipped ?? {},
         backfilled: kept.filter((run) => run.backfill).length,
+        caughtUp: info.catchup?.caughtUp ?? 0,
+        missed: info.catchup?.missed ?? 0,
       },
       lastRuns,
     };

@@ -165,3 +165,53 @@ describe('overlap in a Nest app', () => {
     );
   });
 });
+
+describe('catch-up in a Nest app', () => {
+  it('a catchup window from the module options: resume runs the late due times, describe counts them', async () => {
+    const clock = new ManualClock(T0);
+    @Injectable()
+    class Digest {
+      dues: number[] = [];
+      @Periodic('1m', { name: 'digest' })
+      send(_signal: AbortSignal, ctx: { dueAt: number }): void {
+        this.dues.push((ctx.dueAt - T0) / 60_000);
+      }
+    }
+    const { registry, app } = await bootTesting({
+      imports: [
+        RoutinesModule.forRoot({
+          clock,
+          routines: { digest: { catchup: { window: '10m', max: 2 } } },
+        }),
+      ],
+      providers: [Digest],
+    });
+    const digest = app.get(Digest);
+    await clock.advance(30_000);
+    registry.pause('digest', { note: 'maintenance', by: 'ops' });
+    await clock.advance(20 * 60_000);
+    registry.resume('digest');
+    await clock.advance(0);
+    // Paused from 0.5 to 20.5 minutes: 1..20 fell meanwhile; 19 and 20 run, 1..18 are missed
+    // (9..18 within the window but beyond max; 1..8 past the window).
+    expect(digest.dues).toEqual([0, 19, 20]);
+    expect(registry.get('digest').catchup).toMatchObject({ caughtUp: 2, missed: 18 });
+    const described = registry.describe('digest');
+    expect(described.counters).toMatchObject({ caughtUp: 2, missed: 18 });
+    expect(described.counters.skippedByReason.missed).toBeGreaterThanOrEqual(18);
+    expect(registry.history('digest').filter((r) => r.status === 'skipped')[0]).toMatchObject({
+      reason: 'missed',
+    });
+  });
+
+  it('a bad catchup option is a configuration error naming the routine and the option', async () => {
+    @Injectable()
+    class Digest {
+      @Periodic('1m', { name: 'digest', catchup: { window: '-1m' } })
+      send(): void {}
+    }
+    await expect(
+      bootTesting({ imports: [RoutinesModule.forRoot({})], providers: [Digest] }),
+    ).rejects.toThrow(/Digest\.send.*catchup\.window/s);
+  });
+});
