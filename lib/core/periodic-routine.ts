@@ -712,8 +712,6 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
       if (catchup) started.catchup = true;
       this.emit('run-started', started);
     }
-    const claims = this.claims;
-    if (claims?.starting !== undefined) claims.attach(run, claims.starting);
     run.start(this.makesContext ? this.contextOf(run) : (undefined as unknown as RunContext));
     if (this.shutdown !== undefined) run.abort(this.shutdown.reason);
     const maxRuns = this.policies.maxRuns;
@@ -808,15 +806,18 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
       done?.(outcome);
     }
     this.recycle(run);
-    const held = this.claims?.detach(run);
+    const held = this.claims === undefined ? undefined : this.markerOf(run);
     if (!failed && valueOrError === REINVOKE_IMMEDIATELY && this.shutdown === undefined) {
       if (run.reinvocations + 1 < MAX_REINVOCATIONS) {
         if (held !== undefined) this.claims!.starting = held; // the marker goes on to the next
         const next = this.startRun(run.due, run.reinvocations + 1, run.armsNextTick, undefined);
         if (held !== undefined) {
           this.claims!.starting = undefined;
-          held.abort = (reason) => next.abort(reason);
-          held.supersede = () => next.supersede();
+          if (!held.ended) {
+            this.claims!.attach(next, held);
+            held.abort = (reason) => next.abort(reason);
+            held.supersede = () => next.supersede();
+          }
         }
         return;
       }
@@ -825,17 +826,32 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
     if (held !== undefined) this.claims!.overlap?.ended(held, this.ledger.previous(this.clock));
     if (run.armsNextTick) this.armAfterRun();
     const policies = this.policies;
-    if (run.catchup) policies.catchingUp = false;
-    // The older first: late due times, or a tick that waited in the overlap buffer since before them.
-    const late = policies.catchUpQueue;
-    if (late?.length && !(policies.queue.length > 0 && policies.queue[0].due < late[0])) {
-      this.nextCatchUp();
-    }
+    if (policies.catchup !== undefined) this.catchUpAfterRun(run);
     if (policies.queue.length > 0) this.startWaiting(false);
     this.notifyIfIdle();
   }
 
+  /** Cluster scope: the marker a run holds; a run that ends as it starts finds it in `starting`. */
+  private markerOf(run: PeriodicRun): HeldMarker | undefined {
+    const claims = this.claims!;
+    const held = claims.detach(run);
+    if (held !== undefined) return held;
+    const starting = claims.starting;
+    if (starting !== undefined) claims.starting = undefined;
+    return starting;
+  }
+
   // --- Catch-up ------------------------------------------------------------------------------
+
+  /** A run ended: the next late due time, or a tick that waited in the overlap buffer since before them. */
+  private catchUpAfterRun(run: PeriodicRun): void {
+    const policies = this.policies;
+    if (run.catchup) policies.catchingUp = false;
+    const late = policies.catchUpQueue;
+    if (late?.length && !(policies.queue.length > 0 && policies.queue[0].due < late[0])) {
+      this.nextCatchUp();
+    }
+  }
 
   /** @internal */
   catchUpPolicy(): CatchUpPolicy | undefined {
@@ -1086,7 +1102,9 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
       catchingUp,
     );
     claims.starting = undefined;
+    // A run that ended as it started has ended its marker already (see `runEnded`).
     if (!held.ended) {
+      claims.attach(run, held);
       held.abort = (reason) => run.abort(reason);
       held.supersede = () => {
         if (!run.superseded) this.policies.superseded++;

@@ -200,3 +200,45 @@ describe('overlap across replicas', () => {
     await stopAll(clock, routines);
   });
 });
+
+describe('run markers and REINVOKE_IMMEDIATELY', () => {
+  it('a chain of reinvocations holds one marker to its end: another replica runs only after it', async () => {
+    const { REINVOKE_IMMEDIATELY } = await import('../../../lib/core');
+    const clock = new ManualClock(T0 - 1);
+    const coordinator = new InMemoryCoordinator(clock);
+    const spans: Array<[string, number, number]> = [];
+    const make = (replica: string, chain: number) => {
+      let left = chain;
+      return new PeriodicRoutine(
+        async () => {
+          const start = clock.now();
+          await sleep(clock, 400);
+          spans.push([replica, start, clock.now()]);
+          return --left > 0 ? REINVOKE_IMMEDIATELY : undefined;
+        },
+        {
+          name: 'drain',
+          scope: 'cluster',
+          interval: SECOND,
+          clock,
+          coordinator,
+          logger: quiet,
+          lease: { ttl: '3s' },
+        },
+      );
+    };
+    const a = make('a', 5);
+    const b = make('b', 1);
+    a.start();
+    b.start();
+    await clock.advance(6 * SECOND);
+    const sorted = [...spans].sort((x, y) => x[1] - y[1]);
+    for (let i = 1; i < sorted.length; i++)
+      expect(sorted[i][1]).toBeGreaterThanOrEqual(sorted[i - 1][2]);
+    expect(spans.filter(([r]) => r === 'a').length).toBeGreaterThanOrEqual(5);
+    await stopAll(clock, [a, b]);
+  });
+});
+
+const sleep = (clock: ManualClock, ms: number) =>
+  new Promise<void>((resolve) => clock.setTimer(clock.now() + ms, resolve));
