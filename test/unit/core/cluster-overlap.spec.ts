@@ -242,3 +242,46 @@ describe('run markers and REINVOKE_IMMEDIATELY', () => {
 
 const sleep = (clock: ManualClock, ms: number) =>
   new Promise<void>((resolve) => clock.setTimer(clock.now() + ms, resolve));
+
+describe('run markers and shutdown', () => {
+  it('a slot won but not yet marked when shutdown begins is handed back, and another replica runs it', async () => {
+    const clock = new ManualClock(T0 - 1);
+    const shared = new InMemoryCoordinator(clock);
+    const slow: Coordinator = {
+      kind: 'memory',
+      claimSlot: (r, s, t) => shared.claimSlot(r, s, t),
+      releaseSlot: (r, s) => shared.releaseSlot(r, s),
+      acquireLease: (r, t) => shared.acquireLease(r, t),
+      renewLease: (l, t) => shared.renewLease(l, t),
+      releaseLease: (l) => shared.releaseLease(l),
+      runs: {
+        begin: async (r, q) => {
+          await sleep(clock, 100); // the marker's answer is slow to come back
+          return shared.runs.begin(r, q);
+        },
+        renew: (r, t, ttl) => shared.runs.renew(r, t, ttl),
+        end: (r, t, p) => shared.runs.end(r, t, p),
+      },
+    };
+    const ran: Array<[string, number]> = [];
+    const make = (replica: string, coordinator: Coordinator) =>
+      new PeriodicRoutine((_signal, ctx) => void ran.push([replica, ctx.dueAt - T0]), {
+        name: 'report',
+        scope: 'cluster',
+        interval: SECOND,
+        clock,
+        coordinator,
+        logger: quiet,
+      });
+    const a = make('a', slow);
+    const b = make('b', shared);
+    a.start(); // a's timer fires first: a wins slot 0
+    b.start();
+    await clock.advance(1 + 50);
+    const stopping = a.stop(); // a deploy: a is stopping while its marker call is out
+    await clock.advance(400);
+    await stopping;
+    expect(ran).toEqual([['b', 0]]);
+    await stopAll(clock, [b]);
+  });
+});
