@@ -87,8 +87,6 @@ export class ClusterOverlap {
     private readonly markers: RunMarkers,
     private readonly timing: MarkerTiming,
     private readonly coordinator: Coordinator,
-    /** Hands a won slot back (shutdown began before it ran), so another replica may run it. */
-    private readonly handBack: (due: number) => void,
   ) {}
 
   /** A slot was won: run it when the cluster has room for it, wait, or skip it. */
@@ -185,9 +183,8 @@ export class ClusterOverlap {
   ): void {
     const host = this.host;
     if (!host.isLive()) {
-      if (answer.state !== 'busy') void this.markers.end(host.name, token).catch(() => undefined);
+      void this.markers.end(host.name, token).catch(() => undefined);
       host.skip(due, 'stopped', waited ? host.overlap : undefined);
-      this.handBack(due);
       return host.slotNotRun(armsNextTick, catchingUp);
     }
     if (answer.state === 'busy') {
@@ -225,7 +222,6 @@ export class ClusterOverlap {
     this.waits.delete(timer);
     void this.markers.end(host.name, token).catch(() => undefined);
     host.skip(due, 'stopped', host.overlap);
-    this.handBack(due);
     host.slotNotRun(armsNextTick, catchingUp);
     host.release();
   }

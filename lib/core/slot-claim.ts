@@ -101,9 +101,7 @@ export class SlotClaims {
     if (this.overlapOf === undefined) {
       const coordinator = this.coordinator;
       this.overlapOf = coordinator.runs
-        ? new ClusterOverlap(this.host, coordinator.runs, this.markerTiming, coordinator, (due) =>
-            this.handBack(due, this.window(due)),
-          )
+        ? new ClusterOverlap(this.host, coordinator.runs, this.markerTiming, coordinator)
         : null;
     }
     return this.overlapOf;
