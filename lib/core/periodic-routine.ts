@@ -813,11 +813,7 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
         const next = this.startRun(run.due, run.reinvocations + 1, run.armsNextTick, undefined);
         if (held !== undefined) {
           this.claims!.starting = undefined;
-          if (!held.ended) {
-            this.claims!.attach(next, held);
-            held.abort = (reason) => next.abort(reason);
-            held.supersede = () => next.supersede();
-          }
+          if (!held.ended) this.holdMarker(next, held);
         }
         return;
       }
@@ -1103,14 +1099,17 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
     );
     claims.starting = undefined;
     // A run that ended as it started has ended its marker already (see `runEnded`).
-    if (!held.ended) {
-      claims.attach(run, held);
-      held.abort = (reason) => run.abort(reason);
-      held.supersede = () => {
-        if (!run.superseded) this.policies.superseded++;
-        run.supersede();
-      };
-    }
+    if (!held.ended) this.holdMarker(run, held);
+  }
+
+  /** A marked run in flight: its marker is found at its end, and aborts or supersedes it. */
+  private holdMarker(run: PeriodicRun, held: HeldMarker): void {
+    this.claims!.attach(run, held);
+    held.abort = (reason) => run.abort(reason);
+    held.supersede = () => {
+      if (!run.superseded && !this.policies.shared) this.policies.superseded++;
+      run.supersede();
+    };
   }
 
   /** @internal `allow` in cluster scope: runs at once across replicas. */
