@@ -1,6 +1,5 @@
 import { MESSAGES } from './core.messages';
 import type { Clock } from './clock';
-import type { Coordinator } from './coordinator';
 import { formatDuration } from './duration';
 import { describeError, type RoutineLogger } from './logger';
 
@@ -9,8 +8,16 @@ interface Outage {
   failures: number;
 }
 
-/** Open outages, per coordinator: shared by every routine on it, so an outage logs once. */
-const outages = new WeakMap<Coordinator, Outage>();
+/**
+ * What an outage is kept for: a coordinator, or any other engine connection that holds work
+ * (a worker's store). `kind` names it in the log lines.
+ */
+export interface OutageSource {
+  readonly kind: string;
+}
+
+/** Open outages, per engine: shared by every holder on it, so an outage logs once. */
+const outages = new WeakMap<OutageSource, Outage>();
 
 /**
  * Records a failed (or timed-out) call to the coordinator. The first failure of an outage is
@@ -18,7 +25,7 @@ const outages = new WeakMap<Coordinator, Outage>();
  * gives one line, not one per tick per routine.
  */
 export function reportCoordinatorFailure(
-  coordinator: Coordinator,
+  coordinator: OutageSource,
   clock: Clock,
   logger: RoutineLogger,
   what: string,
@@ -35,7 +42,7 @@ export function reportCoordinatorFailure(
 
 /** Records a call that answered: closes the coordinator's outage, if one was open. */
 export function reportCoordinatorSuccess(
-  coordinator: Coordinator,
+  coordinator: OutageSource,
   clock: Clock,
   logger: RoutineLogger,
 ): void {

@@ -22,3 +22,4 @@ export * from './schedule';
 export * from './supervised-routine';
 export type { EndStatus, LedgerRun, RunRecorder } from './run-ledger';
 export { isThenable } from './thenable';
+export * from './hold';

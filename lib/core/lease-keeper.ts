@@ -16,6 +16,7 @@ import {
   type OptionProblem,
 } from './duration';
 import { LeaseLostError } from './errors';
+import { Hold, renewDeadline } from './hold';
 import { describeError, type RoutineLogger } from './logger';
 
 /**
@@ -68,10 +69,6 @@ const DEFAULT_TTL_MS = 15_000;
 /** The shortest lease: renewals every third of it must fit a round trip and a busy event loop. */
 export const MIN_TTL_MS = 1000;
 
-function renewDeadline(ttlMs: number): number {
-  return Math.floor((ttlMs * 2) / 3);
-}
-
 interface LeaseKeeperOptions {
   routine: string;
   coordinator: Coordinator;
@@ -97,12 +94,11 @@ export class LeaseKeeper {
   private readonly renewMs: number;
   private readonly retryMs: number;
   private timer: TimerHandle | undefined;
-  private deadline: TimerHandle | undefined;
+  /** The lease's timing while held (see core/hold.ts). */
+  private hold: Hold | undefined;
   private stopped = false;
   private acquiring = true;
   private generation = 0;
-  /** Monotonic time until which the lease is certainly ours (see `holds`). */
-  private heldUntil = -Infinity;
 
   constructor(private readonly config: LeaseKeeperOptions) {
     const options = config.options ?? {};
@@ -128,7 +124,7 @@ export class LeaseKeeper {
    * on waking, before the library's own timer has run.
    */
   holds(): boolean {
-    return this.lease !== undefined && this.config.clock.now() < this.heldUntil;
+    return this.lease !== undefined && this.hold !== undefined && this.hold.holds();
   }
 
   /**
@@ -224,7 +220,8 @@ export class LeaseKeeper {
         if (!lease) return this.retryLater();
         this.lease = lease;
         this.config.logger.log(MESSAGES.leaseTaken(lease.epoch, coordinator.kind));
-        this.armDeadline(requestedAt);
+        this.hold = new Hold(clock, this.ttlMs, (cause) => this.lose(cause));
+        this.hold.renewed(requestedAt);
         this.scheduleRenew();
         this.config.onAcquired(lease);
       },
@@ -258,7 +255,7 @@ export class LeaseKeeper {
       (renewed) => {
         if (this.stopped || generation !== this.generation) return;
         if (!renewed) return this.lose(new Error('the lease was taken over or had expired'));
-        this.armDeadline(requestedAt);
+        this.hold?.renewed(requestedAt);
         this.scheduleRenew();
       },
       (error) => {
@@ -269,6 +266,7 @@ export class LeaseKeeper {
   }
 
   private lose(cause: unknown): void {
+    if (!this.lease) return;
     this.generation++;
     this.clearTimers();
     this.lease = undefined;
@@ -276,25 +274,6 @@ export class LeaseKeeper {
     this.config.logger.warn(MESSAGES.leaseLost(error.message, describeError(cause).message));
     this.config.onLost(error);
     this.retryLater();
-  }
-
-  /**
-   * The lease is ours until `requestedAt + ttl` at best (the holder's clock may run slow, the
-   * server's fast): give it up at two thirds of that, so the aborted run can wind down before
-   * another replica may take over.
-   */
-  private armDeadline(requestedAt: number): void {
-    this.heldUntil = requestedAt + renewDeadline(this.ttlMs);
-    if (this.deadline) this.config.clock.clearTimer(this.deadline);
-    this.deadline = this.config.clock.setTimer(this.heldUntil, () => {
-      this.deadline = undefined;
-      if (this.lease)
-        this.lose(
-          new Error(
-            `no successful renewal within the renew deadline (${formatDuration(renewDeadline(this.ttlMs))} of a ${formatDuration(this.ttlMs)} ttl)`,
-          ),
-        );
-    });
   }
 
   private scheduleRenew(): void {
@@ -316,8 +295,8 @@ export class LeaseKeeper {
 
   private clearTimers(): void {
     if (this.timer) this.config.clock.clearTimer(this.timer);
-    if (this.deadline) this.config.clock.clearTimer(this.deadline);
     this.timer = undefined;
-    this.deadline = undefined;
+    this.hold?.release();
+    this.hold = undefined;
   }
 }
