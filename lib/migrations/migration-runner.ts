@@ -36,7 +36,10 @@ export interface MigrationRunnerOptions {
   clock?: Clock;
   logger?: RoutineLogger;
   onEvent?: (event: MigrationEvent) => void;
-  /** After failures in a row, wait `interval · 2^(n-1)`, at most this, before the next try. Default: 60 s. */
+  /**
+   * After failures in a row, wait `interval · 2^(n-1)`, at most this (but never less than the
+   * interval), before the next try. Default: 60 s.
+   */
   maxBackoffMs?: number;
   /** While a migration is complete in its direction, how often to look again (progress, direction). Default: 5 s. */
   idleMs?: number;
@@ -176,7 +179,12 @@ export class MigrationRunner {
               `out-of-band migration '${id}': could not record its error (${describeError(storeError).message})`,
             ),
           );
-        wait = Math.min(this.maxBackoffMs, definition.intervalMs * 2 ** (failures - 1));
+        // Doubling from the interval, capped, but never below the interval: the cap is for fast
+        // paces, and a slow one (a 5 min interval) must not retry faster because it fails.
+        wait = Math.max(
+          definition.intervalMs,
+          Math.min(this.maxBackoffMs, definition.intervalMs * 2 ** (failures - 1)),
+        );
       }
       await this.sleep(wait, signal);
     }

@@ -41,6 +41,18 @@ class Rows implements Migrator {
   }
 }
 
+/** When `up` was called, in ms from now on the manual clock. */
+function triesOf(rows: Rows, clock: ManualClock): number[] {
+  const t0 = clock.now();
+  const tries: number[] = [];
+  const up = rows.up.bind(rows);
+  rows.up = (signal, context) => {
+    tries.push(clock.now() - t0);
+    return up(signal, context);
+  };
+  return tries;
+}
+
 function setup(
   clock: ManualClock,
   definitions: Array<Partial<MigrationDefinition> & { migrator: Migrator; id: string }>,
@@ -131,13 +143,7 @@ describe('MigrationRunner', () => {
       8000,
     );
     failing.fail = 'disk full';
-    const t0 = clock.now();
-    const tries: number[] = [];
-    const up = failing.up.bind(failing);
-    failing.up = (signal, context) => {
-      tries.push(clock.now() - t0);
-      return up(signal, context);
-    };
+    const tries = triesOf(failing, clock);
     const running = run();
     await clock.advance(31_000);
     // Backoff: 1 s, 2 s, 4 s, then capped at 8 s.
@@ -158,6 +164,23 @@ describe('MigrationRunner', () => {
       ['failing', 1],
       ['other', 1],
     ]);
+    controller.abort();
+    await running;
+  });
+
+  it('never retries a failing migration sooner than its own interval, whatever the backoff cap', async () => {
+    const clock = new ManualClock(T0);
+    const rows = new Rows(clock);
+    rows.fail = 'lock timeout';
+    const tries = triesOf(rows, clock);
+    // A 5 min pace with the default 60 s cap: the cap must not make it retry every minute.
+    const { controller, run } = setup(clock, [{ id: 'slow', migrator: rows, intervalMs: 300_000 }]);
+    const running = run();
+    await clock.advance(20 * 60_000);
+    expect(tries).toEqual([0, 300_000, 600_000, 900_000, 1_200_000]);
+    rows.fail = undefined;
+    await clock.advance(300_000);
+    expect(rows.batches).toHaveLength(1);
     controller.abort();
     await running;
   });
