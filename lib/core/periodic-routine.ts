@@ -180,7 +180,9 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
     this.name = name;
     this.description = options.description;
     this.scope = options.scope ?? 'instance';
-    this.ledger = new RunLedger(options.recorder);
+    this.ledger = new RunLedger(options.recorder, (error) =>
+      reportError(this.logger, MESSAGES.recorderFailed, error),
+    );
     this.loggerOption = options.logger;
     this.onEvent = options.onEvent;
     this.concurrencyOption = options.concurrency ?? 1;

@@ -81,7 +81,41 @@ export class RunLedger {
   /** The last run's policy and backfill mark, made only for such runs (most have neither). */
   private lastMarks: Marks | undefined = undefined;
 
-  constructor(readonly recorder?: RunRecorder) {}
+  /** Whether the recorder's last call threw: its failures are reported once per streak. */
+  private recorderFailing = false;
+
+  constructor(
+    private readonly recorder?: RunRecorder,
+    /** Told when the recorder throws, once per streak of failures: logs it. */
+    private readonly onRecorderError?: (error: unknown) => void,
+  ) {}
+
+  /** Background: the attempt just recorded as failed is restarted after `delayMs`. */
+  restartScheduled(delayMs: number): void {
+    const recorder = this.recorder;
+    if (recorder === undefined) return;
+    try {
+      recorder.restartScheduled(delayMs);
+      this.recorderFailing = false;
+    } catch (error) {
+      this.recorderThrew(error);
+    }
+  }
+
+  /**
+   * A recorder that throws never affects the routine: its failure is reported once, and again
+   * only after it worked in between. (Each call site has its own try, not a shared callback:
+   * recording allocates nothing per run.)
+   */
+  private recorderThrew(error: unknown): void {
+    if (this.recorderFailing) return;
+    this.recorderFailing = true;
+    try {
+      this.onRecorderError?.(error);
+    } catch {
+      // a logger that throws: nothing more to do
+    }
+  }
 
   /** Records a run that ended at `finishedAt` (monotonic); `error` is what it threw, if it did not succeed. */
   ended(
@@ -123,24 +157,38 @@ export class RunLedger {
       this.lastMarks = marks;
     }
     this.lastRunError = status === 'succeeded' ? undefined : error;
-    this.recorder?.ran(
-      run.id,
-      status,
-      run.due,
-      run.dueOnWall,
-      run.startedAt,
-      finishedAt,
-      error,
-      run.epoch,
-      backfill,
-    );
+    const recorder = this.recorder;
+    if (recorder === undefined) return;
+    try {
+      recorder.ran(
+        run.id,
+        status,
+        run.due,
+        run.dueOnWall,
+        run.startedAt,
+        finishedAt,
+        error,
+        run.epoch,
+        backfill,
+      );
+      this.recorderFailing = false;
+    } catch (thrown) {
+      this.recorderThrew(thrown);
+    }
   }
 
   /** Records a tick that was due and not run (`claimed`: another replica ran it; not counted). */
   skip(due: number, dueOnWall: boolean, reason: SkipReason, at: number): void {
     if (reason === 'claimed') return;
     this.skipped++;
-    this.recorder?.skipped(due, dueOnWall, reason, at);
+    const recorder = this.recorder;
+    if (recorder === undefined) return;
+    try {
+      recorder.skipped(due, dueOnWall, reason, at);
+      this.recorderFailing = false;
+    } catch (error) {
+      this.recorderThrew(error);
+    }
   }
 
   /** The last run that ended, with wall times, as `info().lastRun` and `trigger()` report it. */

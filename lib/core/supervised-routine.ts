@@ -132,7 +132,9 @@ export class SupervisedRoutine implements ManagedRoutine {
     this.scope = options.scope ?? 'instance';
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? consoleRoutineLogger(this.name);
-    this.ledger = new RunLedger(options.recorder);
+    this.ledger = new RunLedger(options.recorder, (error) =>
+      reportError(this.logger, MESSAGES.recorderFailed, error),
+    );
     this.onEvent = options.onEvent;
     this.restarts = new RestartTracker(options.restart, options.random);
     // Validated above: parsing again cannot fail.
@@ -332,7 +334,7 @@ export class SupervisedRoutine implements ManagedRoutine {
       return;
     }
     this.currentState = 'restarting';
-    this.ledger.recorder?.restartScheduled(delay);
+    this.ledger.restartScheduled(delay);
     this.logger.warn(MESSAGES.restartingIn(formatDuration(delay)));
     this.waitTimer = this.clock.setTimer(now + delay, () => this.restart(error, delay));
   }
