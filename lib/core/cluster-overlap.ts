@@ -4,6 +4,7 @@ import { reportCoordinatorFailure, reportCoordinatorSuccess } from './coordinato
 import { MESSAGES } from './core.messages';
 import { withDeadline } from './deadline';
 import { RunMarkerLostError } from './errors';
+import { Hold } from './hold';
 import { describeError, type RoutineLogger } from './logger';
 import type { OverlapPolicy, SkipReason } from './routine';
 import type { PreviousRun } from './run-context';
@@ -35,25 +36,52 @@ export interface ClusterOverlapHost {
   ): void;
 }
 
-/** A run's marker while it runs: renewed, and ended with the run. */
+/**
+ * A run's marker while it runs: renewed, and ended with the run. It is held under the core's
+ * holder discipline (see `Hold`): certainly ours until two thirds of its ttl after the last
+ * call that took or renewed it was sent, and the run is aborted at that moment, before any
+ * other replica may start one.
+ */
 export class HeldMarker {
-  /** Aborts the run: set once the run has started. */
-  abort: ((reason: unknown) => void) | undefined = undefined;
   /** Supersedes the run (`cancel-other` from another replica). */
   supersede: (() => void) | undefined = undefined;
   renewal: TimerHandle | undefined = undefined;
   ended = false;
+  readonly hold: Hold;
+  private abortRun: ((reason: unknown) => void) | undefined = undefined;
+  /** Why the marker was lost before its run was attached (it aborts as soon as it is). */
+  private lostBefore: unknown = undefined;
 
   constructor(
     readonly token: string,
     readonly epoch: number,
     /** What the last run that ended (on any replica) left, for `ctx.previous`. */
     private readonly previous: PreviousRun | undefined,
-  ) {}
+    clock: Clock,
+    ttlMs: number,
+    routine: string,
+  ) {
+    this.hold = new Hold(clock, ttlMs, (cause) => {
+      const error = cause instanceof RunMarkerLostError ? cause : new RunMarkerLostError(routine);
+      if (this.abortRun) this.abortRun(error);
+      else this.lostBefore = error;
+    });
+  }
+
+  /** Aborts the run: set once the run has started; a marker already lost aborts it at once. */
+  set abort(abort: ((reason: unknown) => void) | undefined) {
+    this.abortRun = abort;
+    if (abort !== undefined && this.lostBefore !== undefined) abort(this.lostBefore);
+  }
 
   /** `ctx.previous` of the run holding this marker. */
   previousRun(): PreviousRun | undefined {
     return this.previous && structuredClone(this.previous);
+  }
+
+  /** `ctx.holdsLease()` of the run holding this marker: synchronous, on the monotonic clock. */
+  holdsLease(): boolean {
+    return this.hold.holds();
   }
 }
 
@@ -87,6 +115,8 @@ export class ClusterOverlap {
     private readonly markers: RunMarkers,
     private readonly timing: MarkerTiming,
     private readonly coordinator: Coordinator,
+    /** Hands a won slot back (shutdown began before it ran), so another replica may run it. */
+    private readonly handBack: (due: number) => void,
   ) {}
 
   /** A slot was won: run it when the cluster has room for it, wait, or skip it. */
@@ -103,6 +133,7 @@ export class ClusterOverlap {
   ended(held: HeldMarker, previous: PreviousRun | undefined): void {
     const host = this.host;
     held.ended = true;
+    held.hold.release();
     if (held.renewal !== undefined) host.clock.clearTimer(held.renewal);
     held.renewal = undefined;
     host.hold();
@@ -143,6 +174,7 @@ export class ClusterOverlap {
   ): void {
     const host = this.host;
     host.hold();
+    const sentAt = host.clock.now();
     withDeadline(
       host.clock,
       this.timing.renewEveryMs,
@@ -154,7 +186,7 @@ export class ClusterOverlap {
     ).then(
       (answer) => {
         reportCoordinatorSuccess(this.coordinator, host.clock, host.logger);
-        this.answered(answer, due, armsNextTick, catchingUp, token, waited);
+        this.answered(answer, due, armsNextTick, catchingUp, token, waited, sentAt);
         host.release();
       },
       (error: unknown) => {
@@ -180,11 +212,13 @@ export class ClusterOverlap {
     catchingUp: boolean,
     token: string,
     waited: boolean,
+    sentAt: number,
   ): void {
     const host = this.host;
     if (!host.isLive()) {
-      void this.markers.end(host.name, token).catch(() => undefined);
+      if (answer.state !== 'busy') void this.markers.end(host.name, token).catch(() => undefined);
       host.skip(due, 'stopped', waited ? host.overlap : undefined);
+      this.handBack(due);
       return host.slotNotRun(armsNextTick, catchingUp);
     }
     if (answer.state === 'busy') {
@@ -192,7 +226,15 @@ export class ClusterOverlap {
       return host.slotNotRun(armsNextTick, catchingUp);
     }
     if (answer.state === 'queued') return this.waitAndAsk(due, armsNextTick, catchingUp, token);
-    const held = new HeldMarker(token, answer.epoch, parsePrevious(answer));
+    const held = new HeldMarker(
+      token,
+      answer.epoch,
+      parsePrevious(answer),
+      host.clock,
+      this.timing.ttlMs,
+      host.name,
+    );
+    held.hold.renewed(sentAt);
     this.keepRenewing(held);
     host.runMarked(due, armsNextTick, catchingUp, waited, held);
   }
@@ -222,16 +264,22 @@ export class ClusterOverlap {
     this.waits.delete(timer);
     void this.markers.end(host.name, token).catch(() => undefined);
     host.skip(due, 'stopped', host.overlap);
+    this.handBack(due);
     host.slotNotRun(armsNextTick, catchingUp);
     host.release();
   }
 
+  /**
+   * Renews the marker every `renewEveryMs` while the run lasts. A renewal that fails is retried
+   * at the next turn; the hold's deadline, not a count of failures, decides when the run must
+   * stop (a hung call and a paused process count alike).
+   */
   private keepRenewing(held: HeldMarker): void {
     const host = this.host;
     const { ttlMs, renewEveryMs } = this.timing;
-    let lastRenewed = host.clock.now();
     const next = () => {
-      if (!held.ended) held.renewal = host.clock.setTimer(host.clock.now() + renewEveryMs, renew);
+      if (!held.ended && !held.hold.ended)
+        held.renewal = host.clock.setTimer(host.clock.now() + renewEveryMs, renew);
     };
     const renew = () => {
       held.renewal = undefined;
@@ -241,18 +289,13 @@ export class ClusterOverlap {
       ).then(
         (answer) => {
           if (held.ended) return;
-          if (answer === 'lost') return held.abort?.(new RunMarkerLostError(host.name));
-          lastRenewed = sentAt;
+          if (answer === 'lost') return held.hold.lose(new RunMarkerLostError(host.name));
+          held.hold.renewed(sentAt);
           if (answer === 'cancelled') held.supersede?.();
           next();
         },
         () => {
-          if (held.ended) return;
-          // Keep trying while the marker may still be live; past that another run may start.
-          if (host.clock.now() - lastRenewed >= ttlMs - renewEveryMs) {
-            return held.abort?.(new RunMarkerLostError(host.name));
-          }
-          next();
+          if (!held.ended) next();
         },
       );
     };

@@ -35,10 +35,16 @@ export class Hold {
 
   /**
    * The call that took or renewed the hold, sent at `sentAt` (monotonic), succeeded: the hold is
-   * certainly ours until `sentAt` plus the renew deadline. Ignored once the hold is over.
+   * certainly ours until `sentAt` plus the renew deadline. Ignored once the hold is over; an
+   * answer that comes back after the deadline has passed ends the hold instead.
    */
   renewed(sentAt: number): void {
     if (this.over) return;
+    // Past the deadline the hold is over, even if its timer has not run yet (the process was
+    // paused) and an answer arrives now: the work may already have been handed on.
+    if (this.heldUntil !== -Infinity && this.clock.now() >= this.heldUntil) {
+      return this.lose(new HoldExpiredError(this.ttlMs));
+    }
     const until = sentAt + renewDeadline(this.ttlMs);
     if (until <= this.heldUntil) return; // an older call answering late
     this.heldUntil = until;

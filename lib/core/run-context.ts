@@ -31,13 +31,18 @@ export interface RunContext {
   readonly attempt: number;
   /** Cluster scope, periodic: the slot this replica claimed (equal to `dueAt`). */
   readonly slot?: number;
-  /** Cluster scope, background: the lease's fencing epoch, which only grows; pass it along with writes that must be exact. */
+  /**
+   * Cluster scope: the fencing epoch, which only grows; pass it along with writes that must be
+   * exact. Background: the lease's. Periodic: the run marker's (with a coordinator that keeps
+   * run markers, as the Redis and PostgreSQL ones do).
+   */
   readonly epoch?: number;
   /**
-   * Cluster scope, background: whether the lease is certainly still held, read on the monotonic
-   * clock. Call it just before a write only the holder may make: a process paused past its
-   * lease (SIGSTOP, a frozen VM) sees false on waking, before its signal has aborted. True
-   * everywhere else. Pair it with a fenced write (see the README).
+   * Cluster scope: whether this run's hold is certainly still ours, read on the monotonic clock:
+   * the lease (background) or the run marker (periodic, with a coordinator that keeps run
+   * markers). Call it just before a write only the holder may make: a process paused past its
+   * hold (SIGSTOP, a frozen VM) sees false on waking, before its signal has aborted. True
+   * everywhere else. Pair it with a fenced write carrying `epoch` (see the README).
    */
   holdsLease(): boolean;
   /**
@@ -60,9 +65,14 @@ export interface PreviousRun {
   value?: unknown;
 }
 
-/** Where a periodic context reads its `previous` from: its routine. */
+/**
+ * Where a periodic context reads its `previous` from: its routine, or in cluster scope the run
+ * marker the run holds, which also answers `holdsLease()` and gives the epoch.
+ */
 export interface PreviousSource {
   previousRun(): PreviousRun | undefined;
+  holdsLease?(): boolean;
+  readonly epoch?: number;
 }
 
 /** The old name of {@link RunContext}. */
@@ -82,7 +92,13 @@ export class PeriodicRunContext implements RunContext {
   ) {}
 
   holdsLease(): boolean {
-    return true;
+    const source = this.source;
+    return source?.holdsLease === undefined || source.holdsLease();
+  }
+
+  /** Cluster scope with run markers: the marker's fencing epoch. */
+  get epoch(): number | undefined {
+    return this.source?.epoch;
   }
 
   get previous(): PreviousRun | undefined {

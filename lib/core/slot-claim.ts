@@ -101,7 +101,9 @@ export class SlotClaims {
     if (this.overlapOf === undefined) {
       const coordinator = this.coordinator;
       this.overlapOf = coordinator.runs
-        ? new ClusterOverlap(this.host, coordinator.runs, this.markerTiming, coordinator)
+        ? new ClusterOverlap(this.host, coordinator.runs, this.markerTiming, coordinator, (due) =>
+            this.handBack(due, this.window(due)),
+          )
         : null;
     }
     return this.overlapOf;

@@ -9,6 +9,7 @@ import {
   InMemoryCoordinator,
   ManualClock,
   PeriodicRoutine,
+  RunMarkerLostError,
   type Coordinator,
   type OverlapPolicy,
   type RoutineEvent,
@@ -242,3 +243,171 @@ describe('run markers and REINVOKE_IMMEDIATELY', () => {
 
 const sleep = (clock: ManualClock, ms: number) =>
   new Promise<void>((resolve) => clock.setTimer(clock.now() + ms, resolve));
+
+describe('run markers and shutdown', () => {
+  it('a slot won but not yet marked when shutdown begins is handed back, and another replica runs it', async () => {
+    const clock = new ManualClock(T0 - 1);
+    const shared = new InMemoryCoordinator(clock);
+    const slow: Coordinator = {
+      kind: 'memory',
+      claimSlot: (r, s, t) => shared.claimSlot(r, s, t),
+      releaseSlot: (r, s) => shared.releaseSlot(r, s),
+      acquireLease: (r, t) => shared.acquireLease(r, t),
+      renewLease: (l, t) => shared.renewLease(l, t),
+      releaseLease: (l) => shared.releaseLease(l),
+      runs: {
+        begin: async (r, q) => {
+          await sleep(clock, 100); // the marker's answer is slow to come back
+          return shared.runs.begin(r, q);
+        },
+        renew: (r, t, ttl) => shared.runs.renew(r, t, ttl),
+        end: (r, t, p) => shared.runs.end(r, t, p),
+      },
+    };
+    const ran: Array<[string, number]> = [];
+    const make = (replica: string, coordinator: Coordinator) =>
+      new PeriodicRoutine((_signal, ctx) => void ran.push([replica, ctx.dueAt - T0]), {
+        name: 'report',
+        scope: 'cluster',
+        interval: SECOND,
+        clock,
+        coordinator,
+        logger: quiet,
+      });
+    const a = make('a', slow);
+    const b = make('b', shared);
+    a.start(); // a's timer fires first: a wins slot 0
+    b.start();
+    await clock.advance(1 + 50);
+    const stopping = a.stop(); // a deploy: a is stopping while its marker call is out
+    await clock.advance(400);
+    await stopping;
+    expect(ran).toEqual([['b', 0]]);
+    await stopAll(clock, [b]);
+  });
+});
+
+describe('run markers under the holder discipline', () => {
+  function cutOff(shared: InMemoryCoordinator, isCut: () => boolean): Coordinator {
+    const hang = <T>(call: () => Promise<T>): Promise<T> =>
+      isCut() ? new Promise<T>(() => undefined) : call();
+    return {
+      kind: 'memory',
+      claimSlot: (r, s, t) => hang(() => shared.claimSlot(r, s, t)),
+      releaseSlot: (r, s) => hang(() => shared.releaseSlot(r, s)),
+      acquireLease: (r, t) => hang(() => shared.acquireLease(r, t)),
+      renewLease: (l, t) => hang(() => shared.renewLease(l, t)),
+      releaseLease: (l) => hang(() => shared.releaseLease(l)),
+      runs: {
+        begin: (r, q) => hang(() => shared.runs.begin(r, q)),
+        renew: (r, t, ttl) => hang(() => shared.runs.renew(r, t, ttl)),
+        end: (r, t, p) => hang(() => shared.runs.end(r, t, p)),
+      },
+    };
+  }
+
+  it('ctx.holdsLease() reflects the marker and ctx.epoch is its fencing epoch, growing run to run', async () => {
+    const clock = new ManualClock(T0 - 1);
+    const coordinator = new InMemoryCoordinator(clock);
+    const seen: Array<{ holds: boolean; epoch: number | undefined }> = [];
+    const routine = new PeriodicRoutine(
+      (_signal: AbortSignal, ctx: RunContext) =>
+        void seen.push({ holds: ctx.holdsLease(), epoch: ctx.epoch }),
+      { name: 'fenced', scope: 'cluster', interval: SECOND, clock, coordinator, logger: quiet },
+    );
+    routine.start();
+    await clock.advance(3 * SECOND);
+    expect(seen.length).toBeGreaterThanOrEqual(3);
+    expect(seen.every((run) => run.holds)).toBe(true);
+    const epochs = seen.map((run) => run.epoch!);
+    expect(epochs.every((epoch) => typeof epoch === 'number')).toBe(true);
+    for (let i = 1; i < epochs.length; i++) expect(epochs[i]).toBeGreaterThan(epochs[i - 1]);
+    await stopAll(clock, [routine]);
+  });
+
+  it('a paused runner reads holdsLease() false on waking, before any timer of its own has run, and its run aborts', async () => {
+    const clock = new ManualClock(T0 - 1);
+    const coordinator = new InMemoryCoordinator(clock);
+    let ctx: RunContext | undefined;
+    let signal: AbortSignal | undefined;
+    const routine = new PeriodicRoutine(
+      (s: AbortSignal, c: RunContext) => {
+        ctx = c;
+        signal = s;
+        return new Promise<void>((_resolve, reject) =>
+          s.addEventListener('abort', () => reject(s.reason)),
+        );
+      },
+      {
+        name: 'paused',
+        scope: 'cluster',
+        interval: SECOND,
+        clock,
+        coordinator,
+        logger: quiet,
+        lease: { ttl: '3s' },
+      },
+    );
+    routine.start();
+    await clock.advance(10);
+    expect(ctx!.holdsLease()).toBe(true);
+    clock.jump(2500); // SIGSTOP for 2.5 s: past the renew deadline (2 s of a 3 s ttl)
+    expect(ctx!.holdsLease()).toBe(false); // synchronously, before the abort timer ran
+    expect(signal!.aborted).toBe(false);
+    await clock.advance(0);
+    expect(signal!.aborted).toBe(true);
+    expect(signal!.reason).toBeInstanceOf(RunMarkerLostError);
+    await stopAll(clock, [routine]);
+  });
+
+  it('a runner cut off from the engine stops at its renew deadline, a third of the ttl before another replica may start', async () => {
+    const clock = new ManualClock(T0 - 1);
+    const shared = new InMemoryCoordinator(clock);
+    let cut = false;
+    const acts: Array<{ replica: string; start: number; end?: number }> = [];
+    const make = (replica: string, coordinator: Coordinator) =>
+      new PeriodicRoutine(
+        (signal: AbortSignal) => {
+          const act: { replica: string; start: number; end?: number } = {
+            replica,
+            start: clock.now(),
+          };
+          acts.push(act);
+          return new Promise<void>((_resolve, reject) =>
+            signal.addEventListener('abort', () => {
+              act.end = clock.now();
+              reject(signal.reason);
+            }),
+          );
+        },
+        {
+          name: 'long',
+          scope: 'cluster',
+          interval: SECOND,
+          clock,
+          coordinator,
+          logger: quiet,
+          lease: { ttl: '3s' },
+        },
+      );
+    const a = make(
+      'a',
+      cutOff(shared, () => cut),
+    );
+    a.start();
+    await clock.advance(100);
+    expect(acts.map((act) => act.replica)).toEqual(['a']);
+    cut = true; // a's connection goes: its renewals hang
+    const b = make('b', shared);
+    b.start();
+    await clock.advance(6 * SECOND);
+    const first = acts[0];
+    const next = acts.find((act) => act.replica === 'b');
+    expect(first.end).toBeDefined();
+    expect(next).toBeDefined();
+    // a stopped acting before b could start: at least the last third of the ttl in between.
+    expect(next!.start - first.end!).toBeGreaterThanOrEqual(SECOND - 5);
+    a.stop().catch(() => undefined);
+    await stopAll(clock, [b]);
+  });
+});

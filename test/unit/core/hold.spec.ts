@@ -69,3 +69,17 @@ describe('Hold (the one holder discipline)', () => {
     expect(lost).toEqual(['refused']);
   });
 });
+
+describe('Hold after a pause', () => {
+  it('a renewal answered after the deadline passed (its timer not yet run) ends the hold', async () => {
+    const clock = new ManualClock(0);
+    const lost: unknown[] = [];
+    const hold = new Hold(clock, 3000, (cause) => lost.push(cause));
+    hold.renewed(0);
+    clock.jump(2500); // paused past the 2 s deadline; its timer has not fired
+    hold.renewed(clock.now()); // a renewal sent on waking answers first
+    expect(hold.holds()).toBe(false);
+    expect(lost).toHaveLength(1);
+    expect(lost[0]).toBeInstanceOf(HoldExpiredError);
+  });
+});
