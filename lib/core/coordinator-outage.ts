@@ -19,6 +19,23 @@ export interface OutageSource {
 /** Open outages, per engine: shared by every holder on it, so an outage logs once. */
 const outages = new WeakMap<OutageSource, Outage>();
 
+/** The losses already told, per engine, by the time the engine noticed each. */
+const heldBack = new WeakMap<OutageSource, Set<number>>();
+
+/**
+ * A refusal the engine answered because it lost its state (or is new): an error that says
+ * since when (the coordinators' `CoordinatorStateLostError`). Read guarded: any thrown value.
+ */
+function heldBackSince(error: unknown): number | undefined {
+  try {
+    if (typeof error !== 'object' || error === null) return undefined;
+    const { name, since } = error as { name?: unknown; since?: unknown };
+    return name === 'CoordinatorStateLostError' && typeof since === 'number' ? since : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Records a failed (or timed-out) call to the coordinator. The first failure of an outage is
  * logged as a warning; the ones after it are only counted, so that a database that is down
@@ -31,6 +48,19 @@ export function reportCoordinatorFailure(
   what: string,
   error: unknown,
 ): void {
+  const since = heldBackSince(error);
+  if (since !== undefined) {
+    // The engine answered: it holds claims or leases back since it lost its state or is new (a
+    // new database). Not an outage, which any other call's success would close and the next
+    // refusal reopen (one warning every retry): said once per loss, whatever else answers.
+    const said = heldBack.get(coordinator) ?? new Set<number>();
+    heldBack.set(coordinator, said);
+    if (said.has(since)) return;
+    if (said.size >= 100) said.clear();
+    said.add(since);
+    logger.warn(MESSAGES.heldBack(coordinator.kind, what, describeError(error).message));
+    return;
+  }
   const outage = outages.get(coordinator);
   if (outage) {
     outage.failures++;

@@ -113,6 +113,8 @@ export const MESSAGES = {
     'takes a lease; further failures are counted, not logged',
   outageEnded: (kind: string, failures: number, over: string) =>
     `the ${kind} coordinator answers again, after ${failures} failed call(s) over ${over}`,
+  heldBack: (kind: string, what: string, reason: string) =>
+    `the ${kind} coordinator refused (${what}): ${reason}. Said once: the same refusals after it are not logged`,
 
   // The monitor and stop groups.
   signalReceived: (signal: string, count: number) =>
