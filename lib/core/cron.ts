@@ -51,13 +51,59 @@ export function parseCron(
 export function nextCronTime(cron: CronTime, time: number): number {
   let from = new Date(time);
   for (let looked = 0; looked < MAX_DST_SKIPS; looked++) {
-    const next = cron.getNextDateFrom(from, cron.timeZone);
+    const next = nextDateFrom(cron, from);
     if (matchesWallTime(cron, next) && !isRepeatedWallTime(next)) return next.toMillis();
     from = new Date(next.toMillis());
   }
   throw new RangeError(
     `cron '${cron.source}': no time found after ${new Date(time).toISOString()}`,
   );
+}
+
+/**
+ * `cron.getNextDateFrom`, past the cron package's horizon. The package gives up on a time more
+ * than 8 years after the real present (luxon's `DateTime.now()`), not after `from`: a
+ * leap-day cron's third time, or any time on a clock set years ahead, threw its raw error. So
+ * when it gives up, it is asked again with luxon's present moved to `from`, for that one
+ * synchronous call (restored before anything else runs); a cron with no time in the 8 years
+ * after `from` then fails with the library's own error.
+ */
+function nextDateFrom(cron: CronTime, from: Date): ZonedTime {
+  try {
+    return cron.getNextDateFrom(from, cron.timeZone);
+  } catch (error) {
+    if (!isPastHorizon(error)) throw error;
+  }
+  const DateTime = cronDateTime();
+  const realNow = DateTime.now;
+  DateTime.now = () => DateTime.fromMillis(from.getTime());
+  try {
+    return cron.getNextDateFrom(from, cron.timeZone);
+  } catch (error) {
+    if (!isPastHorizon(error)) throw error;
+    throw new RangeError(
+      `cron '${String(cron.source)}': no time in the 8 years after ${from.toISOString()}`,
+    );
+  } finally {
+    DateTime.now = realNow;
+  }
+}
+
+/** The cron package's "No execution date was found in the next 8 years". */
+function isPastHorizon(error: unknown): boolean {
+  return error instanceof Error && /no execution date was found/i.test(error.message);
+}
+
+type LuxonDateTime = { now(): unknown; fromMillis(ms: number): unknown };
+let cronsDateTime: LuxonDateTime | undefined;
+
+/** The luxon `DateTime` class the cron package itself uses (not a copy an app may also have). */
+function cronDateTime(): LuxonDateTime {
+  if (cronsDateTime === undefined) {
+    const source = new CronTime(new Date(0)).source as object;
+    cronsDateTime = (Object.getPrototypeOf(source) as { constructor: LuxonDateTime }).constructor;
+  }
+  return cronsDateTime;
 }
 
 /** Candidates skipped in a row before giving up: a day of every-second times is 86,400. */
