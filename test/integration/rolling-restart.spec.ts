@@ -24,9 +24,17 @@ describe('a rolling restart of three replicas', () => {
   const shared = useSharedEngines();
   const { keyPrefix, schema } = shared;
 
-  it.each(ENGINES)(
-    'loses no slot and doubles none on %s',
-    async (engine: Engine) => {
+  const cases = ENGINES.flatMap((engine) => [
+    [engine, 'claims only'] as const,
+    [engine, 'run markers'] as const,
+  ]);
+
+  it.each(cases)(
+    'loses no slot and doubles none on %s (%s)',
+    async (engine: Engine, variant: 'claims only' | 'run markers') => {
+      // With run markers, a won slot also takes a marker before it runs: a SIGTERM that lands
+      // while the marker call is out must hand the slot back too.
+      const markers = variant === 'run markers';
       const routine = unique(`rolling_${engine}`);
       await shared.prime(engine, routine);
       let generation = 0;
@@ -38,7 +46,8 @@ describe('a rolling restart of three replicas', () => {
           keyPrefix,
           schema,
           intervalMs: INTERVAL,
-          missed: 'skip',
+          missed: markers ? undefined : 'skip',
+          overlap: markers ? 'skip' : undefined,
           runMs: 20,
           claimLatencyMs: 25, // a network round trip: the SIGTERM lands while claims are out
         });
@@ -77,7 +86,7 @@ describe('a rolling restart of three replicas', () => {
           .flatMap((replica) => replica.of('skip'))
           .filter((skip) => skip.reason === 'stopped');
         process.stdout.write(
-          `[rolling restart ${engine}] ${OFFSETS.length} replacements, SIGTERM at boundary + ${OFFSETS.join('/')} ms: ` +
+          `[rolling restart ${engine}, ${variant}] ${OFFSETS.length} replacements, SIGTERM at boundary + ${OFFSETS.join('/')} ms: ` +
             `${window.length} slots in the window, each run exactly once; ${stoppedWins.length} slot(s) won by a stopping replica, ` +
             `${handedBack.length} handed back and run by another\n`,
         );
