@@ -7,6 +7,8 @@ export const MESSAGES = {
   notIoredis:
     'must be an ioredis client (new Redis(url) or new Cluster(nodes)); node-redis and other clients are not supported',
   notString: 'must be a string',
+  emptyHashTag:
+    "has an empty hash tag ('{}' at its first '{'): on a Redis Cluster every key would be hashed whole, and each call would fail with CROSSSLOT",
   notPool: 'must be a pg.Pool (new Pool({ connectionString }))',
   singleClient:
     'must be a pg.Pool, not a single pg.Client: one connection serialises every claim, and when it drops (a restart, a failover) it never comes back. Pass new Pool({ connectionString })',

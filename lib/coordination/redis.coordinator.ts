@@ -14,6 +14,7 @@ import { RedisMigrationStore } from './redis-migration-store';
 import { RedisRunMarkers } from './redis-run-markers';
 import type { RunMarkers } from '../core/run-markers';
 import { RedisReplicaDirectory } from './redis-replica-directory';
+import { redisHashTag, redisRoutineKey } from './redis-keys';
 import { SERVER_NOW } from './redis-server-now';
 import { parseDuration, type Duration } from '../core/duration';
 import { RoutinesConfigurationError, type ConfigurationProblem } from '../core/errors';
@@ -181,7 +182,8 @@ interface ScriptedClient {
  * `CoordinatorStateLostError`, counted as `claim-error` and logged once.
  *
  * All keys of one routine share a hash tag (`{routine}`), so they live in one hash slot of a
- * Redis Cluster. Errors from Redis reject, and the runtime fails closed. Give the client
+ * Redis Cluster (a name that is empty or starts with `}` is written escaped, `~{%...}`, so that
+ * its tag is never empty). Errors from Redis reject, and the runtime fails closed. Give the client
  * `enableOfflineQueue: false` so calls fail fast while Redis is down instead of queueing; the
  * runtime also gives each call a deadline. Use `maxmemory-policy noeviction`: an eviction
  * policy may drop claims and leases early (checked on first use, with a warning).
@@ -220,6 +222,10 @@ export class RedisCoordinator implements Coordinator {
     const keyPrefix = options.keyPrefix ?? 'routines:';
     if (typeof keyPrefix !== 'string') problem('keyPrefix', keyPrefix, MESSAGES.notString);
     this.prefix = typeof keyPrefix === 'string' ? keyPrefix : 'routines:';
+    const onCluster = isIoredisClient(client) && (client as Cluster).isCluster === true;
+    if (onCluster && redisHashTag(`${this.prefix}{x}`) === undefined) {
+      problem('keyPrefix', keyPrefix, MESSAGES.emptyHashTag);
+    }
     this.skewMs = 1000;
     if (options.maxClockSkew !== undefined) {
       const parsed = parseDuration(options.maxClockSkew, { allowZero: true });
@@ -346,9 +352,9 @@ export class RedisCoordinator implements Coordinator {
       this.lastSeen.set(routine, time);
   }
 
-  /** `<prefix>{<routine>}:<what>`: the hash tag keeps a routine's keys in one Cluster slot. */
+  /** `<prefix>{<routine>}:<what>`: one Cluster slot per routine (see `redisRoutineKey`). */
   private key(routine: string, what: string): string {
-    return `${this.prefix}{${routine}}:${what}`;
+    return redisRoutineKey(this.prefix, routine, what);
   }
 
   /**

@@ -145,6 +145,43 @@ describe('RedisCoordinator on a Redis Cluster', () => {
     await Promise.all([ticker.stop(), holder.stop()]);
     expect(ran.length).toBeGreaterThanOrEqual(4);
     expect(epoch).toBeGreaterThan(0);
+    // Names whose plain `{name}` tag would be empty or cut: each still works on one slot.
+    for (const name of ['}x', 'a}b', '{', '}']) {
+      await primeRedisRoutine(cluster, keyPrefix, name);
+      const lease = (await coordinator.acquireLease(name, 5_000)) as Lease;
+      expect(lease.epoch).toBeGreaterThan(0);
+      expect(await coordinator.renewLease(lease, 5_000)).toBe(true);
+      expect(await coordinator.completeLease(lease, 'v1')).toBe(true);
+      const slot = Date.now() + 60_000;
+      expect(await coordinator.claimSlot(name, slot, 60_000)).toBe(true);
+      expect(await coordinator.claimSlot(name, slot, 60_000)).toBe(false);
+      await coordinator.releaseSlot(name, slot);
+      const runs = coordinator.runs!;
+      const begun = await runs.begin(name, {
+        token: 't',
+        ttlMs: 5_000,
+        limit: 1,
+        queue: 0,
+        cancel: false,
+      });
+      expect(begun.state).toBe('running');
+      await runs.end(name, 't', JSON.stringify({ status: 'succeeded', finishedAt: 1 }));
+    }
+    const odd: number[] = [];
+    const curly = new PeriodicRoutine(() => void odd.push(Date.now()), {
+      name: '}curly',
+      interval: 100,
+      scope: 'cluster',
+      coordinator,
+      logger: quiet,
+    });
+    await primeRedisRoutine(cluster, keyPrefix, '}curly');
+    curly.start();
+    await sleep(700);
+    await curly.stop();
+    expect(odd.length).toBeGreaterThanOrEqual(4);
+    expect(curly.info().counters.skipped).toBe(0);
+
     process.stdout.write(
       `[redis cluster] 3 masters on ports ${ports.join(', ')}: 12 routines over ${owners.size} masters, ` +
         `every key of a routine on one hash slot; contract suite passed; a cluster periodic routine ran ${ran.length} times in 700 ms, a lease holder got epoch ${epoch}\n`,

@@ -4,6 +4,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import * as path from 'node:path';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import { Pool } from 'pg';
+import { redisRoutineKey } from '../../lib/coordination/redis-keys';
 
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -46,7 +47,8 @@ export async function primeRedisRoutine(
   routine: string,
 ): Promise<void> {
   // Lost nothing since long before any slot a test uses.
-  await client.hset(`${keyPrefix}{${routine}}:alive`, 'since', '-100000000000000', 'last', '0');
+  const key = redisRoutineKey(keyPrefix, routine, 'alive');
+  await client.hset(key, 'since', '-100000000000000', 'last', '0');
 }
 
 /**
