@@ -10,7 +10,10 @@ import { Periodic, type RunContext } from 'nestjs-routines';
  * minute, in order, each once across replicas; older ones are counted `missed`
  * (`GET /routines/report-mailer` shows `catchup`). `ctx.slot` is the slot this replica won:
  * the key that makes "the report for this slot" idempotent; `ctx.previous` is the last report
- * sent, on whichever replica sent it.
+ * sent, on whichever replica sent it. The run holds a run marker while it lasts:
+ * `ctx.holdsLease()` says whether it is certainly still this run's (false on waking from a
+ * pause past it, when another replica may be running the next slot) and `ctx.epoch` is the
+ * marker's fencing epoch, for the app's own writes.
  */
 @Injectable()
 export class ReportMailer {
@@ -25,12 +28,14 @@ export class ReportMailer {
   async mail(signal: AbortSignal, ctx: RunContext): Promise<{ slot: number; pid: number }> {
     const slot = new Date(ctx.slot!).toISOString();
     await sleep(200, undefined, { signal }); // "sending"; rejects at once if shutdown aborts the run
+    // Before the write only this run may make: a process frozen past its marker learns it here.
+    if (!ctx.holdsLease()) throw new Error(`lost the run marker of slot ${slot}; not recorded`);
     const before = ctx.previous?.value as { slot: number; pid: number } | undefined;
     const after = before
       ? `; the last one was ${new Date(before.slot).toISOString()} (pid ${before.pid})`
       : '';
     this.logger.log(
-      `report for slot ${slot} (run #${ctx.runId}) sent by pid ${process.pid}${after}`,
+      `report for slot ${slot} (run #${ctx.runId}, epoch ${ctx.epoch}) sent by pid ${process.pid}${after}`,
     );
     return { slot: ctx.slot!, pid: process.pid };
   }
