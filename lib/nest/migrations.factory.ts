@@ -18,6 +18,7 @@ import {
 import type { RoutinesMetrics } from '../observability/routines-metrics';
 import { MIGRATION_RUNNER } from './constants';
 import type { RoutineDeclaration } from './interfaces/routine-declaration.interface';
+import type { RoutineOverrides } from './interfaces/routines-module-options.interface';
 import { MESSAGES } from './nest.messages';
 import type { DeclaredMigration } from './routines.explorer';
 
@@ -25,10 +26,22 @@ import type { DeclaredMigration } from './routines.explorer';
 export interface BuiltMigrations {
   definitions: MigrationDefinition[];
   store: MigrationStateStore;
-  /** Tells this replica's runner to look again now (a direction was set here). */
+  /** The cluster background routine that drives each migration, by id (see {@link migrationRoutineName}). */
+  routines: Map<string, string>;
+  /** Tells this replica's runners to look again now (a direction was set here). */
   wake(): void;
-  /** The batches this replica's runner ran of a migration, newest first. */
+  /** The batches this replica ran of a migration, newest first. */
   history(id: string, limit?: number): MigrationBatchRecord[];
+  /** The epoch of the lease this replica holds for a migration, while it drives it here. */
+  drivenHere(id: string): number | undefined;
+}
+
+/**
+ * The cluster background routine that drives one migration: `out-of-band-migrations:<id>`,
+ * with a lease of its own. Only replicas that declare the migration compete for it.
+ */
+export function migrationRoutineName(id: string): string {
+  return `${MIGRATION_RUNNER}:${id}`;
 }
 
 /** Apps that share an in-memory coordinator (tests) share its migrations' state too. */
@@ -43,9 +56,12 @@ export function migrationStoreOf(coordinator: Coordinator): MigrationStateStore 
 }
 
 /**
- * Every `@OutOfBandMigration` of the app becomes a definition driven by one runner: the cluster
- * background routine `out-of-band-migrations`, which holds the lease on one replica and passes
- * its epoch to every batch.
+ * Every `@OutOfBandMigration` of the app becomes a definition driven by a cluster background
+ * routine of its own, `out-of-band-migrations:<id>`: a lease per migration, held by one of the
+ * replicas that declare it, whose epoch fences its batches and its stored progress. A version
+ * that adds a migration competes alone for its lease, so it never waits on an older version
+ * that does not know it. Module options under `routines['out-of-band-migrations']` apply to
+ * every one of them (under their own name, to one).
  */
 export function buildMigrations(
   found: readonly DeclaredMigration[],
@@ -53,9 +69,12 @@ export function buildMigrations(
   clock: Clock,
   emit: RoutineEventListener,
   metrics?: RoutinesMetrics,
+  overrides: Record<string, RoutineOverrides> = {},
 ): {
   built: BuiltMigrations;
-  declaration?: RoutineDeclaration;
+  declarations: RoutineDeclaration[];
+  /** The module's `routines` options, with those for every migration spread to each one. */
+  overrides: Record<string, RoutineOverrides>;
   problems: ConfigurationProblem[];
 } {
   const problems: ConfigurationProblem[] = [];
@@ -103,44 +122,85 @@ export function buildMigrations(
     });
   }
   const store = migrationStoreOf(coordinator);
+  const runners = new Map<string, MigrationRunner>();
+  const driving = new Map<string, number>();
+  const routines = new Map(definitions.map(({ id }) => [id, migrationRoutineName(id)]));
   const built: BuiltMigrations = {
     definitions,
     store,
-    wake: () => undefined,
-    history: () => [],
+    routines,
+    wake: () => runners.forEach((runner) => runner.wake()),
+    history: (id, limit) => runners.get(id)?.history(id, limit) ?? [],
+    drivenHere: (id) => driving.get(id),
   };
-  if (definitions.length === 0 || problems.length > 0) return { built, problems };
-  const runner = new MigrationRunner(store, definitions, {
-    clock,
-    logger: new Logger(MIGRATION_RUNNER),
-    onEvent: ({ type, id, direction, progress, error }: MigrationEvent) => {
-      if (type !== 'migration-completed') {
-        metrics?.migrationBatch(id, type === 'migration-batch-succeeded' ? 'succeeded' : 'failed');
-      }
-      if (emit.observed === false) return;
-      emit({
-        type,
-        routine: MIGRATION_RUNNER,
-        at: Date.now(),
-        migration: { id, direction, progress },
-        error,
-      });
-    },
+  if (definitions.length === 0 || problems.length > 0) {
+    return { built, declarations: [], overrides, problems };
+  }
+  const declarations = definitions.map((definition): RoutineDeclaration => {
+    const name = routines.get(definition.id)!;
+    const runner = new MigrationRunner(store, [definition], {
+      clock,
+      logger: new Logger(name),
+      onEvent: ({ type, id, direction, progress, error }: MigrationEvent) => {
+        if (type !== 'migration-completed') {
+          metrics?.migrationBatch(
+            id,
+            type === 'migration-batch-succeeded' ? 'succeeded' : 'failed',
+          );
+        }
+        if (emit.observed === false) return;
+        emit({
+          type,
+          routine: name,
+          at: Date.now(),
+          migration: { id, direction, progress },
+          error,
+        });
+      },
+    });
+    runners.set(definition.id, runner);
+    return {
+      kind: 'background',
+      name,
+      source: `RoutinesModule (out-of-band migration '${definition.id}')`,
+      instance: {
+        start: async (signal: AbortSignal, context: { epoch?: number }) => {
+          const epoch = context.epoch ?? 0;
+          driving.set(definition.id, epoch);
+          try {
+            await runner.run(signal, epoch);
+          } finally {
+            if (driving.get(definition.id) === epoch) driving.delete(definition.id);
+          }
+        },
+      },
+      options: {
+        scope: 'cluster',
+        description: `runs the out-of-band migration '${definition.id}', one batch per interval, on the one replica that holds its lease among those that declare it`,
+      },
+    };
   });
-  built.wake = () => runner.wake();
-  built.history = (id, limit) => runner.history(id, limit);
-  const declaration: RoutineDeclaration = {
-    kind: 'background',
-    name: MIGRATION_RUNNER,
-    source: 'RoutinesModule (out-of-band migrations)',
-    instance: {
-      start: (signal: AbortSignal, context: { epoch?: number }) =>
-        runner.run(signal, context.epoch ?? 0),
-    },
-    options: {
-      scope: 'cluster',
-      description: `runs the out-of-band migrations ${definitions.map((d) => `'${d.id}'`).join(', ')}, one batch per interval, on one replica`,
-    },
-  };
-  return { built, declaration, problems };
+  return { built, declarations, overrides: spreadOverrides(overrides, routines), problems };
+}
+
+/** `routines['out-of-band-migrations']` applies to every migration's routine, under its own name. */
+function spreadOverrides(
+  overrides: Record<string, RoutineOverrides>,
+  routines: Map<string, string>,
+): Record<string, RoutineOverrides> {
+  const shared = overrides[MIGRATION_RUNNER];
+  if (shared === undefined) return overrides;
+  const spread: Record<string, RoutineOverrides> = { ...overrides };
+  delete spread[MIGRATION_RUNNER];
+  for (const name of routines.values()) {
+    const own = overrides[name];
+    // Not an object: left as it is, for the checks to name.
+    spread[name] =
+      typeof shared === 'object' &&
+      shared !== null &&
+      (own === undefined || (typeof own === 'object' && own !== null))
+        ? { ...shared, ...own }
+        : (own ?? shared);
+  }
+  return spread;
 }

@@ -19,7 +19,9 @@ export interface MigrationsModuleOptions {
   require?: string[];
   /**
    * Instead of refusing at once, run the migrations here and wait for them up to this long;
-   * the app's routines start once they are complete. Default: no wait.
+   * the app's routines start once they are complete. Each migration has a lease of its own,
+   * held by one of the replicas that declare it: a migration this version adds is run here at
+   * once, whatever an older version holds. Default: no wait.
    */
   wait?: string | number;
 }
@@ -82,7 +84,7 @@ export async function passMigrationGate(
     }
     if (!unreadable && pending.length === 0) return;
     const left = deadline - clock.now();
-    if (left <= 0) throw incomplete(pending, unreadable, waitMs);
+    if (left <= 0) throw incomplete(pending, unreadable, waitMs, migrations, clock.wallNow());
     if (!runnerStarted) {
       runnerStarted = true;
       logger.log(
@@ -100,6 +102,8 @@ function incomplete(
   pending: MigrationInfo[],
   unreadable: string | undefined,
   waitMs: number,
+  migrations: RoutinesMigrations,
+  now: number,
 ): MigrationsIncompleteError {
   const waited = waitMs > 0 ? ` after waiting ${formatDuration(waitMs)}` : '';
   if (unreadable) {
@@ -108,18 +112,59 @@ function incomplete(
       pending,
     );
   }
-  const each = pending.map((migration) => {
-    const percent = `${Math.floor(migration.progress * 100)}%`;
-    const where =
-      migration.direction === 'reverse'
-        ? `${percent}, set to run in reverse (registry.migrations.forward('${migration.id}'))`
-        : `${percent}${migration.etaMs !== undefined ? `, about ${formatDuration(Math.max(1000, Math.round(migration.etaMs / 1000) * 1000))} left at its recent rate` : ''}`;
-    const error = migration.errors[0] ? `; last error: ${migration.errors[0].message}` : '';
-    return `'${migration.id}' ${where}${error}`;
-  });
+  const each = pending.map(
+    (migration) =>
+      `'${migration.id}' ${Math.floor(migration.progress * 100)}%${heldBackBy(migration, waitMs > 0, migrations.local(migration.id), now)}`,
+  );
   return new MigrationsIncompleteError(
-    `RoutinesModule refuses to start${waited}: out-of-band migration(s) not complete: ${each.join('; ')}. ` +
-      `Let the running version finish them, or give RoutinesModule migrations: { wait: '10m' } to run them here first`,
+    `RoutinesModule refuses to start${waited}: out-of-band migration(s) not complete: ${each.join('; ')}`,
     pending,
   );
+}
+
+/** Below this, a migration measured this recently is being driven by some replica. */
+const DRIVEN_WITHIN_MS = 10_000;
+
+/**
+ * What holds a required migration back, as this replica can tell, and what would help. Each
+ * migration has a lease of its own that only replicas declaring it compete for, so a replica
+ * that waits takes a lease no one holds at once: "wait longer" is given only while some
+ * replica is seen driving it.
+ */
+function heldBackBy(
+  migration: MigrationInfo,
+  waited: boolean,
+  local: { intervalMs?: number; drivenHere?: number },
+  now: number,
+): string {
+  const { id } = migration;
+  if (migration.direction === 'reverse') {
+    return `, set to run in reverse (registry.migrations.forward('${id}'))`;
+  }
+  const eta =
+    migration.etaMs === undefined
+      ? ''
+      : `, about ${formatDuration(Math.max(1000, Math.round(migration.etaMs / 1000) * 1000))} left at its recent rate`;
+  if (!migration.declared) {
+    return `${eta}: this version does not declare it, so it cannot run it; only a replica of a version that declares it can`;
+  }
+  const ago = (at: number) => formatDuration(Math.max(0, Math.round((now - at) / 1000) * 1000));
+  const [error] = migration.errors;
+  if (error && (migration.updatedAt === undefined || error.at >= migration.updatedAt)) {
+    return `; last error: ${error.message} (${ago(error.at)} ago): its batches fail, and the replica that holds its lease retries at its pace; fix the cause`;
+  }
+  if (local.drivenHere !== undefined) {
+    return `${eta}; driven here (lease epoch ${local.drivenHere}): ${eta ? 'give migrations.wait more than that' : 'give migrations.wait more time'}`;
+  }
+  const within = Math.max(DRIVEN_WITHIN_MS, 3 * (local.intervalMs ?? 0));
+  if (migration.updatedAt !== undefined && now - migration.updatedAt <= within) {
+    return `${eta}; driven by another replica that declares it and holds its lease (measured ${ago(migration.updatedAt)} ago): let it finish${eta ? ', or wait longer than that' : ''}`;
+  }
+  const measured =
+    migration.updatedAt === undefined
+      ? 'never measured'
+      : `last measured ${ago(migration.updatedAt)} ago`;
+  return waited
+    ? `; no replica drives it (${measured}) although this one waited for its lease: another replica that declares it holds the lease and measures nothing (a batch that hangs: give the migration a timeout), or the engine holds leases back (see the log)`
+    : `; no replica drives it (${measured}): no running replica that declares it holds its lease. Give RoutinesModule migrations: { wait: '10m' } to run it here first`;
 }

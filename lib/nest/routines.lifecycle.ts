@@ -26,7 +26,6 @@ import { RoutinesRegistry } from './routines.registry';
 import { buildWorkers } from './worker.factory';
 import { buildMigrations } from './migrations.factory';
 import { passMigrationGate } from './migrations.gate';
-import { MIGRATION_RUNNER } from './constants';
 
 /** Beyond this a ring per routine costs more memory than a history is worth in process. */
 const MAX_HISTORY = 10_000;
@@ -111,9 +110,12 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
       clock,
       this.registry.emit,
       this.metrics,
+      context.overrides,
     );
     found.push(...migrations.problems);
-    if (migrations.declaration) declarations.push(migrations.declaration);
+    declarations.push(...migrations.declarations);
+    // routines['out-of-band-migrations'] applies to each migration's routine.
+    context.overrides = migrations.overrides;
     const { built, problems } = buildRoutines(declarations, context);
     const all = [...found, ...problems, ...optionProblems];
     if (all.length > 0) {
@@ -135,18 +137,19 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
   private async passMigrationGate(clock: Clock): Promise<void> {
     const { require: required = [], wait } = this.options?.migrations ?? {};
     const waitMs = wait === undefined ? 0 : (checkDuration([], 'migrations.wait', wait) ?? 0);
-    const hasRunner = this.registry.has(MIGRATION_RUNNER);
+    // Each migration's own routine (its lease): started here early when waiting.
+    const runners = this.registry.migrations.routines;
     try {
       await passMigrationGate(
         required,
-        hasRunner ? waitMs : 0,
+        runners.length > 0 ? waitMs : 0,
         this.registry.migrations,
-        () => this.registry.start(MIGRATION_RUNNER),
+        async () => void (await Promise.all(runners.map((name) => this.registry.start(name)))),
         clock,
         this.logger,
       );
     } catch (error) {
-      if (hasRunner) await this.registry.stop(MIGRATION_RUNNER);
+      await Promise.all(runners.map((name) => this.registry.stop(name)));
       this.metrics?.unregister();
       this.releaseOwnership();
       throw error;

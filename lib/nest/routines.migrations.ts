@@ -28,6 +28,20 @@ export class RoutinesMigrations {
     return this.built?.definitions.map((definition) => definition.id) ?? [];
   }
 
+  /** @internal The cluster routines that drive the migrations declared here, one each. */
+  get routines(): string[] {
+    return [...(this.built?.routines.values() ?? [])];
+  }
+
+  /**
+   * @internal What this replica knows of a migration that the store does not say: its pace,
+   * and the lease epoch while this replica drives it.
+   */
+  local(id: string): { intervalMs?: number; drivenHere?: number } {
+    const definition = this.built?.definitions.find((candidate) => candidate.id === id);
+    return { intervalMs: definition?.intervalMs, drivenHere: this.built?.drivenHere(id) };
+  }
+
   /**
    * Every migration declared here or stored by an earlier version, by id: progress, direction,
    * last update, rate, time to completion, and the newest errors (`errors`, default 5).
@@ -84,7 +98,7 @@ export class RoutinesMigrations {
   /**
    * The last batches of a migration that this replica's runner ran (the last 100), newest
    * first: direction, outcome, start, duration, the progress after it, the lease epoch, the
-   * error. Empty on a replica that has not run it (another replica holds the runner's lease).
+   * error. Empty on a replica that has not run it (another replica holds its lease).
    */
   history(id: string, options: { limit?: number } = {}): MigrationBatchRecord[] {
     const built = this.ready();

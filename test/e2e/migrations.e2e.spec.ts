@@ -76,7 +76,7 @@ describe('out-of-band migrations in a Nest app', () => {
     const FillRows = rowsMigration();
     const { app, registry, events } = await boot([FillRows]);
     const migration = app.get(FillRows);
-    expect(registry.get('out-of-band-migrations')).toMatchObject({
+    expect(registry.get('out-of-band-migrations:fill')).toMatchObject({
       kind: 'background',
       scope: 'cluster',
     });
@@ -98,7 +98,7 @@ describe('out-of-band migrations in a Nest app', () => {
     expect([...migration.epochs]).toHaveLength(1); // the lease epoch, the same for every batch
     const batches = events.filter((event) => event.type === 'migration-batch-succeeded');
     expect(batches.map((event) => event.migration?.progress)).toEqual([0.2, 0.4, 0.6, 0.8, 1]);
-    expect(batches.every((event) => event.routine === 'out-of-band-migrations')).toBe(true);
+    expect(batches.every((event) => event.routine === 'out-of-band-migrations:fill')).toBe(true);
     expect(events.filter((event) => event.type === 'migration-completed')).toHaveLength(1);
 
     await registry.migrations.reverse('fill');
@@ -129,7 +129,7 @@ describe('out-of-band migrations in a Nest app', () => {
     expect(
       (await registry.migrations.list({ errors: 1 })).find((m) => m.id === 'failing')!.errors,
     ).toHaveLength(1);
-    expect(registry.get('out-of-band-migrations').state).toBe('running'); // an error never stops the runner
+    expect(registry.get('out-of-band-migrations:failing').state).toBe('running'); // an error never stops the runner
     broken = false;
     await waitFor(async () => (await registry.migrations.get('failing')).complete, 10_000);
   });
@@ -289,7 +289,7 @@ describe('the boot gate: migrations: { require }', () => {
     );
     expect(refused).toBeInstanceOf(MigrationsIncompleteError);
     expect((refused as Error).message).toMatch(
-      /refuses to start: out-of-band migration\(s\) not complete: 'fill' [4-8]0%, about \d+s left at its recent rate/,
+      /refuses to start: out-of-band migration\(s\) not complete: 'fill' [4-8]0%, about \d+s left at its recent rate; driven by another replica that declares it and holds its lease \(measured \d+(ms|s) ago\): let it finish, or wait longer than that$/,
     );
     expect((refused as MigrationsIncompleteError).migrations.map((m) => m.id)).toEqual(['fill']);
     expect(next.app.get(Ticker).runs).toBe(0);
@@ -330,11 +330,21 @@ describe('the boot gate: migrations: { require }', () => {
     expect((refused as Error).message).toContain(
       `'fill' 0%; last error: relation "uploads" does not exist`,
     );
-    expect(booted.registry.get('out-of-band-migrations').state).toBe('stopped');
+    expect(booted.registry.get('out-of-band-migrations:fill').state).toBe('stopped');
     const runs = booted.app.get(Ticker).runs;
     await sleep(50);
     expect(booted.app.get(Ticker).runs).toBe(runs);
     expect(runs).toBe(0);
+  });
+
+  it('with wait too short for the migration it drives here, says so and how long it has left', async () => {
+    const booted = await createTestingApp({
+      imports: [RoutinesModule.forRoot({ migrations: { require: ['fill'], wait: '400ms' } })],
+      providers: [rowsMigration({ interval: '50ms' }, { rows: 10_000 })],
+    });
+    await expect(booted.app.init()).rejects.toThrow(
+      /'fill' 0%, about \d+(s|m|h)[\dms]* left at its recent rate; driven here \(lease epoch 1\): give migrations\.wait more than that$/,
+    );
   });
 
   it('fails closed: refuses to bootstrap when the state cannot be read, saying why', async () => {
@@ -372,5 +382,37 @@ describe('the boot gate: migrations: { require }', () => {
     await expect(next.app.init()).rejects.toThrow(
       /'fill' \d+%, set to run in reverse \(registry\.migrations\.forward\('fill'\)\)/,
     );
+  });
+});
+
+describe('a rolling deploy that adds a migration', () => {
+  it('boots the new version while the old one drives the migrations it declares: each migration has its own lease', async () => {
+    const coordinator = new InMemoryCoordinator();
+    // v1 declares 'fill' only, and runs first: it holds whatever lease there is.
+    const v1 = await boot([rowsMigration({ interval: '100ms' }, { rows: 1000 })], { coordinator });
+    await waitFor(async () => (await v1.registry.migrations.get('fill')).progress > 0, 5000);
+    // v2 declares 'fill' and a new 'sizes', and needs 'sizes' complete before it starts.
+    const Fill = rowsMigration({ interval: '100ms' }, { rows: 1000 });
+    const Sizes = rowsMigration({ id: 'sizes', interval: '10ms' });
+    // Without wait, it is refused, and the advice says what holds 'sizes' back: nobody runs it.
+    const refused = await createTestingApp({
+      imports: [RoutinesModule.forRoot({ coordinator, migrations: { require: ['sizes'] } })],
+      providers: [Fill, Sizes],
+    });
+    await expect(refused.app.init()).rejects.toThrow(
+      "'sizes' 0%; no replica drives it (never measured): no running replica that declares it holds its lease. Give RoutinesModule migrations: { wait: '10m' } to run it here first",
+    );
+    const began = Date.now();
+    const v2 = await boot([Fill, Sizes, Ticker], {
+      coordinator,
+      migrations: { require: ['sizes'], wait: '3s' },
+    });
+    expect(Date.now() - began).toBeLessThan(3000);
+    expect(v2.app.get(Sizes).done).toBe(50);
+    expect((await v2.registry.migrations.get('sizes')).complete).toBe(true);
+    // 'fill' is still driven by v1, which took its lease first; v2 stands by for it.
+    expect(v2.app.get(Fill).done).toBe(0);
+    expect((await v1.registry.migrations.get('fill')).complete).toBe(false);
+    await waitFor(() => v2.app.get(Ticker).runs > 0, 2000);
   });
 });

@@ -199,7 +199,7 @@ describe('SIGTERM to a real Nest process', () => {
       'cache-warmer',
       'hard-deleter',
       'heartbeat',
-      'out-of-band-migrations',
+      'out-of-band-migrations:backfill-upload-extension',
       'outbox-relay',
       'queue-consumer',
       'queue-depth-reporter',
