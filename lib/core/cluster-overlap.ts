@@ -288,13 +288,21 @@ export class ClusterOverlap {
         this.markers.renew(host.name, held.token, ttlMs),
       ).then(
         (answer) => {
+          reportCoordinatorSuccess(this.coordinator, host.clock, host.logger);
           if (held.ended) return;
           if (answer === 'lost') return held.hold.lose(new RunMarkerLostError(host.name));
           held.hold.renewed(sentAt);
           if (answer === 'cancelled') held.supersede?.();
           next();
         },
-        () => {
+        (error: unknown) => {
+          reportCoordinatorFailure(
+            this.coordinator,
+            host.clock,
+            host.logger,
+            `run marker renewal for '${host.name}'`,
+            error,
+          );
           if (!held.ended) next();
         },
       );

@@ -365,6 +365,8 @@ describe('run markers under the holder discipline', () => {
     const shared = new InMemoryCoordinator(clock);
     let cut = false;
     const acts: Array<{ replica: string; start: number; end?: number }> = [];
+    const warnings: string[] = [];
+    const logger = { ...quiet, warn: (message: string) => void warnings.push(message) };
     const make = (replica: string, coordinator: Coordinator) =>
       new PeriodicRoutine(
         (signal: AbortSignal) => {
@@ -386,7 +388,7 @@ describe('run markers under the holder discipline', () => {
           interval: SECOND,
           clock,
           coordinator,
-          logger: quiet,
+          logger: replica === 'a' ? logger : quiet,
           lease: { ttl: '3s' },
         },
       );
@@ -407,6 +409,8 @@ describe('run markers under the holder discipline', () => {
     expect(next).toBeDefined();
     // a stopped acting before b could start: at least the last third of the ttl in between.
     expect(next!.start - first.end!).toBeGreaterThanOrEqual(SECOND - 5);
+    // The renewals that failed meanwhile are one outage, logged once.
+    expect(warnings.filter((message) => message.includes('coordinator failed'))).toHaveLength(1);
     a.stop().catch(() => undefined);
     await stopAll(clock, [b]);
   });
