@@ -63,8 +63,9 @@ export function isComplete(progress: number, direction: MigrationDirection): boo
 /**
  * Drives every migration it is given that is not complete in its direction: one batch per
  * interval (`up`, or `down` in reverse), progress measured and stored after each, errors
- * recorded and retried with backoff without holding up the others. `run` is the body of the
- * cluster's one runner: it goes on until its signal aborts (the lease lost, or shutdown).
+ * recorded and retried with backoff without holding up the others. `run` is the body of a
+ * cluster background routine (in a Nest app, one per migration, each with its own lease): it
+ * goes on until its signal aborts (the lease lost, or shutdown).
  */
 export class MigrationRunner {
   private readonly clock: Clock;

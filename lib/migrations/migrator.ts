@@ -3,7 +3,7 @@ export interface MigrationContext {
   /** The migration's id. */
   id: string;
   /**
-   * The fencing epoch of the runner's lease: it only grows across runners. Write it with the
+   * The fencing epoch of the migration's lease: it only grows across runners. Write it with the
    * batch's rows (or compare it in the batch's transaction) to refuse a stale runner's writes.
    */
   epoch: number;

@@ -10,5 +10,8 @@ export const DEFAULT_HISTORY = 100;
 export const WORKER_METADATA = 'nestjs-routines:worker';
 /** Metadata key for `@OutOfBandMigration` on a class. */
 export const OUT_OF_BAND_MIGRATION_METADATA = 'nestjs-routines:out-of-band-migration';
-/** The cluster background routine that runs every out-of-band migration. */
+/**
+ * The out-of-band migrations' routines: `out-of-band-migrations:<id>`, one per migration, each
+ * with its own lease; `routines['out-of-band-migrations']` in the module options applies to all.
+ */
 export const MIGRATION_RUNNER = 'out-of-band-migrations';

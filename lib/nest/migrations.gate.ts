@@ -44,7 +44,7 @@ const POLL_MS = 250;
 
 /**
  * Resolves once every required migration is complete forward. Fails closed: state that cannot
- * be read counts as incomplete. With `waitMs`, starts the runner (`startRunner`) and reads
+ * be read counts as incomplete. With `waitMs`, starts the migrations' routines here (`startRunner`) and reads
  * again every 250 ms until the deadline.
  */
 export async function passMigrationGate(

@@ -20,10 +20,11 @@ const declaredMigrations = new Map<Type<unknown>, OutOfBandMigrationOptions>();
 
 /**
  * A long data migration run in small batches in the background while the app serves traffic
- * (Sourcegraph's out-of-band migrations). One runner per cluster, a cluster background routine
- * named `out-of-band-migrations`, calls `up` (or `down` in reverse) once per `interval` until
- * `progress` says it is complete, storing progress, direction and errors through the
- * coordinator's engine. Batches must be idempotent: a runner may die in the middle of one.
+ * (Sourcegraph's out-of-band migrations). Each migration has a cluster background routine of its
+ * own, `out-of-band-migrations:<id>`, with its own lease: one of the replicas that declare it
+ * calls `up` (or `down` in reverse) once per `interval` until `progress` says it is complete,
+ * storing progress, direction and errors through the coordinator's engine. Batches must be
+ * idempotent: a runner may die in the middle of one.
  *
  * @example
  * @OutOfBandMigration({ id: 'backfill-upload-size', description: 'fill uploads.size_bytes', interval: '1s' })

@@ -22,7 +22,7 @@ export class MigrationsController {
     return this.registry.migrations.get(id);
   }
 
-  /** The batches this replica's runner ran, newest first. */
+  /** The batches of it this replica ran (while it held the migration's lease), newest first. */
   @Get(':id/batches')
   batches(@Param('id') id: string, @Query('limit') limit?: string) {
     return this.registry.migrations.history(id, { limit: limit ? Number(limit) : 20 });

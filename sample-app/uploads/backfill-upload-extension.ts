@@ -8,8 +8,9 @@ const BATCH = 100;
 /**
  * Fills `extension` on the uploads that existed before the column did: a data migration too
  * slow for a deploy step on a real table, run 100 rows at a time in the background while the
- * app serves traffic, on one replica (the cluster's runner), reversible. Each batch is
- * idempotent: it only touches rows still to do, so a runner that dies mid-batch loses nothing.
+ * app serves traffic, on one replica (the one holding this migration's lease), reversible.
+ * Each batch is idempotent: it only touches rows still to do, so a runner that dies mid-batch
+ * loses nothing.
  * `GET /migrations` shows its progress; `POST /migrations/backfill-upload-extension/reverse`
  * runs it backwards.
  */

@@ -187,6 +187,18 @@ describe('out-of-band migrations in a Nest app', () => {
     expect(message).toMatch(/migrations\.after.*is not an option of migrations/s);
   });
 
+  it("applies routines['out-of-band-migrations'] to every migration's own routine, and routines['out-of-band-migrations:<id>'] to one", async () => {
+    const { registry } = await boot([rowsMigration(), rowsMigration({ id: 'other' })], {
+      routines: {
+        'out-of-band-migrations': { enabled: false, lease: { ttl: '5s' } },
+        'out-of-band-migrations:other': { enabled: true },
+      },
+    });
+    expect(registry.get('out-of-band-migrations:fill').state).toBe('disabled');
+    await waitFor(async () => (await registry.migrations.get('other')).complete, 5000);
+    expect((await registry.migrations.get('fill')).progress).toBe(0);
+  });
+
   it('names an unknown required migration and the ones it knows', async () => {
     const FillRows = rowsMigration();
     const booted = await createTestingApp({
