@@ -124,6 +124,8 @@ function incomplete(
 
 /** Below this, a migration measured this recently is being driven by some replica. */
 const DRIVEN_WITHIN_MS = 10_000;
+/** The longest retry backoff of a failing migration (the runner's default cap). */
+const MAX_BACKOFF_MS = 60_000;
 
 /**
  * What holds a required migration back, as this replica can tell, and what would help. Each
@@ -141,30 +143,36 @@ function heldBackBy(
   if (migration.direction === 'reverse') {
     return `, set to run in reverse (registry.migrations.forward('${id}'))`;
   }
-  const eta =
-    migration.etaMs === undefined
-      ? ''
-      : `, about ${formatDuration(Math.max(1000, Math.round(migration.etaMs / 1000) * 1000))} left at its recent rate`;
-  if (!migration.declared) {
-    return `${eta}: this version does not declare it, so it cannot run it; only a replica of a version that declares it can`;
-  }
-  const ago = (at: number) => formatDuration(Math.max(0, Math.round((now - at) / 1000) * 1000));
+  const moving = migration.etaMs !== undefined;
+  const eta = moving
+    ? `, about ${formatDuration(Math.max(1000, Math.round(migration.etaMs! / 1000) * 1000))} left at its recent rate`
+    : '';
+  const ago = (at: number) =>
+    now - at < 1000 ? 'just now' : `${formatDuration(Math.round((now - at) / 1000) * 1000)} ago`;
+  const interval = local.intervalMs ?? 0;
+  // A failing migration is retried at most a backoff apart: its last error is that recent.
   const [error] = migration.errors;
-  if (error && (migration.updatedAt === undefined || error.at >= migration.updatedAt)) {
-    return `; last error: ${error.message} (${ago(error.at)} ago): its batches fail, and the replica that holds its lease retries at its pace; fix the cause`;
+  const failing =
+    error !== undefined && now - error.at <= 2 * Math.max(MAX_BACKOFF_MS, interval) + 1000;
+  if (failing && !moving) {
+    return `; last error: ${error.message} (${ago(error.at)}): its batches fail, and the replica that holds its lease retries at its pace; fix the cause`;
+  }
+  const lastError = failing ? `; last error: ${error.message} (${ago(error.at)})` : '';
+  const measured = migration.updatedAt;
+  const drivenElsewhere =
+    measured !== undefined && now - measured <= Math.max(DRIVEN_WITHIN_MS, 3 * interval);
+  const elsewhere = `driven by another replica that declares it and holds its lease (measured ${ago(measured ?? now)})`;
+  if (!migration.declared) {
+    return `${eta}${lastError}; this version does not declare it, so only a replica of a version that declares it can run it${drivenElsewhere ? `; ${elsewhere}: let it finish` : ', and none does now'}`;
   }
   if (local.drivenHere !== undefined) {
-    return `${eta}; driven here (lease epoch ${local.drivenHere}): ${eta ? 'give migrations.wait more than that' : 'give migrations.wait more time'}`;
+    return `${eta}${lastError}; driven here (lease epoch ${local.drivenHere}): ${moving ? 'give migrations.wait more than that' : 'give migrations.wait more time'}`;
   }
-  const within = Math.max(DRIVEN_WITHIN_MS, 3 * (local.intervalMs ?? 0));
-  if (migration.updatedAt !== undefined && now - migration.updatedAt <= within) {
-    return `${eta}; driven by another replica that declares it and holds its lease (measured ${ago(migration.updatedAt)} ago): let it finish${eta ? ', or wait longer than that' : ''}`;
+  if (drivenElsewhere) {
+    return `${eta}${lastError}; ${elsewhere}: let it finish${moving ? ', or wait longer than that' : ''}`;
   }
-  const measured =
-    migration.updatedAt === undefined
-      ? 'never measured'
-      : `last measured ${ago(migration.updatedAt)} ago`;
+  const when = measured === undefined ? 'never measured' : `last measured ${ago(measured)}`;
   return waited
-    ? `; no replica drives it (${measured}) although this one waited for its lease: another replica that declares it holds the lease and measures nothing (a batch that hangs: give the migration a timeout), or the engine holds leases back (see the log)`
-    : `; no replica drives it (${measured}): no running replica that declares it holds its lease. Give RoutinesModule migrations: { wait: '10m' } to run it here first`;
+    ? `${lastError}; no replica drives it (${when}) although this one waited for its lease: another replica that declares it holds the lease and measures nothing (a batch that hangs: give the migration a timeout), or the engine holds leases back (see the log)`
+    : `${lastError}; no replica drives it (${when}): no running replica that declares it holds its lease. Give RoutinesModule migrations: { wait: '10m' } to run it here first`;
 }

@@ -301,7 +301,7 @@ describe('the boot gate: migrations: { require }', () => {
     );
     expect(refused).toBeInstanceOf(MigrationsIncompleteError);
     expect((refused as Error).message).toMatch(
-      /refuses to start: out-of-band migration\(s\) not complete: 'fill' [4-8]0%, about \d+s left at its recent rate; driven by another replica that declares it and holds its lease \(measured \d+(ms|s) ago\): let it finish, or wait longer than that$/,
+      /refuses to start: out-of-band migration\(s\) not complete: 'fill' [4-8]0%, about \d+s left at its recent rate; driven by another replica that declares it and holds its lease \(measured (just now|\d+s ago)\): let it finish, or wait longer than that$/,
     );
     expect((refused as MigrationsIncompleteError).migrations.map((m) => m.id)).toEqual(['fill']);
     expect(next.app.get(Ticker).runs).toBe(0);
