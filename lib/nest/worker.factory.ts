@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import {
   checkDuration,
+  renewDeadline,
   type RoutineEventListener,
   RoutinesConfigurationError,
   type ConfigurationProblem,
@@ -89,11 +90,11 @@ export async function buildWorkers(
         optionProblems.push({ option, value, message: `must be a whole number, at least ${min}` });
       }
     }
-    if (stalledAfterMs <= heartbeatMs) {
+    if (heartbeatMs >= renewDeadline(stalledAfterMs)) {
       optionProblems.push({
         option: 'stalledAfter',
         value: options.stalledAfter ?? '30s',
-        message: 'must be longer than heartbeat, or running rows are reset between two heartbeats',
+        message: `must be more than 1.5 × heartbeat (${heartbeatMs} ms): a running row whose heartbeat is not renewed within two thirds of stalledAfter is aborted, before another replica may reset it`,
       });
     }
     const name = options.name;
@@ -148,9 +149,17 @@ export async function buildWorkers(
         recorder,
         wrap,
       });
+    let first: DbWorker;
+    try {
+      first = makeWorker();
+    } catch (error) {
+      if (!(error instanceof RoutinesConfigurationError)) throw error;
+      problems.push(...error.problems.map((problem) => ({ ...problem, source, routine: name })));
+      continue;
+    }
     const built: BuiltWorker = {
       name,
-      worker: makeWorker(),
+      worker: first,
       table,
       queue: plain ? name : undefined,
       store,

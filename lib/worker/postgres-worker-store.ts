@@ -1,6 +1,7 @@
 // Type-only: an app that never constructs a PostgresWorkerStore never loads pg.
 import type { Pool, PoolClient } from 'pg';
 import type { PostgresPool } from '../coordination/clients';
+import type { OutageSource } from '../core/coordinator-outage';
 import { RoutinesConfigurationError, type ConfigurationProblem } from '../core/errors';
 import {
   COLUMN_TYPES,
@@ -19,8 +20,37 @@ export interface ClaimedJob<Row = Record<string, unknown>> {
   row: Row;
   /** 1 for the first attempt, then failures so far + 1. */
   attempt: number;
-  /** `host:pid:token`, written into the hostname column at dequeue. */
+  /** `host:pid:token.n`, written into the hostname column at dequeue: new for every dequeue. */
   claim: string;
+}
+
+/**
+ * How heartbeat and completion answers name one attempt: the row's id and the claim of its
+ * dequeue (one worker may hold a row again, after a reset, while its old attempt still runs).
+ */
+export function jobKey(job: Pick<ClaimedJob, 'id' | 'claim'>): string {
+  return `${job.id}\u0000${job.claim}`;
+}
+
+/** The longest `failure_message` stored, in UTF-8 bytes; a longer one is cut and marked. */
+export const MAX_FAILURE_MESSAGE_BYTES = 8192;
+
+/**
+ * A message as stored in `failure_message`: at most `maxBytes` of UTF-8, cut on a character
+ * boundary and marked `… [cut: N bytes]` when longer, NUL characters (which PostgreSQL text
+ * refuses) written as `\\0`.
+ */
+export function storedMessage(message: string, maxBytes = MAX_FAILURE_MESSAGE_BYTES): string {
+  // eslint-disable-next-line no-control-regex
+  const text = message.includes('\u0000') ? message.replace(/\u0000/g, '\\0') : message;
+  // A UTF-8 character is at most 3 bytes per UTF-16 unit: short strings skip the count.
+  if (text.length * 3 <= maxBytes) return text;
+  const bytes = Buffer.byteLength(text);
+  if (bytes <= maxBytes) return text;
+  let kept = Buffer.from(text).subarray(0, maxBytes).toString('utf8');
+  // A character cut in the middle decodes as U+FFFD: drop it.
+  if (kept.endsWith('\uFFFD')) kept = kept.slice(0, -1);
+  return `${kept}… [cut: ${bytes - Buffer.byteLength(kept)} bytes]`;
 }
 
 /** Options of {@link PostgresWorkerStore.table}. */
@@ -43,6 +73,10 @@ export type FailOutcome = 'errored' | 'failed' | 'fenced';
  * statement, and every final write is fenced by the claim and `state = 'processing'`.
  */
 export class PostgresWorkerTable<Row = Record<string, unknown>> {
+  /** How an outage of this table's database is named in the workers' logs. */
+  readonly kind: string;
+  /** What failed statements are reported against, once per outage: the store, shared by its tables. */
+  readonly outageSource: OutageSource;
   private readonly c: WorkerColumns;
   private readonly table: string;
   private sql:
@@ -58,8 +92,11 @@ export class PostgresWorkerTable<Row = Record<string, unknown>> {
     pool: PostgresPool,
     readonly name: string,
     private readonly options: WorkerTableOptions = {},
+    outageSource?: OutageSource,
   ) {
     this.pool = pool as unknown as Pool;
+    this.kind = `PostgreSQL (worker table ${name})`;
+    this.outageSource = outageSource ?? this;
     this.c = { ...DEFAULT_WORKER_COLUMNS, ...options.columns };
     this.table = qualifiedTable(name) ?? '';
   }
@@ -140,34 +177,35 @@ export class PostgresWorkerTable<Row = Record<string, unknown>> {
 
   /**
    * Marks the rows still ours as alive. Answers which are still ours and which of those an
-   * operator asked to cancel: a row missing from `alive` was reset or taken by another claim.
+   * operator asked to cancel, by {@link jobKey}: a job missing from `alive` was reset or taken
+   * by another claim.
    */
   async heartbeat(
     jobs: ReadonlyArray<Pick<ClaimedJob, 'id' | 'claim'>>,
   ): Promise<{ alive: Set<string>; cancel: Set<string> }> {
     if (jobs.length === 0) return { alive: new Set(), cancel: new Set() };
-    const { rows } = await this.pool.query<{ id: string; cancel: boolean }>(
+    const { rows } = await this.pool.query<{ id: string; claim: string; cancel: boolean }>(
       this.statement('heartbeat'),
       [jobs.map((job) => job.id), jobs.map((job) => job.claim)],
     );
     return {
-      alive: new Set(rows.map((row) => row.id)),
-      cancel: new Set(rows.filter((row) => row.cancel).map((row) => row.id)),
+      alive: new Set(rows.map(jobKey)),
+      cancel: new Set(rows.filter((row) => row.cancel).map(jobKey)),
     };
   }
 
   /** Completed, if the row is still ours; false when the fence refused the write. */
   async complete(job: ClaimedJob<Row>): Promise<boolean> {
-    return (await this.completeAll([job])).has(job.id);
+    return (await this.completeAll([job])).has(jobKey(job));
   }
 
-  /** Completes every job still ours in one statement; answers the ids it completed. */
+  /** Completes every job still ours in one statement; answers those it completed, by {@link jobKey}. */
   async completeAll(jobs: ReadonlyArray<Pick<ClaimedJob, 'id' | 'claim'>>): Promise<Set<string>> {
-    const { rows } = await this.pool.query<{ id: string }>(this.statement('complete'), [
-      jobs.map((job) => job.id),
-      jobs.map((job) => job.claim),
-    ]);
-    return new Set(rows.map((row) => row.id));
+    const { rows } = await this.pool.query<{ id: string; claim: string }>(
+      this.statement('complete'),
+      [jobs.map((job) => job.id), jobs.map((job) => job.claim)],
+    );
+    return new Set(rows.map(jobKey));
   }
 
   /**
@@ -181,7 +219,14 @@ export class PostgresWorkerTable<Row = Record<string, unknown>> {
   ): Promise<FailOutcome> {
     const { rows } = await this.pool.query<{ state: 'errored' | 'failed' }>(
       this.statement('fail'),
-      [job.id, job.claim, options.maxAttempts, message, !options.retry, options.retryInMs],
+      [
+        job.id,
+        job.claim,
+        options.maxAttempts,
+        storedMessage(message),
+        !options.retry,
+        options.retryInMs,
+      ],
     );
     return rows[0]?.state ?? 'fenced';
   }
@@ -189,7 +234,8 @@ export class PostgresWorkerTable<Row = Record<string, unknown>> {
   /** Canceled (an operator set the cancel column), if the row is still ours. */
   async cancelled(job: ClaimedJob<Row>, message: string): Promise<boolean> {
     return (
-      (await this.pool.query(this.statement('cancel'), [job.id, job.claim, message])).rowCount === 1
+      (await this.pool.query(this.statement('cancel'), [job.id, job.claim, storedMessage(message)]))
+        .rowCount === 1
     );
   }
 
@@ -259,10 +305,10 @@ export class PostgresWorkerTable<Row = Record<string, unknown>> {
         `WHERE job.${q('id')} = due.${q('id')} RETURNING job.*`,
       heartbeat:
         `UPDATE ${t} AS job SET ${q('lastHeartbeatAt')} = now() FROM ${ours} AS locked ` +
-        `WHERE job.${q('id')} = locked.id RETURNING job.${q('id')}::text AS id, job.${q('cancel')} AS cancel`,
+        `WHERE job.${q('id')} = locked.id RETURNING job.${q('id')}::text AS id, job.${q('workerHostname')} AS claim, job.${q('cancel')} AS cancel`,
       complete:
         `UPDATE ${t} AS job SET ${q('state')} = 'completed', ${q('finishedAt')} = now() FROM ${ours} AS locked ` +
-        `WHERE job.${q('id')} = locked.id RETURNING job.${q('id')}::text AS id`,
+        `WHERE job.${q('id')} = locked.id RETURNING job.${q('id')}::text AS id, job.${q('workerHostname')} AS claim`,
       fail:
         `UPDATE ${t} SET ${q('state')} = CASE WHEN $5 OR ${q('numFailures')} + 1 >= $3 THEN 'failed' ELSE 'errored' END, ` +
         `${q('numFailures')} = ${q('numFailures')} + 1, ${q('failureMessage')} = $4, ${q('finishedAt')} = now(), ` +
@@ -294,6 +340,30 @@ export interface PostgresWorkerStoreOptions {
   schema?: string;
   /** The library's job table, created on first use. Default: 'routines_jobs'. */
   jobsTable?: string;
+  /**
+   * The largest payload `enqueue` accepts, in bytes of JSON (UTF-8). A larger one is refused:
+   * store the data elsewhere and enqueue its key. Default: 1 MiB.
+   */
+  maxPayloadBytes?: number;
+}
+
+/** The default of {@link PostgresWorkerStoreOptions.maxPayloadBytes}: 1 MiB. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
+
+/** `enqueue` refused a payload over `maxPayloadBytes`. */
+export class PayloadTooLargeError extends RangeError {
+  override readonly name = 'PayloadTooLargeError';
+
+  constructor(
+    readonly queue: string,
+    readonly bytes: number,
+    readonly maxBytes: number,
+  ) {
+    super(
+      `queue '${queue}': the payload is ${bytes} bytes of JSON, over maxPayloadBytes (${maxBytes}) of PostgresWorkerStore; ` +
+        'store large data elsewhere and enqueue its key, or raise maxPayloadBytes',
+    );
+  }
 }
 
 /** Options of {@link PostgresWorkerStore.enqueue}. */
@@ -323,7 +393,10 @@ const QUEUE_NAME = /^[A-Za-z0-9_.:-]{1,200}$/;
  * await uploads.check(); // a missing column is a configuration error naming it
  */
 export class PostgresWorkerStore {
+  /** How an outage of the store's database is named in the workers' logs. */
+  readonly kind = 'PostgreSQL (worker store)';
   private readonly pool: Pool;
+  private readonly maxPayloadBytes: number;
   /** `schema.table`, and the same quoted for SQL. */
   private readonly jobsName: string;
   private readonly jobs: string;
@@ -351,6 +424,18 @@ export class PostgresWorkerStore {
     }
     this.jobsName = `${schema}.${table}`;
     this.jobs = qualified;
+    const max = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+    if (!Number.isSafeInteger(max) || max < 1) {
+      throw new RoutinesConfigurationError([
+        {
+          source: 'PostgresWorkerStore',
+          option: 'maxPayloadBytes',
+          value: options.maxPayloadBytes,
+          message: 'must be a whole number of bytes, at least 1',
+        },
+      ]);
+    }
+    this.maxPayloadBytes = max;
   }
 
   /** A job table of the app's own, with the worker's columns. */
@@ -358,22 +443,25 @@ export class PostgresWorkerStore {
     name: string,
     options: WorkerTableOptions = {},
   ): PostgresWorkerTable<Row> {
-    return new PostgresWorkerTable<Row>(this.pool, name, options);
+    return new PostgresWorkerTable<Row>(this.pool, name, options, this);
   }
 
   /** One queue of the library's job table (created on first use): rows `{ id, queue, payload, key, priority, ... }`. */
   async queue<Payload = unknown>(name: string): Promise<PostgresWorkerTable<JobRow<Payload>>> {
     checkQueueName(name);
     await this.ensureJobsTable();
-    return new PostgresWorkerTable<JobRow<Payload>>(this.pool, this.jobsName, {
-      queue: name,
-      order: '"priority" DESC, "queued_at", "id"',
-    });
+    return new PostgresWorkerTable<JobRow<Payload>>(
+      this.pool,
+      this.jobsName,
+      { queue: name, order: '"priority" DESC, "queued_at", "id"' },
+      this,
+    );
   }
 
   /**
    * Adds a job to a plain queue and announces it (on commit, inside the app's transaction with
    * `client`). Resolves with its id, or undefined when a job with the same `key` is pending.
+   * A payload over `maxPayloadBytes` (JSON) is refused with a {@link PayloadTooLargeError}.
    *
    * @example
    * await store.enqueue('emails', { to: 'a@example.com' }, { key: 'welcome:42', client: trx });
@@ -384,6 +472,13 @@ export class PostgresWorkerStore {
     options: EnqueueOptions = {},
   ): Promise<string | undefined> {
     checkQueueName(queue);
+    const json = JSON.stringify(payload ?? null);
+    // A string's JSON is at least its length in bytes: most payloads skip the count.
+    if (json.length > this.maxPayloadBytes / 3) {
+      const bytes = Buffer.byteLength(json);
+      if (bytes > this.maxPayloadBytes)
+        throw new PayloadTooLargeError(queue, bytes, this.maxPayloadBytes);
+    }
     await this.ensureJobsTable();
     const runAt = options.runAt === undefined ? null : new Date(options.runAt);
     const client = options.client ?? this.pool;
@@ -391,7 +486,7 @@ export class PostgresWorkerStore {
       `WITH job AS (INSERT INTO ${this.jobs} (queue, payload, key, priority, process_after) ` +
         `VALUES ($1, $2::jsonb, $3, $4, $5) ON CONFLICT (queue, key) WHERE key IS NOT NULL AND state IN ('queued', 'processing', 'errored') ` +
         `DO NOTHING RETURNING id) SELECT id::text AS id, pg_notify('${WORKER_CHANNEL}', $1) FROM job`,
-      [queue, JSON.stringify(payload ?? null), options.key ?? null, options.priority ?? 0, runAt],
+      [queue, json, options.key ?? null, options.priority ?? 0, runAt],
     )) as { rows: Array<{ id: string }> };
     return result.rows[0]?.id;
   }
@@ -421,17 +516,27 @@ export class PostgresWorkerStore {
     while (!this.closed) {
       let client: PoolClient | undefined;
       try {
-        client = await this.pool.connect();
-        const ended = new Promise<void>((resolve) => {
-          this.hangUp = resolve;
-          client!.on('error', () => resolve());
-          client!.on('end', () => resolve());
+        let ended!: Promise<void>;
+        client = await new Promise<PoolClient>((resolve, reject) => {
+          // The callback form: its listeners are on the client in the same tick as the pool
+          // hands it over. With `await pool.connect()` they would come a microtask later, and
+          // an 'error' read in the same socket chunk as the connection's readiness (a
+          // pg_terminate_backend, a failover) would have no listener and end the process.
+          this.pool.connect((error, connected) => {
+            if (error || !connected) return reject(error ?? new Error('no client'));
+            ended = new Promise<void>((done) => {
+              this.hangUp = done;
+              connected.on('error', () => done());
+              connected.on('end', () => done());
+            });
+            resolve(connected);
+          });
         });
         client.on('notification', (message) => {
           for (const onRow of this.listeners.get(message.payload ?? '') ?? []) onRow();
         });
         if (!this.closed) {
-          await client.query(`LISTEN ${WORKER_CHANNEL}`);
+          await Promise.race([client.query(`LISTEN ${WORKER_CHANNEL}`), ended]);
           await ended;
         }
       } catch {

@@ -1,11 +1,32 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { systemClock, type Clock, type TimerHandle } from '../core/clock';
+import {
+  reportCoordinatorFailure,
+  reportCoordinatorSuccess,
+  type OutageSource,
+} from '../core/coordinator-outage';
+import { formatDuration } from '../core/duration';
+import { RoutinesConfigurationError, type ConfigurationProblem } from '../core/errors';
+import { Hold, HoldExpiredError, renewDeadline } from '../core/hold';
 import { describeError } from '../core/logger';
-import type { ClaimedJob, PostgresWorkerTable } from './postgres-worker-store';
+import { jobKey, type ClaimedJob, type PostgresWorkerTable } from './postgres-worker-store';
 
 /** Thrown by a handler for a job that must not be retried: the row goes to `failed` at once. */
 export class NonRetryableError extends Error {
   override readonly name = 'NonRetryableError';
+}
+
+/**
+ * `error instanceof NonRetryableError`, false where asking throws: a thrown Proxy whose
+ * `getPrototypeOf` trap throws is an ordinary failure, retried, not a crash of the worker.
+ */
+export function isNonRetryable(error: unknown): boolean {
+  try {
+    return error instanceof NonRetryableError;
+  } catch {
+    return false;
+  }
 }
 
 /** What a handler gets with each row. */
@@ -15,10 +36,25 @@ export interface JobContext {
   /** 1 for the first attempt. */
   attempt: number;
   /**
-   * Aborts when the job must stop: shutdown past its timeout (the row goes back to queued), the
-   * job's `timeout`, the `cancel` column set, or the row no longer ours (reset as stalled).
+   * Aborts when the job must stop: its heartbeat could not be renewed in time (a third of
+   * `stalledAfter` before another worker may reset the row), the row no longer ours, the job's
+   * `timeout`, the `cancel` column set, or shutdown past its grace (the row goes back to queued).
    */
   signal: AbortSignal;
+  /**
+   * Whether the row is certainly still this attempt's: its last heartbeat (or the dequeue) was
+   * sent less than two thirds of `stalledAfter` ago, on the monotonic clock, and the attempt has
+   * not ended. Synchronous: check it just before a write only the row's holder may make. A
+   * process paused past the deadline (SIGSTOP, a frozen VM) reads false on waking, before any
+   * timer of the worker's has run.
+   */
+  holdsRow(): boolean;
+  /**
+   * The claim written into the row at this dequeue (`worker_hostname`): new for every dequeue,
+   * so a write fenced by it (`... WHERE id = $1 AND worker_hostname = $token AND state =
+   * 'processing'`) is refused once the row was reset, even if this same worker took it again.
+   */
+  token: string;
 }
 
 export type JobHandler<Row> = (row: Row, job: JobContext) => Promise<void> | void;
@@ -27,7 +63,8 @@ export type JobHandler<Row> = (row: Row, job: JobContext) => Promise<void> | voi
  * How a job's attempt ended: `succeeded`; `retried` (failed, due again after its backoff);
  * `failed` (for good: attempts used up, or `NonRetryableError`); `cancelled` (the `cancel`
  * column); `requeued` (handed back on shutdown, no failure counted); `lost` (the row was no
- * longer ours, or its end could not be written: the resetter hands it on).
+ * longer ours, its heartbeat could not be renewed in time, or its end could not be written:
+ * the resetter hands it on).
  */
 export type JobOutcome = 'succeeded' | 'retried' | 'failed' | 'cancelled' | 'requeued' | 'lost';
 
@@ -48,7 +85,7 @@ export interface JobRecorder {
     outcome: JobOutcome,
     /** Wall-clock ms the handler was called. */
     startedAt: number,
-    /** How long the handler ran (the final write aside). */
+    /** How long the handler ran (the final write aside), or until its row was written without it. */
     durationMs: number,
     /** What the handler threw, or why it stopped (timeout, cancel, lost). */
     error: unknown,
@@ -71,15 +108,21 @@ export interface DbWorkerOptions {
   concurrency?: number;
   /** How long to wait before looking again when no row was due. Default: 1000. */
   pollIntervalMs?: number;
-  /** Heartbeat of every running job, in one statement. Default: 5000. */
+  /** Heartbeat of every running job, in one statement; under two thirds of `stalledAfterMs`. Default: 5000. */
   heartbeatMs?: number;
-  /** A row processing with no heartbeat for this long is reset. Default: 30000. */
+  /**
+   * A row processing with no heartbeat for this long is reset. A running row whose heartbeat
+   * could not be renewed for two thirds of it is aborted here first. Default: 30000.
+   */
   stalledAfterMs?: number;
   /** Resets before a row is failed. Default: 3. */
   maxResets?: number;
   /** Attempts before a row is failed. Default: 5. */
   maxAttempts?: number;
-  /** A job running longer fails (and is retried). Default: none. */
+  /**
+   * A job running longer fails (and is retried): its signal aborts and its row is written as a
+   * timeout at once, even if the handler never settles. Default: none.
+   */
   timeoutMs?: number;
   /** Retry delay: `initialMs · 2^(attempt-1)`, at most `maxMs`, with ±20% jitter. Default: 10 s, 1 h. */
   backoff?: { initialMs: number; maxMs: number };
@@ -95,6 +138,8 @@ export interface DbWorkerOptions {
   recorder?: JobRecorder;
   /** Wraps every handler call: one tracing span per job. */
   wrap?: JobWrapper;
+  /** The time the worker's timers and row holds follow (tests pass a `ManualClock`). Default: the system clock. */
+  clock?: Clock;
   logger?: {
     log(message: string): void;
     warn(message: string): void;
@@ -125,39 +170,80 @@ export interface WorkerEvent {
   error?: unknown;
 }
 
+/** A handler still running after its row was written without it (it ignored its signal). */
+export interface StuckJob {
+  id: string;
+  attempt: number;
+  token: string;
+  /** Why its signal aborted. */
+  cause: StopCause;
+  /** Monotonic ms since its signal aborted. */
+  forMs: number;
+}
+
 /** Why a running job's signal was aborted. */
-type StopCause = 'shutdown' | 'timeout' | 'cancel' | 'lost';
+export type StopCause = 'shutdown' | 'timeout' | 'cancel' | 'lost';
 
 interface Running<Row> {
   job: ClaimedJob<Row>;
   controller: AbortController;
+  /** The row's hold: ttl `stalledAfterMs`, renewed by each heartbeat that answered. */
+  hold: Hold;
   cause?: StopCause;
+  /** Why the row was lost, for its record and log. */
+  lostWhy?: string;
+  /** Monotonic time the signal aborted. */
+  abortedAt?: number;
+  /** Ends the wait for the handler: called when the signal aborts. */
+  cut: () => void;
+  handlerSettled: boolean;
+  /** The attempt's end was written (or could not be): the slot is free. */
   done: Promise<void>;
 }
+
+/** The longest a millisecond option may be where it arms a timer (Node's limit, 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** How long stop() waits for the hand-back writes after its grace. */
+const HAND_BACK_MS = 1000;
+/** A handler not settled this long after its signal aborted (its row already written) is logged as stuck. */
+const STUCK_AFTER_MS = 1000;
 
 /**
  * Processes rows of a job table: dequeues up to `concurrency` at a time (at once again after a
  * successful dequeue, after `pollIntervalMs` otherwise, or as soon as `notify()` says a row was
  * added), heartbeats them, retries failures with backoff, resets stalled rows, and on `stop()`
  * hands unfinished rows back to queued without counting a failure.
+ *
+ * Each running row is held as the core's one holder discipline holds a lease (core/hold.ts):
+ * ttl `stalledAfterMs`, taken when the dequeue was sent, renewed when a heartbeat sent at a
+ * given time answered; two thirds of the ttl after the last renewal sent that succeeded, the
+ * row's signal aborts, a third of `stalledAfterMs` before any other worker may reset it.
  */
 export class DbWorker<Row = Record<string, unknown>> {
-  private readonly running = new Map<string, Running<Row>>();
-  private readonly claim = `${hostname()}:${process.pid}:${randomBytes(6).toString('hex')}`;
+  /** Rows running here, each in its slot (one dequeue's attempt each: a row may come back). */
+  private readonly running = new Set<Running<Row>>();
+  /** Handlers whose row was written without them (timeout, cancel, shutdown, lost), still running. */
+  private readonly lingering = new Set<Running<Row>>();
+  private readonly claimPrefix = `${hostname()}:${process.pid}:${randomBytes(6).toString('hex')}`;
+  private dequeues = 0;
   private readonly o: Required<
-    Omit<DbWorkerOptions, 'timeoutMs' | 'logger' | 'onEvent' | 'recorder' | 'wrap'>
+    Omit<DbWorkerOptions, 'timeoutMs' | 'logger' | 'onEvent' | 'recorder' | 'wrap' | 'clock'>
   > &
     Pick<DbWorkerOptions, 'timeoutMs'>;
+  private readonly clock: Clock;
   private readonly onEvent: DbWorkerOptions['onEvent'];
   private readonly recorder: DbWorkerOptions['recorder'];
   private readonly wrap: DbWorkerOptions['wrap'];
   private readonly logger: NonNullable<DbWorkerOptions['logger']>;
+  /** Where failed statements are reported, once per outage: the store (shared by its workers). */
+  private readonly outageSource: OutageSource;
   private stopping = false;
+  private stopped: Promise<void> | undefined;
   private hasStarted = false;
-  private dequeueFailing = false;
+  private blockedByStuck = false;
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
-  private timers: NodeJS.Timeout[] = [];
+  private readonly timers = new Set<{ handle?: TimerHandle }>();
   private completions: Array<{
     job: ClaimedJob<Row>;
     resolve: (done: boolean) => void;
@@ -181,10 +267,13 @@ export class DbWorker<Row = Record<string, unknown>> {
       backoff: options.backoff ?? { initialMs: 10_000, maxMs: 3_600_000 },
       resetStalled: options.resetStalled ?? true,
     };
+    validateWorkerOptions(this.o);
+    this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? console;
     this.onEvent = options.onEvent;
     this.recorder = options.recorder;
     this.wrap = options.wrap;
+    this.outageSource = table.outageSource ?? table;
   }
 
   /** Whether `start()` was called: a worker runs once. */
@@ -192,9 +281,28 @@ export class DbWorker<Row = Record<string, unknown>> {
     return this.hasStarted;
   }
 
-  /** Jobs in flight here, by row id. */
+  /**
+   * Handlers running here: those in their slot, and those stuck after their row was written
+   * without them (see {@link stuck}).
+   */
   get inFlight(): number {
-    return this.running.size;
+    return this.running.size + this.lingering.size;
+  }
+
+  /**
+   * Handlers that ignored their signal: their row was already written (a timeout, a cancel, a
+   * hand-back, a lost row) but they have not settled. They no longer take a slot; while more
+   * than `concurrency` of them run, nothing more is dequeued.
+   */
+  get stuck(): StuckJob[] {
+    const now = this.clock.now();
+    return [...this.lingering].map(({ job, cause, abortedAt }) => ({
+      id: job.id,
+      attempt: job.attempt,
+      token: job.claim,
+      cause: cause!,
+      forMs: now - (abortedAt ?? now),
+    }));
   }
 
   /** Starts dequeuing; the table must have been checked (`table.check()`). */
@@ -203,9 +311,11 @@ export class DbWorker<Row = Record<string, unknown>> {
     this.hasStarted = true;
     this.loop = this.dequeueLoop();
     // Heartbeats go on while stop() waits for jobs in flight, or they would be reset meanwhile.
-    this.every(this.o.heartbeatMs, () => this.beat(), true);
+    // One hung heartbeat must not stop the next ones for long: after the renew deadline another
+    // goes out (the rows it carried are aborted by then).
+    this.every(this.o.heartbeatMs, () => this.beat(), true, renewDeadline(this.o.stalledAfterMs));
     if (this.o.resetStalled)
-      this.every(Math.max(1, this.o.stalledAfterMs / 2), () => this.resetStalledRows());
+      this.every(Math.max(1, Math.floor(this.o.stalledAfterMs / 2)), () => this.resetStalledRows());
   }
 
   /** A row was added: look now instead of at the next poll. */
@@ -214,47 +324,97 @@ export class DbWorker<Row = Record<string, unknown>> {
   }
 
   /**
-   * Stops dequeuing, waits for jobs in flight up to `timeoutMs`, then aborts the rest and hands
-   * their rows back to queued (no failure counted: a deploy is not a failure).
+   * Stops dequeuing (rows of a dequeue still in flight are handed back as they arrive), waits
+   * for jobs in flight up to `timeoutMs`, then aborts the rest and hands their rows back to
+   * queued (no failure counted: a deploy is not a failure) without waiting for their handlers
+   * to settle. Returns within `timeoutMs` plus at most a second for the hand-back writes.
    */
-  async stop(timeoutMs: number): Promise<void> {
-    if (this.stopping) return this.loop;
-    this.stopping = true;
-    this.wake?.();
-    const all = [...this.running.values()];
-    const settled = Promise.all(all.map((running) => running.done));
-    let timer: NodeJS.Timeout | undefined;
-    const late = await Promise.race([
-      settled.then(() => false),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs))),
-    ]);
-    clearTimeout(timer);
-    if (late) {
-      for (const running of this.running.values()) this.abort(running, 'shutdown');
-      await Promise.all([...this.running.values()].map((running) => running.done));
+  stop(timeoutMs: number): Promise<void> {
+    if (!this.stopped) {
+      this.stopping = true;
+      this.wake?.();
+      this.stopped = this.shutDown(timeoutMs);
     }
-    for (const timer of this.timers) clearInterval(timer);
-    await this.loop;
+    return this.stopped;
+  }
+
+  private async shutDown(graceMs: number): Promise<void> {
+    await this.within(
+      graceMs,
+      Promise.all([...[...this.running].map((running) => running.done), this.loop]),
+    );
+    const left = [...this.running];
+    for (const running of left) this.abort(running, 'shutdown');
+    await this.within(
+      HAND_BACK_MS,
+      Promise.all([...left.map((running) => running.done), this.loop]),
+    );
+    for (const timer of this.timers) if (timer.handle) this.clock.clearTimer(timer.handle);
+    this.timers.clear();
+    for (const running of this.running) running.hold.release();
+    if (this.lingering.size > 0) {
+      this.logger.warn(
+        `worker '${this.o.name}': stopped with ${this.lingering.size} handler(s) still running that ignored their signal (${this.stuck
+          .map((job) => `job ${job.id}`)
+          .join(', ')}); their rows were already written`,
+      );
+    }
+  }
+
+  /** Waits for `work`, at most `ms` (on the worker's clock). */
+  private async within(ms: number, work: Promise<unknown>): Promise<void> {
+    let timer: TimerHandle | undefined;
+    await Promise.race([
+      work,
+      new Promise<void>((resolve) => (timer = this.clock.setTimer(this.clock.now() + ms, resolve))),
+    ]);
+    if (timer) this.clock.clearTimer(timer);
+  }
+
+  /** Slots free: `concurrency` minus the rows running, fewer once stuck handlers pile up. */
+  private freeSlots(): number {
+    const c = this.o.concurrency;
+    const free = Math.min(c - this.running.size, 2 * c - this.running.size - this.lingering.size);
+    const blocked = free <= 0 && this.running.size < c;
+    if (blocked && !this.blockedByStuck) {
+      this.logger.warn(
+        `worker '${this.o.name}': ${this.lingering.size} handler(s) ignored their signal and still run (${this.stuck
+          .map((job) => `job ${job.id}`)
+          .join(', ')}); no row is dequeued until some settle`,
+      );
+    }
+    this.blockedByStuck = blocked;
+    return free;
   }
 
   private async dequeueLoop(): Promise<void> {
     while (!this.stopping) {
-      const free = this.o.concurrency - this.running.size;
+      const free = this.freeSlots();
       let got = 0;
       if (free > 0) {
+        const claim = `${this.claimPrefix}.${(++this.dequeues).toString(36)}`;
+        const sentAt = this.clock.now();
         try {
-          const jobs = await this.table.dequeue(free, this.claim);
-          if (this.dequeueFailing) this.logger.log(`worker '${this.o.name}': dequeue works again`);
-          this.dequeueFailing = false;
-          got = jobs.length;
-          for (const job of jobs) this.run(job);
-        } catch (error) {
-          if (!this.dequeueFailing) {
-            this.logger.warn(
-              `worker '${this.o.name}': dequeue failed (${describeError(error).message}); retrying every poll`,
-            );
+          const jobs = await this.table.dequeue(free, claim);
+          this.reportSuccess();
+          for (const job of jobs) {
+            const ref: { running?: Running<Row> } = {};
+            const hold = new Hold(this.clock, this.o.stalledAfterMs, (cause) => {
+              if (ref.running) this.holdLost(ref.running, cause);
+            });
+            hold.renewed(sentAt);
+            // Stop began while the dequeue was in flight, or it answered past the renew
+            // deadline: the row is handed back at once, never started and forgotten.
+            if (this.stopping || !hold.holds()) {
+              hold.release();
+              await this.handBack(job);
+            } else {
+              ref.running = this.run(job, hold);
+              got++;
+            }
           }
-          this.dequeueFailing = true;
+        } catch (error) {
+          this.reportFailure('dequeue', error);
         }
       }
       if (this.stopping) break;
@@ -262,9 +422,9 @@ export class DbWorker<Row = Record<string, unknown>> {
       // free slot, a notification, or the poll interval.
       if (got > 0 && got === free) continue;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.o.pollIntervalMs);
+        const timer = this.clock.setTimer(this.clock.now() + this.o.pollIntervalMs, resolve);
         this.wake = () => {
-          clearTimeout(timer);
+          this.clock.clearTimer(timer);
           resolve();
         };
       });
@@ -272,38 +432,62 @@ export class DbWorker<Row = Record<string, unknown>> {
     }
   }
 
-  private run(job: ClaimedJob<Row>): void {
-    const controller = new AbortController();
-    const running: Running<Row> = { job, controller, done: Promise.resolve() };
-    this.running.set(job.id, running);
+  /** A row dequeued that will not run here: back to queued, no failure counted. */
+  private async handBack(job: ClaimedJob<Row>): Promise<void> {
+    try {
+      if (await this.table.requeue(job)) this.tell('job-requeued', job);
+    } catch (error) {
+      this.logger.warn(
+        `worker '${this.o.name}': could not hand job ${job.id} back (${describeError(error).message}); it will be reset as stalled`,
+      );
+    }
+  }
+
+  private run(job: ClaimedJob<Row>, hold: Hold): Running<Row> {
+    const running: Running<Row> = {
+      job,
+      hold,
+      controller: new AbortController(),
+      cut: () => undefined,
+      handlerSettled: false,
+      done: Promise.resolve(),
+    };
+    this.running.add(running);
     this.tell('job-started', job);
     running.done = this.execute(running).finally(() => {
-      this.running.delete(job.id);
+      running.hold.release();
+      this.running.delete(running);
       this.wake?.(); // a slot is free
     });
+    return running;
   }
 
   private async execute(running: Running<Row>): Promise<void> {
     const { job, controller } = running;
+    const cut = new Promise<void>((resolve) => (running.cut = resolve));
+    const began = this.clock.now();
     const timeout =
       this.o.timeoutMs === undefined
         ? undefined
-        : setTimeout(() => this.abort(running, 'timeout'), this.o.timeoutMs);
-    let error: unknown;
-    let failed = false;
-    const startedAt = Date.now();
-    const began = performance.now();
-    try {
-      const context = { id: job.id, attempt: job.attempt, signal: controller.signal };
-      if (this.wrap) await this.wrap(context, async () => this.handler(job.row, context));
-      else await this.handler(job.row, context);
-    } catch (thrown) {
-      failed = true;
-      error = thrown;
-    } finally {
-      clearTimeout(timeout);
-    }
-    const durationMs = performance.now() - began;
+        : this.clock.setTimer(began + this.o.timeoutMs, () => this.abort(running, 'timeout'));
+    const context: JobContext = {
+      id: job.id,
+      attempt: job.attempt,
+      signal: controller.signal,
+      holdsRow: () => running.hold.holds(),
+      token: job.claim,
+    };
+    const handled = this.invoke(job.row, context).then((result) => {
+      running.handlerSettled = true;
+      return result;
+    });
+    // The handler's end, or its signal aborting: a handler that ignores its signal does not
+    // keep its row (see `settle`).
+    const result = await Promise.race([handled, cut.then(() => undefined)]);
+    if (timeout) this.clock.clearTimer(timeout);
+    const durationMs = this.clock.now() - began;
+    const failed = result?.failed ?? false;
+    let error = result?.error;
     let outcome: JobOutcome;
     try {
       outcome = await this.settle(running, failed, error);
@@ -315,22 +499,63 @@ export class DbWorker<Row = Record<string, unknown>> {
       outcome = 'lost';
       error ??= writeError;
     }
+    if (!running.handlerSettled) this.linger(running, handled);
     if (!this.recorder) return;
     if (error === undefined && running.cause && outcome !== 'succeeded')
-      error = this.stopReason(running.cause);
+      error = this.stopReason(running.cause, running.lostWhy);
     try {
-      this.recorder.ended(job, outcome, startedAt, durationMs, error);
+      this.recorder.ended(job, outcome, this.clock.wallOf(began), durationMs, error);
     } catch {
       // A recorder's failure is not the job's.
     }
   }
 
+  /** Calls the handler (inside `wrap`); never rejects. */
+  private async invoke(
+    row: Row,
+    context: JobContext,
+  ): Promise<{ failed: boolean; error?: unknown }> {
+    try {
+      if (this.wrap) {
+        const { id, attempt, signal } = context;
+        await this.wrap({ id, attempt, signal }, async () => this.handler(row, context));
+      } else await this.handler(row, context);
+      return { failed: false };
+    } catch (error) {
+      return { failed: true, error };
+    }
+  }
+
+  /** A handler still running after its row was written: counted, and named once it is stuck. */
+  private linger(running: Running<Row>, handled: Promise<unknown>): void {
+    this.lingering.add(running);
+    const timer: { handle?: TimerHandle } = {};
+    let named = false;
+    timer.handle = this.clock.setTimer(this.clock.now() + STUCK_AFTER_MS, () => {
+      this.timers.delete(timer);
+      if (!this.lingering.has(running)) return;
+      named = true;
+      this.logger.warn(
+        `worker '${this.o.name}': job ${running.job.id} (attempt ${running.job.attempt}) is stuck: its handler has not settled ${formatDuration(this.clock.now() - (running.abortedAt ?? this.clock.now()))} after its signal aborted (${running.cause}), and its row was already written; it is counted in inFlight until it settles`,
+      );
+    });
+    this.timers.add(timer);
+    void handled.then(() => {
+      this.lingering.delete(running);
+      if (timer.handle) this.clock.clearTimer(timer.handle);
+      this.timers.delete(timer);
+      if (named)
+        this.logger.log(`worker '${this.o.name}': stuck job ${running.job.id}'s handler settled`);
+      this.wake?.();
+    });
+  }
+
   /** Why a job stopped, for its record: `JobTimeout`, `JobCancelled`, `JobLost`, `JobRequeued`. */
-  private stopReason(cause: StopCause): Error {
+  private stopReason(cause: StopCause, lostWhy?: string): Error {
     const [name, message] = {
       timeout: ['JobTimeout', `timed out after ${this.o.timeoutMs} ms`],
       cancel: ['JobCancelled', 'canceled by an operator'],
-      lost: ['JobLost', 'no longer ours (reset as stalled)'],
+      lost: ['JobLost', lostWhy ?? 'no longer ours (reset as stalled)'],
       shutdown: ['JobRequeued', 'handed back on shutdown'],
     }[cause];
     const error = new Error(message);
@@ -347,7 +572,7 @@ export class DbWorker<Row = Record<string, unknown>> {
     switch (running.cause) {
       case 'lost':
         this.logger.warn(
-          `worker '${this.o.name}': job ${job.id} was no longer ours (reset as stalled); its end is not recorded`,
+          `worker '${this.o.name}': job ${job.id} ${running.lostWhy ?? 'was no longer ours'}; its signal aborted and its end is not recorded`,
         );
         return 'lost';
       case 'shutdown':
@@ -372,7 +597,7 @@ export class DbWorker<Row = Record<string, unknown>> {
     const outcome = await this.table.fail(job, message, {
       maxAttempts: this.o.maxAttempts,
       retryInMs: this.retryDelay(job.attempt),
-      retry: !(error instanceof NonRetryableError),
+      retry: running.cause === 'timeout' || !isNonRetryable(error),
     });
     if (outcome === 'fenced') return this.fenced(job);
     this.tell(outcome === 'errored' ? 'job-retried' : 'job-failed', job, error ?? message);
@@ -385,8 +610,8 @@ export class DbWorker<Row = Record<string, unknown>> {
     error?: unknown,
     count?: number,
   ): void {
-    if (!this.onEvent || this.onEvent.observed === false) return;
     try {
+      if (!this.onEvent || this.onEvent.observed === false) return;
       this.onEvent({ type, id: job?.id, attempt: job?.attempt, error, count });
     } catch {
       // A listener's failure is not the job's.
@@ -408,7 +633,7 @@ export class DbWorker<Row = Record<string, unknown>> {
     const batch = this.completions.splice(0);
     try {
       const done = await this.table.completeAll(batch.map((entry) => entry.job));
-      for (const entry of batch) entry.resolve(done.has(entry.job.id));
+      for (const entry of batch) entry.resolve(done.has(jobKey(entry.job)));
     } catch (error) {
       for (const entry of batch) entry.reject(error);
     }
@@ -427,22 +652,88 @@ export class DbWorker<Row = Record<string, unknown>> {
     return Math.round(base * (0.8 + Math.random() * 0.4));
   }
 
-  private abort(running: Running<Row>, cause: StopCause): void {
+  /**
+   * Aborts a running job's signal, once. Its hold ends first, so that `holdsRow()` already
+   * reads false in the signal's listeners; its row is then written without waiting for the
+   * handler.
+   */
+  private abort(running: Running<Row>, cause: StopCause, lostWhy?: string): void {
     if (running.cause) return;
     running.cause = cause;
-    running.controller.abort(this.stopReason(cause));
+    running.lostWhy = lostWhy;
+    running.abortedAt = this.clock.now();
+    running.hold.release();
+    try {
+      running.controller.abort(this.stopReason(cause, lostWhy));
+    } catch {
+      // A listener of the app's threw: the abort happened all the same.
+    }
+    running.cut();
+  }
+
+  /** A row's hold ended without a heartbeat renewing it in time, or was taken. */
+  private holdLost(running: Running<Row>, cause: unknown): void {
+    const why =
+      cause instanceof HoldExpiredError
+        ? `could not renew its heartbeat in time (${cause.message}); aborted before another worker may reset it after stalledAfter (${formatDuration(this.o.stalledAfterMs)})`
+        : describeError(cause).message;
+    this.abort(running, 'lost', why);
   }
 
   /** One statement for every running job; aborts those cancelled or no longer ours. */
   private async beat(): Promise<void> {
-    const all = [...this.running.values()];
+    const all = [...this.running].filter((running) => running.cause === undefined);
     if (all.length === 0) return;
-    const { alive, cancel } = await this.table.heartbeat(all.map((running) => running.job));
-    for (const running of all) {
-      if (!this.running.has(running.job.id)) continue; // ended meanwhile
-      if (!alive.has(running.job.id)) this.abort(running, 'lost');
-      else if (cancel.has(running.job.id)) this.abort(running, 'cancel');
+    const sentAt = this.clock.now();
+    let answer: { alive: Set<string>; cancel: Set<string> };
+    try {
+      answer = await this.table.heartbeat(all.map((running) => running.job));
+    } catch (error) {
+      // Each row's hold aborts it at its deadline if no heartbeat answers before.
+      this.reportFailure('heartbeat', error);
+      return;
     }
+    this.reportSuccess();
+    for (const running of all) {
+      if (!this.running.has(running) || running.cause) continue; // ended meanwhile
+      const key = jobKey(running.job);
+      if (!answer.alive.has(key)) {
+        running.hold.lose(new Error('was no longer ours (reset as stalled, or taken by another)'));
+        continue;
+      }
+      running.hold.renewed(sentAt);
+      if (answer.cancel.has(key)) this.abort(running, 'cancel');
+    }
+  }
+
+  /** The worker's wording for the core's once-per-outage report (shared per store). */
+  private reportFailure(what: string, error: unknown): void {
+    const reason = describeError(error).message;
+    reportCoordinatorFailure(
+      this.outageSource,
+      this.clock,
+      {
+        log: () => undefined,
+        warn: () =>
+          this.logger.warn(
+            `worker '${this.o.name}': ${what} failed (${reason}); retrying; a running row whose heartbeat cannot be renewed within ${formatDuration(renewDeadline(this.o.stalledAfterMs))} is aborted; further failures are counted, not logged`,
+          ),
+        error: () => undefined,
+      },
+      `${what} of worker '${this.o.name}'`,
+      error,
+    );
+  }
+
+  private reportSuccess(): void {
+    reportCoordinatorSuccess(this.outageSource, this.clock, {
+      log: (message) =>
+        this.logger.log(
+          `worker '${this.o.name}': the database answers again (${/after (.*)$/.exec(message)?.[1] ?? message})`,
+        ),
+      warn: () => undefined,
+      error: () => undefined,
+    });
   }
 
   /**
@@ -464,18 +755,80 @@ export class DbWorker<Row = Record<string, unknown>> {
     }
   }
 
-  private every(ms: number, work: () => Promise<void>, duringStop = false): void {
-    let busy = false;
-    const timer = setInterval(() => {
-      if (busy || (this.stopping && !duringStop)) return;
-      busy = true;
+  /**
+   * Runs `work` every `ms` on the worker's clock, one at a time; with `maxBusyMs`, a call that
+   * has not answered for that long no longer holds the next one back.
+   */
+  private every(ms: number, work: () => Promise<void>, duringStop = false, maxBusyMs = Infinity) {
+    let busySince: number | undefined;
+    const timer: { handle?: TimerHandle } = {};
+    const tick = (): void => {
+      timer.handle = this.clock.setTimer(this.clock.now() + ms, tick);
+      if (this.stopping && !duringStop) return;
+      if (busySince !== undefined && this.clock.now() - busySince < maxBusyMs) return;
+      const since = this.clock.now();
+      busySince = since;
       work()
         .catch((error: unknown) =>
           this.logger.warn(`worker '${this.o.name}': ${describeError(error).message}`),
         )
-        .finally(() => (busy = false));
-    }, ms);
-    timer.unref?.();
-    this.timers.push(timer);
+        .finally(() => {
+          if (busySince === since) busySince = undefined;
+        });
+    };
+    timer.handle = this.clock.setTimer(this.clock.now() + ms, tick);
+    this.timers.add(timer);
   }
+}
+
+type CheckedOptions = Required<
+  Omit<DbWorkerOptions, 'timeoutMs' | 'logger' | 'onEvent' | 'recorder' | 'wrap' | 'clock'>
+> &
+  Pick<DbWorkerOptions, 'timeoutMs'>;
+
+/**
+ * Refuses options the worker cannot keep its promises with, naming the worker, each option and
+ * its value: milliseconds that are not positive finite numbers, timers past Node's longest
+ * delay, counts that are not whole, and a heartbeat too slow for `stalledAfterMs`.
+ */
+function validateWorkerOptions(o: CheckedOptions): void {
+  const problems: ConfigurationProblem[] = [];
+  const problem = (option: string, value: unknown, message: string): void => {
+    problems.push({ source: 'DbWorker', routine: String(o.name), option, value, message });
+  };
+  if (typeof o.name !== 'string' || o.name === '') problem('name', o.name, 'must be a name');
+  const ms = (option: string, value: unknown, timer: boolean): void => {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+      problem(option, value, 'must be a positive, finite number of milliseconds');
+    } else if (timer && value > MAX_TIMER_MS) {
+      problem(option, value, `must be at most ${MAX_TIMER_MS} ms (24.8 days)`);
+    }
+  };
+  ms('pollIntervalMs', o.pollIntervalMs, true);
+  ms('heartbeatMs', o.heartbeatMs, true);
+  ms('stalledAfterMs', o.stalledAfterMs, true);
+  if (o.timeoutMs !== undefined) ms('timeoutMs', o.timeoutMs, false);
+  if (typeof o.backoff !== 'object' || o.backoff === null) {
+    problem('backoff', o.backoff, 'must be { initialMs, maxMs }');
+  } else {
+    ms('backoff.initialMs', o.backoff.initialMs, false);
+    ms('backoff.maxMs', o.backoff.maxMs, false);
+  }
+  for (const [option, value, min] of [
+    ['concurrency', o.concurrency, 1],
+    ['maxAttempts', o.maxAttempts, 1],
+    ['maxResets', o.maxResets, 0],
+  ] as const) {
+    if (!Number.isSafeInteger(value) || value < min) {
+      problem(option, value, `must be a whole number, at least ${min}`);
+    }
+  }
+  if (problems.length === 0 && o.heartbeatMs >= renewDeadline(o.stalledAfterMs)) {
+    problem(
+      'heartbeatMs',
+      o.heartbeatMs,
+      `must be under two thirds of stalledAfterMs (${o.stalledAfterMs} ms → under ${renewDeadline(o.stalledAfterMs)} ms): a row whose heartbeat is not renewed for that long is aborted, before another worker may reset it`,
+    );
+  }
+  if (problems.length > 0) throw new RoutinesConfigurationError(problems);
 }
