@@ -171,7 +171,8 @@ describe("a worker's jobs in the history, metrics, traces and dashboard", () => 
     expect(history.every((job) => job.startedAt > Date.now() - 60_000)).toBe(true);
     const slow = history.filter((job) => job.error?.message === 'timed out after 1000 ms');
     expect(slow).toHaveLength(2);
-    expect(slow.every((job) => job.durationMs >= 1250)).toBe(true); // the handler's whole run
+    // Until its row was written, at the timeout: a handler that ignores its signal keeps no row.
+    expect(slow.every((job) => job.durationMs >= 1000 && job.durationMs < 1300)).toBe(true);
     expect(history.find((job) => job.outcome === 'cancelled')!.error!.message).toBe(
       'canceled by an operator',
     );
