@@ -1,3 +1,4 @@
+import { newToken } from '../core/coordinator';
 import { wholeMilliseconds } from './coordination.errors';
 
 /** A claim waiting for its batch to be sent. */
@@ -6,6 +7,8 @@ export interface PendingClaim {
   readonly slot: number;
   /** Whole milliseconds. */
   readonly ttlMs: number;
+  /** The claimant's token (see `Coordinator.releaseSlot`), or one made for it. */
+  readonly token: string;
   resolve(won: boolean): void;
   reject(error: unknown): void;
 }
@@ -25,10 +28,10 @@ export class ClaimBatcher {
     private readonly send: (claims: PendingClaim[]) => void,
   ) {}
 
-  claim(routine: string, slot: number, ttlMs: number): Promise<boolean> {
+  claim(routine: string, slot: number, ttlMs: number, token = newToken()): Promise<boolean> {
     const ttl = wholeMilliseconds(ttlMs);
     return new Promise((resolve, reject) => {
-      this.queue.push({ routine, slot, ttlMs: ttl, resolve, reject });
+      this.queue.push({ routine, slot, ttlMs: ttl, token, resolve, reject });
       if (this.scheduled) return;
       this.scheduled = true;
       setImmediate(() => this.flush());

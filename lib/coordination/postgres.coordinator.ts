@@ -71,8 +71,9 @@ const UNDEFINED_TABLE = '42P01';
  * Cluster coordination on PostgreSQL through a `pg.Pool`. Every call is one statement (one
  * round trip) on the database clock (`now()`), never the client's:
  *
- * - `claimSlot`: `INSERT ... ON CONFLICT DO NOTHING RETURNING 1` into the slot table;
- *   expired rows are pruned now and then;
+ * - `claimSlot`: `INSERT ... ON CONFLICT DO NOTHING RETURNING 1` into the slot table, with
+ *   the claimant's token; expired rows are pruned now and then; `releaseSlot` deletes the row
+ *   if it still holds the releaser's token;
  * - `acquireLease`: an upsert on the routine's lease row that only succeeds once the
  *   previous holding has expired, and bumps the fencing epoch (1 on the first acquire);
  * - `renewLease`: an `UPDATE` guarded by the token and the expiry;
@@ -239,13 +240,14 @@ export class PostgresCoordinator implements Coordinator {
       // have run, so they are not inserted, and the statement says since when ($4 is the skew).
       claim:
         `WITH m AS (SELECT floor(extract(epoch from since) * 1000)::bigint AS since FROM ${this.since}), ` +
-        `won AS (INSERT INTO ${this.slots} (routine, slot, claimed_at, expires_at) ` +
-        `SELECT c.routine, c.slot, now(), now() + c.ttl * interval '1 millisecond' ` +
-        `FROM unnest($1::text[], $2::bigint[], $3::float8[]) AS c(routine, slot, ttl) ` +
+        `won AS (INSERT INTO ${this.slots} (routine, slot, claimed_at, expires_at, token) ` +
+        `SELECT c.routine, c.slot, now(), now() + c.ttl * interval '1 millisecond', c.token ` +
+        `FROM unnest($1::text[], $2::bigint[], $3::float8[], $5::text[]) AS c(routine, slot, ttl, token) ` +
         `WHERE c.slot > (SELECT since FROM m) + $4 ` +
         `ON CONFLICT DO NOTHING RETURNING routine, slot) ` +
         `SELECT routine, slot, NULL::bigint AS since FROM won UNION ALL SELECT NULL, NULL, since FROM m`,
-      releaseSlot: `DELETE FROM ${this.slots} WHERE routine = $1 AND slot = $2`,
+      // With a token ($3), only the claim made with it.
+      releaseSlot: `DELETE FROM ${this.slots} WHERE routine = $1 AND slot = $2 AND ($3::text IS NULL OR token = $3)`,
       prune: `DELETE FROM ${this.slots} WHERE expires_at < now() - ($1::float8 * interval '1 millisecond')`,
       // One statement: takes the lease unless it is held or the routine completed under $4.
       // ... and held back for a ttl after the tables were created (again).
@@ -281,12 +283,12 @@ export class PostgresCoordinator implements Coordinator {
    * `INSERT ... SELECT FROM unnest(...) ON CONFLICT DO NOTHING RETURNING`: one round trip and
    * one pooled connection for all of them, instead of one each.
    */
-  claimSlot(routine: string, slot: number, ttlMs: number): Promise<boolean> {
-    return this.batcher.claim(routine, slot, ttlMs);
+  claimSlot(routine: string, slot: number, ttlMs: number, token?: string): Promise<boolean> {
+    return this.batcher.claim(routine, slot, ttlMs, token);
   }
 
-  async releaseSlot(routine: string, slot: number): Promise<void> {
-    await this.query(this.sql.releaseSlot, [routine, slot]);
+  async releaseSlot(routine: string, slot: number, token?: string): Promise<void> {
+    await this.query(this.sql.releaseSlot, [routine, slot, token ?? null]);
   }
 
   async acquireLease(
@@ -359,6 +361,7 @@ export class PostgresCoordinator implements Coordinator {
         asked.map((claim) => claim.slot),
         asked.map((claim) => claim.ttlMs),
         this.skewMs,
+        asked.map((claim) => claim.token),
       ]);
       const won = new Set<string>();
       let since = -Infinity;
@@ -418,7 +421,8 @@ export class PostgresCoordinator implements Coordinator {
         `THEN CREATE SCHEMA ${quote(schema)}; END IF; END $$;`,
       `CREATE TABLE IF NOT EXISTS ${this.slots} (routine text NOT NULL, slot bigint NOT NULL, ` +
         `claimed_at timestamptz NOT NULL DEFAULT now(), expires_at timestamptz NOT NULL, ` +
-        `PRIMARY KEY (routine, slot));`,
+        `token text, PRIMARY KEY (routine, slot));`,
+      `ALTER TABLE ${this.slots} ADD COLUMN IF NOT EXISTS token text;`,
       `CREATE INDEX IF NOT EXISTS ${quote(`${this.slotTableName}_expires_at_idx`.slice(0, 63))} ` +
         `ON ${this.slots} (expires_at);`,
       `CREATE TABLE IF NOT EXISTS ${this.leases} (routine text PRIMARY KEY, token text NOT NULL, ` +
@@ -450,11 +454,13 @@ export class PostgresCoordinator implements Coordinator {
       errors: string | null;
       runs: string | null;
       completion: boolean;
+      slot_token: boolean;
     }>(
       'SELECT to_regclass($1)::text AS slots, to_regclass($3)::text AS since, to_regclass($8)::text AS runs, ' +
         'to_regclass($4)::text AS replicas, to_regclass($5)::text AS controls, ' +
         'to_regclass($6)::text AS migrations, to_regclass($7)::text AS errors, EXISTS (SELECT 1 FROM pg_attribute ' +
-        "WHERE attrelid = to_regclass($2) AND attname = 'completed_version' AND NOT attisdropped) AS completion",
+        "WHERE attrelid = to_regclass($2) AND attname = 'completed_version' AND NOT attisdropped) AS completion, " +
+        "EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = 'token' AND NOT attisdropped) AS slot_token",
       [
         this.slots,
         this.leases,
@@ -475,7 +481,8 @@ export class PostgresCoordinator implements Coordinator {
       row.migrations &&
       row.errors &&
       row.runs &&
-      row.completion
+      row.completion &&
+      row.slot_token
     )
       return;
     // One simple-protocol query: its statements run in one implicit transaction, which holds

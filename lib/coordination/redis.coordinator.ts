@@ -114,7 +114,7 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[
 return 0
 `;
 
-/** Drops the lease if it is still ours. KEYS: lease. ARGV: token. */
+/** Drops the lease (or a slot's claim) if it is still ours. KEYS: lease. ARGV: token. */
 const RELEASE = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
@@ -166,7 +166,8 @@ interface ScriptedClient {
  * Every call is one round trip and one atomic script on the Redis server's clock:
  *
  * - `claimSlot`: checks the routine's marker key (see below), then
- *   `SET <prefix>{<routine>}:slot:<slot> <token> NX PX <ttl>`; `releaseSlot` deletes it;
+ *   `SET <prefix>{<routine>}:slot:<slot> <token> NX PX <ttl>`; `releaseSlot` deletes it if
+ *   it still holds the releaser's token;
  * - `acquireLease`: when `<prefix>{<routine>}:lease` is absent, sets it with `PX <ttl>` and
  *   issues a fencing epoch above every one issued before (the larger of the stored epoch + 1
  *   and the server's time in µs), unless the routine completed under the caller's version;
@@ -254,9 +255,9 @@ export class RedisCoordinator implements Coordinator {
    * On a standalone or Sentinel client, claims due at the same instant (routines on one grid
    * point) go in one script: one round trip for all of them.
    */
-  claimSlot(routine: string, slot: number, ttlMs: number): Promise<boolean> {
+  claimSlot(routine: string, slot: number, ttlMs: number, token?: string): Promise<boolean> {
     this.checkServerOnce();
-    return this.batcher.claim(routine, slot, ttlMs);
+    return this.batcher.claim(routine, slot, ttlMs, token);
   }
 
   private async sendClaims(claims: PendingClaim[]): Promise<void> {
@@ -264,7 +265,7 @@ export class RedisCoordinator implements Coordinator {
     const args: Array<string | number> = [this.skewMs];
     for (const claim of claims) {
       keys.push(this.key(claim.routine, `slot:${claim.slot}`), this.key(claim.routine, 'alive'));
-      args.push(newToken(), claim.ttlMs, claim.slot, this.lastSeen.get(claim.routine) ?? 0);
+      args.push(claim.token, claim.ttlMs, claim.slot, this.lastSeen.get(claim.routine) ?? 0);
     }
     let reply: ScriptReply;
     try {
@@ -284,8 +285,11 @@ export class RedisCoordinator implements Coordinator {
     });
   }
 
-  async releaseSlot(routine: string, slot: number): Promise<void> {
-    await this.client.del(this.key(routine, `slot:${slot}`));
+  /** With a token, deletes the claim only if it is still that token's (the lease's script). */
+  async releaseSlot(routine: string, slot: number, token?: string): Promise<void> {
+    const key = this.key(routine, `slot:${slot}`);
+    if (token === undefined) await this.client.del(key);
+    else await this.scripted[RELEASE_COMMAND](key, token);
   }
 
   async acquireLease(

@@ -38,9 +38,13 @@ export function isCompletedRoutine(value: unknown): value is CompletedRoutine {
  * operation on the engine's own clock, so that replicas with skewed clocks still agree.
  *
  * - `claimSlot`: the first caller for a (routine, slot) pair wins, every later one loses,
- *   for at least `ttlMs`. One run per slot, whichever replicas are up.
+ *   for at least `ttlMs`. One run per slot, whichever replicas are up. The claim keeps the
+ *   caller's `token` (one of its own when none is given).
  * - `releaseSlot`: hands back a slot won but not run (shutdown began, or the claim came
- *   back too late), so that another replica may claim it.
+ *   back too late), so that another replica may claim it. With a token, only a claim made
+ *   with that token is deleted: a release that comes after the claim expired and another
+ *   replica claimed the slot leaves that replica's claim alone. (Without one, as callers
+ *   from before tokens, the claim is deleted whoever made it.)
  * - `acquireLease` / `renewLease` / `releaseLease`: one holder at a time per routine, for
  *   `ttlMs` after its last successful acquire or renew. Every acquire issues an epoch above
  *   every epoch issued before for that routine, whatever the engine lost in between.
@@ -54,8 +58,8 @@ export function isCompletedRoutine(value: unknown): value is CompletedRoutine {
 export interface Coordinator {
   /** Short name for logs: 'memory', 'redis', 'postgres'. */
   readonly kind: string;
-  claimSlot(routine: string, slot: number, ttlMs: number): Promise<boolean>;
-  releaseSlot?(routine: string, slot: number): Promise<void>;
+  claimSlot(routine: string, slot: number, ttlMs: number, token?: string): Promise<boolean>;
+  releaseSlot?(routine: string, slot: number, token?: string): Promise<void>;
   acquireLease(
     routine: string,
     ttlMs: number,

@@ -19,6 +19,12 @@ import {
   type RunMarkers,
 } from './run-markers';
 
+interface HeldSlot {
+  expiresAt: number;
+  /** The claimant's token; undefined when it gave none. */
+  token: string | undefined;
+}
+
 interface HeldLease {
   token: string;
   expiresAt: number;
@@ -31,7 +37,7 @@ interface HeldLease {
  */
 export class InMemoryCoordinator implements Coordinator {
   readonly kind = 'memory';
-  private readonly slots = new Map<string, number>();
+  private readonly slots = new Map<string, HeldSlot>();
   private readonly leases = new Map<string, HeldLease>();
   private readonly epochs = new Map<string, number>();
   private readonly completions = new Map<string, string>();
@@ -46,18 +52,19 @@ export class InMemoryCoordinator implements Coordinator {
     this.runs = new InMemoryRunMarkers(clock);
   }
 
-  async claimSlot(routine: string, slot: number, ttlMs: number): Promise<boolean> {
+  async claimSlot(routine: string, slot: number, ttlMs: number, token?: string): Promise<boolean> {
     const now = this.clock.now();
     this.sweepNowAndThen(now);
     const key = `${routine}\u0000${slot}`;
-    const expiresAt = this.slots.get(key);
-    if (expiresAt !== undefined && expiresAt > now) return false;
-    this.slots.set(key, now + ttlMs);
+    const held = this.slots.get(key);
+    if (held !== undefined && held.expiresAt > now) return false;
+    this.slots.set(key, { expiresAt: now + ttlMs, token });
     return true;
   }
 
-  async releaseSlot(routine: string, slot: number): Promise<void> {
-    this.slots.delete(`${routine}\u0000${slot}`);
+  async releaseSlot(routine: string, slot: number, token?: string): Promise<void> {
+    const key = `${routine}\u0000${slot}`;
+    if (token === undefined || this.slots.get(key)?.token === token) this.slots.delete(key);
   }
 
   async acquireLease(
@@ -103,7 +110,7 @@ export class InMemoryCoordinator implements Coordinator {
   private sweepNowAndThen(now: number): void {
     if (++this.claimsSinceSweep < 1024) return;
     this.claimsSinceSweep = 0;
-    for (const [key, expiresAt] of this.slots) if (expiresAt <= now) this.slots.delete(key);
+    for (const [key, held] of this.slots) if (held.expiresAt <= now) this.slots.delete(key);
   }
 }
 

@@ -5,7 +5,7 @@ import {
   type ClusterOverlapHost,
   type MarkerTiming,
 } from './cluster-overlap';
-import type { Coordinator } from './coordinator';
+import { newToken, type Coordinator } from './coordinator';
 import { reportCoordinatorFailure, reportCoordinatorSuccess } from './coordinator-outage';
 import { MESSAGES } from './core.messages';
 import { withDeadline } from './deadline';
@@ -81,6 +81,8 @@ export class SlotClaims {
   private readonly held = new Map<object, HeldMarker>();
   /** @internal Set while a marked run starts, so its context and its end find the marker. */
   starting: HeldMarker | undefined;
+  /** This routine's claims carry it, so that a hand-back releases only a claim still its own. */
+  private readonly claimToken = newToken();
 
   constructor(
     private readonly host: SlotClaimHost,
@@ -178,7 +180,7 @@ export class SlotClaims {
       host.clock,
       window - lateBy,
       () => `claim of slot ${new Date(due).toISOString()}`,
-      () => coordinator.claimSlot(host.name, due, this.ttl()),
+      () => coordinator.claimSlot(host.name, due, this.ttl(), this.claimToken),
       (wonLate) => {
         if (wonLate) this.handBack(due, window);
       },
@@ -258,7 +260,7 @@ export class SlotClaims {
     if (typeof coordinator.releaseSlot !== 'function') return;
     host.hold();
     withDeadline(host.clock, window, 'release of a slot', () =>
-      coordinator.releaseSlot!(host.name, due),
+      coordinator.releaseSlot!(host.name, due, this.claimToken),
     ).then(
       () => host.release(),
       (error: unknown) => {

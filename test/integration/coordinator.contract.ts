@@ -172,6 +172,19 @@ export function describeCoordinatorContract(
         expect(await b.claimSlot(routine, slot, TTL)).toBe(true);
         expect(await a.claimSlot(routine, slot, TTL)).toBe(false);
       });
+
+      it("deletes a claim only for the token it was made with, never another replica's", async () => {
+        const routine = await fresh('handback-token');
+        const slot = Date.now() + 60_000;
+        expect(await a.claimSlot(routine, slot, TTL, 'token-a')).toBe(true);
+        // A stale release (its own claim expired and another replica's took its place).
+        await b.releaseSlot!(routine, slot, 'token-b');
+        expect(await b.claimSlot(routine, slot, TTL, 'token-b')).toBe(false);
+        await a.releaseSlot!(routine, slot, 'token-a');
+        expect(await b.claimSlot(routine, slot, TTL, 'token-b')).toBe(true);
+        await a.releaseSlot!(routine, slot, 'token-a'); // no longer a's: kept
+        expect(await a.claimSlot(routine, slot, TTL, 'token-a')).toBe(false);
+      });
     });
 
     describe('completion', () => {

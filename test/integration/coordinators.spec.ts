@@ -236,6 +236,23 @@ describe('PostgresCoordinator on a real server', () => {
     expect(Date.now() - started).toBeLessThan(1_000); // handed over at once, not after a ttl
   });
 
+  it('adds the token column to a slot table made before slot tokens, on first use', async () => {
+    const own = `${schema}_old_slots`;
+    try {
+      await primePostgres(pool, new PostgresCoordinator(pool, { schema: own }), own);
+      await pool.query(`ALTER TABLE "${own}".routines_slots DROP COLUMN token`);
+      const coordinator = new PostgresCoordinator(pool, { schema: own });
+      const slot = Date.now() + 60_000;
+      expect(await coordinator.claimSlot('upgraded', slot, 60_000, 'mine')).toBe(true);
+      await coordinator.releaseSlot('upgraded', slot, 'not-mine');
+      expect(await coordinator.claimSlot('upgraded', slot, 60_000)).toBe(false);
+      await coordinator.releaseSlot('upgraded', slot, 'mine');
+      expect(await coordinator.claimSlot('upgraded', slot, 60_000)).toBe(true);
+    } finally {
+      await dropSchema(pool, own);
+    }
+  });
+
   it('prunes expired slot rows now and then', async () => {
     const coordinator = new PostgresCoordinator(pool, { schema, pruneAfter: 0 });
     const routine = unique('prune');

@@ -1,4 +1,10 @@
-import { InMemoryCoordinator, ManualClock, type Lease } from '../../../lib/core';
+import {
+  InMemoryCoordinator,
+  ManualClock,
+  PeriodicRoutine,
+  type Coordinator,
+  type Lease,
+} from '../../../lib/core';
 
 describe('InMemoryCoordinator slots', () => {
   it('the first claim of a (routine, slot) wins and every later one loses within the ttl', async () => {
@@ -49,6 +55,61 @@ describe('InMemoryCoordinator slots', () => {
     await clock.advance(10);
     for (let slot = 1; slot <= 1100; slot++) await coordinator.claimSlot('other', slot, 1);
     await expect(coordinator.claimSlot('live', 0, 1_000_000)).resolves.toBe(false);
+  });
+
+  it('a release deletes only the claim made with its token: a stale one leaves the new claim', async () => {
+    const clock = new ManualClock(0);
+    const coordinator = new InMemoryCoordinator(clock);
+    await expect(coordinator.claimSlot('janitor', 1000, 5000, 'a')).resolves.toBe(true);
+    await clock.advance(5000); // a's claim expired
+    await expect(coordinator.claimSlot('janitor', 1000, 5000, 'b')).resolves.toBe(true);
+    await coordinator.releaseSlot('janitor', 1000, 'a'); // a hands back late
+    await expect(coordinator.claimSlot('janitor', 1000, 5000, 'c')).resolves.toBe(false);
+    await coordinator.releaseSlot('janitor', 1000, 'b');
+    await expect(coordinator.claimSlot('janitor', 1000, 5000, 'c')).resolves.toBe(true);
+  });
+});
+
+describe('a routine hands back only its own claim', () => {
+  it('a claim won too late is released with its token: the claim another replica made since stays', async () => {
+    const T0 = Date.UTC(2026, 0, 1);
+    const clock = new ManualClock(T0);
+    const shared = new InMemoryCoordinator(clock);
+    let answer!: (won: boolean) => void;
+    let asked = 0;
+    // This replica's claim reaches the engine at once but its answer is held up past the slot's
+    // window, the claim's ttl and another replica's claim of the same slot.
+    const slow: Coordinator = {
+      kind: 'memory',
+      claimSlot: async (routine, slot, ttlMs, token) => {
+        const won = await shared.claimSlot(routine, slot, ttlMs, token);
+        if (++asked > 1) return won;
+        return new Promise<boolean>((resolve) => (answer = resolve));
+      },
+      releaseSlot: (routine, slot, token) => shared.releaseSlot(routine, slot, token),
+      acquireLease: (routine, ttlMs) => shared.acquireLease(routine, ttlMs),
+      renewLease: (lease, ttlMs) => shared.renewLease(lease, ttlMs),
+      releaseLease: (lease) => shared.releaseLease(lease),
+    };
+    const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
+    const routine = new PeriodicRoutine(() => undefined, {
+      name: 'nightly',
+      interval: '1h',
+      scope: 'cluster',
+      coordinator: slow,
+      logger: quiet,
+      clock,
+    });
+    routine.start();
+    await clock.advance(60 * 60_000); // the first slot is due: its claim is asked
+    expect(asked).toBe(1);
+    const slot = T0 + 60 * 60_000;
+    await clock.advance(3 * 60 * 60_000); // past the window and the claim's ttl (3 intervals)
+    await expect(shared.claimSlot('nightly', slot, 60_000, 'other')).resolves.toBe(true);
+    answer(true); // won, too late: handed back
+    await clock.advance(1);
+    await expect(shared.claimSlot('nightly', slot, 60_000, 'third')).resolves.toBe(false);
+    await routine.stop();
   });
 });
 
