@@ -6,6 +6,9 @@ import { SERVER_NOW } from './redis-server-now';
 // each call one script on the server's clock. State: `<prefix>{<routine>}:runs`, a JSON string
 // { running = [{token, expiresAt, cancel}], waiting = [{token, expiresAt}], epoch }; the last
 // outcome: `<prefix>{<routine>}:previous`. Both share the routine's hash tag (one Cluster slot).
+// Epochs start from the server's clock in µs (as PostgreSQL's): they keep growing after Redis
+// lost the state (FLUSHALL, a restart without persistence). The JSON keeps the epoch as a
+// string, since cjson writes numbers with 14 digits only.
 
 const LOAD = `${SERVER_NOW}
 local raw = redis.call('GET', KEYS[1])
@@ -20,7 +23,13 @@ end
 s.running = live(s.running)
 s.waiting = live(s.waiting)
 s.epoch = tonumber(s.epoch) or 0
-local function save() redis.call('SET', KEYS[1], cjson.encode(s)) end
+local function epoch() return string.format('%d', s.epoch) end
+local function save()
+  local e = s.epoch
+  s.epoch = epoch()
+  redis.call('SET', KEYS[1], cjson.encode(s))
+  s.epoch = e
+end
 `;
 
 /** KEYS: state, previous. ARGV: token, ttl ms, limit, queue, cancel ('1'/'0'). Returns {state, epoch, previous}. */
@@ -30,9 +39,9 @@ local limit, queue, cancel = tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5] == '1
 local room = #s.running < limit
 local function running()
   table.insert(s.running, { token = token, expiresAt = expiresAt })
-  s.epoch = s.epoch + 1
+  s.epoch = math.max(s.epoch, micros) + 1
   save()
-  return { 'running', tostring(s.epoch), redis.call('GET', KEYS[2]) }
+  return { 'running', epoch(), redis.call('GET', KEYS[2]) }
 end
 for i, e in ipairs(s.waiting) do
   if e.token == token then
@@ -46,7 +55,7 @@ for i, e in ipairs(s.waiting) do
   end
 end
 for _, e in ipairs(s.running) do
-  if e.token == token then return { 'running', tostring(s.epoch), redis.call('GET', KEYS[2]) } end
+  if e.token == token then return { 'running', epoch(), redis.call('GET', KEYS[2]) } end
 end
 if room and #s.waiting == 0 then return running() end
 if #s.waiting < queue then
