@@ -23,13 +23,20 @@ export interface WorkerDecoratorOptions {
   concurrency?: number;
   /** Attempts before a row is failed. Default: 5. */
   maxAttempts?: number;
-  /** A job running longer fails (and is retried). Default: none. */
+  /**
+   * A job running longer fails (and is retried): its signal aborts and its row is written as a
+   * timeout at once, even if the handler never settles. Default: none.
+   */
   timeout?: Duration;
   /** How long to wait before looking again when no row was due. Default: '1s'. */
   pollInterval?: Duration;
-  /** Heartbeat of the running jobs. Default: '5s'. */
+  /** Heartbeat of the running jobs; under two thirds of `stalledAfter`. Default: '5s'. */
   heartbeat?: Duration;
-  /** A processing row with no heartbeat for this long goes back to queued. Default: '30s'. */
+  /**
+   * A processing row with no heartbeat for this long goes back to queued. A running row whose
+   * heartbeat could not be renewed for two thirds of it is aborted first (`job.holdsRow()`
+   * turns false). Default: '30s'.
+   */
   stalledAfter?: Duration;
   /** Resets before a row is failed. Default: 3. */
   maxResets?: number;
