@@ -234,12 +234,21 @@ export class PostgresCoordinator implements Coordinator {
     // Epochs are at least the server's time in µs: above every epoch issued before, even when
     // the lease table was dropped and created again (as long as the server's clock holds).
     const clockEpoch = `floor(extract(epoch from clock_timestamp()) * 1000000)::bigint`;
+    // The time of the latest loss, in ms. An empty since table (a TRUNCATE, a restore without
+    // it) is a loss found now: the row is written again with now(), so the call fails closed
+    // (counted and logged, as after a dropped table) and later slots run. The statement does
+    // not see its own insert, hence the union; max() if two replicas wrote it at once.
+    const lostSince =
+      `lost AS (INSERT INTO ${this.since} (since) SELECT now() ` +
+      `WHERE NOT EXISTS (SELECT 1 FROM ${this.since}) RETURNING since), ` +
+      `m AS (SELECT floor(extract(epoch from max(since)) * 1000)::bigint AS since FROM ` +
+      `(SELECT since FROM ${this.since} UNION ALL SELECT since FROM lost) AS s)`;
     this.sql = {
       // Every claim due at one instant from this process goes in one statement (see flush).
       // Fails closed after the tables were created again: slots due before then (+ skew) may
       // have run, so they are not inserted, and the statement says since when ($4 is the skew).
       claim:
-        `WITH m AS (SELECT floor(extract(epoch from since) * 1000)::bigint AS since FROM ${this.since}), ` +
+        `WITH ${lostSince}, ` +
         `won AS (INSERT INTO ${this.slots} (routine, slot, claimed_at, expires_at, token) ` +
         `SELECT c.routine, c.slot, now(), now() + c.ttl * interval '1 millisecond', c.token ` +
         `FROM unnest($1::text[], $2::bigint[], $3::float8[], $5::text[]) AS c(routine, slot, ttl, token) ` +
@@ -253,7 +262,8 @@ export class PostgresCoordinator implements Coordinator {
       // ... and held back for a ttl after the tables were created (again).
       acquire:
         `WITH done AS (SELECT 1 FROM ${this.leases} WHERE routine = $1 AND completed_version = $4), ` +
-        `held AS (SELECT floor(extract(epoch from since) * 1000)::bigint AS since FROM ${this.since} WHERE now() < since + ${ttl}), ` +
+        `${lostSince}, ` +
+        `held AS (SELECT since FROM m WHERE now() < to_timestamp(since / 1000.0) + ${ttl}), ` +
         `taken AS (INSERT INTO ${this.leases} AS l (routine, token, epoch, acquired_at, expires_at) ` +
         `SELECT $1, $2, ${clockEpoch}, now(), now() + ${ttl} ` +
         `WHERE NOT EXISTS (SELECT 1 FROM done) AND NOT EXISTS (SELECT 1 FROM held) ` +

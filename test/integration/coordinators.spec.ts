@@ -7,7 +7,12 @@ import {
   PostgresCoordinator,
   RedisCoordinator,
 } from '../../lib/coordination';
-import { InMemoryCoordinator, RoutinesConfigurationError, type Lease } from '../../lib/core';
+import {
+  InMemoryCoordinator,
+  PeriodicRoutine,
+  RoutinesConfigurationError,
+  type Lease,
+} from '../../lib/core';
 import { describeCoordinatorContract } from './coordinator.contract';
 import {
   connectRedis,
@@ -19,6 +24,7 @@ import {
   primeRedisRoutine,
   sleep,
   unique,
+  waitFor,
 } from './support';
 
 describeCoordinatorContract('InMemoryCoordinator', async () => {
@@ -296,6 +302,76 @@ describe('PostgresCoordinator on a real server', () => {
       await dropSchema(pool, own);
     }
   });
+
+  it('treats an emptied since table (a TRUNCATE) as a loss found now: fails closed with the reason, then runs on', async () => {
+    const own = `${schema}_truncated`;
+    const coordinator = new PostgresCoordinator(pool, { schema: own, maxClockSkew: '200ms' });
+    try {
+      await primePostgres(pool, coordinator, own);
+      const lease = (await coordinator.acquireLease('bg', 60_000)) as Lease;
+      await coordinator.releaseLease(lease);
+      await pool.query(`TRUNCATE "${own}".routines_leases_since`);
+      // A slot due now may have been claimed before: refused as after a loss, not "lost".
+      await expect(coordinator.claimSlot('x', Date.now(), 60_000)).rejects.toBeInstanceOf(
+        CoordinatorStateLostError,
+      );
+      const { rows } = await pool.query(
+        `SELECT count(*)::int AS n FROM "${own}".routines_leases_since`,
+      );
+      expect(rows).toEqual([{ n: 1 }]);
+      expect(await coordinator.claimSlot('x', Date.now() + 5_000, 60_000)).toBe(true);
+      // Emptied again, this time found by a lease: held back for a ttl, then taken.
+      await pool.query(`TRUNCATE "${own}".routines_leases_since`);
+      await expect(coordinator.acquireLease('bg', 500)).rejects.toThrow(
+        /no replica takes the lease before/,
+      );
+      await sleep(600);
+      const after = (await coordinator.acquireLease('bg', 500)) as Lease;
+      expect(after.epoch).toBeGreaterThan(lease.epoch);
+    } finally {
+      await dropSchema(pool, own);
+    }
+  });
+
+  it('a cluster routine goes on after the since table is emptied: the refused slots are counted, the loss logged once', async () => {
+    const own = `${schema}_truncated_routine`;
+    const coordinator = new PostgresCoordinator(pool, { schema: own, maxClockSkew: '300ms' });
+    const warnings: string[] = [];
+    const errors: string[] = [];
+    const logger = {
+      log: () => undefined,
+      warn: (message: string) => void warnings.push(message),
+      error: (message: string) => void errors.push(message),
+    };
+    const ran: number[] = [];
+    const routine = new PeriodicRoutine(() => void ran.push(Date.now()), {
+      name: 'truncated',
+      interval: 100,
+      scope: 'cluster',
+      coordinator,
+      logger,
+    });
+    try {
+      await primePostgres(pool, coordinator, own);
+      routine.start();
+      await waitFor('a first run', () => ran.length >= 2, 10_000);
+      await pool.query(`TRUNCATE "${own}".routines_leases_since`);
+      const truncatedAt = Date.now();
+      // Generous: runs resume once the slots due before the loss (+ skew) have passed.
+      await waitFor(
+        'runs after the truncate',
+        () => ran.filter((at) => at > truncatedAt + 500).length >= 3,
+        15_000,
+      );
+      const { counters } = routine.info();
+      expect(counters.skipped).toBeGreaterThanOrEqual(1);
+      const lossLogs = [...warnings, ...errors].filter((m) => /lost its state/.test(m));
+      expect(lossLogs).toHaveLength(1);
+    } finally {
+      await routine.stop();
+      await dropSchema(pool, own);
+    }
+  }, 30_000);
 
   it('uses the table names given and refuses unsafe identifiers', async () => {
     const coordinator = new PostgresCoordinator(pool, {
