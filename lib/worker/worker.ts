@@ -490,7 +490,7 @@ export class DbWorker<Row = Record<string, unknown>> {
     let error = result?.error;
     let outcome: JobOutcome;
     try {
-      outcome = await this.settle(running, failed, error);
+      outcome = await this.settle(running, failed, error, result !== undefined);
     } catch (writeError) {
       // The row stays processing; its heartbeat stops, so the resetter hands it on.
       this.logger.error(
@@ -567,9 +567,13 @@ export class DbWorker<Row = Record<string, unknown>> {
     running: Running<Row>,
     failed: boolean,
     error: unknown,
+    /** The handler settled before its signal's abort cut the wait. */
+    settled: boolean,
   ): Promise<JobOutcome> {
     const { job } = running;
-    switch (running.cause) {
+    // A handler that had finished when shutdown aborted it: its end is written, not handed back.
+    const cause = running.cause === 'shutdown' && settled ? undefined : running.cause;
+    switch (cause) {
       case 'lost':
         this.logger.warn(
           `worker '${this.o.name}': job ${job.id} ${running.lostWhy ?? 'was no longer ours'}; its signal aborted and its end is not recorded`,
@@ -585,19 +589,17 @@ export class DbWorker<Row = Record<string, unknown>> {
         return 'cancelled';
     }
     // A job past its timeout failed, however its handler settled once the signal aborted.
-    if (!failed && running.cause !== 'timeout') {
+    if (!failed && cause !== 'timeout') {
       if (!(await this.completeSoon(job))) return this.fenced(job);
       this.tell('job-succeeded', job);
       return 'succeeded';
     }
     const message =
-      running.cause === 'timeout'
-        ? this.stopReason('timeout').message
-        : describeError(error).message;
+      cause === 'timeout' ? this.stopReason('timeout').message : describeError(error).message;
     const outcome = await this.table.fail(job, message, {
       maxAttempts: this.o.maxAttempts,
       retryInMs: this.retryDelay(job.attempt),
-      retry: running.cause === 'timeout' || !isNonRetryable(error),
+      retry: cause === 'timeout' || !isNonRetryable(error),
     });
     if (outcome === 'fenced') return this.fenced(job);
     this.tell(outcome === 'errored' ? 'job-retried' : 'job-failed', job, error ?? message);

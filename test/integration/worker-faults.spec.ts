@@ -253,6 +253,8 @@ describe('DbWorker under faults, across processes on PostgreSQL', () => {
           `all completed ${completedAt - cutAt} ms after it; fenced ends written per row ${JSON.stringify(doneBy)}; processes died ${died}`,
       );
       expect(leads.every((lead) => lead > 0)).toBe(true);
+      // holdsRow() already read false in the signal's listeners.
+      expect(aborted.every((e) => e.holds === false)).toBe(true);
       expect(overlapMs).toBe(0);
       expect(doneBy).toEqual([1, 1, 1, 1]);
       expect(died).toBe(0);
