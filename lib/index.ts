@@ -145,6 +145,7 @@ export {
 } from './core';
 export type {
   AcquireOptions,
+  ClaimOptions,
   CompletedRoutine,
   BackfillOptions,
   BackfillReport,

@@ -9,6 +9,8 @@ export interface PendingClaim {
   readonly ttlMs: number;
   /** The claimant's token (see `Coordinator.releaseSlot`), or one made for it. */
   readonly token: string;
+  /** A `backfill()` claim: not refused for falling before the engine's memory. */
+  readonly backfill: boolean;
   resolve(won: boolean): void;
   reject(error: unknown): void;
 }
@@ -28,10 +30,16 @@ export class ClaimBatcher {
     private readonly send: (claims: PendingClaim[]) => void,
   ) {}
 
-  claim(routine: string, slot: number, ttlMs: number, token = newToken()): Promise<boolean> {
+  claim(
+    routine: string,
+    slot: number,
+    ttlMs: number,
+    token = newToken(),
+    backfill = false,
+  ): Promise<boolean> {
     const ttl = wholeMilliseconds(ttlMs);
     return new Promise((resolve, reject) => {
-      this.queue.push({ routine, slot, ttlMs: ttl, token, resolve, reject });
+      this.queue.push({ routine, slot, ttlMs: ttl, token, backfill, resolve, reject });
       if (this.scheduled) return;
       this.scheduled = true;
       setImmediate(() => this.flush());

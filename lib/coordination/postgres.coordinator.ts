@@ -4,6 +4,7 @@ import type { PostgresPool } from './clients';
 import {
   newToken,
   type AcquireOptions,
+  type ClaimOptions,
   type CompletedRoutine,
   type Coordinator,
   type Lease,
@@ -246,13 +247,15 @@ export class PostgresCoordinator implements Coordinator {
     this.sql = {
       // Every claim due at one instant from this process goes in one statement (see flush).
       // Fails closed after the tables were created again: slots due before then (+ skew) may
-      // have run, so they are not inserted, and the statement says since when ($4 is the skew).
+      // have run, so they are not inserted (but a backfill's are), and the statement says since
+      // when ($4 is the skew).
       claim:
         `WITH ${lostSince}, ` +
         `won AS (INSERT INTO ${this.slots} (routine, slot, claimed_at, expires_at, token) ` +
         `SELECT c.routine, c.slot, now(), now() + c.ttl * interval '1 millisecond', c.token ` +
-        `FROM unnest($1::text[], $2::bigint[], $3::float8[], $5::text[]) AS c(routine, slot, ttl, token) ` +
-        `WHERE c.slot > (SELECT since FROM m) + $4 ` +
+        `FROM unnest($1::text[], $2::bigint[], $3::float8[], $5::text[], $6::boolean[]) ` +
+        `AS c(routine, slot, ttl, token, backfill) ` +
+        `WHERE c.slot > (SELECT since FROM m) + $4 OR c.backfill ` +
         `ON CONFLICT DO NOTHING RETURNING routine, slot) ` +
         `SELECT routine, slot, NULL::bigint AS since FROM won UNION ALL SELECT NULL, NULL, since FROM m`,
       // With a token ($3), only the claim made with it.
@@ -293,8 +296,14 @@ export class PostgresCoordinator implements Coordinator {
    * `INSERT ... SELECT FROM unnest(...) ON CONFLICT DO NOTHING RETURNING`: one round trip and
    * one pooled connection for all of them, instead of one each.
    */
-  claimSlot(routine: string, slot: number, ttlMs: number, token?: string): Promise<boolean> {
-    return this.batcher.claim(routine, slot, ttlMs, token);
+  claimSlot(
+    routine: string,
+    slot: number,
+    ttlMs: number,
+    token?: string,
+    options?: ClaimOptions,
+  ): Promise<boolean> {
+    return this.batcher.claim(routine, slot, ttlMs, token, options?.backfill === true);
   }
 
   async releaseSlot(routine: string, slot: number, token?: string): Promise<void> {
@@ -372,6 +381,7 @@ export class PostgresCoordinator implements Coordinator {
         asked.map((claim) => claim.ttlMs),
         this.skewMs,
         asked.map((claim) => claim.token),
+        asked.map((claim) => claim.backfill),
       ]);
       const won = new Set<string>();
       let since = -Infinity;
@@ -380,7 +390,7 @@ export class PostgresCoordinator implements Coordinator {
         else won.add(claimKey(row.routine!, Number(row.slot)));
       }
       for (const [key, claim] of first) {
-        if (claim.slot <= since + this.skewMs)
+        if (!claim.backfill && claim.slot <= since + this.skewMs)
           claim.reject(
             new CoordinatorStateLostError('postgres', claim.routine, since, 'slot', claim.slot),
           );

@@ -4,6 +4,7 @@ import type { RedisClient } from './clients';
 import {
   newToken,
   type AcquireOptions,
+  type ClaimOptions,
   type CompletedRoutine,
   type Coordinator,
   type Lease,
@@ -65,19 +66,19 @@ end
 /**
  * The claims due at one instant, in one script (on a Cluster client, one claim per script,
  * since a script's keys must share a hash slot). Fail closed after a loss: a slot due before
- * the loss (plus the clock skew) may have been claimed and run already, so it is refused (-1);
- * otherwise SET NX PX (1 won, 0 lost).
- * KEYS: slot, marker for each claim. ARGV: skew ms, then token, ttl ms, slot ms, last seen for
- * each claim. Returns result, since, last for each claim.
+ * the loss (plus the clock skew) may have been claimed and run already, so it is refused (-1),
+ * unless it is a backfill's; otherwise SET NX PX (1 won, 0 lost).
+ * KEYS: slot, marker for each claim. ARGV: skew ms, then token, ttl ms, slot ms, last seen,
+ * backfill ('1'/'0') for each claim. Returns result, since, last for each claim.
  */
 const CLAIM = `${SERVER_NOW}
 local skew = tonumber(ARGV[1])
 local out = {}
 for i = 1, #KEYS / 2 do
-  local slotKey, markerKey, a = KEYS[2 * i - 1], KEYS[2 * i], 4 * i - 2
+  local slotKey, markerKey, a = KEYS[2 * i - 1], KEYS[2 * i], 5 * i - 3
   ${checkMarker('markerKey', 'ARGV[a + 3]')}
   local result = 0
-  if tonumber(ARGV[a + 2]) <= since + skew then
+  if tonumber(ARGV[a + 2]) <= since + skew and ARGV[a + 4] ~= '1' then
     result = -1
   elseif redis.call('SET', slotKey, ARGV[a], 'NX', 'PX', ARGV[a + 1]) then
     result = 1
@@ -129,7 +130,7 @@ return 1
 `;
 
 // Names of the scripts on the client (ioredis' defineCommand): namespaced to stay clear of the app's own.
-const CLAIM_COMMAND = 'nestjsRoutinesClaimSlots2';
+const CLAIM_COMMAND = 'nestjsRoutinesClaimSlots3';
 /** Claims sent in one script at most. */
 const MAX_BATCH = 500;
 const ACQUIRE_COMMAND = 'nestjsRoutinesAcquireLease2';
@@ -255,9 +256,15 @@ export class RedisCoordinator implements Coordinator {
    * On a standalone or Sentinel client, claims due at the same instant (routines on one grid
    * point) go in one script: one round trip for all of them.
    */
-  claimSlot(routine: string, slot: number, ttlMs: number, token?: string): Promise<boolean> {
+  claimSlot(
+    routine: string,
+    slot: number,
+    ttlMs: number,
+    token?: string,
+    options?: ClaimOptions,
+  ): Promise<boolean> {
     this.checkServerOnce();
-    return this.batcher.claim(routine, slot, ttlMs, token);
+    return this.batcher.claim(routine, slot, ttlMs, token, options?.backfill === true);
   }
 
   private async sendClaims(claims: PendingClaim[]): Promise<void> {
@@ -265,7 +272,13 @@ export class RedisCoordinator implements Coordinator {
     const args: Array<string | number> = [this.skewMs];
     for (const claim of claims) {
       keys.push(this.key(claim.routine, `slot:${claim.slot}`), this.key(claim.routine, 'alive'));
-      args.push(claim.token, claim.ttlMs, claim.slot, this.lastSeen.get(claim.routine) ?? 0);
+      args.push(
+        claim.token,
+        claim.ttlMs,
+        claim.slot,
+        this.lastSeen.get(claim.routine) ?? 0,
+        claim.backfill ? '1' : '0',
+      );
     }
     let reply: ScriptReply;
     try {

@@ -21,6 +21,16 @@ export interface AcquireOptions {
   version?: string;
 }
 
+/** Options of {@link Coordinator.claimSlot}. */
+export interface ClaimOptions {
+  /**
+   * A `backfill()` claim: an operator asked to run this past time. It is not refused for
+   * falling before the engine's memory (its first use, or a loss): the claim still makes
+   * replicas backfilling together run it once.
+   */
+  backfill?: boolean;
+}
+
 /** What `acquireLease` answers for a cluster routine that already completed under the version asked. */
 export interface CompletedRoutine {
   readonly completed: true;
@@ -58,7 +68,13 @@ export function isCompletedRoutine(value: unknown): value is CompletedRoutine {
 export interface Coordinator {
   /** Short name for logs: 'memory', 'redis', 'postgres'. */
   readonly kind: string;
-  claimSlot(routine: string, slot: number, ttlMs: number, token?: string): Promise<boolean>;
+  claimSlot(
+    routine: string,
+    slot: number,
+    ttlMs: number,
+    token?: string,
+    options?: ClaimOptions,
+  ): Promise<boolean>;
   releaseSlot?(routine: string, slot: number, token?: string): Promise<void>;
   acquireLease(
     routine: string,

@@ -557,7 +557,10 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
     return dues;
   }
 
-  /** Cluster scope: claims a backfill due time as its slot, for a day (replicas backfilling together). */
+  /**
+   * Cluster scope: claims a backfill due time as its slot, for a day (replicas backfilling
+   * together). A backfill's claim is not refused for a time before the engine's memory.
+   */
   private async claimForBackfill(wall: number): Promise<boolean> {
     const coordinator = this.claims!.coordinator;
     try {
@@ -565,7 +568,10 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
         this.clock,
         BACKFILL_CLAIM_DEADLINE_MS,
         `backfill claim of slot ${new Date(wall).toISOString()}`,
-        () => coordinator.claimSlot(this.name, wall, BACKFILL_CLAIM_TTL_MS),
+        () =>
+          coordinator.claimSlot(this.name, wall, BACKFILL_CLAIM_TTL_MS, undefined, {
+            backfill: true,
+          }),
       );
     } catch (error) {
       reportError(this.logger, MESSAGES.backfillClaimFailed(new Date(wall).toISOString()), error);
