@@ -203,8 +203,13 @@ interface Running<Row> {
 
 /** The longest a millisecond option may be where it arms a timer (Node's limit, 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
-/** How long stop() waits for the hand-back writes after its grace. */
-const HAND_BACK_MS = 1000;
+/**
+ * How long stop() waits for the hand-back writes after its grace: a quarter of the grace (what a
+ * Nest app's shutdown timeout leaves it), at least 100 ms and at most a second.
+ */
+function handBackMs(graceMs: number): number {
+  return Math.min(1000, Math.max(100, Math.floor(graceMs / 4)));
+}
 /** A handler not settled this long after its signal aborted (its row already written) is logged as stuck. */
 const STUCK_AFTER_MS = 1000;
 
@@ -327,7 +332,8 @@ export class DbWorker<Row = Record<string, unknown>> {
    * Stops dequeuing (rows of a dequeue still in flight are handed back as they arrive), waits
    * for jobs in flight up to `timeoutMs`, then aborts the rest and hands their rows back to
    * queued (no failure counted: a deploy is not a failure) without waiting for their handlers
-   * to settle. Returns within `timeoutMs` plus at most a second for the hand-back writes.
+   * to settle. Returns within `timeoutMs`, plus a quarter of it (100 ms to 1 s) for the hand-back
+   * writes.
    */
   stop(timeoutMs: number): Promise<void> {
     if (!this.stopped) {
@@ -346,7 +352,7 @@ export class DbWorker<Row = Record<string, unknown>> {
     const left = [...this.running];
     for (const running of left) this.abort(running, 'shutdown');
     await this.within(
-      HAND_BACK_MS,
+      handBackMs(graceMs),
       Promise.all([...left.map((running) => running.done), this.loop]),
     );
     for (const timer of this.timers) if (timer.handle) this.clock.clearTimer(timer.handle);
