@@ -296,8 +296,8 @@ export class DbWorker<Row = Record<string, unknown>> {
 
   /**
    * Handlers that ignored their signal: their row was already written (a timeout, a cancel, a
-   * hand-back, a lost row) but they have not settled. They no longer take a slot; while more
-   * than `concurrency` of them run, nothing more is dequeued.
+   * hand-back, a lost row) but they have not settled. They no longer take a slot; while they and
+   * the rows running reach twice `concurrency`, nothing more is dequeued.
    */
   get stuck(): StuckJob[] {
     const now = this.clock.now();
