@@ -55,20 +55,27 @@ export class PostgresRunMarkers implements RunMarkers {
     return this.update(routine, (state, now) => renewRun(state, token, ttlMs, now));
   }
 
+  /** `previous` is written only if the run still held its marker (see `endRun`). */
   async end(routine: string, token: string, previous?: string): Promise<void> {
-    await this.update(routine, (state) => endRun(state, token), previous);
+    await this.update(
+      routine,
+      (state, now) => endRun(state, token, now),
+      (held) => (held ? previous : undefined),
+    );
   }
 
   /** Reads the row, applies `step`, writes it back if unchanged meanwhile; else again. */
   private async update<T>(
     routine: string,
     step: (state: RunMarkerState, now: number, row: Record<string, unknown>) => T,
-    previous?: string,
+    /** The `previous` to write with the step's result, if any. */
+    previousOf?: (result: T) => string | undefined,
   ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const row = await this.read(routine);
       const state = parseState(row.state);
       const result = step(state, Number(row.now), row);
+      const previous = previousOf?.(result);
       const written = await this.query(
         `UPDATE ${this.table} SET state = $2, version = version + 1, updated_at = now()` +
           (previous === undefined ? '' : ', previous = $4') +

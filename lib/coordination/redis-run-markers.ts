@@ -90,9 +90,11 @@ save()
 return 'lost'
 `;
 
-/** KEYS: state, previous. ARGV: token, previous ('' for none). */
+/** KEYS: state, previous. ARGV: token, previous ('' for none), stored only if the marker is still held. */
 const END = `${LOAD}
 local token = ARGV[1]
+local held = false
+for _, e in ipairs(s.running) do if e.token == token then held = true end end
 local function without(list)
   local kept = {}
   for _, e in ipairs(list) do if e.token ~= token then table.insert(kept, e) end end
@@ -101,7 +103,7 @@ end
 s.running = without(s.running)
 s.waiting = without(s.waiting)
 save()
-if ARGV[2] ~= '' then redis.call('SET', KEYS[2], ARGV[2]) end
+if held and ARGV[2] ~= '' then redis.call('SET', KEYS[2], ARGV[2]) end
 return 1
 `;
 

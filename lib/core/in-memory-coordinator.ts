@@ -164,8 +164,8 @@ class InMemoryRunMarkers implements RunMarkers {
   }
 
   async end(routine: string, token: string, previous?: string): Promise<void> {
-    endRun(this.stateOf(routine), token);
-    if (previous !== undefined) this.previous.set(routine, previous);
+    const held = endRun(this.stateOf(routine), token, this.clock.now());
+    if (held && previous !== undefined) this.previous.set(routine, previous);
   }
 
   private stateOf(routine: string): RunMarkerState {

@@ -51,7 +51,9 @@ export type RenewAnswer = 'running' | 'cancelled' | 'lost';
  *   first: a killed runner's marker is gone once its ttl has passed.
  * - `renew` keeps a marker (or a place in the queue) for another ttl.
  * - `end` removes the token, running or waiting; with `previous`, a run's outcome (JSON, for
- *   `ctx.previous` on whichever replica runs next) is stored.
+ *   `ctx.previous` on whichever replica runs next) is stored, but only if the run still held
+ *   its marker: a run whose marker had expired (a newer run may have begun and ended since)
+ *   leaves the stored outcome alone.
  */
 export interface RunMarkers {
   begin(routine: string, request: BeginRun): Promise<BeginAnswer>;
@@ -119,8 +121,13 @@ export function renewRun(
   return marker.cancel ? 'cancelled' : 'running';
 }
 
-/** `end` on a state (mutated). */
-export function endRun(state: RunMarkerState, token: string): void {
+/**
+ * `end` on a state (mutated). Answers whether the token still held a running marker, live at
+ * `now`: only then may its outcome be stored as `previous`.
+ */
+export function endRun(state: RunMarkerState, token: string, now = -Infinity): boolean {
+  const held = state.running.some((marker) => marker.token === token && marker.expiresAt > now);
   state.running = state.running.filter((marker) => marker.token !== token);
   state.waiting = state.waiting.filter((place) => place.token !== token);
+  return held;
 }
