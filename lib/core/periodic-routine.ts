@@ -490,6 +490,7 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
       cancelled: 0,
       skipped: 0,
       claimedElsewhere: 0,
+      claimFailed: 0,
       outcomes: [],
     };
     const policy = options.overlap ?? 'buffer-one';
@@ -508,8 +509,10 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
           report.cancelled++;
           continue;
         }
-        if (this.claims && !(await this.claimForBackfill(wall))) {
-          report.claimedElsewhere++;
+        const claim = this.claims ? await this.claimForBackfill(wall) : 'won';
+        if (claim !== 'won') {
+          if (claim === 'lost') report.claimedElsewhere++;
+          else report.claimFailed++;
           continue;
         }
         const due = this.timetable.onWallClock
@@ -561,10 +564,10 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
    * Cluster scope: claims a backfill due time as its slot, for a day (replicas backfilling
    * together). A backfill's claim is not refused for a time before the engine's memory.
    */
-  private async claimForBackfill(wall: number): Promise<boolean> {
+  private async claimForBackfill(wall: number): Promise<'won' | 'lost' | 'failed'> {
     const coordinator = this.claims!.coordinator;
     try {
-      return await withDeadline(
+      const won = await withDeadline(
         this.clock,
         BACKFILL_CLAIM_DEADLINE_MS,
         `backfill claim of slot ${new Date(wall).toISOString()}`,
@@ -573,9 +576,10 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
             backfill: true,
           }),
       );
+      return won ? 'won' : 'lost';
     } catch (error) {
       reportError(this.logger, MESSAGES.backfillClaimFailed(new Date(wall).toISOString()), error);
-      return false; // fail closed: another replica may run it
+      return 'failed'; // fail closed: not run here (another replica may run it)
     }
   }
 
@@ -1298,6 +1302,11 @@ export interface BackfillReport {
   skipped: number;
   /** Cluster scope: due times another replica claimed (and ran). */
   claimedElsewhere: number;
+  /**
+   * Cluster scope: due times not run because their claim failed (the engine unreachable or
+   * past the call's deadline; logged): not run here, and maybe not anywhere. Backfill again.
+   */
+  claimFailed: number;
   /** The outcome of each run, oldest due time first. */
   outcomes: RunOutcome[];
 }

@@ -146,4 +146,30 @@ describe('backfill', () => {
     await one.routine.stop();
     await two.routine.stop();
   });
+
+  it('a claim that fails (engine down) is reported as such, not as claimed elsewhere', async () => {
+    const clock = new ManualClock(T0);
+    const coordinator = new InMemoryCoordinator(clock);
+    let down = true;
+    const flaky = Object.assign(Object.create(coordinator) as InMemoryCoordinator, {
+      claimSlot: (...args: Parameters<InMemoryCoordinator['claimSlot']>) =>
+        down ? Promise.reject(new Error('ECONNREFUSED')) : coordinator.claimSlot(...args),
+    });
+    const { routine, dues } = setup(
+      { interval: '1h', scope: 'cluster', coordinator: flaky },
+      0,
+      clock,
+    );
+    const range = { from: T0 - 3 * HOUR, to: T0 - HOUR };
+    const report = await routine.backfill(range);
+    expect(report).toMatchObject({
+      dueTimes: 3,
+      succeeded: 0,
+      claimedElsewhere: 0,
+      claimFailed: 3,
+    });
+    expect(dues).toEqual([]);
+    down = false;
+    expect(await routine.backfill(range)).toMatchObject({ succeeded: 3, claimFailed: 0 });
+  });
 });
