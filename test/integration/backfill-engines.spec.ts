@@ -1,8 +1,6 @@
-import type { Pool } from 'pg';
-import type { Redis } from 'ioredis';
 import { PostgresCoordinator, RedisCoordinator } from '../../lib/coordination';
 import { PeriodicRoutine, type Coordinator } from '../../lib/core';
-import { connectRedis, deleteRedisKeys, dropSchema, postgresPool, unique } from './support';
+import { unique, useSharedEngines } from './support';
 
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
 const MINUTE = 60_000;
@@ -14,31 +12,11 @@ const MINUTE = 60_000;
  * replicas backfilling together still run each once.
  */
 describe.each(['redis', 'postgres'] as const)('backfill on a new %s', (engine) => {
-  let redis: Redis | undefined;
-  let pool: Pool | undefined;
-  const keyPrefix = `${unique('backfill')}:`;
-  const schema = unique('routines_backfill');
-
-  beforeAll(async () => {
-    if (engine === 'redis') redis = await connectRedis();
-    else pool = postgresPool(6);
-  });
-
-  afterAll(async () => {
-    if (redis) {
-      await deleteRedisKeys(redis, keyPrefix);
-      redis.disconnect();
-    }
-    if (pool) {
-      await dropSchema(pool, schema);
-      await pool.end();
-    }
-  });
-
+  const shared = useSharedEngines();
   const coordinator = (): Coordinator =>
     engine === 'redis'
-      ? new RedisCoordinator(redis!, { keyPrefix })
-      : new PostgresCoordinator(pool!, { schema });
+      ? new RedisCoordinator(shared.redis, { keyPrefix: shared.keyPrefix })
+      : new PostgresCoordinator(shared.pool, { schema: shared.schema });
 
   it('runs the past times asked for, each once across two replicas, none reported as claimed elsewhere by mistake', async () => {
     const name = unique('report');
@@ -58,6 +36,7 @@ describe.each(['redis', 'postgres'] as const)('backfill on a new %s', (engine) =
     expect(first.dueTimes).toBe(6);
     expect(first.succeeded + second.succeeded).toBe(6);
     expect(first.claimedElsewhere + second.claimedElsewhere).toBe(6);
+    expect(first.claimFailed + second.claimFailed).toBe(0);
     expect([...ran].sort((x, y) => x - y)).toEqual(
       Array.from({ length: 6 }, (_, i) => range.from + i * 10 * MINUTE),
     );

@@ -1,44 +1,24 @@
-import type { Pool } from 'pg';
-import type { Redis } from 'ioredis';
 import { PostgresCoordinator, RedisCoordinator } from '../../lib/coordination';
 import { InMemoryCoordinator, type Coordinator } from '../../lib/core';
 import type { BeginAnswer, RunMarkers } from '../../lib/core/run-markers';
-import { connectRedis, deleteRedisKeys, dropSchema, postgresPool, sleep, unique } from './support';
+import { sleep, unique, useSharedEngines } from './support';
 
 /**
  * `ctx.previous` is fenced by the run marker: a run whose marker had expired (a newer run
  * began and ended since) does not overwrite the newer run's outcome, on every engine.
  */
 describe.each(['memory', 'redis', 'postgres'] as const)('run markers on %s', (engine) => {
-  let redis: Redis | undefined;
-  let pool: Pool | undefined;
-  let coordinator: Coordinator;
-  const keyPrefix = `${unique('previous')}:`;
-  const schema = unique('routines_previous');
-
-  beforeAll(async () => {
-    if (engine === 'redis') {
-      redis = await connectRedis();
-      coordinator = new RedisCoordinator(redis, { keyPrefix });
-    } else if (engine === 'postgres') {
-      pool = postgresPool(4);
-      coordinator = new PostgresCoordinator(pool, { schema });
-    } else coordinator = new InMemoryCoordinator();
-  });
-
-  afterAll(async () => {
-    if (redis) {
-      await deleteRedisKeys(redis, keyPrefix);
-      redis.disconnect();
-    }
-    if (pool) {
-      await dropSchema(pool, schema);
-      await pool.end();
-    }
-  });
+  const shared = useSharedEngines();
+  const memory = new InMemoryCoordinator();
+  const coordinator = (): Coordinator =>
+    engine === 'redis'
+      ? new RedisCoordinator(shared.redis, { keyPrefix: shared.keyPrefix })
+      : engine === 'postgres'
+        ? new PostgresCoordinator(shared.pool, { schema: shared.schema })
+        : memory;
 
   it("stores a run's outcome only while it holds its marker: a stale end leaves the newer one", async () => {
-    const runs: RunMarkers = coordinator.runs!;
+    const runs: RunMarkers = coordinator().runs!;
     const routine = unique('cursor');
     const begin = (token: string, ttlMs: number): Promise<BeginAnswer> =>
       runs.begin(routine, { token, ttlMs, limit: 1, queue: 0, cancel: false });
