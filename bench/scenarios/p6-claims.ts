@@ -102,7 +102,7 @@ async function replica(params: P6Params): Promise<object> {
   const asked = new Set<string>();
   const timed: Coordinator = {
     kind: engine.coordinator.kind,
-    claimSlot(routine, slot, ttlMs) {
+    claimSlot(routine, slot, ttlMs, token) {
       // Timed: a slot's first claim, made as its tick fires. A replica that lost the claim
       // looks once more later (in case the winner was shutting down); that second look is
       // not what this measures.
@@ -112,7 +112,7 @@ async function replica(params: P6Params): Promise<object> {
       const started = performance.now();
       const claim =
         params.variant === 'ours'
-          ? engine.coordinator.claimSlot(routine, slot, ttlMs)
+          ? engine.coordinator.claimSlot(routine, slot, ttlMs, token)
           : engine.raw(routine, slot, ttlMs);
       return claim.then(
         (won) => {
@@ -125,7 +125,7 @@ async function replica(params: P6Params): Promise<object> {
         },
       );
     },
-    releaseSlot: (routine, slot) => engine.coordinator.releaseSlot!(routine, slot),
+    releaseSlot: (routine, slot, token) => engine.coordinator.releaseSlot!(routine, slot, token),
     acquireLease: () => Promise.resolve(null),
     renewLease: () => Promise.resolve(false),
     releaseLease: () => Promise.resolve(),
