@@ -197,6 +197,8 @@ interface Running<Row> {
   /** Ends the wait for the handler: called when the signal aborts. */
   cut: () => void;
   handlerSettled: boolean;
+  /** Called once the handler settles after its row was written (see `linger`). */
+  onSettled?: () => void;
   /** The attempt's end was written (or could not be): the slot is free. */
   done: Promise<void>;
 }
@@ -470,7 +472,6 @@ export class DbWorker<Row = Record<string, unknown>> {
 
   private async execute(running: Running<Row>): Promise<void> {
     const { job, controller } = running;
-    const cut = new Promise<void>((resolve) => (running.cut = resolve));
     const began = this.clock.now();
     const timeout =
       this.o.timeoutMs === undefined
@@ -483,13 +484,18 @@ export class DbWorker<Row = Record<string, unknown>> {
       holdsRow: () => running.hold.holds(),
       token: job.claim,
     };
-    const handled = this.invoke(job.row, context).then((result) => {
-      running.handlerSettled = true;
-      return result;
-    });
     // The handler's end, or its signal aborting: a handler that ignores its signal does not
-    // keep its row (see `settle`).
-    const result = await Promise.race([handled, cut.then(() => undefined)]);
+    // keep its row (see `settle`). One promise per job for both (measured: a race costs more).
+    const result = await new Promise<{ failed: boolean; error?: unknown } | undefined>(
+      (resolve) => {
+        running.cut = () => resolve(undefined);
+        void this.invoke(job.row, context).then((settled) => {
+          running.handlerSettled = true;
+          running.onSettled?.();
+          resolve(settled);
+        });
+      },
+    );
     if (timeout) this.clock.clearTimer(timeout);
     const durationMs = this.clock.now() - began;
     const failed = result?.failed ?? false;
@@ -505,7 +511,7 @@ export class DbWorker<Row = Record<string, unknown>> {
       outcome = 'lost';
       error ??= writeError;
     }
-    if (!running.handlerSettled) this.linger(running, handled);
+    if (!running.handlerSettled) this.linger(running);
     if (!this.recorder) return;
     if (error === undefined && running.cause && outcome !== 'succeeded')
       error = this.stopReason(running.cause, running.lostWhy);
@@ -533,7 +539,7 @@ export class DbWorker<Row = Record<string, unknown>> {
   }
 
   /** A handler still running after its row was written: counted, and named once it is stuck. */
-  private linger(running: Running<Row>, handled: Promise<unknown>): void {
+  private linger(running: Running<Row>): void {
     this.lingering.add(running);
     const timer: { handle?: TimerHandle } = {};
     let named = false;
@@ -546,14 +552,14 @@ export class DbWorker<Row = Record<string, unknown>> {
       );
     });
     this.timers.add(timer);
-    void handled.then(() => {
+    running.onSettled = () => {
       this.lingering.delete(running);
       if (timer.handle) this.clock.clearTimer(timer.handle);
       this.timers.delete(timer);
       if (named)
         this.logger.log(`worker '${this.o.name}': stuck job ${running.job.id}'s handler settled`);
       this.wake?.();
-    });
+    };
   }
 
   /** Why a job stopped, for its record: `JobTimeout`, `JobCancelled`, `JobLost`, `JobRequeued`. */
