@@ -48,7 +48,8 @@ class RoutineTotals implements DurationTotals {
   readonly ended = [0, 0, 0];
   /** Wall-clock ms of the last run that ended with each outcome (NaN: none yet). */
   readonly lastEnded = [NaN, NaN, NaN];
-  readonly skipped = [0, 0, 0, 0, 0, 0];
+  /** By reason, in REASONS' order. */
+  readonly skipped = REASONS.map(() => 0);
   restarts = 0;
   restartsSeen = 0;
   readonly claims = { won: 0, lost: 0, errors: 0 };
@@ -239,57 +240,45 @@ export class RoutinesMetrics {
     prefix: string,
     private readonly snapshot: () => readonly RoutineInfo[],
   ) {
-    const client = promClient as typeof PromClient;
     this.registry = registry as PromClient.Registry;
-    const registers = [this.registry];
-    /** Each routine's snapshot with its totals: for what is read off the routines themselves. */
-    const collectAll = (): Array<[RoutineInfo, RoutineTotals]> =>
-      this.snapshot().map((info) => [info, this.totalsOf(info.name)]);
-    const histogram = new DurationHistogram(
-      `${prefix}run_duration_seconds`,
-      'How long runs took, by outcome.',
-      'routine',
-      ENDS,
-      'status',
-      () => this.totals,
-    );
-    const jobHistogram = new DurationHistogram(
-      `${prefix}job_duration_seconds`,
-      "How long workers' jobs ran in their handler, by outcome.",
-      'worker',
-      JOB_OUTCOMES,
-      'outcome',
-      () => this.workerTotals,
-    );
-    this.registry.registerMetric(histogram as unknown as PromClient.Metric);
-    this.registry.registerMetric(jobHistogram as unknown as PromClient.Metric);
-    const metrics: Array<{ name: string }> = [histogram, jobHistogram];
-    /** A counter or gauge whose values `fill` gives when Prometheus scrapes. */
-    const collected = (
-      kind: 'counter' | 'gauge',
-      name: string,
-      help: string,
-      labelNames: string[],
-      fill: (set: (labels: Record<string, string>, value: number) => void) => void | Promise<void>,
-    ): void => {
-      const configuration = {
-        name: `${prefix}${name}`,
-        help,
-        labelNames,
-        registers,
-        collect(this: PromClient.Counter<string> | PromClient.Gauge<string>) {
-          this.reset();
-          // A counter is handed its total: reset, then one increment by all of it.
-          return fill((labels, value) =>
-            this instanceof client.Counter ? this.inc(labels, value) : this.set(labels, value),
-          );
-        },
-      };
-      const metric =
-        kind === 'counter' ? new client.Counter(configuration) : new client.Gauge(configuration);
-      metrics.push(metric as unknown as { name: string });
-    };
-    collected(
+    const names = this.durationHistograms(prefix);
+    const define = metricDefiner(promClient as typeof PromClient, this.registry, prefix, names);
+    this.runMetrics(define);
+    this.clusterMetrics(define);
+    this.stateMetrics(define);
+    this.workerMetrics(define);
+    this.migrationMetrics(define);
+    this.names = names;
+  }
+
+  /** Run and job durations: histograms of our own, built only when Prometheus scrapes. */
+  private durationHistograms(prefix: string): string[] {
+    const histograms = [
+      new DurationHistogram(
+        `${prefix}run_duration_seconds`,
+        'How long runs took, by outcome.',
+        'routine',
+        ENDS,
+        'status',
+        () => this.totals,
+      ),
+      new DurationHistogram(
+        `${prefix}job_duration_seconds`,
+        "How long workers' jobs ran in their handler, by outcome.",
+        'worker',
+        JOB_OUTCOMES,
+        'outcome',
+        () => this.workerTotals,
+      ),
+    ];
+    for (const histogram of histograms)
+      this.registry.registerMetric(histogram as unknown as PromClient.Metric);
+    return histograms.map((histogram) => histogram.name);
+  }
+
+  /** Runs that ended and ticks skipped, as counted when they happened. */
+  private runMetrics(define: DefineMetric): void {
+    define(
       'counter',
       'runs_total',
       'Runs (background: attempts) that ended, by outcome: succeeded, failed, cancelled.',
@@ -300,7 +289,7 @@ export class RoutinesMetrics {
         }
       },
     );
-    collected(
+    define(
       'counter',
       'skipped_total',
       'Ticks that were due and not run, by reason: busy, late, backoff, stopped, claim-error.',
@@ -313,13 +302,17 @@ export class RoutinesMetrics {
         }
       },
     );
-    collected(
+  }
+
+  /** Restarts and cluster claims (read off the routines at a scrape), and who holds a lease. */
+  private clusterMetrics(define: DefineMetric): void {
+    define(
       'counter',
       'restarts_total',
       'Background routines restarted after a failure.',
       ['routine'],
       (set) => {
-        for (const [info, totals] of collectAll()) {
+        for (const [info, totals] of this.collectAll()) {
           if (info.kind !== 'background') continue;
           totals.restarts += grown(info.counters.restarts, totals.restartsSeen);
           totals.restartsSeen = info.counters.restarts;
@@ -327,13 +320,13 @@ export class RoutinesMetrics {
         }
       },
     );
-    collected(
+    define(
       'counter',
       'claims_total',
       'Cluster slot claims by outcome: won (ran here), lost (another replica ran it), error.',
       ['routine', 'outcome'],
       (set) => {
-        for (const [info, totals] of collectAll()) {
+        for (const [info, totals] of this.collectAll()) {
           const now = info.cluster?.claims;
           if (!now) continue;
           for (const key of ['won', 'lost', 'errors'] as const) {
@@ -346,7 +339,24 @@ export class RoutinesMetrics {
         }
       },
     );
-    collected(
+    define(
+      'gauge',
+      'lease_held',
+      'Cluster background routines: 1 while this replica holds the lease.',
+      ['routine'],
+      (set) => {
+        for (const info of this.snapshot()) {
+          if (info.kind === 'background' && info.scope === 'cluster') {
+            set({ routine: info.name }, info.cluster?.role === 'leader' ? 1 : 0);
+          }
+        }
+      },
+    );
+  }
+
+  /** Each routine's last run, runs in flight and state. */
+  private stateMetrics(define: DefineMetric): void {
+    define(
       'gauge',
       'last_run_timestamp_seconds',
       'When the last run with this outcome ended, in Unix seconds.',
@@ -360,10 +370,10 @@ export class RoutinesMetrics {
         }
       },
     );
-    collected('gauge', 'in_flight', 'Runs in flight.', ['routine'], (set) => {
+    define('gauge', 'in_flight', 'Runs in flight.', ['routine'], (set) => {
       for (const info of this.snapshot()) set({ routine: info.name }, info.inFlight);
     });
-    collected(
+    define(
       'gauge',
       'state',
       'The state a routine is in: 1 for its state, 0 for the others.',
@@ -375,20 +385,11 @@ export class RoutinesMetrics {
         }
       },
     );
-    collected(
-      'gauge',
-      'lease_held',
-      'Cluster background routines: 1 while this replica holds the lease.',
-      ['routine'],
-      (set) => {
-        for (const info of this.snapshot()) {
-          if (info.kind === 'background' && info.scope === 'cluster') {
-            set({ routine: info.name }, info.cluster?.role === 'leader' ? 1 : 0);
-          }
-        }
-      },
-    );
-    collected(
+  }
+
+  /** Workers' jobs, and their tables' rows (queried at a scrape, under a deadline). */
+  private workerMetrics(define: DefineMetric): void {
+    define(
       'counter',
       'jobs_total',
       "Workers' job attempts that ended, by outcome: succeeded, retried, failed, cancelled, requeued, lost.",
@@ -399,12 +400,12 @@ export class RoutinesMetrics {
         }
       },
     );
-    collected('gauge', 'jobs_in_flight', 'Jobs running in this process.', ['worker'], (set) => {
+    define('gauge', 'jobs_in_flight', 'Jobs running in this process.', ['worker'], (set) => {
       for (const worker of this.workers()) set({ worker: worker.name }, worker.inFlight);
     });
     // One query per worker and gauge at each scrape, in parallel, each given up after a
     // deadline: a slow database leaves these series out rather than stalling the scrape.
-    collected(
+    define(
       'gauge',
       'worker_rows',
       "Rows of a worker's table by state (queued, processing, errored, completed, failed, canceled).",
@@ -416,7 +417,7 @@ export class RoutinesMetrics {
         }
       },
     );
-    collected(
+    define(
       'gauge',
       'worker_oldest_queued_seconds',
       "How long the oldest row due in a worker's table has waited.",
@@ -427,7 +428,11 @@ export class RoutinesMetrics {
         }
       },
     );
-    collected(
+  }
+
+  /** Out-of-band migrations: batches run here, and progress read from the engine. */
+  private migrationMetrics(define: DefineMetric): void {
+    define(
       'counter',
       'migration_batches_total',
       'Out-of-band migration batches this replica ran, by outcome: succeeded, failed.',
@@ -439,7 +444,7 @@ export class RoutinesMetrics {
         }
       },
     );
-    collected(
+    define(
       'gauge',
       'migration_progress',
       'Out-of-band migrations: progress from 0 to 1, measured forward (the same on every replica).',
@@ -450,7 +455,11 @@ export class RoutinesMetrics {
         }
       },
     );
-    this.names = metrics.map((metric) => metric.name);
+  }
+
+  /** Each routine's snapshot with its totals: for what is read off the routines themselves. */
+  private collectAll(): Array<[RoutineInfo, RoutineTotals]> {
+    return this.snapshot().map((info) => [info, this.totalsOf(info.name)]);
   }
 
   /** Where the progress gauge reads the migrations from (the module sets it once built). */
@@ -497,6 +506,42 @@ export class RoutinesMetrics {
     if (!totals) this.totals.set(routine, (totals = new RoutineTotals()));
     return totals;
   }
+}
+
+/** Defines a counter or gauge whose values `fill` gives when Prometheus scrapes. */
+type DefineMetric = (
+  kind: 'counter' | 'gauge',
+  name: string,
+  help: string,
+  labelNames: string[],
+  fill: (set: (labels: Record<string, string>, value: number) => void) => void | Promise<void>,
+) => void;
+
+/** A {@link DefineMetric} on `registry`, with `prefix`, that notes each name in `names`. */
+function metricDefiner(
+  client: typeof PromClient,
+  registry: PromClient.Registry,
+  prefix: string,
+  names: string[],
+): DefineMetric {
+  return (kind, name, help, labelNames, fill) => {
+    const configuration = {
+      name: `${prefix}${name}`,
+      help,
+      labelNames,
+      registers: [registry],
+      collect(this: PromClient.Counter<string> | PromClient.Gauge<string>) {
+        this.reset();
+        // A counter is handed its total: reset, then one increment by all of it.
+        return fill((labels, value) =>
+          this instanceof client.Counter ? this.inc(labels, value) : this.set(labels, value),
+        );
+      },
+    };
+    if (kind === 'counter') new client.Counter(configuration);
+    else new client.Gauge(configuration);
+    names.push(configuration.name);
+  };
 }
 
 /** What `call` gives, or `fallback` when it fails or misses the scrape's deadline. */
