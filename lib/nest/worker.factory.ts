@@ -51,11 +51,195 @@ export interface WorkerObservers {
   tracer?: RunTracer;
 }
 
+/** A worker's options in milliseconds, as the `DbWorker` takes them. */
+interface WorkerTimings {
+  pollIntervalMs: number;
+  heartbeatMs: number;
+  stalledAfterMs: number;
+  timeoutMs?: number;
+  backoff: { initialMs: number; maxMs: number };
+}
+
+/** Reads a `@Worker`'s durations and counts; each bad one is a problem naming its option. */
+function workerTimings(
+  options: DeclaredWorker['options'],
+  problems: OptionProblem[],
+): WorkerTimings {
+  const ms = (option: string, value: unknown, fallback: number) =>
+    checkDuration(problems, option, value) ?? fallback;
+  const timings: WorkerTimings = {
+    pollIntervalMs: ms('pollInterval', options.pollInterval, 1000),
+    heartbeatMs: ms('heartbeat', options.heartbeat, 5000),
+    stalledAfterMs: ms('stalledAfter', options.stalledAfter, 30_000),
+    timeoutMs: options.timeout === undefined ? undefined : ms('timeout', options.timeout, 0),
+    backoff: {
+      initialMs: ms('backoff.initialDelay', options.backoff?.initialDelay, 10_000),
+      maxMs: ms('backoff.maxDelay', options.backoff?.maxDelay, 3_600_000),
+    },
+  };
+  for (const [option, value, min] of [
+    ['concurrency', options.concurrency, 1],
+    ['maxAttempts', options.maxAttempts, 1],
+    ['maxResets', options.maxResets, 0],
+  ] as const) {
+    if (value !== undefined && (!Number.isInteger(value) || value < min)) {
+      problems.push({ option, value, message: `must be a whole number, at least ${min}` });
+    }
+  }
+  if (timings.heartbeatMs >= renewDeadline(timings.stalledAfterMs)) {
+    problems.push({
+      option: 'stalledAfter',
+      value: options.stalledAfter ?? '30s',
+      message: `must be more than 1.5 × heartbeat (${timings.heartbeatMs} ms): a running row whose heartbeat is not renewed within two thirds of stalledAfter is aborted, before another replica may reset it`,
+    });
+  }
+  return timings;
+}
+
+/** The worker's table (a plain queue of the library's, or the app's own), checked. */
+async function openWorkerTable(
+  store: PostgresWorkerStore,
+  { source, options }: DeclaredWorker,
+  problems: ConfigurationProblem[],
+): Promise<PostgresWorkerTable | undefined> {
+  try {
+    const table =
+      options.table === undefined
+        ? ((await store.queue(options.name)) as unknown as PostgresWorkerTable)
+        : store.table(options.table, { columns: options.columns, order: options.order });
+    await table.check(source);
+    return table;
+  } catch (error) {
+    if (!(error instanceof RoutinesConfigurationError)) throw error;
+    problems.push(...error.problems.map((problem) => ({ ...problem, routine: options.name })));
+    return undefined;
+  }
+}
+
+/** A worker ready to run: the registry's view, and how to make it again for a restart. */
+interface ReadyWorker {
+  built: BuiltWorker;
+  makeWorker(): DbWorker;
+  stalledAfterMs: number;
+}
+
+/** One `@Worker`: its options checked, its table opened, its first `DbWorker` made. */
+async function buildWorker(
+  declared: DeclaredWorker,
+  store: PostgresWorkerStore | undefined,
+  emit: RoutineEventListener,
+  observers: WorkerObservers,
+  problems: ConfigurationProblem[],
+): Promise<ReadyWorker | undefined> {
+  const { source, instance, options } = declared;
+  const name = options.name;
+  const optionProblems: OptionProblem[] = [];
+  const timings = workerTimings(options, optionProblems);
+  problems.push(...optionProblems.map((problem) => ({ ...problem, source, routine: name })));
+  if (!store) {
+    problems.push({
+      source,
+      routine: name,
+      option: 'workerStore',
+      value: undefined,
+      message: MESSAGES.noWorkerStore,
+    });
+    return undefined;
+  }
+  const table = await openWorkerTable(store, declared, problems);
+  if (!table || optionProblems.length > 0) return undefined;
+  const plain = options.table === undefined;
+  // A plain queue hands the handler the payload; an app table, the row.
+  const handle = plain
+    ? (row: Record<string, unknown>, job: JobContext) =>
+        instance.handle(row.payload, job) as Promise<void>
+    : (row: Record<string, unknown>, job: JobContext) => instance.handle(row, job) as Promise<void>;
+  const history = observers.history > 0 ? new JobHistory(observers.history) : undefined;
+  // Made once: they outlive the worker, which is made again when its routine restarts.
+  const recorder = jobRecorders(history, observers.metrics?.jobRecorderFor(name));
+  const wrap = observers.tracer?.forWorker(name);
+  const makeWorker = () =>
+    new DbWorker(table, handle, {
+      name,
+      concurrency: options.concurrency,
+      ...timings,
+      maxResets: options.maxResets,
+      maxAttempts: options.maxAttempts,
+      resetStalled: false,
+      logger: new Logger(name),
+      onEvent: jobEvents(name, emit),
+      recorder,
+      wrap,
+    });
+  try {
+    const worker = makeWorker();
+    const queue = plain ? name : undefined;
+    const built: BuiltWorker = { name, worker, table, queue, store, history };
+    return { built, makeWorker, stalledAfterMs: timings.stalledAfterMs };
+  } catch (error) {
+    if (!(error instanceof RoutinesConfigurationError)) throw error;
+    problems.push(...error.problems.map((problem) => ({ ...problem, source, routine: name })));
+    return undefined;
+  }
+}
+
 /**
- * Each `@Worker` becomes two routines: a background routine `<name>` that runs the worker
- * (its signal aborting starts the graceful stop, which hands unfinished rows back), and a
- * cluster periodic routine `<name>:reset-stalled` that resets stalled rows once per tick across
- * replicas. Checks each table first: a missing column is a configuration error naming it.
+ * A worker's two routines: a background routine `<name>` that runs the worker (its signal
+ * aborting starts the graceful stop, which hands unfinished rows back), and a cluster periodic
+ * routine `<name>:reset-stalled` that resets stalled rows once per tick across replicas.
+ */
+function workerRoutines(
+  { built, makeWorker, stalledAfterMs }: ReadyWorker,
+  { source, options }: DeclaredWorker,
+  shutdownTimeoutMs: number,
+): RoutineDeclaration[] {
+  const { name, store } = built;
+  const announcedAs = options.table ?? name;
+  // Most of the shutdown timeout for jobs in flight, the rest to hand the others back.
+  const graceMs = Math.floor(shutdownTimeoutMs * 0.8);
+  const run: RoutineDeclaration = {
+    kind: 'background',
+    name,
+    source,
+    instance: {
+      async start(signal: AbortSignal): Promise<void> {
+        // A worker runs once: the routine started again (registry.start, restart) gets a new one.
+        if (built.worker.started) built.worker = makeWorker();
+        const worker = built.worker;
+        const stopListening = store.onAnnounced(announcedAs, () => worker.notify());
+        worker.start();
+        await new Promise<void>((resolve) => {
+          if (signal.aborted) resolve();
+          else signal.addEventListener('abort', () => resolve(), { once: true });
+        });
+        await worker.stop(graceMs);
+        stopListening();
+      },
+    },
+    options: {
+      description: options.description ?? `processes rows of ${options.table}`,
+      enabled: options.enabled,
+    },
+  };
+  const resetStalled: RoutineDeclaration = {
+    kind: 'periodic',
+    name: `${name}:reset-stalled`,
+    source,
+    instance: { handle: () => built.worker.resetStalledRows() },
+    options: {
+      interval: Math.max(1000, Math.floor(stalledAfterMs / 2)),
+      scope: 'cluster',
+      runOnStart: false,
+      description: `resets ${name}'s rows stalled for ${stalledAfterMs} ms (once per tick across replicas)`,
+      enabled: options.enabled,
+    },
+  };
+  return [run, resetStalled];
+}
+
+/**
+ * Each `@Worker` becomes two routines (see `workerRoutines`). Checks each table first: a
+ * missing column is a configuration error naming it.
  */
 export async function buildWorkers(
   found: readonly DeclaredWorker[],
@@ -71,143 +255,11 @@ export async function buildWorkers(
   const declarations: RoutineDeclaration[] = [];
   const workers: BuiltWorker[] = [];
   const problems: ConfigurationProblem[] = [];
-  for (const { source, instance, options } of found) {
-    const optionProblems: OptionProblem[] = [];
-    const ms = (option: string, value: unknown, fallback: number) =>
-      checkDuration(optionProblems, option, value) ?? fallback;
-    const pollIntervalMs = ms('pollInterval', options.pollInterval, 1000);
-    const heartbeatMs = ms('heartbeat', options.heartbeat, 5000);
-    const stalledAfterMs = ms('stalledAfter', options.stalledAfter, 30_000);
-    const timeoutMs = options.timeout === undefined ? undefined : ms('timeout', options.timeout, 0);
-    const initialMs = ms('backoff.initialDelay', options.backoff?.initialDelay, 10_000);
-    const maxMs = ms('backoff.maxDelay', options.backoff?.maxDelay, 3_600_000);
-    for (const [option, value, min] of [
-      ['concurrency', options.concurrency, 1],
-      ['maxAttempts', options.maxAttempts, 1],
-      ['maxResets', options.maxResets, 0],
-    ] as const) {
-      if (value !== undefined && (!Number.isInteger(value) || value < min)) {
-        optionProblems.push({ option, value, message: `must be a whole number, at least ${min}` });
-      }
-    }
-    if (heartbeatMs >= renewDeadline(stalledAfterMs)) {
-      optionProblems.push({
-        option: 'stalledAfter',
-        value: options.stalledAfter ?? '30s',
-        message: `must be more than 1.5 × heartbeat (${heartbeatMs} ms): a running row whose heartbeat is not renewed within two thirds of stalledAfter is aborted, before another replica may reset it`,
-      });
-    }
-    const name = options.name;
-    problems.push(...optionProblems.map((problem) => ({ ...problem, source, routine: name })));
-    if (!store) {
-      problems.push({
-        source,
-        routine: name,
-        option: 'workerStore',
-        value: undefined,
-        message: MESSAGES.noWorkerStore,
-      });
-      continue;
-    }
-    const plain = options.table === undefined;
-    let table: PostgresWorkerTable;
-    try {
-      table = plain
-        ? ((await store.queue(name)) as unknown as PostgresWorkerTable)
-        : store.table(options.table!, { columns: options.columns, order: options.order });
-      await table.check(source);
-    } catch (error) {
-      if (!(error instanceof RoutinesConfigurationError)) throw error;
-      problems.push(...error.problems.map((problem) => ({ ...problem, routine: name })));
-      continue;
-    }
-    if (optionProblems.length > 0) continue;
-    // A plain queue hands the handler the payload; an app table, the row.
-    const handle = plain
-      ? (row: Record<string, unknown>, job: JobContext) =>
-          instance.handle(row.payload, job) as Promise<void>
-      : (row: Record<string, unknown>, job: JobContext) =>
-          instance.handle(row, job) as Promise<void>;
-    const history = observers.history > 0 ? new JobHistory(observers.history) : undefined;
-    // Made once: they outlive the worker, which is made again when its routine restarts.
-    const recorder = jobRecorders(history, observers.metrics?.jobRecorderFor(name));
-    const wrap = observers.tracer?.forWorker(name);
-    const makeWorker = () =>
-      new DbWorker(table, handle, {
-        name,
-        concurrency: options.concurrency,
-        pollIntervalMs,
-        heartbeatMs,
-        stalledAfterMs,
-        maxResets: options.maxResets,
-        maxAttempts: options.maxAttempts,
-        timeoutMs,
-        backoff: { initialMs, maxMs },
-        resetStalled: false,
-        logger: new Logger(name),
-        onEvent: jobEvents(name, emit),
-        recorder,
-        wrap,
-      });
-    let first: DbWorker;
-    try {
-      first = makeWorker();
-    } catch (error) {
-      if (!(error instanceof RoutinesConfigurationError)) throw error;
-      problems.push(...error.problems.map((problem) => ({ ...problem, source, routine: name })));
-      continue;
-    }
-    const built: BuiltWorker = {
-      name,
-      worker: first,
-      table,
-      queue: plain ? name : undefined,
-      store,
-      history,
-    };
-    workers.push(built);
-    const announcedAs = plain ? name : options.table!;
-    // Most of the shutdown timeout for jobs in flight, the rest to hand the others back.
-    const graceMs = Math.floor(shutdownTimeoutMs * 0.8);
-    declarations.push({
-      kind: 'background',
-      name,
-      source,
-      instance: {
-        async start(signal: AbortSignal): Promise<void> {
-          // A worker runs once: the routine started again (registry.start, restart) gets a new one.
-          if (built.worker.started) built.worker = makeWorker();
-          const worker = built.worker;
-          const stopListening = store.onAnnounced(announcedAs, () => worker.notify());
-          worker.start();
-          await new Promise<void>((resolve) => {
-            if (signal.aborted) resolve();
-            else signal.addEventListener('abort', () => resolve(), { once: true });
-          });
-          await worker.stop(graceMs);
-          stopListening();
-        },
-      },
-      options: {
-        description: options.description ?? `processes rows of ${options.table}`,
-        enabled: options.enabled,
-      },
-    });
-    declarations.push({
-      kind: 'periodic',
-      name: `${name}:reset-stalled`,
-      source,
-      instance: {
-        handle: () => built.worker.resetStalledRows(),
-      },
-      options: {
-        interval: Math.max(1000, Math.floor(stalledAfterMs / 2)),
-        scope: 'cluster',
-        runOnStart: false,
-        description: `resets ${name}'s rows stalled for ${stalledAfterMs} ms (once per tick across replicas)`,
-        enabled: options.enabled,
-      },
-    });
+  for (const declared of found) {
+    const ready = await buildWorker(declared, store, emit, observers, problems);
+    if (!ready) continue;
+    workers.push(ready.built);
+    declarations.push(...workerRoutines(ready, declared, shutdownTimeoutMs));
   }
   return { declarations, workers, problems };
 }
