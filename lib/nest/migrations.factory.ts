@@ -77,6 +77,40 @@ export function buildMigrations(
   overrides: Record<string, RoutineOverrides>;
   problems: ConfigurationProblem[];
 } {
+  const { definitions, problems } = migrationDefinitions(found);
+  const store = migrationStoreOf(coordinator);
+  const runners = new Map<string, MigrationRunner>();
+  const driving = new Map<string, number>();
+  const routines = new Map(definitions.map(({ id }) => [id, migrationRoutineName(id)]));
+  const built: BuiltMigrations = {
+    definitions,
+    store,
+    routines,
+    wake: () => runners.forEach((runner) => runner.wake()),
+    history: (id, limit) => runners.get(id)?.history(id, limit) ?? [],
+    drivenHere: (id) => driving.get(id),
+  };
+  if (definitions.length === 0 || problems.length > 0) {
+    return { built, declarations: [], overrides, problems };
+  }
+  const declarations = definitions.map((definition) => {
+    const name = routines.get(definition.id)!;
+    const runner = new MigrationRunner(store, [definition], {
+      clock,
+      logger: new Logger(name),
+      onEvent: migrationEvents(name, emit, metrics),
+    });
+    runners.set(definition.id, runner);
+    return migrationRoutine(name, definition, runner, driving);
+  });
+  return { built, declarations, overrides: spreadOverrides(overrides, routines), problems };
+}
+
+/** Each `@OutOfBandMigration` checked (id, description, nonDestructive, durations) and defined. */
+function migrationDefinitions(found: readonly DeclaredMigration[]): {
+  definitions: MigrationDefinition[];
+  problems: ConfigurationProblem[];
+} {
   const problems: ConfigurationProblem[] = [];
   const definitions: MigrationDefinition[] = [];
   const ids = new Set<string>();
@@ -121,66 +155,51 @@ export function buildMigrations(
       migrator: instance,
     });
   }
-  const store = migrationStoreOf(coordinator);
-  const runners = new Map<string, MigrationRunner>();
-  const driving = new Map<string, number>();
-  const routines = new Map(definitions.map(({ id }) => [id, migrationRoutineName(id)]));
-  const built: BuiltMigrations = {
-    definitions,
-    store,
-    routines,
-    wake: () => runners.forEach((runner) => runner.wake()),
-    history: (id, limit) => runners.get(id)?.history(id, limit) ?? [],
-    drivenHere: (id) => driving.get(id),
+  return { definitions, problems };
+}
+
+/** A migration's events: counted in the metrics, and on `events$` while someone listens. */
+function migrationEvents(
+  routine: string,
+  emit: RoutineEventListener,
+  metrics: RoutinesMetrics | undefined,
+): (event: MigrationEvent) => void {
+  return ({ type, id, direction, progress, error }) => {
+    if (type !== 'migration-completed') {
+      metrics?.migrationBatch(id, type === 'migration-batch-succeeded' ? 'succeeded' : 'failed');
+    }
+    if (emit.observed === false) return;
+    emit({ type, routine, at: Date.now(), migration: { id, direction, progress }, error });
   };
-  if (definitions.length === 0 || problems.length > 0) {
-    return { built, declarations: [], overrides, problems };
-  }
-  const declarations = definitions.map((definition): RoutineDeclaration => {
-    const name = routines.get(definition.id)!;
-    const runner = new MigrationRunner(store, [definition], {
-      clock,
-      logger: new Logger(name),
-      onEvent: ({ type, id, direction, progress, error }: MigrationEvent) => {
-        if (type !== 'migration-completed') {
-          metrics?.migrationBatch(
-            id,
-            type === 'migration-batch-succeeded' ? 'succeeded' : 'failed',
-          );
+}
+
+/** The cluster background routine that drives one migration while it holds its lease. */
+function migrationRoutine(
+  name: string,
+  definition: MigrationDefinition,
+  runner: MigrationRunner,
+  driving: Map<string, number>,
+): RoutineDeclaration {
+  return {
+    kind: 'background',
+    name,
+    source: `RoutinesModule (out-of-band migration '${definition.id}')`,
+    instance: {
+      start: async (signal: AbortSignal, context: { epoch?: number }) => {
+        const epoch = context.epoch ?? 0;
+        driving.set(definition.id, epoch);
+        try {
+          await runner.run(signal, epoch);
+        } finally {
+          if (driving.get(definition.id) === epoch) driving.delete(definition.id);
         }
-        if (emit.observed === false) return;
-        emit({
-          type,
-          routine: name,
-          at: Date.now(),
-          migration: { id, direction, progress },
-          error,
-        });
       },
-    });
-    runners.set(definition.id, runner);
-    return {
-      kind: 'background',
-      name,
-      source: `RoutinesModule (out-of-band migration '${definition.id}')`,
-      instance: {
-        start: async (signal: AbortSignal, context: { epoch?: number }) => {
-          const epoch = context.epoch ?? 0;
-          driving.set(definition.id, epoch);
-          try {
-            await runner.run(signal, epoch);
-          } finally {
-            if (driving.get(definition.id) === epoch) driving.delete(definition.id);
-          }
-        },
-      },
-      options: {
-        scope: 'cluster',
-        description: `runs the out-of-band migration '${definition.id}', one batch per interval, on the one replica that holds its lease among those that declare it`,
-      },
-    };
-  });
-  return { built, declarations, overrides: spreadOverrides(overrides, routines), problems };
+    },
+    options: {
+      scope: 'cluster',
+      description: `runs the out-of-band migration '${definition.id}', one batch per interval, on the one replica that holds its lease among those that declare it`,
+    },
+  };
 }
 
 /** `routines['out-of-band-migrations']` applies to every migration's routine, under its own name. */
