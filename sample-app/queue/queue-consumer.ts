@@ -3,6 +3,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BackgroundRoutine } from 'nestjs-routines';
 import { JobQueue, type Job } from './job-queue';
 
+/** How long a thumbnail takes (a demo stand-in; the SIGTERM test makes it longer). */
+const THUMBNAIL_MS = Number(process.env.THUMBNAIL_MS) || 300;
+
 /** Takes jobs off the queue one at a time, for as long as the app runs. */
 @Injectable()
 export class QueueConsumer {
@@ -31,7 +34,7 @@ export class QueueConsumer {
     const startedAt = Date.now();
     switch (job.type) {
       case 'thumbnail':
-        await sleep(300); // stands in for resizing an image
+        await sleep(THUMBNAIL_MS); // stands in for resizing an image
         break;
       case 'poison':
         // Shows the restart policy at work: POST /jobs {"type":"poison"}.
