@@ -37,92 +37,52 @@ export interface DeclaredMigration {
 export class RoutinesExplorer {
   constructor(private readonly discovery: DiscoveryService) {}
 
-  explore(): {
-    declarations: RoutineDeclaration[];
-    problems: ConfigurationProblem[];
-    workers: DeclaredWorker[];
-    migrations: DeclaredMigration[];
-  } {
-    const declarations: RoutineDeclaration[] = [];
-    const problems: ConfigurationProblem[] = [];
-    const workers: DeclaredWorker[] = [];
-    const migrations: DeclaredMigration[] = [];
+  explore(): Explored {
+    const found: Explored = { declarations: [], problems: [], workers: [], migrations: [] };
     const seen = new Set<object>();
     for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
       const type = classOf(wrapper);
       if (!type) continue;
       const migration = migrationOptionsOf(type);
-      if (migration && !seen.has(wrapper.instance)) {
+      const worker = migration ? undefined : workerOptionsOf(type);
+      if (migration || worker) {
+        if (seen.has(wrapper.instance)) continue;
         seen.add(wrapper.instance);
-        const scope = nonStaticScope(wrapper);
-        const instance = wrapper.instance as Partial<Migrator> | undefined;
-        const problem = (option: string, message: string) =>
-          problems.push({
-            source: type.name,
-            routine: migration.id,
-            option,
-            value: undefined,
-            message,
-          });
-        const missing = (['progress', 'up'] as const).filter(
-          (method) => typeof instance?.[method] !== 'function',
-        );
-        if (!migration.nonDestructive && typeof instance?.down !== 'function')
-          missing.push('down' as never);
-        if (scope) problem('', MESSAGES.notSingleton(scope));
-        else if (missing.length > 0) problem('', MESSAGES.migrationWithout(missing));
-        else
-          migrations.push({
-            source: type.name,
-            instance: instance as Migrator,
-            options: migration,
-          });
+        if (migration) exploreMigration(found, wrapper, type, migration);
+        else exploreWorker(found, wrapper, type, worker!);
         continue;
       }
-      const worker = workerOptionsOf(type);
-      if (worker && !seen.has(wrapper.instance)) {
-        seen.add(wrapper.instance);
-        const scope = nonStaticScope(wrapper);
-        const instance = wrapper.instance as { handle?: unknown } | undefined;
-        const problem = (message: string) =>
-          problems.push({
-            source: type.name,
-            routine: worker.name,
-            option: '',
-            value: undefined,
-            message,
-          });
-        if (scope) problem(MESSAGES.notSingleton(scope));
-        else if (typeof instance?.handle !== 'function') problem(MESSAGES.workerWithoutHandle);
-        else
-          workers.push({
-            source: type.name,
-            instance: instance as DeclaredWorker['instance'],
-            options: worker,
-          });
-        continue;
-      }
-      const found = this.declarationsOf(type, wrapper.instance as object | undefined);
-      if (found.length === 0) continue;
-      const scope = nonStaticScope(wrapper);
-      if (scope) {
-        problems.push({
-          source: type.name,
-          routine: found[0].name,
-          option: '',
-          value: undefined,
-          message: MESSAGES.notSingleton(scope),
-        });
-        continue;
-      }
-      if (seen.has(wrapper.instance)) continue; // the same instance under another token
-      seen.add(wrapper.instance);
-      for (const declaration of found) {
-        problems.push(...missingMethodProblems(declaration));
-        declarations.push(declaration);
-      }
+      this.exploreRoutines(found, seen, wrapper, type);
     }
-    return { declarations, problems, workers, migrations };
+    return found;
+  }
+
+  /** `@Periodic` and `@BackgroundRoutine` on one provider or controller. */
+  private exploreRoutines(
+    found: Explored,
+    seen: Set<object>,
+    wrapper: Wrapper,
+    type: Type<unknown>,
+  ): void {
+    const declarations = this.declarationsOf(type, wrapper.instance as object | undefined);
+    if (declarations.length === 0) return;
+    const scope = nonStaticScope(wrapper);
+    if (scope) {
+      found.problems.push({
+        source: type.name,
+        routine: declarations[0].name,
+        option: '',
+        value: undefined,
+        message: MESSAGES.notSingleton(scope),
+      });
+      return;
+    }
+    if (seen.has(wrapper.instance)) return; // the same instance under another token
+    seen.add(wrapper.instance);
+    for (const declaration of declarations) {
+      found.problems.push(...missingMethodProblems(declaration));
+      found.declarations.push(declaration);
+    }
   }
 
   private declarationsOf(type: Type<unknown>, instance: object | undefined): RoutineDeclaration[] {
@@ -131,6 +91,67 @@ export class RoutinesExplorer {
       declare(kind, type.name, methodName, target, options, method),
     );
   }
+}
+
+/** What the explorer found in the app. */
+export interface Explored {
+  declarations: RoutineDeclaration[];
+  problems: ConfigurationProblem[];
+  workers: DeclaredWorker[];
+  migrations: DeclaredMigration[];
+}
+
+/** An `@OutOfBandMigration` class: a singleton with `progress`, `up` and (unless non-destructive) `down`. */
+function exploreMigration(
+  found: Explored,
+  wrapper: Wrapper,
+  type: Type<unknown>,
+  options: OutOfBandMigrationOptions,
+): void {
+  const instance = wrapper.instance as Partial<Migrator> | undefined;
+  const problem = (message: string) =>
+    found.problems.push({
+      source: type.name,
+      routine: options.id,
+      option: '',
+      value: undefined,
+      message,
+    });
+  const missing: string[] = (['progress', 'up'] as const).filter(
+    (method) => typeof instance?.[method] !== 'function',
+  );
+  if (!options.nonDestructive && typeof instance?.down !== 'function') missing.push('down');
+  const scope = nonStaticScope(wrapper);
+  if (scope) problem(MESSAGES.notSingleton(scope));
+  else if (missing.length > 0) problem(MESSAGES.migrationWithout(missing));
+  else found.migrations.push({ source: type.name, instance: instance as Migrator, options });
+}
+
+/** A `@Worker` class: a singleton with `handle`. */
+function exploreWorker(
+  found: Explored,
+  wrapper: Wrapper,
+  type: Type<unknown>,
+  options: WorkerDecoratorOptions,
+): void {
+  const instance = wrapper.instance as { handle?: unknown } | undefined;
+  const problem = (message: string) =>
+    found.problems.push({
+      source: type.name,
+      routine: options.name,
+      option: '',
+      value: undefined,
+      message,
+    });
+  const scope = nonStaticScope(wrapper);
+  if (scope) problem(MESSAGES.notSingleton(scope));
+  else if (typeof instance?.handle !== 'function') problem(MESSAGES.workerWithoutHandle);
+  else
+    found.workers.push({
+      source: type.name,
+      instance: instance as DeclaredWorker['instance'],
+      options,
+    });
 }
 
 function declare(
