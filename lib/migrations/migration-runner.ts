@@ -45,6 +45,19 @@ export interface MigrationRunnerOptions {
   idleMs?: number;
 }
 
+/** What the runner keeps of one migration between its steps. */
+interface DriveState {
+  /** Failures in a row. */
+  failures: number;
+  /** The progress measured after the last batch: no need to measure again before the next. */
+  measured?: number;
+  completeSeen: boolean;
+  registered: boolean;
+  /** The step in progress: its direction, and when its batch began. */
+  direction?: MigrationDirection;
+  began?: { at: number; mono: number };
+}
+
 /** A batch or a measure past the migration's `timeout`. */
 export class MigrationTimeoutError extends Error {
   override readonly name = 'MigrationTimeoutError';
@@ -112,83 +125,100 @@ export class MigrationRunner {
     signal: AbortSignal,
     epoch: number,
   ): Promise<void> {
-    const { id } = definition;
-    let failures = 0;
-    let measured: number | undefined; // after the last batch: no need to measure again
-    let completeSeen = false;
-    let registered = false;
+    const state: DriveState = { failures: 0, completeSeen: false, registered: false };
     while (!signal.aborted) {
-      let wait = definition.intervalMs;
-      let direction: MigrationDirection = 'forward';
-      let began: { at: number; mono: number } | undefined;
+      let wait: number;
       try {
-        // Here, not before the loop: an engine down at start is retried like a failed batch,
-        // and never stops the runner.
-        if (!registered) {
-          await this.store.register(id, definition.description, definition.nonDestructive);
-          registered = true;
-        }
-        direction = (await this.stored(id))?.reverse ? 'reverse' : 'forward';
-        const context: MigrationContext = { id, epoch, direction };
-        const before = measured ?? (await this.measure(definition, context, signal, epoch));
-        measured = undefined;
-        if (isComplete(before, direction)) {
-          if (!completeSeen)
-            this.tell({ type: 'migration-completed', id, direction, progress: before });
-          completeSeen = true;
-          failures = 0;
-          wait = Math.max(this.idleMs, definition.intervalMs);
-        } else {
-          completeSeen = false;
-          began = { at: this.clock.wallNow(), mono: this.clock.now() };
-          await this.batch(definition, context, signal);
-          const after = await this.measure(definition, context, signal, epoch);
-          this.record(id, { direction, outcome: 'succeeded', progress: after, epoch }, began);
-          began = undefined;
-          failures = 0;
-          this.tell({ type: 'migration-batch-succeeded', id, direction, progress: after });
-          if (isComplete(after, direction)) {
-            this.tell({ type: 'migration-completed', id, direction, progress: after });
-            this.logger.log(`out-of-band migration '${id}' is complete (${direction})`);
-            completeSeen = true;
-            wait = Math.max(this.idleMs, definition.intervalMs);
-          } else {
-            measured = after;
-          }
-        }
+        wait = await this.step(definition, state, signal, epoch);
       } catch (error) {
         if (error instanceof MigrationFencedError) throw error;
         if (signal.aborted) break;
-        failures++;
-        measured = undefined;
-        const { message } = describeError(error);
-        if (began) {
-          this.record(
-            id,
-            { direction, outcome: 'failed', epoch, error: summarizeError(error) },
-            began,
-          );
-        }
-        this.logger.warn(
-          `out-of-band migration '${id}' (${direction}): ${message}; ${failures} failure(s) in a row, retrying`,
-        );
-        this.tell({ type: 'migration-batch-failed', id, direction, error });
-        await this.store
-          .addError(id, message)
-          .catch((storeError: unknown) =>
-            this.logger.warn(
-              `out-of-band migration '${id}': could not record its error (${describeError(storeError).message})`,
-            ),
-          );
-        // Doubling from the interval, capped, but never below the interval: the cap is for fast
-        // paces, and a slow one (a 5 min interval) must not retry faster because it fails.
-        wait = Math.max(
-          definition.intervalMs,
-          Math.min(this.maxBackoffMs, definition.intervalMs * 2 ** (failures - 1)),
-        );
+        wait = await this.failed(definition, state, error, epoch);
       }
       await this.sleep(wait, signal);
     }
+  }
+
+  /** One look at a migration: a batch if it is not complete in its direction. Answers the wait. */
+  private async step(
+    definition: MigrationDefinition,
+    state: DriveState,
+    signal: AbortSignal,
+    epoch: number,
+  ): Promise<number> {
+    const { id } = definition;
+    state.direction = 'forward';
+    state.began = undefined;
+    // Here, not before the loop: an engine down at start is retried like a failed batch, and
+    // never stops the runner.
+    if (!state.registered) {
+      await this.store.register(id, definition.description, definition.nonDestructive);
+      state.registered = true;
+    }
+    const direction = (await this.stored(id))?.reverse ? 'reverse' : 'forward';
+    state.direction = direction;
+    const context: MigrationContext = { id, epoch, direction };
+    const before = state.measured ?? (await this.measure(definition, context, signal, epoch));
+    state.measured = undefined;
+    const idle = Math.max(this.idleMs, definition.intervalMs);
+    if (isComplete(before, direction)) {
+      if (!state.completeSeen)
+        this.tell({ type: 'migration-completed', id, direction, progress: before });
+      state.completeSeen = true;
+      state.failures = 0;
+      return idle;
+    }
+    state.completeSeen = false;
+    const began = (state.began = { at: this.clock.wallNow(), mono: this.clock.now() });
+    await this.batch(definition, context, signal);
+    const after = await this.measure(definition, context, signal, epoch);
+    this.record(id, { direction, outcome: 'succeeded', progress: after, epoch }, began);
+    state.began = undefined;
+    state.failures = 0;
+    this.tell({ type: 'migration-batch-succeeded', id, direction, progress: after });
+    if (!isComplete(after, direction)) {
+      state.measured = after; // no need to measure again before the next batch
+      return definition.intervalMs;
+    }
+    this.tell({ type: 'migration-completed', id, direction, progress: after });
+    this.logger.log(`out-of-band migration '${id}' is complete (${direction})`);
+    state.completeSeen = true;
+    return idle;
+  }
+
+  /** A step failed: recorded, logged, stored, and retried after a backoff. Answers the wait. */
+  private async failed(
+    definition: MigrationDefinition,
+    state: DriveState,
+    error: unknown,
+    epoch: number,
+  ): Promise<number> {
+    const { id } = definition;
+    const direction = state.direction ?? 'forward';
+    state.failures++;
+    state.measured = undefined;
+    const { message } = describeError(error);
+    if (state.began) {
+      const failed = { direction, outcome: 'failed' as const, epoch, error: summarizeError(error) };
+      this.record(id, failed, state.began);
+    }
+    this.logger.warn(
+      `out-of-band migration '${id}' (${direction}): ${message}; ${state.failures} failure(s) in a row, retrying`,
+    );
+    this.tell({ type: 'migration-batch-failed', id, direction, error });
+    await this.store
+      .addError(id, message)
+      .catch((storeError: unknown) =>
+        this.logger.warn(
+          `out-of-band migration '${id}': could not record its error (${describeError(storeError).message})`,
+        ),
+      );
+    // Doubling from the interval, capped, but never below the interval: the cap is for fast
+    // paces, and a slow one (a 5 min interval) must not retry faster because it fails.
+    return Math.max(
+      definition.intervalMs,
+      Math.min(this.maxBackoffMs, definition.intervalMs * 2 ** (state.failures - 1)),
+    );
   }
 
   /** The last batches this runner ran of a migration, newest first. */
