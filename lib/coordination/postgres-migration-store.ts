@@ -5,6 +5,12 @@ import {
   type StoredMigration,
   type StoredMigrationError,
 } from '../core/coordinator';
+import { addMigrationErrorSql } from '../postgres/sql/add-migration-error.sql';
+import { listMigrationsSql } from '../postgres/sql/list-migrations.sql';
+import { migrationErrorsSql } from '../postgres/sql/migration-errors.sql';
+import { registerMigrationSql } from '../postgres/sql/register-migration.sql';
+import { setMigrationDirectionSql } from '../postgres/sql/set-migration-direction.sql';
+import { setMigrationProgressSql } from '../postgres/sql/set-migration-progress.sql';
 
 type Query = <Row extends Record<string, unknown>>(
   text: string,
@@ -23,23 +29,8 @@ interface MigrationRow extends Record<string, unknown> {
   samples: Array<[number, number]>;
 }
 
-/** Sourcegraph's `out_of_band_migrations` and its errors table, in the coordinator's schema. */
-export function migrationTablesSql(
-  migrations: string,
-  errors: string,
-  errorsIndex: string,
-): string[] {
-  return [
-    `CREATE TABLE IF NOT EXISTS ${migrations} (id text PRIMARY KEY, description text NOT NULL, ` +
-      `progress float8 NOT NULL DEFAULT 0 CHECK (progress >= 0 AND progress <= 1), ` +
-      `reverse boolean NOT NULL DEFAULT false, non_destructive boolean NOT NULL DEFAULT false, ` +
-      `created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz, ` +
-      `epoch bigint NOT NULL DEFAULT 0, samples jsonb NOT NULL DEFAULT '[]');`,
-    `CREATE TABLE IF NOT EXISTS ${errors} (seq bigserial PRIMARY KEY, migration text NOT NULL, ` +
-      `message text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());`,
-    `CREATE INDEX IF NOT EXISTS ${errorsIndex} ON ${errors} (migration, seq DESC);`,
-  ];
-}
+/** Sourcegraph's `out_of_band_migrations` and its errors table (a module of its own; kept here for importers). */
+export { migrationTablesSql } from '../postgres/sql/migration-tables.sql';
 
 /**
  * Out-of-band migrations' state in two tables of the PostgreSQL coordinator's schema, created
@@ -56,32 +47,13 @@ export class PostgresMigrationStore implements MigrationStateStore {
     migrations: string,
     errors: string,
   ) {
-    const ms = (column: string) => `(extract(epoch from ${column}) * 1000)::bigint::text`;
     this.sql = {
-      register:
-        `INSERT INTO ${migrations} (id, description, non_destructive) VALUES ($1, $2, $3) ` +
-        `ON CONFLICT (id) DO UPDATE SET description = EXCLUDED.description, non_destructive = EXCLUDED.non_destructive`,
-      list:
-        `SELECT id, description, progress, reverse, non_destructive, ${ms('created_at')} AS created_ms, ` +
-        `${ms('updated_at')} AS updated_ms, epoch::text AS epoch, samples FROM ${migrations} ORDER BY id`,
-      // Fenced: a runner with a lower epoch than the last writer's changes nothing.
-      setProgress:
-        `UPDATE ${migrations} SET progress = $2, epoch = $3, updated_at = now(), samples = ` +
-        `(CASE WHEN jsonb_array_length(samples) >= ${MIGRATION_SAMPLES} THEN samples - 0 ELSE samples END) ` +
-        `|| jsonb_build_array(jsonb_build_array((extract(epoch from now()) * 1000)::bigint, $2::float8)) ` +
-        `WHERE id = $1 AND epoch <= $3`,
-      // The DELETE sees the rows as they were before the INSERT: keep the newest KEPT - 1 of them.
-      addError:
-        `WITH added AS (INSERT INTO ${errors} (migration, message) VALUES ($1, $2)) ` +
-        `DELETE FROM ${errors} WHERE migration = $1 AND seq NOT IN ` +
-        `(SELECT seq FROM ${errors} WHERE migration = $1 ORDER BY seq DESC LIMIT ${MIGRATION_ERRORS_KEPT - 1})`,
-      errors:
-        `SELECT message, ${ms('created_at')} AS at_ms FROM ${errors} WHERE migration = $1 ` +
-        `ORDER BY seq DESC LIMIT $2`,
-      // A new direction starts a new rate: the measures of the other one are dropped.
-      setDirection:
-        `UPDATE ${migrations} SET reverse = $2, samples = CASE WHEN reverse = $2 THEN samples ELSE '[]' END ` +
-        `WHERE id = $1`,
+      register: registerMigrationSql(migrations),
+      list: listMigrationsSql(migrations),
+      setProgress: setMigrationProgressSql(migrations),
+      addError: addMigrationErrorSql(errors),
+      errors: migrationErrorsSql(errors),
+      setDirection: setMigrationDirectionSql(migrations),
     };
   }
 
@@ -108,14 +80,19 @@ export class PostgresMigrationStore implements MigrationStateStore {
   }
 
   async setProgress(id: string, progress: number, epoch: number): Promise<boolean> {
-    const result = (await this.query(this.sql.setProgress, [id, progress, epoch])) as {
+    const result = (await this.query(this.sql.setProgress, [
+      id,
+      progress,
+      epoch,
+      MIGRATION_SAMPLES,
+    ])) as {
       rowCount?: number | null;
     };
     return (result.rowCount ?? 0) > 0;
   }
 
   async addError(id: string, message: string): Promise<void> {
-    await this.query(this.sql.addError, [id, message]);
+    await this.query(this.sql.addError, [id, message, MIGRATION_ERRORS_KEPT - 1]);
   }
 
   async errors(id: string, limit = MIGRATION_ERRORS_KEPT): Promise<StoredMigrationError[]> {

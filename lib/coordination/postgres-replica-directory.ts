@@ -1,5 +1,10 @@
 import type { ReplicaDirectory } from '../core/coordinator';
 import { wholeMilliseconds } from './coordination.errors';
+import { listControlsSql } from '../postgres/sql/list-controls.sql';
+import { listReplicasSql } from '../postgres/sql/list-replicas.sql';
+import { publishReplicaSql } from '../postgres/sql/publish-replica.sql';
+import { setControlSql } from '../postgres/sql/set-control.sql';
+import { withdrawReplicaSql } from '../postgres/sql/withdraw-replica.sql';
 
 type Query = <Row extends Record<string, unknown>>(
   text: string,
@@ -19,16 +24,11 @@ export class PostgresReplicaDirectory implements ReplicaDirectory {
     controls: string,
   ) {
     this.sql = {
-      publish:
-        `WITH gone AS (DELETE FROM ${replicas} WHERE expires_at < now() - interval '1 minute' AND id <> $1) ` +
-        `INSERT INTO ${replicas} (id, snapshot, expires_at) VALUES ($1, $2, now() + $3::float8 * interval '1 millisecond') ` +
-        `ON CONFLICT (id) DO UPDATE SET snapshot = EXCLUDED.snapshot, expires_at = EXCLUDED.expires_at`,
-      withdraw: `DELETE FROM ${replicas} WHERE id = $1`,
-      list: `SELECT snapshot FROM ${replicas} WHERE expires_at > now() ORDER BY id`,
-      setControl:
-        `INSERT INTO ${controls} (routine, control, updated_at) VALUES ($1, $2, now()) ` +
-        `ON CONFLICT (routine) DO UPDATE SET control = EXCLUDED.control, updated_at = EXCLUDED.updated_at`,
-      controls: `SELECT routine, control FROM ${controls}`,
+      publish: publishReplicaSql(replicas),
+      withdraw: withdrawReplicaSql(replicas),
+      list: listReplicasSql(replicas),
+      setControl: setControlSql(controls),
+      controls: listControlsSql(controls),
     };
   }
 

@@ -9,6 +9,9 @@ import {
   type RunMarkerState,
   type RunMarkers,
 } from '../core/run-markers';
+import { insertRunMarkersSql } from '../postgres/sql/insert-run-markers.sql';
+import { readRunMarkersSql } from '../postgres/sql/read-run-markers.sql';
+import { writeRunMarkersSql } from '../postgres/sql/write-run-markers.sql';
 
 type Query = (
   text: string,
@@ -18,13 +21,8 @@ type Query = (
 /** Writes lost to another replica's, in a row, before a call gives up (and the runtime fails closed). */
 const MAX_ATTEMPTS = 20;
 
-/** The run markers' table: one row per routine, its state as JSON, a version for compare-and-set. */
-export function runTableSql(table: string): string {
-  return (
-    `CREATE TABLE IF NOT EXISTS ${table} (routine text PRIMARY KEY, state text NOT NULL, ` +
-    `version bigint NOT NULL DEFAULT 0, previous text, updated_at timestamptz NOT NULL DEFAULT now());`
-  );
-}
+/** The run markers' table (its DDL is a module of its own; kept here for importers). */
+export { runTableSql } from '../postgres/sql/run-table.sql';
 
 /**
  * Run markers in PostgreSQL: the transitions of core/run-markers.ts on the routine's row, read
@@ -36,10 +34,18 @@ export function runTableSql(table: string): string {
  * dropped and created again.
  */
 export class PostgresRunMarkers implements RunMarkers {
+  private readonly sql: Record<'read' | 'insert' | 'write', string>;
+
   constructor(
     private readonly query: Query,
-    private readonly table: string,
-  ) {}
+    table: string,
+  ) {
+    this.sql = {
+      read: readRunMarkersSql(table),
+      insert: insertRunMarkersSql(table),
+      write: writeRunMarkersSql(table),
+    };
+  }
 
   async begin(routine: string, request: BeginRun): Promise<BeginAnswer> {
     let previous: string | undefined;
@@ -76,14 +82,12 @@ export class PostgresRunMarkers implements RunMarkers {
       const state = parseState(row.state);
       const result = step(state, Number(row.now), row);
       const previous = previousOf?.(result);
-      const written = await this.query(
-        `UPDATE ${this.table} SET state = $2, version = version + 1, updated_at = now()` +
-          (previous === undefined ? '' : ', previous = $4') +
-          ` WHERE routine = $1 AND version = $3`,
-        previous === undefined
-          ? [routine, JSON.stringify(state), row.version]
-          : [routine, JSON.stringify(state), row.version, previous],
-      );
+      const written = await this.query(this.sql.write, [
+        routine,
+        JSON.stringify(state),
+        row.version,
+        previous ?? null,
+      ]);
       if (written.rowCount === 1) return result;
       if (attempt === MAX_ATTEMPTS)
         throw new Error(`run markers of '${routine}': too much contention`);
@@ -91,16 +95,10 @@ export class PostgresRunMarkers implements RunMarkers {
   }
 
   private async read(routine: string): Promise<Record<string, unknown>> {
-    const select =
-      `SELECT state, version::text AS version, previous, ` +
-      `extract(epoch from clock_timestamp()) * 1000 AS now FROM ${this.table} WHERE routine = $1`;
-    let result = await this.query(select, [routine]);
+    let result = await this.query(this.sql.read, [routine]);
     if (result.rows.length === 0) {
-      await this.query(
-        `INSERT INTO ${this.table} (routine, state) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-        [routine, JSON.stringify(emptyRunMarkers())],
-      );
-      result = await this.query(select, [routine]);
+      await this.query(this.sql.insert, [routine, JSON.stringify(emptyRunMarkers())]);
+      result = await this.query(this.sql.read, [routine]);
     }
     return result.rows[0];
   }

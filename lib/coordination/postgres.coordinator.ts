@@ -11,9 +11,20 @@ import {
   type MigrationStateStore,
   type ReplicaDirectory,
 } from '../core/coordinator';
-import { migrationTablesSql, PostgresMigrationStore } from './postgres-migration-store';
+import { PostgresMigrationStore } from './postgres-migration-store';
 import { PostgresReplicaDirectory } from './postgres-replica-directory';
-import { PostgresRunMarkers, runTableSql } from './postgres-run-markers';
+import { PostgresRunMarkers } from './postgres-run-markers';
+import { coordinatorTables, type CoordinatorTables } from '../postgres/sql/tables';
+import { claimSlotsSql } from '../postgres/sql/claim-slots.sql';
+import { releaseSlotSql } from '../postgres/sql/release-slot.sql';
+import { pruneSlotsSql } from '../postgres/sql/prune-slots.sql';
+import { acquireLeaseSql } from '../postgres/sql/acquire-lease.sql';
+import { renewLeaseSql } from '../postgres/sql/renew-lease.sql';
+import { releaseLeaseSql } from '../postgres/sql/release-lease.sql';
+import { completeLeaseSql } from '../postgres/sql/complete-lease.sql';
+import { resetCompletionSql } from '../postgres/sql/reset-completion.sql';
+import { existingTablesSql } from '../postgres/sql/existing-tables.sql';
+import { createTablesSql, lockedCreateTablesSql } from '../postgres/sql/create-tables.sql';
 import type { RunMarkers } from '../core/run-markers';
 import { describeError } from '../core/logger';
 import { ClaimBatcher, type PendingClaim } from './claim-batcher';
@@ -61,8 +72,6 @@ const MAX_BATCH = 1000;
 
 /** Claims between two prunes of expired slot rows, per coordinator. */
 const PRUNE_EVERY = 256;
-/** Serialises the first-use DDL of concurrent processes (a transaction-level lock: pooler-safe). */
-const DDL_LOCK_KEY = '7310583945211937117';
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 /** unique_violation (on pg_type), duplicate_table, duplicate_schema: a concurrent CREATE won. */
 const CONCURRENT_DDL = new Set(['23505', '42P07', '42P06']);
@@ -93,25 +102,15 @@ const UNDEFINED_TABLE = '42P01';
  */
 export class PostgresCoordinator implements Coordinator {
   readonly kind = 'postgres';
-  private readonly schemaName: string;
-  private readonly slots: string;
-  private readonly leases: string;
-  private readonly replicaTable: string;
-  private readonly controlTable: string;
-  private readonly migrationTable: string;
-  private readonly migrationErrorTable: string;
-  private readonly migrationErrorIndex: string;
-  private readonly runTable: string;
+  /** The tables, quoted and qualified, as the statements of ../postgres/sql name them. */
+  private readonly tables: CoordinatorTables;
   /** Cluster-wide overlap of periodic runs: one row per routine in the run table. */
   readonly runs: RunMarkers;
   /** Out-of-band migrations' progress, direction and errors. */
   readonly migrations: MigrationStateStore;
   /** Live replicas and routine controls, for the dashboard. */
   readonly replicas: ReplicaDirectory;
-  /** One row: when the tables were created. A loss of the tables shows as a newer time. */
-  private readonly since: string;
   private skewMs = 1000;
-  private readonly slotTableName: string;
   private readonly pruneAfterMs: number;
   private readonly sql: {
     claim: string;
@@ -155,8 +154,8 @@ export class PostgresCoordinator implements Coordinator {
       });
       return fallback;
     };
-    this.schemaName = identifier('schema', options.schema, 'public');
-    this.slotTableName = identifier('slotTable', options.slotTable, 'routines_slots');
+    const schemaName = identifier('schema', options.schema, 'public');
+    const slotTableName = identifier('slotTable', options.slotTable, 'routines_slots');
     const leaseTableName = identifier('leaseTable', options.leaseTable, 'routines_leases');
     const replicaTableName = identifier('replicaTable', options.replicaTable, 'routines_replicas');
     const controlTableName = identifier('controlTable', options.controlTable, 'routines_controls');
@@ -168,7 +167,7 @@ export class PostgresCoordinator implements Coordinator {
     const runTableName = identifier('runTable', options.runTable, 'routines_runs');
     const tables = new Set<string>();
     for (const [option, name] of [
-      ['slotTable', this.slotTableName],
+      ['slotTable', slotTableName],
       ['leaseTable', leaseTableName],
       ['replicaTable', replicaTableName],
       ['controlTable', controlTableName],
@@ -211,83 +210,36 @@ export class PostgresCoordinator implements Coordinator {
     }
     if (problems.length > 0) throw new RoutinesConfigurationError(problems);
 
-    this.since = `${quote(this.schemaName)}.${quote(`${leaseTableName}_since`.slice(0, 63))}`;
-    this.slots = `${quote(this.schemaName)}.${quote(this.slotTableName)}`;
-    this.leases = `${quote(this.schemaName)}.${quote(leaseTableName)}`;
-    this.replicaTable = `${quote(this.schemaName)}.${quote(replicaTableName)}`;
-    this.controlTable = `${quote(this.schemaName)}.${quote(controlTableName)}`;
-    this.migrationTable = `${quote(this.schemaName)}.${quote(migrationTableName)}`;
-    this.migrationErrorTable = `${quote(this.schemaName)}.${quote(`${migrationTableName}_errors`.slice(0, 63))}`;
-    this.migrationErrorIndex = quote(`${migrationTableName}_errors_idx`.slice(0, 63));
-    this.runTable = `${quote(this.schemaName)}.${quote(runTableName)}`;
-    this.runs = new PostgresRunMarkers((text, values) => this.query(text, values), this.runTable);
+    const t = coordinatorTables({
+      schema: schemaName,
+      slotTable: slotTableName,
+      leaseTable: leaseTableName,
+      replicaTable: replicaTableName,
+      controlTable: controlTableName,
+      migrationTable: migrationTableName,
+      runTable: runTableName,
+    });
+    this.tables = t;
+    this.runs = new PostgresRunMarkers((text, values) => this.query(text, values), t.runs);
     this.migrations = new PostgresMigrationStore(
       (text, values) => this.query(text, values),
-      this.migrationTable,
-      this.migrationErrorTable,
+      t.migrations,
+      t.migrationErrors,
     );
     this.replicas = new PostgresReplicaDirectory(
       (text, values) => this.query(text, values),
-      this.replicaTable,
-      this.controlTable,
+      t.replicas,
+      t.controls,
     );
-    const ttl = `($3::float8 * interval '1 millisecond')`;
-    // Epochs are at least the server's time in µs: above every epoch issued before, even when
-    // the lease table was dropped and created again (as long as the server's clock holds).
-    const clockEpoch = `floor(extract(epoch from clock_timestamp()) * 1000000)::bigint`;
-    // The time of the latest loss, in ms. An empty since table (a TRUNCATE, a restore without
-    // it) is a loss found now: the row is written again with now(), so the call fails closed
-    // (counted and logged, as after a dropped table) and later slots run. The statement does
-    // not see its own insert, hence the union; max() if two replicas wrote it at once.
-    const lostSince =
-      `lost AS (INSERT INTO ${this.since} (since) SELECT now() ` +
-      `WHERE NOT EXISTS (SELECT 1 FROM ${this.since}) RETURNING since), ` +
-      `m AS (SELECT floor(extract(epoch from max(since)) * 1000)::bigint AS since FROM ` +
-      `(SELECT since FROM ${this.since} UNION ALL SELECT since FROM lost) AS s)`;
     this.sql = {
-      // Every claim due at one instant from this process goes in one statement (see flush).
-      // Fails closed after the tables were created again: slots due before then (+ skew) may
-      // have run, so they are not inserted (but a backfill's are), and the statement says since
-      // when ($4 is the skew).
-      claim:
-        `WITH ${lostSince}, ` +
-        `won AS (INSERT INTO ${this.slots} (routine, slot, claimed_at, expires_at, token) ` +
-        `SELECT c.routine, c.slot, now(), now() + c.ttl * interval '1 millisecond', c.token ` +
-        `FROM unnest($1::text[], $2::bigint[], $3::float8[], $5::text[], $6::boolean[]) ` +
-        `AS c(routine, slot, ttl, token, backfill) ` +
-        `WHERE c.slot > (SELECT since FROM m) + $4 OR c.backfill ` +
-        `ON CONFLICT DO NOTHING RETURNING routine, slot) ` +
-        `SELECT routine, slot, NULL::bigint AS since FROM won UNION ALL SELECT NULL, NULL, since FROM m`,
-      // With a token ($3), only the claim made with it.
-      releaseSlot: `DELETE FROM ${this.slots} WHERE routine = $1 AND slot = $2 AND ($3::text IS NULL OR token = $3)`,
-      prune: `DELETE FROM ${this.slots} WHERE expires_at < now() - ($1::float8 * interval '1 millisecond')`,
-      // One statement: takes the lease unless it is held or the routine completed under $4.
-      // ... and held back for a ttl after the tables were created (again).
-      acquire:
-        `WITH done AS (SELECT 1 FROM ${this.leases} WHERE routine = $1 AND completed_version = $4), ` +
-        `${lostSince}, ` +
-        `held AS (SELECT since FROM m WHERE now() < to_timestamp(since / 1000.0) + ${ttl}), ` +
-        `taken AS (INSERT INTO ${this.leases} AS l (routine, token, epoch, acquired_at, expires_at) ` +
-        `SELECT $1, $2, ${clockEpoch}, now(), now() + ${ttl} ` +
-        `WHERE NOT EXISTS (SELECT 1 FROM done) AND NOT EXISTS (SELECT 1 FROM held) ` +
-        `ON CONFLICT (routine) DO UPDATE SET token = EXCLUDED.token, ` +
-        `epoch = GREATEST(l.epoch + 1, ${clockEpoch}), ` +
-        `acquired_at = EXCLUDED.acquired_at, expires_at = EXCLUDED.expires_at ` +
-        `WHERE l.expires_at <= now() AND l.completed_version IS DISTINCT FROM $4 RETURNING epoch) ` +
-        `SELECT epoch, false AS completed, NULL::bigint AS held_since FROM taken ` +
-        `UNION ALL SELECT NULL, true, NULL FROM done UNION ALL SELECT NULL, false, since FROM held`,
-      renew:
-        `UPDATE ${this.leases} SET expires_at = now() + ${ttl} ` +
-        `WHERE routine = $1 AND token = $2 AND expires_at > now()`,
-      // The token goes too: a renewal already waiting on the row lock when the release commits
-      // re-checks the row, and must not find it still ours (its now() may be older than ours).
-      release:
-        `UPDATE ${this.leases} SET expires_at = '-infinity', token = '' ` +
-        `WHERE routine = $1 AND token = $2`,
-      complete:
-        `UPDATE ${this.leases} SET expires_at = '-infinity', token = '', completed_version = $3 ` +
-        `WHERE routine = $1 AND token = $2 AND expires_at > now()`,
-      reset: `UPDATE ${this.leases} SET completed_version = NULL WHERE routine = $1`,
+      claim: claimSlotsSql(t),
+      releaseSlot: releaseSlotSql(t),
+      prune: pruneSlotsSql(t),
+      acquire: acquireLeaseSql(t),
+      renew: renewLeaseSql(t),
+      release: releaseLeaseSql(t),
+      complete: completeLeaseSql(t),
+      reset: resetCompletionSql(t),
     };
   }
 
@@ -435,33 +387,7 @@ export class PostgresCoordinator implements Coordinator {
 
   /** The DDL this coordinator runs on first use, for a migration of your own. */
   tablesSql(): string {
-    const schema = this.schemaName;
-    return [
-      `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = '${schema}') ` +
-        `THEN CREATE SCHEMA ${quote(schema)}; END IF; END $$;`,
-      `CREATE TABLE IF NOT EXISTS ${this.slots} (routine text NOT NULL, slot bigint NOT NULL, ` +
-        `claimed_at timestamptz NOT NULL DEFAULT now(), expires_at timestamptz NOT NULL, ` +
-        `token text, PRIMARY KEY (routine, slot));`,
-      `ALTER TABLE ${this.slots} ADD COLUMN IF NOT EXISTS token text;`,
-      `CREATE INDEX IF NOT EXISTS ${quote(`${this.slotTableName}_expires_at_idx`.slice(0, 63))} ` +
-        `ON ${this.slots} (expires_at);`,
-      `CREATE TABLE IF NOT EXISTS ${this.leases} (routine text PRIMARY KEY, token text NOT NULL, ` +
-        `epoch bigint NOT NULL, acquired_at timestamptz NOT NULL DEFAULT now(), ` +
-        `expires_at timestamptz NOT NULL, completed_version text);`,
-      `ALTER TABLE ${this.leases} ADD COLUMN IF NOT EXISTS completed_version text;`,
-      `CREATE TABLE IF NOT EXISTS ${this.since} (since timestamptz NOT NULL);`,
-      `CREATE TABLE IF NOT EXISTS ${this.replicaTable} (id text PRIMARY KEY, snapshot text NOT NULL, ` +
-        `expires_at timestamptz NOT NULL);`,
-      `CREATE TABLE IF NOT EXISTS ${this.controlTable} (routine text PRIMARY KEY, control text NOT NULL, ` +
-        `updated_at timestamptz NOT NULL DEFAULT now());`,
-      ...migrationTablesSql(
-        this.migrationTable,
-        this.migrationErrorTable,
-        this.migrationErrorIndex,
-      ),
-      runTableSql(this.runTable),
-      `INSERT INTO ${this.since} (since) SELECT now() WHERE NOT EXISTS (SELECT 1 FROM ${this.since});`,
-    ].join('\n');
+    return createTablesSql(this.tables);
   }
 
   private async createTables(): Promise<void> {
@@ -475,23 +401,16 @@ export class PostgresCoordinator implements Coordinator {
       runs: string | null;
       completion: boolean;
       slot_token: boolean;
-    }>(
-      'SELECT to_regclass($1)::text AS slots, to_regclass($3)::text AS since, to_regclass($8)::text AS runs, ' +
-        'to_regclass($4)::text AS replicas, to_regclass($5)::text AS controls, ' +
-        'to_regclass($6)::text AS migrations, to_regclass($7)::text AS errors, EXISTS (SELECT 1 FROM pg_attribute ' +
-        "WHERE attrelid = to_regclass($2) AND attname = 'completed_version' AND NOT attisdropped) AS completion, " +
-        "EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = 'token' AND NOT attisdropped) AS slot_token",
-      [
-        this.slots,
-        this.leases,
-        this.since,
-        this.replicaTable,
-        this.controlTable,
-        this.migrationTable,
-        this.migrationErrorTable,
-        this.runTable,
-      ],
-    );
+    }>(existingTablesSql(), [
+      this.tables.slots,
+      this.tables.leases,
+      this.tables.since,
+      this.tables.replicas,
+      this.tables.controls,
+      this.tables.migrations,
+      this.tables.migrationErrors,
+      this.tables.runs,
+    ]);
     const row = existing.rows[0];
     if (
       row?.slots &&
@@ -505,9 +424,8 @@ export class PostgresCoordinator implements Coordinator {
       row.slot_token
     )
       return;
-    // One simple-protocol query: its statements run in one implicit transaction, which holds
-    // the advisory lock until it commits, so concurrent first uses do not trip over each other.
-    const ddl = `SELECT pg_advisory_xact_lock(${DDL_LOCK_KEY});\n${this.tablesSql()}`;
+    // One simple-protocol query under a transaction-level advisory lock (see the module).
+    const ddl = lockedCreateTablesSql(this.tables);
     try {
       await this.pool.query(ddl);
     } catch (error) {
@@ -532,10 +450,6 @@ export class PostgresCoordinator implements Coordinator {
       return await this.pool.query<Row>(text, values);
     }
   }
-}
-
-function quote(identifier: string): string {
-  return `"${identifier}"`;
 }
 
 function codeOf(error: unknown): string {

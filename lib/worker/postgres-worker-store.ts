@@ -8,10 +8,24 @@ import {
   DEFAULT_WORKER_COLUMNS,
   isIdentifier,
   qualifiedTable,
-  sqlLiteral,
   workerTableSql,
   type WorkerColumns,
 } from './worker-table';
+import { quotedColumns, type JobTable } from '../postgres/sql/worker/job-table';
+import { cancelJobSql } from '../postgres/sql/worker/cancel-job.sql';
+import { completeJobsSql } from '../postgres/sql/worker/complete-jobs.sql';
+import { countJobsSql } from '../postgres/sql/worker/count-jobs.sql';
+import { dequeueJobsSql } from '../postgres/sql/worker/dequeue-jobs.sql';
+import { enqueueJobSql } from '../postgres/sql/worker/enqueue-job.sql';
+import { failJobSql } from '../postgres/sql/worker/fail-job.sql';
+import { heartbeatJobsSql } from '../postgres/sql/worker/heartbeat-jobs.sql';
+import { lockedJobsTableSql } from '../postgres/sql/worker/jobs-table.sql';
+import { listenSql } from '../postgres/sql/worker/listen.sql';
+import { requeueJobSql } from '../postgres/sql/worker/requeue-job.sql';
+import { resetStalledJobsSql } from '../postgres/sql/worker/reset-stalled-jobs.sql';
+import { tableColumnsSql } from '../postgres/sql/worker/table-columns.sql';
+
+export { jobsTableSql } from '../postgres/sql/worker/jobs-table.sql';
 
 /** A row this process claimed: the row as the table has it, and the claim that fences its writes. */
 export interface ClaimedJob<Row = Record<string, unknown>> {
@@ -119,8 +133,7 @@ export class PostgresWorkerTable<Row = Record<string, unknown>> {
     if (problems.length > 0) throw new RoutinesConfigurationError(problems);
     const [schema, table] = this.name.includes('.') ? this.name.split('.') : [undefined, this.name];
     const { rows } = await this.pool.query<{ column_name: string; data_type: string }>(
-      'SELECT column_name, data_type FROM information_schema.columns ' +
-        'WHERE table_name = $1 AND table_schema = COALESCE($2, current_schema())',
+      tableColumnsSql(),
       [table, schema ?? null],
     );
     if (rows.length === 0) {
@@ -166,6 +179,7 @@ export class PostgresWorkerTable<Row = Record<string, unknown>> {
     const { rows } = await this.pool.query<Record<string, unknown>>(this.statement('dequeue'), [
       limit,
       claim,
+      ...this.queueParameter(),
     ]);
     return rows.map((row) => ({
       id: String(row[this.c.id]),
@@ -252,6 +266,7 @@ export class PostgresWorkerTable<Row = Record<string, unknown>> {
     const { rows } = await this.pool.query<{ state: string }>(this.statement('reset'), [
       stalledAfterMs,
       maxResets,
+      ...this.queueParameter(),
     ]);
     const failed = rows.filter((row) => row.state === 'failed').length;
     return { reset: rows.length - failed, failed };
@@ -263,7 +278,7 @@ export class PostgresWorkerTable<Row = Record<string, unknown>> {
       state: string;
       count: string;
       oldest_ms: string | null;
-    }>(this.statement('counts'), []);
+    }>(this.statement('counts'), this.queueParameter());
     const byState: Record<string, number> = {};
     let oldest: number | undefined;
     for (const row of rows) {
@@ -279,58 +294,28 @@ export class PostgresWorkerTable<Row = Record<string, unknown>> {
   }
 
   private statements(idType: string): NonNullable<PostgresWorkerTable['sql']> {
-    const q = (key: keyof WorkerColumns): string => `"${this.c[key]}"`;
-    const t = this.table;
-    const ms = (param: string): string => `(${param}::float8 * interval '1 millisecond')`;
-    const mine = `${q('id')} = $1::${idType} AND ${q('workerHostname')} = $2 AND ${q('state')} = 'processing'`;
-    const due =
-      `(${q('state')} = 'queued' OR ${q('state')} = 'errored') AND NOT ${q('cancel')} ` +
-      `AND (${q('processAfter')} IS NULL OR ${q('processAfter')} <= now())`;
-    const order = this.options.order ?? `${q('queuedAt')}, ${q('id')}`;
-    // Statements that update several rows (a worker's heartbeat and its batched completions run
-    // at once on two connections; a reset may meet either) lock them in one order, by id, or
-    // two of them can deadlock and PostgreSQL fails one after a second.
-    const ours =
-      `(SELECT j.${q('id')} AS id FROM ${t} AS j JOIN unnest($1::${idType}[], $2::text[]) AS mine(id, claim) ` +
-      `ON j.${q('id')} = mine.id AND j.${q('workerHostname')} = mine.claim WHERE j.${q('state')} = 'processing' ` +
-      `ORDER BY j.${q('id')} FOR UPDATE OF j)`;
-    // The library's job table holds every queue: each worker sees its own rows only.
-    const queue =
-      this.options.queue === undefined ? 'true' : `"queue" = ${sqlLiteral(this.options.queue)}`;
-    return {
-      dequeue:
-        `UPDATE ${t} AS job SET ${q('state')} = 'processing', ${q('startedAt')} = now(), ` +
-        `${q('lastHeartbeatAt')} = now(), ${q('workerHostname')} = $2 ` +
-        `FROM (SELECT ${q('id')} FROM ${t} WHERE ${queue} AND ${due} ORDER BY ${order} LIMIT $1 FOR UPDATE SKIP LOCKED) AS due ` +
-        `WHERE job.${q('id')} = due.${q('id')} RETURNING job.*`,
-      heartbeat:
-        `UPDATE ${t} AS job SET ${q('lastHeartbeatAt')} = now() FROM ${ours} AS locked ` +
-        `WHERE job.${q('id')} = locked.id RETURNING job.${q('id')}::text AS id, job.${q('workerHostname')} AS claim, job.${q('cancel')} AS cancel`,
-      complete:
-        `UPDATE ${t} AS job SET ${q('state')} = 'completed', ${q('finishedAt')} = now() FROM ${ours} AS locked ` +
-        `WHERE job.${q('id')} = locked.id RETURNING job.${q('id')}::text AS id, job.${q('workerHostname')} AS claim`,
-      fail:
-        `UPDATE ${t} SET ${q('state')} = CASE WHEN $5 OR ${q('numFailures')} + 1 >= $3 THEN 'failed' ELSE 'errored' END, ` +
-        `${q('numFailures')} = ${q('numFailures')} + 1, ${q('failureMessage')} = $4, ${q('finishedAt')} = now(), ` +
-        `${q('processAfter')} = now() + ${ms('$6')} WHERE ${mine} RETURNING ${q('state')} AS state`,
-      cancel: `UPDATE ${t} SET ${q('state')} = 'canceled', ${q('finishedAt')} = now(), ${q('failureMessage')} = $3 WHERE ${mine}`,
-      requeue:
-        `UPDATE ${t} SET ${q('state')} = 'queued', ${q('startedAt')} = NULL, ${q('lastHeartbeatAt')} = NULL, ` +
-        `${q('workerHostname')} = NULL WHERE ${mine}`,
-      reset:
-        `UPDATE ${t} AS job SET ${q('state')} = CASE WHEN ${q('numResets')} + 1 > $2 THEN 'failed' ELSE 'queued' END, ` +
-        `${q('numResets')} = ${q('numResets')} + 1, ` +
-        `${q('failureMessage')} = CASE WHEN ${q('numResets')} + 1 > $2 THEN 'stalled: no heartbeat, reset too often' ELSE ${q('failureMessage')} END, ` +
-        `${q('finishedAt')} = CASE WHEN ${q('numResets')} + 1 > $2 THEN now() ELSE NULL END, ` +
-        `${q('startedAt')} = NULL, ${q('lastHeartbeatAt')} = NULL, ${q('workerHostname')} = NULL ` +
-        `FROM (SELECT ${q('id')} AS id FROM ${t} WHERE ${queue} AND ${q('state')} = 'processing' ` +
-        `AND ${q('lastHeartbeatAt')} < now() - ${ms('$1')} ORDER BY ${q('id')} FOR UPDATE) AS locked ` +
-        `WHERE job.${q('id')} = locked.id RETURNING job.${q('state')} AS state`,
-      counts:
-        `SELECT ${q('state')} AS state, count(*) AS count, ` +
-        `floor(extract(epoch from now() - min(${q('queuedAt')}) FILTER (WHERE ${due})) * 1000)::bigint AS oldest_ms ` +
-        `FROM ${t} WHERE ${queue} GROUP BY ${q('state')}`,
+    const target: JobTable = {
+      table: this.table,
+      c: quotedColumns(this.c),
+      idType,
+      order: this.options.order ?? `"${this.c.queuedAt}", "${this.c.id}"`,
+      byQueue: this.options.queue !== undefined,
     };
+    return {
+      dequeue: dequeueJobsSql(target),
+      heartbeat: heartbeatJobsSql(target),
+      complete: completeJobsSql(target),
+      fail: failJobSql(target),
+      cancel: cancelJobSql(target),
+      requeue: requeueJobSql(target),
+      reset: resetStalledJobsSql(target),
+      counts: countJobsSql(target),
+    };
+  }
+
+  /** The queue's name as the last parameter of a statement that filters by queue, if any. */
+  private queueParameter(): string[] {
+    return this.options.queue === undefined ? [] : [this.options.queue];
   }
 }
 
@@ -380,7 +365,6 @@ export interface EnqueueOptions {
 
 /** The channel a new row is announced on: the worker that reads that table or queue looks at once. */
 export const WORKER_CHANNEL = 'routines_worker';
-const JOBS_DDL_LOCK = '7310583945211937118';
 const QUEUE_NAME = /^[A-Za-z0-9_.:-]{1,200}$/;
 
 /**
@@ -397,9 +381,9 @@ export class PostgresWorkerStore {
   readonly kind = 'PostgreSQL (worker store)';
   private readonly pool: Pool;
   private readonly maxPayloadBytes: number;
-  /** `schema.table`, and the same quoted for SQL. */
+  /** `schema.table`. */
   private readonly jobsName: string;
-  private readonly jobs: string;
+  private readonly enqueueSql: string;
   private jobsReady: Promise<void> | undefined;
   /** Ends the current LISTEN connection's wait. */
   private hangUp: (() => void) | undefined;
@@ -423,7 +407,7 @@ export class PostgresWorkerStore {
       ]);
     }
     this.jobsName = `${schema}.${table}`;
-    this.jobs = qualified;
+    this.enqueueSql = enqueueJobSql(qualified, WORKER_CHANNEL);
     const max = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
     if (!Number.isSafeInteger(max) || max < 1) {
       throw new RoutinesConfigurationError([
@@ -482,12 +466,13 @@ export class PostgresWorkerStore {
     await this.ensureJobsTable();
     const runAt = options.runAt === undefined ? null : new Date(options.runAt);
     const client = options.client ?? this.pool;
-    const result = (await client.query(
-      `WITH job AS (INSERT INTO ${this.jobs} (queue, payload, key, priority, process_after) ` +
-        `VALUES ($1, $2::jsonb, $3, $4, $5) ON CONFLICT (queue, key) WHERE key IS NOT NULL AND state IN ('queued', 'processing', 'errored') ` +
-        `DO NOTHING RETURNING id) SELECT id::text AS id, pg_notify('${WORKER_CHANNEL}', $1) FROM job`,
-      [queue, json, options.key ?? null, options.priority ?? 0, runAt],
-    )) as { rows: Array<{ id: string }> };
+    const result = (await client.query(this.enqueueSql, [
+      queue,
+      json,
+      options.key ?? null,
+      options.priority ?? 0,
+      runAt,
+    ])) as { rows: Array<{ id: string }> };
     return result.rows[0]?.id;
   }
 
@@ -536,7 +521,7 @@ export class PostgresWorkerStore {
           for (const onRow of this.listeners.get(message.payload ?? '') ?? []) onRow();
         });
         if (!this.closed) {
-          await Promise.race([client.query(`LISTEN ${WORKER_CHANNEL}`), ended]);
+          await Promise.race([client.query(listenSql(WORKER_CHANNEL)), ended]);
           await ended;
         }
       } catch {
@@ -550,15 +535,13 @@ export class PostgresWorkerStore {
   }
 
   private ensureJobsTable(): Promise<void> {
-    this.jobsReady ??= this.pool
-      .query(`SELECT pg_advisory_xact_lock(${JOBS_DDL_LOCK});\n${jobsTableSql(this.jobsName)}`)
-      .then(
-        () => undefined,
-        (error: unknown) => {
-          this.jobsReady = undefined;
-          throw error;
-        },
-      );
+    this.jobsReady ??= this.pool.query(lockedJobsTableSql(this.jobsName)).then(
+      () => undefined,
+      (error: unknown) => {
+        this.jobsReady = undefined;
+        throw error;
+      },
+    );
     return this.jobsReady;
   }
 }
@@ -576,20 +559,4 @@ function checkQueueName(name: string): void {
   if (!QUEUE_NAME.test(name)) {
     throw new RangeError(`'${name}' is not a queue name (letters, digits, '_', '.', ':', '-')`);
   }
-}
-
-/** The library's job table: a queue, a JSON payload, a deduplication key, a priority, and the worker's columns. */
-export function jobsTableSql(table = 'public.routines_jobs'): string {
-  const qualified = qualifiedTable(table);
-  if (!qualified) throw new RangeError(`jobsTableSql: '${table}' is not a table name`);
-  const name = table.split('.').pop()!;
-  return [
-    `CREATE TABLE IF NOT EXISTS ${qualified} (id bigserial PRIMARY KEY, queue text NOT NULL, ` +
-      `payload jsonb NOT NULL DEFAULT 'null', key text, priority integer NOT NULL DEFAULT 0);`,
-    workerTableSql(table, {}, undefined, false),
-    `CREATE UNIQUE INDEX IF NOT EXISTS "${name}_queue_key_idx" ON ${qualified} (queue, key) ` +
-      `WHERE key IS NOT NULL AND state IN ('queued', 'processing', 'errored');`,
-    `CREATE INDEX IF NOT EXISTS "${name}_queue_due_idx" ON ${qualified} (queue, priority DESC, queued_at, id) ` +
-      `WHERE state IN ('queued', 'errored');`,
-  ].join('\n');
 }
