@@ -26,85 +26,109 @@ export interface ResolvedDashboardSettings {
 const SOURCE = 'RoutinesDashboardModule';
 const PATH = /^\/?[A-Za-z0-9\-_.~/]*$/;
 
+/** Reads the options, noting every bad one (all are reported at once). */
+class SettingsReader {
+  readonly problems: ConfigurationProblem[] = [];
+
+  constructor(readonly options: RoutinesDashboardSettings) {}
+
+  problem(option: string, value: unknown, message: string): void {
+    this.problems.push({ source: SOURCE, option, value, message });
+  }
+
+  flag(option: keyof RoutinesDashboardSettings): boolean {
+    const value = this.options[option];
+    if (value === undefined) return false;
+    if (typeof value !== 'boolean') this.problem(option, value, MESSAGES.notBoolean);
+    return value === true;
+  }
+
+  duration(
+    option: string,
+    value: Duration | undefined,
+    fallback: number,
+    allowZero = false,
+  ): number {
+    if (value === undefined) return fallback;
+    const parsed = parseDuration(value, { allowZero });
+    if ('ms' in parsed) return parsed.ms;
+    this.problem(option, value, parsed.problem);
+    return fallback;
+  }
+}
+
 /** Every bad option at once, as `RoutinesModule` reports its own. */
 export function resolveSettings(
   path: unknown,
   guards: readonly unknown[] | undefined,
   settings: RoutinesDashboardSettings | undefined,
 ): ResolvedDashboardSettings {
-  const problems: ConfigurationProblem[] = [];
-  const problem = (option: string, value: unknown, message: string): void => {
-    problems.push({ source: SOURCE, option, value, message });
-  };
-  const options = settings ?? {};
-  const flag = (option: keyof RoutinesDashboardSettings): boolean => {
-    const value = options[option];
-    if (value === undefined) return false;
-    if (typeof value !== 'boolean') problem(option, value, MESSAGES.notBoolean);
-    return value === true;
-  };
-  const duration = (
-    option: string,
-    value: Duration | undefined,
-    fallback: number,
-    allowZero = false,
-  ): number => {
-    if (value === undefined) return fallback;
-    const parsed = parseDuration(value, { allowZero });
-    if ('ms' in parsed) return parsed.ms;
-    problem(option, value, parsed.problem);
-    return fallback;
-  };
-
+  const reader = new SettingsReader(settings ?? {});
+  const { options } = reader;
   const resolvedPath = path === undefined ? '/routines' : path;
   if (typeof resolvedPath !== 'string' || !PATH.test(resolvedPath)) {
-    problem('path', path, MESSAGES.notPath);
+    reader.problem('path', path, MESSAGES.notPath);
   }
-  (guards ?? []).forEach((guard, i) => {
-    if (!isGuard(guard)) problem(`guards[${i}]`, guard, MESSAGES.notGuard);
-  });
-  const control = flag('control');
-  const allowUnguarded = flag('allowUnguardedControl');
-  if (control && (guards ?? []).length === 0 && !allowUnguarded) {
-    problem('control', true, MESSAGES.unguardedControl);
-  }
+  const control = resolveControl(reader, guards ?? []);
   const origins = options.trustedOrigins ?? [];
   if (!Array.isArray(origins) || origins.some((origin) => typeof origin !== 'string')) {
-    problem('trustedOrigins', origins, MESSAGES.notStringArray);
+    reader.problem('trustedOrigins', origins, MESSAGES.notStringArray);
   }
   if (options.title !== undefined && typeof options.title !== 'string') {
-    problem('title', options.title, MESSAGES.notString);
+    reader.problem('title', options.title, MESSAGES.notString);
   }
-  let replicas: ResolvedDashboardSettings['replicas'] = false;
-  const asked = options.replicas;
-  if (asked !== false && (asked === undefined || (typeof asked === 'object' && asked !== null))) {
-    const publishEveryMs = duration('replicas.publishEvery', asked?.publishEvery, 5000);
-    const expireAfterMs = duration(
-      'replicas.expireAfter',
-      asked?.expireAfter,
-      Math.max(15_000, publishEveryMs * 3),
-    );
-    const pollControlsMs = duration('replicas.pollControls', asked?.pollControls, 500);
-    if (expireAfterMs <= publishEveryMs) {
-      problem('replicas.expireAfter', asked?.expireAfter ?? expireAfterMs, MESSAGES.expiryTooShort);
-    }
-    replicas = { publishEveryMs, expireAfterMs, pollControlsMs };
-  } else if (asked !== false) {
-    problem('replicas', asked, MESSAGES.notObject);
-  }
+  const replicas = resolveReplicas(reader);
   const resolved: ResolvedDashboardSettings = {
     path: typeof resolvedPath === 'string' ? normalizePath(resolvedPath) : '/routines',
     control,
-    exposeStacks: flag('exposeStacks'),
+    exposeStacks: reader.flag('exposeStacks'),
     trustedOrigins: Array.isArray(origins)
       ? origins.map((origin) => String(origin).replace(/\/+$/, ''))
       : [],
-    refreshMs: duration('refresh', options.refresh, 5000, true),
+    refreshMs: reader.duration('refresh', options.refresh, 5000, true),
     title: typeof options.title === 'string' ? options.title : 'Routines',
     replicas,
   };
-  if (problems.length > 0) throw new RoutinesConfigurationError(problems);
+  if (reader.problems.length > 0) throw new RoutinesConfigurationError(reader.problems);
   return resolved;
+}
+
+/** The guards, and `control`: refused without a guard unless `allowUnguardedControl`. */
+function resolveControl(reader: SettingsReader, guards: readonly unknown[]): boolean {
+  guards.forEach((guard, i) => {
+    if (!isGuard(guard)) reader.problem(`guards[${i}]`, guard, MESSAGES.notGuard);
+  });
+  const control = reader.flag('control');
+  const allowUnguarded = reader.flag('allowUnguardedControl');
+  if (control && guards.length === 0 && !allowUnguarded) {
+    reader.problem('control', true, MESSAGES.unguardedControl);
+  }
+  return control;
+}
+
+/** `replicas`: on by default, off with `false`, its durations checked. */
+function resolveReplicas(reader: SettingsReader): ResolvedDashboardSettings['replicas'] {
+  const asked = reader.options.replicas;
+  if (asked === false) return false;
+  if (asked !== undefined && (typeof asked !== 'object' || asked === null)) {
+    reader.problem('replicas', asked, MESSAGES.notObject);
+    return false;
+  }
+  const publishEveryMs = reader.duration('replicas.publishEvery', asked?.publishEvery, 5000);
+  const expireAfterMs = reader.duration(
+    'replicas.expireAfter',
+    asked?.expireAfter,
+    Math.max(15_000, publishEveryMs * 3),
+  );
+  const pollControlsMs = reader.duration('replicas.pollControls', asked?.pollControls, 500);
+  if (expireAfterMs <= publishEveryMs) {
+    reader.problem(
+      'replicas.expireAfter',
+      asked?.expireAfter ?? expireAfterMs,
+      MESSAGES.expiryTooShort,
+    );
+  }
+  return { publishEveryMs, expireAfterMs, pollControlsMs };
 }
 
 export function isGuard(guard: unknown): guard is DashboardGuard {
