@@ -6,65 +6,10 @@ import {
   type StoredMigrationError,
 } from '../core/coordinator';
 import type { RedisClient } from './clients';
-import { SERVER_NOW } from './redis-server-now';
-
-// Epochs are kept apart as integer strings: cjson writes numbers with 14 digits, an epoch has 16.
-
-/** KEYS: state hash. ARGV: id, description, non-destructive ('1' or '0'). */
-const REGISTER = `${SERVER_NOW}
-local raw = redis.call('HGET', KEYS[1], ARGV[1])
-local m
-if raw then
-  m = cjson.decode(raw)
-else
-  m = { progress = 0, reverse = false, createdAt = now, samples = {} }
-end
-m.description = ARGV[2]
-m.nonDestructive = ARGV[3] == '1'
-redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(m))
-return 1
-`;
-
-/** KEYS: state hash, epochs hash. ARGV: id, progress, epoch. 0: unknown, or fenced by a newer epoch. */
-const SET_PROGRESS = `${SERVER_NOW}
-local raw = redis.call('HGET', KEYS[1], ARGV[1])
-if not raw then return 0 end
-local stored = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
-if stored > tonumber(ARGV[3]) then return 0 end
-local m = cjson.decode(raw)
-local progress = tonumber(ARGV[2])
-m.progress = progress
-m.updatedAt = now
-local samples = {}
-if type(m.samples) == 'table' then samples = m.samples end
-table.insert(samples, { now, progress })
-while #samples > ${MIGRATION_SAMPLES} do table.remove(samples, 1) end
-m.samples = samples
-redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(m))
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
-return 1
-`;
-
-/** KEYS: the migration's errors list. ARGV: message. */
-const ADD_ERROR = `${SERVER_NOW}
-redis.call('LPUSH', KEYS[1], cjson.encode({ message = ARGV[1], at = now }))
-redis.call('LTRIM', KEYS[1], 0, ${MIGRATION_ERRORS_KEPT - 1})
-return 1
-`;
-
-/** KEYS: state hash. ARGV: id, reverse ('1' or '0'). A new direction starts a new rate. */
-const SET_DIRECTION = `
-local raw = redis.call('HGET', KEYS[1], ARGV[1])
-if not raw then return 0 end
-local m = cjson.decode(raw)
-local reverse = ARGV[2] == '1'
-if m.reverse ~= reverse then
-  m.reverse = reverse
-  m.samples = {}
-end
-redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(m))
-return 1
-`;
+import { ADD_MIGRATION_ERROR_LUA } from '../redis/lua/add-migration-error.lua';
+import { REGISTER_MIGRATION_LUA } from '../redis/lua/register-migration.lua';
+import { SET_MIGRATION_DIRECTION_LUA } from '../redis/lua/set-migration-direction.lua';
+import { SET_MIGRATION_PROGRESS_LUA } from '../redis/lua/set-migration-progress.lua';
 
 const REGISTER_COMMAND = 'nestjsRoutinesRegisterMigration';
 const SET_PROGRESS_COMMAND = 'nestjsRoutinesSetMigrationProgress';
@@ -84,8 +29,9 @@ interface ScriptedClient {
     id: string,
     progress: string,
     epoch: string,
+    samplesKept: number,
   ): Promise<number>;
-  [ADD_ERROR_COMMAND](errors: string, message: string): Promise<unknown>;
+  [ADD_ERROR_COMMAND](errors: string, message: string, kept: number): Promise<unknown>;
   [SET_DIRECTION_COMMAND](state: string, id: string, reverse: string): Promise<unknown>;
   hgetall(key: string): Promise<Record<string, string>>;
   lrange(key: string, start: number, stop: number): Promise<string[]>;
@@ -113,10 +59,16 @@ export class RedisMigrationStore implements MigrationStateStore {
   private readonly prefix: string;
 
   constructor(client: RedisClient, prefix: string) {
-    client.defineCommand(REGISTER_COMMAND, { numberOfKeys: 1, lua: REGISTER });
-    client.defineCommand(SET_PROGRESS_COMMAND, { numberOfKeys: 2, lua: SET_PROGRESS });
-    client.defineCommand(ADD_ERROR_COMMAND, { numberOfKeys: 1, lua: ADD_ERROR });
-    client.defineCommand(SET_DIRECTION_COMMAND, { numberOfKeys: 1, lua: SET_DIRECTION });
+    client.defineCommand(REGISTER_COMMAND, { numberOfKeys: 1, lua: REGISTER_MIGRATION_LUA });
+    client.defineCommand(SET_PROGRESS_COMMAND, {
+      numberOfKeys: 2,
+      lua: SET_MIGRATION_PROGRESS_LUA,
+    });
+    client.defineCommand(ADD_ERROR_COMMAND, { numberOfKeys: 1, lua: ADD_MIGRATION_ERROR_LUA });
+    client.defineCommand(SET_DIRECTION_COMMAND, {
+      numberOfKeys: 1,
+      lua: SET_MIGRATION_DIRECTION_LUA,
+    });
     this.scripted = client as unknown as ScriptedClient;
     this.prefix = `${prefix}{migrations}`;
     this.stateKey = `${this.prefix}:state`;
@@ -166,12 +118,13 @@ export class RedisMigrationStore implements MigrationStateStore {
       id,
       String(progress),
       String(epoch),
+      MIGRATION_SAMPLES,
     );
     return Number(done) === 1;
   }
 
   async addError(id: string, message: string): Promise<void> {
-    await this.scripted[ADD_ERROR_COMMAND](this.errorsKey(id), message);
+    await this.scripted[ADD_ERROR_COMMAND](this.errorsKey(id), message, MIGRATION_ERRORS_KEPT);
   }
 
   async errors(id: string, limit = MIGRATION_ERRORS_KEPT): Promise<StoredMigrationError[]> {

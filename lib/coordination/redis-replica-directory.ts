@@ -1,34 +1,11 @@
 import type { ReplicaDirectory } from '../core/coordinator';
 import type { RedisClient } from './clients';
 import { wholeMilliseconds } from './coordination.errors';
-import { SERVER_NOW } from './redis-server-now';
-
-/** KEYS: snapshots hash, expiry zset. ARGV: id, snapshot, ttl ms. Expiry on the server's clock. */
-const PUBLISH = `${SERVER_NOW}
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), ARGV[1])
-return 1
-`;
-
-/** KEYS: snapshots hash, expiry zset. ARGV: id. */
-const WITHDRAW = `
-redis.call('HDEL', KEYS[1], ARGV[1])
-redis.call('ZREM', KEYS[2], ARGV[1])
-return 1
-`;
-
-/** KEYS: snapshots hash, expiry zset. Drops the expired replicas, then returns the live ones' snapshots. */
-const LIST = `${SERVER_NOW}
-local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)
-for i = 1, #expired do redis.call('HDEL', KEYS[1], expired[i]) end
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-return redis.call('HVALS', KEYS[1])
-`;
-
-/** KEYS: controls hash. ARGV: routine, control. */
-const SET_CONTROL = `return redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])`;
-/** KEYS: controls hash. */
-const CONTROLS = `return redis.call('HGETALL', KEYS[1])`;
+import { LIST_CONTROLS_LUA } from '../redis/lua/list-controls.lua';
+import { LIST_REPLICAS_LUA } from '../redis/lua/list-replicas.lua';
+import { PUBLISH_REPLICA_LUA } from '../redis/lua/publish-replica.lua';
+import { SET_CONTROL_LUA } from '../redis/lua/set-control.lua';
+import { WITHDRAW_REPLICA_LUA } from '../redis/lua/withdraw-replica.lua';
 
 const PUBLISH_COMMAND = 'nestjsRoutinesPublishReplica';
 const WITHDRAW_COMMAND = 'nestjsRoutinesWithdrawReplica';
@@ -62,11 +39,11 @@ export class RedisReplicaDirectory implements ReplicaDirectory {
   private readonly controlsKey: string;
 
   constructor(client: RedisClient, prefix: string) {
-    client.defineCommand(PUBLISH_COMMAND, { numberOfKeys: 2, lua: PUBLISH });
-    client.defineCommand(WITHDRAW_COMMAND, { numberOfKeys: 2, lua: WITHDRAW });
-    client.defineCommand(LIST_COMMAND, { numberOfKeys: 2, lua: LIST });
-    client.defineCommand(SET_CONTROL_COMMAND, { numberOfKeys: 1, lua: SET_CONTROL });
-    client.defineCommand(CONTROLS_COMMAND, { numberOfKeys: 1, lua: CONTROLS });
+    client.defineCommand(PUBLISH_COMMAND, { numberOfKeys: 2, lua: PUBLISH_REPLICA_LUA });
+    client.defineCommand(WITHDRAW_COMMAND, { numberOfKeys: 2, lua: WITHDRAW_REPLICA_LUA });
+    client.defineCommand(LIST_COMMAND, { numberOfKeys: 2, lua: LIST_REPLICAS_LUA });
+    client.defineCommand(SET_CONTROL_COMMAND, { numberOfKeys: 1, lua: SET_CONTROL_LUA });
+    client.defineCommand(CONTROLS_COMMAND, { numberOfKeys: 1, lua: LIST_CONTROLS_LUA });
     this.scripted = client as unknown as ScriptedClient;
     this.snapshotsKey = `${prefix}{replicas}:snapshots`;
     this.expiryKey = `${prefix}{replicas}:expiry`;

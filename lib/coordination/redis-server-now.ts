@@ -1,6 +1,2 @@
-/** The Redis server's clock inside a script: `now` in milliseconds, `micros` in microseconds. */
-export const SERVER_NOW = `
-local t = redis.call('TIME')
-local micros = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local now = math.floor(micros / 1000)
-`;
+/** The Redis server's clock inside a script (a module of its own now; kept here for importers). */
+export { SERVER_NOW_LUA as SERVER_NOW } from '../redis/lua/server-now.lua';

@@ -16,7 +16,11 @@ import { RedisRunMarkers } from './redis-run-markers';
 import type { RunMarkers } from '../core/run-markers';
 import { RedisReplicaDirectory } from './redis-replica-directory';
 import { redisHashTag, redisRoutineKey } from './redis-keys';
-import { SERVER_NOW } from './redis-server-now';
+import { ACQUIRE_LEASE_LUA } from '../redis/lua/acquire-lease.lua';
+import { CLAIM_SLOTS_LUA } from '../redis/lua/claim-slots.lua';
+import { COMPLETE_LEASE_LUA } from '../redis/lua/complete-lease.lua';
+import { RELEASE_LEASE_LUA } from '../redis/lua/release-lease.lua';
+import { RENEW_LEASE_LUA } from '../redis/lua/renew-lease.lua';
 import { parseDuration, type Duration } from '../core/duration';
 import { RoutinesConfigurationError, type ConfigurationProblem } from '../core/errors';
 import { ClaimBatcher, type PendingClaim } from './claim-batcher';
@@ -38,96 +42,6 @@ export interface RedisCoordinatorOptions {
   /** Where the server checks (eviction policy) warn. Default: `console`. */
   logger?: { warn(message: string): void };
 }
-
-/**
- * Every routine has a marker hash that never expires: `since` (when its state was last found
- * lost) and `last` (the server time of the latest call). A loss shows two ways: the marker is
- * missing (FLUSHALL, a restart without persistence; also the very first use), or `last` is
- * older than a time this caller already saw (a restart from an older snapshot, a failover to
- * a replica that lagged: writes were lost, not all). Either way `since` becomes now, and the
- * caller fails closed from there (see CLAIM and ACQUIRE). `markerKey` and `seen` are Lua
- * expressions: the marker's key, and the latest `last` this process saw. Sets the locals
- * `since` and `last`, which the script returns to the caller with its result.
- */
-const checkMarker = (markerKey: string, seen: string): string => `
-local marker = redis.call('HMGET', ${markerKey}, 'since', 'last')
-local since = tonumber(marker[1])
-local last = tonumber(marker[2]) or 0
-if not since or last < tonumber(${seen}) then
-  since = now
-  redis.call('HSET', ${markerKey}, 'since', now)
-end
-if now > last then
-  last = now
-  redis.call('HSET', ${markerKey}, 'last', now)
-end
-`;
-
-/**
- * The claims due at one instant, in one script (on a Cluster client, one claim per script,
- * since a script's keys must share a hash slot). Fail closed after a loss: a slot due before
- * the loss (plus the clock skew) may have been claimed and run already, so it is refused (-1),
- * unless it is a backfill's; otherwise SET NX PX (1 won, 0 lost).
- * KEYS: slot, marker for each claim. ARGV: skew ms, then token, ttl ms, slot ms, last seen,
- * backfill ('1'/'0') for each claim. Returns result, since, last for each claim.
- */
-const CLAIM = `${SERVER_NOW}
-local skew = tonumber(ARGV[1])
-local out = {}
-for i = 1, #KEYS / 2 do
-  local slotKey, markerKey, a = KEYS[2 * i - 1], KEYS[2 * i], 5 * i - 3
-  ${checkMarker('markerKey', 'ARGV[a + 3]')}
-  local result = 0
-  if tonumber(ARGV[a + 2]) <= since + skew and ARGV[a + 4] ~= '1' then
-    result = -1
-  elseif redis.call('SET', slotKey, ARGV[a], 'NX', 'PX', ARGV[a + 1]) then
-    result = 1
-  end
-  out[3 * i - 2], out[3 * i - 1], out[3 * i] = result, since, last
-end
-return out
-`;
-
-/**
- * Takes the lease if nobody holds it, the routine has not completed under this version, and
- * no lease issued before a loss could still be held (the marker is older than a ttl). The
- * epoch is the larger of the stored one plus one and the server's time in microseconds, at
- * every acquire: above every epoch issued before, even when Redis lost the stored one or
- * came back with an older one.
- * KEYS: lease, marker, epoch, completion. ARGV: token, ttl ms, version, last seen.
- * Returns {1, epoch, last}, {0, 0, last} (held), {-1, since, last} (held back after a loss),
- * {-2} (completed).
- */
-const ACQUIRE = `
-if redis.call('GET', KEYS[4]) == ARGV[3] then return {-2} end
-${SERVER_NOW}${checkMarker('KEYS[2]', 'ARGV[4]')}
-if now < since + tonumber(ARGV[2]) then return {-1, since, last} end
-if redis.call('EXISTS', KEYS[1]) == 1 then return {0, 0, last} end
-local epoch = math.max(tonumber(redis.call('GET', KEYS[3]) or '0') + 1, micros)
-redis.call('SET', KEYS[3], string.format('%d', epoch))
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return {1, epoch, last}
-`;
-
-/** Extends the lease if it is still ours. KEYS: lease. ARGV: token, ttl ms. */
-const RENEW = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0
-`;
-
-/** Drops the lease (or a slot's claim) if it is still ours. KEYS: lease. ARGV: token. */
-const RELEASE = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-`;
-
-/** Records the completion and drops the lease, if it is still ours. KEYS: lease, completion. ARGV: token, version. */
-const COMPLETE = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[2], ARGV[2])
-redis.call('DEL', KEYS[1])
-return 1
-`;
 
 // Names of the scripts on the client (ioredis' defineCommand): namespaced to stay clear of the app's own.
 const CLAIM_COMMAND = 'nestjsRoutinesClaimSlots3';
@@ -237,15 +151,15 @@ export class RedisCoordinator implements Coordinator {
     if (problems.length > 0) throw new RoutinesConfigurationError(problems);
     this.logger = options.logger ?? console;
     this.client = client as unknown as Redis | Cluster;
-    client.defineCommand(CLAIM_COMMAND, { lua: CLAIM });
+    client.defineCommand(CLAIM_COMMAND, { lua: CLAIM_SLOTS_LUA });
     this.batcher = new ClaimBatcher(
       (this.client as Cluster).isCluster ? 1 : MAX_BATCH,
       (claims) => void this.sendClaims(claims),
     );
-    client.defineCommand(ACQUIRE_COMMAND, { numberOfKeys: 4, lua: ACQUIRE });
-    client.defineCommand(RENEW_COMMAND, { numberOfKeys: 1, lua: RENEW });
-    client.defineCommand(RELEASE_COMMAND, { numberOfKeys: 1, lua: RELEASE });
-    client.defineCommand(COMPLETE_COMMAND, { numberOfKeys: 2, lua: COMPLETE });
+    client.defineCommand(ACQUIRE_COMMAND, { numberOfKeys: 4, lua: ACQUIRE_LEASE_LUA });
+    client.defineCommand(RENEW_COMMAND, { numberOfKeys: 1, lua: RENEW_LEASE_LUA });
+    client.defineCommand(RELEASE_COMMAND, { numberOfKeys: 1, lua: RELEASE_LEASE_LUA });
+    client.defineCommand(COMPLETE_COMMAND, { numberOfKeys: 2, lua: COMPLETE_LEASE_LUA });
     this.scripted = client as unknown as ScriptedClient;
     this.replicas = new RedisReplicaDirectory(client, this.prefix);
     this.migrations = new RedisMigrationStore(client, this.prefix);
