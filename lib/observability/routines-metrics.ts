@@ -4,169 +4,24 @@ import {
   RoutinesConfigurationError,
   systemClock,
   type Clock,
-  type EndStatus,
   type RoutineInfo,
-  type RoutineState,
   type RunRecorder,
-  type SkipReason,
 } from '../core';
 import type { MetricsOptions } from './observability-options';
 import { loadOptionalPeer } from './optional-peer';
 import { withDeadline } from '../core/deadline';
-import { JOB_OUTCOMES, type JobOutcome, type JobRecorder } from '../worker/worker';
-
-const STATES: readonly RoutineState[] = [
-  'idle',
-  'disabled',
-  'running',
-  'paused',
-  'standby',
-  'delayed',
-  'restarting',
-  'completed',
-  'failed',
-  'stopping',
-  'stopped',
-];
-const ENDS: readonly EndStatus[] = ['succeeded', 'failed', 'cancelled'];
-const REASONS: readonly SkipReason[] = [
-  'busy',
-  'late',
-  'backoff',
-  'stopped',
-  'claimed',
-  'claim-error',
-  'missed',
-];
-
-/**
- * What one routine name has counted, kept across the routine being built again (`start` after
- * `stop`) so that its counters only grow. Written by {@link MetricsRecorder} as plain numbers;
- * handed to prom-client when Prometheus scrapes.
- */
-class RoutineTotals implements DurationTotals {
-  readonly ended = [0, 0, 0];
-  /** Wall-clock ms of the last run that ended with each outcome (NaN: none yet). */
-  readonly lastEnded = [NaN, NaN, NaN];
-  /** By reason, in REASONS' order. */
-  readonly skipped = REASONS.map(() => 0);
-  restarts = 0;
-  restartsSeen = 0;
-  readonly claims = { won: 0, lost: 0, errors: 0 };
-  readonly claimsSeen = { won: 0, lost: 0, errors: 0 };
-  readonly buckets = ENDS.map(() => new Float64Array(BUCKETS.length + 1));
-  readonly durationSum = [0, 0, 0];
-}
-
-/** Upper bounds in seconds: prom-client's default buckets, 5 ms to 10 s. */
-const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-
-/** Durations by outcome, counted into BUCKETS (not cumulative; the last: above them all). */
-interface DurationTotals {
-  readonly buckets: Float64Array[];
-  readonly durationSum: number[];
-}
-
-function observe(totals: DurationTotals, outcome: number, seconds: number): void {
-  totals.durationSum[outcome] += seconds;
-  let bucket = 0;
-  while (bucket < BUCKETS.length && seconds > BUCKETS[bucket]) bucket++;
-  totals.buckets[outcome][bucket]++;
-}
-
-/**
- * A duration histogram as a prom-client metric of our own (`registerMetric` takes any object
- * with this shape): durations are counted into plain arrays as they end, and the buckets are
- * only built when Prometheus scrapes. prom-client's Histogram hashes the labels at every
- * observation.
- */
-class DurationHistogram {
-  readonly type = 'histogram';
-  readonly aggregator = 'sum';
-
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    /** `routine` or `worker`. */
-    private readonly owner: string,
-    /** The label values of the second label, by index into each totals' arrays. */
-    private readonly outcomes: readonly string[],
-    private readonly outcomeLabel: string,
-    private readonly totals: () => Iterable<[string, DurationTotals]>,
-  ) {}
-
-  async get(): Promise<{
-    name: string;
-    help: string;
-    type: string;
-    aggregator: string;
-    values: Array<{ labels: Record<string, string | number>; value: number; metricName: string }>;
-  }> {
-    const values: Array<{
-      labels: Record<string, string | number>;
-      value: number;
-      metricName: string;
-    }> = [];
-    for (const [owner, totals] of this.totals()) {
-      this.outcomes.forEach((outcome, i) => {
-        const counts = totals.buckets[i];
-        const count = counts.reduce((sum, n) => sum + n, 0);
-        if (count === 0) return;
-        const series = { [this.owner]: owner, [this.outcomeLabel]: outcome };
-        let cumulative = 0;
-        BUCKETS.forEach((le, b) => {
-          cumulative += counts[b];
-          values.push({
-            labels: { le, ...series },
-            value: cumulative,
-            metricName: `${this.name}_bucket`,
-          });
-        });
-        values.push({
-          labels: { le: '+Inf', ...series },
-          value: count,
-          metricName: `${this.name}_bucket`,
-        });
-        values.push({
-          labels: series,
-          value: totals.durationSum[i],
-          metricName: `${this.name}_sum`,
-        });
-        values.push({ labels: series, value: count, metricName: `${this.name}_count` });
-      });
-    }
-    return {
-      name: this.name,
-      help: this.help,
-      type: this.type,
-      aggregator: this.aggregator,
-      values,
-    };
-  }
-}
-
-/** What one worker has counted, by job outcome; kept across the worker routine's restarts. */
-class WorkerTotals implements DurationTotals {
-  readonly ended = JOB_OUTCOMES.map(() => 0);
-  readonly buckets = JOB_OUTCOMES.map(() => new Float64Array(BUCKETS.length + 1));
-  readonly durationSum = JOB_OUTCOMES.map(() => 0);
-}
-
-/** Counts one worker's job ends for the metrics, in plain numbers. */
-class JobMetricsRecorder implements JobRecorder {
-  constructor(private readonly totals: WorkerTotals) {}
-
-  ended(
-    _job: { id: string; attempt: number },
-    outcome: JobOutcome,
-    _startedAt: number,
-    durationMs: number,
-  ): void {
-    const i = JOB_OUTCOMES.indexOf(outcome);
-    this.totals.ended[i]++;
-    observe(this.totals, i, durationMs / 1000);
-  }
-}
+import { JOB_OUTCOMES, type JobRecorder } from '../worker/worker';
+import { metricDefiner, type DefineMetric } from './collected-metric';
+import { DurationHistogram } from './duration-histogram';
+import {
+  ENDS,
+  JobMetricsRecorder,
+  MetricsRecorder,
+  REASONS,
+  RoutineTotals,
+  STATES,
+  WorkerTotals,
+} from './metrics-recorders';
 
 /** What the metrics read off a worker when Prometheus scrapes. */
 export interface WorkerGauges {
@@ -177,46 +32,6 @@ export interface WorkerGauges {
 
 /** A scrape waits this long for a worker's row counts or the migrations' progress, then leaves them out (the engine is slow or down). */
 const COUNTS_DEADLINE_MS = 2000;
-
-/**
- * Records one routine's runs for the metrics as they end, in plain numbers (nothing is
- * allocated, no label is hashed); then passes the run on to the routine's history, if any.
- */
-export class MetricsRecorder implements RunRecorder {
-  constructor(
-    private readonly totals: RoutineTotals,
-    private readonly clock: Clock,
-    private readonly inner: RunRecorder | undefined,
-  ) {}
-
-  ran(
-    id: number,
-    status: EndStatus,
-    due: number,
-    dueOnWall: boolean,
-    startedAt: number,
-    finishedAt: number,
-    error: unknown,
-    epoch: number | undefined,
-    backfill?: boolean,
-  ): void {
-    this.inner?.ran(id, status, due, dueOnWall, startedAt, finishedAt, error, epoch, backfill);
-    const i = status === 'succeeded' ? 0 : status === 'failed' ? 1 : 2;
-    const totals = this.totals;
-    totals.ended[i]++;
-    totals.lastEnded[i] = this.clock.wallOf(finishedAt);
-    observe(totals, i, (finishedAt - startedAt) / 1000);
-  }
-
-  skipped(due: number, dueOnWall: boolean, reason: SkipReason, at: number): void {
-    this.inner?.skipped(due, dueOnWall, reason, at);
-    this.totals.skipped[REASONS.indexOf(reason)]++;
-  }
-
-  restartScheduled(delayMs: number): void {
-    this.inner?.restartScheduled(delayMs);
-  }
-}
 
 /**
  * The routines' Prometheus metrics. Runs are counted as they end, in plain numbers, without
@@ -506,42 +321,6 @@ export class RoutinesMetrics {
     if (!totals) this.totals.set(routine, (totals = new RoutineTotals()));
     return totals;
   }
-}
-
-/** Defines a counter or gauge whose values `fill` gives when Prometheus scrapes. */
-type DefineMetric = (
-  kind: 'counter' | 'gauge',
-  name: string,
-  help: string,
-  labelNames: string[],
-  fill: (set: (labels: Record<string, string>, value: number) => void) => void | Promise<void>,
-) => void;
-
-/** A {@link DefineMetric} on `registry`, with `prefix`, that notes each name in `names`. */
-function metricDefiner(
-  client: typeof PromClient,
-  registry: PromClient.Registry,
-  prefix: string,
-  names: string[],
-): DefineMetric {
-  return (kind, name, help, labelNames, fill) => {
-    const configuration = {
-      name: `${prefix}${name}`,
-      help,
-      labelNames,
-      registers: [registry],
-      collect(this: PromClient.Counter<string> | PromClient.Gauge<string>) {
-        this.reset();
-        // A counter is handed its total: reset, then one increment by all of it.
-        return fill((labels, value) =>
-          this instanceof client.Counter ? this.inc(labels, value) : this.set(labels, value),
-        );
-      },
-    };
-    if (kind === 'counter') new client.Counter(configuration);
-    else new client.Gauge(configuration);
-    names.push(configuration.name);
-  };
 }
 
 /** What `call` gives, or `fallback` when it fails or misses the scrape's deadline. */
