@@ -30,8 +30,10 @@ export { runTableSql } from '../postgres/sql/run-table.sql';
  * version compare-and-set, retried): two single statements per call, no transaction held
  * open, no advisory lock, so it works behind PgBouncer in transaction mode too.
  *
- * Epochs start from the database clock in µs, so they keep growing when the table is
- * dropped and created again.
+ * A run's epoch is at least the database clock in µs (the larger of the last epoch plus one
+ * and the clock, when a run begins: as the Lua of the Redis coordinator), so epochs keep growing
+ * when the table is dropped and created again. test/integration/run-marker-protocol.spec.ts runs
+ * the same cases through these, the TypeScript transitions alone and the Lua.
  */
 export class PostgresRunMarkers implements RunMarkers {
   private readonly sql: Record<'read' | 'insert' | 'write', string>;
@@ -49,10 +51,16 @@ export class PostgresRunMarkers implements RunMarkers {
 
   async begin(routine: string, request: BeginRun): Promise<BeginAnswer> {
     let previous: string | undefined;
-    const answer = await this.update(routine, (state, now, row) => {
-      state.epoch = Math.max(state.epoch, Math.floor(now * 1000));
+    const answer = await this.update(routine, (state, now, row): BeginAnswer => {
       previous = typeof row.previous === 'string' ? row.previous : undefined;
-      return beginRun(state, request, now);
+      const given = state.epoch;
+      const answer = beginRun(state, request, now);
+      if (answer.state !== 'running' || state.epoch === given) return answer;
+      // A run began: its epoch is at least the database's clock in µs, as the Lua's is
+      // (max(epoch, micros) + 1). Only then: the stored epoch stays the last one given to a
+      // run, and a retried begin of a running run answers that run's own epoch.
+      state.epoch = Math.max(given, Math.floor(now * 1000)) + 1;
+      return { state: 'running', epoch: state.epoch };
     });
     return answer.state === 'running' && previous !== undefined ? { ...answer, previous } : answer;
   }
