@@ -67,8 +67,7 @@ const shared = {
   moduleFileExtensions: ['ts', 'js', 'cjs', 'mjs', 'json', 'node'],
   moduleNameMapper: {
     '^nestjs-routines$': '<rootDir>/lib/index.ts',
-    '^nestjs-routines/testing$': '<rootDir>/lib/testing/index.ts',
-    '^nestjs-routines/terminus$': '<rootDir>/lib/terminus/index.ts',
+    '^nestjs-routines/(redis|postgres|dashboard|testing|terminus)$': '<rootDir>/lib/$1/index.ts',
   },
 };
 

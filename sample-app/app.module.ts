@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { RoutinesDashboardModule, RoutinesModule } from 'nestjs-routines';
+import { RoutinesModule } from 'nestjs-routines';
+import { RoutinesDashboardModule } from 'nestjs-routines/dashboard';
 import { CacheWarmer } from './cache/cache-warmer';
 import { SearchIndexWarmup } from './cache/search-index-warmup';
 import { SitemapBuilder } from './cache/sitemap-builder';

@@ -17,7 +17,8 @@
  */
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { PeriodicRoutine, systemClock, type RoutinesModuleOptions } from '../../lib';
+import { PeriodicRoutine, type RoutinesModuleOptions } from '../../lib';
+import { systemClock } from '../../lib/core';
 import { buildAppModule } from '../fixtures';
 import { cpuMicros, fullGc, main, scenarioParams, sleep } from '../harness';
 

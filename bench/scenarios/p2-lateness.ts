@@ -15,7 +15,8 @@
  */
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { RoutinesRegistry, systemClock } from '../../lib';
+import { RoutinesRegistry } from '../../lib';
+import { systemClock } from '../../lib/core';
 import { buildAppModule } from '../fixtures';
 import { main, median, percentileSorted, preciseNow, scenarioParams, sleep } from '../harness';
 

@@ -16,7 +16,8 @@
  */
 import 'reflect-metadata';
 import { Test } from '@nestjs/testing';
-import { PeriodicRoutine, systemClock, type ManagedRoutine } from '../../lib';
+import { PeriodicRoutine } from '../../lib';
+import { systemClock, type ManagedRoutine } from '../../lib/core';
 import { buildAppModule } from '../fixtures';
 import { fullGc, main, scenarioParams, sleep } from '../harness';
 

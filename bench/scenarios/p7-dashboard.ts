@@ -14,7 +14,8 @@
 import 'reflect-metadata';
 import { Controller, Get, Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { RoutinesDashboardModule, RoutinesModule, RoutinesRegistry } from '../../lib';
+import { RoutinesModule, RoutinesRegistry } from '../../lib';
+import { RoutinesDashboardModule } from '../../lib/dashboard';
 import { main, median, scenarioParams } from '../harness';
 
 export interface P7Params {

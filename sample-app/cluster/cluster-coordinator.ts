@@ -1,6 +1,8 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { ConfigService } from '@nestjs/config';
-import { PostgresCoordinator, RedisCoordinator, type Coordinator } from 'nestjs-routines';
+import type { Coordinator } from 'nestjs-routines';
+import { PostgresCoordinator } from 'nestjs-routines/postgres';
+import { RedisCoordinator } from 'nestjs-routines/redis';
 
 /**
  * The engine that makes `scope: 'cluster'` routines exclusive across replicas: Redis when

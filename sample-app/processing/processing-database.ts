@@ -1,6 +1,6 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { PostgresWorkerStore, workerTableSql } from 'nestjs-routines';
+import { PostgresWorkerStore, workerTableSql } from 'nestjs-routines/postgres';
 
 /** The uploads the thumbnail worker processes: a table of the app's own, with the worker's columns. */
 export const PROCESSED_UPLOADS = 'sample_app_processed_uploads';

@@ -21,11 +21,11 @@ import {
   BackgroundRoutine,
   OutOfBandMigration,
   Periodic,
-  RoutinesDashboardModule,
   RoutinesModule,
   RoutinesRegistry,
   type Migrator,
 } from 'nestjs-routines';
+import { RoutinesDashboardModule } from 'nestjs-routines/dashboard';
 
 jest.setTimeout(60_000);
 

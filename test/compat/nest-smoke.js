@@ -89,6 +89,17 @@ async function main() {
       ['stopped', 'stopped'],
     );
   });
+  await check('every entry point resolves from the packed package', () => {
+    const entries = {
+      'nestjs-routines/redis': 'RedisCoordinator',
+      'nestjs-routines/postgres': 'PostgresWorkerStore',
+      'nestjs-routines/dashboard': 'RoutinesDashboardModule',
+      'nestjs-routines/testing': 'ManualClock',
+    };
+    for (const [entry, name] of Object.entries(entries)) {
+      assert.equal(typeof require(entry)[name], 'function', `${entry} exports ${name}`);
+    }
+  });
   const failed = checks.filter((ok) => !ok).length;
   console.log(`nest-smoke: ${checks.length - failed} passed, ${failed} failed`);
   process.exitCode = failed === 0 ? 0 : 1;

@@ -6,8 +6,8 @@ import {
   Periodic,
   RoutinesModule,
   RoutinesRegistry,
-  type RoutineContext,
 } from 'nestjs-routines';
+import type { RoutineContext } from '../../lib/core/run-context';
 import { bootTesting, closeAll, createTestingApp, waitFor } from './support/e2e';
 
 /** Cluster background routines that complete, through RoutinesModule: `version` and `resetCompletion`. */

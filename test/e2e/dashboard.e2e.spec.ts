@@ -13,13 +13,15 @@ import {
   BackgroundRoutine,
   InMemoryCoordinator,
   Periodic,
-  RoutinesCluster,
   RoutinesConfigurationError,
-  RoutinesDashboardModule,
   RoutinesModule,
   RoutinesRegistry,
-  type RoutinesDashboardOptions,
 } from 'nestjs-routines';
+import {
+  RoutinesCluster,
+  RoutinesDashboardModule,
+  type RoutinesDashboardOptions,
+} from 'nestjs-routines/dashboard';
 import { CapturingLogger } from './support/e2e';
 
 const HOSTILE = `<script>alert(1)</script> "><img src=x onerror=alert(2)>`;

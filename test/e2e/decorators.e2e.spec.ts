@@ -5,9 +5,9 @@ import {
   Periodic,
   RoutinesModule,
   type PeriodicHandler,
-  type RoutineContext,
   type RunContext,
 } from 'nestjs-routines';
+import type { RoutineContext } from '../../lib/core/run-context';
 import { aborted, bootstraps, closeAll, waitFor } from './support/e2e';
 
 /** Form 1: `@Periodic` on methods, default and explicit names. */

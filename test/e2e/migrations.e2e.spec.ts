@@ -11,7 +11,6 @@ import {
   RoutineActionError,
   RoutineNotFoundError,
   RoutinesConfigurationError,
-  RoutinesDashboardModule,
   RoutinesModule,
   RoutinesRegistry,
   type MigrationContext,
@@ -19,6 +18,7 @@ import {
   type OutOfBandMigrationOptions,
   type RoutinesModuleOptions,
 } from 'nestjs-routines';
+import { RoutinesDashboardModule } from 'nestjs-routines/dashboard';
 import { bootTesting, closeAll, createTestingApp, sleep } from './support/e2e';
 
 /** Polls an async condition (the migrations' state is read from its store) until it holds. */

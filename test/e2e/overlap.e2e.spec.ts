@@ -5,10 +5,10 @@ import request from 'supertest';
 import {
   Periodic,
   RoutinesConfigurationError,
-  RoutinesDashboardModule,
   RoutinesModule,
   type RoutinesModuleOptions,
 } from 'nestjs-routines';
+import { RoutinesDashboardModule } from 'nestjs-routines/dashboard';
 import { ManualClock } from 'nestjs-routines/testing';
 import { bootTesting, closeAll, createTestingApp } from './support/e2e';
 

@@ -8,15 +8,14 @@ import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Pool } from 'pg';
 import {
-  PostgresWorkerStore,
   RoutinesConfigurationError,
   RoutinesModule,
   RoutinesRegistry,
   Worker,
-  workerTableSql,
   type JobContext,
   type WorkerHandler,
 } from '../../lib';
+import { PostgresWorkerStore, workerTableSql } from '../../lib/postgres';
 import { dropSchema, postgresPool, sleep, unique } from './support';
 import { CapturingLogger } from '../e2e/support/e2e';
 

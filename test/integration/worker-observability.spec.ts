@@ -20,16 +20,15 @@ import { Registry } from 'prom-client';
 import request from 'supertest';
 import {
   NonRetryableError,
-  PostgresWorkerStore,
-  RoutinesDashboardModule,
   RoutinesModule,
   RoutinesRegistry,
   Worker,
-  workerTableSql,
   type JobContext,
-  type JobRecord,
   type WorkerHandler,
 } from '../../lib';
+import { RoutinesDashboardModule } from '../../lib/dashboard';
+import type { JobRecord } from '../../lib/observability';
+import { PostgresWorkerStore, workerTableSql } from '../../lib/postgres';
 import { CapturingLogger } from '../e2e/support/e2e';
 import { dropSchema, postgresPool, sleep, unique, waitFor } from './support';
 

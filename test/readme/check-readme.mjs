@@ -64,9 +64,16 @@ async function knownNames() {
     return names;
   };
   const runtime = async (module) => Object.keys(await import(module));
+  // Every entry point in package.json `exports`: `nestjs-routines/redis` from lib/redis/index.ts.
+  const { exports: entries } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+  const entryPoints = Object.keys(entries)
+    .filter((key) => key !== './package.json')
+    .map((key) => [
+      path.posix.join('nestjs-routines', key),
+      exported(path.posix.join('lib', key, 'index.ts')),
+    ]);
   return [
-    ['nestjs-routines', exported('lib/index.ts')],
-    ['nestjs-routines/testing', exported('lib/testing/index.ts')],
+    ...entryPoints,
     ['@nestjs/common', await runtime('@nestjs/common')],
     ['@nestjs/core', await runtime('@nestjs/core')],
     ['@nestjs/config', ['ConfigModule', 'ConfigService']],

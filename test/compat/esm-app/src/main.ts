@@ -7,6 +7,9 @@ import assert from 'node:assert/strict';
 import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { BackgroundRoutine, Periodic, RoutinesModule, RoutinesRegistry } from 'nestjs-routines';
+import { RoutinesDashboardModule } from 'nestjs-routines/dashboard';
+import { PostgresCoordinator, PostgresWorkerStore, workerTableSql } from 'nestjs-routines/postgres';
+import { RedisCoordinator } from 'nestjs-routines/redis';
 import { ManualClock } from 'nestjs-routines/testing';
 
 @Injectable()
@@ -40,6 +43,16 @@ assert.equal((await registry.trigger('janitor')).status, 'succeeded');
 await app.close();
 assert.ok(janitor.consumerStopped, 'the consumer saw its signal abort on close');
 assert.equal(typeof new ManualClock().advance, 'function');
+// Every entry point loads as an ES module without pg or ioredis installed.
+for (const value of [
+  RoutinesDashboardModule,
+  PostgresCoordinator,
+  PostgresWorkerStore,
+  RedisCoordinator,
+]) {
+  assert.equal(typeof value, 'function');
+}
+assert.match(workerTableSql('uploads'), /uploads/);
 
 // Metrics and tracing need their optional peers, which this app does not have: asking for
 // them fails at bootstrap, naming the package to install.

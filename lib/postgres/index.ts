@@ -1,0 +1,19 @@
+// nestjs-routines/postgres: cluster scope and DB-backed workers on the app's own pg.Pool, and
+// nothing else. pg stays an optional peer: the app passes its pool, this package never loads it.
+export {
+  CoordinatorStateLostError,
+  PostgresCoordinator,
+  type PostgresCoordinatorOptions,
+  type PostgresPool,
+} from '../coordination';
+export {
+  jobsTableSql,
+  PayloadTooLargeError,
+  PostgresWorkerStore,
+  PostgresWorkerTable,
+  workerTableSql,
+  type EnqueueOptions,
+  type PostgresWorkerStoreOptions,
+  type WorkerColumns,
+  type WorkerTableOptions,
+} from '../worker';
