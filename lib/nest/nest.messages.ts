@@ -91,4 +91,8 @@ export const MESSAGES = {
   stopping: (count: number, inFlight: number, timeout: string) =>
     `Stopping ${count} routine(s), ${inFlight} run(s) in flight; waiting up to ${timeout}`,
   stopped: (ms: number) => `All routines stopped in ${ms} ms`,
+  drainOrderUnavailable:
+    "This Nest version does not let routines drain before other providers' onModuleDestroy: " +
+    'they drain at the end of that phase instead, before beforeApplicationShutdown and onApplicationShutdown. ' +
+    'Close clients the routines use in onApplicationShutdown.',
 } as const;

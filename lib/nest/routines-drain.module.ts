@@ -1,16 +1,16 @@
-import { Injectable, Module, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, Module, type OnModuleDestroy } from '@nestjs/common';
 import { ModuleRef, ModulesContainer } from '@nestjs/core';
+import { MESSAGES } from './nest.messages';
 import { RoutinesLifecycle } from './routines.lifecycle';
+import { visitFirstOnShutdown } from './shutdown-order';
 
 /**
  * Drains the routines before any other provider's `onModuleDestroy` runs, so that a service
  * which closes its client there (Prisma's Nest recipe does) closes it after the last run.
  *
- * Nest runs `onModuleDestroy` module by module, nearest to the root module first and global
- * modules last, and fixes that order when the app initialises. This host's module is given
- * the lowest distance while its provider is built, before Nest reads the order; its module
- * has no other provider, so being visited first on shutdown (and last on init, where it has
- * nothing to do) changes nothing else.
+ * Its module has no other provider and is made the first one Nest visits on shutdown (and
+ * the last on init, where it has nothing to do): see `shutdown-order.ts`, the one place that
+ * relies on a Nest internal, and its fallback.
  */
 @Injectable()
 export class RoutinesDrain implements OnModuleDestroy {
@@ -18,7 +18,9 @@ export class RoutinesDrain implements OnModuleDestroy {
     private readonly moduleRef: ModuleRef,
     modules: ModulesContainer,
   ) {
-    visitFirstOnShutdown(modules);
+    if (!visitFirstOnShutdown(modules, RoutinesDrainModule)) {
+      new Logger('RoutinesModule').warn(MESSAGES.drainOrderUnavailable);
+    }
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -28,9 +30,3 @@ export class RoutinesDrain implements OnModuleDestroy {
 
 @Module({ providers: [RoutinesDrain] })
 export class RoutinesDrainModule {}
-
-function visitFirstOnShutdown(modules: ModulesContainer): void {
-  for (const moduleRef of modules.values()) {
-    if (moduleRef.metatype === RoutinesDrainModule) moduleRef.distance = -Number.MAX_VALUE;
-  }
-}
