@@ -43,12 +43,7 @@ import {
   type SkipReason,
 } from './routine';
 import { emitEvent, wantsEvents } from './routine-events';
-import {
-  canReadContext,
-  HANDLER_FUNCTION,
-  PeriodicRunContext,
-  type PreviousRun,
-} from './run-context';
+import { PeriodicRunContext, type PreviousRun } from './run-context';
 import { RunLedger, type EndStatus } from './run-ledger';
 import { callAndReport } from './safe-call';
 import { createSchedule, type CatchUp, type IntervalSpec, type Schedule } from './schedule';
@@ -102,8 +97,6 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
   private readonly onEvent: RoutineEventListener | undefined;
   /** @internal Per run: the run's signal aborts once it has run this long. */
   readonly timeoutMs: number | undefined;
-  /** Whether the handler could read a `RunContext`: if not, none is made (see `canReadContext`). */
-  private readonly makesContext: boolean;
   private readonly concurrencyOption: number | (() => number);
   /** A run object ready for the next run: made with the routine, then the last one that ended (see `PeriodicRun`). */
   private spareRun: PeriodicRun | undefined = undefined;
@@ -173,10 +166,6 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
       resolved.phaseMs,
     );
     this.handler = periodicHandler;
-    this.makesContext = canReadContext(
-      (periodicHandler as { [HANDLER_FUNCTION]?: unknown })[HANDLER_FUNCTION] ??
-        periodicHandler.handle,
-    );
     this.name = name;
     this.description = options.description;
     this.scope = options.scope ?? 'instance';
@@ -724,7 +713,7 @@ export class PeriodicRoutine extends Ticker implements ManagedRoutine {
       if (catchup) started.catchup = true;
       this.emit('run-started', started);
     }
-    run.start(this.makesContext ? this.contextOf(run) : (undefined as unknown as RunContext));
+    run.start(this.contextOf(run));
     if (this.shutdown !== undefined) run.abort(this.shutdown.reason);
     const maxRuns = this.policies.maxRuns;
     // A scheduled run counts towards maxRuns; a trigger and a reinvocation do not.

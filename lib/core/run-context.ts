@@ -1,7 +1,8 @@
 /**
  * What a run is given besides its signal: the second argument of a periodic `handle(signal,
- * ctx)` and of a background `start(signal, ctx)`. Made fresh for every run, so a handler may
- * keep it.
+ * ctx)` and of a background `start(signal, ctx)`. Made fresh for every run, whatever the
+ * handler declares (a default or rest parameter, `arguments`, a wrapper passing it on), so a
+ * handler may keep it.
  *
  * @example
  * @Periodic('1h', { scope: 'cluster' })
@@ -104,57 +105,4 @@ export class PeriodicRunContext implements RunContext {
   get previous(): PreviousRun | undefined {
     return this.source?.previousRun();
   }
-}
-
-/**
- * On a handler object that calls another function (the Nest adapter's method handler): that
- * function, so `canReadContext` looks at what actually runs.
- */
-export const HANDLER_FUNCTION: unique symbol = Symbol('nestjs-routines.handler-function');
-
-/**
- * Whether a handler function could read a second argument. False only when its source shows
- * at most one named parameter, no rest parameter and no `arguments`: then no context is made
- * for its runs, which spares an allocation per run that nothing could observe (measured). When
- * in doubt (a bound or native function, quotes in the parameter list), true.
- */
-export function canReadContext(fn: unknown): boolean {
-  if (typeof fn !== 'function') return true;
-  if (fn.length >= 2) return true;
-  let source: string;
-  try {
-    source = Function.prototype.toString.call(fn);
-  } catch {
-    return true;
-  }
-  if (source.includes('[native code]') || /\barguments\b/.test(source)) return true;
-  const params = parameterList(source);
-  return params === undefined || /[.'"`]/.test(params) || topLevelCommas(params) >= 1;
-}
-
-/** The text of a function's parameter list, or undefined if it cannot be told. */
-function parameterList(source: string): string | undefined {
-  const arrow = source.indexOf('=>');
-  const open = source.indexOf('(');
-  if (arrow >= 0 && (open < 0 || arrow < open)) return source.slice(0, arrow); // x => ...
-  if (open < 0) return undefined;
-  let depth = 0;
-  for (let i = open; i < source.length; i++) {
-    const char = source[i];
-    if (char === '(' || char === '[' || char === '{') depth++;
-    else if (char === ')' || char === ']' || char === '}') depth--;
-    if (depth === 0) return source.slice(open + 1, i);
-  }
-  return undefined;
-}
-
-function topLevelCommas(params: string): number {
-  let depth = 0;
-  let commas = 0;
-  for (const char of params) {
-    if (char === '(' || char === '[' || char === '{') depth++;
-    else if (char === ')' || char === ']' || char === '}') depth--;
-    else if (char === ',' && depth === 0) commas++;
-  }
-  return commas;
 }

@@ -3,7 +3,6 @@ import { Logger } from '@nestjs/common';
 import { MESSAGES } from './nest.messages';
 import {
   BACKGROUND_OPTION_NAMES,
-  HANDLER_FUNCTION,
   PERIODIC_OPTION_NAMES,
   unknownOptionProblems,
   systemClock,
@@ -225,9 +224,6 @@ function create(
   return new SupervisedRoutine(run, Object.assign(own, runtime));
 }
 
-/** Says that it reads a context: with tracing on, every run gets one (its span's attributes). */
-const READS_CONTEXT = (_signal: AbortSignal, _context: RunContext): void => undefined;
-
 /** A periodic handler whose every run is a span (module option `tracing`). */
 class TracedHandler implements PeriodicHandler {
   constructor(
@@ -245,10 +241,6 @@ class TracedHandler implements PeriodicHandler {
 
   onShutdown(): unknown {
     return this.inner.onShutdown?.();
-  }
-
-  get [HANDLER_FUNCTION](): unknown {
-    return READS_CONTEXT;
   }
 }
 
@@ -377,11 +369,6 @@ class MethodHandler {
 
   handle(signal: AbortSignal, context: RunContext): unknown {
     return this.method.call(this.instance, signal, context);
-  }
-
-  /** What runs: the core looks at it to know whether the method could read a context. */
-  get [HANDLER_FUNCTION](): unknown {
-    return this.method;
   }
 }
 

@@ -13,7 +13,6 @@ import {
   type PeriodicRoutineOptions,
   type RunContext,
 } from '../../../lib/core';
-import { canReadContext } from '../../../lib/core/run-context';
 import { deferred, eventRecorder, recordingLogger, sleep, type Deferred } from './helpers';
 
 function setup(start = 0) {
@@ -467,30 +466,78 @@ describe('a context for every run', () => {
   });
 });
 
-describe('a context is made only for handlers that could read it', () => {
+describe('every handler gets its context, however it declares its parameters', () => {
+  // Nothing reads a handler's source or its `length`: a default or rest parameter, `arguments`,
+  // a bound function or one made by `new Function` all receive the context as their 2nd argument.
   /* eslint-disable @typescript-eslint/no-unused-vars, prefer-rest-params */
-  it.each<[string, unknown, boolean]>([
-    ['no parameters', async function run() {}, false],
-    ['the signal only', (signal: AbortSignal) => signal, false],
-    ['a method with the signal only', { tick(signal: AbortSignal) {} }.tick, false],
-    ['a destructured first parameter', ({ aborted }: AbortSignal) => aborted, false],
-    ['signal and context', (signal: AbortSignal, ctx: RunContext) => ctx, true],
-    ['a second parameter with a default', (signal: AbortSignal, ctx = {}) => ctx, true],
-    ['a rest parameter', (...args: unknown[]) => args, true],
+  const readsRunId: Array<[string, (seen: unknown[]) => HandlerFunction]> = [
+    ['signal and context', (seen) => (signal, ctx) => void seen.push(ctx.runId)],
+    [
+      'a second parameter with a default',
+      (seen) =>
+        (signal: AbortSignal, ctx: Partial<RunContext> = {}) =>
+          void seen.push(ctx.runId),
+    ],
+    [
+      'a rest parameter',
+      (seen) =>
+        (...args: unknown[]) =>
+          void seen.push((args[1] as RunContext).runId),
+    ],
+    [
+      'a default first parameter (length 0)',
+      (seen) =>
+        (signal: AbortSignal = new AbortController().signal, ctx?: RunContext) =>
+          void seen.push(ctx?.runId),
+    ],
     [
       'arguments',
-      function (this: unknown) {
-        return arguments[1];
-      },
-      true,
+      (seen) =>
+        function (this: unknown) {
+          seen.push((arguments[1] as RunContext).runId);
+        },
     ],
-    ['a bound function', function (signal: AbortSignal) {}.bind(null), true],
-    ['quotes in the parameter list', new Function('a = ")"', 'b', 'return b'), true],
-    ['a destructured second parameter', (s: AbortSignal, { runId }: RunContext) => runId, true],
-  ])('%s: %p', (_name, fn, expected) => {
-    expect(canReadContext(fn)).toBe(expected);
-  });
+    [
+      'a bound function',
+      (seen) =>
+        function (this: unknown, signal: AbortSignal, ctx: RunContext) {
+          seen.push(ctx.runId);
+        }.bind(null),
+    ],
+    [
+      'quotes in the parameter list',
+      (seen) => new Function('seen', 'return (a = ")", b) => void seen.push(b.runId)')(seen),
+    ],
+    [
+      'a destructured second parameter',
+      (seen) =>
+        (s, { runId }) =>
+          void seen.push(runId),
+    ],
+  ];
   /* eslint-enable @typescript-eslint/no-unused-vars, prefer-rest-params */
+
+  it.each(readsRunId)('%s', async (_name, handlerOf) => {
+    const { make } = setup();
+    const seen: unknown[] = [];
+    const routine = make(handlerOf(seen));
+    await routine.trigger();
+    await routine.trigger();
+    expect(seen).toEqual([1, 2]);
+  });
+
+  it('a handler object whose handle reads `arguments` gets it too', async () => {
+    const { make } = setup();
+    const seen: unknown[] = [];
+    const routine = make({
+      handle() {
+        // eslint-disable-next-line prefer-rest-params
+        seen.push((arguments[1] as RunContext).runId);
+      },
+    });
+    await routine.trigger();
+    expect(seen).toEqual([1]);
+  });
 
   it('a handler declaring the context gets it; a wrapper forwarding its arguments passes it on', async () => {
     const { make } = setup();
