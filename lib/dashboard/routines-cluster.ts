@@ -9,11 +9,7 @@ import {
   type PauseInfo,
 } from '../core';
 import { withDeadline } from '../core/deadline';
-import {
-  RoutinesRegistry,
-  type RegisteredRoutineInfo,
-  type RegistryPlugin,
-} from '../nest/routines.registry';
+import { RoutinesRegistry, type RegisteredRoutineInfo } from '../nest/routines.registry';
 import { RoutineActionError } from '../nest/routines.errors';
 import { checkPauseInfo } from '../nest/routines.registry';
 import { MESSAGES as NEST_MESSAGES } from '../nest/nest.messages';
@@ -80,7 +76,9 @@ const intervalKey = (name: string): string => `interval:${name}`;
  * (await this.cluster.replicas()).replicas.map((replica) => replica.host);
  */
 @Injectable()
-export class RoutinesCluster implements RegistryPlugin, OnModuleDestroy {
+// A registry plugin (`registry.use(this)`, checked there): not declared as implementing the
+// internal RegistryPlugin, which the published declarations leave out.
+export class RoutinesCluster implements OnModuleDestroy {
   private readonly logger = new Logger('RoutinesDashboard');
   private identity: ReplicaIdentity | undefined;
   private clock: Clock | undefined;
