@@ -53,6 +53,7 @@ export {
   RoutineStoppedError,
   RoutineSupersededError,
   RoutineTimeoutError,
+  RunMarkerLostError,
   SupervisedRoutine,
 } from './core';
 export type {
