@@ -268,9 +268,21 @@ function moduleOptionProblems(options: RoutinesModuleOptions | undefined): Confi
   return problems.map((problem) => ({ ...problem, source }));
 }
 
-/** `metrics` and `tracing`: off, `true`, or an object of settings. */
+/** `metrics`, `migrations`, `workerStore` and `tracing`: each off, `true`, or checked settings. */
 function featureOptionProblems(options: RoutinesModuleOptions | undefined): ConfigurationProblem[] {
   const problems: ConfigurationProblem[] = [];
+  metricsOptionProblems(options, problems);
+  migrationsOptionProblems(options, problems);
+  workerStoreProblems(options, problems);
+  tracingOptionProblems(options, problems);
+  return problems;
+}
+
+/** `metrics`: a boolean, or `{ registry, prefix }` with a prom-client registry and a valid prefix. */
+function metricsOptionProblems(
+  options: RoutinesModuleOptions | undefined,
+  problems: ConfigurationProblem[],
+): void {
   const metrics = options?.metrics;
   if (metrics !== undefined && typeof metrics !== 'boolean') {
     if (typeof metrics !== 'object' || metrics === null) {
@@ -296,6 +308,13 @@ function featureOptionProblems(options: RoutinesModuleOptions | undefined): Conf
       }
     }
   }
+}
+
+/** `migrations`: `{ require, wait }`, nothing else. */
+function migrationsOptionProblems(
+  options: RoutinesModuleOptions | undefined,
+  problems: ConfigurationProblem[],
+): void {
   const migrations = options?.migrations as Record<string, unknown> | undefined;
   if (migrations !== undefined) {
     if (typeof migrations !== 'object' || migrations === null) {
@@ -329,10 +348,24 @@ function featureOptionProblems(options: RoutinesModuleOptions | undefined): Conf
       }
     }
   }
+}
+
+/** `workerStore`: a `PostgresWorkerStore` (anything with `table()`). */
+function workerStoreProblems(
+  options: RoutinesModuleOptions | undefined,
+  problems: ConfigurationProblem[],
+): void {
   const store = options?.workerStore as { table?: unknown } | undefined;
   if (store !== undefined && typeof store?.table !== 'function') {
     problems.push({ option: 'workerStore', value: typeof store, message: MESSAGES.notWorkerStore });
   }
+}
+
+/** `tracing`: a boolean, or `{ tracer }` with an OpenTelemetry tracer. */
+function tracingOptionProblems(
+  options: RoutinesModuleOptions | undefined,
+  problems: ConfigurationProblem[],
+): void {
   const tracing = options?.tracing;
   if (tracing !== undefined && typeof tracing !== 'boolean') {
     const tracer = (tracing as { tracer?: { startActiveSpan?: unknown } } | null)?.tracer;
@@ -346,5 +379,4 @@ function featureOptionProblems(options: RoutinesModuleOptions | undefined): Conf
       });
     }
   }
-  return problems;
 }
