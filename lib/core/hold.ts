@@ -28,11 +28,6 @@ export class Hold {
     private readonly onLost: (cause: HoldExpiredError | unknown) => void,
   ) {}
 
-  /** The renew deadline of a ttl: a hold not renewed for this long is given up. */
-  static deadlineOf(ttlMs: number): number {
-    return renewDeadline(ttlMs);
-  }
-
   /**
    * The call that took or renewed the hold, sent at `sentAt` (monotonic), succeeded: the hold is
    * certainly ours until `sentAt` plus the renew deadline. Ignored once the hold is over; an

@@ -1,9 +1,7 @@
 import { RoutinesConfigurationError, type ConfigurationProblem } from '../core/errors';
+import { MAX_TIMER_MS } from '../core/duration';
 import { renewDeadline } from '../core/hold';
 import type { DbWorkerOptions } from './interfaces/job.interface';
-
-/** The longest a millisecond option may be where it arms a timer (Node's limit, 24.8 days). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export type CheckedOptions = Required<
   Omit<DbWorkerOptions, 'timeoutMs' | 'logger' | 'onEvent' | 'recorder' | 'wrap' | 'clock'>
