@@ -42,9 +42,10 @@ export interface RunHost {
  *
  * A routine keeps a spare run to reuse (see `PeriodicRoutine`), so a run allocates little:
  * its callbacks are made once per object, and its AbortController is kept for the next run
- * when the signal never aborted and carries no listener (an AbortSignal costs several times a
- * whole tick to create: measured). Runs in flight never share a signal, and a signal a
- * handler left a listener on is never handed out again, so listeners cannot pile up.
+ * when the signal never aborted and carries no abort listener (an AbortSignal costs several
+ * times a whole tick to create: measured). Whether a listener is left is asked of Node's
+ * public `getEventListeners`, nothing else. Runs in flight never share a signal, and a signal
+ * a handler left a listener on is never handed out again, so listeners cannot pile up.
  */
 export class PeriodicRun {
   id = 0;
@@ -137,7 +138,7 @@ export class PeriodicRun {
   /** Calls the handler. The routine hears of the end through `runEnded`, at once for a value or a throw. */
   start(context: RunContext): void {
     const host = this.host;
-    if (this.runSignal === undefined || this.aborted || this.leftListeners(this.runSignal)) {
+    if (this.runSignal === undefined || this.aborted || hasListeners(this.runSignal)) {
       this.newSignal();
     }
     if (host.timeoutMs !== undefined) {
@@ -174,25 +175,12 @@ export class PeriodicRun {
     return this.aborted && (valueOrError === this.runSignal!.reason || isAbortError(valueOrError));
   }
 
-  /**
-   * A fresh controller, whose signal says when anything adds a listener to it (Node's own
-   * `timers/promises`, `events.addAbortListener`, `fetch` and `onabort` all go through
-   * `addEventListener`; see `TrackedSignal`).
-   */
+  /** A fresh controller: a plain AbortController, its signal read once. */
   private newSignal(): void {
     const controller = new AbortController();
-    const signal = controller.signal;
-    Object.setPrototypeOf(signal, TrackedSignal);
     this.controller = controller;
-    this.runSignal = signal;
+    this.runSignal = controller.signal;
     this.aborted = false;
-  }
-
-  /** Whether the last run left a listener on the signal; if it removed all it added, the signal is clean again. */
-  private leftListeners(signal: AbortSignal): boolean {
-    if (listenedCount === 0 || !listened.has(signal)) return false;
-    forgetListened(signal); // looked at now: noted again only if something listens again
-    return hasListeners(signal);
   }
 
   /** A hand-made thenable may call both callbacks, or one twice, or throw after calling one. */
@@ -249,42 +237,6 @@ const enum ResultKind {
 }
 
 const nativeThen = Promise.prototype.then;
-const addListener = AbortSignal.prototype.addEventListener;
-
-/**
- * Runs' signals that something called `addEventListener` on since their run last looked, and
- * how many (an upper bound: signals of stopped routines are dropped without being counted
- * out). While it is 0, which is always for handlers that never listen, a run's check is one
- * read of a module variable; nothing is kept per signal.
- */
-const listened = new WeakSet<AbortSignal>();
-let listenedCount = 0;
-
-function forgetListened(signal: AbortSignal): void {
-  if (listened.delete(signal)) listenedCount--;
-}
-
-/**
- * The prototype runs' signals get: an AbortSignal in every way (`instanceof`, brand checks,
- * `AbortSignal.any`), whose `addEventListener` notes that it was called. One shared prototype
- * costs nothing per signal, where a property of each signal's own would (P5).
- */
-const TrackedSignal: AbortSignal = Object.create(AbortSignal.prototype, {
-  addEventListener: {
-    configurable: true,
-    writable: true,
-    value: function addEventListener(
-      this: AbortSignal,
-      ...args: Parameters<typeof addListener>
-    ): void {
-      if (!listened.has(this)) {
-        listened.add(this);
-        listenedCount++;
-      }
-      return addListener.apply(this, args);
-    },
-  },
-}) as AbortSignal;
 
 /** What a handler returned; reads `then`, which may throw. */
 function resultKind(value: unknown): ResultKind {
@@ -293,18 +245,11 @@ function resultKind(value: unknown): ResultKind {
 }
 
 /**
- * Node keeps an EventTarget's listeners in a map under a symbol named `kEvents`: its size is
- * the number of event types with listeners, read far faster than `getEventListeners` (measured).
- * Found once; the public function is the fallback where the symbol is not there. Read only
- * after something called `addEventListener` on the signal.
+ * Whether a handler left an abort listener on the signal (`addEventListener`, `onabort`,
+ * `events.addAbortListener`, Node's own helpers): then it is not handed to another run. Read
+ * once per run through Node's public `getEventListeners` (measured: see bench/README.md,
+ * "Issue 24: no platform internals").
  */
-const kEvents: symbol | undefined = Object.getOwnPropertySymbols(new AbortController().signal).find(
-  (symbol) => symbol.description === 'kEvents',
-);
-
-/** Whether a handler left a listener on the signal: then it is not handed to another run. */
 function hasListeners(signal: AbortSignal): boolean {
-  const events = kEvents && (signal as unknown as Record<symbol, { size?: unknown }>)[kEvents];
-  if (events && typeof events.size === 'number') return events.size > 0;
   return getEventListeners(signal, 'abort').length > 0;
 }
