@@ -96,3 +96,29 @@ export function dueTimesBeforeStart(
   }
   return runs.reverse();
 }
+
+/**
+ * How long a cluster claim must outlive its slot for a replica catching up to find it
+ * claimed (0: no catch-up): the window, or as many gaps as catch-up may run, whichever is less.
+ */
+export function catchUpHorizonMs(
+  policy: CatchUpPolicy | undefined,
+  schedule: Schedule,
+  wallNow: number,
+): number {
+  if (policy === undefined) return 0;
+  const gap = schedule.intervalMs ?? widestCronGap(schedule, wallNow, policy.max + 1);
+  return Math.min(policy.windowMs, (policy.max + 1) * gap);
+}
+
+/** Cron: the widest gap between the next `count` times (at most 50 looked up). */
+function widestCronGap(schedule: Schedule, wallNow: number, count: number): number {
+  let widest = 0;
+  let due = schedule.fromNow(wallNow);
+  for (let i = 0; i < Math.min(count, 50); i++) {
+    const next = schedule.following(due);
+    widest = Math.max(widest, next - due);
+    due = next;
+  }
+  return widest;
+}

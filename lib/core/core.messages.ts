@@ -31,6 +31,13 @@ export const MESSAGES = {
   recorderFailed:
     'the run recorder threw (the routine goes on; said again only if it fails after working)',
   backfillRefused: (name: string, why: string) => `backfill of '${name}' refused: ${why}`,
+  backfillBadTime: (option: 'from' | 'to', value: unknown) =>
+    `${option} must be a Date or epoch milliseconds, not ${String(value)}`,
+  backfillReversed: 'to is before from',
+  backfillInFuture: 'to is in the future: backfill runs past due times',
+  backfillIntervalFunction: 'an interval function has no due times to backfill',
+  backfillTooLong: (max: number) =>
+    `the range holds more than ${max} due times; backfill a shorter one at a time`,
   backfillClaimFailed: (slot: string) =>
     `could not claim backfill slot ${slot} (not run here; another replica may run it)`,
   badOverlap: `must be 'skip', 'buffer-one', 'buffer-all', 'cancel-other' or 'allow'`,

@@ -1,6 +1,7 @@
 // Choices marked (measured) were made on benchmark figures: see bench/README.md, "Measured choices".
 import { getEventListeners } from 'node:events';
 import type { Clock, TimerHandle } from './clock';
+import type { HeldMarker } from './cluster-overlap';
 import { isAbortError, RoutineSupersededError, RoutineTimeoutError } from './errors';
 
 const POLICY_CODES: readonly OverlapPolicy[] = [
@@ -56,6 +57,8 @@ export class PeriodicRun {
   reinvocations = 0;
   /** Interval functions: this run's end arms the next tick (see `Schedule.readsAfterRun`). */
   armsNextTick = false;
+  /** Cluster scope: the run marker this run holds, if any (its context reads `previous` from it). */
+  marker: HeldMarker | undefined = undefined;
   /** `trigger()`'s resolver. */
   done: ((outcome: RunOutcome) => void) | undefined = undefined;
   /**

@@ -1,10 +1,5 @@
 import type { Clock, TimerHandle } from './clock';
-import {
-  ClusterOverlap,
-  HeldMarker,
-  type ClusterOverlapHost,
-  type MarkerTiming,
-} from './cluster-overlap';
+import { ClusterOverlap, type ClusterOverlapHost, type MarkerTiming } from './cluster-overlap';
 import { newToken, type Coordinator } from './coordinator';
 import { reportCoordinatorFailure, reportCoordinatorSuccess } from './coordinator-outage';
 import { MESSAGES } from './core.messages';
@@ -77,10 +72,6 @@ export class SlotClaims {
   private coordinatorOption: Coordinator | undefined;
   /** Cluster-wide overlap, when the coordinator keeps run markers; made with the first won slot. */
   private overlapOf: ClusterOverlap | null | undefined;
-  /** The runs holding a marker, and the marker of the run being started (see `starting`). */
-  private readonly held = new Map<object, HeldMarker>();
-  /** @internal Set while a marked run starts, so its context and its end find the marker. */
-  starting: HeldMarker | undefined;
   /** This routine's claims carry it, so that a hand-back releases only a claim still its own. */
   private readonly claimToken = newToken();
 
@@ -109,19 +100,6 @@ export class SlotClaims {
         : null;
     }
     return this.overlapOf;
-  }
-
-  /** A marked run started: its marker, until it ends. */
-  attach(run: object, held: HeldMarker): void {
-    this.held.set(run, held);
-  }
-
-  /** A run ended: its marker, if it held one (it is forgotten here). */
-  detach(run: object): HeldMarker | undefined {
-    if (this.held.size === 0) return undefined;
-    const held = this.held.get(run);
-    if (held !== undefined) this.held.delete(run);
-    return held;
   }
 
   /** Claims the slot due at `due` for a tick, and runs it if won in time. */
