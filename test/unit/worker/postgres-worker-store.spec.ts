@@ -4,11 +4,9 @@
  */
 import { EventEmitter } from 'node:events';
 import { RoutinesConfigurationError } from '../../../lib/core/errors';
-import {
-  PayloadTooLargeError,
-  PostgresWorkerStore,
-  storedMessage,
-} from '../../../lib/worker/postgres-worker-store';
+import { PostgresWorkerStore } from '../../../lib/worker/postgres-worker-store';
+import { PayloadTooLargeError } from '../../../lib/worker/worker.errors';
+import { storedMessage } from '../../../lib/worker/stored-message';
 
 /** A pool whose `query` records calls and answers nothing. */
 function recordingPool() {
