@@ -21,8 +21,8 @@ import { MESSAGES } from './worker.messages';
  * `UPDATE ... FROM (SELECT ... FOR UPDATE SKIP LOCKED LIMIT n)`, so its row locks last one
  * statement, and every final write is fenced by the claim and `state = 'processing'`.
  *
- * Apps check, prepare and count it; the row statements are the worker's (its `WorkerTablePort`)
- * and stay out of the public declarations.
+ * Apps check, prepare and count it. The statements of a row's life (dequeue, heartbeat, the
+ * fenced final writes) are the worker's alone: internal, out of the public declarations.
  */
 export class PostgresWorkerTable<Row = Record<string, unknown>> {
   /** @internal How an outage of this table's database is named in the workers' logs. */
@@ -36,9 +36,11 @@ export class PostgresWorkerTable<Row = Record<string, unknown>> {
 
   constructor(
     pool: PostgresPool,
+    /** The table, as `table` or `schema.table`. */
     readonly name: string,
     private readonly options: WorkerTableOptions = {},
-    outageSource?: OutageSource,
+    /** What an outage is reported against (the store, shared by its tables). Default: the table. */
+    outageSource?: { readonly kind: string },
   ) {
     this.pool = pool as unknown as Pool;
     this.kind = `PostgreSQL (worker table ${name})`;
