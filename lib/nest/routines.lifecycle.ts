@@ -23,7 +23,7 @@ import { buildRoutines, type BuildContext } from './routine.factory';
 import { ROUTINES_MODULE_OPTIONS } from './routines.module-definition';
 import { RoutinesExplorer } from './routines.explorer';
 import { RoutinesRegistry } from './routines.registry';
-import { buildWorkers } from './worker.factory';
+import { buildWorkers } from '../worker/worker.factory';
 import { buildMigrations } from './migrations.factory';
 import { passMigrationGate } from './migrations.gate';
 

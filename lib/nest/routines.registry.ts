@@ -50,7 +50,7 @@ import {
   type RunStats,
 } from '../observability';
 import { buildRoutine, type BuildContext, type BuiltRoutine } from './routine.factory';
-import type { BuiltWorker } from './worker.factory';
+import type { BuiltWorker } from '../worker/worker.factory';
 import type { EnqueueOptions } from '../worker';
 import { RoutineActionError, RoutineNotFoundError } from './routines.errors';
 import { RoutinesMigrations } from './routines.migrations';

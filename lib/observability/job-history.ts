@@ -1,6 +1,10 @@
 import { summarizeError } from '../core';
 import { summarizeDurations } from './run-stats';
-import { JOB_OUTCOMES, type JobOutcome, type JobRecorder } from '../worker/worker';
+import {
+  JOB_OUTCOMES,
+  type JobOutcome,
+  type JobRecorder,
+} from '../worker/interfaces/job.interface';
 
 /** One job attempt as `registry.worker(name).history()` gives it; plain data, JSON-safe. */
 export interface JobRecord {

@@ -1,6 +1,10 @@
 // What the metrics count as runs and jobs end: plain numbers, nothing allocated, no label hashed.
 import type { Clock, EndStatus, RoutineState, RunRecorder, SkipReason } from '../core';
-import { JOB_OUTCOMES, type JobOutcome, type JobRecorder } from '../worker/worker';
+import {
+  JOB_OUTCOMES,
+  type JobOutcome,
+  type JobRecorder,
+} from '../worker/interfaces/job.interface';
 import { BUCKETS, observe, type DurationTotals } from './duration-histogram';
 
 export const STATES: readonly RoutineState[] = [

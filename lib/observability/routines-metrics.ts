@@ -10,7 +10,7 @@ import {
 import type { MetricsOptions } from './observability-options';
 import { loadOptionalPeer } from './optional-peer';
 import { withDeadline } from '../core/deadline';
-import { JOB_OUTCOMES, type JobRecorder } from '../worker/worker';
+import { JOB_OUTCOMES, type JobRecorder } from '../worker/interfaces/job.interface';
 import { metricDefiner, type DefineMetric } from './collected-metric';
 import { DurationHistogram } from './duration-histogram';
 import {

@@ -9,7 +9,7 @@ import {
 } from '../core';
 import type { TracingOptions } from './observability-options';
 import { loadOptionalPeer } from './optional-peer';
-import type { JobWrapper } from '../worker/worker';
+import type { JobWrapper } from '../worker/interfaces/job.interface';
 
 /** What a span says about its routine. */
 export interface TracedRoutine {

@@ -1,3 +1,5 @@
+import { MESSAGES } from './worker.messages';
+
 /**
  * The columns a worker needs on the app's own table (Sourcegraph's dbworker contract), each
  * name remappable, and the DDL that adds them for the app's own migration tool.
@@ -81,7 +83,7 @@ export function workerTableSql(
 ): string {
   const c = { ...DEFAULT_WORKER_COLUMNS, ...columns };
   const target = qualifiedTable(table);
-  if (!target) throw new RangeError(`workerTableSql: '${table}' is not a table name`);
+  if (!target) throw new RangeError(MESSAGES.ddlNotTableName('workerTableSql', table));
   const add = (column: string, type: string): string =>
     `ALTER TABLE ${target} ADD COLUMN IF NOT EXISTS "${column}" ${type};`;
   const index = indexName ?? `${table.split('.').pop()}_worker_dequeue_idx`.slice(0, 63);

@@ -16,6 +16,7 @@ import {
   type WorkerHandler,
 } from '../../lib';
 import { PostgresWorkerStore, workerTableSql } from '../../lib/postgres';
+import { ManualClock } from '../../lib/testing';
 import { dropSchema, postgresPool, sleep, unique } from './support';
 import { CapturingLogger } from '../e2e/support/e2e';
 
@@ -107,6 +108,38 @@ describe('@Worker in a Nest app on PostgreSQL', () => {
       while (!handled.includes('after-restart')) await sleep(5);
       expect(() => registry.worker('nope')).toThrow("'nope'");
       await expect(worker.enqueue({ path: 'x' })).rejects.toThrow('insert rows into it');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("runs its workers on the module's clock: their job events carry its time", async () => {
+    handled.length = 0;
+    hold = false;
+    const clock = new ManualClock(Date.UTC(2030, 0, 1));
+    const app = await boot([UploadProcessor], {
+      workerStore: new PostgresWorkerStore(pool),
+      clock,
+    });
+    try {
+      const registry = app.get(RoutinesRegistry);
+      const events: Array<{ type: string; at: number }> = [];
+      const subscription = registry.events$.subscribe((event) => {
+        if (event.type.startsWith('job-')) events.push({ type: event.type, at: event.at });
+      });
+      await pool.query(`INSERT INTO ${table} (path) VALUES ('on-the-clock')`);
+      registry.worker('upload-processor').notify();
+      const deadline = Date.now() + 10_000;
+      while (!events.some((event) => event.type === 'job-succeeded')) {
+        if (Date.now() > deadline) throw new Error(JSON.stringify(events));
+        await sleep(10);
+      }
+      subscription.unsubscribe();
+      expect(handled).toEqual(['on-the-clock']);
+      expect(events).toEqual([
+        { type: 'job-started', at: clock.wallNow() },
+        { type: 'job-succeeded', at: clock.wallNow() },
+      ]);
     } finally {
       await app.close();
     }

@@ -12,7 +12,7 @@ import {
   type DbWorkerOptions,
   type JobContext,
   type JobHandler,
-} from '../../../lib/worker/worker';
+} from '../../../lib/worker';
 import { FakeTable, Gate } from './fake-table';
 
 interface Logged {

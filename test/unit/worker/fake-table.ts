@@ -4,12 +4,9 @@
  * it with a ManualClock.
  */
 import type { ManualClock } from '../../../lib/core/manual-clock';
-import type {
-  ClaimedJob,
-  FailOutcome,
-  PostgresWorkerTable,
-} from '../../../lib/worker/postgres-worker-store';
-import { jobKey, storedMessage } from '../../../lib/worker/postgres-worker-store';
+import type { PostgresWorkerTable } from '../../../lib/worker/postgres-worker-table';
+import { jobKey, type ClaimedJob, type FailOutcome } from '../../../lib/worker/claimed-job';
+import { storedMessage } from '../../../lib/worker/stored-message';
 
 export interface FakeRow {
   id: string;

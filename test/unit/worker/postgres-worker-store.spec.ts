@@ -4,11 +4,10 @@
  */
 import { EventEmitter } from 'node:events';
 import { RoutinesConfigurationError } from '../../../lib/core/errors';
-import {
-  PayloadTooLargeError,
-  PostgresWorkerStore,
-  storedMessage,
-} from '../../../lib/worker/postgres-worker-store';
+import { ManualClock } from '../../../lib/core/manual-clock';
+import { PostgresWorkerStore } from '../../../lib/worker/postgres-worker-store';
+import { PayloadTooLargeError } from '../../../lib/worker/worker.errors';
+import { storedMessage } from '../../../lib/worker/stored-message';
 
 /** A pool whose `query` records calls and answers nothing. */
 function recordingPool() {
@@ -132,5 +131,31 @@ describe('PostgresWorkerStore: the LISTEN connection', () => {
     }
     expect(uncaught).toEqual([]);
     expect(clients.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('waits a second on its clock before connecting again, and close() ends that wait at once', async () => {
+    const clock = new ManualClock(1_000_000);
+    let connects = 0;
+    const pool = {
+      ...recordingPool().pool,
+      connect(callback: (error: Error | undefined, client: unknown) => void) {
+        connects++;
+        callback(new Error('connect ECONNREFUSED'), undefined);
+      },
+    };
+    const store = new PostgresWorkerStore(pool, { clock });
+    store.onAnnounced('emails', () => undefined);
+    await clock.flush();
+    expect(connects).toBe(1);
+    await clock.advance(999);
+    expect(connects).toBe(1);
+    await clock.advance(1);
+    expect(connects).toBe(2);
+    let closed = false;
+    void store.close().then(() => (closed = true));
+    await clock.flush(); // no time passes
+    expect(closed).toBe(true);
+    await clock.advance(5000);
+    expect(connects).toBe(2);
   });
 });

@@ -1,4 +1,5 @@
 import { qualifiedTable, workerTableSql } from '../../../worker/worker-table';
+import { MESSAGES } from '../../../worker/worker.messages';
 
 /** Serialises the first-use DDL of the library's job table (a transaction-level lock). */
 export const JOBS_DDL_LOCK = '7310583945211937118';
@@ -10,7 +11,7 @@ export const JOBS_DDL_LOCK = '7310583945211937118';
  */
 export function jobsTableSql(table = 'public.routines_jobs'): string {
   const qualified = qualifiedTable(table);
-  if (!qualified) throw new RangeError(`jobsTableSql: '${table}' is not a table name`);
+  if (!qualified) throw new RangeError(MESSAGES.ddlNotTableName('jobsTableSql', table));
   const name = table.split('.').pop()!;
   return [
     `CREATE TABLE IF NOT EXISTS ${qualified} (id bigserial PRIMARY KEY, queue text NOT NULL, ` +

@@ -7,26 +7,23 @@ import {
   type ConfigurationProblem,
   type OptionProblem,
 } from '../core';
-import {
-  DbWorker,
-  type JobContext,
-  type WorkerEvent,
-  type WorkerEventListener,
-  type PostgresWorkerStore,
-  type PostgresWorkerTable,
-} from '../worker';
+import { systemClock, type Clock } from '../core/clock';
 import { JobHistory, jobRecorders } from '../observability/job-history';
 import type { RoutinesMetrics } from '../observability/routines-metrics';
 import type { RunTracer } from '../observability/run-tracer';
-import type { RoutineDeclaration } from './interfaces/routine-declaration.interface';
-import type { DeclaredWorker } from './routines.explorer';
-import { MESSAGES } from './nest.messages';
+import type { RoutineDeclaration } from '../nest/interfaces/routine-declaration.interface';
+import type { DeclaredWorker } from '../nest/routines.explorer';
+import { DbWorker } from './db-worker';
+import type { JobContext, WorkerEvent, WorkerEventListener } from './interfaces/job.interface';
+import type { PostgresWorkerStore } from './postgres-worker-store';
+import type { PostgresWorkerTable } from './postgres-worker-table';
+import { MESSAGES } from './worker.messages';
 
 /** The worker's events on the registry's `events$`, built only while it has a subscriber (measured). */
-function jobEvents(routine: string, emit: RoutineEventListener): WorkerEventListener {
+function jobEvents(routine: string, emit: RoutineEventListener, clock: Clock): WorkerEventListener {
   return Object.defineProperty(
     ({ type, id, attempt, count, error }: WorkerEvent) =>
-      emit({ type, routine, at: Date.now(), job: { id, attempt, count }, error }),
+      emit({ type, routine, at: clock.wallNow(), job: { id, attempt, count }, error }),
     'observed',
     { get: () => emit.observed !== false },
   );
@@ -44,11 +41,16 @@ export interface BuiltWorker {
   history?: JobHistory;
 }
 
-/** What a worker's jobs are observed with: the module's `history`, `metrics` and `tracing`. */
+/**
+ * What a worker's jobs are observed with: the module's `history`, `metrics` and `tracing`, and
+ * the module's `clock`, which the workers run on as every routine does.
+ */
 export interface WorkerObservers {
   history: number;
   metrics?: RoutinesMetrics;
   tracer?: RunTracer;
+  /** The workers' timers, row holds and event times. Default: the system clock. */
+  clock?: Clock;
 }
 
 /** A worker's options in milliseconds, as the `DbWorker` takes them. */
@@ -83,14 +85,14 @@ function workerTimings(
     ['maxResets', options.maxResets, 0],
   ] as const) {
     if (value !== undefined && (!Number.isInteger(value) || value < min)) {
-      problems.push({ option, value, message: `must be a whole number, at least ${min}` });
+      problems.push({ option, value, message: MESSAGES.notWholeNumber(min) });
     }
   }
   if (timings.heartbeatMs >= renewDeadline(timings.stalledAfterMs)) {
     problems.push({
       option: 'stalledAfter',
       value: options.stalledAfter ?? '30s',
-      message: `must be more than 1.5 × heartbeat (${timings.heartbeatMs} ms): a running row whose heartbeat is not renewed within two thirds of stalledAfter is aborted, before another replica may reset it`,
+      message: MESSAGES.stalledAfterTooShort(timings.heartbeatMs),
     });
   }
   return timings;
@@ -123,6 +125,16 @@ interface ReadyWorker {
   stalledAfterMs: number;
 }
 
+/** A plain queue hands the handler the payload; an app table, the row. */
+function jobHandler(
+  instance: DeclaredWorker['instance'],
+  plain: boolean,
+): (row: Record<string, unknown>, job: JobContext) => Promise<void> {
+  return plain
+    ? (row, job) => instance.handle(row.payload, job) as Promise<void>
+    : (row, job) => instance.handle(row, job) as Promise<void>;
+}
+
 /** One `@Worker`: its options checked, its table opened, its first `DbWorker` made. */
 async function buildWorker(
   declared: DeclaredWorker,
@@ -149,11 +161,8 @@ async function buildWorker(
   const table = await openWorkerTable(store, declared, problems);
   if (!table || optionProblems.length > 0) return undefined;
   const plain = options.table === undefined;
-  // A plain queue hands the handler the payload; an app table, the row.
-  const handle = plain
-    ? (row: Record<string, unknown>, job: JobContext) =>
-        instance.handle(row.payload, job) as Promise<void>
-    : (row: Record<string, unknown>, job: JobContext) => instance.handle(row, job) as Promise<void>;
+  const handle = jobHandler(instance, plain);
+  const clock = observers.clock ?? systemClock;
   const history = observers.history > 0 ? new JobHistory(observers.history) : undefined;
   // Made once: they outlive the worker, which is made again when its routine restarts.
   const recorder = jobRecorders(history, observers.metrics?.jobRecorderFor(name));
@@ -167,7 +176,8 @@ async function buildWorker(
       maxAttempts: options.maxAttempts,
       resetStalled: false,
       logger: new Logger(name),
-      onEvent: jobEvents(name, emit),
+      onEvent: jobEvents(name, emit, clock),
+      clock,
       recorder,
       wrap,
     });
@@ -217,7 +227,7 @@ function workerRoutines(
       },
     },
     options: {
-      description: options.description ?? `processes rows of ${options.table}`,
+      description: options.description ?? MESSAGES.workerDescription(options.table),
       enabled: options.enabled,
     },
   };
@@ -230,7 +240,7 @@ function workerRoutines(
       interval: Math.max(1000, Math.floor(stalledAfterMs / 2)),
       scope: 'cluster',
       runOnStart: false,
-      description: `resets ${name}'s rows stalled for ${stalledAfterMs} ms (once per tick across replicas)`,
+      description: MESSAGES.resetStalledDescription(name, stalledAfterMs),
       enabled: options.enabled,
     },
   };
