@@ -2,13 +2,15 @@
 // of their own: nestjs-routines/redis, /postgres, /dashboard, /testing and /terminus.
 
 // Declaring routines, workers and out-of-band migrations in a Nest app.
-export { Periodic } from './nest/periodic.decorator';
-export { BackgroundRoutine } from './nest/background-routine.decorator';
-export { Worker, type WorkerDecoratorOptions, type WorkerHandler } from './nest/worker.decorator';
-export {
-  OutOfBandMigration,
-  type OutOfBandMigrationOptions,
-} from './nest/out-of-band-migration.decorator';
+export { Periodic } from './nest/decorators/periodic.decorator';
+export { BackgroundRoutine } from './nest/decorators/background-routine.decorator';
+export { Worker } from './nest/decorators/worker.decorator';
+export type {
+  WorkerDecoratorOptions,
+  WorkerHandler,
+} from './nest/interfaces/worker-decorator-options.interface';
+export { OutOfBandMigration } from './nest/decorators/out-of-band-migration.decorator';
+export type { OutOfBandMigrationOptions } from './nest/interfaces/out-of-band-migration-options.interface';
 export type {
   BackgroundRoutineDecoratorOptions,
   PeriodicRoutineDecoratorOptions,

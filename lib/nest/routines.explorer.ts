@@ -3,13 +3,14 @@ import { MESSAGES } from './nest.messages';
 import { Injectable, Scope, type Type } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import type { ConfigurationProblem } from '../core';
-import { declaredRoutines } from './declared-classes';
-import { workerOptionsOf, type WorkerDecoratorOptions } from './worker.decorator';
-import type { Migrator } from '../migrations';
 import {
+  declaredRoutines,
   migrationOptionsOf,
-  type OutOfBandMigrationOptions,
-} from './out-of-band-migration.decorator';
+  workerOptionsOf,
+} from './decorators/declared-classes';
+import type { WorkerDecoratorOptions } from './interfaces/worker-decorator-options.interface';
+import type { OutOfBandMigrationOptions } from './interfaces/out-of-band-migration-options.interface';
+import type { Migrator } from '../migrations';
 
 /** A `@Worker` class found in the app. */
 export interface DeclaredWorker {
