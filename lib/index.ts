@@ -21,13 +21,13 @@ export type { JobContext } from './worker';
 export type { MigrationContext, MigrationInfo, Migrator } from './migrations';
 
 // Steering them at run time.
-export {
-  RoutinesRegistry,
-  type RegisteredRoutineInfo,
-  type RegisteredRunOutcome,
-  type RoutineDescription,
-  type WorkerInfo,
-} from './nest/routines.registry';
+export { RoutinesRegistry } from './nest/routines.registry';
+export type {
+  RegisteredRoutineInfo,
+  RegisteredRunOutcome,
+} from './nest/interfaces/registered-routine.interface';
+export type { RoutineDescription } from './nest/interfaces/routine-description.interface';
+export type { WorkerInfo } from './nest/interfaces/worker-info.interface';
 
 // Errors.
 export { RoutineActionError, RoutineNotFoundError } from './nest/routines.errors';

@@ -49,6 +49,8 @@ export const MESSAGES = {
   shuttingDown: 'the app is shutting down',
   badPauseOption: (name: string, option: string, value: unknown, message: string) =>
     `pause('${name}'): option '${option}' = ${typeof value === 'string' ? `'${value.length > 40 ? `${value.slice(0, 40)}…` : value}'` : String(value)} ${message}`,
+  pauseOptionsShape: 'must be { note?, by? }',
+  pauseTextTooLong: (max: number) => `must be a string of at most ${max} characters`,
   notWorkerStore: 'must be a PostgresWorkerStore: new PostgresWorkerStore(pool)',
   notAQueue: (name: string) =>
     `'${name}' reads an app table: insert rows into it (enqueue is for workers declared without table)`,

@@ -1,9 +1,6 @@
 import { SetMetadata } from '@nestjs/common';
 import { WORKER_METADATA } from '../constants';
-import type {
-  WorkerDecoratorOptions,
-  WorkerHandler,
-} from '../interfaces/worker-decorator-options.interface';
+import type { WorkerDecoratorOptions } from '../interfaces/worker-decorator-options.interface';
 import { recordWorker } from './declared-classes';
 
 /**
