@@ -16,11 +16,11 @@ import {
 import { RunHistory } from '../observability';
 import type { RoutinesMetrics } from '../observability/routines-metrics';
 import type { RunTracer, TracedRunner } from '../observability/run-tracer';
+import { MODULE_OPTIONS_SOURCE } from './constants';
 import { nestRoutineLogger } from './factory/nest-routine-logger';
 import { MethodHandler, TracedHandler, tracedBackground } from './factory/routine-handlers';
 import {
   duplicateNameProblems,
-  MODULE_SOURCE,
   topLevelKey,
   unknownOverrideProblems,
   validateDeclaration,
@@ -109,7 +109,9 @@ export function buildRoutine(
     problems.push({
       ...problem,
       routine: declaration.name,
-      source: fromModule ? `${MODULE_SOURCE} routines['${declaration.name}']` : declaration.source,
+      source: fromModule
+        ? `${MODULE_OPTIONS_SOURCE} routines['${declaration.name}']`
+        : declaration.source,
     });
   }
   // A class without handle()/start() is reported by the explorer; building it would throw.

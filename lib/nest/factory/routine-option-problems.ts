@@ -17,10 +17,8 @@ import {
   ROUTINE_OVERRIDE_KEYS,
   type RoutineOverrides,
 } from '../interfaces/routines-module-options.interface';
+import { MODULE_OPTIONS_SOURCE } from '../constants';
 import { MESSAGES } from '../nest.messages';
-
-/** Where a problem in the module options comes from, in messages. */
-export const MODULE_SOURCE = 'RoutinesModule options';
 
 const PERIODIC_DECORATOR_OPTIONS: readonly string[] = [...PERIODIC_OPTION_NAMES, 'enabled'];
 const BACKGROUND_DECORATOR_OPTIONS: readonly string[] = [...BACKGROUND_OPTION_NAMES, 'enabled'];
@@ -94,7 +92,7 @@ export function unknownOverrideProblems(
   const kinds = new Map(declarations.map((d) => [d.name, d.kind]));
   const problems: ConfigurationProblem[] = [];
   for (const [name, settings] of Object.entries(overrides)) {
-    const source = `${MODULE_SOURCE} routines['${name}']`;
+    const source = `${MODULE_OPTIONS_SOURCE} routines['${name}']`;
     if (!names.has(name)) {
       const known = [...names].sort().join(', ') || 'none';
       problems.push({
