@@ -31,7 +31,13 @@ export const MESSAGES = {
   importedTwice:
     'is used more than once in this app (forRoot/forRootAsync imported twice), which would run every routine twice; import RoutinesModule once, in the root module (it is global)',
 
-  // Registry errors (RoutineActionError's reason; the error names the method and routine).
+  // Registry errors: RoutineNotFoundError's and RoutineActionError's messages.
+  routineNotFound: (routine: string, known: readonly string[]) =>
+    `RoutinesRegistry: no routine named '${routine}' (known routines: ${known.join(', ') || 'none'})`,
+  actionRefused: (routine: string, action: string, reason: string) =>
+    `RoutinesRegistry.${action}('${routine}'): ${reason}`,
+
+  // RoutineActionError's reasons (the error names the method and routine).
   periodicOnly: (action: string, name: string) =>
     `'${name}' is a background routine, and ${action}() applies to periodic routines; steer a background routine with stop('${name}'), start('${name}') or restart('${name}')`,
   notTicking: (name: string, state: string) =>

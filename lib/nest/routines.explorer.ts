@@ -11,13 +11,6 @@ import {
 import type { WorkerDecoratorOptions } from './interfaces/worker-decorator-options.interface';
 import type { OutOfBandMigrationOptions } from './interfaces/out-of-band-migration-options.interface';
 import type { Migrator } from '../migrations';
-
-/** A `@Worker` class found in the app. */
-export interface DeclaredWorker {
-  source: string;
-  instance: { handle(row: unknown, job: unknown): unknown };
-  options: WorkerDecoratorOptions;
-}
 import type {
   BackgroundMetadata,
   PeriodicMetadata,
@@ -26,6 +19,13 @@ import type {
 
 type Wrapper = ReturnType<DiscoveryService['getProviders']>[number];
 
+/** A `@Worker` class found in the app. */
+export interface DeclaredWorker {
+  source: string;
+  instance: { handle(row: unknown, job: unknown): unknown };
+  options: WorkerDecoratorOptions;
+}
+
 /** An `@OutOfBandMigration` class found in the app. */
 export interface DeclaredMigration {
   source: string;
@@ -33,7 +33,10 @@ export interface DeclaredMigration {
   options: OutOfBandMigrationOptions;
 }
 
-/** Finds `@Periodic` and `@BackgroundRoutine` on providers and controllers. */
+/**
+ * Finds `@Periodic` and `@BackgroundRoutine` on providers and controllers, and the
+ * `@Worker` and `@OutOfBandMigration` classes, from what the decorators recorded.
+ */
 @Injectable()
 export class RoutinesExplorer {
   constructor(private readonly discovery: DiscoveryService) {}
