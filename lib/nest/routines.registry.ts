@@ -267,7 +267,7 @@ export class RoutinesRegistry {
       this.routines.has(taken),
     );
     this.routines.set(entry.routine.name, entry);
-    warnIfExclusiveHereOnly(this.logger, this.context!, [entry]);
+    warnIfExclusiveHereOnly(this.logger, this.context, [entry]);
     if (this.started && entry.enabled) this.startEntry(entry);
     return this.registered(entry);
   }
@@ -330,7 +330,7 @@ export class RoutinesRegistry {
     for (const built of workers) this.builtWorkers.set(built.name, built);
     this.clock = context.clock ?? systemClock;
     for (const entry of built) this.routines.set(entry.routine.name, entry);
-    warnIfExclusiveHereOnly(this.logger, this.context!, built);
+    warnIfExclusiveHereOnly(this.logger, context, built);
   }
 
   /**
