@@ -2,13 +2,15 @@
 // of their own: nestjs-routines/redis, /postgres, /dashboard, /testing and /terminus.
 
 // Declaring routines, workers and out-of-band migrations in a Nest app.
-export { Periodic } from './nest/periodic.decorator';
-export { BackgroundRoutine } from './nest/background-routine.decorator';
-export { Worker, type WorkerDecoratorOptions, type WorkerHandler } from './nest/worker.decorator';
-export {
-  OutOfBandMigration,
-  type OutOfBandMigrationOptions,
-} from './nest/out-of-band-migration.decorator';
+export { Periodic } from './nest/decorators/periodic.decorator';
+export { BackgroundRoutine } from './nest/decorators/background-routine.decorator';
+export { Worker } from './nest/decorators/worker.decorator';
+export type {
+  WorkerDecoratorOptions,
+  WorkerHandler,
+} from './nest/interfaces/worker-decorator-options.interface';
+export { OutOfBandMigration } from './nest/decorators/out-of-band-migration.decorator';
+export type { OutOfBandMigrationOptions } from './nest/interfaces/out-of-band-migration-options.interface';
 export type {
   BackgroundRoutineDecoratorOptions,
   PeriodicRoutineDecoratorOptions,
@@ -19,13 +21,13 @@ export type { JobContext } from './worker';
 export type { MigrationContext, MigrationInfo, Migrator } from './migrations';
 
 // Steering them at run time.
-export {
-  RoutinesRegistry,
-  type RegisteredRoutineInfo,
-  type RegisteredRunOutcome,
-  type RoutineDescription,
-  type WorkerInfo,
-} from './nest/routines.registry';
+export { RoutinesRegistry } from './nest/routines.registry';
+export type {
+  RegisteredRoutineInfo,
+  RegisteredRunOutcome,
+} from './nest/interfaces/registered-routine.interface';
+export type { RoutineDescription } from './nest/interfaces/routine-description.interface';
+export type { WorkerInfo } from './nest/interfaces/worker-info.interface';
 
 // Errors.
 export { RoutineActionError, RoutineNotFoundError } from './nest/routines.errors';

@@ -1,4 +1,4 @@
-import type { RegisteredRoutineInfo } from '../nest/routines.registry';
+import type { RegisteredRoutineInfo } from '../nest/interfaces/registered-routine.interface';
 import type { JobRecord, JobStats, RunRecord } from '../observability';
 import type { MigrationInfo } from '../migrations';
 import type { ReplicasView, RoutineControls } from './routines-cluster';

@@ -7,7 +7,7 @@ import type {
   RoutineState,
 } from '../core';
 import type { RoutineHealth } from '../observability';
-import type { RegisteredRoutineInfo } from '../nest/routines.registry';
+import type { RegisteredRoutineInfo } from '../nest/interfaces/registered-routine.interface';
 
 /** Who a replica is: enough for an operator to find the process. */
 export interface ReplicaIdentity {

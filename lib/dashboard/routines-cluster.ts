@@ -9,9 +9,10 @@ import {
   type PauseInfo,
 } from '../core';
 import { withDeadline } from '../core/deadline';
-import { RoutinesRegistry, type RegisteredRoutineInfo } from '../nest/routines.registry';
+import { RoutinesRegistry } from '../nest/routines.registry';
+import type { RegisteredRoutineInfo } from '../nest/interfaces/registered-routine.interface';
 import { RoutineActionError } from '../nest/routines.errors';
-import { checkPauseInfo } from '../nest/routines.registry';
+import { checkPauseInfo } from '../nest/registry/pause-info';
 import { MESSAGES as NEST_MESSAGES } from '../nest/nest.messages';
 import { DASHBOARD_SETTINGS, type ResolvedDashboardSettings } from './dashboard.settings';
 import { MESSAGES } from './dashboard.messages';

@@ -19,7 +19,8 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { describeError, systemClock, type IntervalSpec, type PauseInfo } from '../core';
 import { withDeadline } from '../core/deadline';
 import { jobStats } from '../observability';
-import { RoutinesRegistry, type WorkerInfo } from '../nest/routines.registry';
+import { RoutinesRegistry } from '../nest/routines.registry';
+import type { WorkerInfo } from '../nest/interfaces/worker-info.interface';
 import { RoutineActionError, RoutineNotFoundError } from '../nest/routines.errors';
 import {
   buildList,

@@ -15,3 +15,5 @@ export const OUT_OF_BAND_MIGRATION_METADATA = 'nestjs-routines:out-of-band-migra
  * with its own lease; `routines['out-of-band-migrations']` in the module options applies to all.
  */
 export const MIGRATION_RUNNER = 'out-of-band-migrations';
+/** Where a problem in the module options comes from, in configuration errors. */
+export const MODULE_OPTIONS_SOURCE = 'RoutinesModule options';

@@ -31,7 +31,13 @@ export const MESSAGES = {
   importedTwice:
     'is used more than once in this app (forRoot/forRootAsync imported twice), which would run every routine twice; import RoutinesModule once, in the root module (it is global)',
 
-  // Registry errors (RoutineActionError's reason; the error names the method and routine).
+  // Registry errors: RoutineNotFoundError's and RoutineActionError's messages.
+  routineNotFound: (routine: string, known: readonly string[]) =>
+    `RoutinesRegistry: no routine named '${routine}' (known routines: ${known.join(', ') || 'none'})`,
+  actionRefused: (routine: string, action: string, reason: string) =>
+    `RoutinesRegistry.${action}('${routine}'): ${reason}`,
+
+  // RoutineActionError's reasons (the error names the method and routine).
   periodicOnly: (action: string, name: string) =>
     `'${name}' is a background routine, and ${action}() applies to periodic routines; steer a background routine with stop('${name}'), start('${name}') or restart('${name}')`,
   notTicking: (name: string, state: string) =>
@@ -49,6 +55,8 @@ export const MESSAGES = {
   shuttingDown: 'the app is shutting down',
   badPauseOption: (name: string, option: string, value: unknown, message: string) =>
     `pause('${name}'): option '${option}' = ${typeof value === 'string' ? `'${value.length > 40 ? `${value.slice(0, 40)}…` : value}'` : String(value)} ${message}`,
+  pauseOptionsShape: 'must be { note?, by? }',
+  pauseTextTooLong: (max: number) => `must be a string of at most ${max} characters`,
   notWorkerStore: 'must be a PostgresWorkerStore: new PostgresWorkerStore(pool)',
   notAQueue: (name: string) =>
     `'${name}' reads an app table: insert rows into it (enqueue is for workers declared without table)`,

@@ -1,40 +1,41 @@
 // Choices marked (measured) were made on benchmark figures: see bench/README.md, "Measured choices".
-import { Logger } from '@nestjs/common';
-import { MESSAGES } from './nest.messages';
 import {
   BACKGROUND_OPTION_NAMES,
-  PERIODIC_OPTION_NAMES,
-  unknownOptionProblems,
   systemClock,
   PeriodicRoutine,
-  type RunContext,
   SupervisedRoutine,
-  validateBackgroundOptions,
-  resolvePeriodicOptions,
   type ResolvedPeriodicOptions,
   type Clock,
   type ConfigurationProblem,
   type Coordinator,
   type ManagedRoutine,
-  type OptionProblem,
   type RoutineEventListener,
-  type RoutineLogger,
   type BackgroundHandler,
   type PeriodicHandler,
 } from '../core';
 import { RunHistory } from '../observability';
 import type { RoutinesMetrics } from '../observability/routines-metrics';
 import type { RunTracer, TracedRunner } from '../observability/run-tracer';
+import { MODULE_OPTIONS_SOURCE } from './constants';
+import { nestRoutineLogger } from './factory/nest-routine-logger';
+import { MethodHandler, TracedHandler, tracedBackground } from './factory/routine-handlers';
+import {
+  duplicateNameProblems,
+  topLevelKey,
+  unknownOverrideProblems,
+  validateDeclaration,
+} from './factory/routine-option-problems';
 import type {
   BackgroundRoutineDecoratorOptions,
   PeriodicRoutineDecoratorOptions,
   RoutineDeclaration,
 } from './interfaces/routine-declaration.interface';
-import {
-  ROUTINE_OVERRIDE_KEYS,
-  type RoutineOverrides,
-} from './interfaces/routines-module-options.interface';
+import type { RoutineOverrides } from './interfaces/routines-module-options.interface';
 
+/** A declaration's options merged with its module overrides: the routine's own copy. */
+type RoutineOptions = PeriodicRoutineDecoratorOptions & BackgroundRoutineDecoratorOptions;
+
+/** A routine the module built from a declaration, as the registry holds it. */
 export interface BuiltRoutine {
   routine: ManagedRoutine;
   declaration: RoutineDeclaration;
@@ -43,6 +44,7 @@ export interface BuiltRoutine {
   history: RunHistory | undefined;
 }
 
+/** What the module builds routines with: its options, the coordinator, clock and features. */
 export interface BuildContext {
   overrides: Record<string, RoutineOverrides>;
   clock?: Clock;
@@ -57,7 +59,6 @@ export interface BuildContext {
   metrics?: RoutinesMetrics;
 }
 
-const MODULE_SOURCE = 'RoutinesModule options';
 const NO_OVERRIDES: Readonly<RoutineOverrides> = Object.freeze({});
 
 /**
@@ -97,18 +98,20 @@ export function buildRoutine(
   // `{ interval: process.env.UNSET }` must not erase the decorator's interval: undefined means "not set".
   const overrides = own == null ? NO_OVERRIDES : withoutUndefined(own);
   // Not `{ ...options, ...overrides, name }`: a property after a spread takes V8's slow path.
-  const options: PeriodicRoutineDecoratorOptions & BackgroundRoutineDecoratorOptions =
+  const options: RoutineOptions =
     overrides === NO_OVERRIDES
       ? { ...declaration.options }
       : { ...declaration.options, ...overrides };
   options.name = declaration.name;
-  const { problems: found, resolved } = validate(declaration, options);
+  const { problems: found, resolved } = validateDeclaration(declaration, options);
   for (const problem of found) {
     const fromModule = topLevelKey(problem.option) in overrides;
     problems.push({
       ...problem,
       routine: declaration.name,
-      source: fromModule ? `${MODULE_SOURCE} routines['${declaration.name}']` : declaration.source,
+      source: fromModule
+        ? `${MODULE_OPTIONS_SOURCE} routines['${declaration.name}']`
+        : declaration.source,
     });
   }
   // A class without handle()/start() is reported by the explorer; building it would throw.
@@ -128,35 +131,7 @@ export function buildRoutine(
   };
 }
 
-const PERIODIC_DECORATOR_OPTIONS: readonly string[] = [...PERIODIC_OPTION_NAMES, 'enabled'];
-const BACKGROUND_DECORATOR_OPTIONS: readonly string[] = [...BACKGROUND_OPTION_NAMES, 'enabled'];
-
-/** The problems in a routine's options and, for a periodic one, the options parsed (once). */
-function validate(
-  declaration: RoutineDeclaration,
-  options: PeriodicRoutineDecoratorOptions & BackgroundRoutineDecoratorOptions,
-): { problems: OptionProblem[]; resolved?: ResolvedPeriodicOptions } {
-  const problems: OptionProblem[] = unknownOptionProblems(
-    declaration.options,
-    declaration.kind === 'periodic' ? PERIODIC_DECORATOR_OPTIONS : BACKGROUND_DECORATOR_OPTIONS,
-  );
-  if (options.enabled !== undefined && typeof options.enabled !== 'boolean') {
-    problems.push({ option: 'enabled', value: options.enabled, message: MESSAGES.notBoolean });
-  }
-  if (declaration.kind === 'background') {
-    problems.push(...validateBackgroundOptions(options));
-    return { problems };
-  }
-  if (options.interval === undefined) {
-    problems.push({
-      option: 'interval',
-      value: undefined,
-      message: MESSAGES.missingInterval(declaration.name),
-    });
-  }
-  return { problems, resolved: resolvePeriodicOptions(options, problems) };
-}
-
+/** Whether the routine has what it calls: the decorated method, or the class's handle()/start(). */
 function hasEntryPoint(declaration: RoutineDeclaration): boolean {
   if (declaration.methodName !== undefined) return typeof methodOf(declaration) === 'function';
   const required = declaration.kind === 'periodic' ? 'handle' : 'start';
@@ -176,25 +151,15 @@ function methodOf(declaration: RoutineDeclaration): unknown {
     : (instance as Record<string, unknown>)[methodName];
 }
 
+/** The core routine of a declaration: a PeriodicRoutine or a SupervisedRoutine. */
 function create(
   declaration: RoutineDeclaration,
-  options: PeriodicRoutineDecoratorOptions & BackgroundRoutineDecoratorOptions,
+  options: RoutineOptions,
   context: BuildContext,
   resolved: ResolvedPeriodicOptions | undefined,
   recorder: RunHistory | undefined,
 ): ManagedRoutine {
-  const runtime = {
-    logger: nestRoutineLogger(declaration.name),
-    coordinator: context.coordinator,
-    onEvent: context.onEvent,
-    version: context.version,
-    clock: context.clock,
-    recorder:
-      context.metrics?.recorderFor(declaration.name, context.clock ?? systemClock, recorder) ??
-      recorder,
-  };
-  const instance = declaration.instance as Record<string, (...args: unknown[]) => unknown>;
-  const method = declaration.methodName;
+  const runtime = runtimeOf(declaration, context, recorder);
   const traced: TracedRunner | undefined = context.tracer?.forRoutine({
     name: declaration.name,
     kind: declaration.kind,
@@ -202,17 +167,13 @@ function create(
     source: declaration.source,
   });
   if (declaration.kind === 'periodic') {
-    const handler = method
-      ? new MethodHandler(instance, methodOf(declaration) as MethodHandler['method'])
-      : (declaration.instance as PeriodicHandler);
+    const handler = periodicHandler(declaration);
     const run = traced ? new TracedHandler(handler, traced) : handler;
     // `options` is this routine's own copy (see buildRoutines): extended in place rather than
     // spread again, one object less per routine at bootstrap.
     return new PeriodicRoutine(run, Object.assign(options, runtime), resolved);
   }
-  const handler: BackgroundHandler = method
-    ? { start: (signal: AbortSignal, ctx: unknown) => instance[method](signal, ctx) }
-    : (declaration.instance as BackgroundHandler);
+  const handler = backgroundHandler(declaration);
   const run = traced ? tracedBackground(handler, traced) : handler;
   // Only the background options: `enabled` is the adapter's, and an override of another kind
   // (`interval` on a background routine) has been reported already.
@@ -224,184 +185,45 @@ function create(
   return new SupervisedRoutine(run, Object.assign(own, runtime));
 }
 
-/** A periodic handler whose every run is a span (module option `tracing`). */
-class TracedHandler implements PeriodicHandler {
-  constructor(
-    private readonly inner: PeriodicHandler,
-    private readonly spans: TracedRunner,
-  ) {}
-
-  handle(signal: AbortSignal, context: RunContext): unknown {
-    return this.spans.run(signal, context, this.inner.handle, this.inner);
-  }
-
-  handleError(error: unknown): unknown {
-    return this.inner.handleError?.(error);
-  }
-
-  onShutdown(): unknown {
-    return this.inner.onShutdown?.();
-  }
-}
-
-/** A background handler whose every attempt is a span; its `stop`, if any, kept as is. */
-function tracedBackground(inner: BackgroundHandler, spans: TracedRunner): BackgroundHandler {
-  const handler: BackgroundHandler = {
-    start: (signal, context) => spans.run(signal, context, inner.start, inner),
-  };
-  if (typeof inner.stop === 'function') handler.stop = () => inner.stop!();
-  return handler;
-}
-
-function isClusterPeriodic(
+/** What the module gives every routine: its logger, the coordinator, events, clock, recorder. */
+function runtimeOf(
   declaration: RoutineDeclaration,
-  options: PeriodicRoutineDecoratorOptions & BackgroundRoutineDecoratorOptions,
-): boolean {
+  context: BuildContext,
+  recorder: RunHistory | undefined,
+) {
+  return {
+    logger: nestRoutineLogger(declaration.name),
+    coordinator: context.coordinator,
+    onEvent: context.onEvent,
+    version: context.version,
+    clock: context.clock,
+    recorder:
+      context.metrics?.recorderFor(declaration.name, context.clock ?? systemClock, recorder) ??
+      recorder,
+  };
+}
+
+/** The decorated method, or the class itself, as a periodic handler. */
+function periodicHandler(declaration: RoutineDeclaration): PeriodicHandler {
+  if (!declaration.methodName) return declaration.instance as PeriodicHandler;
+  return new MethodHandler(declaration.instance, methodOf(declaration) as MethodHandler['method']);
+}
+
+/** The decorated method, or the class itself, as a background handler. */
+function backgroundHandler(declaration: RoutineDeclaration): BackgroundHandler {
+  const method = declaration.methodName;
+  if (!method) return declaration.instance as BackgroundHandler;
+  const instance = declaration.instance as Record<string, (...args: unknown[]) => unknown>;
+  return { start: (signal: AbortSignal, ctx: unknown) => instance[method](signal, ctx) };
+}
+
+function isClusterPeriodic(declaration: RoutineDeclaration, options: RoutineOptions): boolean {
   return declaration.kind === 'periodic' && options.scope === 'cluster';
 }
 
-function duplicateNameProblems(
-  declarations: readonly RoutineDeclaration[],
-): ConfigurationProblem[] {
-  const names = new Set<string>();
-  for (const declaration of declarations) names.add(declaration.name);
-  if (names.size === declarations.length) return [];
-  const byName = new Map<string, RoutineDeclaration[]>();
-  for (const declaration of declarations) {
-    const group = byName.get(declaration.name);
-    if (group) group.push(declaration);
-    else byName.set(declaration.name, [declaration]);
-  }
-  return [...byName.values()]
-    .filter((group) => group.length > 1)
-    .map((group) => ({
-      source: group.map((d) => d.source).join(' and '),
-      routine: group[0].name,
-      option: 'name',
-      value: group[0].name,
-      message: MESSAGES.duplicateName,
-    }));
-}
-
-/** Module options that only one kind of routine has; the others apply to both. */
-/** The options of one kind only: `interval` is periodic, `restart` background. */
-const ONLY_FOR: Readonly<Record<string, 'periodic' | 'background'>> = Object.fromEntries([
-  ...PERIODIC_OPTION_NAMES.filter((key) => !BACKGROUND_DECORATOR_OPTIONS.includes(key)).map(
-    (key) => [key, 'periodic'] as const,
-  ),
-  ...BACKGROUND_OPTION_NAMES.filter((key) => !PERIODIC_DECORATOR_OPTIONS.includes(key)).map(
-    (key) => [key, 'background'] as const,
-  ),
-]);
-
-function unknownOverrideProblems(
-  declarations: readonly RoutineDeclaration[],
-  overrides: Record<string, RoutineOverrides>,
-): ConfigurationProblem[] {
-  const names = new Set(declarations.map((d) => d.name));
-  const kinds = new Map(declarations.map((d) => [d.name, d.kind]));
-  const problems: ConfigurationProblem[] = [];
-  for (const [name, settings] of Object.entries(overrides)) {
-    const source = `${MODULE_SOURCE} routines['${name}']`;
-    if (!names.has(name)) {
-      const known = [...names].sort().join(', ') || 'none';
-      problems.push({
-        source,
-        option: 'routines',
-        value: name,
-        message: MESSAGES.unknownRoutine(known),
-      });
-      continue;
-    }
-    if (typeof settings !== 'object' || settings === null) {
-      problems.push({
-        source,
-        routine: name,
-        option: `routines['${name}']`,
-        value: settings,
-        message: MESSAGES.overridesNotObject,
-      });
-      continue;
-    }
-    const kind = kinds.get(name)!;
-    for (const [key, value] of Object.entries(settings)) {
-      if (!(ROUTINE_OVERRIDE_KEYS as readonly string[]).includes(key)) {
-        problems.push({
-          source,
-          routine: name,
-          option: key,
-          value,
-          message: MESSAGES.unknownOption(ROUTINE_OVERRIDE_KEYS.join(', ')),
-        });
-      } else if (value !== undefined && ONLY_FOR[key] !== undefined && ONLY_FOR[key] !== kind) {
-        problems.push({
-          source,
-          routine: name,
-          option: key,
-          value,
-          message: MESSAGES.optionOfOtherKind(ONLY_FOR[key], name, kind),
-        });
-      }
-    }
-  }
-  return problems;
-}
-
+/** `{ interval: undefined }` as `{}`: a module option left unset does not erase the decorator's. */
 function withoutUndefined<T extends object>(settings: T): Partial<T> {
   return Object.fromEntries(
     Object.entries(settings).filter(([, value]) => value !== undefined),
   ) as Partial<T>;
-}
-
-function topLevelKey(option: string): string {
-  return option.split('.')[0];
-}
-
-/**
- * A decorated method as a periodic handler. The method is looked up once, when the routine is
- * built (as @nestjs/schedule does), not on every tick (measured).
- */
-class MethodHandler {
-  constructor(
-    private readonly instance: object,
-    readonly method: (signal: AbortSignal, context: RunContext) => unknown,
-  ) {}
-
-  handle(signal: AbortSignal, context: RunContext): unknown {
-    return this.method.call(this.instance, signal, context);
-  }
-}
-
-/**
- * Nest's Logger with the routine's name as context, made on first use: most routines never
- * log (measured).
- */
-class NestRoutineLogger implements RoutineLogger {
-  private logger: Logger | undefined;
-
-  constructor(private readonly name: string) {}
-
-  log(message: string): void {
-    this.nest().log(message);
-  }
-
-  warn(message: string): void {
-    this.nest().warn(message);
-  }
-
-  debug(message: string): void {
-    this.nest().debug(message);
-  }
-
-  error(message: string, stack?: string): void {
-    this.nest().error(message, stack);
-  }
-
-  private nest(): Logger {
-    return (this.logger ??= new Logger(this.name));
-  }
-}
-
-export function nestRoutineLogger(name: string): RoutineLogger {
-  return new NestRoutineLogger(name);
 }

@@ -1,3 +1,5 @@
+import { MESSAGES } from './nest.messages';
+
 /**
  * What `RoutinesRegistry` throws (or rejects with) when asked about a name it does not know.
  * Map it to a 404 in a controller.
@@ -19,9 +21,7 @@ export class RoutineNotFoundError extends Error {
     /** The names the registry knows, in declaration order. */
     readonly known: readonly string[],
   ) {
-    super(
-      `RoutinesRegistry: no routine named '${routine}' (known routines: ${known.join(', ') || 'none'})`,
-    );
+    super(MESSAGES.routineNotFound(routine, known));
   }
 }
 
@@ -40,6 +40,6 @@ export class RoutineActionError extends Error {
     /** Why it cannot, and what to do instead. */
     readonly reason: string,
   ) {
-    super(`RoutinesRegistry.${action}('${routine}'): ${reason}`);
+    super(MESSAGES.actionRefused(routine, action, reason));
   }
 }

@@ -3,20 +3,14 @@ import { MESSAGES } from './nest.messages';
 import { Injectable, Scope, type Type } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import type { ConfigurationProblem } from '../core';
-import { declaredRoutines } from './declared-classes';
-import { workerOptionsOf, type WorkerDecoratorOptions } from './worker.decorator';
-import type { Migrator } from '../migrations';
 import {
+  declaredRoutines,
   migrationOptionsOf,
-  type OutOfBandMigrationOptions,
-} from './out-of-band-migration.decorator';
-
-/** A `@Worker` class found in the app. */
-export interface DeclaredWorker {
-  source: string;
-  instance: { handle(row: unknown, job: unknown): unknown };
-  options: WorkerDecoratorOptions;
-}
+  workerOptionsOf,
+} from './decorators/declared-classes';
+import type { WorkerDecoratorOptions } from './interfaces/worker-decorator-options.interface';
+import type { OutOfBandMigrationOptions } from './interfaces/out-of-band-migration-options.interface';
+import type { Migrator } from '../migrations';
 import type {
   BackgroundMetadata,
   PeriodicMetadata,
@@ -25,6 +19,13 @@ import type {
 
 type Wrapper = ReturnType<DiscoveryService['getProviders']>[number];
 
+/** A `@Worker` class found in the app. */
+export interface DeclaredWorker {
+  source: string;
+  instance: { handle(row: unknown, job: unknown): unknown };
+  options: WorkerDecoratorOptions;
+}
+
 /** An `@OutOfBandMigration` class found in the app. */
 export interface DeclaredMigration {
   source: string;
@@ -32,7 +33,10 @@ export interface DeclaredMigration {
   options: OutOfBandMigrationOptions;
 }
 
-/** Finds `@Periodic` and `@BackgroundRoutine` on providers and controllers. */
+/**
+ * Finds `@Periodic` and `@BackgroundRoutine` on providers and controllers, and the
+ * `@Worker` and `@OutOfBandMigration` classes, from what the decorators recorded.
+ */
 @Injectable()
 export class RoutinesExplorer {
   constructor(private readonly discovery: DiscoveryService) {}

@@ -19,16 +19,14 @@ import { createRoutinesMetrics, type RoutinesMetrics } from '../observability/ro
 import { createRunTracer } from '../observability/run-tracer';
 import { DEFAULT_HISTORY, DEFAULT_SHUTDOWN_TIMEOUT } from './constants';
 import type { RoutinesModuleOptions } from './interfaces/routines-module-options.interface';
-import { buildRoutines, type BuildContext } from './routine.factory';
+import { moduleOptionProblems } from './module-option-problems';
+import { buildRoutines, type BuildContext, type BuiltRoutine } from './routine.factory';
 import { ROUTINES_MODULE_OPTIONS } from './routines.module-definition';
-import { RoutinesExplorer } from './routines.explorer';
+import { RoutinesExplorer, type Explored } from './routines.explorer';
 import { RoutinesRegistry } from './routines.registry';
-import { buildWorkers } from '../worker/worker.factory';
-import { buildMigrations } from './migrations.factory';
+import { buildWorkers, type BuiltWorker } from '../worker/worker.factory';
+import { buildMigrations, type BuiltMigrations } from './migrations.factory';
 import { passMigrationGate } from './migrations.gate';
-
-/** Beyond this a ring per routine costs more memory than a history is worth in process. */
-const MAX_HISTORY = 10_000;
 
 /** Below this, a `shutdownTimeout` is almost surely seconds written as a bare number. */
 const MIN_SENSIBLE_SHUTDOWN_TIMEOUT_MS = 100;
@@ -65,12 +63,8 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
   async onModuleInit(): Promise<void> {
     const clock = this.options?.clock ?? systemClock;
     const coordinator = this.options?.coordinator ?? new InMemoryCoordinator(clock);
-    const {
-      declarations,
-      problems: found,
-      workers: declaredWorkers,
-      migrations: declaredMigrations,
-    } = this.explorer.explore();
+    const explored = this.explorer.explore();
+    const { declarations, problems: found } = explored;
     found.push(...this.claimOwnership(declarations.map((declaration) => declaration.instance)));
     const optionProblems = moduleOptionProblems(this.options);
     // Bad options are reported with the others, before any optional package is loaded.
@@ -85,27 +79,13 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
       ...features,
     };
     const workers =
-      declaredWorkers.length > 0 && optionProblems.length === 0
-        ? await buildWorkers(
-            declaredWorkers,
-            this.options?.workerStore,
-            checkDuration(
-              [],
-              'shutdownTimeout',
-              this.options?.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT,
-            ) ?? 10_000,
-            this.registry.emit,
-            context,
-          ).catch((error: unknown) => {
-            this.metrics?.unregister();
-            this.releaseOwnership();
-            throw error;
-          })
+      explored.workers.length > 0 && optionProblems.length === 0
+        ? await this.buildWorkers(explored.workers, context)
         : { declarations: [], workers: [], problems: [] };
     found.push(...workers.problems);
     declarations.push(...workers.declarations);
     const migrations = buildMigrations(
-      declaredMigrations,
+      explored.migrations,
       coordinator,
       clock,
       this.registry.emit,
@@ -123,14 +103,43 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
       this.releaseOwnership(); // the app does not start: a later one may use these providers
       throw new RoutinesConfigurationError(all);
     }
-    this.registry.register(built, context, workers.workers);
-    this.registry.migrations.bind(migrations.built);
-    if (migrations.built.definitions.length > 0) {
-      this.metrics?.watchMigrations(() => this.registry.migrations.list({ errors: 0 }));
-    }
-    if (workers.workers.length > 0) this.metrics?.watchWorkers(() => this.registry.workers());
+    this.register(built, context, workers.workers, migrations.built);
     this.warnIfShutdownTimeoutTiny();
     await this.passMigrationGate(clock);
+  }
+
+  /** The app's `@Worker` classes built; if that throws, the app does not start. */
+  private buildWorkers(
+    found: Explored['workers'],
+    context: BuildContext,
+  ): ReturnType<typeof buildWorkers> {
+    const shutdownTimeout = this.options?.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT;
+    return buildWorkers(
+      found,
+      this.options?.workerStore,
+      checkDuration([], 'shutdownTimeout', shutdownTimeout) ?? 10_000,
+      this.registry.emit,
+      context,
+    ).catch((error: unknown) => {
+      this.metrics?.unregister();
+      this.releaseOwnership();
+      throw error;
+    });
+  }
+
+  /** Hands what was built to the registry, and the migrations and workers to the metrics. */
+  private register(
+    built: BuiltRoutine[],
+    context: BuildContext,
+    workers: BuiltWorker[],
+    migrations: BuiltMigrations,
+  ): void {
+    this.registry.register(built, context, workers);
+    this.registry.migrations.bind(migrations);
+    if (migrations.definitions.length > 0) {
+      this.metrics?.watchMigrations(() => this.registry.migrations.list({ errors: 0 }));
+    }
+    if (workers.length > 0) this.metrics?.watchWorkers(() => this.registry.workers());
   }
 
   /** Refuses to bootstrap while a required out-of-band migration is incomplete (or waits for it). */
@@ -228,155 +237,5 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
         this.releaseOwnership();
       });
     return this.stopping;
-  }
-}
-
-function moduleOptionProblems(options: RoutinesModuleOptions | undefined): ConfigurationProblem[] {
-  const problems: ConfigurationProblem[] = [];
-  const source = 'RoutinesModule options';
-  checkDuration(problems, 'shutdownTimeout', options?.shutdownTimeout);
-  const coordinator = options?.coordinator as { claimSlot?: unknown } | undefined;
-  if (coordinator !== undefined && typeof coordinator?.claimSlot !== 'function') {
-    problems.push({
-      option: 'coordinator',
-      value: typeof coordinator,
-      message: MESSAGES.notCoordinator,
-    });
-  }
-  const clock = options?.clock as { now?: unknown; setTimer?: unknown } | undefined;
-  if (
-    clock !== undefined &&
-    (typeof clock?.now !== 'function' || typeof clock.setTimer !== 'function')
-  ) {
-    problems.push({ option: 'clock', value: typeof clock, message: MESSAGES.notClock });
-  }
-  const history = options?.history;
-  if (
-    history !== undefined &&
-    !(Number.isInteger(history) && history >= 0 && history <= MAX_HISTORY)
-  ) {
-    problems.push({ option: 'history', value: history, message: MESSAGES.badHistory(MAX_HISTORY) });
-  }
-  problems.push(...featureOptionProblems(options));
-  if (options?.version !== undefined && typeof options.version !== 'string') {
-    problems.push({
-      option: 'version',
-      value: options.version,
-      message: MESSAGES.badVersion,
-    });
-  }
-  return problems.map((problem) => ({ ...problem, source }));
-}
-
-/** `metrics`, `migrations`, `workerStore` and `tracing`: each off, `true`, or checked settings. */
-function featureOptionProblems(options: RoutinesModuleOptions | undefined): ConfigurationProblem[] {
-  const problems: ConfigurationProblem[] = [];
-  metricsOptionProblems(options, problems);
-  migrationsOptionProblems(options, problems);
-  workerStoreProblems(options, problems);
-  tracingOptionProblems(options, problems);
-  return problems;
-}
-
-/** `metrics`: a boolean, or `{ registry, prefix }` with a prom-client registry and a valid prefix. */
-function metricsOptionProblems(
-  options: RoutinesModuleOptions | undefined,
-  problems: ConfigurationProblem[],
-): void {
-  const metrics = options?.metrics;
-  if (metrics !== undefined && typeof metrics !== 'boolean') {
-    if (typeof metrics !== 'object' || metrics === null) {
-      problems.push({ option: 'metrics', value: metrics, message: MESSAGES.badFeature('metrics') });
-    } else {
-      const registry = metrics.registry as { getSingleMetric?: unknown } | undefined;
-      if (registry !== undefined && typeof registry?.getSingleMetric !== 'function') {
-        problems.push({
-          option: 'metrics.registry',
-          value: typeof registry,
-          message: MESSAGES.notPromRegistry,
-        });
-      }
-      if (
-        metrics.prefix !== undefined &&
-        !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(String(metrics.prefix))
-      ) {
-        problems.push({
-          option: 'metrics.prefix',
-          value: metrics.prefix,
-          message: MESSAGES.badMetricPrefix,
-        });
-      }
-    }
-  }
-}
-
-/** `migrations`: `{ require, wait }`, nothing else. */
-function migrationsOptionProblems(
-  options: RoutinesModuleOptions | undefined,
-  problems: ConfigurationProblem[],
-): void {
-  const migrations = options?.migrations as Record<string, unknown> | undefined;
-  if (migrations !== undefined) {
-    if (typeof migrations !== 'object' || migrations === null) {
-      problems.push({
-        option: 'migrations',
-        value: migrations,
-        message: MESSAGES.migrationsObject,
-      });
-    } else {
-      const required = migrations.require;
-      if (
-        required !== undefined &&
-        !(Array.isArray(required) && required.every((id) => typeof id === 'string' && id !== ''))
-      ) {
-        problems.push({
-          option: 'migrations.require',
-          value: required,
-          message: MESSAGES.requireList,
-        });
-      }
-      if (migrations.wait !== undefined)
-        checkDuration(problems, 'migrations.wait', migrations.wait);
-      for (const key of Object.keys(migrations)) {
-        if (key !== 'require' && key !== 'wait') {
-          problems.push({
-            option: `migrations.${key}`,
-            value: migrations[key],
-            message: MESSAGES.unknownMigrationsOption,
-          });
-        }
-      }
-    }
-  }
-}
-
-/** `workerStore`: a `PostgresWorkerStore` (anything with `table()`). */
-function workerStoreProblems(
-  options: RoutinesModuleOptions | undefined,
-  problems: ConfigurationProblem[],
-): void {
-  const store = options?.workerStore as { table?: unknown } | undefined;
-  if (store !== undefined && typeof store?.table !== 'function') {
-    problems.push({ option: 'workerStore', value: typeof store, message: MESSAGES.notWorkerStore });
-  }
-}
-
-/** `tracing`: a boolean, or `{ tracer }` with an OpenTelemetry tracer. */
-function tracingOptionProblems(
-  options: RoutinesModuleOptions | undefined,
-  problems: ConfigurationProblem[],
-): void {
-  const tracing = options?.tracing;
-  if (tracing !== undefined && typeof tracing !== 'boolean') {
-    const tracer = (tracing as { tracer?: { startActiveSpan?: unknown } } | null)?.tracer;
-    if (typeof tracing !== 'object' || tracing === null) {
-      problems.push({ option: 'tracing', value: tracing, message: MESSAGES.badFeature('tracing') });
-    } else if (tracer !== undefined && typeof tracer?.startActiveSpan !== 'function') {
-      problems.push({
-        option: 'tracing.tracer',
-        value: typeof tracer,
-        message: MESSAGES.notTracer,
-      });
-    }
   }
 }

@@ -1,181 +1,55 @@
 // Choices marked (measured) were made on benchmark figures: see bench/README.md, "Measured choices".
-import { MESSAGES } from './nest.messages';
 import { Injectable, Logger } from '@nestjs/common';
 import { Observable, Subject } from 'rxjs';
 import {
-  describeError,
-  formatDuration,
-  isCronSpec,
-  summarizeError,
   PeriodicRoutine,
-  RoutinesConfigurationError,
-  stopRoutines,
   systemClock,
-  type BackgroundFunction,
-  type BackgroundHandler,
+  type BackfillOptions,
+  type BackfillReport,
   type Clock,
-  type ConfigurationProblem,
-  type Coordinator,
   type Duration,
-  type HandlerFunction,
   type IntervalSpec,
-  type ManagedRoutine,
-  type PeriodicHandler,
+  type PauseInfo,
   type RoutineEvent,
   type RoutineEventListener,
   type RoutineInfo,
-  type RoutineState,
-  type RunOutcome,
-  type BackfillOptions,
-  type BackfillReport,
-  type OverlapPolicy,
-  type PauseInfo,
-  type PauseStatus,
   type StopReport,
   type TriggerOptions,
 } from '../core';
+import type { RunRecord } from '../observability';
+import type { AddedHandler, AddRoutineOptions } from './interfaces/add-routine-options.interface';
 import type {
-  BackgroundRoutineDecoratorOptions,
-  PeriodicRoutineDecoratorOptions,
-  RoutineDeclaration,
-} from './interfaces/routine-declaration.interface';
+  RegisteredRoutineInfo,
+  RegisteredRunOutcome,
+} from './interfaces/registered-routine.interface';
+import type { RegistryPlugin, RegistryRuntime } from './interfaces/registry-plugin.interface';
+import type { RoutineDescription } from './interfaces/routine-description.interface';
+import type { WorkerInfo } from './interfaces/worker-info.interface';
+import { MESSAGES } from './nest.messages';
+import { buildAddedRoutine } from './registry/added-routine';
+import { registeredInfo, snapshotOf } from './registry/registered-routine';
+import { RegistryPlugins } from './registry/registry-plugins';
 import {
-  healthOf,
-  jobStats,
-  runStats,
-  type JobRecord,
-  type JobStats,
-  type RoutineHealth,
-  type RunRecord,
-  type RunStats,
-} from '../observability';
-import { buildRoutine, type BuildContext, type BuiltRoutine } from './routine.factory';
-import type { BuiltWorker } from '../worker/worker.factory';
-import type { EnqueueOptions } from '../worker';
+  mustBeClusterBackground,
+  mustBeRemovable,
+  pauseRoutine,
+  resumeRoutine,
+  RESTARTABLE,
+  setRoutineInterval,
+} from './registry/routine-control';
+import { describeRoutine } from './registry/routine-description';
+import {
+  rebuilt,
+  startEnabled,
+  stopEvery,
+  warnIfExclusiveHereOnly,
+} from './registry/start-and-stop';
+import { serializeOutcome } from './registry/serialized-outcome';
+import { workerInfo } from './registry/worker-info';
+import type { BuildContext, BuiltRoutine } from './routine.factory';
 import { RoutineActionError, RoutineNotFoundError } from './routines.errors';
 import { RoutinesMigrations } from './routines.migrations';
-
-/**
- * An error as the registry shows it: plain data that survives `JSON.stringify` (an `Error`
- * serialises to `{}`). `stack` is there for code that reads it, and left out of JSON so that a
- * controller returning the registry's output does not expose it. A thrown value that is not
- * an Error has the name `NonError`.
- */
-export interface SerializedError {
-  name: string;
-  message: string;
-  readonly stack?: string;
-}
-
-/** A run's outcome as the registry shows it: its error, if any, serialised. */
-export type RegisteredRunOutcome = Omit<RunOutcome, 'error'> & { error?: SerializedError };
-
-/** A routine as the registry lists it: its info plus where it was declared. */
-export interface RegisteredRoutineInfo extends Omit<RoutineInfo, 'lastRun'> {
-  lastRun?: RegisteredRunOutcome;
-  enabled: boolean;
-  /** `ClassName.method`, `ClassName`, or `RoutinesRegistry.add` for a routine added at run time. */
-  source: string;
-  /** Whether `remove(name)` may remove it: routines added at run time can be, decorated ones cannot. */
-  removable: boolean;
-  /** Over the runs kept in its history; absent with `history: 0`. */
-  stats?: RunStats;
-  /** `late`, `slow`, `consecutiveFailures` (see the README for the exact rules). */
-  health: RoutineHealth;
-}
-
-/**
- * @internal What an integration (the dashboard) needs from the registry's lifecycle: async work
- * awaited before routines first start, and a synchronous call right after any of them starts
- * (at bootstrap, `add`, `start`, `restart`), before its first tick can fire.
- */
-export interface RegistryPlugin {
-  prepare?(): Promise<void>;
-  started?(names: readonly string[]): void;
-}
-
-/** @internal What the module built the routines with, for integrations. */
-export interface RegistryRuntime {
-  clock: Clock;
-  coordinator: Coordinator;
-  version?: string;
-}
-
-/** What {@link RoutinesRegistry.worker} answers. */
-export interface WorkerInfo {
-  name: string;
-  /** Jobs running in this process. */
-  readonly inFlight: number;
-  /** Its table's rows by state, and how long the oldest row due has waited (ms). */
-  counts(): Promise<{ byState: Record<string, number>; oldestQueuedMs?: number }>;
-  /** Look for rows now instead of at the next poll. */
-  notify(): void;
-  /**
-   * Adds a job to a worker declared without `table` (a plain queue): its id, or undefined
-   * when a job with the same `key` is pending. With `client`, inside the app's transaction.
-   */
-  enqueue(payload: unknown, options?: EnqueueOptions): Promise<string | undefined>;
-  /**
-   * Its last job attempts in this process, newest first (at most `limit`): id, attempt,
-   * outcome, start, handler duration and error. Empty with the module option `history: 0`.
-   */
-  history(options?: { limit?: number }): JobRecord[];
-  /** Figures over the kept attempts: count by outcome, handler duration min/avg/p50/p95/max. */
-  stats(): JobStats;
-}
-
-/** Due times and runs `describe()` lists. */
-const DESCRIBED_RUNS = 10;
-
-/** One of the last runs, as {@link RoutinesRegistry.describe} lists it. */
-export interface DescribedRun {
-  runId?: number;
-  status: RunRecord['status'] | RegisteredRunOutcome['status'];
-  /** When it was due (wall-clock ms) and when it actually started: `lateByMs` apart. */
-  dueAt: number;
-  startedAt?: number;
-  lateByMs?: number;
-  durationMs?: number;
-  reason?: string;
-  error?: string;
-  backfill?: true;
-}
-
-/** What {@link RoutinesRegistry.describe} answers. */
-export interface RoutineDescription {
-  name: string;
-  state: RoutineState;
-  /** In words: 'every 1h', 'cron 0 3 * * * (Europe/Berlin)'. */
-  schedule: string;
-  scope: 'instance' | 'cluster';
-  overlap: OverlapPolicy;
-  /** The next 10 due times (wall-clock ms), bounds and `maxRuns` applied. */
-  nextDueAt: number[];
-  /** The routine's counters, and over its kept runs the skips by reason (`busy`: by overlap). */
-  counters: RegisteredRoutineInfo['counters'] & {
-    skippedByReason: RunStats['skipped'];
-    /** Backfill runs among the kept ones. */
-    backfilled: number;
-    /** Late due times `catchup` ran, and the ones it counted missed (0 without `catchup`). */
-    caughtUp: number;
-    missed: number;
-  };
-  /** The last 10 runs and skipped ticks, newest first. */
-  lastRuns: DescribedRun[];
-  paused?: PauseStatus;
-}
-
-/** The class name a routine added at run time is declared under. */
-const ADDED = 'RoutinesRegistry.add';
-
-/** Options of {@link RoutinesRegistry.add}: a periodic routine's (the default) or a background one's. */
-export type AddRoutineOptions =
-  | (PeriodicRoutineDecoratorOptions & { kind?: 'periodic' })
-  | (BackgroundRoutineDecoratorOptions & { kind: 'background' });
-
-/** What {@link RoutinesRegistry.add} runs: a periodic handler or a background one, as function or object. */
-export type AddedHandler =
-  HandlerFunction | PeriodicHandler | BackgroundFunction | BackgroundHandler;
+import type { BuiltWorker } from '../worker/worker.factory';
 
 /**
  * Lists the app's routines and steers them by name at run time. A name it does not know is a
@@ -199,9 +73,8 @@ export class RoutinesRegistry {
   private stopping = false;
   private context: BuildContext | undefined;
   private clock: Clock = systemClock;
-  private readonly plugins: RegistryPlugin[] = [];
+  private readonly plugins = new RegistryPlugins(this.logger);
   private readonly builtWorkers = new Map<string, BuiltWorker>();
-  private prepared: Promise<void> | undefined;
 
   /** The app's out-of-band migrations: progress, direction, errors; `reverse(id)` and `forward(id)`. */
   readonly migrations = new RoutinesMigrations();
@@ -255,7 +128,6 @@ export class RoutinesRegistry {
   }
 
   /** Whether a routine has that name. */
-  /** Whether a routine has that name. */
   has(name: string): boolean {
     return this.routines.has(name);
   }
@@ -288,19 +160,12 @@ export class RoutinesRegistry {
    * registry.pause('invoice-sync', { note: 'billing API down, INC-4211', by: 'alice' });
    */
   pause(name: string, options?: PauseInfo): void {
-    const routine = this.periodic(name, 'pause');
-    const info = checkPauseInfo(name, options);
-    if (routine.state === 'paused') return routine.pause(info);
-    this.mustBeTicking(routine, 'pause');
-    routine.pause(info);
+    pauseRoutine(this.periodic(name, 'pause'), name, options);
   }
 
   /** Resumes a paused periodic routine at its next tick; resuming a running one does nothing. */
   resume(name: string): void {
-    const routine = this.periodic(name, 'resume');
-    if (routine.state === 'running') return;
-    this.mustBeTicking(routine, 'resume');
-    routine.resume();
+    resumeRoutine(this.periodic(name, 'resume'));
   }
 
   /**
@@ -309,12 +174,7 @@ export class RoutinesRegistry {
    * interval one) is a {@link RoutineActionError}; a bad value a `RangeError`.
    */
   setInterval(name: string, interval: IntervalSpec): void {
-    const routine = this.periodic(name, 'setInterval');
-    if (routine.onCron !== isCronSpec(interval)) {
-      const reason = MESSAGES.otherScheduleForm(name, routine.onCron);
-      throw new RoutineActionError(name, 'setInterval', reason);
-    }
-    routine.setInterval(interval);
+    setRoutineInterval(this.periodic(name, 'setInterval'), name, interval);
   }
 
   /**
@@ -346,46 +206,7 @@ export class RoutinesRegistry {
    */
   describe(name: string): RoutineDescription {
     const routine = this.periodic(name, 'describe');
-    const entry = this.entry(name);
-    const info = snapshotOf(entry);
-    // The ring read once: the last runs, the stats and the backfill count all come from it.
-    const kept = entry.history?.records(this.clock) ?? [];
-    const lastRuns: DescribedRun[] = kept.slice(0, DESCRIBED_RUNS).map((record) => {
-      const run: DescribedRun = { status: record.status, dueAt: record.dueAt };
-      if (record.backfill) run.backfill = true;
-      if (record.id !== undefined) run.runId = record.id;
-      if (record.startedAt !== undefined) {
-        run.startedAt = record.startedAt;
-        run.lateByMs = record.startedAt - record.dueAt;
-      }
-      if (record.durationMs !== undefined) run.durationMs = record.durationMs;
-      if (record.reason !== undefined) run.reason = record.reason;
-      if (record.error !== undefined) run.error = record.error.message;
-      return run;
-    });
-    if (!entry.history && info.lastRun) {
-      const { status, dueAt, startedAt, durationMs, runId } = info.lastRun;
-      lastRuns.push({ runId, status, dueAt, startedAt, durationMs });
-    }
-    const stats = entry.history ? runStats(kept) : undefined;
-    const description: RoutineDescription = {
-      name,
-      state: info.state,
-      schedule: info.schedule ?? '',
-      scope: info.scope,
-      overlap: routine.overlap,
-      nextDueAt: routine.nextRuns(DESCRIBED_RUNS),
-      counters: {
-        ...info.counters,
-        skippedByReason: stats?.skipped ?? {},
-        backfilled: kept.filter((run) => run.backfill).length,
-        caughtUp: info.catchup?.caughtUp ?? 0,
-        missed: info.catchup?.missed ?? 0,
-      },
-      lastRuns,
-    };
-    if (info.paused) description.paused = info.paused;
-    return description;
+    return describeRoutine(name, routine, this.entry(name), this.clock);
   }
 
   /**
@@ -413,7 +234,7 @@ export class RoutinesRegistry {
     if (!RESTARTABLE.has(state)) return;
     await entry.routine.stop();
     if (this.stopping || this.routines.get(name) !== entry) return;
-    const fresh = this.rebuild(entry);
+    const fresh = rebuilt(entry, this.context!);
     this.routines.set(name, fresh);
     this.startEntry(fresh);
   }
@@ -440,26 +261,13 @@ export class RoutinesRegistry {
    * registry.add('warm-cache', (signal) => this.cache.warm(signal), { kind: 'background', initialDelay: '10s' });
    */
   add(name: string, handler: AddedHandler, options: AddRoutineOptions): RegisteredRoutineInfo {
-    const source = `${ADDED}('${String(name)}')`;
     if (this.stopping) throw new RoutineActionError(String(name), 'add', MESSAGES.shuttingDown);
     if (!this.context) throw new RoutineActionError(String(name), 'add', MESSAGES.notInitialised);
-    const { declaration, problems } = addedDeclaration(name, handler, options, source);
-    if (declaration && this.routines.has(declaration.name)) {
-      problems.push({ option: 'name', value: name, message: MESSAGES.nameTaken });
-    }
-    const built =
-      declaration && problems.length === 0
-        ? buildRoutine(declaration, this.context, undefined)
-        : undefined;
-    const all = [...problems, ...(built?.problems ?? [])].map((problem) => ({
-      source,
-      routine: String(name),
-      ...problem,
-    }));
-    if (all.length > 0 || !built?.built) throw new RoutinesConfigurationError(all);
-    const entry = built.built;
+    const entry = buildAddedRoutine(name, handler, options, this.context, (taken) =>
+      this.routines.has(taken),
+    );
     this.routines.set(entry.routine.name, entry);
-    this.warnIfExclusiveHereOnly([entry]);
+    warnIfExclusiveHereOnly(this.logger, this.context, [entry]);
     if (this.started && entry.enabled) this.startEntry(entry);
     return this.registered(entry);
   }
@@ -469,14 +277,7 @@ export class RoutinesRegistry {
    * decorator cannot be removed ({@link RoutineActionError}): `stop(name)` stops it instead.
    */
   async remove(name: string): Promise<void> {
-    const entry = this.entry(name);
-    if (!isRemovable(entry)) {
-      throw new RoutineActionError(
-        name,
-        'remove',
-        MESSAGES.notRemovable(name, entry.declaration.source),
-      );
-    }
+    const entry = mustBeRemovable(this.entry(name), name);
     await entry.routine.stop();
     if (this.routines.get(name) !== entry) return;
     this.routines.delete(name);
@@ -493,16 +294,13 @@ export class RoutinesRegistry {
    * await registry.resetCompletion('seed-demo-data'); // then roll the deployment
    */
   async resetCompletion(name: string): Promise<void> {
-    const { routine } = this.entry(name);
-    if (routine.kind !== 'background' || (routine as { scope?: string }).scope !== 'cluster') {
-      throw new RoutineActionError(name, 'resetCompletion', MESSAGES.notClusterBackground(name));
-    }
+    mustBeClusterBackground(this.entry(name).routine, name);
     await this.context?.coordinator.resetCompletion?.(name);
   }
 
   /** @internal Adds an integration that follows the routines' lifecycle. */
   use(plugin: RegistryPlugin): void {
-    this.plugins.push(plugin);
+    this.plugins.add(plugin);
   }
 
   /** @internal The clock, coordinator and version the routines run with; undefined before bootstrap. */
@@ -514,10 +312,7 @@ export class RoutinesRegistry {
 
   /** @internal Awaited by the module before routines first start: every plugin's `prepare`, once. */
   prepare(): Promise<void> {
-    this.prepared ??= Promise.all(this.plugins.map((plugin) => plugin.prepare?.())).then(
-      () => undefined,
-    );
-    return this.prepared;
+    return this.plugins.prepare();
   }
 
   /** @internal Every routine's own snapshot (no stats or health): what metrics read at a scrape. */
@@ -535,7 +330,7 @@ export class RoutinesRegistry {
     for (const built of workers) this.builtWorkers.set(built.name, built);
     this.clock = context.clock ?? systemClock;
     for (const entry of built) this.routines.set(entry.routine.name, entry);
-    this.warnIfExclusiveHereOnly(built);
+    warnIfExclusiveHereOnly(this.logger, context, built);
   }
 
   /**
@@ -552,87 +347,27 @@ export class RoutinesRegistry {
   startAll(): void {
     if (this.started) return;
     this.started = true;
-    const anchor = this.clock.now();
-    const enabled = [...this.routines.values()].filter((entry) => entry.enabled);
-    for (const { routine } of enabled) {
-      if (routine instanceof PeriodicRoutine) routine.start(anchor);
-      else routine.start();
-    }
-    if (enabled.length > 0) {
-      const list = enabled.map(({ routine }) => `${routine.name} (${scheduleOf(routine)})`);
-      this.logger.log(MESSAGES.started(enabled.length, list.join(', ')));
-      this.tellStarted(enabled.map(({ routine }) => routine.name));
-    }
-  }
-
-  private tellStarted(names: readonly string[]): void {
-    for (const plugin of this.plugins) {
-      try {
-        plugin.started?.(names);
-      } catch (error) {
-        this.logger.error(MESSAGES.pluginFailed(describeError(error).message));
-      }
-    }
+    const names = startEnabled(this.routines.values(), this.clock.now(), this.logger);
+    if (names.length > 0) this.plugins.started(names);
   }
 
   /** Stops every routine concurrently and waits for them up to `timeout`. */
   async stopAll(timeout: Duration): Promise<StopReport> {
     this.stopping = true;
-    const all = [...this.routines.values()].map(({ routine }) => routine);
-    if (all.length === 0) return { timedOut: [], errors: [], durationMs: 0 };
-    const inFlight = all.reduce((sum, routine) => sum + routine.info().inFlight, 0);
-    const waiting = typeof timeout === 'number' ? formatDuration(timeout) : timeout;
-    this.logger.log(MESSAGES.stopping(all.length, inFlight, waiting));
-    const report = await stopRoutines(all, { timeout, logger: this.logger });
-    if (report.timedOut.length === 0) this.logger.log(MESSAGES.stopped(report.durationMs));
+    if (this.routines.size === 0) return { timedOut: [], errors: [], durationMs: 0 };
+    const report = await stopEvery(this.routines.values(), timeout, this.logger);
     this.events.complete();
     return report;
   }
 
   private registered(entry: BuiltRoutine): RegisteredRoutineInfo {
-    const info = snapshotOf(entry);
-    const stats = entry.history && runStats(entry.history.records(this.clock));
-    const described: RegisteredRoutineInfo = {
-      ...info,
-      lastRun: info.lastRun && serializeOutcome(info.lastRun),
-      enabled: entry.enabled,
-      source: entry.declaration.source,
-      removable: isRemovable(entry),
-      health: healthOf(entry.routine, info, stats?.durationMs?.max, this.clock),
-    };
-    if (stats) described.stats = stats;
-    return described;
-  }
-
-  /** Cluster routines on the in-memory coordinator are exclusive within this process only: say so. */
-  private warnIfExclusiveHereOnly(entries: readonly BuiltRoutine[]): void {
-    const names = entries
-      .filter((entry) => entry.enabled && isClusterOnMemory(entry, this.context!))
-      .map((entry) => entry.routine.name);
-    if (names.length > 0) this.logger.warn(MESSAGES.clusterOnMemory(names.join(', ')));
+    return registeredInfo(entry, this.clock);
   }
 
   private startEntry(entry: BuiltRoutine): void {
     entry.enabled = true;
     entry.routine.start();
-    this.tellStarted([entry.routine.name]);
-  }
-
-  /** A routine runs once: one that stopped is built again from its declaration to start anew. */
-  private rebuild(entry: BuiltRoutine): BuiltRoutine {
-    const context = this.context!;
-    const overrides = isRemovable(entry) ? undefined : context.overrides[entry.declaration.name];
-    // It was built from the same declaration and options before: it builds again.
-    return buildRoutine(entry.declaration, context, overrides).built!;
-  }
-
-  private mustBeTicking(routine: PeriodicRoutine, action: string): void {
-    if (routine.state === 'running' || routine.state === 'paused') return;
-    throw new RoutineActionError(
-      routine.name,
-      action,
-      MESSAGES.notTicking(routine.name, routine.state),
-    );
+    this.plugins.started([entry.routine.name]);
   }
 
   private entry(name: string): BuiltRoutine {
@@ -646,160 +381,4 @@ export class RoutinesRegistry {
     if (routine instanceof PeriodicRoutine) return routine;
     throw new RoutineActionError(name, action, MESSAGES.periodicOnly(action, name));
   }
-}
-
-function workerInfo(built: BuiltWorker): WorkerInfo {
-  const { name } = built;
-  return {
-    name,
-    get inFlight() {
-      return built.worker.inFlight;
-    },
-    counts: () => built.table.counts(),
-    notify: () => built.worker.notify(),
-    enqueue: async (payload, options) => {
-      if (built.queue === undefined) {
-        throw new RoutineActionError(name, 'enqueue', MESSAGES.notAQueue(name));
-      }
-      const id = await built.store.enqueue(built.queue, payload, options);
-      if (!options?.client) built.worker.notify(); // committed already: look now
-      return id;
-    },
-    history: (options = {}) => built.history?.records(options.limit) ?? [],
-    stats: () => jobStats(built.history?.records() ?? []),
-  };
-}
-
-/** Longest pause note and author kept: a note is for people, not a payload. */
-const MAX_NOTE = 1000;
-const MAX_BY = 200;
-
-/** @internal `pause()`'s note and author, checked: a RangeError names the routine, the option and the value. */
-export function checkPauseInfo(
-  name: string,
-  options: PauseInfo | undefined,
-): PauseInfo | undefined {
-  if (options === undefined) return undefined;
-  if (typeof options !== 'object' || options === null) {
-    throw new RangeError(
-      MESSAGES.badPauseOption(name, 'options', options, 'must be { note?, by? }'),
-    );
-  }
-  for (const [option, max] of [
-    ['note', MAX_NOTE],
-    ['by', MAX_BY],
-  ] as const) {
-    const value = options[option];
-    if (value !== undefined && (typeof value !== 'string' || value.length > max)) {
-      throw new RangeError(
-        MESSAGES.badPauseOption(
-          name,
-          option,
-          value,
-          `must be a string of at most ${max} characters`,
-        ),
-      );
-    }
-  }
-  return options;
-}
-
-/** A routine's own snapshot, `disabled` where it was declared so and never started. */
-function snapshotOf({ routine, enabled }: BuiltRoutine): RoutineInfo {
-  const info = routine.info();
-  if (!enabled && info.state === 'idle') info.state = 'disabled';
-  return info;
-}
-
-/**
- * A cluster routine that is exclusive within this process only: worth a warning. (`scope`
- * rather than info(): info() builds a whole snapshot, per routine, at bootstrap.)
- */
-function isClusterOnMemory({ routine }: BuiltRoutine, context: BuildContext): boolean {
-  return (
-    (routine as { scope?: string }).scope === 'cluster' && context.coordinator.kind === 'memory'
-  );
-}
-
-/** Routines added with `add()` may be removed; decorated ones stay. */
-function isRemovable({ declaration }: BuiltRoutine): boolean {
-  return declaration.methodName === undefined && declaration.source.startsWith(ADDED);
-}
-
-/** States a routine has left for good: `start(name)` builds it again. */
-const RESTARTABLE: ReadonlySet<RoutineState> = new Set([
-  'stopping',
-  'stopped',
-  'failed',
-  'completed',
-]);
-
-function serializeOutcome(outcome: RunOutcome): RegisteredRunOutcome {
-  if (outcome.error === undefined) return outcome as RegisteredRunOutcome;
-  return { ...outcome, error: serializeError(outcome.error) };
-}
-
-/** `{ name, message }` for JSON, with a non-enumerable `stack` for code that reads it. */
-export function serializeError(error: unknown): SerializedError {
-  const serialized: SerializedError = summarizeError(error);
-  const { stack } = describeError(error);
-  if (stack !== undefined) {
-    Object.defineProperty(serialized, 'stack', { value: stack, enumerable: false });
-  }
-  return serialized;
-}
-
-/** A routine handed to `add()`, as the factory takes a decorated one; or why it cannot be one. */
-function addedDeclaration(
-  name: unknown,
-  handler: unknown,
-  options: unknown,
-  source: string,
-): { declaration?: RoutineDeclaration; problems: ConfigurationProblem[] } {
-  const problems: ConfigurationProblem[] = [];
-  if (typeof name !== 'string' || name.trim() === '') {
-    problems.push({ option: 'name', value: name, message: MESSAGES.badName });
-  }
-  if (typeof options !== 'object' || options === null) {
-    problems.push({ option: 'options', value: options, message: MESSAGES.addOptions });
-    return { problems };
-  }
-  const { kind = 'periodic', ...rest } = options as AddRoutineOptions;
-  if (kind !== 'periodic' && kind !== 'background') {
-    problems.push({ option: 'kind', value: kind, message: MESSAGES.badKind });
-    return { problems };
-  }
-  const entryPoint = kind === 'periodic' ? 'handle' : 'start';
-  const instance =
-    typeof handler === 'function'
-      ? { [entryPoint]: handler }
-      : typeof handler === 'object' &&
-          handler !== null &&
-          typeof (handler as Record<string, unknown>)[entryPoint] === 'function'
-        ? handler
-        : undefined;
-  if (!instance) {
-    problems.push({
-      option: 'handler',
-      value: handler,
-      message: MESSAGES.badHandler(kind, entryPoint),
-    });
-  }
-  if (problems.length > 0) return { problems };
-  return {
-    declaration: {
-      kind,
-      name: name as string,
-      source,
-      instance: instance!,
-      options: rest,
-    },
-    problems,
-  };
-}
-
-function scheduleOf(routine: ManagedRoutine): string {
-  // Not info(): that builds a whole snapshot, for every routine at startup (measured).
-  const schedule = routine instanceof PeriodicRoutine ? routine.schedule : 'background';
-  return (routine as { scope?: string }).scope === 'cluster' ? `${schedule}, cluster` : schedule;
 }

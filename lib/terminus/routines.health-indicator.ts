@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
-import { RoutinesRegistry, type RegisteredRoutineInfo } from '../nest/routines.registry';
+import { RoutinesRegistry } from '../nest/routines.registry';
+import type { RegisteredRoutineInfo } from '../nest/interfaces/registered-routine.interface';
 
 /** What makes a routine count as down. */
 export interface RoutinesFailOn {

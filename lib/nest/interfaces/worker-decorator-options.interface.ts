@@ -1,7 +1,5 @@
-import { SetMetadata, type Type } from '@nestjs/common';
-import type { Duration } from '../core';
-import type { JobContext, WorkerColumns } from '../worker';
-import { WORKER_METADATA } from './constants';
+import type { Duration } from '../../core';
+import type { JobContext, WorkerColumns } from '../../worker';
 
 /** Options of {@link Worker}. */
 export interface WorkerDecoratorOptions {
@@ -49,34 +47,4 @@ export interface WorkerDecoratorOptions {
 /** What a `@Worker` class implements: one row at a time. */
 export interface WorkerHandler<Row = Record<string, unknown>> {
   handle(row: Row, job: JobContext): Promise<void> | void;
-}
-
-const declaredWorkers = new Map<Type<unknown>, WorkerDecoratorOptions>();
-
-/**
- * A DB-backed worker over rows of the app's own table: each row whose state is `queued` (or
- * `errored` and due again) is handed to `handle(row, job)`, with heartbeats, retries, stalled
- * rows reset, cancellation through the `cancel` column, and rows handed back on shutdown.
- * Needs `RoutinesModule.forRoot({ workerStore: new PostgresWorkerStore(pool) })`.
- *
- * @example
- * @Worker({ name: 'upload-processor', table: 'uploads', concurrency: 4, timeout: '10m' })
- * @Injectable()
- * export class UploadProcessor implements WorkerHandler<UploadRow> {
- *   async handle(upload: UploadRow, job: JobContext) {
- *     await this.thumbnails.render(upload.path, { signal: job.signal });
- *   }
- * }
- */
-export function Worker(options: WorkerDecoratorOptions): ClassDecorator {
-  const setMetadata = SetMetadata(WORKER_METADATA, options);
-  return (target) => {
-    declaredWorkers.set(target as unknown as Type<unknown>, { ...options });
-    setMetadata(target);
-  };
-}
-
-/** @internal The `@Worker` options of a class, if it has them. */
-export function workerOptionsOf(type: Type<unknown>): WorkerDecoratorOptions | undefined {
-  return declaredWorkers.get(type);
 }

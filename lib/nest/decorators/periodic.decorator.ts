@@ -1,7 +1,7 @@
-import { isCronSpec, type IntervalSpec, type PeriodicHandler } from '../core';
-import { PERIODIC_METADATA } from './constants';
-import { routineDecorator } from './declared-classes';
-import type { PeriodicRoutineDecoratorOptions } from './interfaces/routine-declaration.interface';
+import { isCronSpec, type IntervalSpec, type PeriodicHandler } from '../../core';
+import { PERIODIC_METADATA } from '../constants';
+import { routineDecorator } from './routine.decorator';
+import type { PeriodicRoutineDecoratorOptions } from '../interfaces/routine-declaration.interface';
 
 /**
  * Declares a periodic routine: on a method, that method runs on the schedule; on a class,

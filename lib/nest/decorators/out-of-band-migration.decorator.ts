@@ -1,22 +1,7 @@
-import { SetMetadata, type Type } from '@nestjs/common';
-import type { Duration } from '../core';
-import { OUT_OF_BAND_MIGRATION_METADATA } from './constants';
-
-/** Options of {@link OutOfBandMigration}. */
-export interface OutOfBandMigrationOptions {
-  /** Unique and stable: its progress and direction are stored under it, across versions. */
-  id: string;
-  /** What it does, for operators. */
-  description: string;
-  /** The pace: one batch per interval. Default: '1s'. */
-  interval?: Duration;
-  /** A batch or a progress measure running longer is aborted and counted as an error. Default: none. */
-  timeout?: Duration;
-  /** It destroys nothing, so it may leave `down` out (and cannot be reversed then). Default: false. */
-  nonDestructive?: boolean;
-}
-
-const declaredMigrations = new Map<Type<unknown>, OutOfBandMigrationOptions>();
+import { SetMetadata } from '@nestjs/common';
+import { OUT_OF_BAND_MIGRATION_METADATA } from '../constants';
+import type { OutOfBandMigrationOptions } from '../interfaces/out-of-band-migration-options.interface';
+import { recordMigration } from './declared-classes';
 
 /**
  * A long data migration run in small batches in the background while the app serves traffic
@@ -38,12 +23,7 @@ const declaredMigrations = new Map<Type<unknown>, OutOfBandMigrationOptions>();
 export function OutOfBandMigration(options: OutOfBandMigrationOptions): ClassDecorator {
   const setMetadata = SetMetadata(OUT_OF_BAND_MIGRATION_METADATA, options);
   return (target) => {
-    declaredMigrations.set(target as unknown as Type<unknown>, { ...options });
+    recordMigration(target, { ...options });
     setMetadata(target);
   };
-}
-
-/** @internal The `@OutOfBandMigration` options of a class, if it has them. */
-export function migrationOptionsOf(type: Type<unknown>): OutOfBandMigrationOptions | undefined {
-  return declaredMigrations.get(type);
 }

@@ -1,7 +1,7 @@
-import type { BackgroundHandler } from '../core';
-import { BACKGROUND_ROUTINE_METADATA } from './constants';
-import { routineDecorator } from './declared-classes';
-import type { BackgroundRoutineDecoratorOptions } from './interfaces/routine-declaration.interface';
+import type { BackgroundHandler } from '../../core';
+import { BACKGROUND_ROUTINE_METADATA } from '../constants';
+import { routineDecorator } from './routine.decorator';
+import type { BackgroundRoutineDecoratorOptions } from '../interfaces/routine-declaration.interface';
 
 /**
  * What a class decorated with `@BackgroundRoutine()` implements: the seed's Start/Stop pair.

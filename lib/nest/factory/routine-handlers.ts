@@ -1,0 +1,47 @@
+// Choices marked (measured) were made on benchmark figures: see bench/README.md, "Measured choices".
+import type { BackgroundHandler, PeriodicHandler, RunContext } from '../../core';
+import type { TracedRunner } from '../../observability/run-tracer';
+
+/**
+ * A decorated method as a periodic handler. The method is looked up once, when the routine is
+ * built (as @nestjs/schedule does), not on every tick (measured).
+ */
+export class MethodHandler {
+  constructor(
+    private readonly instance: object,
+    readonly method: (signal: AbortSignal, context: RunContext) => unknown,
+  ) {}
+
+  handle(signal: AbortSignal, context: RunContext): unknown {
+    return this.method.call(this.instance, signal, context);
+  }
+}
+
+/** A periodic handler whose every run is a span (module option `tracing`). */
+export class TracedHandler implements PeriodicHandler {
+  constructor(
+    private readonly inner: PeriodicHandler,
+    private readonly spans: TracedRunner,
+  ) {}
+
+  handle(signal: AbortSignal, context: RunContext): unknown {
+    return this.spans.run(signal, context, this.inner.handle, this.inner);
+  }
+
+  handleError(error: unknown): unknown {
+    return this.inner.handleError?.(error);
+  }
+
+  onShutdown(): unknown {
+    return this.inner.onShutdown?.();
+  }
+}
+
+/** A background handler whose every attempt is a span; its `stop`, if any, kept as is. */
+export function tracedBackground(inner: BackgroundHandler, spans: TracedRunner): BackgroundHandler {
+  const handler: BackgroundHandler = {
+    start: (signal, context) => spans.run(signal, context, inner.start, inner),
+  };
+  if (typeof inner.stop === 'function') handler.stop = () => inner.stop!();
+  return handler;
+}

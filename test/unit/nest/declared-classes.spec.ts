@@ -1,0 +1,66 @@
+import 'reflect-metadata';
+
+const DECORATORS = '../../../lib/nest/decorators';
+
+type Copy = {
+  Periodic: typeof import('../../../lib/nest/decorators/periodic.decorator').Periodic;
+  Worker: typeof import('../../../lib/nest/decorators/worker.decorator').Worker;
+  OutOfBandMigration: typeof import('../../../lib/nest/decorators/out-of-band-migration.decorator').OutOfBandMigration;
+  record: typeof import('../../../lib/nest/decorators/declared-classes');
+};
+
+/** A fresh copy of the package's decorators and their record, as a second build of it would be. */
+async function loadCopy(): Promise<Copy> {
+  let copy: Copy | undefined;
+  await jest.isolateModulesAsync(async () => {
+    copy = {
+      Periodic: (await import(`${DECORATORS}/periodic.decorator`)).Periodic,
+      Worker: (await import(`${DECORATORS}/worker.decorator`)).Worker,
+      OutOfBandMigration: (await import(`${DECORATORS}/out-of-band-migration.decorator`))
+        .OutOfBandMigration,
+      record: await import(`${DECORATORS}/declared-classes`),
+    };
+  });
+  return copy!;
+}
+
+describe('the decorators’ one record', () => {
+  it('is shared by two copies of the package (its ESM and CommonJS builds): every decorator of one is found by the other', async () => {
+    const first = await loadCopy();
+    const second = await loadCopy();
+    expect(second.record).not.toBe(first.record);
+
+    class Report {}
+    first.Periodic('1m', { name: 'report' })(Report);
+    class Uploads {}
+    first.Worker({ name: 'uploads', table: 'uploads' })(Uploads);
+    class Backfill {}
+    first.OutOfBandMigration({ id: 'backfill', description: 'fills a column' })(Backfill);
+
+    expect(second.record.declaredRoutines(Report)).toEqual([
+      { kind: 'periodic', options: { name: 'report', interval: '1m' } },
+    ]);
+    expect(second.record.workerOptionsOf(Uploads)).toEqual({ name: 'uploads', table: 'uploads' });
+    expect(second.record.migrationOptionsOf(Backfill)).toEqual({
+      id: 'backfill',
+      description: 'fills a column',
+    });
+  });
+
+  it('finds a worker or a migration on that very class only, with the options as given then', async () => {
+    const { Worker, OutOfBandMigration, record } = await loadCopy();
+    const options = { name: 'queue' };
+    class Queue {}
+    Worker(options)(Queue);
+    options.name = 'changed later';
+    class Subclass extends Queue {}
+    class Migration {}
+    OutOfBandMigration({ id: 'm', description: 'd' })(Migration);
+
+    expect(record.workerOptionsOf(Queue)).toEqual({ name: 'queue' });
+    expect(record.workerOptionsOf(Subclass)).toBeUndefined();
+    expect(record.migrationOptionsOf(Queue)).toBeUndefined();
+    expect(record.workerOptionsOf(Migration)).toBeUndefined();
+    expect(record.declaredRoutines(Queue)).toEqual([]);
+  });
+});
