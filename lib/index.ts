@@ -29,7 +29,7 @@ export {
 
 // Errors.
 export { RoutineActionError, RoutineNotFoundError } from './nest/routines.errors';
-export { MigrationsIncompleteError } from './nest/migrations.gate';
+export { MigrationsIncompleteError } from './migrations/migrations.errors';
 export { NonRetryableError } from './worker';
 
 // The framework-free runtime (for scripts and non-Nest code), what handlers are given, and the

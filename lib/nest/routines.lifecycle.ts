@@ -24,8 +24,8 @@ import { ROUTINES_MODULE_OPTIONS } from './routines.module-definition';
 import { RoutinesExplorer } from './routines.explorer';
 import { RoutinesRegistry } from './routines.registry';
 import { buildWorkers } from './worker.factory';
-import { buildMigrations } from './migrations.factory';
-import { passMigrationGate } from './migrations.gate';
+import { buildMigrations } from '../migrations/migrations.factory';
+import { passMigrationGate } from '../migrations/migrations.gate';
 
 /** Beyond this a ring per routine costs more memory than a history is worth in process. */
 const MAX_HISTORY = 10_000;

@@ -53,7 +53,7 @@ import { buildRoutine, type BuildContext, type BuiltRoutine } from './routine.fa
 import type { BuiltWorker } from './worker.factory';
 import type { EnqueueOptions } from '../worker';
 import { RoutineActionError, RoutineNotFoundError } from './routines.errors';
-import { RoutinesMigrations } from './routines.migrations';
+import { RoutinesMigrations } from '../migrations/routines-migrations';
 
 /**
  * An error as the registry shows it: plain data that survives `JSON.stringify` (an `Error`
