@@ -49,12 +49,16 @@ export class RoutinesCluster implements OnModuleDestroy {
   private publishing: RepeatedCall | undefined;
   private closed = false;
 
+  // Injected as properties, not constructor parameters: the constructor is in the published
+  // declarations, and these internal classes are not. Nest sets them before any lifecycle hook.
+  /** This process, as the controls know it too: one identity for a snapshot and a control. */
+  @Inject(ThisReplica) private readonly replica!: ThisReplica;
+  /** The operator controls are their own feature: this class answers for them on the dashboard. */
+  @Inject(ClusterControls) private readonly clusterControls!: ClusterControls;
+
   constructor(
     private readonly registry: RoutinesRegistry,
     @Inject(DASHBOARD_SETTINGS) private readonly settings: ResolvedDashboardSettings,
-    private readonly replica: ThisReplica,
-    // The operator controls are their own feature: this class answers for them on the dashboard.
-    private readonly clusterControls: ClusterControls,
   ) {
     registry.use(this);
   }
