@@ -31,7 +31,7 @@ export type { WorkerInfo } from './nest/interfaces/worker-info.interface';
 
 // Errors.
 export { RoutineActionError, RoutineNotFoundError } from './nest/routines.errors';
-export { MigrationsIncompleteError } from './nest/migrations.gate';
+export { MigrationsIncompleteError } from './migrations/migrations.errors';
 export { NonRetryableError } from './worker';
 
 // The framework-free runtime (for scripts and non-Nest code), what handlers are given, and the

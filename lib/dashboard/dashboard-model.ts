@@ -1,8 +1,10 @@
 import type { RegisteredRoutineInfo } from '../nest/interfaces/registered-routine.interface';
 import type { JobRecord, JobStats, RunRecord } from '../observability';
 import type { MigrationInfo } from '../migrations';
-import type { ReplicasView, RoutineControls } from './routines-cluster';
-import type { ReplicaIdentity, ReplicaRoutine, ReplicaSnapshot } from './replica-snapshot';
+import type { RoutineControls } from '../controls';
+import type { ReplicasView } from './routines-cluster';
+import type { ReplicaIdentity } from '../controls';
+import type { ReplicaRoutine, ReplicaSnapshot } from './replica-snapshot';
 
 /** A routine on one replica, as the list shows it next to the others. */
 export interface RoutineOnReplica extends Omit<

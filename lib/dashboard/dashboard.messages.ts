@@ -1,7 +1,3 @@
-import type { ReplicaIdentity } from './replica-snapshot';
-
-const where = (replica: ReplicaIdentity): string => `${replica.host} (pid ${replica.pid})`;
-
 export const MESSAGES = {
   unguardedControl:
     'control: true opens endpoints that trigger and pause routines; give at least one guard (guards: [AuthGuard]), or set allowUnguardedControl: true if that is meant',
@@ -14,25 +10,9 @@ export const MESSAGES = {
   expiryTooShort: 'must be longer than publishEvery, or replicas drop out between two snapshots',
   directoryFailed: (message: string) =>
     `the coordinator did not answer (${message}): this replica only`,
-  loopFailed: (what: 'publish' | 'poll', message: string) =>
-    what === 'publish'
-      ? `could not publish this replica to the coordinator (${message}); the page elsewhere will drop it after the expiry. Retrying`
-      : `could not read the routine controls from the coordinator (${message}); keeping the last known ones. Retrying`,
-  directoryBack: (what: 'publish' | 'poll') =>
-    `the coordinator answers again (${what === 'publish' ? 'publishing' : 'reading controls'})`,
-  controlsLost: (count: number) =>
-    `the coordinator lost the routine controls (${count} known here, none stored): writing them back`,
-  applyFailed: (action: string, name: string, message: string) =>
-    `could not apply ${action} to '${name}' here: ${message}`,
-  controlled: (
-    action: string,
-    name: string,
-    appliesTo: 'cluster' | 'replica',
-    replica: ReplicaIdentity,
-  ) =>
-    appliesTo === 'cluster'
-      ? `${action} '${name}' on every replica (requested on ${where(replica)})`
-      : `${action} '${name}' on ${where(replica)} only`,
+  publishFailed: (message: string) =>
+    `could not publish this replica to the coordinator (${message}); the page elsewhere will drop it after the expiry. Retrying`,
+  publishBack: 'the coordinator answers again (publishing)',
   crossSite: (origin: string) =>
     `control request refused: it comes from another site (${origin}); add the origin to trustedOrigins if it is yours`,
   badInterval: "give the interval as { interval: '5m' } (or a cron as { cron: '0 3 * * *' })",

@@ -1,5 +1,5 @@
 import { formatDuration, isCronSpec } from '../core';
-import { scheduleSpecOf } from './routines-cluster';
+import { scheduleSpecOf } from '../controls';
 import type { RunRecord } from '../observability';
 import type { DashboardList, DashboardRoutine, DashboardWorker } from './dashboard-model';
 import type { ResolvedDashboardSettings } from './dashboard.settings';

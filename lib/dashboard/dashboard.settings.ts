@@ -8,6 +8,7 @@ import type {
   DashboardGuard,
   RoutinesDashboardSettings,
 } from './interfaces/dashboard-options.interface';
+import type { ControlsSettings } from '../controls';
 import { MESSAGES } from './dashboard.messages';
 
 export const DASHBOARD_SETTINGS = Symbol('nestjs-routines:dashboard-settings');
@@ -21,6 +22,11 @@ export interface ResolvedDashboardSettings {
   refreshMs: number;
   title: string;
   replicas: { publishEveryMs: number; expireAfterMs: number; pollControlsMs: number } | false;
+}
+
+/** What the cluster-wide controls take from the dashboard's settings: `replicas: false` keeps none. */
+export function controlsSettingsOf(settings: ResolvedDashboardSettings): ControlsSettings {
+  return settings.replicas ? { pollEveryMs: settings.replicas.pollControlsMs } : false;
 }
 
 const SOURCE = 'RoutinesDashboardModule';

@@ -1,11 +1,6 @@
 export { RoutinesDashboardModule } from './routines-dashboard.module';
 export { RoutinesCluster } from './routines-cluster';
-export type {
-  ControlResult,
-  ReplicasView,
-  RoutineControl,
-  RoutineControls,
-} from './routines-cluster';
+export type { ReplicasView } from './routines-cluster';
 export type {
   ClusterRunner,
   DashboardList,
@@ -14,7 +9,8 @@ export type {
   DashboardSummary,
   RoutineOnReplica,
 } from './dashboard-model';
-export type { ReplicaIdentity, ReplicaRoutine, ReplicaSnapshot } from './replica-snapshot';
+export type { ReplicaRoutine, ReplicaSnapshot } from './replica-snapshot';
+export type { ControlResult, ReplicaIdentity, RoutineControl, RoutineControls } from '../controls';
 export type {
   DashboardGuard,
   DashboardReplicaOptions,

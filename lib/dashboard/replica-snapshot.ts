@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import type {
   ClusterStatus,
   RoutineCounters,
@@ -8,18 +7,7 @@ import type {
 } from '../core';
 import type { RoutineHealth } from '../observability';
 import type { RegisteredRoutineInfo } from '../nest/interfaces/registered-routine.interface';
-
-/** Who a replica is: enough for an operator to find the process. */
-export interface ReplicaIdentity {
-  /** `host:pid:start`, unique per process start. */
-  id: string;
-  host: string;
-  pid: number;
-  /** When this process's dashboard started (wall-clock ms). */
-  startedAt: number;
-  /** The module option `version`, when set. */
-  version?: string;
-}
+import type { ReplicaIdentity } from '../controls';
 
 /** One routine as a replica publishes it: its state and counters there, no history. */
 export interface ReplicaRoutine {
@@ -49,18 +37,6 @@ export interface ReplicaSnapshot extends ReplicaIdentity {
   /** When it was taken (wall-clock ms, the replica's own clock). */
   publishedAt: number;
   routines: ReplicaRoutine[];
-}
-
-export function replicaIdentity(startedAt: number, version: string | undefined): ReplicaIdentity {
-  const host = hostname();
-  const identity: ReplicaIdentity = {
-    id: `${host}:${process.pid}:${startedAt.toString(36)}`,
-    host,
-    pid: process.pid,
-    startedAt,
-  };
-  if (version !== undefined) identity.version = version;
-  return identity;
 }
 
 export function replicaRoutine(info: RegisteredRoutineInfo): ReplicaRoutine {

@@ -1,5 +1,12 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
-import { DASHBOARD_SETTINGS, isGuard, normalizePath, resolveSettings } from './dashboard.settings';
+import { ClusterControls, CONTROLS_SETTINGS, ThisReplica } from '../controls';
+import {
+  controlsSettingsOf,
+  DASHBOARD_SETTINGS,
+  isGuard,
+  normalizePath,
+  resolveSettings,
+} from './dashboard.settings';
 import type {
   RoutinesDashboardAsyncOptions,
   RoutinesDashboardOptions,
@@ -67,7 +74,19 @@ export class RoutinesDashboardModule {
     return {
       module: RoutinesDashboardModule,
       controllers: dashboardControllers(mountedAt, usable),
-      providers: [settings, RoutinesCluster, SameOriginGuard],
+      providers: [
+        settings,
+        // The cluster-wide controls are active where the dashboard is (they came with it).
+        {
+          provide: CONTROLS_SETTINGS,
+          inject: [DASHBOARD_SETTINGS],
+          useFactory: controlsSettingsOf,
+        },
+        ThisReplica,
+        ClusterControls,
+        RoutinesCluster,
+        SameOriginGuard,
+      ],
       exports: [RoutinesCluster],
     };
   }

@@ -2,6 +2,8 @@ import { systemClock, type Clock } from '../core/clock';
 import type { MigrationStateStore, StoredMigration } from '../core/coordinator';
 import { describeError, summarizeError, type RoutineLogger } from '../core/logger';
 import type { MigrationContext, MigrationDefinition, MigrationDirection } from './migrator';
+import { MigrationFencedError, MigrationTimeoutError } from './migrations.errors';
+import { MESSAGES } from './migrations.messages';
 
 /** What the runner tells of each migration. */
 export interface MigrationEvent {
@@ -56,16 +58,6 @@ interface DriveState {
   /** The step in progress: its direction, and when its batch began. */
   direction?: MigrationDirection;
   began?: { at: number; mono: number };
-}
-
-/** A batch or a measure past the migration's `timeout`. */
-export class MigrationTimeoutError extends Error {
-  override readonly name = 'MigrationTimeoutError';
-}
-
-/** A newer runner (a higher lease epoch) stored progress: this one must stop. */
-export class MigrationFencedError extends Error {
-  override readonly name = 'MigrationFencedError';
 }
 
 /** Whether a migration has nothing left to do in its direction. */
@@ -181,7 +173,7 @@ export class MigrationRunner {
       return definition.intervalMs;
     }
     this.tell({ type: 'migration-completed', id, direction, progress: after });
-    this.logger.log(`out-of-band migration '${id}' is complete (${direction})`);
+    this.logger.log(MESSAGES.complete(id, direction));
     state.completeSeen = true;
     return idle;
   }
@@ -202,16 +194,12 @@ export class MigrationRunner {
       const failed = { direction, outcome: 'failed' as const, epoch, error: summarizeError(error) };
       this.record(id, failed, state.began);
     }
-    this.logger.warn(
-      `out-of-band migration '${id}' (${direction}): ${message}; ${state.failures} failure(s) in a row, retrying`,
-    );
+    this.logger.warn(MESSAGES.batchFailed(id, direction, message, state.failures));
     this.tell({ type: 'migration-batch-failed', id, direction, error });
     await this.store
       .addError(id, message)
       .catch((storeError: unknown) =>
-        this.logger.warn(
-          `out-of-band migration '${id}': could not record its error (${describeError(storeError).message})`,
-        ),
+        this.logger.warn(MESSAGES.errorNotRecorded(id, describeError(storeError).message)),
       );
     // Doubling from the interval, capped, but never below the interval: the cap is for fast
     // paces, and a slow one (a 5 min interval) must not retry faster because it fails.
@@ -256,12 +244,10 @@ export class MigrationRunner {
       progress < 0 ||
       progress > 1
     ) {
-      throw new RangeError(`progress() must give a number from 0 to 1, not ${String(progress)}`);
+      throw new RangeError(MESSAGES.badProgress(progress));
     }
     if (!(await this.store.setProgress(definition.id, progress, epoch))) {
-      throw new MigrationFencedError(
-        `out-of-band migration '${definition.id}': a runner with a newer lease stored its progress; epoch ${epoch} stops`,
-      );
+      throw new MigrationFencedError(MESSAGES.fenced(definition.id, epoch));
     }
     return progress;
   }
@@ -273,7 +259,7 @@ export class MigrationRunner {
   ): Promise<void> {
     const { migrator } = definition;
     if (context.direction === 'reverse' && typeof migrator.down !== 'function') {
-      return Promise.reject(new Error('it is set to run in reverse but has no down()'));
+      return Promise.reject(new Error(MESSAGES.reverseWithoutDown));
     }
     const what = context.direction === 'forward' ? 'up()' : 'down()';
     return this.bounded(definition, signal, what, (inner) =>
@@ -296,7 +282,7 @@ export class MigrationRunner {
     const inner = AbortSignal.any([signal, own.signal]);
     return new Promise<T>((resolve, reject) => {
       const timer = this.clock.setTimer(this.clock.now() + timeoutMs, () => {
-        const error = new MigrationTimeoutError(`${what} ran past its timeout of ${timeoutMs} ms`);
+        const error = new MigrationTimeoutError(MESSAGES.timedOut(what, timeoutMs));
         own.abort(error);
         reject(error);
       });

@@ -25,8 +25,8 @@ import { ROUTINES_MODULE_OPTIONS } from './routines.module-definition';
 import { RoutinesExplorer, type Explored } from './routines.explorer';
 import { RoutinesRegistry } from './routines.registry';
 import { buildWorkers, type BuiltWorker } from '../worker/worker.factory';
-import { buildMigrations, type BuiltMigrations } from './migrations.factory';
-import { passMigrationGate } from './migrations.gate';
+import { buildMigrations, type BuiltMigrations } from '../migrations/migrations.factory';
+import { passMigrationGate } from '../migrations/migrations.gate';
 
 /** Below this, a `shutdownTimeout` is almost surely seconds written as a bare number. */
 const MIN_SENSIBLE_SHUTDOWN_TIMEOUT_MS = 100;

@@ -48,7 +48,7 @@ import { serializeOutcome } from './registry/serialized-outcome';
 import { workerInfo } from './registry/worker-info';
 import type { BuildContext, BuiltRoutine } from './routine.factory';
 import { RoutineActionError, RoutineNotFoundError } from './routines.errors';
-import { RoutinesMigrations } from './routines.migrations';
+import { RoutinesMigrations } from '../migrations/routines-migrations';
 import type { BuiltWorker } from '../worker/worker.factory';
 
 /**

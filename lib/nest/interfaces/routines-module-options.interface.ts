@@ -12,7 +12,7 @@ import type {
 import type { BackoffOptions } from '../../core';
 import { BACKGROUND_OPTION_NAMES, PERIODIC_OPTION_NAMES } from '../../core/option-names';
 import type { PostgresWorkerStore } from '../../worker';
-import type { MigrationsModuleOptions } from '../migrations.gate';
+import type { MigrationsModuleOptions } from '../../migrations/interfaces/migrations-module-options.interface';
 
 /**
  * Per-routine settings in the module options; they override the decorator's. Every key is

@@ -5,8 +5,8 @@
  */
 import { ManualClock } from '../../../lib/core/manual-clock';
 import type { MigrationInfo } from '../../../lib/migrations';
-import { passMigrationGate } from '../../../lib/nest/migrations.gate';
-import type { RoutinesMigrations } from '../../../lib/nest/routines.migrations';
+import { passMigrationGate } from '../../../lib/migrations/migrations.gate';
+import type { RoutinesMigrations } from '../../../lib/migrations/routines-migrations';
 
 const NOW = Date.UTC(2026, 11, 7, 12);
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };

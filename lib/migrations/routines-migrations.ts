@@ -1,7 +1,8 @@
-import { describeMigration, type MigrationBatchRecord, type MigrationInfo } from '../migrations';
+import { describeMigration, type MigrationInfo } from './migration-info';
+import type { MigrationBatchRecord } from './migration-runner';
 import type { BuiltMigrations } from './migrations.factory';
-import { MESSAGES } from './nest.messages';
-import { RoutineActionError, RoutineNotFoundError } from './routines.errors';
+import { MESSAGES } from './migrations.messages';
+import { RoutineActionError, RoutineNotFoundError } from '../nest/routines.errors';
 
 /** Errors listed per migration by `list()`; `get(id)` gives up to all 100 kept. */
 const LISTED_ERRORS = 5;

@@ -8,19 +8,19 @@ import {
   type OptionProblem,
   type RoutineEventListener,
 } from '../core';
+import { InMemoryMigrationStore } from './in-memory-migration-store';
 import {
-  InMemoryMigrationStore,
   MigrationRunner,
-  type MigrationDefinition,
   type MigrationBatchRecord,
   type MigrationEvent,
-} from '../migrations';
+} from './migration-runner';
+import type { MigrationDefinition } from './migrator';
 import type { RoutinesMetrics } from '../observability/routines-metrics';
-import { MIGRATION_RUNNER } from './constants';
-import type { RoutineDeclaration } from './interfaces/routine-declaration.interface';
-import type { RoutineOverrides } from './interfaces/routines-module-options.interface';
-import { MESSAGES } from './nest.messages';
-import type { DeclaredMigration } from './routines.explorer';
+import { MIGRATION_RUNNER } from '../nest/constants';
+import type { RoutineDeclaration } from '../nest/interfaces/routine-declaration.interface';
+import type { RoutineOverrides } from '../nest/interfaces/routines-module-options.interface';
+import { MESSAGES } from './migrations.messages';
+import type { DeclaredMigration } from '../nest/routines.explorer';
 
 /** The app's out-of-band migrations, as the registry and the boot gate hold them. */
 export interface BuiltMigrations {
@@ -183,7 +183,7 @@ function migrationRoutine(
   return {
     kind: 'background',
     name,
-    source: `RoutinesModule (out-of-band migration '${definition.id}')`,
+    source: MESSAGES.routineSource(definition.id),
     instance: {
       start: async (signal: AbortSignal, context: { epoch?: number }) => {
         const epoch = context.epoch ?? 0;
@@ -197,7 +197,7 @@ function migrationRoutine(
     },
     options: {
       scope: 'cluster',
-      description: `runs the out-of-band migration '${definition.id}', one batch per interval, on the one replica that holds its lease among those that declare it`,
+      description: MESSAGES.routineDescription(definition.id),
     },
   };
 }

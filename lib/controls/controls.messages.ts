@@ -1,0 +1,24 @@
+import type { ReplicaIdentity } from './interfaces/replica-identity.interface';
+
+const where = (replica: ReplicaIdentity): string => `${replica.host} (pid ${replica.pid})`;
+
+export const MESSAGES = {
+  /** What a call to the coordinator that missed its deadline was (the dashboard's, for operators reading old logs). */
+  coordinatorCall: (what: string) => `the dashboard's ${what}`,
+  pollFailed: (message: string) =>
+    `could not read the routine controls from the coordinator (${message}); keeping the last known ones. Retrying`,
+  pollBack: 'the coordinator answers again (reading controls)',
+  controlsLost: (count: number) =>
+    `the coordinator lost the routine controls (${count} known here, none stored): writing them back`,
+  applyFailed: (action: string, name: string, message: string) =>
+    `could not apply ${action} to '${name}' here: ${message}`,
+  controlled: (
+    action: string,
+    name: string,
+    appliesTo: 'cluster' | 'replica',
+    replica: ReplicaIdentity,
+  ) =>
+    appliesTo === 'cluster'
+      ? `${action} '${name}' on every replica (requested on ${where(replica)})`
+      : `${action} '${name}' on ${where(replica)} only`,
+};
