@@ -1,4 +1,4 @@
-import { newToken } from '../core/coordinator';
+import { newToken } from './new-token';
 import { wholeMilliseconds } from './coordination.errors';
 
 /** A claim waiting for its batch to be sent. */

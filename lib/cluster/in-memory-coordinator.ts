@@ -1,23 +1,17 @@
-import { systemClock, type Clock } from './clock';
-import {
-  newToken,
-  type AcquireOptions,
-  type CompletedRoutine,
-  type Coordinator,
-  type Lease,
-  type ReplicaDirectory,
-} from './coordinator';
-import {
-  beginRun,
-  emptyRunMarkers,
-  endRun,
-  renewRun,
-  type BeginAnswer,
-  type BeginRun,
-  type RenewAnswer,
-  type RunMarkerState,
-  type RunMarkers,
-} from './run-markers';
+import { systemClock, type Clock } from '../core/clock';
+import { newToken } from './new-token';
+import type {
+  AcquireOptions,
+  CompletedRoutine,
+  Coordinator,
+  Lease,
+  ReplicaDirectory,
+  RunMarkers,
+  StoredControls,
+} from './ports';
+import { InMemoryReplicaDirectory } from './in-memory-replica-directory';
+import { InMemoryRunMarkers } from './in-memory-run-markers';
+import { InMemoryStoredControls } from './in-memory-stored-controls';
 
 interface HeldSlot {
   expiresAt: number;
@@ -42,13 +36,16 @@ export class InMemoryCoordinator implements Coordinator {
   private readonly epochs = new Map<string, number>();
   private readonly completions = new Map<string, string>();
   private claimsSinceSweep = 0;
-  /** Replicas of this process (one app, or several apps in one test) and their controls. */
+  /** Replicas of this process (one app, or several apps in one test). */
   readonly replicas: ReplicaDirectory;
+  /** The controls set on the routines of this process. */
+  readonly controls: StoredControls;
   /** Cluster-wide overlap among the routines of this process. */
   readonly runs: RunMarkers;
 
   constructor(private readonly clock: Clock = systemClock) {
     this.replicas = new InMemoryReplicaDirectory(clock);
+    this.controls = new InMemoryStoredControls();
     this.runs = new InMemoryRunMarkers(clock);
   }
 
@@ -111,66 +108,5 @@ export class InMemoryCoordinator implements Coordinator {
     if (++this.claimsSinceSweep < 1024) return;
     this.claimsSinceSweep = 0;
     for (const [key, held] of this.slots) if (held.expiresAt <= now) this.slots.delete(key);
-  }
-}
-
-class InMemoryReplicaDirectory implements ReplicaDirectory {
-  private readonly snapshots = new Map<string, { snapshot: string; expiresAt: number }>();
-  private readonly controlsByRoutine = new Map<string, string>();
-
-  constructor(private readonly clock: Clock) {}
-
-  async publish(id: string, snapshot: string, ttlMs: number): Promise<void> {
-    this.snapshots.set(id, { snapshot, expiresAt: this.clock.now() + ttlMs });
-  }
-
-  async withdraw(id: string): Promise<void> {
-    this.snapshots.delete(id);
-  }
-
-  async list(): Promise<string[]> {
-    const now = this.clock.now();
-    const live: string[] = [];
-    for (const [id, { snapshot, expiresAt }] of this.snapshots) {
-      if (expiresAt > now) live.push(snapshot);
-      else this.snapshots.delete(id);
-    }
-    return live;
-  }
-
-  async setControl(routine: string, control: string): Promise<void> {
-    this.controlsByRoutine.set(routine, control);
-  }
-
-  async controls(): Promise<Map<string, string>> {
-    return new Map(this.controlsByRoutine);
-  }
-}
-
-class InMemoryRunMarkers implements RunMarkers {
-  private readonly states = new Map<string, RunMarkerState>();
-  private readonly previous = new Map<string, string>();
-
-  constructor(private readonly clock: Clock) {}
-
-  async begin(routine: string, request: BeginRun): Promise<BeginAnswer> {
-    const answer = beginRun(this.stateOf(routine), request, this.clock.now());
-    const previous = this.previous.get(routine);
-    return answer.state === 'running' && previous !== undefined ? { ...answer, previous } : answer;
-  }
-
-  async renew(routine: string, token: string, ttlMs: number): Promise<RenewAnswer> {
-    return renewRun(this.stateOf(routine), token, ttlMs, this.clock.now());
-  }
-
-  async end(routine: string, token: string, previous?: string): Promise<void> {
-    const held = endRun(this.stateOf(routine), token, this.clock.now());
-    if (held && previous !== undefined) this.previous.set(routine, previous);
-  }
-
-  private stateOf(routine: string): RunMarkerState {
-    let state = this.states.get(routine);
-    if (state === undefined) this.states.set(routine, (state = emptyRunMarkers()));
-    return state;
   }
 }

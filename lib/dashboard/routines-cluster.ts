@@ -5,6 +5,7 @@ import {
   type Clock,
   type IntervalSpec,
   type ReplicaDirectory,
+  type StoredControls,
   type TimerHandle,
   type PauseInfo,
 } from '../core';
@@ -83,6 +84,8 @@ export class RoutinesCluster implements OnModuleDestroy {
   private identity: ReplicaIdentity | undefined;
   private clock: Clock | undefined;
   private directory: ReplicaDirectory | undefined;
+  /** The coordinator's stored controls: set together with `directory`, and only then. */
+  private storedControls: StoredControls | undefined;
   /** The controls last read (key → JSON as stored), to see what changed and to restore a lost set. */
   private seen = new Map<string, string>();
   /** The same, parsed once and grouped by routine: what the page and every poll read. */
@@ -220,7 +223,7 @@ export class RoutinesCluster implements OnModuleDestroy {
 
   private async store(key: string, control: RoutineControl): Promise<void> {
     const text = JSON.stringify(control);
-    await this.call('store a control', () => this.directory!.setControl(key, text));
+    await this.call('store a control', () => this.storedControls!.set(key, text));
     this.remember(new Map(this.seen).set(key, text));
   }
 
@@ -249,10 +252,13 @@ export class RoutinesCluster implements OnModuleDestroy {
     const runtime = this.registry.runtime;
     if (!runtime) return replicaIdentity(Date.now(), undefined);
     this.clock = runtime.clock;
-    const directory = runtime.coordinator.replicas;
+    const { replicas: directory, controls } = runtime.coordinator;
     // The in-memory coordinator's directory is per process: one replica, nothing to publish.
     const sharedEngine = runtime.coordinator.kind !== 'memory';
-    if (this.settings.replicas && sharedEngine && directory) this.directory = directory;
+    if (this.settings.replicas && sharedEngine && directory && controls) {
+      this.directory = directory;
+      this.storedControls = controls;
+    }
     this.identity = replicaIdentity(this.clock.wallNow(), runtime.version);
     return this.identity;
   }
@@ -313,7 +319,7 @@ export class RoutinesCluster implements OnModuleDestroy {
 
   /** Reads the controls, applies what changed, and restores a set the coordinator lost. */
   private async pollControls(): Promise<void> {
-    const fresh = await this.call('read controls', () => this.directory!.controls());
+    const fresh = await this.call('read controls', () => this.storedControls!.all());
     if (fresh.size === 0 && this.seen.size > 0) return this.restoreLost();
     const before = this.seen;
     this.remember(fresh);
@@ -337,7 +343,7 @@ export class RoutinesCluster implements OnModuleDestroy {
   private async restoreLost(): Promise<void> {
     this.logger.warn(MESSAGES.controlsLost(this.seen.size));
     for (const [key, text] of this.seen) {
-      await this.call('restore a control', () => this.directory!.setControl(key, text));
+      await this.call('restore a control', () => this.storedControls!.set(key, text));
     }
   }
 

@@ -4,18 +4,14 @@ import {
   type MigrationStateStore,
   type StoredMigration,
   type StoredMigrationError,
-} from '../core/coordinator';
-import { addMigrationErrorSql } from '../postgres/sql/add-migration-error.sql';
-import { listMigrationsSql } from '../postgres/sql/list-migrations.sql';
-import { migrationErrorsSql } from '../postgres/sql/migration-errors.sql';
-import { registerMigrationSql } from '../postgres/sql/register-migration.sql';
-import { setMigrationDirectionSql } from '../postgres/sql/set-migration-direction.sql';
-import { setMigrationProgressSql } from '../postgres/sql/set-migration-progress.sql';
-
-type Query = <Row extends Record<string, unknown>>(
-  text: string,
-  values: unknown[],
-) => Promise<{ rows: Row[] }>;
+} from '../cluster/ports';
+import { addMigrationErrorSql } from './sql/add-migration-error.sql';
+import { listMigrationsSql } from './sql/list-migrations.sql';
+import { migrationErrorsSql } from './sql/migration-errors.sql';
+import { registerMigrationSql } from './sql/register-migration.sql';
+import { setMigrationDirectionSql } from './sql/set-migration-direction.sql';
+import { setMigrationProgressSql } from './sql/set-migration-progress.sql';
+import type { PostgresQuery } from './postgres-query';
 
 interface MigrationRow extends Record<string, unknown> {
   id: string;
@@ -29,9 +25,6 @@ interface MigrationRow extends Record<string, unknown> {
   samples: Array<[number, number]>;
 }
 
-/** Sourcegraph's `out_of_band_migrations` and its errors table (a module of its own; kept here for importers). */
-export { migrationTablesSql } from '../postgres/sql/migration-tables.sql';
-
 /**
  * Out-of-band migrations' state in two tables of the PostgreSQL coordinator's schema, created
  * with its other tables. Every write is one statement; times are the database's.
@@ -43,7 +36,7 @@ export class PostgresMigrationStore implements MigrationStateStore {
   >;
 
   constructor(
-    private readonly query: Query,
+    private readonly query: PostgresQuery,
     migrations: string,
     errors: string,
   ) {

@@ -1,17 +1,14 @@
-import {
-  beginRun,
-  emptyRunMarkers,
-  endRun,
-  renewRun,
-  type BeginAnswer,
-  type BeginRun,
-  type RenewAnswer,
-  type RunMarkerState,
-  type RunMarkers,
-} from '../core/run-markers';
-import { insertRunMarkersSql } from '../postgres/sql/insert-run-markers.sql';
-import { readRunMarkersSql } from '../postgres/sql/read-run-markers.sql';
-import { writeRunMarkersSql } from '../postgres/sql/write-run-markers.sql';
+import type {
+  BeginAnswer,
+  BeginRun,
+  RenewAnswer,
+  RunMarkerState,
+  RunMarkers,
+} from '../cluster/ports';
+import { beginRun, emptyRunMarkers, endRun, renewRun } from '../cluster/run-marker-transitions';
+import { insertRunMarkersSql } from './sql/insert-run-markers.sql';
+import { readRunMarkersSql } from './sql/read-run-markers.sql';
+import { writeRunMarkersSql } from './sql/write-run-markers.sql';
 
 type Query = (
   text: string,
@@ -21,11 +18,8 @@ type Query = (
 /** Writes lost to another replica's, in a row, before a call gives up (and the runtime fails closed). */
 const MAX_ATTEMPTS = 20;
 
-/** The run markers' table (its DDL is a module of its own; kept here for importers). */
-export { runTableSql } from '../postgres/sql/run-table.sql';
-
 /**
- * Run markers in PostgreSQL: the transitions of core/run-markers.ts on the routine's row, read
+ * Run markers in PostgreSQL: the transitions of ../cluster/run-marker-transitions.ts on the routine's row, read
  * with the database clock and written back only if no other replica wrote it meanwhile (a
  * version compare-and-set, retried): two single statements per call, no transaction held
  * open, no advisory lock, so it works behind PgBouncer in transaction mode too.

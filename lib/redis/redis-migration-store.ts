@@ -4,12 +4,12 @@ import {
   type MigrationStateStore,
   type StoredMigration,
   type StoredMigrationError,
-} from '../core/coordinator';
-import type { RedisClient } from './clients';
-import { ADD_MIGRATION_ERROR_LUA } from '../redis/lua/add-migration-error.lua';
-import { REGISTER_MIGRATION_LUA } from '../redis/lua/register-migration.lua';
-import { SET_MIGRATION_DIRECTION_LUA } from '../redis/lua/set-migration-direction.lua';
-import { SET_MIGRATION_PROGRESS_LUA } from '../redis/lua/set-migration-progress.lua';
+} from '../cluster/ports';
+import type { RedisClient } from './redis-client';
+import { ADD_MIGRATION_ERROR_LUA } from './lua/add-migration-error.lua';
+import { REGISTER_MIGRATION_LUA } from './lua/register-migration.lua';
+import { SET_MIGRATION_DIRECTION_LUA } from './lua/set-migration-direction.lua';
+import { SET_MIGRATION_PROGRESS_LUA } from './lua/set-migration-progress.lua';
 
 const REGISTER_COMMAND = 'nestjsRoutinesRegisterMigration';
 const SET_PROGRESS_COMMAND = 'nestjsRoutinesSetMigrationProgress';

@@ -1,10 +1,10 @@
-import type { BeginAnswer, BeginRun, RenewAnswer, RunMarkers } from '../core/run-markers';
-import type { RedisClient } from './clients';
-import { BEGIN_RUN_LUA } from '../redis/lua/begin-run.lua';
-import { END_RUN_LUA } from '../redis/lua/end-run.lua';
-import { RENEW_RUN_LUA } from '../redis/lua/renew-run.lua';
+import type { BeginAnswer, BeginRun, RenewAnswer, RunMarkers } from '../cluster/ports';
+import type { RedisClient } from './redis-client';
+import { BEGIN_RUN_LUA } from './lua/begin-run.lua';
+import { END_RUN_LUA } from './lua/end-run.lua';
+import { RENEW_RUN_LUA } from './lua/renew-run.lua';
 
-// The transitions of core/run-markers.ts (beginRun, renewRun, endRun), step for step, in Lua
+// The transitions of cluster/run-marker-transitions.ts (beginRun, renewRun, endRun), step for step, in Lua
 // (../redis/lua/begin-run, renew-run, end-run): each call one script on the server's clock. State: `<prefix>{<routine>}:runs`, a JSON string
 // { running = [{token, expiresAt, cancel}], waiting = [{token, expiresAt}], epoch }; the last
 // outcome: `<prefix>{<routine>}:previous`. Both share the routine's hash tag (one Cluster slot).
@@ -30,7 +30,7 @@ interface ScriptedClient {
   [END_COMMAND](state: string, previous: string, token: string, value: string): Promise<unknown>;
 }
 
-/** Run markers in Redis: see core/run-markers.ts for what each call does. */
+/** Run markers in Redis: see cluster/ports/run-markers.ts for what each call does. */
 export class RedisRunMarkers implements RunMarkers {
   private readonly scripted: ScriptedClient;
 

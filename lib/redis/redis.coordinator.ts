@@ -1,8 +1,8 @@
 // Type-only: an app that never constructs a RedisCoordinator never loads ioredis.
 import type { Cluster, Redis } from 'ioredis';
-import type { RedisClient } from './clients';
+import type { RedisClient } from './redis-client';
+import { newToken } from '../cluster/new-token';
 import {
-  newToken,
   type AcquireOptions,
   type ClaimOptions,
   type CompletedRoutine,
@@ -10,22 +10,28 @@ import {
   type Lease,
   type MigrationStateStore,
   type ReplicaDirectory,
-} from '../core/coordinator';
+  type StoredControls,
+} from '../cluster/ports';
 import { RedisMigrationStore } from './redis-migration-store';
 import { RedisRunMarkers } from './redis-run-markers';
-import type { RunMarkers } from '../core/run-markers';
+import type { RunMarkers } from '../cluster/ports';
 import { RedisReplicaDirectory } from './redis-replica-directory';
+import { RedisStoredControls } from './redis-stored-controls';
 import { redisHashTag, redisRoutineKey } from './redis-keys';
-import { ACQUIRE_LEASE_LUA } from '../redis/lua/acquire-lease.lua';
-import { CLAIM_SLOTS_LUA } from '../redis/lua/claim-slots.lua';
-import { COMPLETE_LEASE_LUA } from '../redis/lua/complete-lease.lua';
-import { RELEASE_LEASE_LUA } from '../redis/lua/release-lease.lua';
-import { RENEW_LEASE_LUA } from '../redis/lua/renew-lease.lua';
+import { ACQUIRE_LEASE_LUA } from './lua/acquire-lease.lua';
+import { CLAIM_SLOTS_LUA } from './lua/claim-slots.lua';
+import { COMPLETE_LEASE_LUA } from './lua/complete-lease.lua';
+import { RELEASE_LEASE_LUA } from './lua/release-lease.lua';
+import { RENEW_LEASE_LUA } from './lua/renew-lease.lua';
 import { parseDuration, type Duration } from '../core/duration';
 import { RoutinesConfigurationError, type ConfigurationProblem } from '../core/errors';
-import { ClaimBatcher, type PendingClaim } from './claim-batcher';
-import { MESSAGES } from './coordination.messages';
-import { CoordinatorStateLostError, describeValue, wholeMilliseconds } from './coordination.errors';
+import { ClaimBatcher, type PendingClaim } from '../cluster/claim-batcher';
+import { MESSAGES } from '../cluster/coordination.messages';
+import {
+  CoordinatorStateLostError,
+  describeValue,
+  wholeMilliseconds,
+} from '../cluster/coordination.errors';
 
 export interface RedisCoordinatorOptions {
   /**
@@ -118,8 +124,10 @@ export class RedisCoordinator implements Coordinator {
   /** Per routine, the latest marker time this process saw: a marker older than that was rolled back. */
   private readonly lastSeen = new Map<string, number>();
   private readonly batcher: ClaimBatcher;
-  /** Live replicas and routine controls, for the dashboard (`<prefix>{replicas}:*`, `<prefix>{controls}`). */
+  /** Live replicas, for the dashboard (`<prefix>{replicas}:*`). */
   readonly replicas: ReplicaDirectory;
+  /** Routine controls set from the dashboard, a cluster-wide pause (`<prefix>{controls}`). */
+  readonly controls: StoredControls;
   /** Out-of-band migrations' progress, direction and errors (`<prefix>{migrations}:*`). */
   readonly migrations: MigrationStateStore;
   /** Cluster-wide overlap of periodic runs (`<prefix>{<routine>}:runs`, `:previous`). */
@@ -162,6 +170,7 @@ export class RedisCoordinator implements Coordinator {
     client.defineCommand(COMPLETE_COMMAND, { numberOfKeys: 2, lua: COMPLETE_LEASE_LUA });
     this.scripted = client as unknown as ScriptedClient;
     this.replicas = new RedisReplicaDirectory(client, this.prefix);
+    this.controls = new RedisStoredControls(client, this.prefix);
     this.migrations = new RedisMigrationStore(client, this.prefix);
     this.runs = new RedisRunMarkers(client, (routine, what) => this.key(routine, what));
   }

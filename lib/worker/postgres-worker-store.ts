@@ -1,6 +1,6 @@
 // Type-only: an app that never constructs a PostgresWorkerStore never loads pg.
 import type { Pool, PoolClient } from 'pg';
-import type { PostgresPool } from '../coordination/clients';
+import type { PostgresPool } from '../postgres/postgres-pool';
 import type { OutageSource } from '../core/coordinator-outage';
 import { RoutinesConfigurationError, type ConfigurationProblem } from '../core/errors';
 import {

@@ -431,7 +431,7 @@ describe('RoutinesDashboardModule with two apps on one shared coordinator', () =
     const coordinator = sharedCoordinator();
     apps = [await bootShared(coordinator, true)];
     const registry = apps[0].get(RoutinesRegistry);
-    coordinator.replicas.setControl = () => Promise.reject(new Error('engine down'));
+    coordinator.controls.set = () => Promise.reject(new Error('engine down'));
     const refused = await request(apps[0].getHttpServer())
       .post('/ops/api/routines/cluster-sweep/interval')
       .set('x-token', 'secret')

@@ -2,11 +2,8 @@ import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { Redis } from 'ioredis';
 import { Pool } from 'pg';
-import {
-  CoordinatorStateLostError,
-  PostgresCoordinator,
-  RedisCoordinator,
-} from '../../lib/coordination';
+import { PostgresCoordinator } from '../../lib/postgres';
+import { CoordinatorStateLostError, RedisCoordinator } from '../../lib/redis';
 import {
   InMemoryCoordinator,
   PeriodicRoutine,
@@ -406,8 +403,8 @@ describe('PostgresCoordinator on a real server', () => {
   });
 });
 
-describe('coordination entry point', () => {
-  it('loads neither ioredis nor pg until a coordinator is constructed with a client', () => {
+describe('the redis and postgres entry points', () => {
+  it('load neither ioredis nor pg until a coordinator is constructed with a client', () => {
     const root = path.resolve(__dirname, '../..');
     const output = execFileSync(
       process.execPath,
@@ -415,7 +412,8 @@ describe('coordination entry point', () => {
         '-r',
         path.join(__dirname, 'fixtures/register.js'),
         '-e',
-        `require('./lib/coordination');
+        `require('./lib/redis');
+         require('./lib/postgres');
          const loaded = Object.keys(require.cache).filter((f) => /node_modules[\\\\/](ioredis|pg)[\\\\/]/.test(f));
          process.stdout.write(JSON.stringify(loaded));`,
       ],

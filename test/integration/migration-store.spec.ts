@@ -6,7 +6,8 @@
  */
 import { Redis } from 'ioredis';
 import type { Pool } from 'pg';
-import { PostgresCoordinator, RedisCoordinator } from '../../lib/coordination';
+import { PostgresCoordinator } from '../../lib/postgres';
+import { RedisCoordinator } from '../../lib/redis';
 import { MIGRATION_SAMPLES, type MigrationStateStore } from '../../lib/core';
 import { InMemoryMigrationStore } from '../../lib/migrations';
 import { connectRedis, deleteRedisKeys, dropSchema, postgresPool, unique } from './support';

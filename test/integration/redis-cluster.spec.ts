@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { Cluster } from 'ioredis';
-import { RedisCoordinator } from '../../lib/coordination';
+import { RedisCoordinator } from '../../lib/redis';
 import { PeriodicRoutine, SupervisedRoutine, type Lease } from '../../lib/core';
 import { describeCoordinatorContract } from './coordinator.contract';
 import { freePort, killAll, primeRedisRoutine, sleep, ThrowawayRedis, unique } from './support';

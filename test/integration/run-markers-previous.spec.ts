@@ -1,6 +1,7 @@
-import { PostgresCoordinator, RedisCoordinator } from '../../lib/coordination';
+import { PostgresCoordinator } from '../../lib/postgres';
+import { RedisCoordinator } from '../../lib/redis';
 import { InMemoryCoordinator, type Coordinator } from '../../lib/core';
-import type { BeginAnswer, RunMarkers } from '../../lib/core/run-markers';
+import type { BeginAnswer, RunMarkers } from '../../lib/core';
 import { sleep, unique, useSharedEngines } from './support';
 
 /**

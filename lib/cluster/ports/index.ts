@@ -1,5 +1,11 @@
 export type { Coordinator } from './coordinator';
-export { isCompletedRoutine, type AcquireOptions, type CompletedRoutine, type Lease, type Leases } from './leases';
+export {
+  isCompletedRoutine,
+  type AcquireOptions,
+  type CompletedRoutine,
+  type Lease,
+  type Leases,
+} from './leases';
 export {
   MIGRATION_ERRORS_KEPT,
   MIGRATION_SAMPLES,
@@ -8,12 +14,6 @@ export {
   type StoredMigrationError,
 } from './migration-state-store';
 export type { ReplicaDirectory } from './replica-directory';
-export type {
-  BeginAnswer,
-  BeginRun,
-  RenewAnswer,
-  RunMarkers,
-  RunMarkerState,
-} from './run-markers';
+export type { BeginAnswer, BeginRun, RenewAnswer, RunMarkers, RunMarkerState } from './run-markers';
 export type { ClaimOptions, SlotClaims } from './slot-claims';
 export type { StoredControls } from './stored-controls';

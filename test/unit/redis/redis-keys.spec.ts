@@ -2,8 +2,8 @@
  * Redis keys are hash-tag-safe for any routine name: every key of one routine has the same
  * non-empty hash tag, as Redis Cluster computes it, so each script touches one slot.
  */
-import { RedisCoordinator } from '../../../lib/coordination';
-import { redisRoutineKey } from '../../../lib/coordination/redis-keys';
+import { RedisCoordinator } from '../../../lib/redis';
+import { redisRoutineKey } from '../../../lib/redis/redis-keys';
 import { RoutinesConfigurationError } from '../../../lib/core';
 
 /** The Cluster spec: the text between the first `{` and the next `}`, if not empty; else the whole key. */
