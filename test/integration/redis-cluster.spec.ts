@@ -6,7 +6,9 @@ import { promisify } from 'node:util';
 import { Cluster } from 'ioredis';
 import { RedisCoordinator } from '../../lib/redis';
 import { PeriodicRoutine, SupervisedRoutine, type Lease } from '../../lib/core';
-import { describeCoordinatorContract } from './coordinator.contract';
+import { describeLeasesContract } from './ports/leases.contract';
+import type { PortHarness } from './ports/port-harness';
+import { describeSlotClaimsContract } from './ports/slot-claims.contract';
 import { freePort, killAll, primeRedisRoutine, sleep, ThrowawayRedis, unique } from './support';
 
 const run = promisify(execFile);
@@ -76,14 +78,18 @@ afterAll(async () => {
   await killAll();
 });
 
-describeCoordinatorContract('RedisCoordinator on a three-master Redis Cluster', async () => {
+/** A RedisCoordinator on the cluster, for the ports' contracts: a key prefix of its own each. */
+async function onCluster(): Promise<PortHarness<RedisCoordinator>> {
   const { cluster } = await started();
   const keyPrefix = `${unique('it')}:`;
   return {
-    coordinator: () => new RedisCoordinator(cluster, { keyPrefix }),
+    port: () => new RedisCoordinator(cluster, { keyPrefix }),
     prime: (routine) => primeRedisRoutine(cluster, keyPrefix, routine),
   };
-});
+}
+
+describeSlotClaimsContract('RedisCoordinator on a three-master Redis Cluster', onCluster);
+describeLeasesContract('RedisCoordinator on a three-master Redis Cluster', onCluster);
 
 describe('RedisCoordinator on a Redis Cluster', () => {
   it('keeps each routine on one hash slot, spreads routines over the masters, and runs cluster routines', async () => {

@@ -1,80 +1,19 @@
-import type { Coordinator, Lease } from '../../lib/core';
-import { sleep, unique } from './support';
+import type { Lease, Leases } from '../../../lib/core';
+import { sleep } from '../support';
+import { useHarness, type PortSetup } from './port-harness';
 
-/**
- * An engine under test. `coordinator()` may be called several times: every coordinator it
- * returns must share the same state (the same server), as replicas do.
- */
-export interface CoordinatorHarness {
-  coordinator(): Coordinator;
-  /**
-   * Makes the engine look long in use for this routine. A Redis coordinator treats a routine
-   * it has no marker for as after a data loss (it fails closed); the contract is about an
-   * engine in steady state.
-   */
-  prime?(routine: string): Promise<void>;
-  close?(): Promise<void>;
-}
-
-/** The behaviour every Coordinator must have; run against each implementation. */
-export function describeCoordinatorContract(
-  name: string,
-  setup: () => Promise<CoordinatorHarness>,
-): void {
-  describe(`${name}: the Coordinator contract`, () => {
-    let harness: CoordinatorHarness;
-    let a: Coordinator;
-    let b: Coordinator;
+/** The behaviour every {@link Leases} must have; run against each engine. */
+export function describeLeasesContract(name: string, setup: PortSetup<Leases>): void {
+  describe(`${name}: the Leases contract`, () => {
+    const engine = useHarness(setup);
+    let a: Leases;
+    let b: Leases;
     const TTL = 60_000;
-    const fresh = async (prefix: string): Promise<string> => {
-      const routine = unique(prefix);
-      await harness.prime?.(routine);
-      return routine;
-    };
+    const fresh = (prefix: string) => engine.fresh(prefix);
 
-    // Setting up may start servers (a three-master Redis Cluster takes seconds on a busy machine).
-    beforeAll(async () => {
-      harness = await setup();
-      a = harness.coordinator();
-      b = harness.coordinator();
-    }, 60_000);
-
-    afterAll(async () => {
-      await harness?.close?.();
-    });
-
-    describe('claimSlot', () => {
-      it('lets the first claim of a slot win and every later one lose', async () => {
-        const routine = await fresh('claim');
-        expect(await a.claimSlot(routine, 1_000, TTL)).toBe(true);
-        expect(await b.claimSlot(routine, 1_000, TTL)).toBe(false);
-        expect(await a.claimSlot(routine, 1_000, TTL)).toBe(false);
-      });
-
-      it('keeps distinct slots of a routine independent', async () => {
-        const routine = await fresh('slots');
-        expect(await a.claimSlot(routine, 1_000, TTL)).toBe(true);
-        expect(await b.claimSlot(routine, 2_000, TTL)).toBe(true);
-        expect(await a.claimSlot(routine, 3_000, TTL)).toBe(true);
-        expect(await b.claimSlot(routine, 2_000, TTL)).toBe(false);
-      });
-
-      it('keeps distinct routines independent', async () => {
-        const first = await fresh('first');
-        const second = await fresh('second');
-        expect(await a.claimSlot(first, 1_000, TTL)).toBe(true);
-        expect(await b.claimSlot(second, 1_000, TTL)).toBe(true);
-      });
-
-      it('lets exactly one of 10 concurrent claims win', async () => {
-        const routine = await fresh('race');
-        const slot = Date.now();
-        const coordinators = Array.from({ length: 10 }, (_, i) =>
-          i < 2 ? [a, b][i] : harness.coordinator(),
-        );
-        const results = await Promise.all(coordinators.map((c) => c.claimSlot(routine, slot, TTL)));
-        expect(results.filter(Boolean)).toHaveLength(1);
-      });
+    beforeAll(() => {
+      a = engine.harness.port();
+      b = engine.harness.port();
     });
 
     describe('leases', () => {
@@ -89,8 +28,8 @@ export function describeCoordinatorContract(
 
       it('lets exactly one of 10 concurrent acquires win', async () => {
         const routine = await fresh('lease-race');
-        const coordinators = Array.from({ length: 10 }, () => harness.coordinator());
-        const leases = await Promise.all(coordinators.map((c) => c.acquireLease(routine, TTL)));
+        const holders = Array.from({ length: 10 }, () => engine.harness.port());
+        const leases = await Promise.all(holders.map((c) => c.acquireLease(routine, TTL)));
         expect(leases.filter((lease) => lease !== null)).toHaveLength(1);
       });
 
@@ -159,31 +98,6 @@ export function describeCoordinatorContract(
         expect(await a.renewLease(lease, TTL)).toBe(false);
         const next = (await b.acquireLease(routine, TTL)) as Lease;
         expect(next.epoch).toBeGreaterThan(lease.epoch);
-      });
-    });
-
-    describe('releaseSlot', () => {
-      it('hands a won slot back, so that another replica can claim it', async () => {
-        const routine = await fresh('handback');
-        const slot = Date.now() + 60_000;
-        expect(await a.claimSlot(routine, slot, TTL)).toBe(true);
-        expect(await b.claimSlot(routine, slot, TTL)).toBe(false);
-        await a.releaseSlot!(routine, slot);
-        expect(await b.claimSlot(routine, slot, TTL)).toBe(true);
-        expect(await a.claimSlot(routine, slot, TTL)).toBe(false);
-      });
-
-      it("deletes a claim only for the token it was made with, never another replica's", async () => {
-        const routine = await fresh('handback-token');
-        const slot = Date.now() + 60_000;
-        expect(await a.claimSlot(routine, slot, TTL, 'token-a')).toBe(true);
-        // A stale release (its own claim expired and another replica's took its place).
-        await b.releaseSlot!(routine, slot, 'token-b');
-        expect(await b.claimSlot(routine, slot, TTL, 'token-b')).toBe(false);
-        await a.releaseSlot!(routine, slot, 'token-a');
-        expect(await b.claimSlot(routine, slot, TTL, 'token-b')).toBe(true);
-        await a.releaseSlot!(routine, slot, 'token-a'); // no longer a's: kept
-        expect(await a.claimSlot(routine, slot, TTL, 'token-a')).toBe(false);
       });
     });
 
