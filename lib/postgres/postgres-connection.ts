@@ -1,6 +1,6 @@
 // Type-only: an app that never constructs a PostgresCoordinator never loads pg.
 import type { Pool, QueryResultRow } from 'pg';
-import { MESSAGES } from '../cluster/coordination.messages';
+import { MESSAGES } from './postgres.messages';
 import { describeError } from '../core/logger';
 import { lockedCreateTablesSql } from './sql/create-tables.sql';
 import { existingTablesSql } from './sql/existing-tables.sql';

@@ -1,7 +1,7 @@
 // Type-only: an app that never constructs a PostgresCoordinator never loads pg.
 import type { Pool } from 'pg';
 import { describeValue } from '../cluster/coordination.errors';
-import { MESSAGES } from '../cluster/coordination.messages';
+import { MESSAGES } from './postgres.messages';
 import { parseDuration, type Duration } from '../core/duration';
 import { RoutinesConfigurationError, type ConfigurationProblem } from '../core/errors';
 import type { CoordinatorTableNames } from './sql/tables';

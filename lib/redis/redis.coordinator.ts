@@ -2,52 +2,33 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { RedisClient } from './redis-client';
 import { newToken } from '../cluster/new-token';
-import {
-  type AcquireOptions,
-  type ClaimOptions,
-  type CompletedRoutine,
-  type Coordinator,
-  type Lease,
-  type MigrationStateStore,
-  type ReplicaDirectory,
-  type StoredControls,
+import type {
+  AcquireOptions,
+  ClaimOptions,
+  CompletedRoutine,
+  Coordinator,
+  Lease,
+  MigrationStateStore,
+  ReplicaDirectory,
+  RunMarkers,
+  StoredControls,
 } from '../cluster/ports';
 import { RedisMigrationStore } from './redis-migration-store';
 import { RedisRunMarkers } from './redis-run-markers';
-import type { RunMarkers } from '../cluster/ports';
 import { RedisReplicaDirectory } from './redis-replica-directory';
 import { RedisStoredControls } from './redis-stored-controls';
-import { redisHashTag, redisRoutineKey } from './redis-keys';
+import { redisRoutineKey } from './redis-keys';
+import { resolveRedisOptions, type RedisCoordinatorOptions } from './redis-coordinator-options';
 import { ACQUIRE_LEASE_LUA } from './lua/acquire-lease.lua';
 import { CLAIM_SLOTS_LUA } from './lua/claim-slots.lua';
 import { COMPLETE_LEASE_LUA } from './lua/complete-lease.lua';
 import { RELEASE_LEASE_LUA } from './lua/release-lease.lua';
 import { RENEW_LEASE_LUA } from './lua/renew-lease.lua';
-import { parseDuration, type Duration } from '../core/duration';
-import { RoutinesConfigurationError, type ConfigurationProblem } from '../core/errors';
 import { ClaimBatcher, type PendingClaim } from '../cluster/claim-batcher';
-import { MESSAGES } from '../cluster/coordination.messages';
-import {
-  CoordinatorStateLostError,
-  describeValue,
-  wholeMilliseconds,
-} from '../cluster/coordination.errors';
+import { MESSAGES } from './redis.messages';
+import { CoordinatorStateLostError, wholeMilliseconds } from '../cluster/coordination.errors';
 
-export interface RedisCoordinatorOptions {
-  /**
-   * Prepended to every key this coordinator writes (after the client's own `keyPrefix`, if
-   * any). Default: 'routines:'.
-   */
-  keyPrefix?: string;
-  /**
-   * The most the replicas' wall clocks may differ from the Redis server's. After Redis lost
-   * its data, slots due up to this long after the loss was noticed are refused, since a
-   * replica whose clock runs ahead may have claimed them before the loss. Default: '1s'.
-   */
-  maxClockSkew?: Duration;
-  /** Where the server checks (eviction policy) warn. Default: `console`. */
-  logger?: { warn(message: string): void };
-}
+export type { RedisCoordinatorOptions } from './redis-coordinator-options';
 
 // Names of the scripts on the client (ioredis' defineCommand): namespaced to stay clear of the app's own.
 const CLAIM_COMMAND = 'nestjsRoutinesClaimSlots3';
@@ -136,27 +117,9 @@ export class RedisCoordinator implements Coordinator {
   private readonly client: Redis | Cluster;
 
   constructor(client: RedisClient, options: RedisCoordinatorOptions = {}) {
-    const problems: ConfigurationProblem[] = [];
-    const problem = (option: string, value: unknown, message: string): void => {
-      problems.push({ option, value, message, source: 'RedisCoordinator' });
-    };
-    if (!isIoredisClient(client)) {
-      problem('client', describeValue(client), MESSAGES.notIoredis);
-    }
-    const keyPrefix = options.keyPrefix ?? 'routines:';
-    if (typeof keyPrefix !== 'string') problem('keyPrefix', keyPrefix, MESSAGES.notString);
-    this.prefix = typeof keyPrefix === 'string' ? keyPrefix : 'routines:';
-    const onCluster = isIoredisClient(client) && (client as Cluster).isCluster === true;
-    if (onCluster && redisHashTag(`${this.prefix}{x}`) === undefined) {
-      problem('keyPrefix', keyPrefix, MESSAGES.emptyHashTag);
-    }
-    this.skewMs = 1000;
-    if (options.maxClockSkew !== undefined) {
-      const parsed = parseDuration(options.maxClockSkew, { allowZero: true });
-      if ('ms' in parsed) this.skewMs = parsed.ms;
-      else problem('maxClockSkew', options.maxClockSkew, parsed.problem);
-    }
-    if (problems.length > 0) throw new RoutinesConfigurationError(problems);
+    const { prefix, skewMs } = resolveRedisOptions(client, options);
+    this.prefix = prefix;
+    this.skewMs = skewMs;
     this.logger = options.logger ?? console;
     this.client = client as unknown as Redis | Cluster;
     client.defineCommand(CLAIM_COMMAND, { lua: CLAIM_SLOTS_LUA });
@@ -316,16 +279,4 @@ export class RedisCoordinator implements Coordinator {
       () => undefined,
     );
   }
-}
-
-function isIoredisClient(client: unknown): client is Redis | Cluster {
-  const candidate = client as Partial<Redis> | null;
-  return (
-    typeof candidate === 'object' &&
-    candidate !== null &&
-    typeof candidate.defineCommand === 'function' &&
-    typeof candidate.set === 'function' &&
-    typeof candidate.del === 'function' &&
-    typeof candidate.evalsha === 'function'
-  );
 }
