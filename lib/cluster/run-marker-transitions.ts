@@ -1,9 +1,9 @@
 import type { BeginAnswer, BeginRun, RenewAnswer, RunMarkerState } from './ports/run-markers';
 
 /**
- * The run markers' transitions (see {@link RunMarkers}), written once: the in-memory and
- * PostgreSQL coordinators run these functions on the stored state under a lock, the Redis
- * coordinator runs the same steps in a Lua script (test/integration/run-marker-protocol.spec.ts
+ * The run markers' transitions (the `RunMarkers` port, ports/run-markers.ts), written once:
+ * the in-memory and PostgreSQL coordinators run these functions on the stored state under a
+ * lock, the Redis coordinator runs the same steps in a Lua script (test/integration/run-marker-protocol.spec.ts
  * runs the same cases through both).
  */
 

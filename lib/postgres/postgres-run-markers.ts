@@ -19,9 +19,9 @@ type Query = (
 const MAX_ATTEMPTS = 20;
 
 /**
- * Run markers in PostgreSQL: the transitions of ../cluster/run-marker-transitions.ts on the routine's row, read
- * with the database clock and written back only if no other replica wrote it meanwhile (a
- * version compare-and-set, retried): two single statements per call, no transaction held
+ * Run markers in PostgreSQL: the transitions of ../cluster/run-marker-transitions.ts on the
+ * routine's row, read with the database clock and written back only if no other replica
+ * wrote it meanwhile (a version compare-and-set, retried): two single statements per call, no transaction held
  * open, no advisory lock, so it works behind PgBouncer in transaction mode too.
  *
  * A run's epoch is at least the database clock in µs (the larger of the last epoch plus one

@@ -69,7 +69,6 @@ export class PostgresCoordinator implements Coordinator {
 
   constructor(pool: PostgresPool, options: PostgresCoordinatorOptions = {}) {
     checkPostgresPool(pool);
-    // Before the other options are checked, as it always was: the pool is the app's own.
     keepAliveOnPoolErrors(pool, options.logger ?? console);
     const { names, skewMs, pruneAfterMs } = resolvePostgresOptions(options);
     const tables = coordinatorTables(names);

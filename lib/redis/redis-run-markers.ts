@@ -4,8 +4,9 @@ import { BEGIN_RUN_LUA } from './lua/begin-run.lua';
 import { END_RUN_LUA } from './lua/end-run.lua';
 import { RENEW_RUN_LUA } from './lua/renew-run.lua';
 
-// The transitions of cluster/run-marker-transitions.ts (beginRun, renewRun, endRun), step for step, in Lua
-// (../redis/lua/begin-run, renew-run, end-run): each call one script on the server's clock. State: `<prefix>{<routine>}:runs`, a JSON string
+// The transitions of cluster/run-marker-transitions.ts (beginRun, renewRun, endRun), step for
+// step, in Lua (./lua/begin-run, renew-run, end-run): each call one script on the server's
+// clock. State: `<prefix>{<routine>}:runs`, a JSON string
 // { running = [{token, expiresAt, cancel}], waiting = [{token, expiresAt}], epoch }; the last
 // outcome: `<prefix>{<routine>}:previous`. Both share the routine's hash tag (one Cluster slot).
 // Epochs start from the server's clock in µs (as PostgreSQL's): they keep growing after Redis
