@@ -17,7 +17,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { Pool } from 'pg';
-import { PostgresCoordinator, RedisCoordinator } from '../../lib/coordination';
+import { PostgresCoordinator } from '../../lib/postgres';
+import { RedisCoordinator } from '../../lib/redis';
 import { PeriodicRoutine, type Coordinator } from '../../lib/core';
 import { main, percentileSorted, scenarioParams, sleep } from '../harness';
 

@@ -1,24 +1,11 @@
-import type { Coordinator } from '../core';
+import type { Coordinator, StoredControls } from '../cluster/ports';
 
-// port: replaced by lib/cluster/ports on merge
+export type { StoredControls } from '../cluster/ports';
+
 /**
- * Where the coordinator keeps the operators' controls, for every replica to read. Controls are
- * never deleted, only overwritten: an empty set after a non-empty one means the engine lost them.
+ * The coordinator's stored controls, when it shares replicas too: controls are applied by
+ * every replica of a cluster, so an engine that cannot list the replicas keeps them here only.
  */
-export interface StoredControls {
-  /** Stores one control (`pause:<routine>` or `interval:<routine>`) as JSON text. */
-  set(routine: string, control: string): Promise<void>;
-  /** Every control stored, key → JSON text. */
-  all(): Promise<Map<string, string>>;
-}
-
-// port: replaced by lib/cluster/ports on merge (the coordinator's own `controls`).
-/** The coordinator's stored controls, read today through its replica directory. */
 export function storedControlsOf(coordinator: Coordinator): StoredControls | undefined {
-  const directory = coordinator.replicas;
-  if (!directory) return undefined;
-  return {
-    set: (key, text) => directory.setControl(key, text),
-    all: () => directory.controls(),
-  };
+  return coordinator.replicas ? coordinator.controls : undefined;
 }

@@ -3,12 +3,9 @@ import { MESSAGES } from './core.messages';
 import { withDeadline } from './deadline';
 import { reportError, type RoutineLogger } from './logger';
 import type { PeriodicRun } from './periodic-run';
-import type { Coordinator } from './coordinator';
+import type { SlotClaims as SlotClaimsPort } from '../cluster/ports';
 import type { OverlapPolicy, RunOutcome } from './routine';
 import type { Schedule } from './schedule';
-
-/** What backfill asks of the cluster: one claim per due time. */
-type SlotClaimsPort = Pick<Coordinator, 'claimSlot'>;
 
 /** Most due times one `backfill()` runs: a longer range is refused, to be split. */
 export const MAX_BACKFILL = 1000;

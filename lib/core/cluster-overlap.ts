@@ -1,6 +1,10 @@
 import type { Clock, TimerHandle } from './clock';
-import { newToken } from './coordinator';
-import { reportCoordinatorFailure, reportCoordinatorSuccess } from './coordinator-outage';
+import { newToken } from '../cluster/new-token';
+import {
+  reportCoordinatorFailure,
+  reportCoordinatorSuccess,
+  type OutageSource,
+} from './coordinator-outage';
 import { MESSAGES } from './core.messages';
 import { withDeadline } from './deadline';
 import { RunMarkerLostError } from './errors';
@@ -8,8 +12,7 @@ import { Hold } from './hold';
 import { describeError, type RoutineLogger } from './logger';
 import type { OverlapPolicy, SkipReason } from './routine';
 import type { PreviousRun } from './run-context';
-import type { BeginAnswer, BeginRun, RunMarkers } from './run-markers';
-import type { Coordinator } from './coordinator';
+import type { BeginAnswer, BeginRun, RunMarkers } from '../cluster/ports/run-markers';
 
 /** What the cluster-wide overlap needs from its periodic routine. */
 export interface ClusterOverlapHost {
@@ -114,7 +117,8 @@ export class ClusterOverlap {
     private readonly host: ClusterOverlapHost,
     private readonly markers: RunMarkers,
     private readonly timing: MarkerTiming,
-    private readonly coordinator: Coordinator,
+    /** The engine the markers live on: outages are kept and logged per engine. */
+    private readonly coordinator: OutageSource,
     /** Hands a won slot back (shutdown began before it ran), so another replica may run it. */
     private readonly handBack: (due: number) => void,
   ) {}

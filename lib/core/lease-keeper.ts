@@ -3,10 +3,14 @@ import type { Clock, TimerHandle } from './clock';
 import {
   isCompletedRoutine,
   type CompletedRoutine,
-  type Coordinator,
   type Lease,
-} from './coordinator';
-import { reportCoordinatorFailure, reportCoordinatorSuccess } from './coordinator-outage';
+  type Leases,
+} from '../cluster/ports/leases';
+import {
+  reportCoordinatorFailure,
+  reportCoordinatorSuccess,
+  type OutageSource,
+} from './coordinator-outage';
 import { withDeadline } from './deadline';
 import {
   checkDuration,
@@ -71,7 +75,8 @@ export const MIN_TTL_MS = 1000;
 
 interface LeaseKeeperOptions {
   routine: string;
-  coordinator: Coordinator;
+  /** The coordinator's leases; its `kind` names it in the logs, and outages are kept per engine. */
+  coordinator: Leases & OutageSource;
   clock: Clock;
   logger: RoutineLogger;
   options?: LeaseOptions;

@@ -1,6 +1,6 @@
 import type { RunRecorder } from './run-ledger';
 import type { Clock } from './clock';
-import type { Coordinator } from './coordinator';
+import type { Coordinator } from '../cluster/ports/coordinator';
 import {
   checkDuration,
   formatDuration,

@@ -10,7 +10,7 @@ import {
 import { CatchUpQueue, MAX_LATE_EVENTS, type CatchUpHost } from './catch-up-queue';
 import { systemClock } from './clock';
 import type { HeldMarker } from './cluster-overlap';
-import type { Coordinator } from './coordinator';
+import type { SlotClaims as SlotClaimsPort } from '../cluster/ports';
 import { MESSAGES } from './core.messages';
 import type { OptionProblem } from './duration';
 import { RoutineStoppedError, throwIfProblems } from './errors';
@@ -335,7 +335,7 @@ export class PeriodicRoutine
   }
 
   /** @internal Cluster scope: where backfill claims its due times. */
-  get slotClaims(): Coordinator | undefined {
+  get slotClaims(): SlotClaimsPort | undefined {
     return this.claims?.coordinator;
   }
 

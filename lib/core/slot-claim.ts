@@ -1,14 +1,26 @@
 import type { Clock, TimerHandle } from './clock';
 import { ClusterOverlap, type ClusterOverlapHost, type MarkerTiming } from './cluster-overlap';
-import { newToken, type Coordinator } from './coordinator';
-import { reportCoordinatorFailure, reportCoordinatorSuccess } from './coordinator-outage';
+import { newToken } from '../cluster/new-token';
+import type { Coordinator } from '../cluster/ports/coordinator';
+import type { SlotClaims as SlotClaimsPort } from '../cluster/ports/slot-claims';
+import {
+  reportCoordinatorFailure,
+  reportCoordinatorSuccess,
+  type OutageSource,
+} from './coordinator-outage';
 import { MESSAGES } from './core.messages';
 import { withDeadline } from './deadline';
-import { InMemoryCoordinator } from './in-memory-coordinator';
+import { InMemoryCoordinator } from '../cluster/in-memory-coordinator';
 import { MAX_TIMER_MS } from './duration';
 import { describeError, type RoutineLogger } from './logger';
 import type { ClusterStatus, SkipReason } from './routine';
 import type { Schedule } from './schedule';
+
+/**
+ * What slot claims ask of the coordinator: its slots, its run markers when it keeps them (for
+ * cluster-wide overlap), and its `kind` (outages are kept and logged per engine).
+ */
+export type SlotClaimEngine = SlotClaimsPort & OutageSource & Pick<Coordinator, 'runs'>;
 
 /** What slot claims need from their periodic routine. */
 export interface SlotClaimHost extends ClusterOverlapHost {
@@ -69,7 +81,7 @@ export class SlotClaims {
   private rechecks: Set<TimerHandle> | undefined;
 
   /** Given in the options, or made on first use. */
-  private coordinatorOption: Coordinator | undefined;
+  private coordinatorOption: SlotClaimEngine | undefined;
   /** Cluster-wide overlap, when the coordinator keeps run markers; made with the first won slot. */
   private overlapOf: ClusterOverlap | null | undefined;
   /** This routine's claims carry it, so that a hand-back releases only a claim still its own. */
@@ -77,7 +89,7 @@ export class SlotClaims {
 
   constructor(
     private readonly host: SlotClaimHost,
-    coordinator: Coordinator | undefined,
+    coordinator: SlotClaimEngine | undefined,
     /** How long after its due time a slot may still be caught up (0 without `catchup`). */
     public horizonMs: number,
     private readonly markerTiming: MarkerTiming,
@@ -85,7 +97,7 @@ export class SlotClaims {
     this.coordinatorOption = coordinator;
   }
 
-  get coordinator(): Coordinator {
+  get coordinator(): SlotClaimEngine {
     return (this.coordinatorOption ??= new InMemoryCoordinator(this.host.clock));
   }
 

@@ -1,8 +1,8 @@
 import { systemClock, type Clock, type TimerHandle } from './clock';
-import type { Coordinator } from './coordinator';
+import type { Coordinator } from '../cluster/ports/coordinator';
 import { checkDuration, formatDuration, type Duration, type OptionProblem } from './duration';
 import { isAbortError, RoutineStoppedError, throwIfProblems } from './errors';
-import { InMemoryCoordinator } from './in-memory-coordinator';
+import { InMemoryCoordinator } from '../cluster/in-memory-coordinator';
 import { LeaseKeeper, validateLeaseOptions, type LeaseOptions } from './lease-keeper';
 import {
   BACKGROUND_OPTION_NAMES,

@@ -4,7 +4,7 @@ import {
   type MigrationStateStore,
   type StoredMigration,
   type StoredMigrationError,
-} from '../core/coordinator';
+} from '../cluster/ports/migration-state-store';
 
 /**
  * Migrations' state in this process: the store used with the in-memory coordinator, right for

@@ -1,4 +1,4 @@
-import type { StoredMigration, StoredMigrationError } from '../core/coordinator';
+import type { StoredMigration, StoredMigrationError } from '../cluster/ports/migration-state-store';
 import { isComplete } from './migration-runner';
 import type { MigrationDirection } from './migrator';
 

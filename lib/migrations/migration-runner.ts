@@ -1,5 +1,5 @@
 import { systemClock, type Clock } from '../core/clock';
-import type { MigrationStateStore, StoredMigration } from '../core/coordinator';
+import type { MigrationStateStore, StoredMigration } from '../cluster/ports/migration-state-store';
 import { describeError, summarizeError, type RoutineLogger } from '../core/logger';
 import type { MigrationContext, MigrationDefinition, MigrationDirection } from './migrator';
 import { MigrationFencedError, MigrationTimeoutError } from './migrations.errors';

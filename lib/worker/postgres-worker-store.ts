@@ -1,6 +1,6 @@
 // Type-only: an app that never constructs a PostgresWorkerStore never loads pg.
 import type { Pool } from 'pg';
-import type { PostgresPool } from '../coordination/clients';
+import type { PostgresPool } from '../postgres/postgres-pool';
 import { systemClock } from '../core/clock';
 import { RoutinesConfigurationError } from '../core/errors';
 import { enqueueJobSql } from '../postgres/sql/worker/enqueue-job.sql';

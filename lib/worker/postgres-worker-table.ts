@@ -1,6 +1,6 @@
 // Type-only: an app that never constructs a PostgresWorkerStore never loads pg.
 import type { Pool } from 'pg';
-import type { PostgresPool } from '../coordination/clients';
+import type { PostgresPool } from '../postgres/postgres-pool';
 import type { OutageSource } from '../core/coordinator-outage';
 import { jobKey, type ClaimedJob, type FailOutcome } from './claimed-job';
 import type { WorkerTableOptions } from './interfaces/worker-store-options.interface';

@@ -431,7 +431,7 @@ describe('RoutinesDashboardModule with two apps on one shared coordinator', () =
     const coordinator = sharedCoordinator();
     apps = [await bootShared(coordinator, true)];
     const registry = apps[0].get(RoutinesRegistry);
-    coordinator.replicas.setControl = () => Promise.reject(new Error('engine down'));
+    coordinator.controls.set = () => Promise.reject(new Error('engine down'));
     const refused = await request(apps[0].getHttpServer())
       .post('/ops/api/routines/cluster-sweep/interval')
       .set('x-token', 'secret')
@@ -471,7 +471,8 @@ describe('RoutinesDashboardModule when the coordinator is down at bootstrap', ()
     const coordinator = new InMemoryCoordinator();
     Object.defineProperty(coordinator, 'kind', { value: 'shared-for-test' });
     const down = () => Promise.reject(new Error('connection refused'));
-    Object.assign(coordinator.replicas, { controls: down, list: down, publish: down });
+    Object.assign(coordinator.replicas, { list: down, publish: down });
+    Object.assign(coordinator.controls, { all: down });
     const logger = new CapturingLogger();
     @Module({
       imports: [RoutinesModule.forRoot({ coordinator }), RoutinesDashboardModule.forRoot()],

@@ -1,4 +1,5 @@
-import { PostgresCoordinator, RedisCoordinator } from '../../lib/coordination';
+import { PostgresCoordinator } from '../../lib/postgres';
+import { RedisCoordinator } from '../../lib/redis';
 import { PeriodicRoutine, type Coordinator } from '../../lib/core';
 import { unique, useSharedEngines } from './support';
 

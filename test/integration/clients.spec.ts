@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { Client, Pool } from 'pg';
-import { PostgresCoordinator, RedisCoordinator } from '../../lib/coordination';
+import { PostgresCoordinator } from '../../lib/postgres';
+import { RedisCoordinator } from '../../lib/redis';
 import { PeriodicRoutine, RoutinesConfigurationError } from '../../lib/core';
 import {
   connectRedis,

@@ -1,19 +1,15 @@
+/**
+ * What the Redis and PostgreSQL coordinators do beyond the ports' contracts (ports/, run
+ * against every engine): their keys and tables, epochs from the server clock, failing closed
+ * after a loss, table creation, options, an unreachable server.
+ */
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { Redis } from 'ioredis';
 import { Pool } from 'pg';
-import {
-  CoordinatorStateLostError,
-  PostgresCoordinator,
-  RedisCoordinator,
-} from '../../lib/coordination';
-import {
-  InMemoryCoordinator,
-  PeriodicRoutine,
-  RoutinesConfigurationError,
-  type Lease,
-} from '../../lib/core';
-import { describeCoordinatorContract } from './coordinator.contract';
+import { PostgresCoordinator } from '../../lib/postgres';
+import { CoordinatorStateLostError, RedisCoordinator } from '../../lib/redis';
+import { PeriodicRoutine, RoutinesConfigurationError, type Lease } from '../../lib/core';
 import {
   connectRedis,
   deleteRedisKeys,
@@ -26,37 +22,6 @@ import {
   unique,
   waitFor,
 } from './support';
-
-describeCoordinatorContract('InMemoryCoordinator', async () => {
-  const shared = new InMemoryCoordinator();
-  return { coordinator: () => shared };
-});
-
-describeCoordinatorContract('RedisCoordinator', async () => {
-  const client = await connectRedis();
-  const keyPrefix = `${unique('it')}:`;
-  return {
-    coordinator: () => new RedisCoordinator(client, { keyPrefix }),
-    prime: (routine) => primeRedisRoutine(client, keyPrefix, routine),
-    close: async () => {
-      await deleteRedisKeys(client, keyPrefix);
-      client.disconnect();
-    },
-  };
-});
-
-describeCoordinatorContract('PostgresCoordinator', async () => {
-  const pool = postgresPool(12);
-  const schema = unique('routines_it');
-  await primePostgres(pool, new PostgresCoordinator(pool, { schema }), schema);
-  return {
-    coordinator: () => new PostgresCoordinator(pool, { schema }),
-    close: async () => {
-      await dropSchema(pool, schema);
-      await pool.end();
-    },
-  };
-});
 
 describe('RedisCoordinator on a real server', () => {
   let client: Redis;
@@ -393,6 +358,21 @@ describe('PostgresCoordinator on a real server', () => {
     expect(() => new PostgresCoordinator(pool, { pruneAfter: 'soon' })).toThrow(/pruneAfter/);
   });
 
+  it('creates the migration tables again when they were dropped', async () => {
+    const own = `${schema}_migrations`;
+    try {
+      const store = new PostgresCoordinator(pool, { schema: own }).migrations;
+      await store.register('before-drop', 'creates the tables', false);
+      await pool.query(
+        `DROP TABLE "${own}".routines_migrations, "${own}".routines_migrations_errors`,
+      );
+      await store.register('after-drop', 'again', false);
+      expect((await store.list()).map((m) => m.id)).toEqual(['after-drop']);
+    } finally {
+      await dropSchema(pool, own);
+    }
+  }, 30_000);
+
   it('rejects when the database cannot be reached', async () => {
     const port = await freePort();
     const offline = new Pool({
@@ -406,8 +386,8 @@ describe('PostgresCoordinator on a real server', () => {
   });
 });
 
-describe('coordination entry point', () => {
-  it('loads neither ioredis nor pg until a coordinator is constructed with a client', () => {
+describe('the redis and postgres entry points', () => {
+  it('load neither ioredis nor pg until a coordinator is constructed with a client', () => {
     const root = path.resolve(__dirname, '../..');
     const output = execFileSync(
       process.execPath,
@@ -415,7 +395,8 @@ describe('coordination entry point', () => {
         '-r',
         path.join(__dirname, 'fixtures/register.js'),
         '-e',
-        `require('./lib/coordination');
+        `require('./lib/redis');
+         require('./lib/postgres');
          const loaded = Object.keys(require.cache).filter((f) => /node_modules[\\\\/](ioredis|pg)[\\\\/]/.test(f));
          process.stdout.write(JSON.stringify(loaded));`,
       ],

@@ -16,7 +16,7 @@ import {
   waitFor,
   type Engine,
 } from './support';
-import { PostgresCoordinator } from '../../lib/coordination';
+import { PostgresCoordinator } from '../../lib/postgres';
 
 jest.setTimeout(60_000);
 

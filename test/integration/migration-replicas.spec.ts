@@ -15,7 +15,8 @@
  */
 import type { Pool } from 'pg';
 import type { Redis } from 'ioredis';
-import { PostgresCoordinator, RedisCoordinator } from '../../lib/coordination';
+import { PostgresCoordinator } from '../../lib/postgres';
+import { RedisCoordinator } from '../../lib/redis';
 import type { MigrationStateStore } from '../../lib/core';
 import {
   connectRedis,

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { PostgresCoordinator } from '../../lib/coordination/postgres.coordinator';
+import { PostgresCoordinator } from '../../lib/postgres/postgres.coordinator';
 import { DEFAULT_WORKER_COLUMNS, workerTableSql } from '../../lib/worker/worker-table';
 import { coordinatorTables } from '../../lib/postgres/sql/tables';
 import { acquireLeaseSql } from '../../lib/postgres/sql/acquire-lease.sql';

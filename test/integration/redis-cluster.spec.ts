@@ -4,9 +4,15 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { Cluster } from 'ioredis';
-import { RedisCoordinator } from '../../lib/coordination';
+import { RedisCoordinator } from '../../lib/redis';
 import { PeriodicRoutine, SupervisedRoutine, type Lease } from '../../lib/core';
-import { describeCoordinatorContract } from './coordinator.contract';
+import { describeLeasesContract } from './ports/leases.contract';
+import { describeMigrationStateContract } from './ports/migration-state.contract';
+import type { PortHarness, PortSetup } from './ports/port-harness';
+import { describeReplicaDirectoryContract } from './ports/replica-directory.contract';
+import { describeRunMarkersContract } from './ports/run-markers.contract';
+import { describeSlotClaimsContract } from './ports/slot-claims.contract';
+import { describeStoredControlsContract } from './ports/stored-controls.contract';
 import { freePort, killAll, primeRedisRoutine, sleep, ThrowawayRedis, unique } from './support';
 
 const run = promisify(execFile);
@@ -76,14 +82,45 @@ afterAll(async () => {
   await killAll();
 });
 
-describeCoordinatorContract('RedisCoordinator on a three-master Redis Cluster', async () => {
+/** A RedisCoordinator on the cluster, for the ports' contracts: a key prefix of its own each. */
+async function onCluster(): Promise<PortHarness<RedisCoordinator>> {
   const { cluster } = await started();
   const keyPrefix = `${unique('it')}:`;
   return {
-    coordinator: () => new RedisCoordinator(cluster, { keyPrefix }),
+    port: () => new RedisCoordinator(cluster, { keyPrefix }),
     prime: (routine) => primeRedisRoutine(cluster, keyPrefix, routine),
   };
-});
+}
+
+const ON_CLUSTER = 'RedisCoordinator on a three-master Redis Cluster';
+describeSlotClaimsContract(ON_CLUSTER, onCluster);
+describeLeasesContract(ON_CLUSTER, onCluster);
+// The other ports keep their keys under one hash tag each ({replicas}, {controls}, {migrations},
+// the routine's): on a Cluster too, each script touches one slot.
+describeRunMarkersContract(
+  ON_CLUSTER,
+  portOn((coordinator) => coordinator.runs),
+);
+describeMigrationStateContract(
+  ON_CLUSTER,
+  portOn((coordinator) => coordinator.migrations),
+);
+describeReplicaDirectoryContract(
+  ON_CLUSTER,
+  portOn((coordinator) => coordinator.replicas),
+);
+describeStoredControlsContract(
+  ON_CLUSTER,
+  portOn((coordinator) => coordinator.controls),
+);
+
+/** One of the other ports of a coordinator on the cluster, for its contract. */
+function portOn<Port>(pick: (coordinator: RedisCoordinator) => Port): PortSetup<Port> {
+  return async () => {
+    const { port } = await onCluster();
+    return { port: () => pick(port()) };
+  };
+}
 
 describe('RedisCoordinator on a Redis Cluster', () => {
   it('keeps each routine on one hash slot, spreads routines over the masters, and runs cluster routines', async () => {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { CoordinatorStateLostError, RedisCoordinator } from '../../lib/coordination';
+import { CoordinatorStateLostError, RedisCoordinator } from '../../lib/redis';
 import type { Lease } from '../../lib/core';
 import {
   connectRedis,

@@ -1,5 +1,5 @@
-import { RedisCoordinator } from '../../lib/coordination';
-import type { BeginAnswer } from '../../lib/core/run-markers';
+import { RedisCoordinator } from '../../lib/redis';
+import type { BeginAnswer } from '../../lib/core';
 import { connectRedis, freePort, killAll, ThrowawayRedis, unique } from './support';
 
 /**

@@ -1,23 +1,21 @@
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
-import { PostgresRunMarkers } from '../../lib/coordination/postgres-run-markers';
-import { RedisRunMarkers } from '../../lib/coordination/redis-run-markers';
-import { redisRoutineKey } from '../../lib/coordination/redis-keys';
-import {
-  beginRun,
-  endRun,
-  renewRun,
-  type BeginAnswer,
-  type BeginRun,
-  type RenewAnswer,
-  type RunMarkerState,
-  type RunMarkers,
-} from '../../lib/core/run-markers';
+import { PostgresRunMarkers } from '../../lib/postgres/postgres-run-markers';
+import { RedisRunMarkers } from '../../lib/redis/redis-run-markers';
+import { redisRoutineKey } from '../../lib/redis/redis-keys';
+import type {
+  BeginAnswer,
+  BeginRun,
+  RenewAnswer,
+  RunMarkerState,
+  RunMarkers,
+} from '../../lib/cluster/ports/run-markers';
+import { beginRun, endRun, renewRun } from '../../lib/cluster/run-marker-transitions';
 import { runTableSql } from '../../lib/postgres/sql/run-table.sql';
 import { connectRedis, deleteRedisKeys, dropSchema, postgresPool, unique } from './support';
 
 /**
- * One place for the run-marker protocol: the transitions of core/run-markers.ts exist in
+ * One place for the run-marker protocol: the transitions of cluster/run-marker-transitions.ts exist in
  * TypeScript (run on a state object by the in-memory coordinator, and behind a compare-and-set
  * on a row by the PostgreSQL one) and in Lua (the Redis coordinator's scripts). The same table
  * of cases runs through each, from the same stored state, and every answer must be the same.

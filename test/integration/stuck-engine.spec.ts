@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
-import { RedisCoordinator } from '../../lib/coordination';
+import { RedisCoordinator } from '../../lib/redis';
 import {
   PeriodicRoutine,
   stopRoutines,

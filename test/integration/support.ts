@@ -4,7 +4,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import * as path from 'node:path';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import { Pool } from 'pg';
-import { redisRoutineKey } from '../../lib/coordination/redis-keys';
+import { redisRoutineKey } from '../../lib/redis/redis-keys';
 
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -111,7 +111,7 @@ export function useSharedEngines(): {
     schema,
     async prime(engine: Engine, routine: string) {
       if (engine === 'postgres') {
-        const { PostgresCoordinator } = await import('../../lib/coordination');
+        const { PostgresCoordinator } = await import('../../lib/postgres');
         return primePostgres(pool!, new PostgresCoordinator(pool!, { schema }), schema);
       }
       for (const kind of ['periodic', 'lease', 'complete'])

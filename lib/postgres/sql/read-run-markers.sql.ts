@@ -1,6 +1,6 @@
 /**
- * Reads a routine's run markers (core/run-markers.ts' state, as JSON), their version for the
- * compare-and-set of `writeRunMarkersSql`, the outcome the last run left, and the database's
+ * Reads a routine's run markers (the state of cluster/ports/run-markers.ts, as JSON), their
+ * version for the compare-and-set of `writeRunMarkersSql`, the outcome the last run left, and the database's
  * clock in ms (`clock_timestamp()`: the time of this read, not of a transaction's start).
  *
  * Parameters: $1 routine. No row: the routine has none yet (see `insertRunMarkersSql`).

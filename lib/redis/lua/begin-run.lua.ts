@@ -2,8 +2,8 @@ import { RUN_MARKER_STATE_LUA } from './run-marker-state.lua';
 import { SERVER_NOW_LUA } from './server-now.lua';
 
 /**
- * `beginRun` of core/run-markers.ts, step for step: a token already waiting runs once it is
- * first in line and there is room; a new token runs when there is room and nobody waits, else
+ * `beginRun` of cluster/run-marker-transitions.ts, step for step: a token already waiting
+ * runs once it is first in line and there is room; a new token runs when there is room and nobody waits, else
  * waits if the queue has room (asking the runs to stop, with cancel), else is busy. A run's
  * epoch is above every one given before and at least the server's clock in µs, so it keeps
  * growing after Redis lost the state.

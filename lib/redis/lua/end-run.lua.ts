@@ -2,8 +2,9 @@ import { RUN_MARKER_STATE_LUA } from './run-marker-state.lua';
 import { SERVER_NOW_LUA } from './server-now.lua';
 
 /**
- * `endRun` of core/run-markers.ts: removes the token, running or waiting; stores the run's
- * outcome as the routine's `previous` only if the run still held a live marker.
+ * `endRun` of cluster/run-marker-transitions.ts: removes the token, running or waiting;
+ * stores the run's outcome as the routine's `previous` only if the run still held a live
+ * marker.
  * KEYS: state, previous. ARGV: token, previous ('' for none). Returns 1.
  * Preludes: server clock (`now`), run-marker state (`s`, `save()`).
  */

@@ -2,8 +2,8 @@ import { RUN_MARKER_STATE_LUA } from './run-marker-state.lua';
 import { SERVER_NOW_LUA } from './server-now.lua';
 
 /**
- * `renewRun` of core/run-markers.ts: keeps a run's marker (or a place in the queue) for
- * another ttl. KEYS: state. ARGV: token, ttl ms. Returns 'running', 'cancelled' (a newer slot
+ * `renewRun` of cluster/run-marker-transitions.ts: keeps a run's marker (or a place in the
+ * queue) for another ttl. KEYS: state. ARGV: token, ttl ms. Returns 'running', 'cancelled' (a newer slot
  * asked the run to stop) or 'lost' (expired or taken).
  * Preludes: server clock (`now`), run-marker state (`s`, `save()`).
  */

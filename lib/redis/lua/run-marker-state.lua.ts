@@ -1,7 +1,7 @@
 /**
  * Prelude of the run-marker scripts (after `SERVER_NOW_LUA`, whose `now` it reads): loads a
- * routine's run markers, the state of core/run-markers.ts, from `KEYS[1]` (a JSON string
- * `{ running = [{token, expiresAt, cancel}], waiting = [{token, expiresAt}], epoch }`) into
+ * routine's run markers, the state of cluster/ports/run-markers.ts, from `KEYS[1]` (a JSON
+ * string `{ running = [{token, expiresAt, cancel}], waiting = [{token, expiresAt}], epoch }`) into
  * the local `s`, with the markers and places that expired by `now` dropped. Defines
  * `epoch()`, the epoch as an integer string, and `save()`, which writes `s` back.
  *

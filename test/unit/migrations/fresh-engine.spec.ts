@@ -12,7 +12,7 @@ import {
   SupervisedRoutine,
 } from '../../../lib/core';
 import type { Coordinator } from '../../../lib/core';
-import { CoordinatorStateLostError } from '../../../lib/coordination';
+import { CoordinatorStateLostError } from '../../../lib/redis';
 import { InMemoryMigrationStore, MigrationRunner } from '../../../lib/migrations';
 import { recordingLogger } from '../core/helpers';
 
