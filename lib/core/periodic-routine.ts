@@ -1,30 +1,23 @@
 // Choices marked (measured) were made on benchmark figures: see bench/README.md, "Measured
 // choices", before moving a field or turning a bound method into an arrow function.
 import { backfill, type BackfillHost, type BackfillOptions, type BackfillReport } from './backfill';
-import {
-  catchUpHorizonMs,
-  dueTimesBeforeStart,
-  type CatchUpPlan,
-  type CatchUpPolicy,
-} from './catch-up';
-import { CatchUpQueue, MAX_LATE_EVENTS, type CatchUpHost } from './catch-up-queue';
+import { catchUpHorizonMs, dueTimesBeforeStart } from './catch-up';
+import { CatchUpQueue } from './catch-up-queue';
+import { checkedOptions } from './checked-options';
 import { systemClock } from './clock';
-import type { HeldMarker } from './cluster-overlap';
 import type { SlotClaims as SlotClaimsPort } from '../cluster/ports';
 import { MESSAGES } from './core.messages';
 import type { OptionProblem } from './duration';
-import { RoutineStoppedError, throwIfProblems } from './errors';
-import { OverlapBuffer, type OverlapBufferHost, type WaitingTick } from './overlap-buffer';
-import { toPeriodicHandler, type HandlerFunction, type PeriodicHandler } from './periodic-handler';
-import { PERIODIC_OPTION_NAMES, RUNTIME_OPTION_NAMES, unknownOptionProblems } from './option-names';
+import { RoutineStoppedError } from './errors';
+import { OverlapBuffer } from './overlap-buffer';
+import type { HandlerFunction, PeriodicHandler } from './periodic-handler';
 import {
   checkNewInterval,
-  DEFAULT_MAX_BUFFERED,
-  resolvePeriodicOptions,
   type PeriodicRoutineOptions,
   type ResolvedPeriodicOptions,
 } from './periodic-options';
-import { PeriodicRuns, type Shutdown } from './periodic-runs';
+import { PeriodicDispatch } from './periodic-dispatch';
+import type { Shutdown } from './periodic-runs';
 import type {
   ManagedRoutine,
   OverlapPolicy,
@@ -35,9 +28,9 @@ import type {
   RoutineState,
   RunOutcome,
 } from './routine';
-import { createSchedule, type CatchUp, type IntervalSpec, type Schedule } from './schedule';
+import { createSchedule, type IntervalSpec, type Schedule } from './schedule';
 import { ScheduleBounds } from './schedule-bounds';
-import { SlotClaims, type SlotClaimHost } from './slot-claim';
+import { SlotClaims } from './slot-claim';
 
 export { MAX_BACKFILL, type BackfillOptions, type BackfillReport } from './backfill';
 export { MAX_PREVIOUS_BYTES } from './kept-value';
@@ -75,13 +68,9 @@ const MAX_NEXT_RUNS = 1000;
  * );
  * await monitorBackgroundRoutines(undefined, janitor);
  */
-export class PeriodicRoutine
-  extends PeriodicRuns
-  implements ManagedRoutine, SlotClaimHost, CatchUpHost, OverlapBufferHost, BackfillHost
-{
+export class PeriodicRoutine extends PeriodicDispatch implements ManagedRoutine, BackfillHost {
   readonly description: string | undefined;
   readonly scope: RoutineScope;
-  private readonly overlapOption: OverlapPolicy;
   private readonly initialDelayMs: number | undefined;
   private readonly runOnStart: boolean;
   private startedAtMono: number | undefined = undefined;
@@ -100,7 +89,6 @@ export class PeriodicRoutine
     super(options.clock ?? systemClock, NO_SCHEDULE, name, periodicHandler, resolved, options);
     this.description = options.description;
     this.scope = options.scope ?? 'instance';
-    this.overlapOption = resolved.overlap;
     this.initialDelayMs = resolved.initialDelayMs;
     this.runOnStart = resolved.runOnStart;
     this.bounds = ScheduleBounds.of(resolved);
@@ -113,11 +101,6 @@ export class PeriodicRoutine
       const horizon = this.catchUpHorizon();
       this.claims = new SlotClaims(this, options.coordinator, horizon, resolved.marker);
     }
-  }
-
-  /** `overlap`: what a tick that finds a run in flight does. */
-  get overlap(): OverlapPolicy {
-    return this.overlapOption;
   }
 
   get kind(): 'periodic' {
@@ -285,38 +268,6 @@ export class PeriodicRoutine
     return this.runNow(due, options.overlap ?? 'skip', false, now);
   }
 
-  /** @internal Runs once for `due`, now, as a trigger does; `backfill` marks the run as a backfill's. */
-  runNow(
-    due: number,
-    policy: OverlapPolicy,
-    backfill: boolean,
-    now = this.clock.now(),
-  ): Promise<RunOutcome> {
-    if (!this.hasRoom() && policy !== 'allow') {
-      const skipped: RunOutcome = {
-        status: 'skipped',
-        reason: 'busy',
-        dueAt: this.wallOfDue(due),
-        policy,
-      };
-      if (policy === 'skip') return Promise.resolve(skipped);
-      // A buffered or replacing run resolves once it has ended (or been skipped).
-      const buffer = (this.buffer ??= new OverlapBuffer(
-        this,
-        this.overlapOption,
-        DEFAULT_MAX_BUFFERED,
-      ));
-      return new Promise((resolve) => {
-        if (!buffer.wait(due, policy, resolve, backfill)) resolve(skipped);
-      });
-    }
-    return new Promise((resolve) => {
-      const run = this.nextRun(due, false, resolve);
-      run.mark(policy === 'allow' && !this.hasRoom() ? policy : undefined, backfill);
-      this.launch(run, now);
-    });
-  }
-
   /**
    * Runs the due times of a past range, oldest first, one after another, each with its own
    * `ctx.dueAt` (Temporal's backfill): for an interval routine `from`, `from + interval`, ...;
@@ -387,52 +338,6 @@ export class PeriodicRoutine
     };
   }
 
-  // --- Ticks (Ticker) ------------------------------------------------------------------------
-
-  /**
-   * @internal Counts the late ticks a catch-up superseded. Events go out for the first few
-   * only: a week asleep at 100 ms is six million ticks, counted at once rather than reported
-   * one by one.
-   */
-  skipLate(due: number, step: number, caught: CatchUp): void {
-    // A cron schedule reports the times catch-up already looked up: each lookup is costly.
-    const times = caught.first;
-    const reported = Math.min(caught.missed, times ? times.length : MAX_LATE_EVENTS);
-    for (let i = 0; i < reported; i++) this.skip(times ? times[i] : due + i * step, 'late');
-    this.ledger.skipped += caught.missed - reported;
-  }
-
-  /** @internal A tick is due: run it, claim its slot, or skip it. */
-  tick(due: number, now: number, armsNextTick: boolean): void {
-    if (this.completeIfPast(due)) return;
-    const onWallClock = this.timetable.onWallClock;
-    if (this.backoffUntil > (onWallClock ? this.clock.now() : due)) {
-      this.skip(due, 'backoff');
-      return this.slotNotRun(armsNextTick);
-    }
-    // With run markers, overlap is decided across replicas, once per slot by its claimant.
-    if (!this.hasRoom() && !(this.claims !== undefined && this.claims.overlap !== null)) {
-      const buffer = this.buffer;
-      if (!buffer?.buffers || !buffer.wait(due, buffer.policy, undefined, false)) {
-        this.skip(due, 'busy', this.overlapOption);
-      }
-      return this.slotNotRun(armsNextTick);
-    }
-    if (this.claims) return this.claims.claim(due, armsNextTick);
-    // `now` is on the monotonic scale only for intervals; a cron run reads its own start.
-    this.launch(this.nextRun(due, armsNextTick), onWallClock ? undefined : now);
-  }
-
-  /** @internal */
-  catchUpPolicy(): CatchUpPolicy | undefined {
-    return this.catchUp?.policy;
-  }
-
-  /** @internal A stall or a pause left due times late: catch-up runs the plan's, counts the missed. */
-  lateDueTimes(from: number, step: number, plan: CatchUpPlan): void {
-    this.catchUp!.late(from, step, plan);
-  }
-
   /** Past `endAt`, or `maxRuns` reached: no more ticks; runs in flight go on. */
   protected complete(): void {
     if (this.currentState !== 'running' && this.currentState !== 'paused') return;
@@ -441,124 +346,6 @@ export class PeriodicRoutine
     this.cancelTicks();
     this.dropWaiting();
     this.emit('completed');
-  }
-
-  // --- Catch-up (CatchUpHost) and overlap buffer (OverlapBufferHost) -----------------------
-
-  /** @internal */
-  get buffers(): boolean {
-    return this.buffer?.buffers ?? false;
-  }
-
-  /** @internal */
-  mayRunLate(): boolean {
-    return this.shutdown === undefined && this.isLive() && this.hasRoom();
-  }
-
-  /** @internal */
-  completeIfPast(due: number): boolean {
-    if (!this.bounds.isPast(this.wallOfDue(due))) return false;
-    this.complete();
-    return true;
-  }
-
-  /** @internal */
-  backedOff(due: number): boolean {
-    return this.backoffUntil > (this.timetable.onWallClock ? this.clock.now() : due);
-  }
-
-  /** @internal */
-  countSkipped(count: number): void {
-    this.ledger.skipped += count;
-  }
-
-  /** @internal */
-  runLate(due: number): void {
-    if (this.claims) return this.claims.claimLate(due);
-    const run = this.nextRun(due, false);
-    run.mark(undefined, false, true);
-    this.launch(run);
-  }
-
-  /** @internal */
-  isStopping(): boolean {
-    return this.currentState === 'stopping' || this.currentState === 'stopped';
-  }
-
-  /** @internal */
-  runWaiting(tick: WaitingTick): void {
-    const run = this.nextRun(tick.due, false, tick.done);
-    run.mark(tick.policy, tick.backfill);
-    this.launch(run);
-  }
-
-  // --- Cluster slots (SlotClaimHost) ---------------------------------------------------------
-
-  /** @internal */
-  isLive(): boolean {
-    return this.currentState === 'running' || this.currentState === 'paused';
-  }
-
-  /** @internal */
-  isRunning(): boolean {
-    return this.currentState === 'running';
-  }
-
-  /** @internal */
-  canRunMore(): boolean {
-    return this.currentState === 'running' && this.hasRoom();
-  }
-
-  /** @internal */
-  hold(): void {
-    this.pending++;
-  }
-
-  /** @internal */
-  release(): void {
-    this.pending--;
-    // A catch-up claim's run ended while the claim still held its place: the next goes now.
-    this.catchUp?.next();
-    this.notifyIfIdle();
-  }
-
-  /** @internal */
-  runSlot(due: number, armsNextTick: boolean, catchingUp = false): void {
-    const run = this.nextRun(due, armsNextTick);
-    run.mark(undefined, false, catchingUp);
-    this.launch(run);
-  }
-
-  /** @internal A won slot the cluster has room for: runs it holding its marker. */
-  runMarked(
-    due: number,
-    armsNextTick: boolean,
-    catchingUp: boolean,
-    waited: boolean,
-    held: HeldMarker,
-  ): void {
-    const run = this.nextRun(due, armsNextTick);
-    run.mark(waited ? this.overlapOption : undefined, false, catchingUp);
-    run.marker = held;
-    this.launch(run);
-    // A run that ended as it started has ended its marker already (see `runEnded`).
-    if (!held.ended) this.holdMarker(run, held);
-  }
-
-  /** @internal `allow` in cluster scope: runs at once across replicas. */
-  clusterLimit(): number {
-    return this.concurrency();
-  }
-
-  /** @internal `buffer-all`: slots that may wait across replicas. */
-  get maxBuffered(): number {
-    return this.buffer?.capacity ?? 0;
-  }
-
-  /** @internal */
-  slotNotRun(armsNextTick: boolean, catchingUp = false): void {
-    if (armsNextTick) this.armAfterRun();
-    if (catchingUp) this.catchUp?.notRun();
   }
 
   // --- State ---------------------------------------------------------------------------------
@@ -581,41 +368,6 @@ export class PeriodicRoutine
     const pause = this.currentState === 'paused' ? pauses.get(this) : undefined;
     return pause && { ...pause };
   }
-
-  /** On stop or completion: every waiting tick is skipped as `stopped`. */
-  private dropWaiting(): void {
-    this.catchUp?.dropAll();
-    this.buffer?.dropAll();
-  }
-}
-
-/** The options checked (unless the Nest adapter did), the handler, and the routine's name. */
-function checkedOptions(
-  handler: PeriodicHandler | HandlerFunction,
-  options: PeriodicRoutineOptions,
-  checked: ResolvedPeriodicOptions | undefined,
-): { periodicHandler: PeriodicHandler; resolved: ResolvedPeriodicOptions; name: string } {
-  const periodicHandler = toPeriodicHandler(handler);
-  const problems: OptionProblem[] = [];
-  if (checked === undefined) {
-    const known = [...PERIODIC_OPTION_NAMES, ...RUNTIME_OPTION_NAMES];
-    problems.push(...unknownOptionProblems(options, known));
-  }
-  const resolved = checked ?? resolvePeriodicOptions(options, problems);
-  if (typeof periodicHandler.handle !== 'function') {
-    problems.push({ option: 'handler', value: handler, message: MESSAGES.periodicHandler });
-  }
-  const name =
-    options.name ?? (typeof handler === 'function' && handler.name ? handler.name : 'periodic');
-  throwIfProblems(problems, name, `PeriodicRoutine '${name}'`);
-  const coordinator = options.coordinator;
-  const buffers = resolved.overlap !== 'skip' && resolved.overlap !== 'allow';
-  if (options.scope === 'cluster' && coordinator && !coordinator.runs && buffers) {
-    const message = MESSAGES.noRunMarkers(coordinator.kind, resolved.overlap);
-    const problem = { option: 'overlap', value: resolved.overlap, message };
-    throwIfProblems([problem], name, `PeriodicRoutine '${name}'`);
-  }
-  return { periodicHandler, resolved, name };
 }
 
 /** The note and who, without empty or absent fields. */
