@@ -5,7 +5,7 @@ export * from './cron-expression';
 export * from './duration';
 export * from './errors';
 export * from './groups';
-export * from './lease-keeper';
+export * from '../cluster/lease-keeper';
 export * from './logger';
 export * from './manual-clock';
 export * from './monitor';

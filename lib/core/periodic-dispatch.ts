@@ -3,7 +3,7 @@
 import type { CatchUpPlan, CatchUpPolicy } from './catch-up';
 import { MAX_LATE_EVENTS, type CatchUpHost } from './catch-up-queue';
 import type { Clock } from './clock';
-import type { HeldMarker } from './cluster-overlap';
+import type { HeldMarker } from '../cluster/cluster-overlap';
 import { OverlapBuffer, type OverlapBufferHost, type WaitingTick } from './overlap-buffer';
 import type { PeriodicHandler } from './periodic-handler';
 import {
@@ -14,7 +14,7 @@ import {
 import { PeriodicRuns } from './periodic-runs';
 import type { OverlapPolicy, RunOutcome } from './routine';
 import type { CatchUp, Schedule } from './schedule';
-import type { SlotClaimHost } from './slot-claim';
+import type { SlotClaimHost } from '../cluster/slot-claim';
 
 /**
  * What each due time of a periodic routine becomes: a run now, a claim of its cluster slot, a

@@ -10,8 +10,8 @@ import {
 } from './duration';
 import { MESSAGES } from './core.messages';
 import { CATCH_UP_ONCE, MAX_CATCH_UP, type CatchUpOptions, type CatchUpPolicy } from './catch-up';
-import type { MarkerTiming } from './cluster-overlap';
-import { validateLeaseOptions, type LeaseOptions } from './lease-keeper';
+import type { MarkerTiming } from '../cluster/cluster-overlap';
+import { validateLeaseOptions, type LeaseOptions } from '../cluster/lease-keeper';
 import type { RoutineLogger } from './logger';
 import type { OverlapPolicy, RoutineEventListener, RoutineScope } from './routine';
 import {

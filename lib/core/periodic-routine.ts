@@ -30,7 +30,7 @@ import type {
 } from './routine';
 import { createSchedule, type IntervalSpec, type Schedule } from './schedule';
 import { ScheduleBounds } from './schedule-bounds';
-import { SlotClaims } from './slot-claim';
+import { SlotClaims } from '../cluster/slot-claim';
 
 export { MAX_BACKFILL, type BackfillOptions, type BackfillReport } from './backfill';
 export { MAX_PREVIOUS_BYTES } from './kept-value';

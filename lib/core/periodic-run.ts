@@ -1,7 +1,7 @@
 // Choices marked (measured) were made on benchmark figures: see bench/README.md, "Measured choices".
 import { getEventListeners } from 'node:events';
 import type { Clock, TimerHandle } from './clock';
-import type { HeldMarker } from './cluster-overlap';
+import type { HeldMarker } from '../cluster/cluster-overlap';
 import { isAbortError, RoutineSupersededError, RoutineTimeoutError } from './errors';
 
 const POLICY_CODES: readonly OverlapPolicy[] = [

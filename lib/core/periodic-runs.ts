@@ -2,7 +2,7 @@
 // choices", before moving a field or turning a bound method into an arrow function.
 import type { CatchUpQueue } from './catch-up-queue';
 import type { Clock } from './clock';
-import type { HeldMarker } from './cluster-overlap';
+import type { HeldMarker } from '../cluster/cluster-overlap';
 import { MESSAGES } from './core.messages';
 import type { RoutineStoppedError } from './errors';
 import { formatDuration } from './duration';
@@ -37,7 +37,7 @@ import { RunLedger, type EndStatus } from './run-ledger';
 import { callAndReport } from './safe-call';
 import type { Schedule } from './schedule';
 import { UNBOUNDED, type ScheduleBounds } from './schedule-bounds';
-import type { SlotClaims } from './slot-claim';
+import type { SlotClaims } from '../cluster/slot-claim';
 import { Ticker } from './ticker';
 
 /** What stop() sets up: the reason runs' signals abort with, and its promise. */

@@ -3,7 +3,7 @@ import type { Coordinator } from '../cluster/ports/coordinator';
 import { checkDuration, formatDuration, type Duration, type OptionProblem } from './duration';
 import { isAbortError, RoutineStoppedError, throwIfProblems } from './errors';
 import { InMemoryCoordinator } from '../cluster/in-memory-coordinator';
-import { LeaseKeeper, validateLeaseOptions, type LeaseOptions } from './lease-keeper';
+import { LeaseKeeper, validateLeaseOptions, type LeaseOptions } from '../cluster/lease-keeper';
 import {
   BACKGROUND_OPTION_NAMES,
   RUNTIME_OPTION_NAMES,

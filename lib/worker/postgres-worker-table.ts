@@ -1,7 +1,7 @@
 // Type-only: an app that never constructs a PostgresWorkerStore never loads pg.
 import type { Pool } from 'pg';
 import type { PostgresPool } from '../postgres/postgres-pool';
-import type { OutageSource } from '../core/coordinator-outage';
+import type { OutageSource } from '../cluster/coordinator-outage';
 import { jobKey, type ClaimedJob, type FailOutcome } from './claimed-job';
 import type { WorkerTableOptions } from './interfaces/worker-store-options.interface';
 import { storedMessage } from './stored-message';

@@ -3,7 +3,7 @@ import {
   reportCoordinatorFailure,
   reportCoordinatorSuccess,
   type OutageSource,
-} from '../core/coordinator-outage';
+} from '../cluster/coordinator-outage';
 import { formatDuration } from '../core/duration';
 import { renewDeadline } from '../core/hold';
 import { describeError } from '../core/logger';

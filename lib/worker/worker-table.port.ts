@@ -1,4 +1,4 @@
-import type { OutageSource } from '../core/coordinator-outage';
+import type { OutageSource } from '../cluster/coordinator-outage';
 import type { ClaimedJob, FailOutcome } from './claimed-job';
 
 /**

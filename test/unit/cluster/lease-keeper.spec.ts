@@ -8,7 +8,7 @@ import {
   type Lease,
   type LeaseOptions,
 } from '../../../lib/core';
-import { deferred, eventRecorder, recordingLogger } from './helpers';
+import { deferred, eventRecorder, recordingLogger } from '../core/helpers';
 
 type RenewMode = 'ok' | 'refuse' | 'reject' | 'hang';
 

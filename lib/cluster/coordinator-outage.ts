@@ -1,7 +1,7 @@
-import { MESSAGES } from './core.messages';
-import type { Clock } from './clock';
-import { formatDuration } from './duration';
-import { describeError, type RoutineLogger } from './logger';
+import { MESSAGES } from '../core/core.messages';
+import type { Clock } from '../core/clock';
+import { formatDuration } from '../core/duration';
+import { describeError, type RoutineLogger } from '../core/logger';
 
 interface Outage {
   since: number;

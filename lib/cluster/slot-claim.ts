@@ -1,20 +1,20 @@
-import type { Clock, TimerHandle } from './clock';
+import type { Clock, TimerHandle } from '../core/clock';
 import { ClusterOverlap, type ClusterOverlapHost, type MarkerTiming } from './cluster-overlap';
-import { newToken } from '../cluster/new-token';
-import type { Coordinator } from '../cluster/ports/coordinator';
-import type { SlotClaims as SlotClaimsPort } from '../cluster/ports/slot-claims';
+import { newToken } from './new-token';
+import type { Coordinator } from './ports/coordinator';
+import type { SlotClaims as SlotClaimsPort } from './ports/slot-claims';
 import {
   reportCoordinatorFailure,
   reportCoordinatorSuccess,
   type OutageSource,
 } from './coordinator-outage';
-import { MESSAGES } from './core.messages';
-import { withDeadline } from './deadline';
-import { InMemoryCoordinator } from '../cluster/in-memory-coordinator';
-import { MAX_TIMER_MS } from './duration';
-import { describeError, type RoutineLogger } from './logger';
-import type { ClusterStatus, SkipReason } from './routine';
-import type { Schedule } from './schedule';
+import { MESSAGES } from '../core/core.messages';
+import { withDeadline } from '../core/deadline';
+import { InMemoryCoordinator } from './in-memory-coordinator';
+import { MAX_TIMER_MS } from '../core/duration';
+import { describeError, type RoutineLogger } from '../core/logger';
+import type { ClusterStatus, SkipReason } from '../core/routine';
+import type { Schedule } from '../core/schedule';
 
 /**
  * What slot claims ask of the coordinator: its slots, its run markers when it keeps them (for

@@ -1,27 +1,22 @@
-import { MESSAGES } from './core.messages';
-import type { Clock, TimerHandle } from './clock';
-import {
-  isCompletedRoutine,
-  type CompletedRoutine,
-  type Lease,
-  type Leases,
-} from '../cluster/ports/leases';
+import { MESSAGES } from '../core/core.messages';
+import type { Clock, TimerHandle } from '../core/clock';
+import { isCompletedRoutine, type CompletedRoutine, type Lease, type Leases } from './ports/leases';
 import {
   reportCoordinatorFailure,
   reportCoordinatorSuccess,
   type OutageSource,
 } from './coordinator-outage';
-import { withDeadline } from './deadline';
+import { withDeadline } from '../core/deadline';
 import {
   checkDuration,
   formatDuration,
   toMilliseconds,
   type Duration,
   type OptionProblem,
-} from './duration';
-import { LeaseLostError } from './errors';
-import { Hold, renewDeadline } from './hold';
-import { describeError, type RoutineLogger } from './logger';
+} from '../core/duration';
+import { LeaseLostError } from '../core/errors';
+import { Hold, renewDeadline } from '../core/hold';
+import { describeError, type RoutineLogger } from '../core/logger';
 
 /**
  * Lease timing for a cluster background routine; defaults follow Kubernetes' Lease (15 s,

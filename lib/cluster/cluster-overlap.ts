@@ -1,18 +1,18 @@
-import type { Clock, TimerHandle } from './clock';
-import { newToken } from '../cluster/new-token';
+import type { Clock, TimerHandle } from '../core/clock';
+import { newToken } from './new-token';
 import {
   reportCoordinatorFailure,
   reportCoordinatorSuccess,
   type OutageSource,
 } from './coordinator-outage';
-import { MESSAGES } from './core.messages';
-import { withDeadline } from './deadline';
-import { RunMarkerLostError } from './errors';
-import { Hold } from './hold';
-import { describeError, type RoutineLogger } from './logger';
-import type { OverlapPolicy, SkipReason } from './routine';
-import type { PreviousRun } from './run-context';
-import type { BeginAnswer, BeginRun, RunMarkers } from '../cluster/ports/run-markers';
+import { MESSAGES } from '../core/core.messages';
+import { withDeadline } from '../core/deadline';
+import { RunMarkerLostError } from '../core/errors';
+import { Hold } from '../core/hold';
+import { describeError, type RoutineLogger } from '../core/logger';
+import type { OverlapPolicy, SkipReason } from '../core/routine';
+import type { PreviousRun } from '../core/run-context';
+import type { BeginAnswer, BeginRun, RunMarkers } from './ports/run-markers';
 
 /** What the cluster-wide overlap needs from its periodic routine. */
 export interface ClusterOverlapHost {

@@ -7,7 +7,7 @@ import {
   SupervisedRoutine,
   type Coordinator,
 } from '../../../lib/core';
-import { recordingLogger } from './helpers';
+import { recordingLogger } from '../core/helpers';
 
 /** A coordinator that counts calls, so a test can prove that nothing talks to it any more. */
 function countingCoordinator(clock: ManualClock) {
