@@ -29,6 +29,22 @@ describe('unknown option names', () => {
     ).not.toThrow();
   });
 
+  it("refuses 'version' on a PeriodicRoutine, whose options type has none; SupervisedRoutine takes it", () => {
+    // The runtime names were one list for both kinds, so a PeriodicRoutine took `version`
+    // (a SupervisedRoutine's option) although PeriodicRoutineOptions has no such key.
+    expect(
+      () =>
+        new PeriodicRoutine(() => undefined, {
+          name: 'janitor',
+          interval: '1m',
+          version: 'v1',
+        } as never),
+    ).toThrow(/option 'version' = 'v1' is not an option of this routine; the options are/);
+    expect(
+      () => new SupervisedRoutine(async () => undefined, { name: 'seed', version: 'v1' }),
+    ).not.toThrow();
+  });
+
   it('suggests the nearest name only when it is close, counting a swap of neighbours as one edit', () => {
     const known = ['interval', 'concurrency', 'timeout', 'overlap'];
     const messages = (options: object) =>
