@@ -3,6 +3,8 @@ import {
   RoutinesConfigurationError,
   SupervisedRoutine,
   unknownOptionProblems,
+  type EveryKeyListed,
+  type UnlistedKeys,
 } from '../../../lib/core';
 
 describe('unknown option names', () => {
@@ -58,5 +60,19 @@ describe('unknown option names', () => {
       'a',
       'b',
     ]);
+  });
+});
+
+describe('the lists of option names', () => {
+  it('fail the type check when a key of the interface is left out (tsc runs over the tests)', () => {
+    interface Options {
+      interval?: string;
+      timeout?: number;
+    }
+    type _AllListed = EveryKeyListed<UnlistedKeys<Options, readonly ['interval', 'timeout']>>;
+    // @ts-expect-error: 'timeout' is a key of Options and not in the list
+    type _OneLeftOut = EveryKeyListed<UnlistedKeys<Options, readonly ['interval']>>;
+    const unlisted: UnlistedKeys<Options, readonly ['interval']> = 'timeout';
+    expect(unlisted).toBe('timeout');
   });
 });
