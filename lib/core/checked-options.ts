@@ -1,7 +1,8 @@
 import { MESSAGES } from './core.messages';
 import type { OptionProblem } from './duration';
 import { throwIfProblems } from './errors';
-import { PERIODIC_ROUTINE_OPTION_NAMES, unknownOptionProblems } from './option-names';
+import { PERIODIC_ROUTINE_OPTION_NAMES } from './option-names';
+import { unknownOptionProblems } from './unknown-options';
 import { toPeriodicHandler, type HandlerFunction, type PeriodicHandler } from './periodic-handler';
 import {
   resolvePeriodicOptions,
