@@ -1,8 +1,18 @@
 import { checkDuration, type OptionProblem } from './duration';
 import { MESSAGES } from './core.messages';
-import { CATCH_UP_ONCE, MAX_CATCH_UP, type CatchUpPolicy } from './catch-up';
+import { CATCH_UP_ONCE, MAX_CATCH_UP, type CatchUpOptions, type CatchUpPolicy } from './catch-up';
+import type { EveryKeyListed, UnlistedKeys } from './option-names';
 import type { PeriodicOptions } from './periodic-option-types';
 import type { ParsedInterval } from './schedule';
+
+/** The keys of `catchup`; any other is refused (the message names these two). */
+const CATCH_UP_OPTION_NAMES = [
+  'window',
+  'max',
+] as const satisfies readonly (keyof CatchUpOptions)[];
+type _EveryCatchUpOption = EveryKeyListed<
+  UnlistedKeys<CatchUpOptions, typeof CATCH_UP_OPTION_NAMES>
+>;
 
 /** `catchup` (or its shorthand `missed`): a window of zero or more, `max` from 1, a schedule with due times. */
 export function checkCatchUp(
@@ -20,7 +30,7 @@ export function checkCatchUp(
     return undefined;
   }
   for (const key of Object.keys(catchup)) {
-    if (key !== 'window' && key !== 'max') {
+    if (!(CATCH_UP_OPTION_NAMES as readonly string[]).includes(key)) {
       problems.push({
         option: `catchup.${key}`,
         value: (catchup as unknown as Record<string, unknown>)[key],
