@@ -1,7 +1,8 @@
 import { MESSAGES } from './core.messages';
 import type { OptionProblem } from './duration';
 import { throwIfProblems } from './errors';
-import { PERIODIC_OPTION_NAMES, RUNTIME_OPTION_NAMES, unknownOptionProblems } from './option-names';
+import { PERIODIC_ROUTINE_OPTION_NAMES } from './option-names';
+import { unknownOptionProblems } from './unknown-options';
 import { toPeriodicHandler, type HandlerFunction, type PeriodicHandler } from './periodic-handler';
 import {
   resolvePeriodicOptions,
@@ -18,8 +19,7 @@ export function checkedOptions(
   const periodicHandler = toPeriodicHandler(handler);
   const problems: OptionProblem[] = [];
   if (checked === undefined) {
-    const known = [...PERIODIC_OPTION_NAMES, ...RUNTIME_OPTION_NAMES];
-    problems.push(...unknownOptionProblems(options, known));
+    problems.push(...unknownOptionProblems(options, PERIODIC_ROUTINE_OPTION_NAMES));
   }
   const resolved = checked ?? resolvePeriodicOptions(options, problems);
   if (typeof periodicHandler.handle !== 'function') {

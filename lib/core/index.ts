@@ -10,6 +10,7 @@ export * from './logger';
 export * from './manual-clock';
 export * from './monitor';
 export * from './option-names';
+export * from './unknown-options';
 export * from './periodic-handler';
 export * from './periodic-routine';
 export * from './restart-policy';

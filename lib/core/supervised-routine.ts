@@ -4,11 +4,8 @@ import { checkDuration, formatDuration, type Duration, type OptionProblem } from
 import { isAbortError, RoutineStoppedError, throwIfProblems } from './errors';
 import { InMemoryCoordinator } from '../cluster/in-memory-coordinator';
 import { LeaseKeeper, validateLeaseOptions, type LeaseOptions } from '../cluster/lease-keeper';
-import {
-  BACKGROUND_OPTION_NAMES,
-  RUNTIME_OPTION_NAMES,
-  unknownOptionProblems,
-} from './option-names';
+import { SUPERVISED_ROUTINE_OPTION_NAMES } from './option-names';
+import { unknownOptionProblems } from './unknown-options';
 import { MESSAGES } from './core.messages';
 import { consoleRoutineLogger, describeError, reportError, type RoutineLogger } from './logger';
 import { RunLedger, type LedgerRun, type RunRecorder } from './run-ledger';
@@ -121,7 +118,7 @@ export class SupervisedRoutine implements ManagedRoutine {
     this.name =
       options.name ?? (typeof handler === 'function' && handler.name ? handler.name : 'background');
     const problems = [
-      ...unknownOptionProblems(options, [...BACKGROUND_OPTION_NAMES, ...RUNTIME_OPTION_NAMES]),
+      ...unknownOptionProblems(options, SUPERVISED_ROUTINE_OPTION_NAMES),
       ...validateBackgroundOptions(options),
     ];
     if (typeof this.handler.start !== 'function') {

@@ -1,7 +1,22 @@
-import { checkDuration, type ConfigurationProblem } from '../core';
+import {
+  checkDuration,
+  type ConfigurationProblem,
+  type EveryKeyListed,
+  type UnlistedKeys,
+} from '../core';
+import type { MigrationsModuleOptions } from '../migrations/interfaces/migrations-module-options.interface';
 import { MODULE_OPTIONS_SOURCE } from './constants';
 import type { RoutinesModuleOptions } from './interfaces/routines-module-options.interface';
 import { MESSAGES } from './nest.messages';
+
+/** The keys of the module option `migrations`; any other is refused (the message names these two). */
+const MIGRATIONS_OPTION_NAMES = [
+  'require',
+  'wait',
+] as const satisfies readonly (keyof MigrationsModuleOptions)[];
+type _EveryMigrationsOption = EveryKeyListed<
+  UnlistedKeys<MigrationsModuleOptions, typeof MIGRATIONS_OPTION_NAMES>
+>;
 
 /** Beyond this a ring per routine costs more memory than a history is worth in process. */
 const MAX_HISTORY = 10_000;
@@ -115,7 +130,7 @@ function migrationsOptionProblems(
       if (migrations.wait !== undefined)
         checkDuration(problems, 'migrations.wait', migrations.wait);
       for (const key of Object.keys(migrations)) {
-        if (key !== 'require' && key !== 'wait') {
+        if (!(MIGRATIONS_OPTION_NAMES as readonly string[]).includes(key)) {
           problems.push({
             option: `migrations.${key}`,
             value: migrations[key],

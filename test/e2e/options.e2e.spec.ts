@@ -232,6 +232,25 @@ describe('interval from configuration', () => {
     await waitFor(() => app.get(Janitor).runs.length >= 3, 'three runs');
   });
 
+  it('module options take what the decorator takes: an interval and a concurrency as functions', async () => {
+    // RoutineOverrides once declared `interval` and `concurrency` narrower than PeriodicOptions
+    // (no functions), although the module passed them on as the decorator's: now one type.
+    let reads = 0;
+    const { app, registry } = await bootTesting({
+      imports: [
+        RoutinesModule.forRoot({
+          routines: {
+            janitor: { interval: () => (reads++, 30), concurrency: () => 2, overlap: 'allow' },
+          },
+        }),
+      ],
+      providers: [Janitor],
+    });
+    await waitFor(() => app.get(Janitor).runs.length >= 2, 'two runs');
+    expect(reads).toBeGreaterThan(0);
+    expect(registry.get('janitor').state).toBe('running');
+  });
+
   it('@Periodic({ name }) with no interval anywhere fails bootstrap with a clear error', async () => {
     const { app } = await createTestingApp({
       imports: [RoutinesModule.forRoot()],

@@ -2,6 +2,7 @@ import {
   BACKGROUND_OPTION_NAMES,
   PERIODIC_OPTION_NAMES,
   resolvePeriodicOptions,
+  type EveryKeyListed,
   unknownOptionProblems,
   validateBackgroundOptions,
   type ConfigurationProblem,
@@ -20,8 +21,25 @@ import {
 import { MODULE_OPTIONS_SOURCE } from '../constants';
 import { MESSAGES } from '../nest.messages';
 
-const PERIODIC_DECORATOR_OPTIONS: readonly string[] = [...PERIODIC_OPTION_NAMES, 'enabled'];
-const BACKGROUND_DECORATOR_OPTIONS: readonly string[] = [...BACKGROUND_OPTION_NAMES, 'enabled'];
+/** The options of `@Periodic`: the routine's and `enabled`; checked against the type as in the core. */
+const PERIODIC_DECORATOR_OPTIONS: readonly string[] = [
+  ...PERIODIC_OPTION_NAMES,
+  'enabled',
+] as const satisfies readonly (keyof PeriodicRoutineDecoratorOptions)[];
+type _EveryPeriodicDecoratorOption = EveryKeyListed<
+  Exclude<keyof PeriodicRoutineDecoratorOptions, (typeof PERIODIC_OPTION_NAMES)[number] | 'enabled'>
+>;
+/** The options of `@BackgroundRoutine`: the routine's and `enabled`. */
+const BACKGROUND_DECORATOR_OPTIONS: readonly string[] = [
+  ...BACKGROUND_OPTION_NAMES,
+  'enabled',
+] as const satisfies readonly (keyof BackgroundRoutineDecoratorOptions)[];
+type _EveryBackgroundDecoratorOption = EveryKeyListed<
+  Exclude<
+    keyof BackgroundRoutineDecoratorOptions,
+    (typeof BACKGROUND_OPTION_NAMES)[number] | 'enabled'
+  >
+>;
 
 /** The problems in a routine's options and, for a periodic one, the options parsed (once). */
 export function validateDeclaration(

@@ -1,46 +1,26 @@
 import type { MetricsOptions, TracingOptions } from '../../observability';
+import type { Clock, Coordinator, Duration } from '../../core';
+import {
+  BACKGROUND_OPTION_NAMES,
+  PERIODIC_OPTION_NAMES,
+  type EveryKeyListed,
+} from '../../core/option-names';
 import type {
-  CatchUpOptions,
-  Clock,
-  Coordinator,
-  Duration,
-  IntervalSpec,
-  LeaseOptions,
-  OverlapPolicy,
-  RestartPolicy,
-} from '../../core';
-import type { BackoffOptions } from '../../core';
-import { BACKGROUND_OPTION_NAMES, PERIODIC_OPTION_NAMES } from '../../core/option-names';
+  BackgroundRoutineDecoratorOptions,
+  PeriodicRoutineDecoratorOptions,
+} from './routine-declaration.interface';
 import type { PostgresWorkerStore } from '../../worker';
 import type { MigrationsModuleOptions } from '../../migrations/interfaces/migrations-module-options.interface';
 
 /**
- * Per-routine settings in the module options; they override the decorator's. Every key is
- * optional; a key not listed here is reported as a configuration error.
+ * Per-routine settings in the module options; they override the decorator's: every option of
+ * `@Periodic` and `@BackgroundRoutine` but `name`, with the same types. Every key is optional;
+ * a key not listed here is reported as a configuration error, one of the other kind as well.
  */
-export interface RoutineOverrides {
-  enabled?: boolean;
-  description?: string;
-  interval?: IntervalSpec;
-  initialDelay?: Duration;
-  runOnStart?: boolean;
-  jitter?: Duration;
-  concurrency?: number;
-  timeout?: Duration;
-  backoff?: BackoffOptions | boolean;
-  scope?: 'instance' | 'cluster';
-  missed?: 'skip' | 'once';
-  catchup?: CatchUpOptions;
-  overlap?: OverlapPolicy;
-  maxBuffered?: number;
-  startAt?: Date | number | string;
-  endAt?: Date | number | string;
-  maxRuns?: number;
-  phase?: Duration;
-  align?: boolean;
-  restart?: RestartPolicy | false;
-  lease?: LeaseOptions;
-}
+export type RoutineOverrides = Omit<
+  PeriodicRoutineDecoratorOptions & BackgroundRoutineDecoratorOptions,
+  'name'
+>;
 
 /**
  * Options of `RoutinesModule.forRoot()` / `forRootAsync()`.
@@ -114,8 +94,14 @@ export interface RoutinesModuleOptions {
   migrations?: MigrationsModuleOptions;
 }
 
-/** The keys of {@link RoutineOverrides}: every decorator option but `name`. */
-export const ROUTINE_OVERRIDE_KEYS = [
+/** The keys of {@link RoutineOverrides}, from the option lists: every decorator option but `name`. */
+export const ROUTINE_OVERRIDE_KEYS: readonly (keyof RoutineOverrides)[] = [
   'enabled',
   ...new Set([...PERIODIC_OPTION_NAMES, ...BACKGROUND_OPTION_NAMES]),
-].filter((key) => key !== 'name') as ReadonlyArray<keyof RoutineOverrides>;
+].filter((key): key is keyof RoutineOverrides => key !== 'name');
+type _EveryOverride = EveryKeyListed<
+  Exclude<
+    keyof RoutineOverrides,
+    'enabled' | (typeof PERIODIC_OPTION_NAMES)[number] | (typeof BACKGROUND_OPTION_NAMES)[number]
+  >
+>;

@@ -3,6 +3,8 @@ import {
   RoutinesConfigurationError,
   SupervisedRoutine,
   unknownOptionProblems,
+  type EveryKeyListed,
+  type UnlistedKeys,
 } from '../../../lib/core';
 
 describe('unknown option names', () => {
@@ -29,6 +31,22 @@ describe('unknown option names', () => {
     ).not.toThrow();
   });
 
+  it("refuses 'version' on a PeriodicRoutine, whose options type has none; SupervisedRoutine takes it", () => {
+    // The runtime names were one list for both kinds, so a PeriodicRoutine took `version`
+    // (a SupervisedRoutine's option) although PeriodicRoutineOptions has no such key.
+    expect(
+      () =>
+        new PeriodicRoutine(() => undefined, {
+          name: 'janitor',
+          interval: '1m',
+          version: 'v1',
+        } as never),
+    ).toThrow(/option 'version' = 'v1' is not an option of this routine; the options are/);
+    expect(
+      () => new SupervisedRoutine(async () => undefined, { name: 'seed', version: 'v1' }),
+    ).not.toThrow();
+  });
+
   it('suggests the nearest name only when it is close, counting a swap of neighbours as one edit', () => {
     const known = ['interval', 'concurrency', 'timeout', 'overlap'];
     const messages = (options: object) =>
@@ -42,5 +60,19 @@ describe('unknown option names', () => {
       'a',
       'b',
     ]);
+  });
+});
+
+describe('the lists of option names', () => {
+  it('fail the type check when a key of the interface is left out (tsc runs over the tests)', () => {
+    interface Options {
+      interval?: string;
+      timeout?: number;
+    }
+    type _AllListed = EveryKeyListed<UnlistedKeys<Options, readonly ['interval', 'timeout']>>;
+    // @ts-expect-error: 'timeout' is a key of Options and not in the list
+    type _OneLeftOut = EveryKeyListed<UnlistedKeys<Options, readonly ['interval']>>;
+    const unlisted: UnlistedKeys<Options, readonly ['interval']> = 'timeout';
+    expect(unlisted).toBe('timeout');
   });
 });
