@@ -14,12 +14,12 @@ import {
 import { PeriodicRuns } from './periodic-runs';
 import type { OverlapPolicy, RunOutcome } from './routine';
 import type { CatchUp, Schedule } from './schedule';
-import type { SlotClaimHost } from '../cluster/slot-claim';
+import type { SlotClaimHost } from '../cluster/slot-claimer';
 
 /**
  * What each due time of a periodic routine becomes: a run now, a claim of its cluster slot, a
  * tick waiting in the overlap buffer, a late due time caught up, or a skip. The collaborators
- * (`SlotClaims`, `OverlapBuffer`, `CatchUpQueue`) call back here. `PeriodicRoutine` extends it
+ * (`SlotClaimer`, `OverlapBuffer`, `CatchUpQueue`) call back here. `PeriodicRoutine` extends it
  * with the public controls; `PeriodicRuns`, below it, starts and ends the runs.
  */
 export abstract class PeriodicDispatch

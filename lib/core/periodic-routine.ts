@@ -1,6 +1,6 @@
 // Choices marked (measured) were made on benchmark figures: see bench/README.md, "Measured
 // choices", before moving a field or turning a bound method into an arrow function.
-import { backfill, type BackfillHost, type BackfillOptions, type BackfillReport } from './backfill';
+import { backfill, type BackfillOptions, type BackfillReport } from './backfill';
 import { catchUpHorizonMs, dueTimesBeforeStart } from './catch-up';
 import { CatchUpQueue } from './catch-up-queue';
 import { checkedOptions } from './checked-options';
@@ -30,7 +30,7 @@ import type {
 } from './routine';
 import { createSchedule, type IntervalSpec, type Schedule } from './schedule';
 import { ScheduleBounds } from './schedule-bounds';
-import { SlotClaims } from '../cluster/slot-claim';
+import { SlotClaimer } from '../cluster/slot-claimer';
 
 export { MAX_BACKFILL, type BackfillOptions, type BackfillReport } from './backfill';
 export { MAX_PREVIOUS_BYTES } from './kept-value';
@@ -58,7 +58,7 @@ const MAX_NEXT_RUNS = 1000;
  *
  * Where things happen: a tick is scheduled and fires in `Ticker` (ticker.ts), which calls
  * `tick` here; a run starts in `launch` and ends in `runEnded` (`PeriodicRuns`; the run itself, its signal
- * and timeout, is `PeriodicRun`); a cluster slot is claimed in `SlotClaims`; the times come
+ * and timeout, is `PeriodicRun`); a cluster slot is claimed by `SlotClaimer`; the times come
  * from a `Schedule`; counters and the last run are kept by `RunLedger`.
  *
  * @example
@@ -68,7 +68,7 @@ const MAX_NEXT_RUNS = 1000;
  * );
  * await monitorBackgroundRoutines(undefined, janitor);
  */
-export class PeriodicRoutine extends PeriodicDispatch implements ManagedRoutine, BackfillHost {
+export class PeriodicRoutine extends PeriodicDispatch implements ManagedRoutine {
   readonly description: string | undefined;
   readonly scope: RoutineScope;
   private readonly initialDelayMs: number | undefined;
@@ -99,7 +99,7 @@ export class PeriodicRoutine extends PeriodicDispatch implements ManagedRoutine,
     if (resolved.catchup) this.catchUp = new CatchUpQueue(this, resolved.catchup);
     if (this.scope === 'cluster') {
       const horizon = this.catchUpHorizon();
-      this.claims = new SlotClaims(this, options.coordinator, horizon, resolved.marker);
+      this.claims = new SlotClaimer(this, options.coordinator, horizon, resolved.marker);
     }
   }
 

@@ -37,7 +37,7 @@ import { RunLedger, type EndStatus } from './run-ledger';
 import { callAndReport } from './safe-call';
 import type { Schedule } from './schedule';
 import { UNBOUNDED, type ScheduleBounds } from './schedule-bounds';
-import type { SlotClaims } from '../cluster/slot-claim';
+import type { SlotClaimer } from '../cluster/slot-claimer';
 import { Ticker } from './ticker';
 
 /** What stop() sets up: the reason runs' signals abort with, and its promise. */
@@ -83,7 +83,7 @@ export abstract class PeriodicRuns extends Ticker implements RunHost {
   protected catchUp: CatchUpQueue | undefined = undefined;
   protected bounds: ScheduleBounds = UNBOUNDED;
   /** Cluster scope: the slot claims every tick goes through. */
-  protected claims: SlotClaims | undefined = undefined;
+  protected claims: SlotClaimer | undefined = undefined;
 
   readonly name: string;
   /** Given in the options, or made on first use (most routines never log). */

@@ -63,20 +63,9 @@ export const MESSAGES = {
   workerWithoutHandle: '@Worker classes must implement handle(row, job)',
   migrationWithout: (missing: readonly string[]) =>
     `@OutOfBandMigration classes must implement ${missing.map((m) => `${m}()`).join(', ')} (down() may be left out only with nonDestructive: true)`,
-  migrationIdTaken: 'is the id of another @OutOfBandMigration; ids must be unique',
-  migrationId: 'must be a non-empty string, stable across versions (its state is stored under it)',
-  migrationDescription: 'must be a string saying what the migration does',
-  notBooleanOption: 'must be true or false',
-  noDown: (id: string) =>
-    `'${id}' has no down() (declared nonDestructive): it cannot run in reverse`,
-  migrationsNotReady: 'RoutinesModule has not initialised yet: migrations are known once it has',
-  unknownRequired: (known: readonly string[]) =>
-    `names no migration declared here or stored by an earlier version${known.length ? ` (known: ${known.join(', ')})` : ''}`,
   unknownMigrationsOption: 'is not an option of migrations (options: require, wait)',
   migrationsObject: "must be an object: { require: ['id'], wait: '10m' }",
   requireList: "must be an array of migration ids, e.g. ['backfill-upload-size']",
-  noWorkerStore:
-    '@Worker needs a store: RoutinesModule.forRoot({ workerStore: new PostgresWorkerStore(pool) })',
   pluginFailed: (message: string) =>
     `an integration failed while routines started (they run regardless): ${message}`,
   notInitialised:

@@ -74,7 +74,7 @@ interface ClaimRequest {
  *   its claims as long as a replica could still catch their slot up (`horizonMs`), so a slot
  *   that ran is found claimed.
  */
-export class SlotClaims {
+export class SlotClaimer {
   /** This replica's role and claims, as `info().cluster` shows them. */
   readonly status: ClusterStatus = { role: 'unknown' };
   /** Claims a loser will look at again (see `recheckLater`). */
