@@ -1,3 +1,4 @@
+import { systemClock, type Clock, type TimerHandle } from './clock';
 import { MESSAGES } from './core.messages';
 import { formatDuration, toMilliseconds, type Duration } from './duration';
 import { consoleRoutineLogger, describeError, reportError, type RoutineLogger } from './logger';
@@ -13,6 +14,8 @@ export interface MonitorOptions {
   /** Longest wait for the routines to stop; those still running are then logged by name. Default: none. */
   timeout?: Duration;
   logger?: RoutineLogger;
+  /** Where the timeout is measured: a test's `ManualClock`. Default: the system clock. */
+  clock?: Clock;
 }
 
 /** The outcome of stopping a set of routines under a deadline. */
@@ -48,7 +51,11 @@ export async function monitorBackgroundRoutines(
   for (const routine of routines) startRoutine(routine, logger);
   const received = await waitForStop(options.signal);
   if (received) logger.log(MESSAGES.signalReceived(received, routines.length));
-  const report = await stopRoutines(routines, { timeout: options.timeout, logger }).finally(() => {
+  const report = await stopRoutines(routines, {
+    timeout: options.timeout,
+    logger,
+    clock: options.clock,
+  }).finally(() => {
     if (received) for (const s of SIGNALS) process.removeListener(s, exitAtOnce);
   });
   if (report.errors.length > 0) {
@@ -70,9 +77,10 @@ export async function stopRoutines(
   {
     timeout,
     logger = consoleRoutineLogger('routines'),
-  }: { timeout?: Duration; logger?: RoutineLogger } = {},
+    clock = systemClock,
+  }: { timeout?: Duration; logger?: RoutineLogger; clock?: Clock } = {},
 ): Promise<StopReport> {
-  const startedAt = Date.now();
+  const startedAt = clock.now();
   const pending = new Set(routines);
   const errors: StopReport['errors'] = [];
   const all = Promise.all(
@@ -87,20 +95,22 @@ export async function stopRoutines(
       }
     }),
   );
-  let deadline: NodeJS.Timeout | undefined;
+  let deadline: TimerHandle | undefined;
   const timeoutMs = timeout === undefined ? undefined : toMilliseconds(timeout, 'shutdownTimeout');
   const expired = new Promise<boolean>((resolve) => {
-    if (timeoutMs !== undefined) deadline = setTimeout(() => resolve(true), timeoutMs);
+    if (timeoutMs !== undefined) {
+      deadline = clock.setTimer(clock.now() + timeoutMs, () => resolve(true));
+    }
   });
   const timedOutFlag = await Promise.race([all.then(() => false), expired]);
-  clearTimeout(deadline);
+  if (deadline !== undefined) clock.clearTimer(deadline);
   const left = timedOutFlag ? [...pending] : [];
   for (const routine of left) (routine as { abandon?: () => void }).abandon?.();
   const timedOut = left.map(nameOf);
   if (timedOut.length > 0) {
     logger.error(MESSAGES.didNotStop(formatDuration(timeoutMs as number), timedOut));
   }
-  return { timedOut, errors, durationMs: Date.now() - startedAt };
+  return { timedOut, errors, durationMs: clock.now() - startedAt };
 }
 
 /** Starts a routine whose `start` may block for its life; a failure is logged, never thrown. */

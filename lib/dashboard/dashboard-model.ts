@@ -95,6 +95,8 @@ export function buildList(
   controls: ReadonlyMap<string, RoutineControls>,
   shared: boolean,
   exposeStacks: boolean,
+  /** Wall-clock ms on the module's clock. */
+  now: number,
 ): DashboardList {
   const [self, ...others] = view.replicas;
   // By replica, its routines by name: one pass each, not a search per routine and replica.
@@ -128,7 +130,7 @@ export function buildList(
     return routine;
   });
   const list: DashboardList = {
-    generatedAt: Date.now(),
+    generatedAt: now,
     replica: identityOf(self),
     replicas: view.replicas.map((replica) => ({
       ...identityOf(replica),

@@ -135,6 +135,7 @@ export class RoutinesDashboardController {
       this.cluster.controls(),
       this.cluster.shared,
       this.settings.exposeStacks,
+      this.wallNow(),
     );
     for (const routine of list.routines) {
       const worker = workers.get(routine.name);
@@ -165,8 +166,13 @@ export class RoutinesDashboardController {
       history: (name) => this.registry.history(name, { limit: 40 }),
       settings: this.settings,
       query: { q, problems },
-      now: Date.now(),
+      now: this.wallNow(),
     };
+  }
+
+  /** The module's clock (a test's ManualClock too), or the system's before the module started. */
+  private wallNow(): number {
+    return this.registry.runtime?.clock.wallNow() ?? Date.now();
   }
 }
 

@@ -98,7 +98,7 @@ export function buildMigrations(
     const runner = new MigrationRunner(store, [definition], {
       clock,
       logger: new Logger(name),
-      onEvent: migrationEvents(name, emit, metrics),
+      onEvent: migrationEvents(name, emit, clock, metrics),
     });
     runners.set(definition.id, runner);
     return migrationRoutine(name, definition, runner, driving);
@@ -162,6 +162,7 @@ function migrationDefinitions(found: readonly DeclaredMigration[]): {
 function migrationEvents(
   routine: string,
   emit: RoutineEventListener,
+  clock: Clock,
   metrics: RoutinesMetrics | undefined,
 ): (event: MigrationEvent) => void {
   return ({ type, id, direction, progress, error }) => {
@@ -169,7 +170,7 @@ function migrationEvents(
       metrics?.migrationBatch(id, type === 'migration-batch-succeeded' ? 'succeeded' : 'failed');
     }
     if (emit.observed === false) return;
-    emit({ type, routine, at: Date.now(), migration: { id, direction, progress }, error });
+    emit({ type, routine, at: clock.wallNow(), migration: { id, direction, progress }, error });
   };
 }
 

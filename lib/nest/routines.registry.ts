@@ -355,7 +355,7 @@ export class RoutinesRegistry {
   async stopAll(timeout: Duration): Promise<StopReport> {
     this.stopping = true;
     if (this.routines.size === 0) return { timedOut: [], errors: [], durationMs: 0 };
-    const report = await stopEvery(this.routines.values(), timeout, this.logger);
+    const report = await stopEvery(this.routines.values(), timeout, this.logger, this.clock);
     this.events.complete();
     return report;
   }

@@ -3,6 +3,7 @@ import {
   formatDuration,
   PeriodicRoutine,
   stopRoutines,
+  type Clock,
   type Duration,
   type StopReport,
 } from '../../core';
@@ -35,12 +36,13 @@ export async function stopEvery(
   entries: Iterable<BuiltRoutine>,
   timeout: Duration,
   logger: Logger,
+  clock: Clock,
 ): Promise<StopReport> {
   const all = [...entries].map(({ routine }) => routine);
   const inFlight = all.reduce((sum, routine) => sum + routine.info().inFlight, 0);
   const waiting = typeof timeout === 'number' ? formatDuration(timeout) : timeout;
   logger.log(MESSAGES.stopping(all.length, inFlight, waiting));
-  const report = await stopRoutines(all, { timeout, logger });
+  const report = await stopRoutines(all, { timeout, logger, clock });
   if (report.timedOut.length === 0) logger.log(MESSAGES.stopped(report.durationMs));
   return report;
 }
