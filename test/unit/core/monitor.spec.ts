@@ -310,6 +310,23 @@ describe('stopRoutines', () => {
     expect(logger.error).not.toHaveBeenCalled();
   });
 
+  it('measures its timeout on the clock it is given: a ManualClock decides when the deadline falls', async () => {
+    const clock = new ManualClock(0);
+    const logger = recordingLogger();
+    const never: Routine = {
+      name: 'never',
+      start: () => undefined,
+      stop: () => deferred().promise,
+    };
+    let settled = false;
+    const report = stopRoutines([never], { timeout: '2s', logger, clock });
+    void report.then(() => (settled = true));
+    await jest.advanceTimersByTimeAsync(5000); // real (fake) timers do not move it
+    expect(settled).toBe(false);
+    await clock.advance(2000);
+    await expect(report).resolves.toEqual({ timedOut: ['never'], errors: [], durationMs: 2000 });
+  });
+
   it('names unnamed routines after their class', async () => {
     class Unnamed {
       start(): void {}
