@@ -40,6 +40,11 @@ export type HandlerFunction = (
  */
 export interface PeriodicHandler {
   handle(signal: AbortSignal, context: RunContext): unknown;
+  /**
+   * @internal Whether `handle` takes the signal: a wrapper (the Nest adapter's, the tracer's)
+   * says it for the function it calls. Without it, `handle.length` says.
+   */
+  readonly takesSignal?: boolean;
   /** Called with every failed run's error, after it is logged and counted. */
   handleError?(error: unknown): unknown;
   /** Called once, after the last run, when the routine stops. */
@@ -67,4 +72,16 @@ export function toPeriodicHandler(handler: PeriodicHandler | HandlerFunction): P
 
 export function errorMessageOf(handler: PeriodicHandler): string | undefined {
   return (handler as { errorMessage?: string }).errorMessage;
+}
+
+/**
+ * Whether a handler can listen to its run's signal: it declares a parameter to receive it
+ * (`handle.length`, the number of parameters it declares, which the language defines). One that
+ * declares none cannot add a listener, so its run's signal is handed to the next run without
+ * asking Node whether a listener was left (see `PeriodicRun`).
+ */
+export function takesSignal(handler: PeriodicHandler): boolean {
+  const declared = handler.takesSignal;
+  if (declared !== undefined) return declared;
+  return typeof handler.handle === 'function' && handler.handle.length > 0;
 }

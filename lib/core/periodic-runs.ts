@@ -13,6 +13,7 @@ import {
   errorMessageOf,
   MAX_REINVOCATIONS,
   REINVOKE_IMMEDIATELY,
+  takesSignal,
   type PeriodicHandler,
 } from './periodic-handler';
 import {
@@ -63,6 +64,8 @@ export abstract class PeriodicRuns extends Ticker implements RunHost {
   protected pending = 0;
   /** @internal */
   readonly handler: PeriodicHandler;
+  /** @internal */
+  readonly handlerTakesSignal: boolean;
   private readonly onEvent: RoutineEventListener | undefined;
   /** @internal Per run: the run's signal aborts once it has run this long. */
   readonly timeoutMs: number | undefined;
@@ -101,6 +104,7 @@ export abstract class PeriodicRuns extends Ticker implements RunHost {
   ) {
     super(clock, schedule, resolved.jitterMs, options.random ?? Math.random);
     this.handler = handler;
+    this.handlerTakesSignal = takesSignal(handler);
     this.name = name;
     this.ledger = new RunLedger(options.recorder, (error) =>
       reportError(this.logger, MESSAGES.recorderFailed, error),

@@ -1,5 +1,10 @@
 // Choices marked (measured) were made on benchmark figures: see bench/README.md, "Measured choices".
-import type { BackgroundHandler, PeriodicHandler, RunContext } from '../../core';
+import {
+  takesSignal,
+  type BackgroundHandler,
+  type PeriodicHandler,
+  type RunContext,
+} from '../../core';
 import type { TracedRunner } from '../../observability/run-tracer';
 
 /**
@@ -12,6 +17,11 @@ export class MethodHandler {
     readonly method: (signal: AbortSignal, context: RunContext) => unknown,
   ) {}
 
+  /** @internal Whether the decorated method declares the signal parameter. */
+  get takesSignal(): boolean {
+    return this.method.length > 0;
+  }
+
   handle(signal: AbortSignal, context: RunContext): unknown {
     return this.method.call(this.instance, signal, context);
   }
@@ -23,6 +33,11 @@ export class TracedHandler implements PeriodicHandler {
     private readonly inner: PeriodicHandler,
     private readonly spans: TracedRunner,
   ) {}
+
+  /** @internal The tracer reads the signal once the run ended; it adds no listener. */
+  get takesSignal(): boolean {
+    return takesSignal(this.inner);
+  }
 
   handle(signal: AbortSignal, context: RunContext): unknown {
     return this.spans.run(signal, context, this.inner.handle, this.inner);

@@ -8,6 +8,7 @@ import {
   RoutineStoppedError,
   RoutineTimeoutError,
   SupervisedRoutine,
+  takesSignal,
   type HandlerFunction,
   type PeriodicHandler,
   type PeriodicRoutineOptions,
@@ -306,6 +307,45 @@ describe('each run has its own signal', () => {
     expect(second).not.toBe(first);
     expect(fourth).not.toBe(third);
     expect(signals.every((signal) => getEventListeners(signal, 'abort').length <= 1)).toBe(true);
+  });
+
+  it('a handler that declares no parameter cannot listen: its run hands the signal on unchecked', async () => {
+    const { make } = setup();
+    const seen: AbortSignal[] = [];
+    // `arguments` reaches the signal a handler declared no parameter for: the one way such a
+    // handler could listen, so this test shows what it would see (README: "a run's signal").
+    const routine = make(function noParameters(this: unknown) {
+      // eslint-disable-next-line prefer-rest-params
+      const signal = arguments[0] as AbortSignal;
+      seen.push(signal);
+      signal.addEventListener('abort', () => undefined);
+    } as never);
+    for (let i = 0; i < 3; i++) await routine.trigger();
+    expect(new Set(seen).size).toBe(1);
+    expect(getEventListeners(seen[0], 'abort')).toHaveLength(3);
+    await routine.stop();
+  });
+
+  it('a handler that declares the signal is checked: the same listener left per run gives a new signal each time', async () => {
+    const { make } = setup();
+    const seen: AbortSignal[] = [];
+    const routine = make((signal) => {
+      seen.push(signal);
+      signal.addEventListener('abort', () => undefined);
+    });
+    for (let i = 0; i < 3; i++) await routine.trigger();
+    expect(new Set(seen).size).toBe(3);
+    await routine.stop();
+  });
+
+  it('a handler object says what its handle declares; a wrapper may say it for the function it calls', async () => {
+    expect(takesSignal({ handle: () => undefined })).toBe(false);
+    expect(takesSignal({ handle: (_signal: AbortSignal) => undefined })).toBe(true);
+    expect(takesSignal({ handle: () => undefined, takesSignal: true })).toBe(true);
+    class Warmer {
+      handle(): void {}
+    }
+    expect(takesSignal(new Warmer())).toBe(false);
   });
 
   it('a run that removed the listeners it added leaves its signal clean', async () => {
