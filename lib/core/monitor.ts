@@ -110,7 +110,7 @@ export async function stopRoutines(
   if (timedOut.length > 0) {
     logger.error(MESSAGES.didNotStop(formatDuration(timeoutMs as number), timedOut));
   }
-  return { timedOut, errors, durationMs: clock.now() - startedAt };
+  return { timedOut, errors, durationMs: Math.round(clock.now() - startedAt) };
 }
 
 /** Starts a routine whose `start` may block for its life; a failure is logged, never thrown. */
