@@ -51,6 +51,8 @@ export function buildAppModule(spec: AppSpec): Type<unknown> {
       enumerable: false,
     });
     if (i < decorated) {
+      // What tsc emits for a decorated method under emitDecoratorMetadata: `run()` has no parameter.
+      Reflect.defineMetadata('design:paramtypes', [], cls.prototype, 'run');
       const descriptor = Object.getOwnPropertyDescriptor(cls.prototype, 'run')!;
       if (spec.scheduler === 'ours') {
         Periodic(spec.intervalMs, spec.periodicOptions)(cls.prototype, 'run', descriptor);

@@ -41,8 +41,8 @@ export type HandlerFunction = (
 export interface PeriodicHandler {
   handle(signal: AbortSignal, context: RunContext): unknown;
   /**
-   * @internal Whether `handle` takes the signal: a wrapper (the Nest adapter's, the tracer's)
-   * says it for the function it calls. Without it, `handle.length` says.
+   * @internal `false` when `handle` cannot listen to the signal: a wrapper (the Nest adapter's,
+   * the tracer's) says it for the function it calls. Absent: it may.
    */
   readonly takesSignal?: boolean;
   /** Called with every failed run's error, after it is logged and counted. */
@@ -75,13 +75,12 @@ export function errorMessageOf(handler: PeriodicHandler): string | undefined {
 }
 
 /**
- * Whether a handler can listen to its run's signal: it declares a parameter to receive it
- * (`handle.length`, the number of parameters it declares, which the language defines). One that
- * declares none cannot add a listener, so its run's signal is handed to the next run without
- * asking Node whether a listener was left (see `PeriodicRun`).
+ * Whether a handler may listen to its run's signal. Only a wrapper that knows what it calls
+ * says it cannot (the Nest adapter, from the parameters TypeScript recorded for the decorated
+ * method); any other handler is assumed to, since a function's `length` misses wrappers
+ * declared `(...args)` and `jest.fn()` mocks. When it cannot, its run's signal is handed to the
+ * next run without asking Node whether a listener was left (see `PeriodicRun`).
  */
 export function takesSignal(handler: PeriodicHandler): boolean {
-  const declared = handler.takesSignal;
-  if (declared !== undefined) return declared;
-  return typeof handler.handle === 'function' && handler.handle.length > 0;
+  return handler.takesSignal !== false;
 }

@@ -18,7 +18,12 @@ import type { RoutinesMetrics } from '../observability/routines-metrics';
 import type { RunTracer, TracedRunner } from '../observability/run-tracer';
 import { MODULE_OPTIONS_SOURCE } from './constants';
 import { nestRoutineLogger } from './factory/nest-routine-logger';
-import { MethodHandler, TracedHandler, tracedBackground } from './factory/routine-handlers';
+import {
+  declaresParameters,
+  MethodHandler,
+  TracedHandler,
+  tracedBackground,
+} from './factory/routine-handlers';
 import {
   duplicateNameProblems,
   topLevelKey,
@@ -206,7 +211,9 @@ function runtimeOf(
 /** The decorated method, or the class itself, as a periodic handler. */
 function periodicHandler(declaration: RoutineDeclaration): PeriodicHandler {
   if (!declaration.methodName) return declaration.instance as PeriodicHandler;
-  return new MethodHandler(declaration.instance, methodOf(declaration) as MethodHandler['method']);
+  const method = methodOf(declaration) as MethodHandler['method'];
+  const instance = declaration.instance as object;
+  return new MethodHandler(instance, method, declaresParameters(instance, declaration.methodName));
 }
 
 /** The decorated method, or the class itself, as a background handler. */

@@ -15,12 +15,9 @@ export class MethodHandler {
   constructor(
     private readonly instance: object,
     readonly method: (signal: AbortSignal, context: RunContext) => unknown,
+    /** @internal Whether the decorated method declares a parameter (see `declaresParameters`). */
+    readonly takesSignal = true,
   ) {}
-
-  /** @internal Whether the decorated method declares the signal parameter. */
-  get takesSignal(): boolean {
-    return this.method.length > 0;
-  }
 
   handle(signal: AbortSignal, context: RunContext): unknown {
     return this.method.call(this.instance, signal, context);
@@ -59,4 +56,15 @@ export function tracedBackground(inner: BackgroundHandler, spans: TracedRunner):
   };
   if (typeof inner.stop === 'function') handler.stop = () => inner.stop!();
   return handler;
+}
+
+/**
+ * Whether a decorated method declares parameters, from the types TypeScript records for a
+ * decorated method (`emitDecoratorMetadata`, which Nest's injection relies on): they describe
+ * the method as written, even when another decorator wraps it in a `(...args)` function.
+ * Without them (compiled without metadata) the method is assumed to declare some.
+ */
+export function declaresParameters(prototype: object, methodName: string): boolean {
+  const types: unknown = Reflect.getMetadata?.('design:paramtypes', prototype, methodName);
+  return !Array.isArray(types) || types.length > 0;
 }
