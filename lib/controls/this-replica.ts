@@ -38,7 +38,7 @@ export class ThisReplica {
   }
 
   /**
-   * The clock and coordinator, once built, when the coordinator is shared by processes: the
+   * @internal The clock and coordinator, once built, when the coordinator is shared by processes: the
    * in-memory one is per process (one replica, nothing to share). Fixes this replica's identity.
    */
   get sharedRuntime(): RegistryRuntime | undefined {

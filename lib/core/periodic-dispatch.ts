@@ -1,10 +1,10 @@
 // Choices marked (measured) were made on benchmark figures: see bench/README.md, "Measured
 // choices", before moving a field or turning a bound method into an arrow function.
 import type { CatchUpPlan, CatchUpPolicy } from './catch-up';
-import { MAX_LATE_EVENTS, type CatchUpHost } from './catch-up-queue';
+import { MAX_LATE_EVENTS } from './catch-up-queue';
 import type { Clock } from './clock';
 import type { HeldMarker } from '../cluster/cluster-overlap';
-import { OverlapBuffer, type OverlapBufferHost, type WaitingTick } from './overlap-buffer';
+import { OverlapBuffer, type WaitingTick } from './overlap-buffer';
 import type { PeriodicHandler } from './periodic-handler';
 import {
   DEFAULT_MAX_BUFFERED,
@@ -14,7 +14,6 @@ import {
 import { PeriodicRuns } from './periodic-runs';
 import type { OverlapPolicy, RunOutcome } from './routine';
 import type { CatchUp, Schedule } from './schedule';
-import type { SlotClaimHost } from '../cluster/slot-claimer';
 
 /**
  * What each due time of a periodic routine becomes: a run now, a claim of its cluster slot, a
@@ -22,10 +21,10 @@ import type { SlotClaimHost } from '../cluster/slot-claimer';
  * (`SlotClaimer`, `OverlapBuffer`, `CatchUpQueue`) call back here. `PeriodicRoutine` extends it
  * with the public controls; `PeriodicRuns`, below it, starts and ends the runs.
  */
-export abstract class PeriodicDispatch
-  extends PeriodicRuns
-  implements SlotClaimHost, CatchUpHost, OverlapBufferHost
-{
+// The hosts' members are left out of the .d.ts (internal), so the class cannot declare
+// `implements SlotClaimHost, CatchUpHost, OverlapBufferHost` there; the collaborators that
+// receive `this` check it against those interfaces where they are made.
+export abstract class PeriodicDispatch extends PeriodicRuns {
   protected readonly overlapOption: OverlapPolicy;
 
   protected constructor(

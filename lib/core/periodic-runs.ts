@@ -22,7 +22,7 @@ import {
   type ResolvedBackoff,
   type ResolvedPeriodicOptions,
 } from './periodic-options';
-import { PeriodicRun, type RunHost } from './periodic-run';
+import { PeriodicRun } from './periodic-run';
 import type {
   PauseStatus,
   RoutineEventListener,
@@ -56,7 +56,7 @@ export interface Shutdown {
  * `PeriodicRoutine` extends it and decides when a run starts; `Ticker`, below it, when ticks
  * fall. One object per routine: every tick reads these fields (measured).
  */
-export abstract class PeriodicRuns extends Ticker implements RunHost {
+export abstract class PeriodicRuns extends Ticker {
   // Fields a tick reads come first, bound methods rather than arrow functions (measured).
   protected currentState: RoutineState = 'idle';
   protected inFlight = 0;

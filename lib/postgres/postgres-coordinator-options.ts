@@ -50,7 +50,7 @@ export interface ResolvedPostgresOptions {
 const SOURCE = 'PostgresCoordinator';
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
-/** Refuses anything but a `pg.Pool`, on its own: the other options are not checked then. */
+/** @internal Refuses anything but a `pg.Pool`, on its own: the other options are not checked then. */
 export function checkPostgresPool(pool: unknown): asserts pool is Pool {
   const message = poolProblem(pool);
   if (message === undefined) return;

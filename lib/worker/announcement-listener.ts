@@ -5,7 +5,8 @@ import { listenSql } from '../postgres/sql/worker/listen.sql';
 import { MESSAGES } from './worker.messages';
 
 /** The channel a new row is announced on: the worker that reads that table or queue looks at once. */
-export const WORKER_CHANNEL = 'routines_worker';
+export { WORKER_CHANNEL } from './worker-channel';
+import { WORKER_CHANNEL } from './worker-channel';
 
 /** How long the listener waits before connecting again after its connection failed or ended. */
 const RETRY_MS = 1000;

@@ -9,7 +9,7 @@ export * from './stored-message';
 export * from './postgres-worker-table';
 export * from './postgres-worker-store';
 export { DEFAULT_MAX_PAYLOAD_BYTES } from './queue-payload';
-export { WORKER_CHANNEL } from './announcement-listener';
+export { WORKER_CHANNEL } from './worker-channel';
 export * from './interfaces/job.interface';
 export * from './worker.errors';
 export * from './db-worker';
