@@ -30,6 +30,7 @@ const AMBIENT = {
     'declare class EventBus { subscribe(topic: string, listener: (event: unknown) => void): { unsubscribe(): Promise<void> } }',
   JobQueue:
     'declare class JobQueue { take(signal: AbortSignal): Promise<{ run(signal: AbortSignal): Promise<void> } | undefined> }',
+  Janitor: 'declare class Janitor {}', // the quick start's, used again in README's next steps
   registry: 'declare const registry: RoutinesRegistry;',
   alerts: 'declare const alerts: { notify(message: string): void };',
 };
