@@ -1,5 +1,7 @@
-// Type-checks every TypeScript block of README.md against the built package, and runs the
-// README's Jest spec with the README's Jest configuration. Run after `npm run build`.
+// Type-checks every TypeScript block of README.md and docs/*.md against the built package, runs
+// the Jest spec blocks (`// name.spec.ts`) with the one `// jest.config.js` block, wherever they
+// are, and checks every relative link of those files (check-links.mjs). Run after
+// `npm run build`.
 //
 // A block is checked as a module of its own, completed the way a reader completes it:
 // - names it uses from the package (and from @nestjs/*, rxjs) but does not import are imported;
@@ -10,12 +12,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { brokenLinks, markdownFiles } from './check-links.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const work = path.join(root, '.readme-check');
-const readme = readFileSync(path.join(root, 'README.md'), 'utf8').split('\n');
 
-/** What the README's snippets assume the reader's app has. */
+/** What the snippets assume the reader's app has. */
 const AMBIENT = {
   UploadsService: 'declare class UploadsService { [member: string]: any }',
   CacheService: 'declare class CacheService { [member: string]: any }',
@@ -28,22 +30,36 @@ const AMBIENT = {
     'declare class EventBus { subscribe(topic: string, listener: (event: unknown) => void): { unsubscribe(): Promise<void> } }',
   JobQueue:
     'declare class JobQueue { take(signal: AbortSignal): Promise<{ run(signal: AbortSignal): Promise<void> } | undefined> }',
+  Janitor: 'declare class Janitor {}', // the quick start's, used again in README's next steps
   registry: 'declare const registry: RoutinesRegistry;',
   alerts: 'declare const alerts: { notify(message: string): void };',
 };
 
-function blocks() {
+/** The ts and js blocks of one Markdown file, each with its file and the line of its code. */
+function blocks(file) {
+  const lines = readFileSync(path.join(root, file), 'utf8').split('\n');
   const found = [];
-  for (let i = 0; i < readme.length; i++) {
-    const fence = /^```(ts|js)\s*$/.exec(readme[i]);
+  for (let i = 0; i < lines.length; i++) {
+    const fence = /^```(ts|js)\s*$/.exec(lines[i]);
     if (!fence) continue;
     const start = i + 1;
     let end = start;
-    while (readme[end] !== '```') end++;
-    found.push({ lang: fence[1], line: start + 1, code: readme.slice(start, end).join('\n') });
+    while (end < lines.length && lines[end] !== '```') end++;
+    if (end === lines.length) throw new Error(`${file} line ${start}: a block that never closes`);
+    const code = lines.slice(start, end).join('\n');
+    found.push({ file, lang: fence[1], line: start + 1, code });
     i = end;
   }
   return found;
+}
+
+/** A block's generated file: `readme-line-40.mts`, `docs-cluster-scope-line-40.mts`. */
+function blockFileName(block) {
+  const source = block.file
+    .replace(/\.md$/, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-');
+  return `${source}-line-${block.line}.mts`;
 }
 
 /** Public names per module: the package's from its index files, the others from their exports. */
@@ -142,7 +158,7 @@ function complete(block, modules) {
     wanted.forEach((name) => taken.add(name));
     if (wanted.length > 0) prelude.push(`import { ${wanted.join(', ')} } from '${module}';`);
   }
-  return `// README.md line ${block.line}\n${prelude.join('\n')}\n${body}\n${ambient.join('\n')}\nexport {};\n`;
+  return `// ${block.file} line ${block.line}\n${prelude.join('\n')}\n${body}\n${ambient.join('\n')}\nexport {};\n`;
 }
 
 rmSync(work, { recursive: true, force: true });
@@ -151,18 +167,30 @@ mkdirSync(path.join(work, 'node_modules'));
 // The package as an app would install it: resolved through its `exports`, to dist/.
 symlinkSync(root, path.join(work, 'node_modules', 'nestjs-routines'), 'dir');
 
-const all = blocks();
+const files = markdownFiles();
+const links = brokenLinks();
+if (links.length > 0) {
+  for (const problem of links) console.error(problem);
+  console.error(`docs: ${links.length} broken relative links`);
+  process.exit(1);
+}
+console.log(`docs: every relative link of ${files.length} Markdown files resolves`);
+
+const all = files.flatMap(blocks);
 const modules = await knownNames();
 const specs = [];
-let jestConfig;
+const jestConfigs = [];
+const generated = new Map();
 for (const block of all) {
   const name = /^\/\/ (\S+)$/.exec(block.code.split('\n')[0])?.[1];
   if (block.lang === 'js') {
-    if (name === 'jest.config.js') jestConfig = block.code;
+    if (name === 'jest.config.js') jestConfigs.push(block);
     continue;
   }
   if (name?.endsWith('.spec.ts')) specs.push({ name, code: block.code });
-  writeFileSync(path.join(work, 'blocks', `line-${block.line}.mts`), complete(block, modules));
+  const fileName = blockFileName(block);
+  generated.set(`blocks/${fileName}`, block);
+  writeFileSync(path.join(work, 'blocks', fileName), complete(block, modules));
 }
 writeFileSync(
   path.join(work, 'tsconfig.json'),
@@ -184,28 +212,46 @@ writeFileSync(
 );
 
 const tsBlocks = all.filter((block) => block.lang === 'ts').length;
-console.log(`README: type-checking ${tsBlocks} TypeScript blocks against dist/`);
+console.log(
+  `docs: type-checking ${tsBlocks} TypeScript blocks of ${files.length} Markdown files against dist/`,
+);
 try {
-  execFileSync(path.join(root, 'node_modules/.bin/tsc'), ['-p', path.join(work, 'tsconfig.json')], {
-    stdio: 'inherit',
-  });
-} catch {
-  console.error(
-    `README: blocks do not compile (files in ${path.relative(root, work)}/blocks, named by README line)`,
+  execFileSync(
+    path.join(root, 'node_modules/.bin/tsc'),
+    ['-p', path.join(work, 'tsconfig.json'), '--pretty', 'false'],
+    { cwd: work, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
   );
+} catch (error) {
+  const output = `${error.stdout ?? ''}${error.stderr ?? ''}`;
+  process.stderr.write(output);
+  // tsc names each generated file; say which Markdown file and line its block starts at.
+  const failing = new Map();
+  for (const [, file] of output.matchAll(/^(blocks\/[^(\s]+\.mts)\(/gm)) {
+    failing.set(file, (failing.get(file) ?? 0) + 1);
+  }
+  for (const [file, count] of failing) {
+    const block = generated.get(file);
+    const where = block ? `${block.file} line ${block.line}` : file;
+    console.error(`docs: ${where}: ${count} errors (${path.relative(root, work)}/${file})`);
+  }
+  console.error('docs: blocks do not compile');
   process.exit(1);
 }
 
-if (!jestConfig || specs.length === 0) {
+if (jestConfigs.length !== 1 || specs.length === 0) {
+  const where = jestConfigs.map((block) => `${block.file} line ${block.line}`).join(', ');
   console.error(
-    'README: expected a `// jest.config.js` block and at least one `// *.spec.ts` block',
+    `docs: expected exactly one \`// jest.config.js\` block (found ${jestConfigs.length}` +
+      `${where ? `: ${where}` : ''}) and at least one \`// *.spec.ts\` block (found ${specs.length})`,
   );
   process.exit(1);
 }
-writeFileSync(path.join(work, 'jest.config.js'), jestConfig);
+const [jestConfig] = jestConfigs;
+writeFileSync(path.join(work, 'jest.config.js'), jestConfig.code);
 for (const spec of specs) writeFileSync(path.join(work, spec.name), spec.code);
 console.log(
-  `README: running ${specs.map((spec) => spec.name).join(', ')} with the README's jest.config.js`,
+  `docs: running ${specs.map((spec) => spec.name).join(', ')} with the jest.config.js of ` +
+    `${jestConfig.file} line ${jestConfig.line}`,
 );
 try {
   execFileSync(
@@ -216,4 +262,4 @@ try {
 } catch {
   process.exit(1);
 }
-console.log('README: ok');
+console.log('docs: ok');
