@@ -18,7 +18,7 @@ const nodeGlobals = {
 
 export default tseslint.config(
   {
-    ignores: ['dist/', 'node_modules/', 'coverage/', '.readme-check/'],
+    ignores: ['dist/', 'node_modules/', 'coverage/', '.readme-check/', 'docs/api/'],
   },
   eslint.configs.recommended,
   tseslint.configs.recommended,

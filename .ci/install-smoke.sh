@@ -44,6 +44,8 @@ status=0
 wait "$app_pid" || status=$?
 app_pid=
 cat "$work/app.log"
-[ "$status" -eq 0 ] || { echo "the app exited with $status on SIGTERM" >&2; exit 1; }
+# Nest closes the app on SIGTERM, then raises the signal again: 143 is a graceful exit here.
+[ "$status" -eq 0 ] || [ "$status" -eq 143 ] || { echo "the app exited with $status on SIGTERM" >&2; exit 1; }
+grep -q 'All routines stopped' "$work/app.log" || { echo "the routines were not stopped" >&2; exit 1; }
 grep -q 'consumer drained' "$work/app.log" || { echo "the consumer was not drained" >&2; exit 1; }
 echo "installed from git+file://$root#$commit, ran, stopped on SIGTERM"
