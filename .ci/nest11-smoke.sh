@@ -11,3 +11,5 @@ npm install --no-audit --no-fund --loglevel=error \
   "@nestjs/core@^11" "@nestjs/common@^11" "reflect-metadata@^0.2" "rxjs@^7" "./$tarball" >/dev/null
 cp "$root/test/compat/nest-smoke.js" .
 node nest-smoke.js
+cp "$root/test/compat/nest-signal.js" "$root/test/compat/nest-signal-app.js" .
+node nest-signal.js
