@@ -8,6 +8,8 @@ export const MESSAGES = {
   missingInterval: (routine: string) =>
     `is missing: give it in @Periodic('2m') or in the module options under routines['${routine}']`,
   duplicateName: 'is used by more than one routine; names must be unique per app',
+  registeredTwice: (className: string, registrations: readonly string[]) =>
+    `is used ${registrations.length === 2 ? 'twice' : `${registrations.length} times`} because ${className} is registered ${registrations.length === 2 ? 'twice' : `${registrations.length} times`}, as ${registrations.join(' and as ')}; each registration makes an instance that would run the routine: remove one registration, or register the second with useExisting: ${className} (one instance, one routine)`,
   unknownRoutine: (known: string) => `names no routine (known routines: ${known})`,
   overridesNotObject: 'must be an object of routine options',
   unknownOption: (options: string) => `is not a routine option (options: ${options})`,

@@ -83,7 +83,9 @@ export class RoutinesExplorer {
     }
     if (seen.has(wrapper.instance)) return; // the same instance under another token
     seen.add(wrapper.instance);
+    const registration = registrationOf(wrapper);
     for (const declaration of declarations) {
+      declaration.registration = registration;
       found.problems.push(...missingMethodProblems(declaration));
       found.declarations.push(declaration);
     }
@@ -203,6 +205,19 @@ function classOf(wrapper: Wrapper): Type<unknown> | undefined {
   return !wrapper.inject && typeof metatype === 'function' && metatype.prototype
     ? metatype
     : undefined;
+}
+
+/** `provider UploadsService in AppModule`, `provider 'UPLOADS_ALIAS' in AppModule`: for messages. */
+function registrationOf(wrapper: Wrapper): string {
+  const token: unknown = wrapper.token;
+  const name =
+    typeof token === 'function'
+      ? token.name
+      : typeof token === 'string'
+        ? `'${token}'`
+        : String(token);
+  const host = wrapper.host?.name;
+  return host ? `provider ${name} in ${host}` : `provider ${name}`;
 }
 
 function nonStaticScope(wrapper: Wrapper): string | undefined {

@@ -87,6 +87,13 @@ class TransientJob {
   async loop(): Promise<void> {}
 }
 
+/** Registered twice below: as itself and under a string token, two instances. */
+@Injectable()
+class UploadsService {
+  @Periodic('1m')
+  tick(): void {}
+}
+
 @Injectable()
 class Cleaner {
   @Periodic('1m', { name: 'cleaner' })
@@ -219,6 +226,44 @@ const rows: Array<[string, Row]> = [
     {
       providers: [InvoiceJob, ReminderJob],
       mentions: ['InvoiceJob.send and ReminderJob.remind', "option 'name' = 'dup' ", 'unique'],
+    },
+  ],
+  [
+    'the same class registered under two tokens',
+    {
+      providers: [UploadsService, { provide: 'UPLOADS_ALIAS', useClass: UploadsService }],
+      mentions: [
+        "UploadsService.tick: option 'name' = 'UploadsService.tick' is used twice because UploadsService is registered twice, as provider UploadsService and as provider 'UPLOADS_ALIAS'",
+        'remove one registration, or register the second with useExisting: UploadsService (one instance, one routine)',
+      ],
+    },
+  ],
+  [
+    "a cron string where a duration goes: @Periodic('*/2 * * * * *')",
+    {
+      providers: [periodicMethod('*/2 * * * * *')],
+      mentions: [
+        "BadJanitor.sweep: option 'interval' = '*/2 * * * * *' looks like a cron expression, but a string here is a duration ('90s', '2m'); for a cron schedule write { cron: '*/2 * * * * *' }",
+      ],
+    },
+  ],
+  [
+    "a cron macro where a duration goes: @Periodic('@daily')",
+    {
+      providers: [periodicMethod('@daily')],
+      mentions: ["option 'interval' = '@daily' looks like a cron expression", "{ cron: '@daily' }"],
+    },
+  ],
+  [
+    'a cron string as a module option interval',
+    {
+      providers: [Cleaner],
+      options: { routines: { cleaner: { interval: '0 3 * * *' } } },
+      mentions: [
+        "RoutinesModule options routines['cleaner']",
+        "option 'interval' = '0 3 * * *' looks like a cron expression",
+        "{ cron: '0 3 * * *' }",
+      ],
     },
   ],
   [
