@@ -430,3 +430,63 @@ describe('bad configuration fails bootstrap with one RoutinesConfigurationError'
     expect(app.get(Healthy).runs).toBe(0);
   });
 });
+
+describe('an unknown top-level module option is refused, with the likely one', () => {
+  it('forRoot throws at once, naming RoutinesModule.forRoot, each option and its value', () => {
+    const call = () =>
+      RoutinesModule.forRoot({ shutdownTimout: '2s', autostart: false } as RoutinesModuleOptions);
+    expect(call).toThrow(RoutinesConfigurationError);
+    expect(call).toThrow(/^Invalid routine configuration \(2 problems\):/);
+    expect(call).toThrow(
+      "RoutinesModule.forRoot: option 'shutdownTimout' = '2s' is not a module option (did you mean 'shutdownTimeout'?); the options are autoStart, clock, coordinator, history, metrics, migrations, routines, shutdownTimeout, tracing, version, workerStore",
+    );
+    expect(call).toThrow(
+      "RoutinesModule.forRoot: option 'autostart' = false is not a module option (did you mean 'autoStart'?)",
+    );
+  });
+
+  it('forRoot takes every known option, isGlobal and undefined values', () => {
+    expect(() =>
+      RoutinesModule.forRoot({ isGlobal: false, shutdownTimeout: undefined, autoStart: true }),
+    ).not.toThrow();
+  });
+
+  it('forRootAsync checks what the factory returns when it is resolved', async () => {
+    const routines = RoutinesModule.forRootAsync({
+      useFactory: async () => ({ shutdownTimout: '2s' }) as RoutinesModuleOptions,
+    });
+    const error = await createTestingApp({ imports: [routines], providers: [Healthy] }).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toBeInstanceOf(RoutinesConfigurationError);
+    expect((error as Error).message).toContain(
+      "RoutinesModule.forRootAsync: option 'shutdownTimout' = '2s' is not a module option (did you mean 'shutdownTimeout'?)",
+    );
+  });
+
+  it('forRootAsync with useClass checks what createRoutinesOptions() returns', async () => {
+    class RoutinesConfig {
+      createRoutinesOptions(): RoutinesModuleOptions {
+        return { autostart: false } as RoutinesModuleOptions;
+      }
+    }
+    const routines = RoutinesModule.forRootAsync({ useClass: RoutinesConfig });
+    const error = await createTestingApp({ imports: [routines], providers: [] }).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toBeInstanceOf(RoutinesConfigurationError);
+    expect((error as Error).message).toContain(
+      "RoutinesModule.forRootAsync: option 'autostart' = false is not a module option (did you mean 'autoStart'?)",
+    );
+  });
+
+  it('forRootAsync with good options boots', async () => {
+    const routines = RoutinesModule.forRootAsync({
+      useFactory: () => ({ shutdownTimeout: '2s', autoStart: false }),
+    });
+    const { app } = await createTestingApp({ imports: [routines], providers: [] });
+    await expect(app.init()).resolves.toBe(app);
+  });
+});

@@ -1,0 +1,20 @@
+import { type EveryKeyListed, type UnlistedKeys } from '../core';
+import type { RoutinesModuleOptions } from './interfaces/routines-module-options.interface';
+
+/** The keys of `RoutinesModule.forRoot()`'s options; any other is refused with the likely one. */
+export const MODULE_OPTION_NAMES = [
+  'shutdownTimeout',
+  'routines',
+  'coordinator',
+  'version',
+  'autoStart',
+  'clock',
+  'history',
+  'metrics',
+  'tracing',
+  'workerStore',
+  'migrations',
+] as const satisfies readonly (keyof RoutinesModuleOptions)[];
+type _EveryModuleOption = EveryKeyListed<
+  UnlistedKeys<RoutinesModuleOptions, typeof MODULE_OPTION_NAMES>
+>;
