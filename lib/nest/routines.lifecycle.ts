@@ -27,6 +27,8 @@ import { RoutinesRegistry } from './routines.registry';
 import { buildWorkers, type BuiltWorker } from '../worker/worker.factory';
 import { buildMigrations, type BuiltMigrations } from '../migrations/migrations.factory';
 import { passMigrationGate } from '../migrations/migrations.gate';
+import { checkShutdownHooksSoon } from './shutdown-hooks-warning';
+import { warningOn } from './warning-switches';
 
 /** Below this, a `shutdownTimeout` is almost surely seconds written as a bare number. */
 const MIN_SENSIBLE_SHUTDOWN_TIMEOUT_MS = 100;
@@ -220,6 +222,9 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
   async onApplicationBootstrap(): Promise<void> {
     await this.registry.prepare();
     if (this.options?.autoStart !== false) this.registry.startAll();
+    if (warningOn(this.options, 'shutdownHooks')) {
+      checkShutdownHooksSoon(this.logger, () => this.stopping !== undefined);
+    }
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -438,7 +438,7 @@ describe('an unknown top-level module option is refused, with the likely one', (
     expect(call).toThrow(RoutinesConfigurationError);
     expect(call).toThrow(/^Invalid routine configuration \(2 problems\):/);
     expect(call).toThrow(
-      "RoutinesModule.forRoot: option 'shutdownTimout' = '2s' is not a module option (did you mean 'shutdownTimeout'?); the options are autoStart, clock, coordinator, history, metrics, migrations, routines, shutdownTimeout, tracing, version, workerStore",
+      "RoutinesModule.forRoot: option 'shutdownTimout' = '2s' is not a module option (did you mean 'shutdownTimeout'?); the options are autoStart, clock, coordinator, history, metrics, migrations, routines, shutdownTimeout, tracing, version, warnings, workerStore",
     );
     expect(call).toThrow(
       "RoutinesModule.forRoot: option 'autostart' = false is not a module option (did you mean 'autoStart'?)",
