@@ -87,6 +87,8 @@ export const MESSAGES = {
     'Pass a RedisCoordinator or PostgresCoordinator as `coordinator` when running several replicas.',
   tinyShutdownTimeout: (value: unknown, ms: number) =>
     `shutdownTimeout is ${JSON.stringify(value)}, that is ${ms} ms: runs in flight at shutdown get ${ms} ms to finish. A bare number is milliseconds; write '${ms}s' for seconds (an environment variable SHUTDOWN_TIMEOUT=${ms} means ${ms} ms)`,
+  unprovidedClass: (className: string, routines: readonly string[]) =>
+    `class ${className} declares routines (${routines.join(', ')}) but is not a provider of any module in this app, so they never run: add it to the providers of the module that owns it`,
   noShutdownHooks:
     'Shutdown hooks are not enabled: on SIGTERM the process exits at once without stopping routines, and runs in flight are cut off. ' +
     'Call app.enableShutdownHooks() in main.ts (or set warnings: { shutdownHooks: false } in the RoutinesModule options if the app stops itself with app.close())',

@@ -42,11 +42,18 @@ export class RoutinesExplorer {
   constructor(private readonly discovery: DiscoveryService) {}
 
   explore(): Explored {
-    const found: Explored = { declarations: [], problems: [], workers: [], migrations: [] };
+    const found: Explored = {
+      declarations: [],
+      problems: [],
+      workers: [],
+      migrations: [],
+      classes: new Set(),
+    };
     const seen = new Set<object>();
     for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
       const type = classOf(wrapper);
       if (!type) continue;
+      found.classes.add(type);
       const migration = migrationOptionsOf(type);
       const worker = migration ? undefined : workerOptionsOf(type);
       if (migration || worker) {
@@ -105,6 +112,8 @@ export interface Explored {
   problems: ConfigurationProblem[];
   workers: DeclaredWorker[];
   migrations: DeclaredMigration[];
+  /** The class of every provider and controller, routines or not. */
+  classes: Set<object>;
 }
 
 /** An `@OutOfBandMigration` class: a singleton with `progress`, `up` and (unless non-destructive) `down`. */
