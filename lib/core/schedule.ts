@@ -307,13 +307,12 @@ export function checkInterval(
 ): ParsedInterval {
   if (typeof value === 'function') return { intervalFn: value as () => Duration };
   if (isCronSpec(value)) return { cron: parseCron(value, option, problems) };
-  const found: OptionProblem[] = [];
-  const intervalMs = checkDuration(found, option, value);
+  const before = problems.length;
+  const intervalMs = checkDuration(problems, option, value);
   // The @Cron habit: '*/5 * * * *' where a duration goes. Say how to write it.
-  if (found.length > 0 && typeof value === 'string' && looksLikeCron(value)) {
-    found[0] = { ...found[0], message: MESSAGES.cronWhereDuration(value.trim()) };
+  if (problems.length > before && typeof value === 'string' && looksLikeCron(value)) {
+    problems[before] = { ...problems[before], message: MESSAGES.cronWhereDuration(value.trim()) };
   }
-  problems.push(...found);
   return { intervalMs };
 }
 
