@@ -15,7 +15,10 @@ export type {
   BackgroundRoutineDecoratorOptions,
   PeriodicRoutineDecoratorOptions,
 } from './nest/interfaces/routine-declaration.interface';
-export type { RoutinesModuleOptions } from './nest/interfaces/routines-module-options.interface';
+export type {
+  RoutinesModuleOptions,
+  RoutinesWarnings,
+} from './nest/interfaces/routines-module-options.interface';
 export { RoutinesModule } from './nest/routines.module';
 export type { JobContext } from './worker';
 export type { MigrationContext, MigrationInfo, Migrator } from './migrations';

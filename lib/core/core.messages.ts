@@ -65,6 +65,8 @@ export const MESSAGES = {
     `must be shorter than the interval (${interval})`,
   intervalNotLongerThanJitter: (jitter: string) => `must be longer than the jitter (${jitter})`,
   setIntervalFunction: 'must be a duration or a cron spec',
+  cronWhereDuration: (text: string) =>
+    `looks like a cron expression, but a string here is a duration ('90s', '2m'); for a cron schedule write { cron: '${text}' }`,
   badRestart: 'must be false or { maxRestarts, within, initialDelay, maxDelay }',
   badMaxRestarts: 'must be a whole number of at least 0',
   badLease: 'must be { ttl, renewEvery, retryEvery }',

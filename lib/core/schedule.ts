@@ -15,6 +15,8 @@ import {
   type OptionProblem,
 } from './duration';
 import { describeError } from './logger';
+import { looksLikeCron } from './cron-looking';
+import { MESSAGES } from './core.messages';
 
 /** How often a periodic routine runs: a duration or a cron schedule. */
 export type IntervalSpec = Duration | CronSpec;
@@ -305,7 +307,13 @@ export function checkInterval(
 ): ParsedInterval {
   if (typeof value === 'function') return { intervalFn: value as () => Duration };
   if (isCronSpec(value)) return { cron: parseCron(value, option, problems) };
-  return { intervalMs: checkDuration(problems, option, value) };
+  const before = problems.length;
+  const intervalMs = checkDuration(problems, option, value);
+  // The @Cron habit: '*/5 * * * *' where a duration goes. Say how to write it.
+  if (problems.length > before && typeof value === 'string' && looksLikeCron(value)) {
+    problems[before] = { ...problems[before], message: MESSAGES.cronWhereDuration(value.trim()) };
+  }
+  return { intervalMs };
 }
 
 /** Whose schedule it is: an interval function's bad values are reported through its logger. */

@@ -4,7 +4,12 @@ import type { OptionProblem } from './duration';
  * One problem per option name the routine does not know: a typo such as `overlpa` must not be
  * ignored. The message lists the known names and, when one is a likely typo, suggests it.
  */
-export function unknownOptionProblems(options: object, known: readonly string[]): OptionProblem[] {
+export function unknownOptionProblems(
+  options: object,
+  known: readonly string[],
+  /** What the known names are options of, in the message. */
+  what = 'an option of this routine',
+): OptionProblem[] {
   const problems: OptionProblem[] = [];
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue;
@@ -12,7 +17,7 @@ export function unknownOptionProblems(options: object, known: readonly string[])
     problems.push({
       option: key,
       value: (options as Record<string, unknown>)[key],
-      message: `is not an option of this routine${likely ? ` (did you mean '${likely}'?)` : ''}; the options are ${[...known].sort().join(', ')}`,
+      message: `is not ${what}${likely ? ` (did you mean '${likely}'?)` : ''}; the options are ${[...known].sort().join(', ')}`,
     });
   }
   return problems;

@@ -5,6 +5,8 @@ export const MESSAGES = {
   notPath: "must be a path such as '/routines' (letters, digits, '-', '_', '.', '/')",
   notStringArray: 'must be an array of origins such as https://ops.example.com',
   notBoolean: 'must be true or false',
+  notFromFactory:
+    'is given to forRootAsync itself, next to useFactory (routes are declared before any factory runs)',
   notString: 'must be a string',
   notObject: 'must be an object or false',
   expiryTooShort: 'must be longer than publishEvery, or replicas drop out between two snapshots',

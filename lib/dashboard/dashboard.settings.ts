@@ -3,7 +3,13 @@ import {
   RoutinesConfigurationError,
   type ConfigurationProblem,
   type Duration,
+  unknownOptionProblems,
 } from '../core';
+import {
+  DASHBOARD_OPTION_NAMES,
+  DASHBOARD_SETTING_NAMES,
+  REPLICA_OPTION_NAMES,
+} from './dashboard-option-names';
 import type {
   DashboardGuard,
   RoutinesDashboardSettings,
@@ -68,9 +74,12 @@ export function resolveSettings(
   path: unknown,
   guards: readonly unknown[] | undefined,
   settings: RoutinesDashboardSettings | undefined,
+  /** The settings come from a `forRootAsync` factory (where path and guards are not given). */
+  fromFactory = false,
 ): ResolvedDashboardSettings {
   const reader = new SettingsReader(settings ?? {});
   const { options } = reader;
+  unknownKeys(reader, fromFactory);
   const resolvedPath = path === undefined ? '/routines' : path;
   if (typeof resolvedPath !== 'string' || !PATH.test(resolvedPath)) {
     reader.problem('path', path, MESSAGES.notPath);
@@ -97,6 +106,33 @@ export function resolveSettings(
   };
   if (reader.problems.length > 0) throw new RoutinesConfigurationError(reader.problems);
   return resolved;
+}
+
+/** Keys the dashboard does not know (a typo would be ignored): refused, with the likely one. */
+function unknownKeys(reader: SettingsReader, fromFactory: boolean): void {
+  const { options } = reader;
+  if (typeof options !== 'object' || options === null) return;
+  const own: Record<string, unknown> = { ...options };
+  if (fromFactory) {
+    for (const key of ['path', 'guards'] as const) {
+      if (key in own) reader.problem(key, own[key], MESSAGES.notFromFactory);
+      delete own[key];
+    }
+  }
+  const known = fromFactory ? DASHBOARD_SETTING_NAMES : DASHBOARD_OPTION_NAMES;
+  for (const problem of unknownOptionProblems(own, known, 'a dashboard option')) {
+    reader.problem(problem.option, problem.value, problem.message);
+  }
+  const replicas = options.replicas;
+  if (typeof replicas === 'object' && replicas !== null) {
+    for (const problem of unknownOptionProblems(
+      replicas,
+      REPLICA_OPTION_NAMES,
+      'an option of replicas',
+    )) {
+      reader.problem(`replicas.${problem.option}`, problem.value, problem.message);
+    }
+  }
 }
 
 /** The guards, and `control`: refused without a guard unless `allowUnguardedControl`. */

@@ -58,7 +58,7 @@ export class RoutinesDashboardModule {
       provide: DASHBOARD_SETTINGS,
       inject: inject ?? [],
       useFactory: async (...args: never[]) =>
-        resolveSettings(path, guards, await useFactory(...args)),
+        resolveSettings(path, guards, await useFactory(...args), true),
     });
     return { ...module, imports: imports ?? [] };
   }

@@ -8,6 +8,7 @@ import type { MigrationsModuleOptions } from '../migrations/interfaces/migration
 import { MODULE_OPTIONS_SOURCE } from './constants';
 import type { RoutinesModuleOptions } from './interfaces/routines-module-options.interface';
 import { MESSAGES } from './nest.messages';
+import { warningsOptionProblems } from './warnings-option-problems';
 
 /** The keys of the module option `migrations`; any other is refused (the message names these two). */
 const MIGRATIONS_OPTION_NAMES = [
@@ -50,6 +51,7 @@ export function moduleOptionProblems(
     problems.push({ option: 'history', value: history, message: MESSAGES.badHistory(MAX_HISTORY) });
   }
   problems.push(...featureOptionProblems(options));
+  problems.push(...warningsOptionProblems(options?.warnings));
   if (options?.version !== undefined && typeof options.version !== 'string') {
     problems.push({
       option: 'version',

@@ -8,6 +8,8 @@ export const MESSAGES = {
   missingInterval: (routine: string) =>
     `is missing: give it in @Periodic('2m') or in the module options under routines['${routine}']`,
   duplicateName: 'is used by more than one routine; names must be unique per app',
+  registeredTwice: (className: string, registrations: readonly string[]) =>
+    `is used ${registrations.length === 2 ? 'twice' : `${registrations.length} times`} because ${className} is registered ${registrations.length === 2 ? 'twice' : `${registrations.length} times`}, as ${registrations.join(' and as ')}; each registration makes an instance that would run the routine: remove one registration, or register the second with useExisting: ${className} (one instance, one routine)`,
   unknownRoutine: (known: string) => `names no routine (known routines: ${known})`,
   overridesNotObject: 'must be an object of routine options',
   unknownOption: (options: string) => `is not a routine option (options: ${options})`,
@@ -28,6 +30,7 @@ export const MESSAGES = {
     'must implement the Coordinator contract (claimSlot, acquireLease, renewLease, releaseLease)',
   notClock:
     'must implement the Clock interface (now, wallNow, wallOf, setTimer, clearTimer), e.g. a ManualClock',
+  warningsObject: 'must be an object: { shutdownHooks: false, unprovidedClasses: false }',
   importedTwice:
     'is used more than once in this app (forRoot/forRootAsync imported twice), which would run every routine twice; import RoutinesModule once, in the root module (it is global)',
 
@@ -84,6 +87,11 @@ export const MESSAGES = {
     'Pass a RedisCoordinator or PostgresCoordinator as `coordinator` when running several replicas.',
   tinyShutdownTimeout: (value: unknown, ms: number) =>
     `shutdownTimeout is ${JSON.stringify(value)}, that is ${ms} ms: runs in flight at shutdown get ${ms} ms to finish. A bare number is milliseconds; write '${ms}s' for seconds (an environment variable SHUTDOWN_TIMEOUT=${ms} means ${ms} ms)`,
+  unprovidedClass: (className: string, routines: readonly string[]) =>
+    `class ${className} declares routines (${routines.join(', ')}) but is not a provider of any module in this app, so they never run: add it to the providers of the module that owns it`,
+  noShutdownHooks:
+    'Shutdown hooks are not enabled: on SIGTERM the process exits at once without stopping routines, and runs in flight are cut off. ' +
+    'Call app.enableShutdownHooks() in main.ts (or set warnings: { shutdownHooks: false } in the RoutinesModule options if the app stops itself with app.close())',
   started: (count: number, list: string) => `Started ${count} routine(s): ${list}`,
   stopping: (count: number, inFlight: number, timeout: string) =>
     `Stopping ${count} routine(s), ${inFlight} run(s) in flight; waiting up to ${timeout}`,

@@ -42,11 +42,18 @@ export class RoutinesExplorer {
   constructor(private readonly discovery: DiscoveryService) {}
 
   explore(): Explored {
-    const found: Explored = { declarations: [], problems: [], workers: [], migrations: [] };
+    const found: Explored = {
+      declarations: [],
+      problems: [],
+      workers: [],
+      migrations: [],
+      classes: new Set(),
+    };
     const seen = new Set<object>();
     for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
       const type = classOf(wrapper);
       if (!type) continue;
+      found.classes.add(type);
       const migration = migrationOptionsOf(type);
       const worker = migration ? undefined : workerOptionsOf(type);
       if (migration || worker) {
@@ -83,7 +90,9 @@ export class RoutinesExplorer {
     }
     if (seen.has(wrapper.instance)) return; // the same instance under another token
     seen.add(wrapper.instance);
+    const registration = registrationOf(wrapper);
     for (const declaration of declarations) {
+      declaration.registration = registration;
       found.problems.push(...missingMethodProblems(declaration));
       found.declarations.push(declaration);
     }
@@ -103,6 +112,8 @@ export interface Explored {
   problems: ConfigurationProblem[];
   workers: DeclaredWorker[];
   migrations: DeclaredMigration[];
+  /** The class of every provider and controller, routines or not. */
+  classes: Set<object>;
 }
 
 /** An `@OutOfBandMigration` class: a singleton with `progress`, `up` and (unless non-destructive) `down`. */
@@ -203,6 +214,19 @@ function classOf(wrapper: Wrapper): Type<unknown> | undefined {
   return !wrapper.inject && typeof metatype === 'function' && metatype.prototype
     ? metatype
     : undefined;
+}
+
+/** `provider UploadsService in AppModule`, `provider 'UPLOADS_ALIAS' in AppModule`: for messages. */
+function registrationOf(wrapper: Wrapper): string {
+  const token: unknown = wrapper.token;
+  const name =
+    typeof token === 'function'
+      ? token.name
+      : typeof token === 'string'
+        ? `'${token}'`
+        : String(token);
+  const host = wrapper.host?.name;
+  return host ? `provider ${name} in ${host}` : `provider ${name}`;
 }
 
 function nonStaticScope(wrapper: Wrapper): string | undefined {

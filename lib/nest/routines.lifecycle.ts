@@ -27,6 +27,9 @@ import { RoutinesRegistry } from './routines.registry';
 import { buildWorkers, type BuiltWorker } from '../worker/worker.factory';
 import { buildMigrations, type BuiltMigrations } from '../migrations/migrations.factory';
 import { passMigrationGate } from '../migrations/migrations.gate';
+import { checkShutdownHooksSoon } from './shutdown-hooks-warning';
+import { warningOn } from './warning-switches';
+import { recordProvidedClasses, unprovidedClassWarnings } from './unprovided-classes';
 
 /** Below this, a `shutdownTimeout` is almost surely seconds written as a bare number. */
 const MIN_SENSIBLE_SHUTDOWN_TIMEOUT_MS = 100;
@@ -64,6 +67,7 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
     const clock = this.options?.clock ?? systemClock;
     const coordinator = this.options?.coordinator ?? new InMemoryCoordinator(clock);
     const explored = this.explorer.explore();
+    this.warnAboutUnprovidedClasses(explored.classes);
     const { declarations, problems: found } = explored;
     found.push(...this.claimOwnership(declarations.map((declaration) => declaration.instance)));
     const optionProblems = moduleOptionProblems(this.options);
@@ -180,6 +184,13 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
     }
   }
 
+  /** Decorated classes no module provides: their routines would never run, without a word. */
+  private warnAboutUnprovidedClasses(classes: Set<object>): void {
+    recordProvidedClasses(classes);
+    if (!warningOn(this.options, 'unprovidedClasses')) return;
+    for (const warning of unprovidedClassWarnings()) this.logger.warn(warning);
+  }
+
   /** `SHUTDOWN_TIMEOUT=10` from an environment file means 10 ms, not 10 s: say so. */
   private warnIfShutdownTimeoutTiny(): void {
     const value = this.options?.shutdownTimeout;
@@ -220,6 +231,9 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
   async onApplicationBootstrap(): Promise<void> {
     await this.registry.prepare();
     if (this.options?.autoStart !== false) this.registry.startAll();
+    if (warningOn(this.options, 'shutdownHooks')) {
+      checkShutdownHooksSoon(this.logger, () => this.stopping !== undefined);
+    }
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -87,6 +87,13 @@ class TransientJob {
   async loop(): Promise<void> {}
 }
 
+/** Registered twice below: as itself and under a string token, two instances. */
+@Injectable()
+class UploadsService {
+  @Periodic('1m')
+  tick(): void {}
+}
+
 @Injectable()
 class Cleaner {
   @Periodic('1m', { name: 'cleaner' })
@@ -219,6 +226,44 @@ const rows: Array<[string, Row]> = [
     {
       providers: [InvoiceJob, ReminderJob],
       mentions: ['InvoiceJob.send and ReminderJob.remind', "option 'name' = 'dup' ", 'unique'],
+    },
+  ],
+  [
+    'the same class registered under two tokens',
+    {
+      providers: [UploadsService, { provide: 'UPLOADS_ALIAS', useClass: UploadsService }],
+      mentions: [
+        "UploadsService.tick: option 'name' = 'UploadsService.tick' is used twice because UploadsService is registered twice, as provider UploadsService and as provider 'UPLOADS_ALIAS'",
+        'remove one registration, or register the second with useExisting: UploadsService (one instance, one routine)',
+      ],
+    },
+  ],
+  [
+    "a cron string where a duration goes: @Periodic('*/2 * * * * *')",
+    {
+      providers: [periodicMethod('*/2 * * * * *')],
+      mentions: [
+        "BadJanitor.sweep: option 'interval' = '*/2 * * * * *' looks like a cron expression, but a string here is a duration ('90s', '2m'); for a cron schedule write { cron: '*/2 * * * * *' }",
+      ],
+    },
+  ],
+  [
+    "a cron macro where a duration goes: @Periodic('@daily')",
+    {
+      providers: [periodicMethod('@daily')],
+      mentions: ["option 'interval' = '@daily' looks like a cron expression", "{ cron: '@daily' }"],
+    },
+  ],
+  [
+    'a cron string as a module option interval',
+    {
+      providers: [Cleaner],
+      options: { routines: { cleaner: { interval: '0 3 * * *' } } },
+      mentions: [
+        "RoutinesModule options routines['cleaner']",
+        "option 'interval' = '0 3 * * *' looks like a cron expression",
+        "{ cron: '0 3 * * *' }",
+      ],
     },
   ],
   [
@@ -383,5 +428,65 @@ describe('bad configuration fails bootstrap with one RoutinesConfigurationError'
     );
     await sleep(25);
     expect(app.get(Healthy).runs).toBe(0);
+  });
+});
+
+describe('an unknown top-level module option is refused, with the likely one', () => {
+  it('forRoot throws at once, naming RoutinesModule.forRoot, each option and its value', () => {
+    const call = () =>
+      RoutinesModule.forRoot({ shutdownTimout: '2s', autostart: false } as RoutinesModuleOptions);
+    expect(call).toThrow(RoutinesConfigurationError);
+    expect(call).toThrow(/^Invalid routine configuration \(2 problems\):/);
+    expect(call).toThrow(
+      "RoutinesModule.forRoot: option 'shutdownTimout' = '2s' is not a module option (did you mean 'shutdownTimeout'?); the options are autoStart, clock, coordinator, history, metrics, migrations, routines, shutdownTimeout, tracing, version, warnings, workerStore",
+    );
+    expect(call).toThrow(
+      "RoutinesModule.forRoot: option 'autostart' = false is not a module option (did you mean 'autoStart'?)",
+    );
+  });
+
+  it('forRoot takes every known option, isGlobal and undefined values', () => {
+    expect(() =>
+      RoutinesModule.forRoot({ isGlobal: false, shutdownTimeout: undefined, autoStart: true }),
+    ).not.toThrow();
+  });
+
+  it('forRootAsync checks what the factory returns when it is resolved', async () => {
+    const routines = RoutinesModule.forRootAsync({
+      useFactory: async () => ({ shutdownTimout: '2s' }) as RoutinesModuleOptions,
+    });
+    const error = await createTestingApp({ imports: [routines], providers: [Healthy] }).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toBeInstanceOf(RoutinesConfigurationError);
+    expect((error as Error).message).toContain(
+      "RoutinesModule.forRootAsync: option 'shutdownTimout' = '2s' is not a module option (did you mean 'shutdownTimeout'?)",
+    );
+  });
+
+  it('forRootAsync with useClass checks what createRoutinesOptions() returns', async () => {
+    class RoutinesConfig {
+      createRoutinesOptions(): RoutinesModuleOptions {
+        return { autostart: false } as RoutinesModuleOptions;
+      }
+    }
+    const routines = RoutinesModule.forRootAsync({ useClass: RoutinesConfig });
+    const error = await createTestingApp({ imports: [routines], providers: [] }).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toBeInstanceOf(RoutinesConfigurationError);
+    expect((error as Error).message).toContain(
+      "RoutinesModule.forRootAsync: option 'autostart' = false is not a module option (did you mean 'autoStart'?)",
+    );
+  });
+
+  it('forRootAsync with good options boots', async () => {
+    const routines = RoutinesModule.forRootAsync({
+      useFactory: () => ({ shutdownTimeout: '2s', autoStart: false }),
+    });
+    const { app } = await createTestingApp({ imports: [routines], providers: [] });
+    await expect(app.init()).resolves.toBe(app);
   });
 });

@@ -305,6 +305,16 @@ describe.each(adapters)('RoutinesDashboardModule on %s', (adapter) => {
     await http().post('/routines/api/routines/hard-deleter/trigger').expect(200);
   });
 
+  it('refuses an unknown option, with the likely one', async () => {
+    const failure = await boot(adapter, { contol: true } as RoutinesDashboardOptions).catch(
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(RoutinesConfigurationError);
+    expect((failure as Error).message).toContain(
+      "RoutinesDashboardModule: option 'contol' = true is not a dashboard option (did you mean 'control'?); the options are allowUnguardedControl, control, exposeStacks, guards, path, refresh, replicas, title, trustedOrigins",
+    );
+  });
+
   it('names every bad option at once', async () => {
     const failure = (await boot(adapter, {
       path: 'a b',

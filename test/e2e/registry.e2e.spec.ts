@@ -238,6 +238,10 @@ describe('RoutinesRegistry', () => {
       expect(() => registry.setInterval('elastic', bad)).toThrow(/elastic/);
     }
     expect(registry.get('elastic').intervalMs).toBe(3_600_000);
+    // The @Cron habit: a cron string is not a duration, and the error says how to write it.
+    expect(() => registry.setInterval('elastic', '*/5 * * * *')).toThrow(
+      "looks like a cron expression, but a string here is a duration ('90s', '2m'); for a cron schedule write { cron: '*/5 * * * *' }",
+    );
   });
 
   it('pause/resume/setInterval/nextRuns on a background routine throw a RoutineActionError; trigger rejects with it', async () => {

@@ -55,10 +55,34 @@ const declared: WeakMap<object, DeclaredOnClass> = ((
   globalThis as Record<symbol, WeakMap<object, DeclaredOnClass> | undefined>
 )[REGISTRY] ??= new WeakMap());
 
+/**
+ * The same classes, in an order and enumerable: a WeakMap cannot be listed, and the module
+ * warns about decorated classes no module provides. Weak references, so that classes made in
+ * a function (tests make many) can still be collected.
+ */
+const LIST = Symbol.for('nestjs-routines.declared-class-list');
+const listed: Set<WeakRef<object>> = ((
+  globalThis as Record<symbol, Set<WeakRef<object>> | undefined>
+)[LIST] ??= new Set());
+
 function entryOf(type: object): DeclaredOnClass {
   let entry = declared.get(type);
-  if (entry === undefined) declared.set(type, (entry = { methods: [] }));
+  if (entry === undefined) {
+    declared.set(type, (entry = { methods: [] }));
+    listed.add(new WeakRef(type));
+  }
   return entry;
+}
+
+/** Every class on which the library's decorators were used in this process, still alive. */
+export function everyDeclaredClass(): object[] {
+  const alive: object[] = [];
+  for (const ref of listed) {
+    const type = ref.deref();
+    if (type === undefined) listed.delete(ref);
+    else alive.push(type);
+  }
+  return alive;
 }
 
 /** Records `@Periodic` or `@BackgroundRoutine` on a class. */

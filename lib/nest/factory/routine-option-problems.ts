@@ -82,13 +82,37 @@ export function duplicateNameProblems(
   }
   return [...byName.values()]
     .filter((group) => group.length > 1)
-    .map((group) => ({
-      source: group.map((d) => d.source).join(' and '),
-      routine: group[0].name,
-      option: 'name',
-      value: group[0].name,
-      message: MESSAGES.duplicateName,
-    }));
+    .map((group) => {
+      const sources = new Set(group.map((d) => d.source));
+      // One class registered several times: each registration is an instance with the routine.
+      if (sources.size === 1) {
+        const className = group[0].source.split('.')[0];
+        return {
+          source: group[0].source,
+          routine: group[0].name,
+          option: 'name',
+          value: group[0].name,
+          message: MESSAGES.registeredTwice(className, registrations(group)),
+        };
+      }
+      return {
+        source: group.map((d) => d.source).join(' and '),
+        routine: group[0].name,
+        option: 'name',
+        value: group[0].name,
+        message: MESSAGES.duplicateName,
+      };
+    });
+}
+
+/**
+ * How each declaration's provider was registered, without the module when the tokens alone
+ * tell them apart.
+ */
+function registrations(group: readonly RoutineDeclaration[]): string[] {
+  const full = group.map((d) => d.registration ?? 'provider (unknown token)');
+  const short = full.map((text) => text.replace(/ in [^ ]+$/, ''));
+  return new Set(short).size === short.length ? short : full;
 }
 
 /** The options of one kind only: `interval` is periodic, `restart` background. */

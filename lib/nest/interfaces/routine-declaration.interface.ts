@@ -31,6 +31,11 @@ export interface RoutineDeclaration {
   method?: unknown;
   instance: object;
   options: PeriodicRoutineDecoratorOptions | BackgroundRoutineDecoratorOptions;
+  /**
+   * How the provider was registered, for messages: `UploadsService`, `'UPLOADS_ALIAS'`; with
+   * its module when one token is registered in two modules.
+   */
+  registration?: string;
 }
 
 export type { IntervalSpec };

@@ -92,6 +92,30 @@ export interface RoutinesModuleOptions {
    * RoutinesModule.forRoot({ migrations: { require: ['backfill-upload-size'], wait: '10m' } })
    */
   migrations?: MigrationsModuleOptions;
+  /**
+   * Warnings at boot about setups that lose work without a word. Each is on by default,
+   * except under a test runner (Jest, Vitest, `node --test`, or `NODE_ENV=test`), where test
+   * apps close themselves and test files declare classes for other apps; `true` turns one on
+   * everywhere, `false` off.
+   *
+   * @example
+   * RoutinesModule.forRoot({ warnings: { shutdownHooks: false } }) // this app calls app.close() itself
+   */
+  warnings?: RoutinesWarnings;
+}
+
+/** The switches of {@link RoutinesModuleOptions.warnings}. */
+export interface RoutinesWarnings {
+  /**
+   * The app has not called `app.enableShutdownHooks()`: on SIGTERM the process exits without
+   * stopping routines, and runs in flight are cut off. Checked one turn after bootstrap.
+   */
+  shutdownHooks?: boolean;
+  /**
+   * A class declares routines (`@Periodic`, `@BackgroundRoutine`, `@Worker`,
+   * `@OutOfBandMigration`) but is a provider of no module in the app: its routines never run.
+   */
+  unprovidedClasses?: boolean;
 }
 
 /** The keys of {@link RoutineOverrides}, from the option lists: every decorator option but `name`. */

@@ -63,4 +63,26 @@ describe('the decorators’ one record', () => {
     expect(record.workerOptionsOf(Migration)).toBeUndefined();
     expect(record.declaredRoutines(Queue)).toEqual([]);
   });
+
+  it('lists every decorated class once, for either copy, so that unprovided ones can be named', async () => {
+    const first = await loadCopy();
+    const second = await loadCopy();
+    class Twice {
+      a(): void {}
+      b(): void {}
+    }
+    for (const method of ['a', 'b']) {
+      const descriptor = Object.getOwnPropertyDescriptor(Twice.prototype, method)!;
+      first.Periodic('1m')(Twice.prototype, method, descriptor);
+    }
+    class Other {}
+    second.Worker({ name: 'other', table: 'other' })(Other);
+    class Plain {}
+
+    const listed = first.record.everyDeclaredClass();
+    expect(listed.filter((type) => type === Twice)).toHaveLength(1);
+    expect(listed).toContain(Other);
+    expect(listed).not.toContain(Plain);
+    expect(second.record.everyDeclaredClass()).toEqual(listed);
+  });
 });
