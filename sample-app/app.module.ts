@@ -13,6 +13,7 @@ import { MigrationsController } from './migrations/migrations.controller';
 import { ObservabilityModule } from './observability/observability.module';
 import { ProcessingDatabase } from './processing/processing-database';
 import { ProcessingModule } from './processing/processing.module';
+import { ThumbnailRenderer } from './processing/thumbnail-renderer';
 import { QueueModule } from './queue/queue.module';
 import { RoutinesController } from './routines/routines.controller';
 import { ShutdownLogger } from './shutdown-logger';
@@ -53,6 +54,9 @@ import { UploadsModule } from './uploads/uploads.module';
             .filter(Boolean),
           wait: config.get<string>('MIGRATIONS_WAIT'),
         },
+        // Without DATABASE_URL the thumbnail worker is left out of the providers on purpose: say
+        // so, and the boot warning about decorated classes no module provides stays on for the rest.
+        warnings: { unprovidedClasses: { except: processing.store ? [] : [ThumbnailRenderer] } },
         // No default here: an unset variable leaves the decorator's interval in force.
         routines: {
           'hard-deleter': { interval: config.get<string>('HARD_DELETE_INTERVAL') },

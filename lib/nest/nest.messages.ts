@@ -31,6 +31,8 @@ export const MESSAGES = {
   notClock:
     'must implement the Clock interface (now, wallNow, wallOf, setTimer, clearTimer), e.g. a ManualClock',
   warningsObject: 'must be an object: { shutdownHooks: false, unprovidedClasses: false }',
+  unprovidedSwitch:
+    'must be true, false, or { except: [SomeClass] } naming the classes left out of the providers on purpose',
   importedTwice:
     'is used more than once in this app (forRoot/forRootAsync imported twice), which would run every routine twice; import RoutinesModule once, in the root module (it is global)',
 
@@ -88,7 +90,7 @@ export const MESSAGES = {
   tinyShutdownTimeout: (value: unknown, ms: number) =>
     `shutdownTimeout is ${JSON.stringify(value)}, that is ${ms} ms: runs in flight at shutdown get ${ms} ms to finish. A bare number is milliseconds; write '${ms}s' for seconds (an environment variable SHUTDOWN_TIMEOUT=${ms} means ${ms} ms)`,
   unprovidedClass: (className: string, routines: readonly string[]) =>
-    `class ${className} declares routines (${routines.join(', ')}) but is not a provider of any module in this app, so they never run: add it to the providers of the module that owns it`,
+    `class ${className} declares routines (${routines.join(', ')}) but is not a provider of any module in this app, so they never run: add it to the providers of the module that owns it (if it is left out on purpose, say so with warnings: { unprovidedClasses: { except: [${className}] } } in the RoutinesModule options)`,
   noShutdownHooks:
     'Shutdown hooks are not enabled: on SIGTERM the process exits at once without stopping routines, and runs in flight are cut off. ' +
     'Call app.enableShutdownHooks() in main.ts (or set warnings: { shutdownHooks: false } in the RoutinesModule options if the app stops itself with app.close())',

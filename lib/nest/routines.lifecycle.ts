@@ -188,7 +188,9 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
   private warnAboutUnprovidedClasses(classes: Set<object>): void {
     recordProvidedClasses(classes);
     if (!warningOn(this.options, 'unprovidedClasses')) return;
-    for (const warning of unprovidedClassWarnings()) this.logger.warn(warning);
+    const setting = this.options?.warnings?.unprovidedClasses;
+    const leftOut = new Set<object>(typeof setting === 'object' ? setting.except : []);
+    for (const warning of unprovidedClassWarnings(leftOut)) this.logger.warn(warning);
   }
 
   /** `SHUTDOWN_TIMEOUT=10` from an environment file means 10 ms, not 10 s: say so. */

@@ -33,10 +33,10 @@ export function recordProvidedClasses(classes: Iterable<object>): void {
  * One warning per decorated class that no app in this process has provided (nor a subclass
  * of it), each once per process: its routines never run, and nothing else would say so.
  */
-export function unprovidedClassWarnings(): string[] {
+export function unprovidedClassWarnings(leftOutOnPurpose: ReadonlySet<object>): string[] {
   const warnings: string[] = [];
   for (const type of everyDeclaredClass()) {
-    if (provided.has(type) || warned.has(type)) continue;
+    if (provided.has(type) || warned.has(type) || leftOutOnPurpose.has(type)) continue;
     const routines = routinesOf(type as { name: string });
     if (routines.length === 0) continue;
     warned.add(type);

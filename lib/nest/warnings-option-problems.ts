@@ -16,9 +16,24 @@ export function warningsOptionProblems(warnings: unknown): ConfigurationProblem[
   ).map((problem) => ({ ...problem, option: `warnings.${problem.option}` }));
   for (const name of WARNING_NAMES) {
     const value = (warnings as RoutinesWarnings)[name];
-    if (value !== undefined && typeof value !== 'boolean') {
-      problems.push({ option: `warnings.${name}`, value, message: MESSAGES.notBoolean });
-    }
+    if (value === undefined || typeof value === 'boolean') continue;
+    if (name === 'unprovidedClasses' && isExceptList(value)) continue;
+    problems.push({
+      option: `warnings.${name}`,
+      value,
+      message: name === 'unprovidedClasses' ? MESSAGES.unprovidedSwitch : MESSAGES.notBoolean,
+    });
   }
   return problems;
+}
+
+/** `{ except: [SomeClass, ...] }`, and nothing else in the object. */
+function isExceptList(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const { except, ...rest } = value as { except?: unknown };
+  return (
+    Object.keys(rest).length === 0 &&
+    Array.isArray(except) &&
+    except.every((type) => typeof type === 'function')
+  );
 }

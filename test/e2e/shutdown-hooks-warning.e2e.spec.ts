@@ -6,7 +6,7 @@ import {
   RoutinesModule,
   type RoutinesModuleOptions,
 } from 'nestjs-routines';
-import { closeAll, createTestingApp, type Booted } from './support/e2e';
+import { closeAll, createTestingApp, outsideTestRunner, type Booted } from './support/e2e';
 
 @Injectable()
 class Ticker {
@@ -31,21 +31,6 @@ function warnings(booted: Booted): string[] {
 
 function app(options: RoutinesModuleOptions): Promise<Booted> {
   return createTestingApp({ imports: [RoutinesModule.forRoot(options)], providers: [Ticker] });
-}
-
-/** Runs `body` as if outside any test runner (no JEST_WORKER_ID, no NODE_ENV=test). */
-async function outsideTestRunner(body: () => Promise<void>): Promise<void> {
-  const saved = { JEST_WORKER_ID: process.env.JEST_WORKER_ID, NODE_ENV: process.env.NODE_ENV };
-  delete process.env.JEST_WORKER_ID;
-  delete process.env.NODE_ENV;
-  try {
-    await body();
-  } finally {
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  }
 }
 
 afterEach(closeAll);
@@ -130,6 +115,11 @@ describe('the warnings option is checked', () => {
       'a switch that is not a boolean',
       { shutdownHooks: 'off' },
       "RoutinesModule options: option 'warnings.shutdownHooks' = 'off' must be true or false",
+    ],
+    [
+      'a list of classes that is not one',
+      { unprovidedClasses: { except: ['ThumbnailRenderer'] } },
+      'RoutinesModule options: option \'warnings.unprovidedClasses\' = {"except":["ThumbnailRenderer"]} must be true, false, or { except: [SomeClass] } naming the classes left out of the providers on purpose',
     ],
     [
       'not an object',

@@ -8,7 +8,7 @@ import {
   Worker,
   type RoutinesModuleOptions,
 } from 'nestjs-routines';
-import { closeAll, createTestingApp, type Booted } from './support/e2e';
+import { closeAll, createTestingApp, outsideTestRunner, type Booted } from './support/e2e';
 
 // Every class this file declares routines on is in the process's record of decorated classes:
 // each test says which of them a warning names.
@@ -99,6 +99,10 @@ async function boot(
   return booted;
 }
 
+const notProvided = (className: string, routines: string): string =>
+  `class ${className} declares routines (${routines}) but is not a provider of any module in this app, so they never run: ` +
+  `add it to the providers of the module that owns it (if it is left out on purpose, say so with warnings: { unprovidedClasses: { except: [${className}] } } in the RoutinesModule options)`;
+
 const firstApp = [Provided, { provide: 'BY_FACTORY', useFactory: () => new ByFactory() }];
 
 afterEach(closeAll);
@@ -115,10 +119,10 @@ describe('a class that declares routines but is not a provider', () => {
     ]);
     expect(warnings(booted).sort()).toEqual(
       [
-        'class Forgotten declares routines (Forgotten.tick, forgotten-loop) but is not a provider of any module in this app, so they never run: add it to the providers of the module that owns it',
-        'class ForgottenMigration declares routines (out-of-band migration forgotten-backfill) but is not a provider of any module in this app, so they never run: add it to the providers of the module that owns it',
-        'class ForgottenWorker declares routines (worker forgotten-worker) but is not a provider of any module in this app, so they never run: add it to the providers of the module that owns it',
-        'class SecondAppOnly declares routines (SecondAppOnly.tick) but is not a provider of any module in this app, so they never run: add it to the providers of the module that owns it',
+        notProvided('Forgotten', 'Forgotten.tick, forgotten-loop'),
+        notProvided('ForgottenMigration', 'out-of-band migration forgotten-backfill'),
+        notProvided('ForgottenWorker', 'worker forgotten-worker'),
+        notProvided('SecondAppOnly', 'SecondAppOnly.tick'),
       ].sort(),
     );
   });
@@ -127,6 +131,27 @@ describe('a class that declares routines but is not a provider', () => {
     // SecondAppOnly was warned about above; Provided is not provided here but was in the first app.
     const booted = await boot([SecondAppOnly], { warnings: { unprovidedClasses: true } });
     expect(warnings(booted)).toEqual([]);
+  });
+
+  it('is not warned about when named in warnings: { unprovidedClasses: { except } }, and the others still are', async () => {
+    @Injectable()
+    class OnlyWithDatabase {
+      @Periodic('1h')
+      tick(): void {}
+    }
+    @Injectable()
+    class AlsoForgotten {
+      @Periodic('1h')
+      tick(): void {}
+    }
+    void AlsoForgotten;
+    // The list keeps the default (on outside a test runner), so this runs as a deployed app.
+    await outsideTestRunner(async () => {
+      const booted = await boot([], {
+        warnings: { unprovidedClasses: { except: [OnlyWithDatabase] } },
+      });
+      expect(warnings(booted)).toEqual([notProvided('AlsoForgotten', 'AlsoForgotten.tick')]);
+    });
   });
 
   it('warnings: { unprovidedClasses: false } silences it', async () => {

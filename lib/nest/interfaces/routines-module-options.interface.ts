@@ -114,8 +114,13 @@ export interface RoutinesWarnings {
   /**
    * A class declares routines (`@Periodic`, `@BackgroundRoutine`, `@Worker`,
    * `@OutOfBandMigration`) but is a provider of no module in the app: its routines never run.
+   * `{ except: [...] }` names classes left out on purpose (a worker provided only when its
+   * database is configured, say) and keeps the warning for the others.
+   *
+   * @example
+   * RoutinesModule.forRoot({ warnings: { unprovidedClasses: { except: [ThumbnailRenderer] } } })
    */
-  unprovidedClasses?: boolean;
+  unprovidedClasses?: boolean | { except: readonly (abstract new (...args: never[]) => unknown)[] };
 }
 
 /** The keys of {@link RoutineOverrides}, from the option lists: every decorator option but `name`. */

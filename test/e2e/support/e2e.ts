@@ -191,3 +191,18 @@ export function aborted(signal: AbortSignal): Promise<void> {
 export function activeTimeouts(): number {
   return process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
 }
+
+/** Runs `body` as if outside any test runner (no JEST_WORKER_ID, no NODE_ENV=test). */
+export async function outsideTestRunner(body: () => Promise<void>): Promise<void> {
+  const saved = { JEST_WORKER_ID: process.env.JEST_WORKER_ID, NODE_ENV: process.env.NODE_ENV };
+  delete process.env.JEST_WORKER_ID;
+  delete process.env.NODE_ENV;
+  try {
+    await body();
+  } finally {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
+}
