@@ -8,7 +8,7 @@ import type { Schedule } from './schedule';
 export interface CatchUpOptions {
   /**
    * How late a due time may start and still run: a duration, or `Infinity` for any lateness.
-   * Zero means "on time or not at all" (within {@link CATCH_UP_GRACE_MS}).
+   * Zero means "on time or not at all" (within 1 s, `CATCH_UP_GRACE_MS`).
    */
   window: number | string;
   /** How many late due times run, the most recent ones, in order. Default: 1. */

@@ -6,7 +6,7 @@ export interface TimerHandle {
 
 /**
  * Time as the routines see it. The runtime never calls `Date.now()` or `setTimeout`
- * directly, so tests can drive every timing rule with a {@link ManualClock}.
+ * directly, so tests can drive every timing rule with a {@link testing!ManualClock}.
  *
  * Two readings, as Go's `time.Time` carries: `now()` is monotonic (it never moves when the
  * wall clock is stepped by NTP or an operator) and drives schedules, timeouts, backoff and

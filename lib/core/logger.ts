@@ -1,6 +1,7 @@
 /**
  * Where a routine reports. Nest apps get Nest's `Logger` with the routine's name as
- * context; framework-free code gets {@link consoleRoutineLogger} unless it passes its own.
+ * context; framework-free code gets a console logger (`consoleRoutineLogger`) unless it passes
+ * its own.
  */
 export interface RoutineLogger {
   log(message: string): void;

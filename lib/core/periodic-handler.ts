@@ -2,7 +2,7 @@ import type { RunContext } from './run-context';
 
 /**
  * Returned by a handler to be run again at once, to drain a backlog; the seed's
- * `ErrReinvokeImmediately`. At most {@link MAX_REINVOCATIONS} in a row, then the normal
+ * `ErrReinvokeImmediately`. At most 100 in a row (`MAX_REINVOCATIONS`), then the normal
  * schedule applies.
  *
  * @example

@@ -102,6 +102,6 @@ export interface PeriodicRoutineOptions extends PeriodicOptions {
   onEvent?: RoutineEventListener;
   /** Random numbers in [0, 1) for jitter. */
   random?: () => number;
-  /** Where each run and skipped tick is recorded, e.g. a `RunHistory`. */
+  /** @internal Where each run and skipped tick goes: the Nest module's history and metrics. */
   recorder?: RunRecorder;
 }

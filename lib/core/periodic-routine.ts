@@ -275,7 +275,7 @@ export class PeriodicRoutine extends PeriodicDispatch implements ManagedRoutine 
    * slot first, so replicas backfilling the same range run each once. Runs wait for the run in
    * flight (`overlap` 'buffer-one', the default), or as `overlap` says. `signal` stops it: the
    * backfill run in flight is aborted and the rest are not run. Resolves with what happened;
-   * a range of more than {@link MAX_BACKFILL} due times, a reversed or future one, is a
+   * a range of more than 1000 due times (`MAX_BACKFILL`), a reversed or future one, is a
    * RangeError.
    *
    * @example

@@ -75,17 +75,19 @@ export abstract class PeriodicRuns extends Ticker {
   /** The run in flight, when there is one; any others (concurrency above 1) in `moreRuns`. */
   private soleRun: PeriodicRun | undefined = undefined;
   private moreRuns: Set<PeriodicRun> | undefined = undefined;
+  /** @internal */
   protected readonly ledger: RunLedger;
   protected lastRunId = 0;
   protected backoffUntil = 0;
-  /** Set once stop() begins. */
+  /** @internal Set once stop() begins. */
   protected shutdown: Shutdown | undefined = undefined;
-  /** Ticks waiting for the run in flight: only for policies that buffer or cancel. */
+  /** @internal Ticks waiting for the run in flight: only for policies that buffer or cancel. */
   protected buffer: OverlapBuffer | undefined = undefined;
-  /** `catchup`'s late due times, when the routine has it. */
+  /** @internal `catchup`'s late due times, when the routine has it. */
   protected catchUp: CatchUpQueue | undefined = undefined;
+  /** @internal */
   protected bounds: ScheduleBounds = UNBOUNDED;
-  /** Cluster scope: the slot claims every tick goes through. */
+  /** @internal Cluster scope: the slot claims every tick goes through. */
   protected claims: SlotClaimer | undefined = undefined;
 
   readonly name: string;
@@ -127,7 +129,7 @@ export abstract class PeriodicRuns extends Ticker {
   /** Past `endAt` or `maxRuns` reached: no more ticks; runs in flight go on. */
   protected abstract complete(): void;
 
-  /** A run object for `due`, reset: the caller marks it if it must, then `launch`es it. */
+  /** @internal A run object for `due`, reset: the caller marks it if it must, then launches it. */
   protected nextRun(due: number, armsNextTick: boolean, done?: RunDone): PeriodicRun {
     const run = this.spareRun ?? new PeriodicRun(this);
     this.spareRun = undefined;
@@ -140,7 +142,10 @@ export abstract class PeriodicRuns extends Ticker {
     return run;
   }
 
-  /** Starts a run made by `nextRun`: counts it in flight, tells listeners, calls the handler. */
+  /**
+   * @internal Starts a run made by `nextRun`: counts it in flight, tells listeners, calls the
+   * handler.
+   */
   protected launch(run: PeriodicRun, startedAt: number = this.clock.now()): PeriodicRun {
     run.id = ++this.lastRunId;
     run.startedAt = startedAt;
@@ -157,7 +162,7 @@ export abstract class PeriodicRuns extends Ticker {
     return run;
   }
 
-  /** A marked run in flight: its marker aborts or supersedes it. */
+  /** @internal A marked run in flight: its marker aborts or supersedes it. */
   protected holdMarker(run: PeriodicRun, held: HeldMarker): void {
     held.abort = (reason) => run.abort(reason);
     held.supersede = () => {
@@ -233,6 +238,7 @@ export abstract class PeriodicRuns extends Ticker {
     return runs;
   }
 
+  /** @internal */
   protected waitIdle(shutdown: Shutdown): Promise<void> {
     if (this.inFlight + this.pending === 0) return Promise.resolve();
     return new Promise((resolve) => (shutdown.onIdle = resolve));

@@ -66,7 +66,7 @@ export interface SupervisedRoutineOptions extends BackgroundOptions {
   coordinator?: Coordinator;
   onEvent?: RoutineEventListener;
   random?: () => number;
-  /** Where each attempt is recorded, e.g. a `RunHistory`. */
+  /** @internal Where each attempt is recorded: the Nest module's run history and metrics. */
   recorder?: RunRecorder;
 }
 

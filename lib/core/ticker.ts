@@ -124,7 +124,10 @@ export abstract class Ticker {
     this.catchUpTo(due, now, policy);
   }
 
-  /** A new schedule: the next tick is one interval from now (the next slot, the next cron time). */
+  /**
+   * @internal A new schedule: the next tick is one interval from now (the next slot, the next
+   * cron time).
+   */
   protected reschedule(schedule: Schedule, arm: boolean): void {
     this.timetable = schedule;
     this.awaitingRun = false;

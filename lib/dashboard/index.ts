@@ -7,6 +7,7 @@ export type {
   DashboardRoutine,
   DashboardRoutineDetail,
   DashboardSummary,
+  DashboardWorker,
   RoutineOnReplica,
 } from './dashboard-model';
 export type { ReplicaRoutine, ReplicaSnapshot } from './replica-snapshot';

@@ -57,6 +57,7 @@ export class RoutinesCluster implements OnModuleDestroy {
   /** The operator controls are their own feature: this class answers for them on the dashboard. */
   @Inject(ClusterControls) private readonly clusterControls!: ClusterControls;
 
+  /** @internal Made by Nest's injector: the app injects it, never constructs it. */
   constructor(
     private readonly registry: RoutinesRegistry,
     @Inject(DASHBOARD_SETTINGS) private readonly settings: ResolvedDashboardSettings,

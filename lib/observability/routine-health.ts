@@ -15,7 +15,8 @@ export const SLOW_SHARE = 0.7;
 export interface RoutineHealth {
   /**
    * Periodic, ticking: no run has started (here, or on another replica for a cluster slot)
-   * for longer than it should. See {@link lateness}.
+   * for longer than it should: nothing seen for `interval + longest kept run + 5 s`; for
+   * cron, since a cron time that passed more than `longest kept run + 5 s` ago.
    */
   late: boolean;
   /** Periodic: the last run took over 70% of the interval (cron: of the gap between its times). */

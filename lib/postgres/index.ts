@@ -10,6 +10,7 @@ export {
   PostgresWorkerTable,
   workerTableSql,
   type EnqueueOptions,
+  type JobRow,
   type PostgresWorkerStoreOptions,
   type WorkerColumns,
   type WorkerTableOptions,

@@ -12,11 +12,11 @@ export interface StoredMigration {
   updatedAt?: number;
   /** The fencing epoch of the runner that last stored progress (0: none yet). */
   epoch: number;
-  /** The recent measures, oldest first, `[at, progress]`: at most {@link MIGRATION_SAMPLES}. */
+  /** The recent measures, oldest first, `[at, progress]`: at most 20 (`MIGRATION_SAMPLES`). */
   samples: Array<[number, number]>;
 }
 
-/** An error a migration's batch met, as kept (the last {@link MIGRATION_ERRORS_KEPT}). */
+/** An error a migration's batch met, as kept (the last 100, `MIGRATION_ERRORS_KEPT`). */
 export interface StoredMigrationError {
   message: string;
   /** Engine time, wall-clock ms. */
@@ -36,7 +36,7 @@ export const MIGRATION_ERRORS_KEPT = 100;
  *   one's progress and direction (its description is updated).
  * - `setProgress` stores a measure unless a runner with a higher epoch has stored one (a
  *   stale runner is refused: `false`), and appends it to `samples`.
- * - `addError` keeps the newest {@link MIGRATION_ERRORS_KEPT}; `errors` gives them newest first.
+ * - `addError` keeps the newest 100 (`MIGRATION_ERRORS_KEPT`); `errors` gives them newest first.
  * - `setDirection` is an operator's: kept until changed, whoever runs.
  */
 export interface MigrationStateStore {
