@@ -50,8 +50,8 @@ export class RoutinesCluster implements OnModuleDestroy {
   private publishing: RepeatedCall | undefined;
   private closed = false;
 
-  // Injected as properties, not constructor parameters: the constructor is in the published
-  // declarations, and these internal classes are not. Nest sets them before any lifecycle hook.
+  // Injected as properties, not constructor parameters: Nest sets them before any lifecycle
+  // hook, and the two internal classes stay out of every signature the library publishes.
   /** This process, as the controls know it too: one identity for a snapshot and a control. */
   @Inject(ThisReplica) private readonly replica!: ThisReplica;
   /** The operator controls are their own feature: this class answers for them on the dashboard. */
