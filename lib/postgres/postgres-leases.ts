@@ -29,6 +29,8 @@ export class PostgresLeases implements Leases {
   constructor(
     private readonly connection: PostgresConnection,
     tables: CoordinatorTables,
+    /** The clock skew allowed, as the line said when the engine holds no state names it. */
+    private readonly skewMs = 1000,
   ) {
     this.sql = {
       acquire: acquireLeaseSql(tables),
@@ -56,14 +58,12 @@ export class PostgresLeases implements Leases {
     const taken = rows.find((row) => row.epoch !== null);
     if (taken) return { routine, token, epoch: Number(taken.epoch) };
     const held = rows.find((row) => row.held_since !== null);
-    if (held)
-      throw new CoordinatorStateLostError(
-        'postgres',
-        routine,
-        Number(held.held_since),
-        'lease',
-        ttlMs,
-      );
+    if (held) {
+      const since = Number(held.held_since);
+      const notice = this.connection.emptyEngineNotice(since, this.skewMs);
+      this.connection.sawSince(since);
+      throw new CoordinatorStateLostError('postgres', routine, since, 'lease', ttlMs, notice);
+    }
     return null;
   }
 

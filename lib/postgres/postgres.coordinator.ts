@@ -77,7 +77,7 @@ export class PostgresCoordinator implements Coordinator {
     this.connection = connection;
     const query: PostgresQuery = (text, values) => connection.query(text, values);
     this.slots = new PostgresSlotClaims(connection, tables, skewMs, pruneAfterMs);
-    this.leases = new PostgresLeases(connection, tables);
+    this.leases = new PostgresLeases(connection, tables, skewMs);
     this.runs = new PostgresRunMarkers(query, tables.runs);
     this.migrations = new PostgresMigrationStore(query, tables.migrations, tables.migrationErrors);
     this.replicas = new PostgresReplicaDirectory(query, tables.replicas);

@@ -72,7 +72,7 @@ export class RedisCoordinator implements Coordinator {
   constructor(client: RedisClient, options: RedisCoordinatorOptions = {}) {
     const { prefix, skewMs } = resolveRedisOptions(client, options);
     const ioredis = client as unknown as Redis | Cluster;
-    const keys = new RedisRoutineKeys(prefix);
+    const keys = new RedisRoutineKeys(prefix, ioredis, skewMs);
     const server = new RedisServerCheck(ioredis, options.logger ?? console);
     this.slots = new RedisSlotClaims(ioredis, keys, skewMs, server);
     this.leases = new RedisLeases(ioredis, keys, server);

@@ -4,7 +4,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import * as path from 'node:path';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import { Pool } from 'pg';
-import { redisRoutineKey } from '../../lib/redis/redis-keys';
+import { redisEngineKey, redisRoutineKey } from '../../lib/redis/redis-keys';
 
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -49,6 +49,14 @@ export async function primeRedisRoutine(
   // Lost nothing since long before any slot a test uses.
   const key = redisRoutineKey(keyPrefix, routine, 'alive');
   await client.hset(key, 'since', '-100000000000000', 'last', '0');
+}
+
+/**
+ * Writes the Redis coordinator's engine mark as an engine in use since long ago would have it,
+ * with no routine's marker: a routine the tests then use is new to a known engine.
+ */
+export async function primeRedisEngine(client: Redis | Cluster, keyPrefix: string): Promise<void> {
+  await client.set(redisEngineKey(keyPrefix), '-100000000000000');
 }
 
 /**

@@ -12,7 +12,22 @@ export interface PortHarness<Port> {
    * engine in steady state.
    */
   prime?(routine: string): Promise<void>;
+  /**
+   * Makes the engine itself look long in use, without priming any routine: what a routine new
+   * to a known engine meets. Absent: the engine is that already (memory, PostgreSQL primed at
+   * setup).
+   */
+  primeEngine?(): Promise<void>;
   close?(): Promise<void>;
+}
+
+/**
+ * What a contract may skip on some engines: a Redis Cluster cannot tell a routine new to it
+ * from one whose node lost its keys (no engine mark there), so it fails closed for both.
+ */
+export interface ContractOptions {
+  /** Whether a routine new to a known engine gets its first slot and lease. Default: true. */
+  tellsNewRoutines?: boolean;
 }
 
 /** How a contract gets its engine: called once, before its cases (it may start servers). */
