@@ -13,6 +13,7 @@ interface AcquireRow extends Record<string, unknown> {
   epoch: string | null;
   completed: boolean;
   held_since: string | null;
+  since: string | null;
 }
 
 /**
@@ -54,15 +55,20 @@ export class PostgresLeases implements Leases {
       wholeMilliseconds(ttlMs),
       version,
     ]);
+    // The latest loss, read before this answer is noted: whether the row moved on since this
+    // process saw it (a loss it saw) or was never seen (an engine new to it).
+    const latest = rows.find((row) => row.since !== null);
+    const since = latest ? Number(latest.since) : undefined;
+    const notice =
+      since === undefined ? undefined : this.connection.emptyEngineNotice(since, this.skewMs);
+    if (since !== undefined) this.connection.sawSince(since);
     if (rows.some((row) => row.completed)) return { completed: true, version };
     const taken = rows.find((row) => row.epoch !== null);
     if (taken) return { routine, token, epoch: Number(taken.epoch) };
     const held = rows.find((row) => row.held_since !== null);
     if (held) {
-      const since = Number(held.held_since);
-      const notice = this.connection.emptyEngineNotice(since, this.skewMs);
-      this.connection.sawSince(since);
-      throw new CoordinatorStateLostError('postgres', routine, since, 'lease', ttlMs, notice);
+      const heldSince = Number(held.held_since);
+      throw new CoordinatorStateLostError('postgres', routine, heldSince, 'lease', ttlMs, notice);
     }
     return null;
   }

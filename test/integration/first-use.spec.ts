@@ -11,10 +11,11 @@ import {
   PeriodicRoutine,
   SupervisedRoutine,
   type Coordinator,
+  type Lease,
   type RoutineLogger,
 } from '../../lib/core';
 import { PostgresCoordinator } from '../../lib/postgres';
-import { RedisCoordinator } from '../../lib/redis';
+import { CoordinatorStateLostError, RedisCoordinator } from '../../lib/redis';
 import {
   connectRedis,
   deleteRedisKeys,
@@ -241,6 +242,23 @@ describe('first use of an engine', () => {
       await routines.stop();
     }
   }, 20_000);
+
+  it('PostgreSQL: a lease holder that saw the since row move on warns of a loss; a process new to the tables says the first-use line', async () => {
+    const { coordinator, prime, at: schema } = newEngine('postgres');
+    await prime();
+    const pg = coordinator as PostgresCoordinator;
+    const lease = (await pg.acquireLease('bg', 60_000)) as Lease;
+    await pg.releaseLease(lease);
+    await pool.query(`TRUNCATE "${schema}".routines_leases_since`); // a loss, as a restore without it
+    const saw = await pg.acquireLease('bg', 60_000).catch((error: unknown) => error);
+    expect(saw).toBeInstanceOf(CoordinatorStateLostError);
+    expect((saw as CoordinatorStateLostError).notice).toBeUndefined();
+    expect((saw as Error).message).toMatch(/^postgres lost its state for 'bg'/);
+    const fresh = new PostgresCoordinator(pool, { schema });
+    const met = await fresh.acquireLease('bg', 60_000).catch((error: unknown) => error);
+    expect(met).toBeInstanceOf(CoordinatorStateLostError);
+    expect((met as CoordinatorStateLostError).notice).toMatch(EMPTY);
+  });
 
   it('a routine taken for new after a loss, by a process that never saw it, is still a loss to one that saw it', async () => {
     const { prime, at: keyPrefix } = newEngine('redis');
