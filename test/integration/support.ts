@@ -39,7 +39,8 @@ export function postgresPool(max = 10): Pool {
 
 /**
  * Writes a routine's marker key as an engine in use since long ago would have it, so that
- * the Redis coordinator does not treat its first call as following a data loss.
+ * the Redis coordinator does not treat its first call as following a data loss (on a Cluster,
+ * which has no engine mark) or a new engine (its first call dates the engine's mark from it).
  */
 export async function primeRedisRoutine(
   client: Redis | Cluster,

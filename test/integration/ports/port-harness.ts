@@ -7,9 +7,9 @@ import { unique } from '../support';
 export interface PortHarness<Port> {
   port(): Port;
   /**
-   * Makes the engine look long in use for this routine. A Redis coordinator treats a routine
-   * it has no marker for as after a data loss (it fails closed); the contracts are about an
-   * engine in steady state.
+   * Makes the engine look long in use for this routine. A Redis coordinator fails closed for a
+   * routine it has no marker for on an engine with no mark (new, or emptied) and on a Cluster
+   * (no engine mark); the contracts are about an engine in steady state.
    */
   prime?(routine: string): Promise<void>;
   /**
