@@ -1,9 +1,9 @@
 import { MESSAGES } from './coordination.messages';
 
 /**
- * A coordinator refused a call because its engine lost its state (or is used for the first
- * time) and the call could double a claim or a lease issued before: fail closed. It clears
- * by itself; the runtime counts it as a failed call and logs it once.
+ * A coordinator refused a call because its engine lost its state (or holds none at all: new,
+ * or emptied) and the call could double a claim or a lease issued before: fail closed. It
+ * clears by itself; the runtime counts it as a failed call and logs it once.
  */
 export class CoordinatorStateLostError extends Error {
   override readonly name = 'CoordinatorStateLostError';
@@ -14,12 +14,22 @@ export class CoordinatorStateLostError extends Error {
     readonly since: number,
     what: 'slot' | 'lease',
     value: number,
+    /**
+     * Set when the engine held no state at all from before `since` (new, or emptied: it
+     * cannot tell) rather than lost this routine's: the one line the runtime logs, at info
+     * level and once per engine, instead of a warning per routine.
+     */
+    readonly notice?: string,
   ) {
     const at = new Date(since).toISOString();
     super(
-      what === 'slot'
-        ? MESSAGES.slotRefused(engine, routine, at, new Date(value).toISOString())
-        : MESSAGES.leaseRefused(engine, routine, at, new Date(since + value).toISOString()),
+      notice !== undefined
+        ? what === 'slot'
+          ? MESSAGES.slotHeldBack(engine, routine, at, new Date(value).toISOString())
+          : MESSAGES.leaseHeldBack(engine, routine, at, new Date(since + value).toISOString())
+        : what === 'slot'
+          ? MESSAGES.slotRefused(engine, routine, at, new Date(value).toISOString())
+          : MESSAGES.leaseRefused(engine, routine, at, new Date(since + value).toISOString()),
     );
   }
 }

@@ -20,17 +20,22 @@ export interface OutageSource {
 const outages = new WeakMap<OutageSource, Outage>();
 
 /** The losses already told, per engine, by the time the engine noticed each. */
-const heldBack = new WeakMap<OutageSource, Set<number>>();
+const toldLosses = new WeakMap<OutageSource, Set<number>>();
+
+/** The engines whose emptiness (new, or emptied) was told: once per engine per process. */
+const toldEmpty = new WeakSet<OutageSource>();
 
 /**
- * A refusal the engine answered because it lost its state (or is new): an error that says
- * since when (the coordinators' `CoordinatorStateLostError`). Read guarded: any thrown value.
+ * A refusal the engine answered because it lost its state (or holds none: new, or emptied):
+ * an error that says since when, and for an engine that holds no state, the one line to say
+ * (the coordinators' `CoordinatorStateLostError`). Read guarded: any thrown value.
  */
-function heldBackSince(error: unknown): number | undefined {
+function heldBack(error: unknown): { since: number; notice?: string } | undefined {
   try {
     if (typeof error !== 'object' || error === null) return undefined;
-    const { name, since } = error as { name?: unknown; since?: unknown };
-    return name === 'CoordinatorStateLostError' && typeof since === 'number' ? since : undefined;
+    const { name, since, notice } = error as { name?: unknown; since?: unknown; notice?: unknown };
+    if (name !== 'CoordinatorStateLostError' || typeof since !== 'number') return undefined;
+    return typeof notice === 'string' ? { since, notice } : { since };
   } catch {
     return undefined;
   }
@@ -48,13 +53,22 @@ export function reportCoordinatorFailure(
   what: string,
   error: unknown,
 ): void {
-  const since = heldBackSince(error);
-  if (since !== undefined) {
+  const refusal = heldBack(error);
+  if (refusal?.notice !== undefined) {
+    // The engine holds no state at all (new, or emptied): not a loss it can name, and the same
+    // for every routine. One line, at info level, once per engine for the process.
+    if (toldEmpty.has(coordinator)) return;
+    toldEmpty.add(coordinator);
+    logger.log(refusal.notice);
+    return;
+  }
+  if (refusal !== undefined) {
+    const { since } = refusal;
     // The engine answered: it holds claims or leases back since it lost its state or is new (a
     // new database). Not an outage, which any other call's success would close and the next
     // refusal reopen (one warning every retry): said once per loss, whatever else answers.
-    const said = heldBack.get(coordinator) ?? new Set<number>();
-    heldBack.set(coordinator, said);
+    const said = toldLosses.get(coordinator) ?? new Set<number>();
+    toldLosses.set(coordinator, said);
     if (said.has(since)) return;
     if (said.size >= 100) said.clear();
     said.add(since);

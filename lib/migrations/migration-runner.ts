@@ -1,4 +1,9 @@
 import { systemClock, type Clock } from '../core/clock';
+import {
+  reportCoordinatorFailure,
+  reportCoordinatorSuccess,
+  type OutageSource,
+} from '../cluster/coordinator-outage';
 import type { MigrationStateStore, StoredMigration } from '../cluster/ports/migration-state-store';
 import { describeError, summarizeError, type RoutineLogger } from '../core/logger';
 import type { MigrationContext, MigrationDefinition, MigrationDirection } from './migrator';
@@ -45,6 +50,28 @@ export interface MigrationRunnerOptions {
   maxBackoffMs?: number;
   /** While a migration is complete in its direction, how often to look again (progress, direction). Default: 5 s. */
   idleMs?: number;
+  /**
+   * The engine the store lives on, whose outages are told once (with the other holders on it:
+   * pass the coordinator). Default: the store, as an engine of its own.
+   */
+  engine?: OutageSource;
+}
+
+/** A call to the state store failed: the engine's outage, not the migration's failure. */
+class StoreFailure {
+  constructor(
+    readonly what: string,
+    readonly error: unknown,
+  ) {}
+}
+
+/** The stores run as engines of their own (no `engine` option), one each. */
+const storeEngines = new WeakMap<MigrationStateStore, OutageSource>();
+
+function engineOf(store: MigrationStateStore): OutageSource {
+  let engine = storeEngines.get(store);
+  if (!engine) storeEngines.set(store, (engine = { kind: 'migration state' }));
+  return engine;
 }
 
 /** What the runner keeps of one migration between its steps. */
@@ -79,6 +106,7 @@ export class MigrationRunner {
   private readonly idleMs: number;
   private readonly sleeping = new Set<() => void>();
   private readonly batches = new Map<string, MigrationBatchRecord[]>();
+  private readonly engine: OutageSource;
 
   constructor(
     private readonly store: MigrationStateStore,
@@ -89,6 +117,22 @@ export class MigrationRunner {
     this.logger = options.logger ?? console;
     this.maxBackoffMs = options.maxBackoffMs ?? 60_000;
     this.idleMs = options.idleMs ?? 5000;
+    this.engine = options.engine ?? engineOf(store);
+  }
+
+  /**
+   * A call to the state store: a failure is the engine's outage (logged once per outage, with
+   * the other holders on the engine, and once when it answers again), not the migration's.
+   */
+  private async fromStore<T>(what: string, call: () => Promise<T>): Promise<T> {
+    let result: T;
+    try {
+      result = await call();
+    } catch (error) {
+      throw new StoreFailure(what, error);
+    }
+    reportCoordinatorSuccess(this.engine, this.clock, this.logger);
+    return result;
   }
 
   /**
@@ -144,7 +188,9 @@ export class MigrationRunner {
     // Here, not before the loop: an engine down at start is retried like a failed batch, and
     // never stops the runner.
     if (!state.registered) {
-      await this.store.register(id, definition.description, definition.nonDestructive);
+      await this.fromStore(`out-of-band migration '${id}': register`, () =>
+        this.store.register(id, definition.description, definition.nonDestructive),
+      );
       state.registered = true;
     }
     const direction = (await this.stored(id))?.reverse ? 'reverse' : 'forward';
@@ -189,20 +235,41 @@ export class MigrationRunner {
     const direction = state.direction ?? 'forward';
     state.failures++;
     state.measured = undefined;
-    const { message } = describeError(error);
+    const cause = error instanceof StoreFailure ? error.error : error;
     if (state.began) {
-      const failed = { direction, outcome: 'failed' as const, epoch, error: summarizeError(error) };
+      const failed = { direction, outcome: 'failed' as const, epoch, error: summarizeError(cause) };
       this.record(id, failed, state.began);
     }
+    this.tell({ type: 'migration-batch-failed', id, direction, error: cause });
+    if (error instanceof StoreFailure) {
+      // The engine is down (or refuses): said once per outage, with the other holders on it,
+      // not once per try; no error to record in a store that does not answer.
+      reportCoordinatorFailure(this.engine, this.clock, this.logger, error.what, cause);
+      return this.backoff(definition, state);
+    }
+    const { message } = describeError(cause);
     this.logger.warn(MESSAGES.batchFailed(id, direction, message, state.failures));
-    this.tell({ type: 'migration-batch-failed', id, direction, error });
-    await this.store
-      .addError(id, message)
-      .catch((storeError: unknown) =>
-        this.logger.warn(MESSAGES.errorNotRecorded(id, describeError(storeError).message)),
-      );
-    // Doubling from the interval, capped, but never below the interval: the cap is for fast
-    // paces, and a slow one (a 5 min interval) must not retry faster because it fails.
+    await this.fromStore(`out-of-band migration '${id}': record its error`, () =>
+      this.store.addError(id, message),
+    ).catch((failure: unknown) => {
+      const storeError = failure instanceof StoreFailure ? failure : undefined;
+      if (storeError)
+        reportCoordinatorFailure(
+          this.engine,
+          this.clock,
+          this.logger,
+          storeError.what,
+          storeError.error,
+        );
+    });
+    return this.backoff(definition, state);
+  }
+
+  /**
+   * Doubling from the interval, capped, but never below the interval: the cap is for fast
+   * paces, and a slow one (a 5 min interval) must not retry faster because it fails.
+   */
+  private backoff(definition: MigrationDefinition, state: DriveState): number {
     return Math.max(
       definition.intervalMs,
       Math.min(this.maxBackoffMs, definition.intervalMs * 2 ** (state.failures - 1)),
@@ -226,7 +293,10 @@ export class MigrationRunner {
   }
 
   private async stored(id: string): Promise<StoredMigration | undefined> {
-    return (await this.store.list()).find((migration) => migration.id === id);
+    const all = await this.fromStore(`out-of-band migration '${id}': list`, () =>
+      this.store.list(),
+    );
+    return all.find((migration) => migration.id === id);
   }
 
   private async measure(
@@ -246,7 +316,11 @@ export class MigrationRunner {
     ) {
       throw new RangeError(MESSAGES.badProgress(progress));
     }
-    if (!(await this.store.setProgress(definition.id, progress, epoch))) {
+    const { id } = definition;
+    const kept = await this.fromStore(`out-of-band migration '${id}': store progress`, () =>
+      this.store.setProgress(id, progress, epoch),
+    );
+    if (!kept) {
       throw new MigrationFencedError(MESSAGES.fenced(definition.id, epoch));
     }
     return progress;

@@ -99,6 +99,7 @@ export function buildMigrations(
       clock,
       logger: new Logger(name),
       onEvent: migrationEvents(name, emit, clock, metrics),
+      engine: coordinator, // its outages are told once, with the leases' and claims'
     });
     runners.set(definition.id, runner);
     return migrationRoutine(name, definition, runner, driving);

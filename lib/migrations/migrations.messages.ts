@@ -31,8 +31,6 @@ export const MESSAGES = {
     `out-of-band migration '${id}' is complete (${direction})`,
   batchFailed: (id: string, direction: string, message: string, failures: number) =>
     `out-of-band migration '${id}' (${direction}): ${message}; ${failures} failure(s) in a row, retrying`,
-  errorNotRecorded: (id: string, message: string) =>
-    `out-of-band migration '${id}': could not record its error (${message})`,
   badProgress: (progress: unknown) =>
     `progress() must give a number from 0 to 1, not ${String(progress)}`,
   fenced: (id: string, epoch: number) =>

@@ -1,6 +1,7 @@
 // Type-only: an app that never constructs a PostgresCoordinator never loads pg.
 import type { Pool, QueryResultRow } from 'pg';
 import { MESSAGES } from './postgres.messages';
+import { MESSAGES as COORDINATION } from '../cluster/coordination.messages';
 import { describeError } from '../core/logger';
 import { lockedCreateTablesSql } from './sql/create-tables.sql';
 import { existingTablesSql } from './sql/existing-tables.sql';
@@ -30,6 +31,10 @@ interface ExistingTables {
 export class PostgresConnection {
   private ready: Promise<void> | undefined;
   private tablesReady = false;
+  /** The latest time of the since table's row this process saw (epoch ms). */
+  private seenSince: number | undefined;
+  /** Whether this process found the tables gone under it and created them again. */
+  private recreated = false;
 
   constructor(
     readonly pool: Pool,
@@ -61,11 +66,34 @@ export class PostgresConnection {
     } catch (error) {
       if (codeOf(error) !== UNDEFINED_TABLE) throw error;
       // The tables were dropped under us: create them again, once.
+      this.recreated = true;
       this.tablesReady = false;
       this.ready = undefined;
       await this.ensureTables();
       return await this.pool.query<Row>(text, values);
     }
+  }
+
+  /**
+   * What a refusal since `since` (the since table's row) is: a loss this process saw (it found
+   * the tables gone under it, or the row moved on since it read it): undefined, a warning per
+   * loss; else the engine holds no state from before `since`, new or emptied, which nothing in
+   * it tells apart: the one line to say for the engine (info, once).
+   */
+  emptyEngineNotice(since: number, skewMs: number): string | undefined {
+    if (this.recreated || (this.seenSince !== undefined && since > this.seenSince))
+      return undefined;
+    return COORDINATION.emptyEngine(
+      `PostgreSQL (schema "${this.tables.schemaName}")`,
+      new Date(since).toISOString(),
+      new Date(since + skewMs).toISOString(),
+    );
+  }
+
+  /** Notes the since table's row as a statement answered it. */
+  sawSince(since: number): void {
+    if (Number.isFinite(since) && (this.seenSince === undefined || since > this.seenSince))
+      this.seenSince = since;
   }
 
   private async createTables(): Promise<void> {

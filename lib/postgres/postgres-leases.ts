@@ -13,6 +13,7 @@ interface AcquireRow extends Record<string, unknown> {
   epoch: string | null;
   completed: boolean;
   held_since: string | null;
+  since: string | null;
 }
 
 /**
@@ -29,6 +30,8 @@ export class PostgresLeases implements Leases {
   constructor(
     private readonly connection: PostgresConnection,
     tables: CoordinatorTables,
+    /** The clock skew allowed, as the line said when the engine holds no state names it. */
+    private readonly skewMs = 1000,
   ) {
     this.sql = {
       acquire: acquireLeaseSql(tables),
@@ -52,18 +55,21 @@ export class PostgresLeases implements Leases {
       wholeMilliseconds(ttlMs),
       version,
     ]);
+    // The latest loss, read before this answer is noted: whether the row moved on since this
+    // process saw it (a loss it saw) or was never seen (an engine new to it).
+    const latest = rows.find((row) => row.since !== null);
+    const since = latest ? Number(latest.since) : undefined;
+    const notice =
+      since === undefined ? undefined : this.connection.emptyEngineNotice(since, this.skewMs);
+    if (since !== undefined) this.connection.sawSince(since);
     if (rows.some((row) => row.completed)) return { completed: true, version };
     const taken = rows.find((row) => row.epoch !== null);
     if (taken) return { routine, token, epoch: Number(taken.epoch) };
     const held = rows.find((row) => row.held_since !== null);
-    if (held)
-      throw new CoordinatorStateLostError(
-        'postgres',
-        routine,
-        Number(held.held_since),
-        'lease',
-        ttlMs,
-      );
+    if (held) {
+      const heldSince = Number(held.held_since);
+      throw new CoordinatorStateLostError('postgres', routine, heldSince, 'lease', ttlMs, notice);
+    }
     return null;
   }
 

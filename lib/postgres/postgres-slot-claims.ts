@@ -102,10 +102,20 @@ export class PostgresSlotClaims implements SlotClaims {
       if (row.since !== null) since = Number(row.since);
       else won.add(claimKey(row.routine!, Number(row.slot)));
     }
+    // Read before this answer is noted: whether the row moved on since this process saw it.
+    const notice = this.connection.emptyEngineNotice(since, this.skewMs);
+    this.connection.sawSince(since);
     for (const [key, claim] of claims) {
       if (!claim.backfill && claim.slot <= since + this.skewMs)
         claim.reject(
-          new CoordinatorStateLostError('postgres', claim.routine, since, 'slot', claim.slot),
+          new CoordinatorStateLostError(
+            'postgres',
+            claim.routine,
+            since,
+            'slot',
+            claim.slot,
+            notice,
+          ),
         );
       else claim.resolve(won.has(key));
     }

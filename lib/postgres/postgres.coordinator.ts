@@ -43,8 +43,11 @@ export type { PostgresCoordinatorOptions } from './postgres-coordinator-options'
  * No session advisory locks and no named prepared statements: it works with any pooled
  * client, behind PgBouncer in transaction mode too. The tables are created on first use
  * (idempotent DDL under a transaction-level advisory lock); a role without CREATE rights
- * can use tables created beforehand by a migration. Errors reject, and the runtime fails
- * closed. Give the pool a `connectionTimeoutMillis` (and the role a `statement_timeout`)
+ * can use tables created beforehand by a migration. Tables created (new, or dropped and
+ * created again: nothing tells which) fail closed for the slots due before then plus
+ * `maxClockSkew` and hold new lease holders back one lease ttl; a process that never saw the
+ * tables before says so in one info line, one that saw them lost warns. A routine new to
+ * tables in use runs its first slot. Errors reject, and the runtime fails closed. Give the pool a `connectionTimeoutMillis` (and the role a `statement_timeout`)
  * so calls fail rather than hang when the database is unreachable.
  *
  * @example
@@ -77,7 +80,7 @@ export class PostgresCoordinator implements Coordinator {
     this.connection = connection;
     const query: PostgresQuery = (text, values) => connection.query(text, values);
     this.slots = new PostgresSlotClaims(connection, tables, skewMs, pruneAfterMs);
-    this.leases = new PostgresLeases(connection, tables);
+    this.leases = new PostgresLeases(connection, tables, skewMs);
     this.runs = new PostgresRunMarkers(query, tables.runs);
     this.migrations = new PostgresMigrationStore(query, tables.migrations, tables.migrationErrors);
     this.replicas = new PostgresReplicaDirectory(query, tables.replicas);

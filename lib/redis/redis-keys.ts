@@ -14,6 +14,14 @@ export function redisRoutineKey(prefix: string, routine: string, what: string): 
   return `${prefix}~{%${routine.replace(/[%{}]/g, percentEncoded)}}:${what}`;
 }
 
+/**
+ * The engine's mark (see the loss marker script): `<prefix>~engine`. No routine's key has it
+ * (theirs have a `{` right after the prefix, or after its `~`).
+ */
+export function redisEngineKey(prefix: string): string {
+  return `${prefix}~engine`;
+}
+
 function percentEncoded(char: string): string {
   return `%${char.charCodeAt(0).toString(16).toUpperCase()}`;
 }

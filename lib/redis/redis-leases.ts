@@ -1,6 +1,6 @@
 // Type-only: an app that never constructs a RedisCoordinator never loads ioredis.
 import type { Cluster, Redis } from 'ioredis';
-import { CoordinatorStateLostError, wholeMilliseconds } from '../cluster/coordination.errors';
+import { wholeMilliseconds } from '../cluster/coordination.errors';
 import { newToken } from '../cluster/new-token';
 import type { AcquireOptions, CompletedRoutine, Lease, Leases } from '../cluster/ports';
 import { ACQUIRE_LEASE_LUA } from './lua/acquire-lease.lua';
@@ -11,7 +11,7 @@ import type { RedisRoutineKeys } from './redis-routine-keys';
 import type { RedisServerCheck } from './redis-server-check';
 
 // Names of the scripts on the client (ioredis' defineCommand): namespaced to stay clear of the app's own.
-const ACQUIRE_COMMAND = 'nestjsRoutinesAcquireLease2';
+const ACQUIRE_COMMAND = 'nestjsRoutinesAcquireLease3';
 const RENEW_COMMAND = 'nestjsRoutinesRenewLease';
 const RELEASE_COMMAND = 'nestjsRoutinesReleaseLease';
 const COMPLETE_COMMAND = 'nestjsRoutinesCompleteLease';
@@ -22,10 +22,12 @@ interface ScriptedClient {
     markerKey: string,
     epochKey: string,
     completionKey: string,
+    engineKey: string,
     token: string,
     ttlMs: number,
     version: string,
     lastSeen: number,
+    withEngine: '1' | '0',
   ): Promise<Array<number | string>>;
   [RENEW_COMMAND](leaseKey: string, token: string, ttlMs: number): Promise<number>;
   [RELEASE_COMMAND](leaseKey: string, token: string): Promise<number>;
@@ -52,7 +54,7 @@ export class RedisLeases implements Leases {
     private readonly keys: RedisRoutineKeys,
     private readonly server: RedisServerCheck,
   ) {
-    client.defineCommand(ACQUIRE_COMMAND, { numberOfKeys: 4, lua: ACQUIRE_LEASE_LUA });
+    client.defineCommand(ACQUIRE_COMMAND, { numberOfKeys: 5, lua: ACQUIRE_LEASE_LUA });
     client.defineCommand(RENEW_COMMAND, { numberOfKeys: 1, lua: RENEW_LEASE_LUA });
     client.defineCommand(RELEASE_COMMAND, { numberOfKeys: 1, lua: RELEASE_LEASE_LUA });
     client.defineCommand(COMPLETE_COMMAND, { numberOfKeys: 2, lua: COMPLETE_LEASE_LUA });
@@ -67,22 +69,26 @@ export class RedisLeases implements Leases {
     this.server.once();
     const token = newToken();
     const version = options.version ?? '';
-    const [result, value, last] = await this.scripted[ACQUIRE_COMMAND](
+    const marker = this.keys.key(routine, 'alive');
+    const engine = this.keys.engine;
+    const [result, value, last, kind] = await this.scripted[ACQUIRE_COMMAND](
       this.keys.key(routine, 'lease'),
-      this.keys.key(routine, 'alive'),
+      marker,
       this.keys.key(routine, 'epoch'),
       this.keys.key(routine, 'completed'),
+      engine ?? marker, // on a Cluster, unused
       token,
       wholeMilliseconds(ttlMs),
       version,
       this.keys.lastSeen(routine),
+      engine === undefined ? '0' : '1',
     );
     this.keys.saw(routine, last);
     switch (Number(result)) {
       case 1:
         return { routine, token, epoch: Number(value) };
       case -1:
-        throw new CoordinatorStateLostError('redis', routine, Number(value), 'lease', ttlMs);
+        throw this.keys.refused(routine, Number(value), kind, 'lease', ttlMs);
       case -2:
         return { completed: true, version };
       default:

@@ -1,7 +1,6 @@
 // Type-only: an app that never constructs a RedisCoordinator never loads ioredis.
 import type { Cluster, Redis } from 'ioredis';
 import { ClaimBatcher, type PendingClaim } from '../cluster/claim-batcher';
-import { CoordinatorStateLostError } from '../cluster/coordination.errors';
 import type { ClaimOptions, SlotClaims } from '../cluster/ports';
 import { CLAIM_SLOTS_LUA } from './lua/claim-slots.lua';
 import { RELEASE_LEASE_LUA } from './lua/release-lease.lua';
@@ -9,7 +8,7 @@ import type { RedisRoutineKeys } from './redis-routine-keys';
 import type { RedisServerCheck } from './redis-server-check';
 
 // Names of the scripts on the client (ioredis' defineCommand): namespaced to stay clear of the app's own.
-const CLAIM_COMMAND = 'nestjsRoutinesClaimSlots3';
+const CLAIM_COMMAND = 'nestjsRoutinesClaimSlots4';
 /** The lease's compare-and-delete script, which a release with a token uses as well. */
 const RELEASE_COMMAND = 'nestjsRoutinesReleaseLease';
 /** Claims sent in one script at most. */
@@ -71,8 +70,10 @@ export class RedisSlotClaims implements SlotClaims {
   }
 
   private async sendClaims(claims: PendingClaim[]): Promise<void> {
-    const keys: string[] = [];
-    const args: Array<string | number> = [this.skewMs];
+    const engine = this.keys.engine;
+    // The engine's mark first; on a Cluster, a key of the (only) claim's routine, unused.
+    const keys: string[] = [engine ?? this.keys.key(claims[0].routine, 'alive')];
+    const args: Array<string | number> = [this.skewMs, engine === undefined ? '0' : '1'];
     for (const claim of claims) {
       const { routine } = claim;
       keys.push(this.keys.key(routine, `slot:${claim.slot}`), this.keys.key(routine, 'alive'));
@@ -92,12 +93,10 @@ export class RedisSlotClaims implements SlotClaims {
       return;
     }
     claims.forEach((claim, i) => {
-      const [result, since, last] = reply.slice(3 * i, 3 * i + 3);
+      const [result, since, last, kind] = reply.slice(4 * i, 4 * i + 4);
       this.keys.saw(claim.routine, last);
       if (Number(result) === -1)
-        claim.reject(
-          new CoordinatorStateLostError('redis', claim.routine, Number(since), 'slot', claim.slot),
-        );
+        claim.reject(this.keys.refused(claim.routine, Number(since), kind, 'slot', claim.slot));
       else claim.resolve(Number(result) === 1);
     });
   }

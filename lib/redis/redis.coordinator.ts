@@ -37,13 +37,18 @@ export type { RedisCoordinatorOptions } from './redis-coordinator-options';
  * - `renewLease` / `releaseLease` / `completeLease`: compare-and-set scripts on the token.
  *
  * Fail closed after a data loss: each routine has a marker hash with no expiry, holding the
- * time of its latest call. A call that finds it missing (FLUSHALL, a restart without
- * persistence; also the very first use), or older than a time this process already saw (a
- * restart from an older snapshot, a failover to a replica that lagged), notes the loss with
- * the server's time and, from then on, refuses slots due before that time plus
- * `maxClockSkew` and holds back new lease holders for one lease ttl, so that no claim or
- * lease issued before the loss can be doubled. Those calls reject with a
- * `CoordinatorStateLostError`, counted as `claim-error` and logged once.
+ * time of its latest call, and the engine a mark of its own (`<prefix>~engine`, standalone and
+ * Sentinel). A call that finds the routine's marker missing although this process saw it, or
+ * older than a time this process already saw (a restart from an older snapshot, a failover to
+ * a replica that lagged), notes the loss with the server's time and, from then on, refuses
+ * slots due before that time plus `maxClockSkew` and holds back new lease holders for one
+ * lease ttl, so that no claim or lease issued before the loss can be doubled. Those calls
+ * reject with a `CoordinatorStateLostError`, counted as `claim-error` and logged once. A
+ * routine new to an engine that has its mark is no loss: its first slot runs. An engine with
+ * no mark holds no state at all, new or emptied (FLUSHALL, a restart without persistence),
+ * which nothing in it tells apart: it fails closed the same way from the moment it is found
+ * so, and says it in one info line. On a Cluster there is no engine mark (one node can lose
+ * its keys alone): a routine without a marker is taken as lost there, new or not.
  *
  * All keys of one routine share a hash tag (`{routine}`), so they live in one hash slot of a
  * Redis Cluster (a name that is empty or starts with `}` is written escaped, `~{%...}`, so that
@@ -72,7 +77,7 @@ export class RedisCoordinator implements Coordinator {
   constructor(client: RedisClient, options: RedisCoordinatorOptions = {}) {
     const { prefix, skewMs } = resolveRedisOptions(client, options);
     const ioredis = client as unknown as Redis | Cluster;
-    const keys = new RedisRoutineKeys(prefix);
+    const keys = new RedisRoutineKeys(prefix, ioredis, skewMs);
     const server = new RedisServerCheck(ioredis, options.logger ?? console);
     this.slots = new RedisSlotClaims(ioredis, keys, skewMs, server);
     this.leases = new RedisLeases(ioredis, keys, server);

@@ -93,8 +93,10 @@ async function onCluster(): Promise<PortHarness<RedisCoordinator>> {
 }
 
 const ON_CLUSTER = 'RedisCoordinator on a three-master Redis Cluster';
-describeSlotClaimsContract(ON_CLUSTER, onCluster);
-describeLeasesContract(ON_CLUSTER, onCluster);
+// No engine mark on a Cluster (one node can lose its keys alone): a routine new to it fails
+// closed as after a loss, so the new-routine cases are skipped there.
+describeSlotClaimsContract(ON_CLUSTER, onCluster, { tellsNewRoutines: false });
+describeLeasesContract(ON_CLUSTER, onCluster, { tellsNewRoutines: false });
 // The other ports keep their keys under one hash tag each ({replicas}, {controls}, {migrations},
 // the routine's): on a Cluster too, each script touches one slot.
 describeRunMarkersContract(

@@ -24,8 +24,8 @@ import { connectRedis, deleteRedisKeys, unique } from './support';
 
 const scripts: Array<[string, string, number, Array<string | number>]> = [
   // name, script, number of keys, arguments (after the keys)
-  ['claim slots', CLAIM_SLOTS_LUA, 2, [1000, 'token', 60000, 0, 0, '0']],
-  ['acquire lease', ACQUIRE_LEASE_LUA, 4, ['token', 60000, 'v1', 0]],
+  ['claim slots', CLAIM_SLOTS_LUA, 3, [1000, '1', 'token', 60000, 0, 0, '0']],
+  ['acquire lease', ACQUIRE_LEASE_LUA, 5, ['token', 60000, 'v1', 0, '1']],
   ['renew lease', RENEW_LEASE_LUA, 1, ['token', 60000]],
   ['release lease', RELEASE_LEASE_LUA, 1, ['token']],
   ['complete lease', COMPLETE_LEASE_LUA, 2, ['token', 'v1']],

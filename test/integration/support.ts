@@ -4,7 +4,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import * as path from 'node:path';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import { Pool } from 'pg';
-import { redisRoutineKey } from '../../lib/redis/redis-keys';
+import { redisEngineKey, redisRoutineKey } from '../../lib/redis/redis-keys';
 
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -39,7 +39,8 @@ export function postgresPool(max = 10): Pool {
 
 /**
  * Writes a routine's marker key as an engine in use since long ago would have it, so that
- * the Redis coordinator does not treat its first call as following a data loss.
+ * the Redis coordinator does not treat its first call as following a data loss (on a Cluster,
+ * which has no engine mark) or a new engine (its first call dates the engine's mark from it).
  */
 export async function primeRedisRoutine(
   client: Redis | Cluster,
@@ -49,6 +50,14 @@ export async function primeRedisRoutine(
   // Lost nothing since long before any slot a test uses.
   const key = redisRoutineKey(keyPrefix, routine, 'alive');
   await client.hset(key, 'since', '-100000000000000', 'last', '0');
+}
+
+/**
+ * Writes the Redis coordinator's engine mark as an engine in use since long ago would have it,
+ * with no routine's marker: a routine the tests then use is new to a known engine.
+ */
+export async function primeRedisEngine(client: Redis | Cluster, keyPrefix: string): Promise<void> {
+  await client.set(redisEngineKey(keyPrefix), '-100000000000000');
 }
 
 /**

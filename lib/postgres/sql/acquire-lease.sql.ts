@@ -11,8 +11,11 @@ import type { CoordinatorTables } from './tables';
  * (as long as the server's clock holds).
  *
  * Parameters: $1 routine, $2 the new holder's token, $3 ttl (ms), $4 the caller's version.
- * Returns (epoch, false, NULL) when taken; (NULL, true, NULL) when completed under $4;
- * (NULL, false, since) when held back after a loss; no row when someone holds it.
+ * Returns (epoch, false, NULL, NULL) when taken; (NULL, true, NULL, NULL) when completed under
+ * $4; (NULL, false, since, NULL) when held back after a loss; no such row when someone holds
+ * it; and always one row (NULL, false, NULL, since): the latest loss, in epoch ms, so that a
+ * caller can tell a loss it saw happen (the row moved on since it read it) from tables it
+ * never saw before.
  *
  * Safe: the row lock of the upsert serialises concurrent acquires; every time is the
  * database's. One statement, no session state: pooler-safe.
@@ -32,7 +35,8 @@ export function acquireLeaseSql(t: Pick<CoordinatorTables, 'leases' | 'since'>):
     `epoch = GREATEST(l.epoch + 1, floor(extract(epoch from clock_timestamp()) * 1000000)::bigint), ` +
     `acquired_at = EXCLUDED.acquired_at, expires_at = EXCLUDED.expires_at ` +
     `WHERE l.expires_at <= now() AND l.completed_version IS DISTINCT FROM $4 RETURNING epoch) ` +
-    `SELECT epoch, false AS completed, NULL::bigint AS held_since FROM taken ` +
-    `UNION ALL SELECT NULL, true, NULL FROM done UNION ALL SELECT NULL, false, since FROM held`
+    `SELECT epoch, false AS completed, NULL::bigint AS held_since, NULL::bigint AS since FROM taken ` +
+    `UNION ALL SELECT NULL, true, NULL, NULL FROM done UNION ALL SELECT NULL, false, since, NULL FROM held ` +
+    `UNION ALL SELECT NULL, false, NULL, since FROM m`
   );
 }

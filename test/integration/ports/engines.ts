@@ -9,6 +9,7 @@ import {
   dropSchema,
   postgresPool,
   primePostgres,
+  primeRedisEngine,
   primeRedisRoutine,
   unique,
 } from '../support';
@@ -26,6 +27,8 @@ export interface EngineHarness {
    */
   migrations(): MigrationStateStore;
   prime?(routine: string): Promise<void>;
+  /** Makes the engine look long in use, no routine primed (see `PortHarness.primeEngine`). */
+  primeEngine?(): Promise<void>;
   close?(): Promise<void>;
 }
 
@@ -50,6 +53,7 @@ async function redisEngine(): Promise<EngineHarness> {
     coordinator,
     migrations: () => coordinator().migrations,
     prime: (routine) => primeRedisRoutine(client, keyPrefix, routine),
+    primeEngine: () => primeRedisEngine(client, keyPrefix),
     close: async () => {
       await deleteRedisKeys(client, keyPrefix);
       client.disconnect();
@@ -89,6 +93,7 @@ export function portOf<Port>(
         return port;
       },
       prime: engine.prime?.bind(engine),
+      primeEngine: engine.primeEngine?.bind(engine),
       close: engine.close?.bind(engine),
     };
   };

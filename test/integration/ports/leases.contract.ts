@@ -1,9 +1,13 @@
 import type { Lease, Leases } from '../../../lib/core';
-import { sleep } from '../support';
-import { useHarness, type PortSetup } from './port-harness';
+import { sleep, unique } from '../support';
+import { useHarness, type ContractOptions, type PortSetup } from './port-harness';
 
 /** The behaviour every {@link Leases} must have; run against each engine. */
-export function describeLeasesContract(name: string, setup: PortSetup<Leases>): void {
+export function describeLeasesContract(
+  name: string,
+  setup: PortSetup<Leases>,
+  { tellsNewRoutines = true }: ContractOptions = {},
+): void {
   describe(`${name}: the Leases contract`, () => {
     const engine = useHarness(setup);
     let a: Leases;
@@ -25,6 +29,18 @@ export function describeLeasesContract(name: string, setup: PortSetup<Leases>): 
         expect(await b.acquireLease(routine, TTL)).toBeNull();
         expect(await a.acquireLease(routine, TTL)).toBeNull();
       });
+
+      (tellsNewRoutines ? it : it.skip)(
+        'gives a routine new to a known engine its lease at once',
+        async () => {
+          await engine.harness.primeEngine?.();
+          const routine = unique('new-lease'); // never primed: the engine has never seen it
+          const lease = (await a.acquireLease(routine, TTL)) as Lease;
+          expect(lease).toEqual({ routine, token: expect.any(String), epoch: expect.any(Number) });
+          expect(await b.acquireLease(routine, TTL)).toBeNull();
+          await a.releaseLease(lease);
+        },
+      );
 
       it('lets exactly one of 10 concurrent acquires win', async () => {
         const routine = await fresh('lease-race');

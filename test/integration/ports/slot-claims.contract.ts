@@ -1,8 +1,13 @@
 import type { SlotClaims } from '../../../lib/core';
-import { useHarness, type PortSetup } from './port-harness';
+import { unique } from '../support';
+import { useHarness, type ContractOptions, type PortSetup } from './port-harness';
 
 /** The behaviour every {@link SlotClaims} must have; run against each engine. */
-export function describeSlotClaimsContract(name: string, setup: PortSetup<SlotClaims>): void {
+export function describeSlotClaimsContract(
+  name: string,
+  setup: PortSetup<SlotClaims>,
+  { tellsNewRoutines = true }: ContractOptions = {},
+): void {
   describe(`${name}: the SlotClaims contract`, () => {
     const engine = useHarness(setup);
     let a: SlotClaims;
@@ -37,6 +42,24 @@ export function describeSlotClaimsContract(name: string, setup: PortSetup<SlotCl
         expect(await a.claimSlot(first, 1_000, TTL)).toBe(true);
         expect(await b.claimSlot(second, 1_000, TTL)).toBe(true);
       });
+
+      (tellsNewRoutines ? it : it.skip)(
+        'lets a routine new to a known engine claim its first slot, due now',
+        async () => {
+          await engine.harness.primeEngine?.();
+          const routine = unique('new'); // never primed: the engine has never seen it
+          const slot = Date.now();
+          expect(await a.claimSlot(routine, slot, TTL)).toBe(true);
+          expect(await b.claimSlot(routine, slot, TTL)).toBe(false);
+          // And a second new routine on the same grid point, in the same batch or not.
+          const other = unique('new');
+          const [won, lost] = await Promise.all([
+            a.claimSlot(other, slot, TTL),
+            b.claimSlot(other, slot, TTL),
+          ]);
+          expect([won, lost].filter(Boolean)).toHaveLength(1);
+        },
+      );
 
       it('lets exactly one of 10 concurrent claims win', async () => {
         const routine = await fresh('race');

@@ -13,6 +13,7 @@ import {
   type MigrationEvent,
   type Migrator,
 } from '../../../lib/migrations';
+import { recordingLogger } from '../core/helpers';
 
 const T0 = Date.UTC(2026, 11, 3);
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
@@ -312,6 +313,80 @@ describe('MigrationRunner', () => {
     await clock.advance(60_000);
     expect(rows.batches).toHaveLength(10);
     expect((await store.list())[0].progress).toBe(1);
+    controller.abort();
+    await running;
+  });
+
+  it('says an outage of its engine once, however long, and once when it answers again (every 2 s before)', async () => {
+    const clock = new ManualClock(T0);
+    const rows = new Rows(clock);
+    const store = new InMemoryMigrationStore(() => clock.wallNow());
+    let down = false;
+    for (const method of ['register', 'list', 'setProgress', 'addError'] as const) {
+      const real = store[method].bind(store) as (...args: unknown[]) => Promise<unknown>;
+      (store as unknown as Record<string, unknown>)[method] = (...args: unknown[]) =>
+        down ? Promise.reject(new Error('ECONNREFUSED')) : real(...args);
+    }
+    const logger = recordingLogger();
+    const events: MigrationEvent[] = [];
+    // Two migrations on one engine, retried every 2 s at most: before, each try warned.
+    const runner = new MigrationRunner(
+      store,
+      [
+        { id: 'fill', migrator: rows, intervalMs: 1000, nonDestructive: true, description: '' },
+        {
+          id: 'other',
+          migrator: new Rows(clock, 1000),
+          intervalMs: 1000,
+          nonDestructive: true,
+          description: '',
+        },
+      ],
+      { clock, logger, maxBackoffMs: 2000, onEvent: (event) => events.push(event) },
+    );
+    const controller = new AbortController();
+    const running = runner.run(controller.signal, 7);
+    await clock.advance(2500);
+    expect(rows.batches.length).toBeGreaterThan(0);
+    down = true;
+    await clock.advance(10 * 60_000); // ten minutes down
+    const failed = events.filter((event) => event.type === 'migration-batch-failed').length;
+    expect(failed).toBeGreaterThan(500); // tried every 2 s, each told as an event
+    expect(logger.messages('warn')).toHaveLength(1);
+    expect(logger.messages('warn')[0]).toMatch(
+      /^the migration state coordinator failed \(out-of-band migration '(fill|other)': \w[\w ]*\): ECONNREFUSED\. .*further failures are counted, not logged$/,
+    );
+    expect(logger.messages('log').filter((line) => /answers again/.test(line))).toHaveLength(0);
+    down = false;
+    await clock.advance(3000);
+    const back = logger.messages('log').filter((line) => /answers again/.test(line));
+    expect(back).toHaveLength(1);
+    expect(back[0]).toMatch(
+      /^the migration state coordinator answers again, after \d+ failed call\(s\) over 10m/,
+    );
+    expect(logger.messages('warn')).toHaveLength(1);
+    expect(await store.errors('fill')).toEqual([]); // the engine's outage is not the migration's error
+    controller.abort();
+    await running;
+  });
+
+  it('still warns at each failure of the migration itself, at its backoff', async () => {
+    const clock = new ManualClock(T0);
+    const rows = new Rows(clock);
+    rows.fail = 'constraint violated';
+    const logger = recordingLogger();
+    const store = new InMemoryMigrationStore(() => clock.wallNow());
+    const runner = new MigrationRunner(
+      store,
+      [{ id: 'fill', migrator: rows, intervalMs: 1000, nonDestructive: true, description: '' }],
+      { clock, logger, maxBackoffMs: 4000 },
+    );
+    const controller = new AbortController();
+    const running = runner.run(controller.signal, 7);
+    await clock.advance(1000 + 2000 + 4000 + 4000 + 100); // tries at 0, 1, 3, 7, 11 s
+    expect(logger.messages('warn')).toHaveLength(5);
+    expect(logger.messages('warn')[4]).toMatch(/constraint violated; 5 failure\(s\) in a row/);
+    expect((await store.errors('fill')).length).toBe(5);
     controller.abort();
     await running;
   });

@@ -36,8 +36,9 @@ function recordingClient(isCluster = false) {
       client[name] = async (...args: unknown[]) => {
         const count = numberOfKeys ?? Number(args.shift());
         keys.push(...(args.slice(0, count) as string[]));
+        // Claims: the engine's mark (or, on a Cluster, a key of the routine), then two per claim.
         if (/ClaimSlots/.test(name))
-          return Array.from({ length: count / 2 }, () => [1, 0, 1]).flat();
+          return Array.from({ length: (count - 1) / 2 }, () => [1, 0, 1, 1]).flat();
         if (/AcquireLease/.test(name)) return [1, 7, 1];
         if (/BeginRun/.test(name)) return ['running', '1', null];
         if (/RenewRun/.test(name)) return 'running';
@@ -74,10 +75,16 @@ describe('Redis keys for any routine name', () => {
     }
   });
 
-  it.each(['}x', 'a}b', '{', ''])(
-    "%j: every call of the coordinator and its run markers uses the routine's one hash tag",
-    async (name) => {
-      const { client, keys } = recordingClient();
+  it.each([
+    ...['}x', 'a}b', '{', ''].map((name) => [name, 'a Cluster'] as const),
+    ...['}x', ''].map((name) => [name, 'a standalone server'] as const),
+  ])(
+    "%j: every call of the coordinator and its run markers uses the routine's one hash tag, on %s",
+    async (name, on) => {
+      // On a standalone server (or Sentinel), claims and acquires also read the engine's mark:
+      // scripts may reach any key there. On a Cluster they do not: no engine mark.
+      const cluster = on === 'a Cluster';
+      const { client, keys: all } = recordingClient(cluster);
       const coordinator = new RedisCoordinator(client as never, { keyPrefix: 'p:' });
       const lease = await coordinator.acquireLease(name, 1000);
       expect(lease).toMatchObject({ epoch: 7 });
@@ -91,6 +98,8 @@ describe('Redis keys for any routine name', () => {
       await runs.begin(name, { token: 't', ttlMs: 1000, limit: 1, queue: 0, cancel: false });
       await runs.renew(name, 't', 1000);
       await runs.end(name, 't', '{"status":"succeeded"}');
+      const keys = all.filter((key) => key !== 'p:~engine');
+      expect(all.length - keys.length).toBe(cluster ? 0 : 2); // the acquire and the claim
       expect(keys.length).toBeGreaterThanOrEqual(14);
       const tags = new Set(keys.map(hashedPart));
       expect([...tags]).toEqual([hashedPart(redisRoutineKey('p:', name, 'lease'))]);
