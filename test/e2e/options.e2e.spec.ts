@@ -111,7 +111,7 @@ describe('option precedence: module options > decorator > defaults', () => {
       schedule: 'every 25ms',
       state: 'running',
     });
-    await waitFor(() => app.get(Tuned).intervalRuns >= 3, 'three runs 25 ms apart', 1000);
+    await waitFor(() => app.get(Tuned).intervalRuns >= 3, 'three runs 25 ms apart');
   });
 
   it('module concurrency and timeout override the decorator’s', async () => {
@@ -131,7 +131,9 @@ describe('option precedence: module options > decorator > defaults', () => {
       expect(outcome.status).toBe('failed');
       expect(outcome.error).toMatchObject({ name: 'TimeoutError' });
     }
-    expect(Date.now() - startedAt).toBeLessThan(900); // nowhere near the decorator's 1h
+    // Nowhere near the decorator's 1h: 30 ms runs, with a margin for a busy machine (900 ms
+    // held on a quiet one).
+    expect(Date.now() - startedAt).toBeLessThan(10_000);
   });
 
   it('module `enabled` overrides the decorator’s, both ways', async () => {
@@ -341,7 +343,6 @@ describe('cron schedules', () => {
     const ran = nextEvent(
       registry,
       (e) => e.routine === 'every-second' && e.type === 'run-succeeded',
-      2500,
     );
     const bootedAt = Date.now();
     await app.init();
