@@ -221,7 +221,9 @@ describe('interval from configuration', () => {
       expect(info).toMatchObject({ intervalMs: 250, schedule: 'every 250ms', state: 'running' });
       await waitFor(() => app.get(Janitor).runs.length >= 1, 'the first run');
       const first = registry.get('janitor');
-      expect(first.nextRunAt! - first.lastRun!.dueAt).toBe(250);
+      // One interval, give or take the wall-clock offset refreshed between the run and now
+      // (under 1 ms: see the note in decorators.e2e.spec.ts).
+      expect(Math.abs(first.nextRunAt! - first.lastRun!.dueAt - 250)).toBeLessThan(1.5);
     },
   );
 
