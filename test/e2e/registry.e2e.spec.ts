@@ -171,9 +171,11 @@ describe('RoutinesRegistry', () => {
     const now = Date.now();
     expect(ticker.lastRun!.status).toBe('succeeded');
     expect(ticker.nextRunAt).toBeGreaterThan(ticker.lastRun!.dueAt);
-    // One interval, give or take the wall-clock offset refreshed between the run and now
-    // (under 1 ms: see the note in decorators.e2e.spec.ts).
-    expect(Math.abs(ticker.nextRunAt! - ticker.lastRun!.dueAt - 30)).toBeLessThan(1.5);
+    // On the 30 ms grid: one interval on, more if a busy machine made a tick late (it is
+    // skipped), give or take the wall-clock offset (see the note in decorators.e2e.spec.ts).
+    const apart = ticker.nextRunAt! - ticker.lastRun!.dueAt;
+    expect(Math.round(apart / 30)).toBeGreaterThanOrEqual(1);
+    expect(Math.abs(apart - Math.round(apart / 30) * 30)).toBeLessThan(1.5);
     expect(ticker.nextRunAt!).toBeLessThanOrEqual(now + 30 + 5); // timers may fire a ms early by Date.now()
     expect(registry.get('ok').nextRunAt! - now).toBeGreaterThan(3_600_000 - 5_000);
   });
@@ -200,10 +202,13 @@ describe('RoutinesRegistry', () => {
 
     registry.pause('ticker');
     const paused = ticker.runs.length;
+    // A busy machine can make a tick late before the pause, and a late tick is skipped: what
+    // is asserted is that none is skipped while paused (it was 'toBe(0)', which failed so).
+    const skippedBefore = registry.get('ticker').counters.skipped;
     expect(registry.get('ticker')).toMatchObject({ state: 'paused', nextRunAt: undefined });
     await sleep(150); // five intervals
     expect(ticker.runs.length).toBe(paused);
-    expect(registry.get('ticker').counters.skipped).toBe(0); // paused ticks are not "skipped"
+    expect(registry.get('ticker').counters.skipped).toBe(skippedBefore); // paused ticks are not "skipped"
 
     // trigger() still works while paused.
     await expect(registry.trigger('ticker')).resolves.toMatchObject({ status: 'succeeded' });
