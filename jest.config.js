@@ -83,6 +83,8 @@ module.exports = {
       ...shared,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.spec.ts'],
+      // A Jest timeout sized for a busy machine: real-time tests (see the file).
+      setupFilesAfterEnv: ['<rootDir>/test/e2e/support/timeout.ts'],
     },
     {
       ...shared,

@@ -22,7 +22,7 @@ import {
   RoutinesDashboardModule,
   type RoutinesDashboardOptions,
 } from 'nestjs-routines/dashboard';
-import { CapturingLogger } from './support/e2e';
+import { CapturingLogger, WAIT_MS } from './support/e2e';
 
 const HOSTILE = `<script>alert(1)</script> "><img src=x onerror=alert(2)>`;
 
@@ -467,7 +467,11 @@ describe('RoutinesDashboardModule with two apps on one shared coordinator', () =
   });
 });
 
-async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs = 3000): Promise<void> {
+/** Polls `check`; `timeoutMs` only guards against a hang (3 s did not always do on a busy machine). */
+async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = WAIT_MS,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline)

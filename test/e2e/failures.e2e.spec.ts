@@ -95,7 +95,7 @@ describe('a failing routine', () => {
       imports: [RoutinesModule.forRoot()],
       providers: [Flaky, BadHooks],
     });
-    const failed = nextEvent(registry, (e) => e.type === 'failed', 3000);
+    const failed = nextEvent(registry, (e) => e.type === 'failed');
     await app.init();
     const flaky = app.get(Flaky);
 

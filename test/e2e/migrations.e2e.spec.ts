@@ -21,8 +21,15 @@ import {
 import { RoutinesDashboardModule } from 'nestjs-routines/dashboard';
 import { bootTesting, closeAll, createTestingApp, sleep } from './support/e2e';
 
-/** Polls an async condition (the migrations' state is read from its store) until it holds. */
-async function waitFor(condition: () => boolean | Promise<boolean>, within: number): Promise<void> {
+/**
+ * Polls an async condition (the migrations' state is read from its store) until it holds.
+ * `within` guards against a hang only: each wait takes well under a second on a quiet
+ * machine, and is given 15 s for a busy one.
+ */
+async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  within = 15_000,
+): Promise<void> {
   const deadline = Date.now() + within;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${within} ms`);
@@ -80,7 +87,7 @@ describe('out-of-band migrations in a Nest app', () => {
       kind: 'background',
       scope: 'cluster',
     });
-    await waitFor(async () => (await registry.migrations.get('fill')).complete, 5000);
+    await waitFor(async () => (await registry.migrations.get('fill')).complete);
     const [listed] = await registry.migrations.list();
     expect(listed).toMatchObject({
       id: 'fill',
@@ -102,12 +109,12 @@ describe('out-of-band migrations in a Nest app', () => {
     expect(events.filter((event) => event.type === 'migration-completed')).toHaveLength(1);
 
     await registry.migrations.reverse('fill');
-    await waitFor(async () => (await registry.migrations.get('fill')).progress === 0, 5000);
+    await waitFor(async () => (await registry.migrations.get('fill')).progress === 0);
     expect(migration.done).toBe(0);
     const reversed = await registry.migrations.get('fill');
     expect(reversed).toMatchObject({ direction: 'reverse', complete: true });
     await registry.migrations.forward('fill');
-    await waitFor(async () => (await registry.migrations.get('fill')).progress === 1, 5000);
+    await waitFor(async () => (await registry.migrations.get('fill')).progress === 1);
 
     await expect(registry.migrations.get('nope')).rejects.toThrow(RoutineNotFoundError);
     await expect(registry.migrations.reverse('nope')).rejects.toThrow("'nope'");
@@ -121,8 +128,8 @@ describe('out-of-band migrations in a Nest app', () => {
     );
     const Other = rowsMigration({ id: 'other' });
     const { registry } = await boot([Failing, Other]);
-    await waitFor(async () => (await registry.migrations.get('other')).complete, 5000);
-    await waitFor(async () => (await registry.migrations.get('failing')).errors.length >= 3, 5000);
+    await waitFor(async () => (await registry.migrations.get('other')).complete);
+    await waitFor(async () => (await registry.migrations.get('failing')).errors.length >= 3);
     const failing = await registry.migrations.get('failing');
     expect(failing.progress).toBe(0);
     expect(failing.errors[0].message).toBe('lock timeout');
@@ -131,7 +138,7 @@ describe('out-of-band migrations in a Nest app', () => {
     ).toHaveLength(1);
     expect(registry.get('out-of-band-migrations:failing').state).toBe('running'); // an error never stops the runner
     broken = false;
-    await waitFor(async () => (await registry.migrations.get('failing')).complete, 10_000);
+    await waitFor(async () => (await registry.migrations.get('failing')).complete);
   });
 
   it('refuses to reverse a non-destructive migration without down()', async () => {
@@ -195,7 +202,7 @@ describe('out-of-band migrations in a Nest app', () => {
       },
     });
     expect(registry.get('out-of-band-migrations:fill').state).toBe('disabled');
-    await waitFor(async () => (await registry.migrations.get('other')).complete, 5000);
+    await waitFor(async () => (await registry.migrations.get('other')).complete);
     expect((await registry.migrations.get('fill')).progress).toBe(0);
   });
 
@@ -235,7 +242,7 @@ describe('out-of-band migrations seen in production', () => {
     try {
       await app.init();
       const registry = app.get(RoutinesRegistry);
-      await waitFor(async () => (await registry.migrations.get('fill')).complete, 5000);
+      await waitFor(async () => (await registry.migrations.get('fill')).complete);
 
       const batches = registry.migrations.history('fill');
       expect(batches.map((batch) => batch.outcome)).toEqual([
@@ -281,13 +288,12 @@ describe('out-of-band migrations seen in production', () => {
 describe('the boot gate: migrations: { require }', () => {
   it('refuses to bootstrap while a required migration is incomplete, with its progress; allows it once complete', async () => {
     const coordinator = new InMemoryCoordinator();
-    // The running version: it migrates at its pace (50 rows, 10 per 100 ms).
-    const Slow = rowsMigration({ interval: '100ms' });
+    // The running version: it migrates at its pace (50 rows, 10 per 300 ms). Slow enough that
+    // it is not done by the time the next version has booted, 40% to 80% in: at 10 per 100 ms
+    // that left 300 ms, less than a boot takes on a busy machine.
+    const Slow = rowsMigration({ interval: '300ms' });
     const running = await boot([Slow], { coordinator });
-    await waitFor(
-      async () => (await running.registry.migrations.get('fill')).progress >= 0.4,
-      5000,
-    );
+    await waitFor(async () => (await running.registry.migrations.get('fill')).progress >= 0.4);
 
     // The next version requires it: refused at once, naming its progress; none of its routines ran.
     const Next = rowsMigration({ interval: '1h' });
@@ -308,12 +314,12 @@ describe('the boot gate: migrations: { require }', () => {
     expect(next.registry.get('ticker').state).toBe('idle');
 
     // Once the running version has finished it, the next one starts.
-    await waitFor(async () => (await running.registry.migrations.get('fill')).complete, 5000);
+    await waitFor(async () => (await running.registry.migrations.get('fill')).complete);
     const allowed = await boot([rowsMigration({ interval: '1h' }), Ticker], {
       coordinator,
       migrations: { require: ['fill'] },
     });
-    await waitFor(() => allowed.app.get(Ticker).runs > 0, 2000);
+    await waitFor(() => allowed.app.get(Ticker).runs > 0);
   });
 
   it('with wait, runs the migration here first and starts the routines once it is complete', async () => {
@@ -324,7 +330,7 @@ describe('the boot gate: migrations: { require }', () => {
     // init() resolved only once the migration was complete.
     expect(app.get(FillRows).done).toBe(50);
     expect((await registry.migrations.get('fill')).complete).toBe(true);
-    await waitFor(() => app.get(Ticker).runs > 0, 2000);
+    await waitFor(() => app.get(Ticker).runs > 0);
   });
 
   it('with wait, times out with a clear error naming the last error, and leaves nothing running', async () => {
@@ -384,7 +390,7 @@ describe('the boot gate: migrations: { require }', () => {
   it('refuses a required migration set to run in reverse, saying how to turn it forward', async () => {
     const coordinator = new InMemoryCoordinator();
     const first = await boot([rowsMigration()], { coordinator });
-    await waitFor(async () => (await first.registry.migrations.get('fill')).complete, 5000);
+    await waitFor(async () => (await first.registry.migrations.get('fill')).complete);
     await first.registry.migrations.reverse('fill');
     await first.close();
     const next = await createTestingApp({
@@ -402,7 +408,7 @@ describe('a rolling deploy that adds a migration', () => {
     const coordinator = new InMemoryCoordinator();
     // v1 declares 'fill' only, and runs first: it holds whatever lease there is.
     const v1 = await boot([rowsMigration({ interval: '100ms' }, { rows: 1000 })], { coordinator });
-    await waitFor(async () => (await v1.registry.migrations.get('fill')).progress > 0, 5000);
+    await waitFor(async () => (await v1.registry.migrations.get('fill')).progress > 0);
     // v2 declares 'fill' and a new 'sizes', and needs 'sizes' complete before it starts.
     const Fill = rowsMigration({ interval: '100ms' }, { rows: 1000 });
     const Sizes = rowsMigration({ id: 'sizes', interval: '10ms' });
@@ -414,17 +420,20 @@ describe('a rolling deploy that adds a migration', () => {
     await expect(refused.app.init()).rejects.toThrow(
       "'sizes' 0%; no replica drives it (never measured): no running replica that declares it holds its lease. Give RoutinesModule migrations: { wait: '10m' } to run it here first",
     );
+    // v2 waits for 'sizes' (five batches 10 ms apart) but not for 'fill', which v1 drives and
+    // which takes 10 s at least (a hundred batches 100 ms apart). 'fill' cannot be done
+    // within 8 s, while 'sizes' has room to finish on a busy machine (3 s did not always do).
     const began = Date.now();
     const v2 = await boot([Fill, Sizes, Ticker], {
       coordinator,
-      migrations: { require: ['sizes'], wait: '3s' },
+      migrations: { require: ['sizes'], wait: '8s' },
     });
-    expect(Date.now() - began).toBeLessThan(3000);
+    expect(Date.now() - began).toBeLessThan(8_000);
     expect(v2.app.get(Sizes).done).toBe(50);
     expect((await v2.registry.migrations.get('sizes')).complete).toBe(true);
     // 'fill' is still driven by v1, which took its lease first; v2 stands by for it.
     expect(v2.app.get(Fill).done).toBe(0);
     expect((await v1.registry.migrations.get('fill')).complete).toBe(false);
-    await waitFor(() => v2.app.get(Ticker).runs > 0, 2000);
+    await waitFor(() => v2.app.get(Ticker).runs > 0);
   });
 });

@@ -111,7 +111,7 @@ describe('option precedence: module options > decorator > defaults', () => {
       schedule: 'every 25ms',
       state: 'running',
     });
-    await waitFor(() => app.get(Tuned).intervalRuns >= 3, 'three runs 25 ms apart', 1000);
+    await waitFor(() => app.get(Tuned).intervalRuns >= 3, 'three runs 25 ms apart');
   });
 
   it('module concurrency and timeout override the decorator’s', async () => {
@@ -131,7 +131,9 @@ describe('option precedence: module options > decorator > defaults', () => {
       expect(outcome.status).toBe('failed');
       expect(outcome.error).toMatchObject({ name: 'TimeoutError' });
     }
-    expect(Date.now() - startedAt).toBeLessThan(900); // nowhere near the decorator's 1h
+    // Nowhere near the decorator's 1h: 30 ms runs, with a margin for a busy machine (900 ms
+    // held on a quiet one).
+    expect(Date.now() - startedAt).toBeLessThan(10_000);
   });
 
   it('module `enabled` overrides the decorator’s, both ways', async () => {
@@ -219,7 +221,11 @@ describe('interval from configuration', () => {
       expect(info).toMatchObject({ intervalMs: 250, schedule: 'every 250ms', state: 'running' });
       await waitFor(() => app.get(Janitor).runs.length >= 1, 'the first run');
       const first = registry.get('janitor');
-      expect(first.nextRunAt! - first.lastRun!.dueAt).toBe(250);
+      // On the 250 ms grid: one interval on, more if a busy machine made a tick late (it is
+      // skipped), give or take the wall-clock offset (see the note in decorators.e2e.spec.ts).
+      const apart = first.nextRunAt! - first.lastRun!.dueAt;
+      expect(Math.round(apart / 250)).toBeGreaterThanOrEqual(1);
+      expect(Math.abs(apart - Math.round(apart / 250) * 250)).toBeLessThan(1.5);
     },
   );
 
@@ -341,7 +347,6 @@ describe('cron schedules', () => {
     const ran = nextEvent(
       registry,
       (e) => e.routine === 'every-second' && e.type === 'run-succeeded',
-      2500,
     );
     const bootedAt = Date.now();
     await app.init();

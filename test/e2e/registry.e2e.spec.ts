@@ -171,7 +171,11 @@ describe('RoutinesRegistry', () => {
     const now = Date.now();
     expect(ticker.lastRun!.status).toBe('succeeded');
     expect(ticker.nextRunAt).toBeGreaterThan(ticker.lastRun!.dueAt);
-    expect(ticker.nextRunAt! - ticker.lastRun!.dueAt).toBe(30);
+    // On the 30 ms grid: one interval on, more if a busy machine made a tick late (it is
+    // skipped), give or take the wall-clock offset (see the note in decorators.e2e.spec.ts).
+    const apart = ticker.nextRunAt! - ticker.lastRun!.dueAt;
+    expect(Math.round(apart / 30)).toBeGreaterThanOrEqual(1);
+    expect(Math.abs(apart - Math.round(apart / 30) * 30)).toBeLessThan(1.5);
     expect(ticker.nextRunAt!).toBeLessThanOrEqual(now + 30 + 5); // timers may fire a ms early by Date.now()
     expect(registry.get('ok').nextRunAt! - now).toBeGreaterThan(3_600_000 - 5_000);
   });
@@ -198,10 +202,13 @@ describe('RoutinesRegistry', () => {
 
     registry.pause('ticker');
     const paused = ticker.runs.length;
+    // A busy machine can make a tick late before the pause, and a late tick is skipped: what
+    // is asserted is that none is skipped while paused (it was 'toBe(0)', which failed so).
+    const skippedBefore = registry.get('ticker').counters.skipped;
     expect(registry.get('ticker')).toMatchObject({ state: 'paused', nextRunAt: undefined });
     await sleep(150); // five intervals
     expect(ticker.runs.length).toBe(paused);
-    expect(registry.get('ticker').counters.skipped).toBe(0); // paused ticks are not "skipped"
+    expect(registry.get('ticker').counters.skipped).toBe(skippedBefore); // paused ticks are not "skipped"
 
     // trigger() still works while paused.
     await expect(registry.trigger('ticker')).resolves.toMatchObject({ status: 'succeeded' });
@@ -210,7 +217,7 @@ describe('RoutinesRegistry', () => {
     registry.resume('ticker');
     expect(registry.get('ticker').state).toBe('running');
     expect(registry.get('ticker').nextRunAt).toBeDefined();
-    await waitFor(() => ticker.runs.length >= paused + 3, 'ticks after resume', 1000);
+    await waitFor(() => ticker.runs.length >= paused + 3, 'ticks after resume');
   });
 
   it('setInterval() changes intervalMs and the actual schedule; a bad value throws a RangeError naming the routine', async () => {
@@ -220,10 +227,13 @@ describe('RoutinesRegistry', () => {
 
     const changedAt = Date.now();
     registry.setInterval('elastic', 25);
+    const changed = Date.now(); // the change happened between these two readings
     const info = registry.get('elastic');
     expect(info).toMatchObject({ intervalMs: 25, schedule: 'every 25ms' });
-    expect(info.nextRunAt! - changedAt).toBeLessThanOrEqual(30);
-    await waitFor(() => elastic.runs.length >= 4, 'runs 25 ms apart', 1000);
+    // One interval from the change: measured from the reading after it, as the process can be
+    // descheduled for a few ms between changedAt and the call on a busy machine.
+    expect(info.nextRunAt! - changed).toBeLessThanOrEqual(25 + 5);
+    await waitFor(() => elastic.runs.length >= 4, 'runs 25 ms apart');
     // Four runs, each one new interval after the last: at least ~75 ms in all.
     expect(elastic.runs[3] - changedAt).toBeGreaterThanOrEqual(4 * 25 - 5);
 

@@ -16,6 +16,7 @@ import {
   bootTesting,
   bootstraps,
   closeAll,
+  deferred,
   sleep,
   waitFor,
 } from './support/e2e';
@@ -26,23 +27,26 @@ describe('shutdown', () => {
   @Injectable()
   class Exporter {
     signal: AbortSignal | undefined;
-    startedAt = 0;
-    finishedAt = 0;
-    sawAbortBeforeCleanup = false;
+    /** Released by the test: the run's cleanup after the abort ends when the test says. */
+    readonly cleanup = deferred();
+    cleaning = false;
     completed = false;
+    finishedAt = 0;
 
-    /** Takes ~300 ms; notices the abort, but finishes its cleanup before returning. */
+    /** Works until its signal aborts, then cleans up (until the test releases it) and returns. */
     @Periodic('1h', { name: 'export' })
     async export(signal: AbortSignal): Promise<void> {
       this.signal = signal;
-      this.startedAt = Date.now();
-      await sleep(300);
-      this.sawAbortBeforeCleanup = signal.aborted;
+      await aborted(signal);
+      this.cleaning = true;
+      await this.cleanup.promise;
       this.completed = true;
       this.finishedAt = Date.now();
     }
   }
 
+  // The run ends when the test says, not after 300 ms: the test used to close 50 ms into a
+  // 300 ms run and assert that more than 50 ms were left, which a busy machine could eat up.
   it('app.close() aborts the in-flight run’s signal at once and waits for the run to finish', async () => {
     const { app, registry, close } = await bootTesting({
       imports: [RoutinesModule.forRoot()],
@@ -50,24 +54,25 @@ describe('shutdown', () => {
     });
     const exporter = app.get(Exporter);
     await waitFor(() => exporter.signal !== undefined, 'the run to start');
-    await sleep(50);
 
     const closeStartedAt = Date.now();
-    const closing = close();
-    await waitFor(() => exporter.signal!.aborted, 'the signal to abort', 100);
-    expect(Date.now() - closeStartedAt).toBeLessThan(100);
-    expect(exporter.completed).toBe(false);
+    let closed = false;
+    const closing = close().then(() => (closed = true));
+    await waitFor(() => exporter.signal!.aborted, 'the signal to abort');
+    // At once: not when the run ends (it cannot end before the abort) nor at the 10 s
+    // default shutdownTimeout. 5 s is the margin for a busy machine, still short of 10 s.
+    expect(Date.now() - closeStartedAt).toBeLessThan(5_000);
+    await waitFor(() => exporter.cleaning, 'the run to clean up');
     expect(registry.get('export').state).toBe('stopping');
+    await sleep(50);
+    expect(closed).toBe(false); // close() waits for the run in flight...
 
+    exporter.cleanup.resolve();
     await closing;
     const closedAt = Date.now();
 
-    expect(exporter.completed).toBe(true);
-    expect(exporter.sawAbortBeforeCleanup).toBe(true);
+    expect(exporter.completed).toBe(true); // ...until it has finished
     expect(closedAt).toBeGreaterThanOrEqual(exporter.finishedAt);
-    const remaining = exporter.startedAt + 300 - closeStartedAt;
-    expect(remaining).toBeGreaterThan(50);
-    expect(closedAt - closeStartedAt).toBeGreaterThanOrEqual(remaining - 2);
     expect(registry.get('export')).toMatchObject({
       state: 'stopped',
       lastRun: { status: 'succeeded' },
@@ -144,7 +149,9 @@ describe('shutdown', () => {
     const took = Date.now() - startedAt;
 
     expect(took).toBeGreaterThanOrEqual(195);
-    expect(took).toBeLessThan(200 + 300);
+    // Cut off near the 200 ms timeout rather than never; 200 + 300 ms held on a quiet machine
+    // but not always on a busy one, so the margin is 5 s.
+    expect(took).toBeLessThan(200 + 5_000);
     expect(stubborn.hangingSignal!.aborted).toBe(true);
     expect(stubborn.politeStopped).toBe(true);
     expect(registry.get('polite-consumer').state).toBe('stopped');

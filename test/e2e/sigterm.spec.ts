@@ -139,27 +139,37 @@ function linesAfter(child: Child, marker: RegExp): string[] {
 }
 
 describe('SIGTERM to a real Nest process', () => {
+  // Real time, in real processes: the bounds below only guard against a hang. Booting a child
+  // through the register hook takes 1 to 3 s on a quiet machine and five times that or more
+  // while other processes keep the cores busy; what is asserted is the order of the child's
+  // own lines and causality, not how fast the machine is.
   it('finishes the run in flight, starts no new one, and exits by the re-raised signal', async () => {
-    const child = startTs('test/e2e/fixtures/sigterm-app.ts', { RUN_MS: String(RUN_MS) });
-    await child.waitForLine(/^ready pid=\d+$/, 20_000);
-    // Skip the first run, which overlaps boot; catch the second one a little way in.
-    const [, run, startedAt] = await child.waitForLine(/^run-start (2) at=(\d+)$/, 5_000);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Run 2 lasts until the shutdown aborts it, then RUN_MS more: whenever the signal lands
+    // after it starts, it lands mid-run. (With runs of a fixed 400 ms and the signal sent
+    // 100 ms into one, a busy machine could deliver it after the run had ended: the child
+    // printed 'run-end 2 aborted=false' before its 'sigterm' line, or started run 3 first.)
+    const child = startTs('test/e2e/fixtures/sigterm-app.ts', {
+      RUN_MS: String(RUN_MS),
+      HOLD_RUN: '2',
+    });
+    await child.waitForLine(/^ready pid=\d+$/, 60_000);
+    // Skip the first run, which overlaps boot.
+    const [, run] = await child.waitForLine(/^run-start (2) at=\d+$/, 30_000);
 
     const killedAt = Date.now();
-    const remainingMs = Number(startedAt) + RUN_MS - killedAt;
-    expect(remainingMs).toBeGreaterThan(100); // the signal really lands mid-run
     child.process.kill('SIGTERM');
-    const exit = await child.waitForExit(10_000);
+    const exit = await child.waitForExit(30_000);
     const tookMs = exit.at - killedAt;
 
     // Terminated by the signal Nest re-raises once its shutdown hooks are done.
     expect(exit).toMatchObject({ code: null, signal: 'SIGTERM' });
-    // It waited for the run in flight and no longer: well inside shutdownTimeout (5s).
-    expect(tookMs).toBeGreaterThanOrEqual(remainingMs - 5); // 5 ms: ms clock resolution
-    expect(tookMs).toBeLessThan(2_000);
+    // The child's own account: run 2 was in flight when its SIGTERM listener ran.
+    expect(child.output).toMatch(new RegExp(`^sigterm at=\\d+ in-flight=${run}$`, 'm'));
+    // It waited for the run in flight: the run's last RUN_MS begin at the abort, after the
+    // signal was sent, and end before the exit (a timer may fire 1 ms early by Date.now()).
+    expect(tookMs).toBeGreaterThanOrEqual(RUN_MS - 5);
 
-    const afterSignal = linesAfter(child, /^sigterm at=\d+$/);
+    const afterSignal = linesAfter(child, /^sigterm at=\d+ in-flight=/);
     // The run in flight ended, with its signal aborted by the shutdown...
     expect(afterSignal).toContainEqual(expect.stringMatching(`^run-end ${run} aborted=true at=`));
     // ...and nothing started after the signal.
@@ -168,14 +178,16 @@ describe('SIGTERM to a real Nest process', () => {
     const started = child.output.match(/^run-start \d+/gm) ?? [];
     const ended = child.output.match(/^run-end \d+/gm) ?? [];
     expect(ended.map((line) => line.replace('end', 'start'))).toEqual(started);
-    // The drain is logged, in order, with one run in flight.
+    // The drain is logged, in order, with one run in flight. 'All routines stopped' is logged
+    // only when no routine outlived shutdownTimeout (5s): it waited for the run and no longer.
+    // That, not an elapsed time, is the check: how long the drain takes depends on the load.
     const drain = afterSignal.filter((line) => /RoutinesModule/.test(line));
     expect(drain).toEqual([
       expect.stringMatching(/Stopping 1 routine\(s\), 1 run\(s\) in flight; waiting up to 5s$/),
       expect.stringMatching(/All routines stopped in \d+ ms$/),
     ]);
     expect(child.stderr).toBe('');
-  }, 40_000);
+  }, 150_000);
 
   it('drains the sample app: the job in flight finishes, then the HTTP server closes', async () => {
     // No server, as `npm test` promises: empty URLs leave the sample app on its in-memory defaults.
@@ -187,15 +199,8 @@ describe('SIGTERM to a real Nest process', () => {
       // Long enough to be still in flight when the signal lands on a busy machine.
       THUMBNAIL_MS: '2000',
     });
-    const [, url] = await child.waitForLine(/Listening on (http:\/\/\S+)$/, 30_000);
+    const [, url] = await child.waitForLine(/Listening on (http:\/\/\S+)$/, 60_000);
 
-    // Creating an upload enqueues a thumbnail job (2 s here): in flight when the signal lands.
-    const response = await fetch(`${url}/uploads`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'cat.png' }),
-    });
-    expect(response.status).toBe(201);
     const routines = (await (await fetch(`${url}/routines`)).json()) as Array<{ name: string }>;
     expect(routines.map((routine) => routine.name).sort()).toEqual([
       'cache-warmer',
@@ -212,12 +217,21 @@ describe('SIGTERM to a real Nest process', () => {
       'uploads-report',
     ]);
 
-    const killedAt = Date.now();
+    // Creating an upload enqueues a thumbnail job (2 s here): in flight when the signal lands,
+    // sent as soon as the response is in (no other request in between to eat into the 2 s).
+    const response = await fetch(`${url}/uploads`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'cat.png' }),
+    });
     child.process.kill('SIGTERM');
-    const exit = await child.waitForExit(10_000);
+    expect(response.status).toBe(201);
+    const exit = await child.waitForExit(30_000);
 
     expect(exit).toMatchObject({ code: null, signal: 'SIGTERM' });
-    expect(exit.at - killedAt).toBeLessThan(4_500); // the job's 2 s, within the 5 s timeout
+    // It waited for the job and not for the 5 s timeout: 'All routines stopped' below is logged
+    // only when every routine stopped within it, and no 'did not stop within' is. (An elapsed
+    // time under 4.5 s said the same on a quiet machine, but also measured the load.)
     const expected = [
       /\[RoutinesModule\] Stopping 12 routine\(s\), \d+ run\(s\) in flight; waiting up to 5s$/,
       /\[QueueConsumer\] job #1 thumbnail .* done in \d+ ms$/,
@@ -229,5 +243,5 @@ describe('SIGTERM to a real Nest process', () => {
     const positions = expected.map((pattern) => lineIndex(child, pattern));
     expect([...positions].sort((a, b) => a - b)).toEqual(positions); // in that order
     expect(child.output).not.toMatch(/did not stop within/);
-  }, 60_000);
+  }, 150_000);
 });

@@ -111,7 +111,8 @@ describe('overlap across three replicas', () => {
         expect(after.length).toBeGreaterThanOrEqual(1);
         const gap = after[0].start - killedAt;
         expect(gap).toBeGreaterThanOrEqual(300); // not before the marker could expire
-        expect(gap).toBeLessThan(1000 + 2 * INTERVAL + 500);
+        // The marker's ttl, two ticks, and 1.5 s for a busy machine (500 ms held on a quiet one).
+        expect(gap).toBeLessThan(1000 + 2 * INTERVAL + 1500);
         // Slots during a run elsewhere were skipped busy under 'skip', each by one replica.
         const busy = merged(replicas, 'skip').filter((e) => e.reason === 'busy');
         expect(busy.length).toBeGreaterThan(5);
@@ -150,11 +151,13 @@ describe('overlap across three replicas', () => {
         const runs = spans(replicas, Date.now()).filter((s) => s.end !== Infinity);
         expect(runs.length).toBeGreaterThanOrEqual(4);
         expect(overlapping(runs)).toEqual([]);
-        // After the first run, every run was a buffered one, starting within 150 ms of the end before it.
+        // After the first run, every run was a buffered one, starting soon after the end before
+        // it: 150 ms held on a quiet machine; 600 ms leaves room for late timers in three
+        // replica processes on a busy one, and is still half a run (1.2 s).
         const buffered = runs.slice(1);
         expect(buffered.every((s) => s.policy === 'buffer-one')).toBe(true);
         const gaps = buffered.map((s, i) => s.start - runs[i].end);
-        expect(Math.max(...gaps)).toBeLessThan(150);
+        expect(Math.max(...gaps)).toBeLessThan(600);
         // Everything else found the one place taken: skipped busy.
         const busy: ReplicaEvent[] = merged(replicas, 'skip').filter((e) => e.reason === 'busy');
         expect(busy.length).toBeGreaterThan(5);

@@ -204,7 +204,8 @@ describe('PostgresCoordinator on a real server', () => {
     expect(await coordinator.renewLease(lease, 60_000)).toBe(false);
     const started = Date.now();
     expect(await coordinator.acquireLease(routine, 60_000)).toMatchObject({ routine });
-    expect(Date.now() - started).toBeLessThan(1_000); // handed over at once, not after a ttl
+    // Handed over at once, not after the 60 s ttl: 10 s is a busy machine's margin for one query.
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('adds the token column to a slot table made before slot tokens, on first use', async () => {

@@ -183,10 +183,11 @@ describe.each(ENGINES)('dashboard across replicas on %s', (engine: Engine) => {
     const gone = await waitFor(
       'b to drop out',
       async () => ((await list(a)).replicas.some((r) => r.pid === b.pid) ? undefined : Date.now()),
-      10_000,
+      15_000,
     );
-    // expireAfter is 1.5 s after its last snapshot (published every 0.3 s).
+    // expireAfter is 1.5 s after its last snapshot (published every 0.3 s). It drops out then,
+    // not never: under 3.5 s on a quiet machine, 8 s with the page's polling on a busy one.
     expect(gone - killedAt).toBeGreaterThan(800);
-    expect(gone - killedAt).toBeLessThan(3500);
+    expect(gone - killedAt).toBeLessThan(8_000);
   });
 });

@@ -47,7 +47,7 @@ describe('a lease holder paused past its ttl', () => {
           const first = await waitFor('a holder', () => merged(replicas, 'lease')[0], 5_000);
           const holder = replicas.find((replica) => replica.pid === first.pid)!;
           const standby = replicas.find((replica) => replica !== holder)!;
-          await waitFor('a write', () => holder.of('write').length > 3, 2_000);
+          await waitFor('a write', () => holder.of('write').length > 3, 10_000);
           holder.process.kill('SIGSTOP');
           const takeover = await waitFor('the takeover', () => standby.of('lease')[0], 5_000);
           await sleep(300);

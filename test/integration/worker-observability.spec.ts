@@ -268,7 +268,9 @@ describe("a worker's jobs in the history, metrics, traces and dashboard", () => 
       const routine = listed.body.routines.find((r: { name: string }) => r.name === 'renderer');
       expect(routine.worker.rows).toBeUndefined();
       expect(routine.worker.rowsProblem).toBe('the database did not answer within 1500 ms');
-      expect(took).toBeLessThan(4000);
+      // The 1.5 s deadline, not the lock (held until the test lets go): 4 s held on a quiet
+      // machine, 10 s on a busy one.
+      expect(took).toBeLessThan(10_000);
       const page = await request(app.getHttpServer()).get('/ops').expect(200);
       expect(page.text).toContain('the database did not answer within 1500 ms');
       const text = await metrics.metrics(); // a scrape gives up on the counts after 2 s

@@ -146,11 +146,18 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * How long a wait for something that happens in real time gets before it fails: only a
+ * guard against a hang. It takes milliseconds on a quiet machine; while other processes keep
+ * the cores busy, a 2 s limit did not always hold.
+ */
+export const WAIT_MS = 10_000;
+
 /** Polls `condition` every few ms; rejects after `within` ms with `what` in the message. */
 export async function waitFor(
   condition: () => boolean,
   what = 'condition',
-  within = 2000,
+  within = WAIT_MS,
 ): Promise<void> {
   const deadline = Date.now() + within;
   while (!condition()) {
@@ -163,7 +170,7 @@ export async function waitFor(
 export function nextEvent(
   registry: RoutinesRegistry,
   predicate: (event: RoutineEvent) => boolean,
-  within = 2000,
+  within = WAIT_MS,
 ): Promise<RoutineEvent> {
   return firstValueFrom(registry.events$.pipe(filter(predicate), timeout(within)));
 }

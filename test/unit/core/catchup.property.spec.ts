@@ -12,6 +12,10 @@ import {
   type OverlapPolicy,
   type RoutineEvent,
 } from '../../../lib/core';
+import { PROPERTY_TEST_TIMEOUT_MS } from './helpers';
+
+// Async property tests: see PROPERTY_TEST_TIMEOUT_MS for why Jest's 5 s is not enough.
+jest.setTimeout(PROPERTY_TEST_TIMEOUT_MS);
 
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
 const INTERVAL = 1000;

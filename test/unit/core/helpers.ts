@@ -39,6 +39,29 @@ export function deferred<T = void>(): Deferred<T> {
   return { promise, resolve, reject };
 }
 
+/**
+ * The Jest timeout of an async property test (fast-check's 100 to 200 runs on the manual
+ * clock). Such a test takes 0.3 to 2 s on a quiet machine and many times that while other
+ * processes keep the cores busy: one took more than Jest's default 5 s at a load average of
+ * 9, and the overlap property took 35 s in a full run at a load average of 10 to 12 on two
+ * cores. Its time is CPU work (no real-time wait), so three minutes only fail a test that
+ * hangs.
+ */
+export const PROPERTY_TEST_TIMEOUT_MS = 180_000;
+
+/**
+ * The CPU time, in milliseconds, this process spends while `work` runs and settles. Unlike
+ * elapsed real time it does not grow when other processes take the cores, so a test can
+ * bound the work a call does ("plans a month of ticks at once, not one by one") and still
+ * hold on a busy machine.
+ */
+export async function cpuMsOf(work: () => unknown): Promise<number> {
+  const before = process.cpuUsage();
+  await work();
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000;
+}
+
 /** Resolves once `ms` of the given clock's time has passed (a ManualClock needs `advance`). */
 export function sleep(clock: Clock, ms: number): Promise<void> {
   return new Promise((resolve) => clock.setTimer(clock.now() + ms, resolve));

@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { describeError, ManualClock, PeriodicRoutine, SupervisedRoutine } from '../../../lib/core';
-import { recordingLogger, watchUnhandledRejections } from './helpers';
+import { PROPERTY_TEST_TIMEOUT_MS, recordingLogger, watchUnhandledRejections } from './helpers';
+
+// Async property tests: see PROPERTY_TEST_TIMEOUT_MS for why Jest's 5 s is not enough.
+jest.setTimeout(PROPERTY_TEST_TIMEOUT_MS);
 
 /**
  * Whatever a handler throws, and whatever its handleError throws back, nothing escapes: no

@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { ManualClock, PeriodicRoutine } from '../../../lib/core';
-import { recordingLogger, sleep } from './helpers';
+import { PROPERTY_TEST_TIMEOUT_MS, recordingLogger, sleep } from './helpers';
+
+// Async property tests: see PROPERTY_TEST_TIMEOUT_MS for why Jest's 5 s is not enough.
+jest.setTimeout(PROPERTY_TEST_TIMEOUT_MS);
 
 const run = fc.record({
   /** How long the run takes, in ms of manual time (0: settles in the same turn). */

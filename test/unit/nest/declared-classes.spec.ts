@@ -2,6 +2,11 @@ import 'reflect-metadata';
 
 const DECORATORS = '../../../lib/nest/decorators';
 
+// Each loadCopy() compiles the decorators' modules afresh (through swc): well under a second
+// on a quiet machine, 4.2 s for two copies in a full run at a load average of 10, close to
+// Jest's default 5 s. A minute only fails a hang.
+jest.setTimeout(60_000);
+
 type Copy = {
   Periodic: typeof import('../../../lib/nest/decorators/periodic.decorator').Periodic;
   Worker: typeof import('../../../lib/nest/decorators/worker.decorator').Worker;

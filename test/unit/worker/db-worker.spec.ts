@@ -407,7 +407,13 @@ describe('DbWorker: options refused, naming the worker, the option and the value
       },
     );
     worker.start();
-    for (let i = 0; i < 50 && !job; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    // Waits for the job by a deadline (a hang guard), not for 50 polls: on a busy machine the
+    // first poll can take longer than those 250 ms.
+    const deadline = Date.now() + 10_000;
+    while (!job && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(job).toBeDefined();
+    // Node fires a delay over 2^31-1 ms after 1 ms: that timer, set before this one, would
+    // fire first however late the two come due.
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(job?.signal.aborted).toBe(false);
     await worker.stop(10);

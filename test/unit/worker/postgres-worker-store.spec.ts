@@ -89,8 +89,11 @@ describe('PostgresWorkerStore: the LISTEN connection', () => {
       clients.push(client);
       return client;
     };
-    const terminate = (client: EventEmitter) =>
+    const terminated: EventEmitter[] = [];
+    const terminate = (client: EventEmitter) => {
+      terminated.push(client);
       client.emit('error', new Error('terminating connection due to administrator command'));
+    };
     const pool = {
       ...recordingPool().pool,
       connect(callback?: (error: Error | undefined, client: unknown, release: () => void) => void) {
@@ -110,11 +113,11 @@ describe('PostgresWorkerStore: the LISTEN connection', () => {
         );
       },
     };
-    return { pool, clients };
+    return { pool, clients, terminated };
   }
 
   it("has its 'error' listener before the pool's connect returns to any await", async () => {
-    const { pool, clients } = terminatingPool();
+    const { pool, clients, terminated } = terminatingPool();
     const store = new PostgresWorkerStore(pool);
     const uncaught: unknown[] = [];
     const onUncaught = (error: unknown) => uncaught.push(error);
@@ -123,7 +126,14 @@ describe('PostgresWorkerStore: the LISTEN connection', () => {
     process.on('uncaughtException', onUncaught);
     try {
       store.onAnnounced('emails', () => undefined);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      // Until a client has emitted its 'error' (an unheard one throws then and there), not a
+      // fixed 50 ms: on a busy machine that timer could fire before the pool's setImmediate,
+      // and the test pass without the error ever being emitted. 10 s is only a hang guard.
+      const deadline = Date.now() + 10_000;
+      while (terminated.length === 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      expect(terminated.length).toBeGreaterThanOrEqual(1);
     } finally {
       process.removeListener('uncaughtException', onUncaught);
       for (const listener of listeners) process.on('uncaughtException', listener);
