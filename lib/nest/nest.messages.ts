@@ -49,6 +49,8 @@ export const MESSAGES = {
     state === 'idle'
       ? `'${name}' is not started (disabled, or the app has not bootstrapped); start('${name}') starts it`
       : `'${name}' is ${state}; start('${name}') starts it again`,
+  cronAsDuration: (name: string, expression: string) =>
+    `'${name}' runs on a cron expression, and a string here is a duration; write the expression as { cron: '${expression}' }`,
   otherScheduleForm: (name: string, isCron: boolean) =>
     isCron
       ? `'${name}' runs on a cron expression; give it another one ({ cron: '0 * * * *' }), or declare it with an interval`

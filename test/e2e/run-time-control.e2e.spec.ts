@@ -179,6 +179,10 @@ describe('steering routines by name', () => {
     expect(() => registry.setInterval('hourly', '5m')).toThrow(
       "RoutinesRegistry.setInterval('hourly'): 'hourly' runs on a cron expression; give it another one ({ cron: '0 * * * *' }), or declare it with an interval",
     );
+    // The @Cron habit: a cron expression written as a plain string is shown in the form it needs.
+    expect(() => registry.setInterval('hourly', '*/15 * * * *')).toThrow(
+      "RoutinesRegistry.setInterval('hourly'): 'hourly' runs on a cron expression, and a string here is a duration; write the expression as { cron: '*/15 * * * *' }",
+    );
     expect(() => registry.setInterval('ticker', { cron: '* * * * *' })).toThrow(RoutineActionError);
     registry.setInterval('hourly', { cron: '30 * * * *' });
     expect(registry.get('hourly').schedule).toBe('cron 30 * * * *');

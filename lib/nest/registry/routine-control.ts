@@ -11,6 +11,7 @@ import type { BuiltRoutine } from '../routine.factory';
 import { RoutineActionError } from '../routines.errors';
 import { checkPauseInfo } from './pause-info';
 import { isRemovable } from './registered-routine';
+import { looksLikeCron } from '../../core/cron-looking';
 
 /** States a routine has left for good: `start(name)` builds it again. */
 export const RESTARTABLE: ReadonlySet<RoutineState> = new Set([
@@ -42,7 +43,10 @@ export function setRoutineInterval(
   interval: IntervalSpec,
 ): void {
   if (routine.onCron !== isCronSpec(interval)) {
-    const reason = MESSAGES.otherScheduleForm(name, routine.onCron);
+    const reason =
+      routine.onCron && typeof interval === 'string' && looksLikeCron(interval)
+        ? MESSAGES.cronAsDuration(name, interval)
+        : MESSAGES.otherScheduleForm(name, routine.onCron);
     throw new RoutineActionError(name, 'setInterval', reason);
   }
   routine.setInterval(interval);
