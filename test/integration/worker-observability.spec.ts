@@ -140,9 +140,16 @@ describe("a worker's jobs in the history, metrics, traces and dashboard", () => 
     app = await boot();
     const registry = app.get(RoutinesRegistry);
     const worker = registry.worker('renderer');
+    // The 'wait' job itself in flight, not just any job: a row asked to cancel before a worker
+    // claims it is never claimed, and stays queued (on a busy machine 'wait' could still be).
     await waitFor(
       'the waiting job to run',
-      () => worker.inFlight > 0 && worker.history().length >= 5,
+      async () => {
+        const { rows } = await pool.query<{ state: string }>(
+          `SELECT state FROM ${table} WHERE path = 'wait'`,
+        );
+        return rows[0]?.state === 'processing' && worker.history().length >= 5;
+      },
       10_000,
     );
     await pool.query(`UPDATE ${table} SET cancel = true WHERE path = 'wait'`);
