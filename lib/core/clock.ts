@@ -8,7 +8,7 @@ export interface TimerHandle {
  * Time as the routines see it. The runtime never calls `Date.now()` or `setTimeout`
  * directly, so tests can drive every timing rule with a {@link testing!ManualClock}.
  *
- * Two readings, as Go's `time.Time` carries: `now()` is monotonic (it never moves when the
+ * Two readings: `now()` is monotonic (it never moves when the
  * wall clock is stepped by NTP or an operator) and drives schedules, timeouts, backoff and
  * lease deadlines; `wallNow()` is the wall clock, read only where replicas must agree (the
  * cluster grid, cron times). Timers are set on the monotonic reading.

@@ -31,7 +31,7 @@ export interface StopReport {
  * Starts every routine, waits for `signal` to abort (or for SIGINT/SIGTERM/SIGHUP when no
  * signal is given), then stops them all concurrently. Settles once all have stopped; rejects
  * with an AggregateError naming each routine whose stop failed. After the first process
- * signal, a second one exits at once, as in the seed.
+ * signal, a second one exits at once (a person pressing Ctrl-C twice wants out).
  *
  * @example
  * const controller = new AbortController();

@@ -1,8 +1,7 @@
 import type { RunContext } from './run-context';
 
 /**
- * Returned by a handler to be run again at once, to drain a backlog; the seed's
- * `ErrReinvokeImmediately`. At most 100 in a row (`MAX_REINVOCATIONS`), then the normal
+ * Returned by a handler to be run again at once, to drain a backlog. At most 100 in a row (`MAX_REINVOCATIONS`), then the normal
  * schedule applies.
  *
  * @example
@@ -29,7 +28,8 @@ export type HandlerFunction = (
 ) => HandlerResult | Promise<HandlerResult> | Promise<unknown> | unknown;
 
 /**
- * The seed's Handler / ErrorHandler / Finalizer trio.
+ * A periodic routine's handler: `handle` runs on every tick, `handleError` hears about every
+ * failed run, and `onShutdown` runs once when the routine stops.
  *
  * @example
  * class CacheWarmer implements PeriodicHandler {
@@ -52,8 +52,7 @@ export interface PeriodicHandler {
 }
 
 /**
- * A handler whose failures are logged under `message`, the seed's
- * `NewHandlerWithErrorMessage`.
+ * A handler whose failures are logged under `message`, so a log line says which work failed.
  *
  * @example
  * const handler = handlerWithErrorMessage('hard-delete uploads', (signal) => store.hardDelete(signal));

@@ -26,7 +26,7 @@ export interface PeriodicOptions {
   /**
    * How often: a duration ('2m', '90s', 5000), a cron spec (`{ cron: '0 3 * * *' }`), or a
    * function returning a duration, read after every run (the next tick is due that long after
-   * the run ends). Default: 1 s, as in the seed.
+   * the run ends). Default: 1 s.
    */
   interval?: IntervalSpec | (() => Duration);
   /** Wait before the first run. */

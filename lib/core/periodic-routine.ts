@@ -47,7 +47,7 @@ export {
 const MAX_NEXT_RUNS = 1000;
 
 /**
- * A routine that runs a handler on a schedule: the seed's `PeriodicGoroutine`.
+ * A routine that runs a handler on a schedule.
  *
  * Ticks fall on a fixed grid (start + n·interval; multiples of the interval since the epoch
  * in cluster scope; cron times), so late ticks never push later ones back; with an interval

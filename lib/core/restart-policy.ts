@@ -8,8 +8,7 @@ import {
 } from './duration';
 
 /**
- * When a background routine that failed is started again, in the spirit of OTP supervisors
- * and Go's suture: each failure waits an exponential, jittered delay; more than
+ * When a background routine that failed is started again: each failure waits an exponential, jittered delay; more than
  * `maxRestarts` failures within `within` (a sliding window, so old failures decay) and the
  * routine is marked `failed`.
  */

@@ -1,5 +1,5 @@
 /**
- * The contract every routine meets, as in the seed's `BackgroundRoutine`: `start` begins the
+ * The contract every routine meets: `start` begins the
  * work (it may return at once or run for the routine's life), `stop` asks it to end and
  * resolves once it has.
  *

@@ -21,7 +21,7 @@ import { MESSAGES } from './core.messages';
 /** How often a periodic routine runs: a duration or a cron schedule. */
 export type IntervalSpec = Duration | CronSpec;
 
-/** The default interval, as in the seed. */
+/** The interval of a periodic routine declared without one. */
 export const DEFAULT_INTERVAL_MS = 1000;
 
 /** After a stall: the latest tick due by now, how many ticks it supersedes, and (cron) the first few. */
@@ -47,7 +47,7 @@ export interface Schedule {
    */
   readonly onWallClock: boolean;
   /**
-   * An interval function: the wait is read after the run that precedes it, as in the seed, so
+   * An interval function: the wait is read after the run that precedes it (it may depend on what the run found), so
    * ticks are armed by `afterRun`, not ahead by `following`.
    */
   readonly readsAfterRun: boolean;

@@ -25,7 +25,7 @@ import { callAndReport, invoke } from './safe-call';
 import { isThenable } from './thenable';
 
 /**
- * A long-running piece of work: the seed's Start/Stop pair. `start` runs until `signal`
+ * A long-running piece of work with a start and a stop. `start` runs until `signal`
  * aborts (or until `stop` is called); if it rejects, it is restarted under the restart policy.
  */
 export interface BackgroundHandler {

@@ -4,7 +4,7 @@ import { routineDecorator } from './routine.decorator';
 import type { BackgroundRoutineDecoratorOptions } from '../interfaces/routine-declaration.interface';
 
 /**
- * What a class decorated with `@BackgroundRoutine()` implements: the seed's Start/Stop pair.
+ * What a class decorated with `@BackgroundRoutine()` implements: a start and an optional stop.
  * `start(signal, context)` runs for the routine's life and returns once `signal` aborts;
  * `stop()` is optional, for work that does not watch the signal. `context.epoch` is the
  * cluster lease's fencing epoch.
