@@ -17,17 +17,17 @@ stop_and_check() {
   grep -q 'Listening on' "$log" || { cat "$log"; echo "npm start: the app did not listen" >&2; exit 1; }
   local pgid
   pgid=$(ps -o pgid= "$npm_pid" | tr -d ' ')
-  if [ "$target" = group ]; then kill -TERM -- "-$pgid"; else kill -TERM "$npm_pid"; fi
+  if [ "$target" = "its process group" ]; then kill -TERM -- "-$pgid"; else kill -TERM "$npm_pid"; fi
   for _ in $(seq 1 300); do ps -g "$pgid" >/dev/null 2>&1 || break; sleep 0.1; done
   if ps -g "$pgid" >/dev/null 2>&1; then
     ps -o pid,args -g "$pgid"
     kill -KILL -- "-$pgid" 2>/dev/null || true
-    echo "npm start: SIGTERM to the $target left processes running" >&2
+    echo "npm start: SIGTERM to $target left processes running" >&2
     exit 1
   fi
-  grep -q 'All routines stopped' "$log" || { cat "$log"; echo "npm start: SIGTERM to the $target did not drain the routines" >&2; exit 1; }
-  echo "npm start: SIGTERM to the $target stopped the app gracefully, nothing left running"
+  grep -q 'All routines stopped' "$log" || { cat "$log"; echo "npm start: SIGTERM to $target did not drain the routines" >&2; exit 1; }
+  echo "npm start: SIGTERM to $target stopped the app gracefully, nothing left running"
 }
 
 stop_and_check npm
-stop_and_check group
+stop_and_check "its process group"

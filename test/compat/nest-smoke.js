@@ -45,7 +45,13 @@ Injectable()(Janitor);
 
 class AppModule {}
 Module({
-  imports: [RoutinesModule.forRoot({ routines: { janitor: { interval: '40ms' } } })],
+  // This app stops itself with app.close(): no shutdown hooks, and no warning about them.
+  imports: [
+    RoutinesModule.forRoot({
+      routines: { janitor: { interval: '40ms' } },
+      warnings: { shutdownHooks: false },
+    }),
+  ],
   providers: [Janitor, { provide: Client, useValue: client }],
 })(AppModule);
 

@@ -29,7 +29,11 @@ class Janitor {
   }
 }
 
-@Module({ imports: [RoutinesModule.forRoot({ shutdownTimeout: '2s' })], providers: [Janitor] })
+// This app stops itself with app.close(): no shutdown hooks, and no warning about them.
+@Module({
+  imports: [RoutinesModule.forRoot({ shutdownTimeout: '2s', warnings: { shutdownHooks: false } })],
+  providers: [Janitor],
+})
 class AppModule {}
 
 const app = await NestFactory.createApplicationContext(AppModule, { logger: ['error', 'warn'] });
