@@ -11,7 +11,7 @@ import type {
   RoutinesDashboardAsyncOptions,
   RoutinesDashboardOptions,
 } from './interfaces/dashboard-options.interface';
-import { dashboardControllers } from './routines-dashboard.controller';
+import { dashboardControllers } from './dashboard-controllers';
 import { RoutinesCluster } from './routines-cluster';
 import { SameOriginGuard } from './same-origin.guard';
 
