@@ -3,6 +3,7 @@ import { scheduleSpecOf } from '../controls';
 import type { RunRecord } from '../observability';
 import type { DashboardList, DashboardRoutine, DashboardWorker } from './dashboard-model';
 import type { ResolvedDashboardSettings } from './dashboard.settings';
+import { matchesQuery } from './dashboard-view';
 
 /** What the page is rendered from: the list, each routine's recent runs, the filters asked for. */
 export interface PageInput {
@@ -28,50 +29,149 @@ export function escapeHtml(value: unknown): string {
     .replace(/'/g, '&#39;');
 }
 
-/** The whole page: no inline script or style, so it passes a CSP of `'self'` only. */
+/** Routines drawn as cards for a browser without script: one page's worth, problems first. */
+export const NO_SCRIPT_ROUTINES = 50;
+
+/**
+ * The list page: a shell the script fills from `api/view` (a table of one page of routines,
+ * updated in place), and the first routines as cards inside `<noscript>` for a browser without
+ * script. No inline script or style, so it passes a CSP of `'self'` only.
+ */
 export function renderPage(input: PageInput): string {
   const { settings, query } = input;
-  const base = escapeHtml(settings.path === '/' ? '' : settings.path);
+  const base = escapeHtml(basePath(settings));
+  return shell(input, {
+    title: settings.title,
+    view: 'list',
+    header: `<h1>${escapeHtml(settings.title)}</h1>
+<form class="filters" method="get" action="${base || '/'}" role="search">
+<label class="sr-only" for="q">Filter routines by name or description</label>
+<input type="search" id="q" name="q" value="${escapeHtml(query.q ?? '')}" placeholder="Filter by name or description" autocomplete="off">
+<label><input type="checkbox" name="problems" value="1"${query.problems ? ' checked' : ''}> Problems only</label>
+<noscript><button>Apply</button></noscript>
+</form>`,
+    main: `<p class="summary" id="summary" role="status" aria-live="polite">${summaryText(input)}</p>
+<details class="panel" id="replicas" hidden><summary>Replicas</summary>
+<p class="warning" id="replicas-problem" hidden></p>
+<div class="scroll"><table><thead><tr><th scope="col">Host</th><th scope="col">PID</th><th scope="col">Version</th><th scope="col">Started</th><th scope="col">Seen</th><th scope="col">Routines</th></tr></thead><tbody></tbody></table></div></details>
+<section class="panel" id="migrations" aria-labelledby="migrations-title" hidden><h2 id="migrations-title">Out-of-band migrations</h2><p class="warning" hidden></p><div class="migration-list"></div></section>
+<div id="table-wrap" hidden>
+<div class="scroll"><table class="routines-table" id="routines-table"><caption class="sr-only">Routines, one page; the column buttons sort</caption>
+<thead><tr><th scope="col" data-sort="name" aria-sort="none"><button type="button">Routine</button></th><th scope="col">Kind</th><th scope="col" data-sort="state" aria-sort="none"><button type="button">State</button></th><th scope="col" data-sort="problems" aria-sort="none"><button type="button">Problems</button></th><th scope="col" class="num" data-sort="failures" aria-sort="none"><button type="button">Failures</button></th><th scope="col" data-sort="last" aria-sort="none"><button type="button">Last run</button></th><th scope="col" data-sort="next" aria-sort="none"><button type="button">Next run</button></th><th scope="col" class="num">Replicas</th></tr></thead>
+<tbody></tbody></table></div>
+<p class="muted" id="empty" hidden>No routine matches.</p>
+<nav class="pager" aria-label="Pages"><button type="button" id="page-prev">Previous page</button> <span id="page-info"></span> <button type="button" id="page-next">Next page</button></nav>
+</div>
+<noscript>
+${renderContent(input)}
+</noscript>`,
+  });
+}
+
+/**
+ * One routine's page, at `<path>/routines/:name` (deep-linkable): the script draws its history
+ * chart, runs, next due times, replicas, jobs and activity from the JSON endpoints.
+ */
+export function renderRoutinePage(input: PageInput, routine: DashboardRoutine): string {
+  const base = escapeHtml(basePath(input.settings));
+  const section = (id: string, title: string) =>
+    `<section class="panel" id="${id}" aria-labelledby="${id}-title" hidden><h2 id="${id}-title">${title}</h2><div class="body"></div></section>`;
+  return shell(input, {
+    title: `${routine.name} · ${input.settings.title}`,
+    view: 'detail',
+    name: routine.name,
+    header: `<a id="back" href="${base || ''}/">← All routines</a>
+<h1>${escapeHtml(routine.name)}</h1>`,
+    main: `<section class="panel" id="overview" aria-label="Overview"><div class="body"></div></section>
+${section('controls', 'Controls')}
+${section('chart', 'Runs over time')}
+${section('next', 'Next 10 due times')}
+${section('runs', 'Runs')}
+${section('on-replicas', 'On each replica')}
+${section('stats', 'By hour')}
+${section('jobs', 'Jobs')}
+${section('activity', 'Activity')}
+<noscript><section class="routines">${renderRoutine(routine, input)}</section></noscript>`,
+  });
+}
+
+interface ShellParts {
+  title: string;
+  view: 'list' | 'detail';
+  name?: string;
+  header: string;
+  main: string;
+}
+
+/** What both pages share: head, skip link, the disconnected banner, the action status, the confirmation dialog. */
+function shell({ settings, list }: PageInput, parts: ShellParts): string {
+  const base = escapeHtml(basePath(settings));
+  const data = [
+    `data-view="${parts.view}"`,
+    `data-base="${base}"`,
+    `data-refresh="${settings.refreshMs}"`,
+    `data-control="${settings.control ? 1 : 0}"`,
+    `data-shared="${list.shared ? 1 : 0}"`,
+    `data-replica="${escapeHtml(`${list.replica.host} pid ${escapeHtml(list.replica.pid)}`)}"`,
+    parts.name === undefined ? '' : `data-name="${escapeHtml(parts.name)}"`,
+  ];
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(settings.title)}</title>
+<title>${escapeHtml(parts.title)}</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="${base}/assets/dashboard.css">
 <script src="${base}/assets/dashboard.js" defer></script>
 </head>
-<body data-refresh="${settings.refreshMs}">
+<body ${data.filter(Boolean).join(' ')}>
+<a class="skip" href="#main">Skip to content</a>
 <header class="top">
-<h1>${escapeHtml(settings.title)}</h1>
-<form class="filters" method="get" action="${base || '/'}">
-<input type="search" name="q" value="${escapeHtml(query.q ?? '')}" placeholder="Filter by name or description" aria-label="Filter routines">
-<label><input type="checkbox" name="problems" value="1"${query.problems ? ' checked' : ''}> Problems only</label>
-<noscript><button>Apply</button></noscript>
-</form>
+${parts.header}
+<p class="updated muted" id="updated"></p>
 </header>
-<main id="content">
-${renderContent(input)}
+<p class="banner" id="banner" role="alert" hidden></p>
+<div class="status" id="status" role="status" aria-live="polite"></div>
+<main id="main" tabindex="-1">
+${parts.main}
 </main>
+<dialog id="confirm" aria-labelledby="confirm-title"><h2 id="confirm-title">Confirm</h2><dl></dl><div class="buttons"><button type="button" data-cancel>Cancel</button><button type="button" class="primary" data-ok>Confirm</button></div></dialog>
 </body>
 </html>
 `;
+}
+
+function basePath(settings: ResolvedDashboardSettings): string {
+  return settings.path === '/' ? '' : settings.path;
+}
+
+function summaryText({ list }: PageInput): string {
+  const { summary } = list;
+  const replicas = list.replicas.length;
+  return `${summary.routines} routine${plural(summary.routines)} · ${summary.failing} failing · ${summary.late} late · ${summary.paused} paused · ${replicas} replica${plural(replicas)}`;
 }
 
 /** What the page refreshes every few seconds: the summary, the replicas and the routines. */
 export function renderContent(input: PageInput): string {
   const { list, query } = input;
   const { summary } = list;
-  const shown = list.routines.filter((routine) => matches(routine, query));
+  const shown = list.routines.filter((routine) => matchesQuery(routine, query));
+  // Problems first, and one page of them: a browser without script at 1,000 routines gets a
+  // page it can render; the filters narrow it.
+  const drawn = [
+    ...shown.filter((routine) => routine.problems.length > 0),
+    ...shown.filter((routine) => routine.problems.length === 0),
+  ].slice(0, NO_SCRIPT_ROUTINES);
   const replicas = list.replicas.length;
   return `<p class="summary" id="summary">${summary.routines} routine${plural(summary.routines)} · <span class="${summary.failing ? 'bad' : ''}">${summary.failing} failing</span> · <span class="${summary.late ? 'bad' : ''}">${summary.late} late</span> · ${summary.paused} paused · ${replicas} replica${plural(replicas)}${shown.length < list.routines.length ? ` · <span class="muted">${shown.length} shown</span>` : ''}</p>
 ${list.replicasProblem ? `<p class="warning">${escapeHtml(list.replicasProblem)}</p>` : ''}
 ${renderReplicas(input)}
 ${renderMigrations(input)}
 <section class="routines">
-${shown.map((routine) => renderRoutine(routine, input)).join('\n')}
+${drawn.map((routine) => renderRoutine(routine, input)).join('\n')}
 ${shown.length === 0 ? '<p class="muted empty">No routine matches.</p>' : ''}
+${drawn.length < shown.length ? `<p class="muted">${drawn.length} of ${shown.length} shown: filter to see the others.</p>` : ''}
 </section>`;
 }
 
@@ -79,7 +179,7 @@ function renderReplicas({ list, now }: PageInput): string {
   const rows = list.replicas
     .map(
       (replica) =>
-        `<tr${replica.id === list.replica.id ? ' class="self"' : ''}><td>${escapeHtml(replica.host)}</td><td>${replica.pid}</td><td>${escapeHtml(replica.version ?? '')}</td><td>${ago(replica.startedAt, now)}</td><td>${ago(replica.publishedAt, now)}</td><td>${replica.routines}</td></tr>`,
+        `<tr${replica.id === list.replica.id ? ' class="self"' : ''}><td>${escapeHtml(replica.host)}</td><td>${escapeHtml(replica.pid)}</td><td>${escapeHtml(replica.version ?? '')}</td><td>${ago(replica.startedAt, now)}</td><td>${ago(replica.publishedAt, now)}</td><td>${escapeHtml(replica.routines)}</td></tr>`,
     )
     .join('');
   return `<details class="replicas"${list.replicas.length > 1 ? ' open' : ''}><summary>Replicas${list.shared ? '' : ' (this one only: no shared coordinator)'}</summary>
@@ -107,7 +207,7 @@ function renderMigrations({ list, now }: PageInput): string {
       )
       .join('');
     return `<article class="migration${failing ? ' problem' : ''}" data-migration="${escapeHtml(migration.id)}">
-<header><h3>${escapeHtml(migration.id)}</h3> <span class="state state-${migration.direction}">${migration.direction}</span>${migration.complete ? ' <span class="state state-complete">complete</span>' : ''}${migration.declared ? '' : ' <span class="flag">not declared by this version</span>'}</header>
+<header><h3>${escapeHtml(migration.id)}</h3> <span class="state state-${escapeHtml(migration.direction)}">${escapeHtml(migration.direction)}</span>${migration.complete ? ' <span class="state state-complete">complete</span>' : ''}${migration.declared ? '' : ' <span class="flag">not declared by this version</span>'}</header>
 <p class="description">${escapeHtml(migration.description)}</p>
 <div class="meter"><progress max="100" value="${percent}" aria-label="${escapeHtml(migration.id)} progress">${percent}%</progress> <strong>${percent}%</strong></div>
 <p class="muted">${migration.updatedAt === undefined ? 'not measured yet' : `measured ${ago(migration.updatedAt, now)}`}${rate}${eta}${migration.nonDestructive ? ' · non-destructive' : ''}</p>
@@ -137,11 +237,11 @@ function renderRoutine(routine: DashboardRoutine, input: PageInput): string {
 ${routine.description ? `<p class="description">${escapeHtml(routine.description)}</p>` : ''}
 <dl>
 <dt>Kind</dt><dd>${escapeHtml(routine.kind)}, ${escapeHtml(routine.scope)}</dd>
-<dt>Schedule</dt><dd>${escapeHtml(routine.schedule ?? 'background')}${routine.overlap ? ` · overlap ${escapeHtml(routine.overlap.policy)}${routine.overlap.waiting > 0 ? `, ${routine.overlap.waiting} waiting` : ''}` : ''}</dd>
+<dt>Schedule</dt><dd>${escapeHtml(routine.schedule ?? 'background')}${routine.overlap ? ` · overlap ${escapeHtml(routine.overlap.policy)}${routine.overlap.waiting > 0 ? `, ${escapeHtml(routine.overlap.waiting)} waiting` : ''}` : ''}</dd>
 ${routine.paused ? `<dt>Paused</dt><dd class="paused-note">${ago(routine.paused.at, now)}${routine.paused.by ? ` by ${escapeHtml(routine.paused.by)}` : ''}${routine.paused.note ? `: ${escapeHtml(routine.paused.note)}` : ''}</dd>` : ''}
 <dt>Next run</dt><dd>${routine.nextRunAt === undefined ? '—' : until(routine.nextRunAt, now)}</dd>
 <dt>Last run</dt><dd>${lastRun(routine, now)}</dd>
-<dt>Runs</dt><dd>${counted(routine.counters.runs, 'run')} · ${counted(routine.counters.failures, 'failure')} · ${routine.counters.skipped} skipped${routine.counters.restarts ? ` · ${counted(routine.counters.restarts, 'restart')}` : ''}</dd>
+<dt>Runs</dt><dd>${counted(routine.counters.runs, 'run')} · ${counted(routine.counters.failures, 'failure')} · ${escapeHtml(routine.counters.skipped)} skipped${routine.counters.restarts ? ` · ${counted(routine.counters.restarts, 'restart')}` : ''}</dd>
 <dt>Duration</dt><dd>${durations(routine, history)}</dd>
 ${routine.scope === 'cluster' ? `<dt>Cluster</dt><dd>${cluster(routine)}</dd>` : ''}
 ${routine.worker ? jobs(routine.worker, now) : ''}
@@ -180,7 +280,7 @@ function jobs(worker: DashboardWorker, now: number): string {
         .filter(([, count]) => count > 0)
         .map(
           ([state, count]) =>
-            `<span class="job-state job-${escapeHtml(state)}">${count} ${escapeHtml(state)}</span>`,
+            `<span class="job-state job-${escapeHtml(state)}">${escapeHtml(count)} ${escapeHtml(state)}</span>`,
         )
         .join(' · ') || 'none'
     : `<span class="bad">${escapeHtml(worker.rowsProblem ?? 'unknown')}</span>`;
@@ -193,22 +293,22 @@ function jobs(worker: DashboardWorker, now: number): string {
     .filter(([, count]) => count > 0)
     .map(([outcome, count]) =>
       outcome === 'succeeded'
-        ? `${count} succeeded`
-        : `<span class="bad">${count} ${escapeHtml(outcome)}</span>`,
+        ? `${escapeHtml(count)} succeeded`
+        : `<span class="bad">${escapeHtml(count)} ${escapeHtml(outcome)}</span>`,
     )
     .join(' · ');
   const took = stats.durationMs
     ? ` · p50 ${ms(stats.durationMs.p50)} · p95 ${ms(stats.durationMs.p95)} · max ${ms(stats.durationMs.max)}`
     : '';
   return `<dt>Rows</dt><dd>${rows}${oldest}</dd>
-<dt>Jobs here</dt><dd>${worker.inFlight} in flight${stats.jobs > 0 ? ` · last ${stats.jobs}: ${ended}${took}` : ''}</dd>`;
+<dt>Jobs here</dt><dd>${escapeHtml(worker.inFlight)} in flight${stats.jobs > 0 ? ` · last ${escapeHtml(stats.jobs)}: ${ended}${took}` : ''}</dd>`;
 }
 
 function jobErrors(worker: DashboardWorker, now: number): string {
   if (worker.recentErrors.length === 0) return '';
   const items = worker.recentErrors.map(
     (job) =>
-      `<li><span class="muted">${ago(job.startedAt, now)} · job ${escapeHtml(job.id)} attempt ${job.attempt} ${escapeHtml(job.outcome)}</span> ${escapeHtml(job.error!.message)}</li>`,
+      `<li><span class="muted">${ago(job.startedAt, now)} · job ${escapeHtml(job.id)} attempt ${escapeHtml(job.attempt)} ${escapeHtml(job.outcome)}</span> ${escapeHtml(job.error!.message)}</li>`,
   );
   return `<ul class="errors job-errors">${items.join('')}</ul>`;
 }
@@ -218,15 +318,15 @@ function cluster(routine: DashboardRoutine): string {
   const here = routine.cluster;
   if (here)
     parts.push(
-      `here: ${escapeHtml(here.role)}${here.epoch !== undefined ? `, epoch ${here.epoch}` : ''}`,
+      `here: ${escapeHtml(here.role)}${here.epoch !== undefined ? `, epoch ${escapeHtml(here.epoch)}` : ''}`,
     );
   const runner = routine.runner;
   if (runner) {
     const what =
       runner.epoch !== undefined
-        ? `holds the lease (epoch ${runner.epoch})`
+        ? `holds the lease (epoch ${escapeHtml(runner.epoch)})`
         : `ran the latest slot (${new Date(runner.slot!).toISOString()})`;
-    parts.push(`${escapeHtml(runner.host)} pid ${runner.pid} ${what}`);
+    parts.push(`${escapeHtml(runner.host)} pid ${escapeHtml(runner.pid)} ${what}`);
   }
   const pause = routine.controls?.pause;
   if (pause?.paused) parts.push('<span class="flag">paused on every replica</span>');
@@ -255,11 +355,11 @@ function strip(history: readonly RunRecord[], intervalMs: number | undefined): s
   });
   const drawn = Object.entries(paths)
     .filter(([, d]) => d !== '')
-    .map(([status, d]) => `<path class="run run-${status}" d="${d}"/>`)
+    .map(([status, d]) => `<path class="run run-${escapeHtml(status)}" d="${d}"/>`)
     .join('');
   const outline = slow ? `<path class="run-slow" d="${slow}"/>` : '';
   const counts = Object.entries(countBy(runs.map((run) => run.status)))
-    .map(([status, count]) => `${count} ${status}`)
+    .map(([status, count]) => `${escapeHtml(count)} ${escapeHtml(status)}`)
     .join(', ');
   const label = `Last ${runs.length} runs, oldest first: ${counts}; longest ${ms(longest)}`;
   return `<svg class="strip" viewBox="0 0 ${STRIP_RUNS * 5} 24" width="${STRIP_RUNS * 5}" height="24" role="img" aria-label="${escapeHtml(label)}"><title>${escapeHtml(label)}</title>${drawn}${outline}</svg>`;
@@ -296,7 +396,7 @@ function onReplicas(routine: DashboardRoutine, now: number): string {
   const rows = routine.replicas
     .map(
       (replica) =>
-        `<tr><td>${escapeHtml(replica.host)} (${replica.pid})</td><td><span class="state state-${escapeHtml(replica.state)}">${escapeHtml(replica.state)}</span></td><td>${replica.counters.runs}</td><td>${replica.counters.failures}</td><td>${replica.lastRun ? ago(replica.lastRun.startedAt ?? replica.lastRun.dueAt, now) : '—'}</td><td>${replica.cluster ? escapeHtml(replica.cluster.role) : ''}</td></tr>`,
+        `<tr><td>${escapeHtml(replica.host)} (${escapeHtml(replica.pid)})</td><td><span class="state state-${escapeHtml(replica.state)}">${escapeHtml(replica.state)}</span></td><td>${escapeHtml(replica.counters.runs)}</td><td>${escapeHtml(replica.counters.failures)}</td><td>${replica.lastRun ? ago(replica.lastRun.startedAt ?? replica.lastRun.dueAt, now) : '—'}</td><td>${replica.cluster ? escapeHtml(replica.cluster.role) : ''}</td></tr>`,
     )
     .join('');
   return `<table class="on-replicas"><thead><tr><th>Replica</th><th>State</th><th>Runs</th><th>Failures</th><th>Last run</th><th>Role</th></tr></thead><tbody>${rows}</tbody></table>`;
@@ -310,7 +410,7 @@ function controls(routine: DashboardRoutine, { list, settings }: PageInput): str
   const everywhere = routine.scope === 'cluster' && list.shared;
   const where = everywhere
     ? 'on every replica'
-    : `on ${escapeHtml(list.replica.host)} (pid ${list.replica.pid}) only`;
+    : `on ${escapeHtml(list.replica.host)} (pid ${escapeHtml(list.replica.pid)}) only`;
   const ticking = routine.state === 'running' || routine.state === 'paused';
   const toggle = routine.state === 'paused' ? 'resume' : 'pause';
   const spec = scheduleSpecOf(routine);
@@ -323,12 +423,6 @@ ${ticking ? `<form method="post" action="${action(toggle)}" class="${toggle}">${
 ${ticking ? `<form method="post" action="${action('interval')}" class="interval"><input name="${field}" value="${escapeHtml(current)}" aria-label="${cron ? 'Cron expression' : 'Interval'}" required>${cron && spec.timeZone ? `<input type="hidden" name="timeZone" value="${escapeHtml(spec.timeZone)}">` : ''}<button type="submit">Set ${field}</button></form>` : ''}
 <span class="muted">${where}</span>
 </div>`;
-}
-
-function matches(routine: DashboardRoutine, query: PageInput['query']): boolean {
-  if (query.problems && routine.problems.length === 0) return false;
-  const q = query.q?.trim().toLowerCase();
-  return !q || `${routine.name} ${routine.description ?? ''}`.toLowerCase().includes(q);
 }
 
 function slowThreshold(intervalMs: number | undefined): number | undefined {
@@ -354,7 +448,7 @@ function until(time: number, now: number): string {
 }
 
 function counted(count: number, noun: string): string {
-  return `${count} ${noun}${plural(count)}`;
+  return `${escapeHtml(count)} ${noun}${plural(count)}`;
 }
 
 function plural(count: number): string {

@@ -6,7 +6,10 @@ import {
   NotFoundException,
   Param,
   Query,
+  Req,
+  Res,
 } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { describeError, systemClock } from '../core';
 import { withDeadline } from '../core/deadline';
 import { jobStats } from '../observability';
@@ -16,11 +19,14 @@ import { RoutineNotFoundError } from '../nest/routines.errors';
 import {
   buildList,
   type DashboardList,
+  type DashboardRoutine,
   type DashboardRoutineDetail,
   type DashboardWorker,
 } from './dashboard-model';
+import { buildView, readViewQuery } from './dashboard-view';
+import { sendEncoded, type EncodedBody } from './encoded-reply';
 import { DASHBOARD_CSS, DASHBOARD_JS } from './dashboard.assets';
-import { renderContent, renderPage, type PageInput } from './dashboard.page';
+import { renderContent, renderPage, renderRoutinePage, type PageInput } from './dashboard.page';
 import { DASHBOARD_SETTINGS, type ResolvedDashboardSettings } from './dashboard.settings';
 import { RoutinesCluster, type ReplicasView } from './routines-cluster';
 
@@ -29,9 +35,26 @@ const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
   "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 const HISTORY_LIMIT = 100;
+/** Due times a routine's page lists. */
+const NEXT_RUNS = 10;
+const HTML = 'text/html; charset=utf-8';
+const JSON_TYPE = 'application/json; charset=utf-8';
 
-/** The page, its assets and the JSON: read-only. Guarded by the module's guards. */
+/** `GET <path>/api/routines/:name`: one routine, its history and its next due times. */
+export interface DashboardRoutinePage extends DashboardRoutineDetail {
+  /** The next due times (periodic routines; empty for the others). */
+  nextRuns: number[];
+}
+
+/**
+ * The pages, their assets and the JSON: read-only. Guarded by the module's guards. Answers are
+ * gzipped when the client takes gzip, and the JSON a page polls carries an ETag (304 when
+ * unchanged) and the module clock's time in `X-Routines-Now`.
+ */
 export class RoutinesDashboardController {
+  /** A property, not a constructor parameter: the controllers' parameter list stays as the module declares it. */
+  @Inject(HttpAdapterHost) protected readonly adapterHost!: HttpAdapterHost;
+
   constructor(
     protected readonly registry: RoutinesRegistry,
     protected readonly cluster: RoutinesCluster,
@@ -39,67 +62,102 @@ export class RoutinesDashboardController {
   ) {}
 
   @Get()
-  @Header('Content-Type', 'text/html; charset=utf-8')
   @Header('Content-Security-Policy', CSP)
   @Header('Cache-Control', 'no-store')
   @Header('X-Content-Type-Options', 'nosniff')
   async page(
+    @Req() request: unknown,
+    @Res() response: unknown,
     @Query('q') q?: string,
     @Query('problems') problems?: string,
     @Query('fragment') fragment?: string,
-  ): Promise<string> {
+  ): Promise<void> {
     const input = await this.pageInput(typeof q === 'string' ? q : undefined, problems === '1');
-    return fragment === '1' ? renderContent(input) : renderPage(input);
+    const body = fragment === '1' ? renderContent(input) : renderPage(input);
+    await this.send(request, response, { body, contentType: HTML });
+  }
+
+  /** One routine's page (deep-linkable); 404 for a name no replica knows. */
+  @Get('routines/:name')
+  @Header('Content-Security-Policy', CSP)
+  @Header('Cache-Control', 'no-store')
+  @Header('X-Content-Type-Options', 'nosniff')
+  async routinePage(
+    @Param('name') name: string,
+    @Req() request: unknown,
+    @Res() response: unknown,
+  ): Promise<void> {
+    const input = await this.pageInput(undefined, false);
+    const routine = findRoutine(input.list, name);
+    await this.send(request, response, { body: renderRoutinePage(input, routine), contentType: HTML });
   }
 
   @Get('assets/dashboard.css')
-  @Header('Content-Type', 'text/css; charset=utf-8')
   @Header('Cache-Control', 'public, max-age=300')
   @Header('X-Content-Type-Options', 'nosniff')
-  stylesheet(): string {
-    return DASHBOARD_CSS;
+  stylesheet(@Req() request: unknown, @Res() response: unknown): Promise<void> {
+    return this.send(request, response, {
+      body: DASHBOARD_CSS,
+      contentType: 'text/css; charset=utf-8',
+      etag: true,
+    });
   }
 
   @Get('assets/dashboard.js')
-  @Header('Content-Type', 'text/javascript; charset=utf-8')
   @Header('Cache-Control', 'public, max-age=300')
   @Header('X-Content-Type-Options', 'nosniff')
-  script(): string {
-    return DASHBOARD_JS;
+  script(@Req() request: unknown, @Res() response: unknown): Promise<void> {
+    return this.send(request, response, {
+      body: DASHBOARD_JS,
+      contentType: 'text/javascript; charset=utf-8',
+      etag: true,
+    });
+  }
+
+  /**
+   * What the list page polls: the summary and one page of rows, filtered and sorted here
+   * (`q`, `problems=1`, `sort` = problems | name | state | failures | last | next, `dir=desc`,
+   * `page`, `size` up to 200; default 50 rows, problems first).
+   */
+  @Get('api/view')
+  @Header('Cache-Control', 'no-store')
+  async view(
+    @Req() request: unknown,
+    @Res() response: unknown,
+    @Query() query: Record<string, unknown>,
+  ): Promise<void> {
+    const view = buildView(await this.buildList(), readViewQuery(query ?? {}));
+    await this.sendJson(request, response, view);
   }
 
   /** Every routine, with stats, health, and its state on every live replica. */
   @Get('api/routines')
   @Header('Cache-Control', 'no-store')
-  list(): Promise<DashboardList> {
-    return this.buildList();
+  async list(@Req() request: unknown, @Res() response: unknown): Promise<void> {
+    await this.sendJson(request, response, await this.buildList());
   }
 
-  /** One routine and its history (`?limit=`, at most 100 by default, newest first). */
+  /** One routine, its history (`?limit=`, at most 100 by default, newest first) and its next due times. */
   @Get('api/routines/:name')
   @Header('Cache-Control', 'no-store')
   async detail(
     @Param('name') name: string,
+    @Req() request: unknown,
+    @Res() response: unknown,
     @Query('limit') limit?: string,
-  ): Promise<DashboardRoutineDetail> {
+  ): Promise<void> {
     const list = await this.buildList();
-    const routine = list.routines.find((candidate) => candidate.name === name);
-    if (!routine)
-      throw new NotFoundException(
-        new RoutineNotFoundError(
-          name,
-          list.routines.map((r) => r.name),
-        ).message,
-      );
+    const routine = findRoutine(list, name);
     const count = limit === undefined ? HISTORY_LIMIT : Number(limit);
     if (!Number.isInteger(count) || count < 0)
       throw new BadRequestException(`limit must be a whole number, not '${limit}'`);
-    const detail: DashboardRoutineDetail = {
+    const detail: DashboardRoutinePage = {
       ...routine,
       history: routine.here ? this.registry.history(name, { limit: count }) : [],
+      nextRuns: routine.here && routine.kind === 'periodic' ? this.nextRuns(name) : [],
     };
     if (routine.worker) detail.jobs = this.registry.worker(name).history({ limit: count });
-    return detail;
+    await this.sendJson(request, response, detail);
   }
 
   /** Live replicas: identity, when each last published, and its routines' states. */
@@ -133,6 +191,29 @@ export class RoutinesDashboardController {
     return list;
   }
 
+  /** A stopped or disabled routine has no due time: the list is empty then, not an error. */
+  private nextRuns(name: string): number[] {
+    try {
+      return this.registry.nextRuns(name, NEXT_RUNS);
+    } catch {
+      return [];
+    }
+  }
+
+  /** JSON with an ETag over everything but the time (so an unchanged page costs a 304), the time in a header. */
+  private sendJson(request: unknown, response: unknown, value: unknown): Promise<void> {
+    return this.send(request, response, {
+      body: JSON.stringify(value),
+      contentType: JSON_TYPE,
+      etag: true,
+      headers: { 'X-Routines-Now': String(this.wallNow()) },
+    });
+  }
+
+  private send(request: unknown, response: unknown, answer: EncodedBody): Promise<void> {
+    return sendEncoded(this.adapterHost.httpAdapter, request, response, answer);
+  }
+
   private async migrations(): Promise<
     Pick<DashboardList, 'migrations' | 'migrationsProblem'> | undefined
   > {
@@ -162,6 +243,19 @@ export class RoutinesDashboardController {
   private wallNow(): number {
     return this.registry.runtime?.clock.wallNow() ?? Date.now();
   }
+}
+
+/** The routine of that name on any live replica, or a 404 naming the known ones. */
+function findRoutine(list: DashboardList, name: string): DashboardRoutine {
+  const routine = list.routines.find((candidate) => candidate.name === name);
+  if (!routine)
+    throw new NotFoundException(
+      new RoutineNotFoundError(
+        name,
+        list.routines.map((r) => r.name),
+      ).message,
+    );
+  return routine;
 }
 
 /** A page waits this long for a worker's row counts, then shows the page without them. */
