@@ -3,7 +3,7 @@
  * 200 KB transferred and 50 ms of main-thread work per refresh, typing never blocked).
  *
  * Starts an app (every 7th routine failing, every 10th a cluster routine on an in-memory
- * coordinator), opens the page in Debian's Chromium (playwright-core, CHROMIUM_PATH overrides
+ * coordinator, every 50th running each second so that the data changes between refreshes), opens the page in Debian's Chromium (playwright-core, CHROMIUM_PATH overrides
  * /usr/bin/chromium) and measures, over `seconds` of refreshes every `refresh`:
  *
  * - `bytesPerRefresh`: bytes on the wire (CDP `Network.loadingFinished` encodedDataLength) of
@@ -57,7 +57,8 @@ export async function consoleApp(
         if (failing) throw new Error(`failure ${n}: <the upstream said no>`);
       },
       {
-        interval: `${1 + (i % 60)}h`,
+        // Every 50th runs each second: the page's data changes between refreshes.
+        interval: i % 50 === 0 ? '1s' : `${1 + (i % 60)}h`,
         runOnStart: false,
         description: `does job ${i}`,
         ...(i % 10 === 5 ? { scope: 'cluster' as const } : {}),
@@ -105,15 +106,22 @@ if (require.main === module) {
       const firstLoadBytes = bytes;
       const domNodes = await page.evaluate(() => document.getElementsByTagName('*').length);
       const pageHeightPx = await page.evaluate(() => document.documentElement.scrollHeight);
-      const taskDuration = async () => {
+      const metric = async () => {
         const { metrics } = await cdp.send('Performance.getMetrics');
-        return (metrics.find((m) => m.name === 'TaskDuration')?.value ?? 0) * 1000;
+        const ms = (name: string) => (metrics.find((m) => m.name === name)?.value ?? 0) * 1000;
+        return {
+          task: ms('TaskDuration'),
+          script: ms('ScriptDuration'),
+          layout: ms('LayoutDuration'),
+          style: ms('RecalcStyleDuration'),
+        };
       };
       bytes = 0;
       responses = 0;
-      const before = await taskDuration();
+      const before = await metric();
       await page.waitForTimeout(seconds * 1000);
-      const work = (await taskDuration()) - before;
+      const after = await metric();
+      const work = after.task - before.task;
       const refreshes = Math.max(1, responses);
       const result = {
         routines: params.routines,
@@ -122,6 +130,9 @@ if (require.main === module) {
         refreshes: responses,
         bytesPerRefresh: Math.round(bytes / refreshes),
         mainThreadMsPerRefresh: Math.round(work / refreshes),
+        scriptMsPerRefresh: Math.round((after.script - before.script) / refreshes),
+        layoutMsPerRefresh: Math.round((after.layout - before.layout) / refreshes),
+        styleMsPerRefresh: Math.round((after.style - before.style) / refreshes),
         domNodes,
         pageHeightPx,
         typeFilterMs: 0,

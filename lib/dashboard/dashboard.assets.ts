@@ -12,6 +12,7 @@
 export const DASHBOARD_CSS = String.raw`:root{color-scheme:light dark;--bg:#f6f7f9;--card:#fff;--text:#1d2430;--muted:#555e6d;--line:#d5dae2;--ok:#146c2e;--bad:#b42318;--warn:#8a4b00;--skip:#5c6470;--focus:#1a56db;--link:#1a4fbf;--lost:#eef0f3}
 @media (prefers-color-scheme:dark){:root{--bg:#12151a;--card:#1b2027;--text:#e6e9ef;--muted:#a7b0bf;--line:#353d48;--ok:#5fd38a;--bad:#ff8f85;--warn:#f2b44c;--skip:#a3acba;--focus:#8ab4ff;--link:#8ab4ff;--lost:#22272f}}
 *{box-sizing:border-box}
+[hidden]{display:none!important}
 body{margin:0;background:var(--bg);color:var(--text);font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
 a{color:var(--link)}
 :focus-visible{outline:2px solid var(--focus);outline-offset:2px}
@@ -40,6 +41,9 @@ main:focus{outline:none}
 .panel>summary{cursor:pointer;font-weight:600;padding:.2rem 0}
 .scroll{overflow-x:auto}
 table{border-collapse:collapse;width:100%;font-size:.875rem}
+.routines-table{table-layout:fixed;min-width:60rem}
+.routines-table th:nth-child(1){width:18%}.routines-table th:nth-child(2){width:11%}.routines-table th:nth-child(3){width:9%}.routines-table th:nth-child(4){width:13%}.routines-table th:nth-child(5){width:9%}.routines-table th:nth-child(6){width:18%}.routines-table th:nth-child(7){width:12%}.routines-table th:nth-child(8){width:10%}
+.routines-table td{overflow-wrap:anywhere}
 th,td{text-align:left;padding:.3rem .45rem;border-bottom:1px solid var(--line);vertical-align:top}
 th{white-space:nowrap;font-weight:600}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
@@ -189,10 +193,12 @@ export const DASHBOARD_JS = String.raw`(() => {
         : ms < 1000
           ? Math.round(ms) + ' ms'
           : duration(ms);
+  /** Coarse under a minute (10 s steps): a table of times then changes, and lays out, every 10 s, not every second. */
   const relative = (at, mode) => {
-    const delta = mode === 'until' ? at - now() : now() - at;
-    if (mode === 'until') return delta < 1000 ? 'now' : 'in ' + duration(delta);
-    return delta < 1000 ? 'just now' : duration(delta) + ' ago';
+    let delta = mode === 'until' ? at - now() : now() - at;
+    if (delta >= 10000 && delta < 60000) delta = Math.floor(delta / 10000) * 10000;
+    if (mode === 'until') return delta < 1000 ? 'now' : delta < 10000 ? 'in a few seconds' : 'in ' + duration(delta);
+    return delta < 10000 ? 'just now' : duration(delta) + ' ago';
   };
   const local = (at) => new Date(at).toLocaleString();
   /** A time that keeps its words current: the ticker rewrites every <time class="rel"> each second. */
