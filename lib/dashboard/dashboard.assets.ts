@@ -827,12 +827,12 @@ export const DASHBOARD_JS = String.raw`(() => {
       ];
     };
 
-    const errorCell = (run, index) => {
+    const errorCell = (run) => {
       if (!run.error) return h('td');
       const text = (run.error.name && run.error.name !== 'Error' ? run.error.name + ': ' : '') + run.error.message;
       const long = text.length > 120 || run.error.stack;
       if (!long) return h('td', { class: 'error', text });
-      return h('td', { class: 'error' }, h('details', { 'data-key': 'run-' + (run.id !== undefined ? run.id : index) }, [
+      return h('td', { class: 'error' }, h('details', { 'data-key': 'run-' + (run.id !== undefined ? run.id : run.dueAt) }, [
         h('summary', { text: text.slice(0, 120) + (text.length > 120 ? '…' : '') }),
         h('pre', { text: text.slice(0, 4000) + (run.error.stack ? '\n\n' + run.error.stack.slice(0, 8000) : '') }),
       ]));
@@ -841,7 +841,7 @@ export const DASHBOARD_JS = String.raw`(() => {
       h('p', { class: 'muted', text: list.length + ' runs, newest first (' + source + ')' }),
       h('div', { class: 'scroll' }, h('table', { class: 'runs' }, [
         h('thead', {}, h('tr', {}, ['Outcome', 'Due', 'Started', 'Late by', 'Took', 'Replica', 'Error'].map((t) => h('th', { scope: 'col', text: t })))),
-        h('tbody', {}, list.slice(0, 200).map((run, i) =>
+        h('tbody', {}, list.slice(0, 200).map((run) =>
           h('tr', {}, [
             h('td', {}, [h('span', { class: 'outcome outcome-' + run.status, text: run.status }), run.reason ? ' (' + run.reason + ')' : '']),
             h('td', { text: local(run.dueAt) }),
@@ -849,7 +849,7 @@ export const DASHBOARD_JS = String.raw`(() => {
             h('td', { class: 'num', text: run.startedAt ? took(Math.max(0, run.startedAt - run.dueAt)) : '—' }),
             h('td', { class: 'num', text: took(run.durationMs) || '—' }),
             h('td', { text: run.replica || (run.slot !== undefined ? 'slot ' + new Date(run.slot).toISOString() : '') }),
-            errorCell(run, i),
+            errorCell(run),
           ]))),
       ])),
     ];
