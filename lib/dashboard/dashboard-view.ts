@@ -54,7 +54,8 @@ export interface DashboardView {
     pid: number;
     version?: string;
     startedAt: number;
-    publishedAt: number;
+    /** Absent for this replica: its snapshot is taken as the view is, so it is always "now". */
+    publishedAt?: number;
     routines: number;
     lost?: boolean;
     lostSince?: number;
@@ -101,8 +102,7 @@ export function readViewQuery(raw: Record<string, unknown>): ViewQuery {
     sort: (VIEW_SORTS as readonly string[]).includes(sort ?? '') ? (sort as ViewSort) : 'problems',
     desc: text(raw.dir) === 'desc',
     page: Number.isInteger(page) && page >= 1 ? page : 1,
-    size:
-      Number.isInteger(size) && size >= 1 ? Math.min(size, VIEW_PAGE_SIZE_MAX) : VIEW_PAGE_SIZE,
+    size: Number.isInteger(size) && size >= 1 ? Math.min(size, VIEW_PAGE_SIZE_MAX) : VIEW_PAGE_SIZE,
   };
 }
 
@@ -129,7 +129,11 @@ export function buildView(list: DashboardList, query: ViewQuery): DashboardView 
   const summary = list.summary as DashboardList['summary'] & { lost?: number };
   const view: DashboardView = {
     replica: { id: list.replica.id, host: list.replica.host, pid: list.replica.pid },
-    replicas: replicas.map((replica) => ({ ...replica })),
+    // This replica's snapshot is stamped with the time of the request: left out, so that an
+    // unchanged page keeps its ETag (a 304) from one refresh to the next.
+    replicas: replicas.map(({ publishedAt, ...replica }) =>
+      replica.id === list.replica.id ? replica : { ...replica, publishedAt },
+    ),
     shared: list.shared,
     summary: {
       ...list.summary,

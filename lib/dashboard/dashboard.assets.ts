@@ -402,7 +402,8 @@ export const DASHBOARD_JS = String.raw`(() => {
         setText(pid, replica.pid);
         setText(version, replica.version || '');
         setTime(started, replica.startedAt);
-        setTime(seenCell, replica.lost && replica.lostSince ? replica.lostSince : replica.publishedAt);
+        if (replica.id === view.replica.id) setText(seenCell, 'now');
+        else setTime(seenCell, replica.lost && replica.lostSince ? replica.lostSince : replica.publishedAt);
         setText(routines, replica.routines);
         setClass(entry.tr, replica.lost ? 'lost' : '');
       }

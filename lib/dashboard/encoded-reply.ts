@@ -31,8 +31,7 @@ export async function sendEncoded(
   response: unknown,
   answer: EncodedBody,
 ): Promise<void> {
-  const headers = (request as { headers?: Record<string, string | string[] | undefined> })
-    .headers;
+  const headers = (request as { headers?: Record<string, string | string[] | undefined> }).headers;
   for (const [name, value] of Object.entries(answer.headers ?? {}))
     adapter.setHeader(response, name, value);
   adapter.setHeader(response, 'Vary', 'Accept-Encoding');

@@ -89,7 +89,10 @@ export class RoutinesDashboardController {
   ): Promise<void> {
     const input = await this.pageInput(undefined, false);
     const routine = findRoutine(input.list, name);
-    await this.send(request, response, { body: renderRoutinePage(input, routine), contentType: HTML });
+    await this.send(request, response, {
+      body: renderRoutinePage(input, routine),
+      contentType: HTML,
+    });
   }
 
   @Get('assets/dashboard.css')
