@@ -37,7 +37,14 @@ const failing = (name: string, inARow: number) =>
   routine(name, {
     problems: ['failing'],
     health: { late: false, slow: false, consecutiveFailures: inARow },
-    counters: { runs: 5, failures: inARow, skipped: 0, restarts: 0 },
+    counters: {
+      runs: 5,
+      succeeded: 5 - inARow,
+      failures: inARow,
+      cancelled: 0,
+      skipped: 0,
+      restarts: 0,
+    },
   });
 
 describe('the console view (GET <path>/api/view)', () => {
