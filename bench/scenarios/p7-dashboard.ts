@@ -2,8 +2,10 @@
  * P7: the status page's server-side cost with `routines` routines, each with a full history
  * (100 runs kept, the default), over HTTP on Express. Variants, in one app and one process:
  *
- * - `page`: `GET /routines`, the whole HTML page (list, stats, health, a strip of 40 runs and
- *   the last errors per routine);
+ * - `page`: `GET /routines`, the HTML page (the console's shell, and the first 50 routines as
+ *   cards for a browser without script);
+ * - `view`: `GET /routines/api/view`, what the page polls every refresh (one page of 50 rows,
+ *   filtered and sorted on the server; the browser's side is P11);
  * - `json`: `GET /routines/api/routines`, the dashboard's JSON;
  * - `registry`: the baseline, a hand-written controller returning `registry.list()` (what
  *   apps wrote before the dashboard existed).
@@ -19,7 +21,7 @@ import { RoutinesDashboardModule } from '../../lib/dashboard';
 import { main, median, scenarioParams } from '../harness';
 
 export interface P7Params {
-  variant: 'page' | 'json' | 'registry';
+  variant: 'page' | 'view' | 'json' | 'registry';
   routines: number;
   runsEach: number;
   requests: number;
@@ -59,9 +61,11 @@ main(async () => {
   const url = `${await app.getUrl()}${
     params.variant === 'page'
       ? '/routines'
-      : params.variant === 'json'
-        ? '/routines/api/routines'
-        : '/hand-written'
+      : params.variant === 'view'
+        ? '/routines/api/view'
+        : params.variant === 'json'
+          ? '/routines/api/routines'
+          : '/hand-written'
   }`;
   const times: number[] = [];
   let bytes = 0;

@@ -108,8 +108,12 @@ dialog .buttons{display:flex;justify-content:flex-end;gap:.5rem;margin-top:.8rem
 main{padding:.5rem}
 .routines,.migration-list{grid-template-columns:1fr}
 dl{grid-template-columns:6rem 1fr}
-button,input,select,summary,.pager a,td a{min-height:44px}
-input[type=checkbox]{min-width:44px}
+button,input:not([type=checkbox]),select,summary,td a,.filters label{min-height:44px}
+.filters label,td a{display:inline-flex;align-items:center;gap:.4rem}
+input[type=checkbox]{width:1.3rem;height:1.3rem}
+.routines-table{min-width:0}
+.routines-table th:nth-child(2),.routines-table td:nth-child(2),.routines-table th:nth-child(7),.routines-table td:nth-child(7),.routines-table th:nth-child(8),.routines-table td:nth-child(8){display:none}
+.routines-table th:nth-child(1){width:34%}.routines-table th:nth-child(3){width:20%}.routines-table th:nth-child(4){width:16%}.routines-table th:nth-child(5){width:10%}.routines-table th:nth-child(6){width:20%}
 th button{min-height:44px;display:inline-flex;align-items:center}
 .cell-name a{display:inline-flex;align-items:center}
 }
@@ -768,6 +772,10 @@ export const DASHBOARD_JS = String.raw`(() => {
           h('dd', { text: r.counters.runs + ' runs · ' + r.counters.failures + ' failures · ' + r.counters.skipped + ' skipped' }),
           r.stats && r.stats.durationMs ? h('dt', { text: 'Duration' }) : null,
           r.stats && r.stats.durationMs ? h('dd', { text: 'min ' + took(r.stats.durationMs.min) + ' · avg ' + took(r.stats.durationMs.avg) + ' · p95 ' + took(r.stats.durationMs.p95) + ' · max ' + took(r.stats.durationMs.max) }) : null,
+          last && last.error && last.error.stack ? h('dt', { text: 'Stack' }) : null,
+          last && last.error && last.error.stack
+            ? h('dd', {}, h('details', { 'data-key': 'last-stack' }, [h('summary', { text: (last.error.name || 'Error') + ': ' + String(last.error.message).slice(0, 120) }), h('pre', { text: last.error.stack.slice(0, 8000) })]))
+            : null,
           r.runner ? h('dt', { text: 'Runner' }) : null,
           r.runner ? h('dd', { text: r.runner.host + ' pid ' + r.runner.pid + (r.runner.epoch !== undefined ? ' holds the lease (epoch ' + r.runner.epoch + ')' : '') }) : null,
         ]);
@@ -978,7 +986,7 @@ export const DASHBOARD_JS = String.raw`(() => {
       }
     };
     const outcomeText = (o) =>
-      o.status + (o.durationMs !== undefined ? ' in ' + took(o.durationMs) : '') + (o.reason ? ' (' + o.reason + ')' : '') + (o.error ? ': ' + o.error.message : '');
+      o.status + (o.durationMs !== undefined ? ' in ' + took(o.durationMs) : '') + (o.reason ? ' (' + o.reason + ')' : '') + (o.error && o.error.message ? ': ' + o.error.message : '');
 
     /* Worker jobs: state tabs, search, per-row and bulk actions. */
     const jobs = (() => {
