@@ -112,8 +112,9 @@ button,input:not([type=checkbox]),select,summary,td a,.filters label{min-height:
 .filters label,td a{display:inline-flex;align-items:center;gap:.4rem}
 input[type=checkbox]{width:1.3rem;height:1.3rem}
 .routines-table{min-width:0}
-.routines-table th:nth-child(2),.routines-table td:nth-child(2),.routines-table th:nth-child(7),.routines-table td:nth-child(7),.routines-table th:nth-child(8),.routines-table td:nth-child(8){display:none}
-.routines-table th:nth-child(1){width:34%}.routines-table th:nth-child(3){width:20%}.routines-table th:nth-child(4){width:16%}.routines-table th:nth-child(5){width:10%}.routines-table th:nth-child(6){width:20%}
+.routines-table th:nth-child(2),.routines-table td:nth-child(2),.routines-table th:nth-child(5),.routines-table td:nth-child(5),.routines-table th:nth-child(7),.routines-table td:nth-child(7),.routines-table th:nth-child(8),.routines-table td:nth-child(8){display:none}
+.routines-table th:nth-child(1){width:34%}.routines-table th:nth-child(3){width:22%}.routines-table th:nth-child(4){width:22%}.routines-table th:nth-child(6){width:22%}
+.routines-table .flag,.routines-table .state{white-space:normal}
 th button{min-height:44px;display:inline-flex;align-items:center}
 .cell-name a{display:inline-flex;align-items:center}
 }
