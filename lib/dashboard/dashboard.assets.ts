@@ -310,9 +310,22 @@ export const DASHBOARD_JS = String.raw`(() => {
         if (again) {
           again = false;
           run();
-        } else if (every > 0) timer = setTimeout(run, every);
+        } else if (every > 0) timer = setTimeout(tickOrWait, every);
       }
     };
+    // A tab in the background asks nothing (each ask lists every routine on the server); it
+    // catches up as soon as it is shown again.
+    let waiting = false;
+    const tickOrWait = () => {
+      if (document.hidden) waiting = true;
+      else run();
+    };
+    document.addEventListener('visibilitychange', () => {
+      if (!document.hidden && waiting) {
+        waiting = false;
+        run();
+      }
+    });
     return run;
   };
 
@@ -366,6 +379,9 @@ export const DASHBOARD_JS = String.raw`(() => {
     dialog.querySelector('[data-ok]').addEventListener('click', () => dialog.close('ok'));
     dialog.querySelector('[data-cancel]').addEventListener('click', () => dialog.close('cancel'));
   }
+
+  /** What each section was last drawn from (kept here, not in a data-* attribute of the page). */
+  const drawn = new WeakMap();
 
   const pill = (state) => h('span', { class: 'state state-' + state, text: state });
   const flags = (row) =>
@@ -707,9 +723,9 @@ export const DASHBOARD_JS = String.raw`(() => {
     /** Replaces a section's content when its data changed, unless the operator is in it; <details> stay open. */
     const redraw = (el, data, build) => {
       const json = JSON.stringify(data);
-      if (el.dataset.json === json || busy(el)) return;
+      if (drawn.get(el) === json || busy(el)) return;
       const open = new Set([...el.querySelectorAll('details[open][data-key]')].map((d) => d.dataset.key));
-      el.dataset.json = json;
+      drawn.set(el, json);
       el.querySelector('.body').replaceChildren(...[].concat(build(data)));
       for (const details of el.querySelectorAll('details[data-key]')) if (open.has(details.dataset.key)) details.open = true;
       show(el, true);
@@ -1047,12 +1063,12 @@ export const DASHBOARD_JS = String.raw`(() => {
         if (!built) build();
         const states = ['', ...Object.keys((routine.worker && routine.worker.rows) || {})];
         const tabJson = JSON.stringify([states, state, routine.worker && routine.worker.rows]);
-        if (tabs.dataset.json !== tabJson && !busy(tabs)) {
-          tabs.dataset.json = tabJson;
+        if (drawn.get(tabs) !== tabJson && !busy(tabs)) {
+          drawn.set(tabs, tabJson);
           tabs.replaceChildren(...states.map((value) => {
             const count = value && routine.worker.rows ? ' (' + routine.worker.rows[value] + ')' : '';
             const tab = h('button', { type: 'button', 'aria-pressed': value === state ? 'true' : 'false', text: (value || 'all') + count });
-            tab.addEventListener('click', () => { state = value; before = ''; selected.clear(); tabs.dataset.json = ''; refresh(); });
+            tab.addEventListener('click', () => { state = value; before = ''; selected.clear(); drawn.delete(tabs); refresh(); });
             return tab;
           }));
         }
@@ -1060,8 +1076,8 @@ export const DASHBOARD_JS = String.raw`(() => {
         more.dataset.next = data.next || '';
         show(more, !!data.next);
         const json = JSON.stringify(data.jobs);
-        if (table.dataset.json === json || busy(table)) return;
-        table.dataset.json = json;
+        if (drawn.get(table) === json || busy(table)) return;
+        drawn.set(table, json);
         table.replaceChildren(h('table', { class: 'jobs' }, [
           h('thead', {}, h('tr', {}, ['', 'Job', 'State', 'Attempts', 'Queued', 'Started', 'Finished', 'Run after', 'Key', 'Error', ''].map((t, i) => h('th', { scope: 'col', text: t, 'aria-label': i === 0 ? 'Select' : i === 10 ? 'Actions' : undefined })))),
           h('tbody', {}, data.jobs.map((job) => {

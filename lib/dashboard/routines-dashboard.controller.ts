@@ -40,7 +40,10 @@ const NEXT_RUNS = 10;
 const HTML = 'text/html; charset=utf-8';
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-/** `GET <path>/api/routines/:name`: one routine, its history and its next due times. */
+/**
+ * `GET <path>/api/routines/:name`: one routine, its history and its next due times.
+ * @internal
+ */
 export interface DashboardRoutinePage extends DashboardRoutineDetail {
   /** The next due times (periodic routines; empty for the others). */
   nextRuns: number[];
