@@ -6,10 +6,12 @@ import type {
   Coordinator,
   Lease,
   ReplicaDirectory,
+  RunHistoryStore,
   RunMarkers,
   StoredControls,
 } from './ports';
 import { InMemoryReplicaDirectory } from './in-memory-replica-directory';
+import { InMemoryRunHistory } from './in-memory-run-history';
 import { InMemoryRunMarkers } from './in-memory-run-markers';
 import { InMemoryStoredControls } from './in-memory-stored-controls';
 
@@ -42,11 +44,17 @@ export class InMemoryCoordinator implements Coordinator {
   readonly controls: StoredControls;
   /** Cluster-wide overlap among the routines of this process. */
   readonly runs: RunMarkers;
+  /**
+   * Run history of this process's replicas. The module writes to it only when asked
+   * (`history: { engine: true }`): in one process the ring already holds the same runs.
+   */
+  readonly history: RunHistoryStore;
 
   constructor(private readonly clock: Clock = systemClock) {
     this.replicas = new InMemoryReplicaDirectory(clock);
     this.controls = new InMemoryStoredControls();
     this.runs = new InMemoryRunMarkers(clock);
+    this.history = new InMemoryRunHistory();
   }
 
   async claimSlot(routine: string, slot: number, ttlMs: number, token?: string): Promise<boolean> {

@@ -17,7 +17,11 @@ import {
 } from '../core';
 import { createRoutinesMetrics, type RoutinesMetrics } from '../observability/routines-metrics';
 import { createRunTracer } from '../observability/run-tracer';
-import { DEFAULT_HISTORY, DEFAULT_SHUTDOWN_TIMEOUT } from './constants';
+import { DEFAULT_SHUTDOWN_TIMEOUT } from './constants';
+import { resolveHistory } from './history-options';
+import { historyWriterFor } from './history-writer.factory';
+import { replicaIdentity } from './replica-identity';
+import type { HistoryWriter } from '../observability/history-writer';
 import type { RoutinesModuleOptions } from './interfaces/routines-module-options.interface';
 import { moduleOptionProblems } from './module-option-problems';
 import { buildRoutines, type BuildContext, type BuiltRoutine } from './routine.factory';
@@ -56,6 +60,7 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
   private owned: object[] = [];
   private stopping: Promise<void> | undefined;
   private metrics: RoutinesMetrics | undefined;
+  private historyWriter: HistoryWriter | undefined;
 
   constructor(
     private readonly explorer: RoutinesExplorer,
@@ -73,13 +78,18 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
     const optionProblems = moduleOptionProblems(this.options);
     // Bad options are reported with the others, before any optional package is loaded.
     const features = optionProblems.length === 0 ? await this.loadFeatures() : {};
+    const replica = replicaIdentity(clock.wallNow(), this.options?.version);
+    const history = resolveHistory(optionProblems.length === 0 ? this.options : undefined, coordinator);
+    this.historyWriter = historyWriterFor(history, coordinator, replica.id, clock, this.logger);
     const context: BuildContext = {
       overrides: this.options?.routines ?? {},
       coordinator,
       onEvent: this.registry.emit,
       version: this.options?.version,
       clock,
-      history: this.options?.history ?? DEFAULT_HISTORY,
+      history: history.limit,
+      historyWriter: this.historyWriter,
+      replica,
       ...features,
     };
     const workers =
@@ -242,10 +252,24 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
     await this.stop();
   }
 
+  /**
+   * The runs the last runs recorded, sent to the engine within what is left of the shutdown
+   * deadline (at least half a second: the routines may have used all of it).
+   */
+  private async flushHistory(timeout: string | number, startedAt: number): Promise<void> {
+    if (!this.historyWriter) return;
+    const timeoutMs = checkDuration([], 'shutdownTimeout', timeout) ?? 10_000;
+    const left = Math.max(500, startedAt + timeoutMs - Date.now());
+    await this.historyWriter.close(left);
+  }
+
   /** Stops every routine once, waiting up to `shutdownTimeout`; later calls wait for the same stop. */
   stop(): Promise<void> {
+    const timeout = this.options?.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT;
+    const startedAt = Date.now();
     this.stopping ??= this.registry
-      .stopAll(this.options?.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT)
+      .stopAll(timeout)
+      .then(() => this.flushHistory(timeout, startedAt))
       .then(() => this.options?.workerStore?.close?.())
       .then(() => undefined)
       .finally(() => {

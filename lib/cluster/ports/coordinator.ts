@@ -1,6 +1,7 @@
 import type { Leases } from './leases';
 import type { MigrationStateStore } from './migration-state-store';
 import type { ReplicaDirectory } from './replica-directory';
+import type { RunHistoryStore } from './run-history-store';
 import type { RunMarkers } from './run-markers';
 import type { SlotClaims } from './slot-claims';
 import type { StoredControls } from './stored-controls';
@@ -53,4 +54,9 @@ export interface Coordinator extends SlotClaims, Leases {
    * replicas (see {@link RunMarkers}). Without them, overlap holds on each replica only.
    */
   readonly runs?: RunMarkers;
+  /**
+   * Optional: run history kept for every replica, raw runs and hourly and daily stats (see
+   * {@link RunHistoryStore}). Without it, `registry.history()` reads this replica's ring only.
+   */
+  readonly history?: RunHistoryStore;
 }
