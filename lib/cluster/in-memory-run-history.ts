@@ -31,10 +31,15 @@ interface OpenBucket {
 export class InMemoryRunHistory implements RunHistoryStore {
   private readonly runs = new Map<string, StoredRun[]>();
   private readonly buckets = new Map<string, Map<number, OpenBucket>>();
+  /** The runs kept, by identity: a batch sent again keeps and counts each run once. */
+  private readonly kept = new Set<string>();
 
   async append(runs: readonly StoredRun[], keepRuns?: number): Promise<void> {
     const touched = new Set<string>();
     for (const run of runs) {
+      const identity = identityOf(run);
+      if (this.kept.has(identity)) continue;
+      this.kept.add(identity);
       const kept = this.runs.get(run.routine) ?? [];
       this.runs.set(run.routine, kept);
       kept.push(structuredClone(run));
@@ -68,6 +73,7 @@ export class InMemoryRunHistory implements RunHistoryStore {
   async prune(bounds: RunHistoryBounds): Promise<void> {
     for (const [routine, kept] of this.runs) {
       const fresh = kept.filter((run) => run.at >= bounds.runsBefore);
+      for (const run of kept) if (run.at < bounds.runsBefore) this.kept.delete(identityOf(run));
       this.runs.set(routine, fresh);
       this.trim(routine, bounds.runsPerRoutine);
     }
@@ -82,7 +88,7 @@ export class InMemoryRunHistory implements RunHistoryStore {
     const kept = this.runs.get(routine);
     if (!kept || kept.length <= keep) return;
     kept.sort((a, b) => a.at - b.at);
-    kept.splice(0, kept.length - keep);
+    for (const run of kept.splice(0, kept.length - keep)) this.kept.delete(identityOf(run));
   }
 
   private count(run: StoredRun, by: RunStatsGrain): void {
@@ -97,6 +103,11 @@ export class InMemoryRunHistory implements RunHistoryStore {
     }
     addRun(bucket, run);
   }
+}
+
+/** What makes a run the same run (see `RunHistoryStore.append`). */
+function identityOf(run: StoredRun): string {
+  return `${run.routine}\u0000${run.replica}\u0000${run.at}\u0000${run.status}\u0000${run.dueAt}`;
 }
 
 function emptyBucket(start: number): OpenBucket {

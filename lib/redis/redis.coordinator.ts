@@ -8,6 +8,7 @@ import type {
   Lease,
   MigrationStateStore,
   ReplicaDirectory,
+  RunHistoryStore,
   RunMarkers,
   StoredControls,
 } from '../cluster/ports';
@@ -17,6 +18,7 @@ import { RedisLeases } from './redis-leases';
 import { RedisMigrationStore } from './redis-migration-store';
 import { RedisReplicaDirectory } from './redis-replica-directory';
 import { RedisRoutineKeys } from './redis-routine-keys';
+import { RedisRunHistory } from './redis-run-history';
 import { RedisRunMarkers } from './redis-run-markers';
 import { RedisServerCheck } from './redis-server-check';
 import { RedisSlotClaims } from './redis-slot-claims';
@@ -71,6 +73,11 @@ export class RedisCoordinator implements Coordinator {
   readonly migrations: MigrationStateStore;
   /** Cluster-wide overlap of periodic runs (`<prefix>{<routine>}:runs`, `:previous`). */
   readonly runs: RunMarkers;
+  /**
+   * Run history of every replica: `<prefix>{<routine>}:history` (a sorted set of runs) and
+   * hourly and daily stats hashes beside it, expiring after 7 and 90 days.
+   */
+  readonly history: RunHistoryStore;
   private readonly slots: RedisSlotClaims;
   private readonly leases: RedisLeases;
 
@@ -85,6 +92,11 @@ export class RedisCoordinator implements Coordinator {
     this.controls = new RedisStoredControls(client, prefix);
     this.migrations = new RedisMigrationStore(client, prefix);
     this.runs = new RedisRunMarkers(client, (routine, what) => keys.key(routine, what));
+    this.history = new RedisRunHistory(
+      client,
+      (routine, what) => keys.key(routine, what),
+      `${prefix}{history}:routines`,
+    );
   }
 
   /**

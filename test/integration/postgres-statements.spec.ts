@@ -54,6 +54,7 @@ const tables = coordinatorTables({
   controlTable: 'routines_controls',
   migrationTable: 'routines_migrations',
   runTable: 'routines_runs',
+  historyTable: 'routines_run_history',
 });
 
 function jobTable(table: string, byQueue: boolean): JobTable {

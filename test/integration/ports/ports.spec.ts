@@ -7,6 +7,7 @@ import { ENGINES, portOf } from './engines';
 import { describeLeasesContract } from './leases.contract';
 import { describeMigrationStateContract } from './migration-state.contract';
 import { describeReplicaDirectoryContract } from './replica-directory.contract';
+import { describeRunHistoryContract } from './run-history.contract';
 import { describeRunMarkersContract } from './run-markers.contract';
 import { describeSlotClaimsContract } from './slot-claims.contract';
 import { describeStoredControlsContract } from './stored-controls.contract';
@@ -35,5 +36,9 @@ for (const [name, setup] of ENGINES) {
   describeStoredControlsContract(
     name,
     portOf(setup, (engine) => engine.coordinator().controls),
+  );
+  describeRunHistoryContract(
+    name,
+    portOf(setup, (engine) => engine.coordinator().history),
   );
 }
