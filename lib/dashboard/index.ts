@@ -1,6 +1,7 @@
 export { RoutinesDashboardModule } from './routines-dashboard.module';
 export { RoutinesCluster } from './routines-cluster';
 export type { ReplicasView } from './routines-cluster';
+export type { DashboardRuns, DashboardRunStats } from './history.controller';
 export type {
   ClusterRunner,
   DashboardList,
