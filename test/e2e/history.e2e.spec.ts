@@ -127,3 +127,46 @@ describe.each(adapters)('the dashboard history routes on %s', (adapter) => {
     }
   });
 });
+
+describe('registry.history and registry.runStats', () => {
+  let app: INestApplication | undefined;
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+
+  it('keeps the sync form for { limit }, and returns a Promise with a range or a replica', async () => {
+    app = await boot('express', { coordinator: new InMemoryCoordinator(), history: { engine: true } });
+    await runTwice(app);
+    const registry = app.get(RoutinesRegistry);
+    const ring = registry.history('report', { limit: 5 });
+    expect(Array.isArray(ring)).toBe(true);
+    expect(ring.map((run) => run.status)).toEqual(['failed', 'succeeded']);
+    expect(ring[0].replica).toBeUndefined();
+    const pending = registry.history('report', { from: new Date(Date.now() - 60_000) });
+    expect(pending).toBeInstanceOf(Promise);
+    const engine = await pending;
+    expect(engine.map((run) => run.status)).toEqual(['failed', 'succeeded']);
+    expect(engine[0].error?.stack).toContain('the ledger is locked');
+    const replica = engine[0].replica!;
+    expect(await registry.history('report', { replica, limit: 1 })).toHaveLength(1);
+    expect(await registry.history('report', { to: Date.now() - 3_600_000 })).toEqual([]);
+    const [hour] = await registry.runStats('report', { by: 'hour' });
+    expect(hour).toMatchObject({ runs: 2, succeeded: 1, failed: 1, cancelled: 0, skipped: 0 });
+    const [day] = await registry.runStats('report', { by: 'day' });
+    expect(day.runs).toBe(2);
+  });
+
+  it('rejects an unknown routine and bad options, naming them', async () => {
+    app = await boot('express', {});
+    const registry = app.get(RoutinesRegistry);
+    await expect(registry.history('nope', { from: 0 })).rejects.toThrow("'nope'");
+    await expect(registry.history('report', { from: 0, limit: 5_000 })).rejects.toThrow(
+      'limit must be a whole number from 0 to 1000',
+    );
+    await expect(registry.history('report', { from: new Date('soon') })).rejects.toThrow('from');
+    await expect(registry.runStats('report', { by: 'week' as never })).rejects.toThrow(
+      "by must be 'hour' or 'day'",
+    );
+  });
+});
