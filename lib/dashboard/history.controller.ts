@@ -25,7 +25,9 @@ export interface DashboardRuns {
 /** `GET <path>/api/routines/:name/stats?by=hour|day`: the buckets, oldest first, empty ones left out. */
 export interface DashboardRunStats {
   by: RunStatsGrain;
-  buckets: Array<Omit<RunStatsBucket, 'durationMs'> & { durationMs?: { min: number; avg: number; max: number } }>;
+  buckets: Array<
+    Omit<RunStatsBucket, 'durationMs'> & { durationMs?: { min: number; avg: number; max: number } }
+  >;
 }
 
 const MAX_LIMIT = 1_000;
@@ -87,7 +89,11 @@ export class RoutinesHistoryController {
     await this.mustKnow(name);
     const buckets = await this.registry.readStats(
       name,
-      { by, ...(since === undefined ? {} : { from: since }), ...(until === undefined ? {} : { to: until }) },
+      {
+        by,
+        ...(since === undefined ? {} : { from: since }),
+        ...(until === undefined ? {} : { to: until }),
+      },
       true,
     );
     return { by, buckets: buckets.map(withoutTotal) };
@@ -116,7 +122,8 @@ function count(limit: string | undefined): number {
 /** A query time: wall-clock ms, or a date `Date.parse` reads (ISO 8601). */
 function instant(option: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const ms = typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : Date.parse(String(value));
+  const ms =
+    typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : Date.parse(String(value));
   if (!Number.isFinite(ms))
     throw new BadRequestException(
       `${option} must be wall-clock ms or an ISO date (2026-12-07T10:00:00Z), not '${String(value)}'`,

@@ -30,9 +30,8 @@ export function historyOptionProblems(
 ): ConfigurationProblem[] {
   const history = options?.history;
   if (history === undefined) return [];
-  if (typeof history === 'number') return limitProblems('history', history);
   if (typeof history !== 'object' || history === null || Array.isArray(history)) {
-    return [{ option: 'history', value: history, message: MESSAGES.badHistoryOption }];
+    return limitProblems('history', history, MESSAGES.badHistoryOption(MAX_HISTORY));
   }
   const problems: ConfigurationProblem[] = unknownOptionProblems(
     history,
@@ -90,10 +89,14 @@ function hasHistory(coordinator: Coordinator): boolean {
   return typeof history?.append === 'function';
 }
 
-function limitProblems(option: string, value: unknown): ConfigurationProblem[] {
+function limitProblems(
+  option: string,
+  value: unknown,
+  message = MESSAGES.badHistory(MAX_HISTORY),
+): ConfigurationProblem[] {
   if (Number.isInteger(value) && (value as number) >= 0 && (value as number) <= MAX_HISTORY)
     return [];
-  return [{ option, value, message: MESSAGES.badHistory(MAX_HISTORY) }];
+  return [{ option, value, message }];
 }
 
 /**
@@ -104,7 +107,11 @@ function retentionMs(value: unknown): number | undefined {
   let parsed: number | undefined;
   try {
     parsed =
-      typeof value === 'number' ? value : typeof value === 'string' ? ms(value as ms.StringValue) : undefined;
+      typeof value === 'number'
+        ? value
+        : typeof value === 'string'
+          ? ms(value as ms.StringValue)
+          : undefined;
   } catch {
     parsed = undefined;
   }

@@ -26,8 +26,8 @@ export const MESSAGES = {
   notTracer: "must be an OpenTelemetry Tracer (trace.getTracer('my-app'))",
   badHistory: (max: number) =>
     `must be a whole number of runs kept per routine, from 0 (none) to ${max}`,
-  badHistoryOption:
-    'must be a number of runs kept per routine, or an object of history settings (limit, engine, keepFor, keepRuns)',
+  badHistoryOption: (max: number) =>
+    `must be a whole number of runs kept per routine, from 0 (none) to ${max}, or an object of history settings (limit, engine, keepFor, keepRuns)`,
   noEngineHistory: (kind: string) =>
     `asks for the coordinator's run history, and the ${kind} coordinator has none (Coordinator.history)`,
   badKeepRuns: (max: number) => `must be a whole number of runs kept per routine, from 1 to ${max}`,

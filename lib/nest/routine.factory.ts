@@ -221,8 +221,7 @@ function runtimeOf(
     onEvent: context.onEvent,
     version: context.version,
     clock: context.clock,
-    recorder:
-      context.metrics?.recorderFor(declaration.name, clock, recorder) ?? recorder,
+    recorder: context.metrics?.recorderFor(declaration.name, clock, recorder) ?? recorder,
   };
 }
 

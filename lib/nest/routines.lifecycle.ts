@@ -18,7 +18,12 @@ import {
 import { createRoutinesMetrics, type RoutinesMetrics } from '../observability/routines-metrics';
 import { createRunTracer } from '../observability/run-tracer';
 import { DEFAULT_SHUTDOWN_TIMEOUT } from './constants';
-import { resolveHistory } from './history-options';
+import {
+  DEFAULT_KEEP_FOR_MS,
+  DEFAULT_KEEP_RUNS,
+  resolveHistory,
+  type ResolvedHistory,
+} from './history-options';
 import { historyWriterFor } from './history-writer.factory';
 import { replicaIdentity } from './replica-identity';
 import type { HistoryWriter } from '../observability/history-writer';
@@ -34,6 +39,14 @@ import { passMigrationGate } from '../migrations/migrations.gate';
 import { checkShutdownHooksSoon } from './shutdown-hooks-warning';
 import { warningOn } from './warning-switches';
 import { recordProvidedClasses, unprovidedClassWarnings } from './unprovided-classes';
+
+/** What routines are built with while the module options have problems (they are then reported). */
+const UNCHECKED_HISTORY: ResolvedHistory = {
+  limit: 0,
+  engine: false,
+  keepForMs: DEFAULT_KEEP_FOR_MS,
+  keepRuns: DEFAULT_KEEP_RUNS,
+};
 
 /** Below this, a `shutdownTimeout` is almost surely seconds written as a bare number. */
 const MIN_SENSIBLE_SHUTDOWN_TIMEOUT_MS = 100;
@@ -78,8 +91,10 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
     const optionProblems = moduleOptionProblems(this.options);
     // Bad options are reported with the others, before any optional package is loaded.
     const features = optionProblems.length === 0 ? await this.loadFeatures() : {};
-    const replica = replicaIdentity(clock.wallNow(), this.options?.version);
-    const history = resolveHistory(optionProblems.length === 0 ? this.options : undefined, coordinator);
+    // A bad clock or coordinator is reported with the other problems: not called before that.
+    const healthy = optionProblems.length === 0;
+    const replica = replicaIdentity(healthy ? clock.wallNow() : Date.now(), this.options?.version);
+    const history = healthy ? resolveHistory(this.options, coordinator) : UNCHECKED_HISTORY;
     this.historyWriter = historyWriterFor(history, coordinator, replica.id, clock, this.logger);
     const context: BuildContext = {
       overrides: this.options?.routines ?? {},

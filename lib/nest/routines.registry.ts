@@ -116,7 +116,10 @@ export class RoutinesRegistry {
    * @example
    * registry.history('hard-deleter', { limit: 10 }).filter((run) => run.status === 'failed');
    */
-  history(name: string, options?: { limit?: number; from?: never; to?: never; replica?: never }): RunRecord[];
+  history(
+    name: string,
+    options?: { limit?: number; from?: never; to?: never; replica?: never },
+  ): RunRecord[];
   /**
    * With any of `from`, `to` or `replica`: the runs of every replica from the coordinator's run
    * history (see the module option `history`), newest first, each with its `replica`, at most
@@ -128,10 +131,7 @@ export class RoutinesRegistry {
    * const lastHour = await registry.history('hard-deleter', { from: Date.now() - 3_600_000 });
    */
   history(name: string, options: RunHistoryOptions): Promise<RunRecord[]>;
-  history(
-    name: string,
-    options: RunHistoryOptions = {},
-  ): RunRecord[] | Promise<RunRecord[]> {
+  history(name: string, options: RunHistoryOptions = {}): RunRecord[] | Promise<RunRecord[]> {
     if (asksForRange(options)) {
       return Promise.resolve().then(() => this.readHistory(name, options));
     }
@@ -175,7 +175,11 @@ export class RoutinesRegistry {
   }
 
   /** @internal `runStats`, for a routine this replica may not run (see `readHistory`). */
-  async readStats(name: string, options: RunStatsOptions, anyName = false): Promise<RunStatsBucket[]> {
+  async readStats(
+    name: string,
+    options: RunStatsOptions,
+    anyName = false,
+  ): Promise<RunStatsBucket[]> {
     const query = statsQuery(options);
     const entry = anyName ? this.routines.get(name) : this.entry(name);
     const writer = this.context?.historyWriter;

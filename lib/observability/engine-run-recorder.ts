@@ -68,7 +68,14 @@ export class EngineRunRecorder implements RunRecorder {
     this.inner?.skipped(due, dueOnWall, reason, at);
     const dueAt = dueOnWall ? due : this.clock.wallOf(due);
     const { routine } = this;
-    this.hand({ routine, replica: this.writer.replica, at: this.clock.wallOf(at), status: 'skipped', reason, dueAt });
+    this.hand({
+      routine,
+      replica: this.writer.replica,
+      at: this.clock.wallOf(at),
+      status: 'skipped',
+      reason,
+      dueAt,
+    });
   }
 
   restartScheduled(delayMs: number): void {

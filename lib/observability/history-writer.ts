@@ -178,8 +178,11 @@ export class HistoryWriter {
     const slot = Math.floor(now / every) * every;
     this.nextPruneAt = slot + every;
     try {
-      const won = await withDeadline(this.clock, this.settings.callTimeoutMs, 'history (prune)', () =>
-        this.engine.claimSlot(PRUNE_CLAIM, slot, every),
+      const won = await withDeadline(
+        this.clock,
+        this.settings.callTimeoutMs,
+        'history (prune)',
+        () => this.engine.claimSlot(PRUNE_CLAIM, slot, every),
       );
       if (!won) return;
       await withDeadline(this.clock, this.settings.callTimeoutMs, 'history (prune)', () =>

@@ -60,9 +60,14 @@ describe.each(adapters)('the dashboard history routes on %s', (adapter) => {
   });
 
   it("reads the engine's history, every replica's runs tagged, newest first, without stacks", async () => {
-    app = await boot(adapter, { coordinator: new InMemoryCoordinator(), history: { engine: true } });
+    app = await boot(adapter, {
+      coordinator: new InMemoryCoordinator(),
+      history: { engine: true },
+    });
     await runTwice(app);
-    const { body } = await request(app.getHttpServer()).get('/ops/api/routines/report/runs').expect(200);
+    const { body } = await request(app.getHttpServer())
+      .get('/ops/api/routines/report/runs')
+      .expect(200);
     expect(body.source).toBe('engine');
     expect(body.runs.map((run: { status: string }) => run.status)).toEqual(['failed', 'succeeded']);
     const [failed] = body.runs;
@@ -95,12 +100,17 @@ describe.each(adapters)('the dashboard history routes on %s', (adapter) => {
     app = await boot(adapter, {});
     await runTwice(app);
     const server = app.getHttpServer();
-    const runs = await request(server).get(`/ops/api/routines/report/runs?from=${Date.now() - 60_000}`).expect(200);
+    const runs = await request(server)
+      .get(`/ops/api/routines/report/runs?from=${Date.now() - 60_000}`)
+      .expect(200);
     expect(runs.body.source).toBe('this replica');
     expect(runs.body.runs).toHaveLength(2);
     const stats = await request(server).get('/ops/api/routines/report/stats?by=hour').expect(200);
     expect(stats.body.by).toBe('hour');
-    const runsCounted = stats.body.buckets.reduce((sum: number, b: { runs: number }) => sum + b.runs, 0);
+    const runsCounted = stats.body.buckets.reduce(
+      (sum: number, b: { runs: number }) => sum + b.runs,
+      0,
+    );
     expect(runsCounted).toBe(2);
     const [bucket] = stats.body.buckets;
     expect(Object.keys(bucket.durationMs).sort()).toEqual(['avg', 'max', 'min']);
@@ -108,7 +118,10 @@ describe.each(adapters)('the dashboard history routes on %s', (adapter) => {
   });
 
   it('answers 404 for an unknown routine and 400 for bad query values, saying which', async () => {
-    app = await boot(adapter, { coordinator: new InMemoryCoordinator(), history: { engine: true } });
+    app = await boot(adapter, {
+      coordinator: new InMemoryCoordinator(),
+      history: { engine: true },
+    });
     const server = app.getHttpServer();
     const unknown = await request(server).get('/ops/api/routines/nope/runs').expect(404);
     expect(unknown.body.message).toContain("'nope'");
@@ -136,7 +149,10 @@ describe('registry.history and registry.runStats', () => {
   });
 
   it('keeps the sync form for { limit }, and returns a Promise with a range or a replica', async () => {
-    app = await boot('express', { coordinator: new InMemoryCoordinator(), history: { engine: true } });
+    app = await boot('express', {
+      coordinator: new InMemoryCoordinator(),
+      history: { engine: true },
+    });
     await runTwice(app);
     const registry = app.get(RoutinesRegistry);
     const ring = registry.history('report', { limit: 5 });

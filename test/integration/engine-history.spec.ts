@@ -91,7 +91,11 @@ async function postgresHarness(): Promise<Harness> {
   const { Pool: PgPool } = await import('pg');
   return {
     async coordinator() {
-      const pool = new PgPool({ connectionString: url.toString(), max: 4, connectionTimeoutMillis: 2000 });
+      const pool = new PgPool({
+        connectionString: url.toString(),
+        max: 4,
+        connectionTimeoutMillis: 2000,
+      });
       pool.on('error', () => undefined);
       pools.push(pool);
       const coordinator = new PostgresCoordinator(pool, { schema });
@@ -188,9 +192,7 @@ describe.each(HARNESSES)('run history on %s', (_engine, setup) => {
     const held = await waitFor(
       'the runs held through the outage',
       async () => {
-        const runs = await ra
-          .history('report', { from: downAt, replica: idA })
-          .catch(() => []);
+        const runs = await ra.history('report', { from: downAt, replica: idA }).catch(() => []);
         return runs.length === 3 && runs;
       },
       15_000,
@@ -221,7 +223,15 @@ describe.each(HARNESSES)('run history on %s', (_engine, setup) => {
     const routine = unique('pruned');
     const push = (i: number) => {
       const at = clock.wallNow() + i;
-      writer.push({ routine, replica: 'r1', at, status: 'succeeded', dueAt: at, id: i, durationMs: 1 });
+      writer.push({
+        routine,
+        replica: 'r1',
+        at,
+        status: 'succeeded',
+        dueAt: at,
+        id: i,
+        durationMs: 1,
+      });
     };
     for (let i = 0; i < 2; i++) push(i);
     await writer.flush();
@@ -244,6 +254,5 @@ describe.each(HARNESSES)('run history on %s', (_engine, setup) => {
     const day = await store.stats(routine, { by: 'day', from, to: clock.wallNow() });
     expect(day.reduce((sum, bucket) => sum + bucket.runs, 0)).toBe(9);
     await writer.close(1_000);
-
   }, 60_000);
 });

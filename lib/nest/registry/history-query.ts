@@ -63,7 +63,9 @@ function instant(option: string, value: Date | number | undefined): number | und
   if (value === undefined) return undefined;
   const ms = value instanceof Date ? value.getTime() : value;
   if (typeof ms !== 'number' || !Number.isFinite(ms))
-    throw new RangeError(`history: ${option} must be a Date or wall-clock ms, not ${String(value)}`);
+    throw new RangeError(
+      `history: ${option} must be a Date or wall-clock ms, not ${String(value)}`,
+    );
   return ms;
 }
 

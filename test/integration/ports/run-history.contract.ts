@@ -15,7 +15,12 @@ export function describeRunHistoryContract(name: string, setup: PortSetup<RunHis
     const engine = useHarness(setup);
     const base = bucketStart(Date.now(), 'day') - 2 * DAY;
 
-    function run(routine: string, replica: string, at: number, extra: Partial<StoredRun> = {}): StoredRun {
+    function run(
+      routine: string,
+      replica: string,
+      at: number,
+      extra: Partial<StoredRun> = {},
+    ): StoredRun {
       return {
         routine,
         replica,
@@ -74,7 +79,14 @@ export function describeRunHistoryContract(name: string, setup: PortSetup<RunHis
         run(routine, 'a', base + 10, { durationMs: 100 }),
         run(routine, 'a', base + 20, { status: 'failed', durationMs: 300 }),
         run(routine, 'b', base + HOUR + 5, { status: 'cancelled', durationMs: 50 }),
-        { routine, replica: 'b', at: base + HOUR + 6, status: 'skipped', reason: 'busy', dueAt: base + HOUR },
+        {
+          routine,
+          replica: 'b',
+          at: base + HOUR + 6,
+          status: 'skipped',
+          reason: 'busy',
+          dueAt: base + HOUR,
+        },
       ]);
       const range = { from: base - DAY, to: base + DAY };
       expect(await store.stats(routine, { by: 'hour', ...range })).toEqual([

@@ -1,5 +1,9 @@
 /** The module option `history`: a number as before, or an object checked key by key. */
-import { InMemoryCoordinator, RoutinesConfigurationError, type Coordinator } from '../../../lib/core';
+import {
+  InMemoryCoordinator,
+  RoutinesConfigurationError,
+  type Coordinator,
+} from '../../../lib/core';
 import { historyOptionProblems, resolveHistory } from '../../../lib/nest/history-options';
 import { moduleOptionProblems } from '../../../lib/nest/module-option-problems';
 import type { RoutinesModuleOptions } from '../../../lib/nest/interfaces/routines-module-options.interface';
@@ -22,7 +26,10 @@ describe('the module option history', () => {
       keepForMs: 7 * 86_400_000,
       keepRuns: 10_000,
     });
-    expect(resolveHistory(undefined, sharedCoordinator())).toMatchObject({ limit: 100, engine: true });
+    expect(resolveHistory(undefined, sharedCoordinator())).toMatchObject({
+      limit: 100,
+      engine: true,
+    });
     expect(resolveHistory(undefined, sharedCoordinator(false)).engine).toBe(false);
   });
 

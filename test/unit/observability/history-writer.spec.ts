@@ -75,7 +75,14 @@ function setup(settings: Partial<HistoryWriterSettings> = {}) {
 }
 
 function run(i: number): StoredRun {
-  return { routine: 'r', replica: 'host:1:a', at: T0 + i, status: 'succeeded', dueAt: T0 + i, id: i };
+  return {
+    routine: 'r',
+    replica: 'host:1:a',
+    at: T0 + i,
+    status: 'succeeded',
+    dueAt: T0 + i,
+    id: i,
+  };
 }
 
 async function stored(engine: SwitchableStore): Promise<number[]> {
@@ -118,7 +125,9 @@ describe('HistoryWriter', () => {
     expect(logger.messages('log')).toEqual([
       expect.stringContaining('the memory coordinator answers again'),
     ]);
-    expect(logger.messages('warn')[1]).toContain('12 run(s) recorded while the memory coordinator did not answer were dropped');
+    expect(logger.messages('warn')[1]).toContain(
+      '12 run(s) recorded while the memory coordinator did not answer were dropped',
+    );
     // A second outage is said again, once.
     engine.down = true;
     for (let i = 20; i < 25; i++) {
@@ -170,7 +179,13 @@ describe('HistoryWriter', () => {
     other.push({ ...run(4), replica: 'host:2:b' });
     await clock.advance(1_000);
     expect(engine.prunes).toHaveLength(2);
-    expect(await coordinator.claimSlot(PRUNE_CLAIM, Math.floor(clock.wallNow() / 60_000) * 60_000, 60_000)).toBe(false);
+    expect(
+      await coordinator.claimSlot(
+        PRUNE_CLAIM,
+        Math.floor(clock.wallNow() / 60_000) * 60_000,
+        60_000,
+      ),
+    ).toBe(false);
   });
 });
 
