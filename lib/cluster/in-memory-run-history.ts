@@ -53,9 +53,11 @@ export class InMemoryRunHistory implements RunHistoryStore {
 
   async read(routine: string, query: RunHistoryQuery): Promise<StoredRun[]> {
     const { from = -Infinity, to = Infinity, replica, limit } = query;
+    // Reversed first: runs at the same time come newest appended first (the sort is stable).
     return (this.runs.get(routine) ?? [])
       .filter((run) => run.at >= from && run.at <= to)
       .filter((run) => replica === undefined || run.replica === replica)
+      .reverse()
       .sort((a, b) => b.at - a.at)
       .slice(0, limit)
       .map((run) => structuredClone(run));

@@ -268,20 +268,25 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
   }
 
   /**
-   * The runs the last runs recorded, sent to the engine within what is left of the shutdown
+   * What the last runs recorded, sent to the engine within what is left of the shutdown
    * deadline (at least half a second: the routines may have used all of it).
    */
   private async flushHistory(timeout: string | number, startedAt: number): Promise<void> {
     if (!this.historyWriter) return;
     const timeoutMs = checkDuration([], 'shutdownTimeout', timeout) ?? 10_000;
-    const left = Math.max(500, startedAt + timeoutMs - Date.now());
+    const left = Math.max(500, startedAt + timeoutMs - this.clock.now());
     await this.historyWriter.close(left);
+  }
+
+  /** The routines' clock (monotonic): the shutdown deadline is measured on it, as the routines' own. */
+  private get clock(): Clock {
+    return this.options?.clock ?? systemClock;
   }
 
   /** Stops every routine once, waiting up to `shutdownTimeout`; later calls wait for the same stop. */
   stop(): Promise<void> {
     const timeout = this.options?.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT;
-    const startedAt = Date.now();
+    const startedAt = this.clock.now();
     this.stopping ??= this.registry
       .stopAll(timeout)
       .then(() => this.flushHistory(timeout, startedAt))

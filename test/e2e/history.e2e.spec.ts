@@ -11,6 +11,7 @@ import {
   type RoutinesModuleOptions,
 } from 'nestjs-routines';
 import { RoutinesDashboardModule, type RoutinesDashboardOptions } from 'nestjs-routines/dashboard';
+import { ManualClock } from 'nestjs-routines/testing';
 import { CapturingLogger } from './support/e2e';
 
 @Injectable()
@@ -171,6 +172,19 @@ describe('registry.history and registry.runStats', () => {
     expect(hour).toMatchObject({ runs: 2, succeeded: 1, failed: 1, cancelled: 0, skipped: 0 });
     const [day] = await registry.runStats('report', { by: 'day' });
     expect(day.runs).toBe(2);
+  });
+
+  it('sends the runs not yet sent when the app closes', async () => {
+    // A clock that does not move: the flush period never ends before the close.
+    const clock = new ManualClock(Date.now());
+    const coordinator = new InMemoryCoordinator(clock);
+    app = await boot('express', { coordinator, clock, history: { engine: true } });
+    await runTwice(app);
+    expect(await coordinator.history.read('report', { limit: 10 })).toEqual([]);
+    await app.close();
+    app = undefined;
+    const sent = await coordinator.history.read('report', { limit: 10 });
+    expect(sent.map((run) => run.status).sort()).toEqual(['failed', 'succeeded']);
   });
 
   it('rejects an unknown routine and bad options, naming them', async () => {

@@ -75,14 +75,15 @@ export function recordOf(run: StoredRun): RunRecord {
   return record as RunRecord;
 }
 
-/** This replica's ring, as the engine would answer the query: each record tagged with this replica. */
+/** This replica's ring, oldest first, as the engine would hold it: each record tagged with this replica. */
 export function ringRuns(
   routine: string,
   entry: BuiltRoutine,
   clock: Clock,
   replica: string,
 ): StoredRun[] {
-  const records = entry.history?.records(clock) ?? [];
+  // Oldest first, as an engine receives them.
+  const records = (entry.history?.records(clock) ?? []).reverse();
   return records.map((record) => ({
     ...record,
     routine,
