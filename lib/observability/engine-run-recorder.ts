@@ -66,6 +66,9 @@ export class EngineRunRecorder implements RunRecorder {
 
   skipped(due: number, dueOnWall: boolean, reason: SkipReason, at: number): void {
     this.inner?.skipped(due, dueOnWall, reason, at);
+    // A slot another replica claimed is that replica's run, which it records: every other
+    // replica's skip of it would add N - 1 records per slot to the cluster's history.
+    if (reason === 'claimed') return;
     const dueAt = dueOnWall ? due : this.clock.wallOf(due);
     const { routine } = this;
     this.hand({

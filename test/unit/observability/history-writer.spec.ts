@@ -199,7 +199,13 @@ describe('EngineRunRecorder', () => {
     recorder.ran(1, 'failed', T0, true, clock.now(), clock.now() + 40, error, 3);
     recorder.restartScheduled(250);
     recorder.skipped(T0 + 60_000, true, 'busy', clock.now() + 10);
-    expect(ring.records(clock).map((r) => r.status)).toEqual(['skipped', 'failed']);
+    // Another replica's run, which that replica records: kept in the ring only.
+    recorder.skipped(T0 + 120_000, true, 'claimed', clock.now() + 20);
+    expect(ring.records(clock).map((r) => r.reason ?? r.status)).toEqual([
+      'claimed',
+      'busy',
+      'failed',
+    ]);
     await clock.advance(1_000);
     const [skipped, failed] = await engine.read('r', { limit: 10 });
     expect(skipped).toEqual({
