@@ -55,6 +55,10 @@ export interface HistoryEngine {
 export class HistoryWriter {
   private buffer: StoredRun[] = [];
   private timer: TimerHandle | undefined = undefined;
+  /** When the pending timer fires. */
+  private timerAt = Infinity;
+  /** The last batch failed: the next try waits for the retry timer, whatever the buffer holds. */
+  private failing = false;
   private flushing: Promise<void> | undefined = undefined;
   private closed = false;
   /** Runs dropped since the writer started (the buffer was full). */
@@ -82,8 +86,10 @@ export class HistoryWriter {
     if (this.closed) return;
     if (this.buffer.length >= this.settings.maxBuffered) this.drop(1);
     this.buffer.push(run);
-    if (this.buffer.length >= this.settings.batchSize) this.schedule(this.clock.now());
-    else if (this.timer === undefined) this.schedule(this.clock.now() + this.settings.flushEveryMs);
+    const now = this.clock.now();
+    const full = this.buffer.length >= this.settings.batchSize && !this.failing;
+    if (full && this.timerAt > now) this.schedule(now);
+    else if (this.timer === undefined) this.schedule(now + this.settings.flushEveryMs);
   }
 
   /** Sends what is buffered, batch by batch; resolves once done or the engine failed. */
@@ -112,8 +118,10 @@ export class HistoryWriter {
 
   private schedule(at: number): void {
     if (this.timer !== undefined) this.clock.clearTimer(this.timer);
+    this.timerAt = at;
     this.timer = this.clock.setTimer(at, () => {
       this.timer = undefined;
+      this.timerAt = Infinity;
       void this.flush();
     });
   }
@@ -121,6 +129,7 @@ export class HistoryWriter {
   private cancelTimer(): void {
     if (this.timer !== undefined) this.clock.clearTimer(this.timer);
     this.timer = undefined;
+    this.timerAt = Infinity;
   }
 
   private async sendAll(): Promise<void> {
@@ -140,9 +149,11 @@ export class HistoryWriter {
       );
     } catch (error) {
       this.keep(batch);
+      this.failing = true;
       reportCoordinatorFailure(this.engine, this.clock, this.logger, 'history', error);
       return false;
     }
+    this.failing = false;
     reportCoordinatorSuccess(this.engine, this.clock, this.logger);
     if (this.droppedUntold > 0) {
       this.logger.warn(

@@ -137,6 +137,27 @@ describe('HistoryWriter', () => {
     expect(logger.messages('warn')).toHaveLength(3);
   });
 
+  it('tries again once a flush period after a failure, however many runs come meanwhile', async () => {
+    const { clock, engine, writer } = setup({ maxBuffered: 100 });
+    let tries = 0;
+    const append = engine.append.bind(engine);
+    engine.append = (runs, keep) => {
+      tries++;
+      return append(runs, keep);
+    };
+    engine.down = true;
+    for (let i = 0; i < 5; i++) writer.push(run(i));
+    await clock.advance(0);
+    expect(tries).toBe(1);
+    for (let i = 5; i < 50; i++) writer.push(run(i));
+    await clock.advance(999);
+    expect(tries).toBe(1);
+    engine.down = false;
+    await clock.advance(1);
+    expect(tries).toBe(1 + 10);
+    expect(writer.pending).toBe(0);
+  });
+
   it('sends what is left on close, and takes no run after it', async () => {
     const { engine, writer } = setup();
     writer.push(run(0));
