@@ -4,6 +4,7 @@ export type { ReplicasView } from './routines-cluster';
 export type {
   ClusterRunner,
   DashboardList,
+  DashboardReplica,
   DashboardRoutine,
   DashboardRoutineDetail,
   DashboardSummary,

@@ -19,9 +19,13 @@ import { RoutinesRegistry } from '../nest/routines.registry';
 import type { RegisteredRoutineInfo } from '../nest/interfaces/registered-routine.interface';
 import { DASHBOARD_SETTINGS, type ResolvedDashboardSettings } from './dashboard.settings';
 import { MESSAGES } from './dashboard.messages';
-import { parseSnapshot, replicaRoutine, type ReplicaSnapshot } from './replica-snapshot';
+import { replicaRoutine, snapshotText, type ReplicaSnapshot } from './replica-snapshot';
+import { DEFAULT_PUBLISH_EVERY_MS, readSnapshot } from './replica-snapshot-reader';
 
-/** The replicas as the page shows them: this one always, the others when the coordinator answered. */
+/**
+ * The replicas as the page shows them: this one always, the others when the coordinator
+ * answered: those publishing, and those that stopped (lost) until `forgetAfter`.
+ */
 export interface ReplicasView {
   replicas: ReplicaSnapshot[];
   /** Why the others are missing: the coordinator failed, or cannot share (the in-memory one in several processes). */
@@ -49,6 +53,8 @@ export class RoutinesCluster implements OnModuleDestroy {
   private clock: Clock | undefined;
   private publishing: RepeatedCall | undefined;
   private closed = false;
+  /** Replicas whose invalid entries were reported: once each, not at every refresh. */
+  private readonly reportedInvalid = new Set<string>();
 
   // Injected as properties, not constructor parameters: Nest sets them before any lifecycle
   // hook, and the two internal classes stay out of every signature the library publishes.
@@ -101,7 +107,7 @@ export class RoutinesCluster implements OnModuleDestroy {
     try {
       const texts = await this.call('list replicas', () => directory.list());
       const others = texts
-        .map(parseSnapshot)
+        .map((text) => this.read(text))
         .filter((snapshot): snapshot is ReplicaSnapshot => !!snapshot && snapshot.id !== self.id)
         .sort((a, b) => a.host.localeCompare(b.host) || a.pid - b.pid);
       return { replicas: [self, ...others] };
@@ -144,14 +150,36 @@ export class RoutinesCluster implements OnModuleDestroy {
     await this.call('withdraw replica', () => directory.withdraw(id)).catch(() => undefined);
   }
 
-  private snapshot(local = this.registry.list()): ReplicaSnapshot {
-    const self = this.self;
-    return { ...self, publishedAt: this.replica.wallNow(), routines: local.map(replicaRoutine) };
+  /** Another replica's snapshot, checked field by field; its invalid entries reported once. */
+  private read(text: string): ReplicaSnapshot | undefined {
+    const { snapshot, invalid } = readSnapshot(text);
+    const from = snapshot?.id ?? '(unreadable)';
+    if (invalid > 0 && !this.reportedInvalid.has(from)) {
+      this.reportedInvalid.add(from);
+      this.logger.warn(MESSAGES.invalidEntries(invalid, from));
+    }
+    return snapshot;
   }
 
+  private snapshot(local = this.registry.list()): ReplicaSnapshot {
+    const self = this.self;
+    const replicas = this.settings.replicas;
+    return {
+      ...self,
+      publishedAt: this.replica.wallNow(),
+      publishEvery: replicas ? replicas.publishEveryMs : DEFAULT_PUBLISH_EVERY_MS,
+      routines: local.map(replicaRoutine),
+    };
+  }
+
+  /**
+   * Publishes this replica until `forgetAfter`: a replica that stops publishing is shown as
+   * lost (judged by the reader) long before the directory forgets it; `withdraw` at a clean
+   * shutdown removes it at once.
+   */
   private publish(): Promise<void> {
-    const text = JSON.stringify(this.snapshot());
-    const ttl = this.settings.replicas ? this.settings.replicas.expireAfterMs : 0;
+    const text = snapshotText(this.snapshot());
+    const ttl = this.settings.replicas ? this.settings.replicas.forgetAfterMs : 0;
     const directory = this.directory!;
     return this.call('publish replica', () => directory.publish(this.self.id, text, ttl));
   }
