@@ -155,6 +155,8 @@ export class RoutinesCluster implements OnModuleDestroy {
     const { snapshot, invalid } = readSnapshot(text);
     const from = snapshot?.id ?? '(unreadable)';
     if (invalid > 0 && !this.reportedInvalid.has(from)) {
+      // Ids are per process start: a long-lived replica must not keep every one it saw.
+      if (this.reportedInvalid.size >= 1_000) this.reportedInvalid.clear();
       this.reportedInvalid.add(from);
       this.logger.warn(MESSAGES.invalidEntries(invalid, from));
     }

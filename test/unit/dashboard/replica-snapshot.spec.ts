@@ -35,7 +35,7 @@ describe('readSnapshot: another replica is untrusted input', () => {
         scope: 'instance',
         state: 'running',
         inFlight: '2',
-        counters: { runs: '5', succeeded: 1e400, failures: -1, skipped: 1.5, restarts: { $gt: 0 } },
+        counters: { runs: '5', succeeded: Infinity, failures: -1, skipped: 1.5, restarts: { $gt: 0 } },
         health: { late: 'yes', slow: 1, consecutiveFailures: '3' },
         lastError: { at: T0, message: 'x'.repeat(5_000) },
         lastRun: { status: '<script>', dueAt: T0 },
