@@ -74,7 +74,7 @@ export class PeriodicRoutine extends PeriodicDispatch implements ManagedRoutine 
   private readonly initialDelayMs: number | undefined;
   private readonly runOnStart: boolean;
   private startedAtMono: number | undefined = undefined;
-  /** When `setInterval` last changed the schedule of a started routine (monotonic ms). */
+  /** When `setInterval` last changed the schedule of a started routine, or it resumed (monotonic ms). */
   private retimedAtMono: number | undefined = undefined;
 
   /**
@@ -130,8 +130,9 @@ export class PeriodicRoutine extends PeriodicDispatch implements ManagedRoutine 
 
   /**
    * @internal When its current schedule began (wall-clock ms): the start, or the latest
-   * `setInterval` after it. Health judges "late" from here, so that a due time of the new
-   * schedule that fell before the change is not taken for a missed run.
+   * `setInterval` or `resume` after it. Health judges "late" from here, so that a due time of
+   * the new schedule before the change, or one that fell while paused, is not taken for a
+   * missed run.
    */
   get scheduledSince(): number | undefined {
     const since = this.retimedAtMono ?? this.startedAtMono;
@@ -233,6 +234,8 @@ export class PeriodicRoutine extends PeriodicDispatch implements ManagedRoutine 
     if (this.currentState !== 'paused') return;
     pauses.delete(this);
     this.currentState = 'running';
+    // The ticks that fell while paused are not due: health counts from here.
+    this.retimedAtMono = Math.floor(this.clock.now());
     this.resumeTicks();
     this.emit('resumed');
   }

@@ -11,7 +11,9 @@ export interface DashboardReplicaOptions {
   /**
    * Unused since a replica that stops publishing is shown as lost (after twice its
    * `publishEvery`) and forgotten after `forgetAfter`; still accepted, and it must be longer
-   * than `publishEvery`. Default: '15s'.
+   * than `publishEvery`.
+   *
+   * @deprecated Use `forgetAfter`; a silent replica is shown lost after twice `publishEvery`.
    */
   expireAfter?: Duration;
   /**

@@ -189,6 +189,23 @@ describe('healthOf a routine', () => {
     });
   });
 
+  it('cron: resumed after a pause over its cron times, it is not late for the times it slept through', async () => {
+    const clock = new ManualClock(T0 + 60_000); // 12:01
+    const routine = new PeriodicRoutine(() => undefined, {
+      logger,
+      name: 'hourly',
+      interval: { cron: '0 * * * *' },
+      clock,
+    });
+    routine.start();
+    await clock.advance(HOUR); // 13:00 ran
+    routine.pause();
+    await clock.advance(2 * HOUR + 30 * 60_000); // 14:00 and 15:00 fell while paused
+    routine.resume(); // 15:31: the next tick is 16:00; the paused ones are not missed
+    expect(healthOf(routine, routine.info(), undefined, clock).late).toBe(false);
+    await routine.stop();
+  });
+
   it('a background routine is never late or slow; it counts failures in a row', async () => {
     const clock = new ManualClock(T0);
     const routine = new SupervisedRoutine(
