@@ -10,6 +10,7 @@ import {
 } from '@nestjs/common';
 import { DASHBOARD_SETTINGS, type ResolvedDashboardSettings } from './dashboard.settings';
 import { MESSAGES } from './dashboard.messages';
+import { capText } from './replica-snapshot';
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -35,7 +36,10 @@ export class SameOriginGuard implements CanActivate {
       {}) as Headers;
     const addressed = addressedHost(headers, this.settings.trustProxy);
     if (this.settings.checkHost && !isAllowedHost(addressed, this.settings.allowedHosts)) {
-      const message = MESSAGES.hostRefused(addressed ?? '(none)');
+      // The Host is the client's text: cut, so that a refused request cannot fill the log.
+      const message = MESSAGES.hostRefused(
+        addressed === undefined ? '(none)' : capText(addressed, 100),
+      );
       this.logger.warn(message);
       throw new HttpException(message, HttpStatus.MISDIRECTED);
     }
@@ -86,14 +90,25 @@ function addressedHost(headers: Headers, trustProxy: boolean): string | undefine
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-/** A loopback name with any port, or one of `allowed`: 'name' (any port), 'name:port', '.domain'. */
+/** 'name:port' apart: ['ops.example.com', '8443'], ['[::1]', undefined]. */
+function splitPort(host: string): [name: string, port: string | undefined] {
+  const match = /^(.*?)(?::(\d+))?$/.exec(host)!;
+  return [match[1], match[2]];
+}
+
+/**
+ * A loopback name with any port, or one of `allowed`: 'name' (any port), 'name:port' (that
+ * port), '.domain' (it and its subdomains, with a port if given).
+ */
 function isAllowedHost(host: string | undefined, allowed: readonly string[]): boolean {
   if (!host) return false;
-  const name = host.replace(/:\d+$/, '');
+  const [name, port] = splitPort(host);
   if (LOOPBACK.has(name)) return true;
-  return allowed.some((pattern) =>
-    pattern.startsWith('.')
-      ? name === pattern.slice(1) || name.endsWith(pattern)
-      : pattern === host || pattern === name,
-  );
+  return allowed.some((pattern) => {
+    const [allowedName, allowedPort] = splitPort(pattern);
+    if (allowedPort !== undefined && allowedPort !== port) return false;
+    return allowedName.startsWith('.')
+      ? name === allowedName.slice(1) || name.endsWith(allowedName)
+      : name === allowedName;
+  });
 }

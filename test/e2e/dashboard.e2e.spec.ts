@@ -339,7 +339,12 @@ describe.each(adapters)('RoutinesDashboardModule on %s', (adapter) => {
       app = await boot(adapter, {
         control: true,
         allowUnguardedControl: true,
-        allowedHosts: ['ops.internal', 'ops.example.com:8443', '.corp.example'],
+        allowedHosts: [
+          'ops.internal',
+          'ops.example.com:8443',
+          '.corp.example',
+          '.lab.example:9000',
+        ],
       });
       await trigger().set('host', 'ops.internal:3000').expect(200);
       await trigger().set('host', 'ops.example.com:8443').expect(200);
@@ -347,7 +352,10 @@ describe.each(adapters)('RoutinesDashboardModule on %s', (adapter) => {
       await trigger().set('host', 'corp.example').expect(200);
       await trigger().set('host', 'ops.example.com:9000').expect(421);
       await trigger().set('host', 'evilcorp.example').expect(421);
-      expect(runs()).toBe(4);
+      await trigger().set('host', 'a.lab.example:9000').expect(200);
+      await trigger().set('host', 'a.lab.example:9001').expect(421);
+      await trigger().set('host', 'localhost:3000.evil.example').expect(421);
+      expect(runs()).toBe(5);
     });
 
     it('does not check the Host of control behind a guard unless allowedHosts is given', async () => {
