@@ -34,7 +34,8 @@ export interface ReplicasView {
 
 /**
  * Every replica on one page, and controls that hold on all of them. Each replica publishes a
- * snapshot of its routines every `publishEvery` with an expiry, and reads the controls every
+ * snapshot of its routines every `publishEvery` (one that stops is shown lost after twice that,
+ * and forgotten after `forgetAfter`), and reads the controls every
  * `pollControls`: a pause or an interval set on a cluster routine from any replica is stored
  * by the coordinator and applied by each replica (also one that starts later), before its
  * routines' first tick. Instance routines are steered on the replica that receives the call.

@@ -35,7 +35,13 @@ describe('readSnapshot: another replica is untrusted input', () => {
         scope: 'instance',
         state: 'running',
         inFlight: '2',
-        counters: { runs: '5', succeeded: Infinity, failures: -1, skipped: 1.5, restarts: { $gt: 0 } },
+        counters: {
+          runs: '5',
+          succeeded: Infinity,
+          failures: -1,
+          skipped: 1.5,
+          restarts: { $gt: 0 },
+        },
         health: { late: 'yes', slow: 1, consecutiveFailures: '3' },
         lastError: { at: T0, message: 'x'.repeat(5_000) },
         lastRun: { status: '<script>', dueAt: T0 },
@@ -131,6 +137,19 @@ describe('snapshotText: what a replica publishes', () => {
     expect(invalid).toBe(0);
     // JSON drops undefined fields: compare with the full snapshot as JSON gives it.
     expect(read).toEqual(JSON.parse(JSON.stringify(written)));
+  });
+
+  it('keeps what a replica of the previous version reads without defaults (a rolling upgrade)', () => {
+    const text = snapshotText(snapshot('a', 1, [published(localRoutine('r'))]));
+    const [routine] = (JSON.parse(text) as { routines: Array<Record<string, unknown>> }).routines;
+    expect(routine).toMatchObject({
+      name: 'r',
+      kind: 'periodic',
+      scope: 'instance',
+      state: 'running',
+      counters: {},
+      health: { consecutiveFailures: 0 },
+    });
   });
 
   it('is at most 60% of the full JSON at 1,000 routines', () => {
