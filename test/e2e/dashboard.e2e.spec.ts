@@ -464,6 +464,7 @@ describe('RoutinesDashboardModule with two apps on one shared coordinator', () =
   async function bootShared(
     coordinator: InMemoryCoordinator,
     control: boolean,
+    logger = new CapturingLogger(),
   ): Promise<INestApplication> {
     @Module({
       imports: [
@@ -480,10 +481,7 @@ describe('RoutinesDashboardModule with two apps on one shared coordinator', () =
       providers: [ClusterJobs],
     })
     class AppModule {}
-    const app = await NestFactory.create(AppModule, {
-      logger: new CapturingLogger(),
-      abortOnError: false,
-    });
+    const app = await NestFactory.create(AppModule, { logger, abortOnError: false });
     await app.init();
     return app;
   }
@@ -569,6 +567,51 @@ describe('RoutinesDashboardModule with two apps on one shared coordinator', () =
       .set('x-token', 'secret')
       .expect(503);
     expect(registry.get('cluster-sweep').state).toBe('running');
+  });
+
+  it("shows a hostile replica's snapshot with the expected values only, and warns once about it", async () => {
+    const coordinator = sharedCoordinator();
+    const logger = new CapturingLogger();
+    apps = [await bootShared(coordinator, false, logger)];
+    const hostile = {
+      id: 'evil:1:1',
+      host: 'evil',
+      pid: '<img src=x onerror=alert(1)>',
+      startedAt: Date.now(),
+      publishedAt: Date.now(),
+      publishEvery: 60_000,
+      routines: [
+        {
+          name: 'planted',
+          kind: 'periodic',
+          scope: 'instance',
+          state: 'running',
+          counters: { runs: '5' },
+          health: { consecutiveFailures: { $gt: 0 } },
+        },
+      ],
+    };
+    await coordinator.replicas.publish(hostile.id, JSON.stringify(hostile), 60_000);
+    const get = () =>
+      request(apps[0].getHttpServer())
+        .get('/ops/api/routines')
+        .set('x-token', 'secret')
+        .expect(200);
+    const { body } = await get();
+    await get();
+    expect(body.replicas.find((r: { id: string }) => r.id === hostile.id).pid).toBe(0);
+    const planted = body.routines.find((r: { name: string }) => r.name === 'planted');
+    expect(planted).toMatchObject({ here: false, health: { consecutiveFailures: 0 } });
+    expect(planted.counters.runs).toBe(0);
+    const warned = logger
+      .at('warn')
+      .map((entry) => entry.message)
+      .filter((message) => message.includes('invalid entries'));
+    expect(warned).toEqual([
+      '3 invalid entries from replica evil:1:1 left out of the page (another version, or a corrupt snapshot)',
+    ]);
+    const page = await request(apps[0].getHttpServer()).get('/ops').set('x-token', 'secret');
+    expect(page.text).not.toContain('<img src=x');
   });
 
   it('withdraws a replica on close: the other stops listing it at once', async () => {
