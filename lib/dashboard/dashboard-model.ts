@@ -83,7 +83,10 @@ export interface DashboardReplica extends ReplicaIdentity {
    * or cut off from the coordinator. It stays listed, never a `runner`, until `forgetAfter`.
    */
   lost?: true;
-  /** When it was judged lost: its last snapshot plus twice its publish period (wall-clock ms). */
+  /**
+   * When it was judged lost: its last snapshot plus twice its publish period (wall-clock ms,
+   * this replica's clock; the snapshot's age on the engine's clock where the directory tells).
+   */
   lostSince?: number;
 }
 
@@ -123,7 +126,8 @@ export function buildList(
 ): DashboardList {
   const [self] = view.replicas;
   // This replica is never lost: it is answering.
-  const lost = view.replicas.map((replica, i) => i > 0 && isLost(replica, now));
+  const ages = view.replicas.map((replica) => ageOf(replica, now, view.ageMs));
+  const lost = view.replicas.map((replica, i) => i > 0 && ages[i] > 2 * replica.publishEvery);
   // By replica, its routines by name: one pass each, not a search per routine and replica.
   const byName = view.replicas.map(
     (replica) => new Map(replica.routines.map((routine) => [routine.name, routine])),
@@ -157,7 +161,9 @@ export function buildList(
   const list: DashboardList = {
     generatedAt: now,
     replica: identityOf(self),
-    replicas: view.replicas.map((replica, i) => listedReplica(replica, lost[i])),
+    replicas: view.replicas.map((replica, i) =>
+      listedReplica(replica, lost[i] ? now - ages[i] + 2 * replica.publishEvery : undefined),
+    ),
     shared,
     summary: summarize(routines, lost.filter(Boolean).length),
     routines,
@@ -168,11 +174,24 @@ export function buildList(
 
 /**
  * Whether a replica is lost: its last snapshot is older than twice the period it publishes at
- * (its own, from the snapshot). Judged on wall clocks, the writer's and this one: hosts whose
- * clocks disagree by more than a publish period are misjudged.
+ * (its own, from the snapshot). The age is the engine's (`ageMs`, see {@link ReplicasView}),
+ * else the wall clocks' (the writer's `publishedAt` against `now`).
  */
-export function isLost(replica: ReplicaSnapshot, now: number): boolean {
-  return now - replica.publishedAt > 2 * replica.publishEvery;
+export function isLost(
+  replica: ReplicaSnapshot,
+  now: number,
+  ageMs?: ReadonlyMap<string, number>,
+): boolean {
+  return ageOf(replica, now, ageMs) > 2 * replica.publishEvery;
+}
+
+/** How long ago a replica published: on the engine's clock when known, else on wall clocks. */
+function ageOf(
+  replica: ReplicaSnapshot,
+  now: number,
+  ageMs: ReadonlyMap<string, number> | undefined,
+): number {
+  return ageMs?.get(replica.id) ?? now - replica.publishedAt;
 }
 
 /**
@@ -198,15 +217,15 @@ function routinesElsewhere(
   return found;
 }
 
-function listedReplica(replica: ReplicaSnapshot, lost: boolean): DashboardReplica {
+function listedReplica(replica: ReplicaSnapshot, lostSince: number | undefined): DashboardReplica {
   const listed: DashboardReplica = {
     ...identityOf(replica),
     publishedAt: replica.publishedAt,
     routines: replica.routines.length,
   };
-  if (lost) {
+  if (lostSince !== undefined) {
     listed.lost = true;
-    listed.lostSince = replica.publishedAt + 2 * replica.publishEvery;
+    listed.lostSince = lostSince;
   }
   return listed;
 }

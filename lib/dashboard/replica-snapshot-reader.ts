@@ -79,6 +79,8 @@ export function readSnapshot(text: string): ReadSnapshot {
     publishEvery: publishEveryOf(value.publishEvery, fields),
     routines: [],
   };
+  const forgetAfter = fields.duration(value.forgetAfter);
+  if (forgetAfter !== undefined) snapshot.forgetAfter = forgetAfter;
   const version = fields.text(value.version, MAX_SHORT);
   if (version !== undefined) snapshot.version = version;
   const listed = value.routines as unknown[];

@@ -41,6 +41,12 @@ export interface ReplicaSnapshot extends ReplicaIdentity {
    * writer's period rather than its own (replicas may be configured differently).
    */
   publishEvery: number;
+  /**
+   * How long the directory keeps it (ms; `replicas.forgetAfter`): with the time the engine says
+   * it has left, a reader knows its age on the engine's clock, whatever the hosts' clocks say.
+   * Absent from a replica of the previous version.
+   */
+  forgetAfter?: number;
   routines: ReplicaRoutine[];
 }
 

@@ -30,6 +30,11 @@ export interface ReplicasView {
   replicas: ReplicaSnapshot[];
   /** Why the others are missing: the coordinator failed, or cannot share (the in-memory one in several processes). */
   problem?: string;
+  /**
+   * How long ago each other replica published (ms, by id), on the engine's clock, where the
+   * directory says how long a snapshot has left; else a reader compares wall clocks.
+   */
+  ageMs?: ReadonlyMap<string, number>;
 }
 
 /**
@@ -106,12 +111,19 @@ export class RoutinesCluster implements OnModuleDestroy {
     const directory = this.resolve();
     if (!directory) return { replicas: [self] };
     try {
-      const texts = await this.call('list replicas', () => directory.list());
-      const others = texts
-        .map((text) => this.read(text))
-        .filter((snapshot): snapshot is ReplicaSnapshot => !!snapshot && snapshot.id !== self.id)
-        .sort((a, b) => a.host.localeCompare(b.host) || a.pid - b.pid);
-      return { replicas: [self, ...others] };
+      const listed = await this.call('list replicas', () => listExpiring(directory));
+      const ageMs = new Map<string, number>();
+      const others: ReplicaSnapshot[] = [];
+      for (const { snapshot: text, expiresInMs } of listed) {
+        const snapshot = this.read(text);
+        if (!snapshot || snapshot.id === self.id) continue;
+        others.push(snapshot);
+        // Published with a ttl of forgetAfter, and expiresInMs left of it: its age, engine-timed.
+        if (snapshot.forgetAfter !== undefined && expiresInMs !== undefined)
+          ageMs.set(snapshot.id, Math.max(0, snapshot.forgetAfter - expiresInMs));
+      }
+      others.sort((a, b) => a.host.localeCompare(b.host) || a.pid - b.pid);
+      return { replicas: [self, ...others], ageMs };
     } catch (error) {
       return { replicas: [self], problem: MESSAGES.directoryFailed(describeError(error).message) };
     }
@@ -167,12 +179,14 @@ export class RoutinesCluster implements OnModuleDestroy {
   private snapshot(local = this.registry.list()): ReplicaSnapshot {
     const self = this.self;
     const replicas = this.settings.replicas;
-    return {
+    const snapshot: ReplicaSnapshot = {
       ...self,
       publishedAt: this.replica.wallNow(),
       publishEvery: replicas ? replicas.publishEveryMs : DEFAULT_PUBLISH_EVERY_MS,
       routines: local.map(replicaRoutine),
     };
+    if (replicas) snapshot.forgetAfter = replicas.forgetAfterMs;
+    return snapshot;
   }
 
   /**
@@ -201,4 +215,12 @@ export class RoutinesCluster implements OnModuleDestroy {
   private call<T>(what: string, call: () => Promise<T>): Promise<T> {
     return coordinatorCall(this.clock!, what, call);
   }
+}
+
+/** The directory's snapshots, with the time each has left when the directory says (optional). */
+function listExpiring(
+  directory: ReplicaDirectory,
+): Promise<Array<{ snapshot: string; expiresInMs?: number }>> {
+  if (directory.listExpiring) return directory.listExpiring();
+  return directory.list().then((texts) => texts.map((snapshot) => ({ snapshot })));
 }

@@ -19,6 +19,42 @@ describe('isLost: no snapshot for twice the period the replica publishes at', ()
   });
 });
 
+describe("lost by the engine's clock, where the directory tells a snapshot's age", () => {
+  const here = snapshot('here', 1, [], { publishedAt: T0 });
+
+  it('a writer whose clock is a minute behind is live when the engine says it just published', () => {
+    const behind = snapshot('behind', 2, [], { publishedAt: T0 - 60_000 });
+    const ages = new Map([[behind.id, 1_000]]);
+    expect(isLost(behind, T0)).toBe(true); // wall clocks alone misjudge it
+    expect(isLost(behind, T0, ages)).toBe(false);
+    const body = buildList(
+      [],
+      { replicas: [here, behind], ageMs: ages },
+      NO_CONTROLS,
+      true,
+      false,
+      T0,
+    );
+    expect(body.summary.lost).toBe(0);
+  });
+
+  it('a writer whose clock is a minute ahead is lost when the engine says it has been silent', () => {
+    const ahead = snapshot('ahead', 3, [], { publishedAt: T0 + 60_000 });
+    const ages = new Map([[ahead.id, 20_000]]);
+    expect(isLost(ahead, T0)).toBe(false);
+    const body = buildList(
+      [],
+      { replicas: [here, ahead], ageMs: ages },
+      NO_CONTROLS,
+      true,
+      false,
+      T0,
+    );
+    // Silent for 20 s, lost after 10 s: since 10 s ago on this replica's clock.
+    expect(body.replicas[1]).toMatchObject({ lost: true, lostSince: T0 - 10_000 });
+  });
+});
+
 describe('buildList with a lost replica', () => {
   // This replica (here) runs 'shared'; a live replica b and a killed replica c run it too. c
   // alone had 'only-on-c', a cluster routine it led, failing; b alone has 'only-on-b'.
