@@ -643,7 +643,7 @@ describe('RoutinesDashboardModule when the coordinator is down at bootstrap', ()
     const coordinator = new InMemoryCoordinator();
     Object.defineProperty(coordinator, 'kind', { value: 'shared-for-test' });
     const down = () => Promise.reject(new Error('connection refused'));
-    Object.assign(coordinator.replicas, { list: down, publish: down });
+    Object.assign(coordinator.replicas, { list: down, listExpiring: down, publish: down });
     Object.assign(coordinator.controls, { all: down });
     const logger = new CapturingLogger();
     @Module({
