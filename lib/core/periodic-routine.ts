@@ -74,6 +74,8 @@ export class PeriodicRoutine extends PeriodicDispatch implements ManagedRoutine 
   private readonly initialDelayMs: number | undefined;
   private readonly runOnStart: boolean;
   private startedAtMono: number | undefined = undefined;
+  /** When `setInterval` last changed the schedule of a started routine, or it resumed (monotonic ms). */
+  private retimedAtMono: number | undefined = undefined;
 
   /**
    * Throws a {@link RoutinesConfigurationError} naming every bad option. (`checked` is the
@@ -124,6 +126,17 @@ export class PeriodicRoutine extends PeriodicDispatch implements ManagedRoutine 
   /** When it started ticking (wall-clock ms); undefined before `start()`. */
   get startedAt(): number | undefined {
     return this.startedAtMono === undefined ? undefined : this.clock.wallOf(this.startedAtMono);
+  }
+
+  /**
+   * @internal When its current schedule began (wall-clock ms): the start, or the latest
+   * `setInterval` or `resume` after it. Health judges "late" from here, so that a due time of
+   * the new schedule before the change, or one that fell while paused, is not taken for a
+   * missed run.
+   */
+  get scheduledSince(): number | undefined {
+    const since = this.retimedAtMono ?? this.startedAtMono;
+    return since === undefined ? undefined : this.clock.wallOf(since);
   }
 
   /**
@@ -221,6 +234,8 @@ export class PeriodicRoutine extends PeriodicDispatch implements ManagedRoutine 
     if (this.currentState !== 'paused') return;
     pauses.delete(this);
     this.currentState = 'running';
+    // The ticks that fell while paused are not due: health counts from here.
+    this.retimedAtMono = Math.floor(this.clock.now());
     this.resumeTicks();
     this.emit('resumed');
   }
@@ -237,6 +252,7 @@ export class PeriodicRoutine extends PeriodicDispatch implements ManagedRoutine 
       throw new RangeError(MESSAGES.setIntervalRefused(this.name, value, problems[0].message));
     }
     const schedule = this.scheduleOf(interval, parsed);
+    if (this.startedAtMono !== undefined) this.retimedAtMono = Math.floor(this.clock.now());
     if (this.currentState === 'running' || this.currentState === 'paused') {
       this.reschedule(schedule, this.currentState === 'running');
     } else {

@@ -17,5 +17,14 @@ export const MESSAGES = {
   publishBack: 'the coordinator answers again (publishing)',
   crossSite: (origin: string) =>
     `control request refused: it comes from another site (${origin}); add the origin to trustedOrigins if it is yours`,
+  // Who the request is for (forwarded headers, the Host check).
+  notHostArray:
+    "must be an array of host names such as 'ops.example.com', 'ops.example.com:8080' or '.example.com' (no scheme, no path)",
+  forgetTooShort:
+    'must be longer than twice publishEvery: a replica that stops publishing is shown as lost after twice publishEvery, and forgotten after forgetAfter',
+  hostRefused: (host: string) =>
+    `control request refused: it is addressed to host '${host}', which this console does not answer for (a DNS-rebinding page, or a missing name); add the host to allowedHosts if it is yours`,
+  invalidEntries: (count: number, replica: string) =>
+    `${count} invalid entries from replica ${replica} left out of the page (another version, or a corrupt snapshot)`,
   badInterval: "give the interval as { interval: '5m' } (or a cron as { cron: '0 3 * * *' })",
 };

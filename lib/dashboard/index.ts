@@ -5,6 +5,7 @@ export type { DashboardRuns, DashboardRunStats } from './history.controller';
 export type {
   ClusterRunner,
   DashboardList,
+  DashboardReplica,
   DashboardRoutine,
   DashboardRoutineDetail,
   DashboardSummary,

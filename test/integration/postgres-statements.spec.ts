@@ -12,6 +12,7 @@ import { insertRunMarkersSql } from '../../lib/postgres/sql/insert-run-markers.s
 import { listControlsSql } from '../../lib/postgres/sql/list-controls.sql';
 import { listMigrationsSql } from '../../lib/postgres/sql/list-migrations.sql';
 import { listReplicasSql } from '../../lib/postgres/sql/list-replicas.sql';
+import { listReplicasExpiringSql } from '../../lib/postgres/sql/list-replicas-expiring.sql';
 import { migrationErrorsSql } from '../../lib/postgres/sql/migration-errors.sql';
 import { pruneSlotsSql } from '../../lib/postgres/sql/prune-slots.sql';
 import { publishReplicaSql } from '../../lib/postgres/sql/publish-replica.sql';
@@ -89,6 +90,7 @@ const coordinatorStatements: Array<[string, string]> = [
   ['publish replica', publishReplicaSql(tables.replicas)],
   ['withdraw replica', withdrawReplicaSql(tables.replicas)],
   ['list replicas', listReplicasSql(tables.replicas)],
+  ['list replicas expiring', listReplicasExpiringSql(tables.replicas)],
   ['set control', setControlSql(tables.controls)],
   ['list controls', listControlsSql(tables.controls)],
 ];
