@@ -72,6 +72,7 @@ export {
   PeriodicRoutine,
   REINVOKE_IMMEDIATELY,
   RoutinesConfigurationError,
+  RoutineCancelledError,
   RoutineStoppedError,
   RoutineSupersededError,
   RoutineTimeoutError,
