@@ -2,6 +2,7 @@ import { systemClock, type Clock } from '../core/clock';
 import { newToken } from './new-token';
 import type {
   AcquireOptions,
+  AuditTrail,
   CompletedRoutine,
   Coordinator,
   Lease,
@@ -9,6 +10,7 @@ import type {
   RunMarkers,
   StoredControls,
 } from './ports';
+import { InMemoryAuditTrail } from './in-memory-audit-trail';
 import { InMemoryReplicaDirectory } from './in-memory-replica-directory';
 import { InMemoryRunMarkers } from './in-memory-run-markers';
 import { InMemoryStoredControls } from './in-memory-stored-controls';
@@ -42,11 +44,14 @@ export class InMemoryCoordinator implements Coordinator {
   readonly controls: StoredControls;
   /** Cluster-wide overlap among the routines of this process. */
   readonly runs: RunMarkers;
+  /** The dashboard's actions on the routines of this process. */
+  readonly audit: AuditTrail;
 
   constructor(private readonly clock: Clock = systemClock) {
     this.replicas = new InMemoryReplicaDirectory(clock);
     this.controls = new InMemoryStoredControls();
     this.runs = new InMemoryRunMarkers(clock);
+    this.audit = new InMemoryAuditTrail();
   }
 
   async claimSlot(routine: string, slot: number, ttlMs: number, token?: string): Promise<boolean> {

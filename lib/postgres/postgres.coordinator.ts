@@ -1,5 +1,6 @@
 import type {
   AcquireOptions,
+  AuditTrail,
   ClaimOptions,
   CompletedRoutine,
   Coordinator,
@@ -16,6 +17,7 @@ import {
   type PostgresCoordinatorOptions,
 } from './postgres-coordinator-options';
 import { keepAliveOnPoolErrors, PostgresConnection } from './postgres-connection';
+import { PostgresAuditTrail } from './postgres-audit-trail';
 import { PostgresLeases } from './postgres-leases';
 import { PostgresMigrationStore } from './postgres-migration-store';
 import type { PostgresQuery } from './postgres-query';
@@ -64,6 +66,8 @@ export class PostgresCoordinator implements Coordinator {
   readonly replicas: ReplicaDirectory;
   /** Routine controls set from the dashboard (a cluster-wide pause), in the control table. */
   readonly controls: StoredControls;
+  /** The dashboard's audit trail, the newest 10,000 actions, in the audit table. */
+  readonly audit: AuditTrail;
   /** The tables, quoted and qualified, as the statements of ./sql name them. */
   private readonly tables: CoordinatorTables;
   private readonly connection: PostgresConnection;
@@ -85,6 +89,7 @@ export class PostgresCoordinator implements Coordinator {
     this.migrations = new PostgresMigrationStore(query, tables.migrations, tables.migrationErrors);
     this.replicas = new PostgresReplicaDirectory(query, tables.replicas);
     this.controls = new PostgresStoredControls(query, tables.controls);
+    this.audit = new PostgresAuditTrail(query, tables.audit);
   }
 
   /**

@@ -1,3 +1,4 @@
+import type { AuditTrail } from './audit-trail';
 import type { Leases } from './leases';
 import type { MigrationStateStore } from './migration-state-store';
 import type { ReplicaDirectory } from './replica-directory';
@@ -53,4 +54,9 @@ export interface Coordinator extends SlotClaims, Leases {
    * replicas (see {@link RunMarkers}). Without them, overlap holds on each replica only.
    */
   readonly runs?: RunMarkers;
+  /**
+   * Optional: the dashboard's audit trail, who did what from any replica (see
+   * {@link AuditTrail}). Without it, each replica keeps the actions done on it, in memory.
+   */
+  readonly audit?: AuditTrail;
 }

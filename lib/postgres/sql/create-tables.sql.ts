@@ -1,4 +1,5 @@
 import { migrationTablesSql } from './migration-tables.sql';
+import { auditTableSql } from './audit-table.sql';
 import { runTableSql } from './run-table.sql';
 import type { CoordinatorTables } from './tables';
 
@@ -31,6 +32,7 @@ export function createTablesSql(t: CoordinatorTables): string {
       `updated_at timestamptz NOT NULL DEFAULT now());`,
     ...migrationTablesSql(t.migrations, t.migrationErrors, t.migrationErrorIndex),
     runTableSql(t.runs),
+    ...auditTableSql(t.audit, t.auditTargetIndex),
     `INSERT INTO ${t.since} (since) SELECT now() WHERE NOT EXISTS (SELECT 1 FROM ${t.since});`,
   ].join('\n');
 }
