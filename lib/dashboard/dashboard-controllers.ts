@@ -5,6 +5,8 @@ import type { DashboardGuard } from './interfaces/dashboard-options.interface';
 import { RoutinesControlController } from './routines-control.controller';
 import { RoutinesDashboardController } from './routines-dashboard.controller';
 import { RoutinesCluster } from './routines-cluster';
+import { AuditController } from './audit.controller';
+import { DashboardAudit } from './dashboard-audit';
 
 /**
  * Each controller of the dashboard: its base class, the name Nest's logs give it, and its
@@ -20,8 +22,9 @@ const CONTROLLERS: ReadonlyArray<{ base: Type; name: string; paramtypes: unknown
   {
     base: RoutinesControlController,
     name: 'RoutinesControlController',
-    paramtypes: [RoutinesCluster, Object, HttpAdapterHost],
+    paramtypes: [RoutinesCluster, Object, HttpAdapterHost, DashboardAudit],
   },
+  { base: AuditController, name: 'RoutinesAuditController', paramtypes: [DashboardAudit] },
 ];
 
 /**

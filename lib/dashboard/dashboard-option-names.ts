@@ -14,6 +14,9 @@ export const DASHBOARD_SETTING_NAMES = [
   'refresh',
   'title',
   'replicas',
+  // Actions, guardrails and audit
+  'minInterval',
+  'operator',
 ] as const satisfies readonly (keyof RoutinesDashboardSettings)[];
 type _EverySetting = EveryKeyListed<
   UnlistedKeys<RoutinesDashboardSettings, typeof DASHBOARD_SETTING_NAMES>

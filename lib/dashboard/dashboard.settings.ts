@@ -16,6 +16,7 @@ import type {
 } from './interfaces/dashboard-options.interface';
 import type { ControlsSettings } from '../controls';
 import { MESSAGES } from './dashboard.messages';
+import { operatorFromUser } from './operator';
 
 export const DASHBOARD_SETTINGS = Symbol('nestjs-routines:dashboard-settings');
 
@@ -28,6 +29,10 @@ export interface ResolvedDashboardSettings {
   refreshMs: number;
   title: string;
   replicas: { publishEveryMs: number; expireAfterMs: number; pollControlsMs: number } | false;
+  /** The shortest interval or cron gap a control accepts; 0: no check. */
+  minIntervalMs: number;
+  /** Who did an action, from its request. */
+  operator: (request: unknown) => string | undefined;
 }
 
 /** What the cluster-wide controls take from the dashboard's settings: `replicas: false` keeps none. */
@@ -103,6 +108,8 @@ export function resolveSettings(
     refreshMs: reader.duration('refresh', options.refresh, 5000, true),
     title: typeof options.title === 'string' ? options.title : 'Routines',
     replicas,
+    minIntervalMs: resolveMinInterval(reader),
+    operator: resolveOperator(reader),
   };
   if (reader.problems.length > 0) throw new RoutinesConfigurationError(reader.problems);
   return resolved;
@@ -171,6 +178,22 @@ function resolveReplicas(reader: SettingsReader): ResolvedDashboardSettings['rep
     );
   }
   return { publishEveryMs, expireAfterMs, pollControlsMs };
+}
+
+/** `minInterval`: '1s' by default, off with 0 or false. */
+function resolveMinInterval(reader: SettingsReader): number {
+  const asked = reader.options.minInterval;
+  if (asked === false) return 0;
+  return reader.duration('minInterval', asked, 1000, true);
+}
+
+/** `operator`: a function, or the default that reads the guard's `request.user`. */
+function resolveOperator(reader: SettingsReader): (request: unknown) => string | undefined {
+  const asked = reader.options.operator;
+  if (asked === undefined) return operatorFromUser;
+  if (typeof asked === 'function') return asked;
+  reader.problem('operator', asked, MESSAGES.notFunction);
+  return operatorFromUser;
 }
 
 export function isGuard(guard: unknown): guard is DashboardGuard {
