@@ -168,12 +168,20 @@ export class RoutinesCluster implements OnModuleDestroy {
   }
 
   /**
-   * Runs a migration backwards (`reverse`) or forward again: stored, so every replica follows.
-   * Resolves with its state once stored.
+   * Runs a migration backwards (`reverse`) or forward again: stored, so every replica follows
+   * when the coordinator keeps migrations (Redis, PostgreSQL; `where: 'cluster'`). Resolves with
+   * its state once stored.
    */
-  async migrate(id: string, direction: 'reverse' | 'forward'): Promise<MigrationInfo> {
+  async migrate(
+    id: string,
+    direction: 'reverse' | 'forward',
+  ): Promise<{ where: 'cluster' | 'replica'; state: MigrationInfo }> {
     await this.registry.migrations[direction](id);
-    return this.registry.migrations.get(id);
+    const state = await this.registry.migrations.get(id);
+    return {
+      where: this.replica.sharedRuntime?.coordinator.migrations ? 'cluster' : 'replica',
+      state,
+    };
   }
 
   /**

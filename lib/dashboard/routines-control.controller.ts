@@ -254,9 +254,10 @@ export class RoutinesControlController {
     direction: 'reverse' | 'forward',
   ): Promise<void> {
     return this.act(request, response, direction, name, async () => {
-      const migration = await this.cluster.migrate(name, direction);
-      const body = { migration: name, action: direction, where: 'cluster', state: migration };
-      return { body, audit: { scope: 'every replica', to: direction } };
+      const { where, state } = await this.cluster.migrate(name, direction);
+      const body = { migration: name, action: direction, where, state };
+      const scope = where === 'cluster' ? 'every replica' : 'this replica';
+      return { body, audit: { scope, to: direction } };
     });
   }
 
