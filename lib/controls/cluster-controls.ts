@@ -143,7 +143,12 @@ export class ClusterControls implements OnModuleDestroy {
     const backfills = this.backfills.get(name) ?? new Set<AbortController>();
     this.backfills.set(name, backfills.add(controller));
     const settled = report.finally(() => backfills.delete(controller));
-    settled.catch(() => undefined);
+    // Nobody may wait for it: its end is logged, as the run's would be.
+    settled.then(
+      (done) => this.logger.log(MESSAGES.backfillEnded(name, done)),
+      (error: unknown) =>
+        this.logger.warn(MESSAGES.backfillFailed(name, describeError(error).message)),
+    );
     return { ...this.result(name, 'backfill', 'replica'), dueTimes: dueTimes!, report: settled };
   }
 

@@ -12,11 +12,10 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { BackfillReport, IntervalSpec, OverlapPolicy, PauseInfo } from '../core';
+import type { IntervalSpec, OverlapPolicy, PauseInfo } from '../core';
 import { OVERLAP_POLICIES } from '../core/overlap-options';
 import type { ControlResult } from '../controls';
 import { RoutineActionError, RoutineNotFoundError } from '../nest/routines.errors';
-import { serializeOutcome } from '../nest/registry/serialized-outcome';
 import { DashboardAudit, type AuditedAction } from './dashboard-audit';
 import { MESSAGES } from './dashboard.messages';
 import { DASHBOARD_SETTINGS, type ResolvedDashboardSettings } from './dashboard.settings';
@@ -161,7 +160,7 @@ export class RoutinesControlController {
       const note = `${new Date(options.from).toISOString()} to ${new Date(options.to).toISOString()}: ${result.dueTimes} due times`;
       const audit = { ...auditOf(result), note };
       if (!waits(request)) return { body: withWhere(result), status: 202, audit };
-      return { body: { ...withWhere(result), report: serializedReport(await report) }, audit };
+      return { body: { ...withWhere(result), report: await report }, audit };
     });
   }
 
@@ -393,13 +392,6 @@ function backfillFrom(request: unknown): { from: number; to: number; overlap?: O
   const range = { from: time('from'), to: time('to') };
   const overlap = overlapFrom(request);
   return overlap ? { ...range, overlap } : range;
-}
-
-function serializedReport(report: BackfillReport): BackfillReport {
-  return {
-    ...report,
-    outcomes: report.outcomes.map(serializeOutcome) as BackfillReport['outcomes'],
-  };
 }
 
 function wantsPage(request: unknown): boolean {

@@ -260,6 +260,24 @@ describe.each(adapters)("the operators' console on %s", (adapter) => {
         .expect(404);
     });
 
+    it('cancel also stops a backfill started from the page: its other due times do not run', async () => {
+      const hour = 3600_000;
+      const to = Math.floor(Date.now() / hour) * hour - hour;
+      await post('api/routines/slow/backfill')
+        .send({ from: to - 2 * hour, to })
+        .expect(202);
+      const registry = app!.get(RoutinesRegistry);
+      await waitFor(() => registry.get('slow').inFlight === 1, 'the first backfill run');
+      expect((await post('api/routines/slow/cancel').expect(200)).body.cancelled).toBe(1);
+      const ended = () =>
+        logger.entries.find((entry) => entry.message.startsWith("backfill of 'slow' ended"));
+      await waitFor(() => ended() !== undefined, 'the backfill to end');
+      expect(ended()!.message).toBe(
+        "backfill of 'slow' ended: 3 due times, 0 succeeded, 0 failed, 3 cancelled, 0 skipped",
+      );
+      expect(registry.get('slow').counters.runs).toBe(1);
+    });
+
     it('stops, starts and restarts a routine here', async () => {
       const registry = app!.get(RoutinesRegistry);
       expect((await post('api/routines/quick/stop').expect(200)).body.state).toBe('stopped');
