@@ -130,6 +130,9 @@ export type {
 // A coordinator of one's own: the ports a Coordinator puts together, and what they exchange.
 export type {
   AcquireOptions,
+  AuditEntry,
+  AuditQuery,
+  AuditTrail,
   BeginAnswer,
   BeginRun,
   ClaimOptions,

@@ -12,8 +12,9 @@ export interface AuditEntry {
   scope: 'every replica' | 'this replica';
   /** The acting replica's id (`host:pid:start`). */
   replica: string;
-  /** The value before and after, where there is one (an interval, a pause). */
+  /** The value before, where there is one (an interval). */
   from?: unknown;
+  /** The value after, where there is one (an interval, 'paused', a migration's direction). */
   to?: unknown;
   /** A pause's note, a run's id, a backfill's range: what else an operator reads. */
   note?: string;
@@ -39,7 +40,9 @@ export interface AuditQuery {
  * - `append` adds one entry; `list` reads them newest first, as `query` says.
  */
 export interface AuditTrail {
+  /** Adds one entry (dropping the oldest past the bound). */
   append(entry: AuditEntry): Promise<void>;
+  /** The newest entries first, as `query` says: copies, the caller's own. */
   list(query: AuditQuery): Promise<AuditEntry[]>;
 }
 

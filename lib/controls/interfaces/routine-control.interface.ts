@@ -41,7 +41,8 @@ export interface ControlResult {
   replica: ReplicaIdentity;
   /** The routine's state here once applied. */
   state: string;
-  /** `interval`: the schedule before and after (as `setInterval` takes it). */
+  /** `interval`: the schedule before (as `setInterval` takes it; an interval in ms). */
   from?: unknown;
+  /** `interval`: the schedule set. */
   to?: unknown;
 }
