@@ -29,8 +29,11 @@ export class DashboardAudit {
   private readonly logger = new Logger('RoutinesDashboard');
   /** Where entries go without an engine's trail (made on first use). */
   private local: InMemoryAuditTrail | undefined;
-  /** Writes in flight: a read here waits for them, so a page sees its own action at once. */
-  private readonly writing = new Set<Promise<void>>();
+  /**
+   * The last write: each waits for the one before, so this replica's entries reach the engine in
+   * the order of its actions; a read here waits for it, so a page sees its own action at once.
+   */
+  private written: Promise<void> = Promise.resolve();
 
   /** @internal Made by Nest's injector. */
   constructor(
@@ -54,14 +57,14 @@ export class DashboardAudit {
     const operator = this.operator(request);
     if (operator !== undefined) entry.operator = operator;
     this.logger.log(MESSAGES.audited(entry));
-    const write = this.append(entry).finally(() => this.writing.delete(write));
-    this.writing.add(write);
+    // `append` never rejects: a failure is reported there, and the next write goes on.
+    this.written = this.written.then(() => this.append(entry));
     return entry;
   }
 
   /** The newest entries first, of one routine (worker, migration) or all, older than `before` if given. */
   async list(query: AuditQuery): Promise<AuditEntry[]> {
-    await Promise.all([...this.writing]);
+    await this.written;
     const { trail, shared } = this.trail();
     if (!shared) return trail.list(query);
     try {
