@@ -7,9 +7,9 @@ import 'reflect-metadata';
 import { Injectable, Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import request from 'supertest';
-import { Periodic, RoutinesModule, type Coordinator } from '../../lib';
+import { Periodic, RoutinesModule, RoutinesRegistry, type Coordinator } from '../../lib';
 import type { AuditEntry } from '../../lib/cluster/ports';
-import { RoutinesCluster, RoutinesDashboardModule } from '../../lib/dashboard';
+import { DashboardAudit, RoutinesCluster, RoutinesDashboardModule } from '../../lib/dashboard';
 import { PostgresCoordinator } from '../../lib/postgres';
 import { PostgresAuditTrail } from '../../lib/postgres/postgres-audit-trail';
 import { coordinatorTables } from '../../lib/postgres/sql/tables';
@@ -18,15 +18,18 @@ import { RedisAuditTrail } from '../../lib/redis/redis-audit-trail';
 import { CapturingLogger } from '../e2e/support/e2e';
 import {
   connectRedis,
+  DATABASE_URL,
   deleteRedisKeys,
   dropSchema,
   ENGINES,
+  freePort,
   postgresPool,
+  TcpProxy,
   unique,
   waitFor,
   type Engine,
 } from './support';
-import type { Pool } from 'pg';
+import { Pool } from 'pg';
 import type { Redis } from 'ioredis';
 
 jest.setTimeout(60_000);
@@ -165,6 +168,71 @@ describe.each(ENGINES)('the audit trail on %s', (engine) => {
     }
     const entries = await trail.list({ limit: 100 });
     expect(entries.map((entry) => entry.at)).toEqual([12, 11, 10, 9, 8]);
+  });
+});
+
+describe('the audit trail with the database down', () => {
+  const proxySchema = `${schema}_down`;
+  let proxy: TcpProxy;
+  let proxiedPool: Pool;
+  let app: INestApplication | undefined;
+  afterAll(async () => {
+    await app?.close();
+    await proxy.stop();
+    await proxiedPool.end();
+    await dropSchema(pool, proxySchema);
+  });
+
+  it('does every action, and says the outage once; entries after it are kept again', async () => {
+    const target = new URL(DATABASE_URL);
+    proxy = new TcpProxy(await freePort(), {
+      host: target.hostname,
+      port: Number(target.port || 5432),
+    });
+    await proxy.start();
+    const url = new URL(DATABASE_URL);
+    url.hostname = '127.0.0.1';
+    url.port = String(proxy.port);
+    proxiedPool = new Pool({ connectionString: url.toString(), connectionTimeoutMillis: 1000 });
+    const coordinator = new PostgresCoordinator(proxiedPool, { schema: proxySchema });
+    @Module({
+      imports: [
+        RoutinesModule.forRoot({ coordinator }),
+        RoutinesDashboardModule.forRoot({ control: true, allowUnguardedControl: true }),
+      ],
+      providers: [Jobs],
+    })
+    class DownModule {}
+    const logger = new CapturingLogger();
+    app = await NestFactory.create(DownModule, { logger, abortOnError: false });
+    await app.init();
+    const registry = app.get(RoutinesRegistry);
+    const post = (path: string) =>
+      request(app!.getHttpServer()).post(`/routines/api/routines/${path}`);
+    await post('report/pause').expect(200);
+    await app.get(DashboardAudit).list({ limit: 1 }); // the tables exist, the first entry kept
+
+    await proxy.stop();
+    await post('report/resume').expect(200);
+    await post('report/pause').expect(200);
+    await post('report/resume').expect(200);
+    expect(registry.get('report').state).toBe('running');
+    // One line per outage, shared with the routines' own calls: whichever failed first opened it
+    // (the audit's, unless the cluster routine's hourly slot fell in the test), the rest count.
+    const failures = () =>
+      logger.entries.filter((entry) => entry.message.includes('the postgres coordinator failed ('));
+    await waitFor('the outage to be logged', () => failures().length > 0 || undefined, 20_000);
+    await expect(app.get(DashboardAudit).list({ limit: 1 })).rejects.toThrow(
+      /the audit trail could not be read/,
+    );
+    expect(failures()).toHaveLength(1);
+    expect(failures()[0].level).toBe('warn');
+
+    await proxy.start();
+    await post('report/pause').expect(200);
+    const entries = await app.get(DashboardAudit).list({ limit: 10, target: 'report' });
+    // The first pause and the last: the three done during the outage are in the log only.
+    expect(entries.map((entry) => entry.action)).toEqual(['pause', 'pause']);
   });
 });
 
