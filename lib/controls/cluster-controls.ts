@@ -101,7 +101,7 @@ export class ClusterControls implements OnModuleDestroy {
   /**
    * Runs a periodic routine once, here, without waiting for the run: `runId` when it started at
    * once (the id its history record will have), and the outcome to come. Throws at once for an
-   * unknown routine or a background one.
+   * unknown routine; a background one's outcome rejects at once (`RoutineActionError`).
    */
   startTrigger(
     name: string,
