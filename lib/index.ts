@@ -77,6 +77,7 @@ export {
   PeriodicRoutine,
   REINVOKE_IMMEDIATELY,
   RoutinesConfigurationError,
+  RoutineCancelledError,
   RoutineStoppedError,
   RoutineSupersededError,
   RoutineTimeoutError,
@@ -134,6 +135,9 @@ export type {
 // A coordinator of one's own: the ports a Coordinator puts together, and what they exchange.
 export type {
   AcquireOptions,
+  AuditEntry,
+  AuditQuery,
+  AuditTrail,
   BeginAnswer,
   BeginRun,
   ClaimOptions,

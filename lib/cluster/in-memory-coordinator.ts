@@ -2,6 +2,7 @@ import { systemClock, type Clock } from '../core/clock';
 import { newToken } from './new-token';
 import type {
   AcquireOptions,
+  AuditTrail,
   CompletedRoutine,
   Coordinator,
   Lease,
@@ -10,6 +11,7 @@ import type {
   RunMarkers,
   StoredControls,
 } from './ports';
+import { InMemoryAuditTrail } from './in-memory-audit-trail';
 import { InMemoryReplicaDirectory } from './in-memory-replica-directory';
 import { InMemoryRunHistory } from './in-memory-run-history';
 import { InMemoryRunMarkers } from './in-memory-run-markers';
@@ -49,12 +51,15 @@ export class InMemoryCoordinator implements Coordinator {
    * (`history: { engine: true }`): in one process the ring already holds the same runs.
    */
   readonly history: RunHistoryStore;
+  /** The dashboard's actions on the routines of this process. */
+  readonly audit: AuditTrail;
 
   constructor(private readonly clock: Clock = systemClock) {
     this.replicas = new InMemoryReplicaDirectory(clock);
     this.controls = new InMemoryStoredControls();
     this.runs = new InMemoryRunMarkers(clock);
     this.history = new InMemoryRunHistory();
+    this.audit = new InMemoryAuditTrail();
   }
 
   async claimSlot(routine: string, slot: number, ttlMs: number, token?: string): Promise<boolean> {

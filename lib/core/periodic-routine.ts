@@ -8,7 +8,7 @@ import { systemClock } from './clock';
 import type { SlotClaims as SlotClaimsPort } from '../cluster/ports';
 import { MESSAGES } from './core.messages';
 import type { OptionProblem } from './duration';
-import { RoutineStoppedError } from './errors';
+import { RoutineCancelledError, RoutineStoppedError } from './errors';
 import { OverlapBuffer } from './overlap-buffer';
 import type { HandlerFunction, PeriodicHandler } from './periodic-handler';
 import {
@@ -281,7 +281,21 @@ export class PeriodicRoutine extends PeriodicDispatch implements ManagedRoutine 
       });
     }
     const due = this.timetable.onWallClock ? this.clock.wallOf(now) : now;
-    return this.runNow(due, options.overlap ?? 'skip', false, now);
+    return this.runNow(due, options.overlap ?? 'skip', false, now, options.started);
+  }
+
+  /**
+   * Aborts the signal of every run in flight with a {@link RoutineCancelledError}: a run that
+   * ends by that abort is `cancelled` (not `failed`), and the schedule goes on. Returns how
+   * many runs were told; a handler that ignores its signal runs on to its end.
+   *
+   * @example
+   * janitor.cancelRuns(); // 1: the run in flight was asked to stop
+   */
+  cancelRuns(): number {
+    const runs = this.runsInFlight().filter((run) => !run.cancelled);
+    for (const run of runs) run.cancel(new RoutineCancelledError(this.name));
+    return runs.length;
   }
 
   /**
@@ -406,6 +420,12 @@ export interface TriggerOptions {
    * and runs once it settles. A buffered trigger resolves once its run has ended.
    */
   overlap?: OverlapPolicy;
+  /**
+   * Told the run's id (`ctx.runId`, the id its `RunRecord` in the history has) the moment the
+   * run starts: at once, or once the run in flight ends for a buffered trigger; not called for
+   * a trigger that is skipped. For a caller that answers before the run ends (an HTTP 202).
+   */
+  started?: (runId: number) => void;
 }
 
 /** A placeholder for the moment between `super()` and the real schedule. */

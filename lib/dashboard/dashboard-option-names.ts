@@ -17,6 +17,9 @@ export const DASHBOARD_SETTING_NAMES = [
   // Who the request is for (forwarded headers, the Host check).
   'trustProxy',
   'allowedHosts',
+  // Actions, guardrails and audit
+  'minInterval',
+  'operator',
 ] as const satisfies readonly (keyof RoutinesDashboardSettings)[];
 type _EverySetting = EveryKeyListed<
   UnlistedKeys<RoutinesDashboardSettings, typeof DASHBOARD_SETTING_NAMES>

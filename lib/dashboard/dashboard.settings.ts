@@ -16,6 +16,7 @@ import type {
 } from './interfaces/dashboard-options.interface';
 import type { ControlsSettings } from '../controls';
 import { MESSAGES } from './dashboard.messages';
+import { operatorFromUser } from './operator';
 
 export const DASHBOARD_SETTINGS = Symbol('nestjs-routines:dashboard-settings');
 
@@ -34,6 +35,10 @@ export interface ResolvedDashboardSettings {
   allowedHosts: string[];
   /** Whether control requests have their Host checked: control with no guard, or `allowedHosts` given. */
   checkHost: boolean;
+  /** The shortest interval or cron gap a control accepts; 0: no check. */
+  minIntervalMs: number;
+  /** Who did an action, from its request. */
+  operator: (request: unknown) => string | undefined;
 }
 
 /** What the cluster-wide controls take from the dashboard's settings: `replicas: false` keeps none. */
@@ -111,6 +116,8 @@ export function resolveSettings(
     title: typeof options.title === 'string' ? options.title : 'Routines',
     replicas,
     ...hosts,
+    minIntervalMs: resolveMinInterval(reader),
+    operator: resolveOperator(reader),
   };
   if (reader.problems.length > 0) throw new RoutinesConfigurationError(reader.problems);
   return resolved;
@@ -208,6 +215,22 @@ function isHostPattern(host: unknown): host is string {
     typeof host === 'string' &&
     /^(\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$/.test(host)
   );
+}
+
+/** `minInterval`: '1s' by default, off with 0 or false. */
+function resolveMinInterval(reader: SettingsReader): number {
+  const asked = reader.options.minInterval;
+  if (asked === false) return 0;
+  return reader.duration('minInterval', asked, 1000, true);
+}
+
+/** `operator`: a function, or the default that reads the guard's `request.user`. */
+function resolveOperator(reader: SettingsReader): (request: unknown) => string | undefined {
+  const asked = reader.options.operator;
+  if (asked === undefined) return operatorFromUser;
+  if (typeof asked === 'function') return asked;
+  reader.problem('operator', asked, MESSAGES.notFunction);
+  return operatorFromUser;
 }
 
 export function isGuard(guard: unknown): guard is DashboardGuard {

@@ -4,8 +4,14 @@ import {
   type Clock,
   type IntervalSpec,
   type PauseInfo,
+  type BackfillOptions,
+  type BackfillReport,
   type ReplicaDirectory,
+  type TriggerOptions,
 } from '../core';
+import type { MigrationInfo } from '../migrations';
+import type { RunRecord } from '../observability';
+import type { RegisteredRunOutcome } from '../nest/interfaces/registered-routine.interface';
 import {
   ClusterControls,
   coordinatorCall,
@@ -134,9 +140,85 @@ export class RoutinesCluster implements OnModuleDestroy {
     return this.clusterControls.controls();
   }
 
-  /** Runs a periodic routine once, here. */
-  trigger(name: string): Promise<ControlResult & { outcome: unknown }> {
-    return this.clusterControls.trigger(name);
+  /** Runs a periodic routine once, here, and resolves once the run has ended (`options.overlap`: see `TriggerOptions`). */
+  trigger(
+    name: string,
+    options?: TriggerOptions,
+  ): Promise<ControlResult & { outcome: RegisteredRunOutcome }> {
+    return this.clusterControls.trigger(name, options);
+  }
+
+  /**
+   * Runs a periodic routine once, here, without waiting: `runId` when the run started at once
+   * (its id in `registry.history` once it ends), and its outcome to come.
+   *
+   * @example
+   * const { runId, outcome } = this.cluster.startTrigger('report');
+   */
+  startTrigger(
+    name: string,
+    options?: TriggerOptions,
+  ): ControlResult & { runId?: number; outcome: Promise<RegisteredRunOutcome> } {
+    return this.clusterControls.startTrigger(name, options);
+  }
+
+  /**
+   * Backfills a past range here without waiting: how many due times will run, and the report
+   * to come. A bad range is a RangeError.
+   *
+   * @example
+   * const { dueTimes } = await this.cluster.startBackfill('hourly', { from: Date.parse('2026-12-01'), to: Date.now() });
+   */
+  startBackfill(
+    name: string,
+    options: BackfillOptions,
+  ): Promise<ControlResult & { dueTimes: number; report: Promise<BackfillReport> }> {
+    return this.clusterControls.startBackfill(name, options);
+  }
+
+  /** Cancels a periodic routine's runs in flight here (and its backfills started here). */
+  cancel(name: string): ControlResult & { cancelled: number } {
+    return this.clusterControls.cancel(name);
+  }
+
+  /** Starts, stops or restarts a routine here, as `RoutinesRegistry.start/stop/restart` do. */
+  lifecycle(name: string, action: 'start' | 'stop' | 'restart'): Promise<ControlResult> {
+    return this.clusterControls.lifecycle(name, action);
+  }
+
+  /**
+   * Runs a migration backwards (`reverse`) or forward again: stored, so every replica follows
+   * when the coordinator keeps migrations (Redis, PostgreSQL; `where: 'cluster'`). Resolves with
+   * its state once stored.
+   */
+  async migrate(
+    id: string,
+    direction: 'reverse' | 'forward',
+  ): Promise<{ where: 'cluster' | 'replica'; state: MigrationInfo }> {
+    await this.registry.migrations[direction](id);
+    const state = await this.registry.migrations.get(id);
+    return {
+      where: this.replica.sharedRuntime?.coordinator.migrations ? 'cluster' : 'replica',
+      state,
+    };
+  }
+
+  /**
+   * A run of a routine by id: its history record once it ended, `{ status: 'running' }` while it
+   * runs, undefined when this replica does not know it (never started here, or no longer kept).
+   */
+  run(name: string, id: number): RunRecord | { status: 'running' } | undefined {
+    const history = this.registry.history(name);
+    const record = history.find((run) => run.id === id);
+    if (record) return record;
+    const info = this.registry.get(name);
+    const oldestKept = Math.min(...history.map((run) => run.id ?? Infinity));
+    const started = id >= 1 && id <= info.counters.runs;
+    // Runs end in any order with concurrency above 1: a run not kept yet, newer than the oldest kept.
+    if (started && info.inFlight > 0 && (history.length === 0 || id > oldestKept)) {
+      return { status: 'running' };
+    }
+    return undefined;
   }
 
   /** Pauses a routine: on every replica for a cluster routine (kept across restarts), here for an instance one. */

@@ -248,6 +248,20 @@ export class RoutinesRegistry {
   }
 
   /**
+   * Cancels a periodic routine's runs in flight here: their signals abort with a
+   * `RoutineCancelledError`, a run that ends by it is `cancelled` in the history (not
+   * `failed`), and the schedule goes on. Returns how many runs were told (0: none in
+   * flight). A background routine is a {@link RoutineActionError}: `stop(name)` or
+   * `restart(name)` ends its attempt.
+   *
+   * @example
+   * const cancelled = registry.cancel('report'); // 1
+   */
+  cancel(name: string): number {
+    return this.periodic(name, 'cancel').cancelRuns();
+  }
+
+  /**
    * Suspends a periodic routine's ticks; runs in flight go on. `note` and `by` say why and who:
    * `get(name).paused` shows them with the time, and so do the `paused` event and the status
    * page. Pausing a paused routine only updates its note; a routine that is not ticking

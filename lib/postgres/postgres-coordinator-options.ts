@@ -21,6 +21,8 @@ export interface PostgresCoordinatorOptions {
   migrationTable?: string;
   /** Run markers of cluster periodic routines (overlap across replicas). Default: 'routines_runs'. */
   runTable?: string;
+  /** The dashboard's audit trail (the newest 10,000 actions). Default: 'routines_audit'. */
+  auditTable?: string;
   /**
    * The run history of every replica: raw runs, and hourly and daily stats in
    * `<historyTable>_stats`. Default: 'routines_run_history'.
@@ -106,6 +108,7 @@ function tableNames(
     migrationTable: identifier('migrationTable', options.migrationTable, 'routines_migrations'),
     runTable: identifier('runTable', options.runTable, 'routines_runs'),
     historyTable: identifier('historyTable', options.historyTable, 'routines_run_history'),
+    auditTable: identifier('auditTable', options.auditTable, 'routines_audit'),
   };
 }
 
@@ -122,6 +125,7 @@ function checkDistinct(names: CoordinatorTableNames, problems: ConfigurationProb
     ['runTable', names.runTable],
     ['historyTable', names.historyTable],
     ['historyTable', `${names.historyTable}_stats`],
+    ['auditTable', names.auditTable],
   ]) {
     if (seen.has(name)) {
       problems.push({ option, value: name, source: SOURCE, message: MESSAGES.sameTables });

@@ -1,5 +1,6 @@
 import type {
   AcquireOptions,
+  AuditTrail,
   ClaimOptions,
   CompletedRoutine,
   Coordinator,
@@ -17,6 +18,7 @@ import {
   type PostgresCoordinatorOptions,
 } from './postgres-coordinator-options';
 import { keepAliveOnPoolErrors, PostgresConnection } from './postgres-connection';
+import { PostgresAuditTrail } from './postgres-audit-trail';
 import { PostgresLeases } from './postgres-leases';
 import { PostgresMigrationStore } from './postgres-migration-store';
 import type { PostgresQuery } from './postgres-query';
@@ -68,6 +70,8 @@ export class PostgresCoordinator implements Coordinator {
   readonly controls: StoredControls;
   /** Run history of every replica: raw runs and hourly and daily stats, in `historyTable`. */
   readonly history: RunHistoryStore;
+  /** The dashboard's audit trail, the newest 10,000 actions, in the audit table. */
+  readonly audit: AuditTrail;
   /** The tables, quoted and qualified, as the statements of ./sql name them. */
   private readonly tables: CoordinatorTables;
   private readonly connection: PostgresConnection;
@@ -90,6 +94,7 @@ export class PostgresCoordinator implements Coordinator {
     this.replicas = new PostgresReplicaDirectory(query, tables.replicas);
     this.controls = new PostgresStoredControls(query, tables.controls);
     this.history = new PostgresRunHistory(query, tables.history, tables.historyStats);
+    this.audit = new PostgresAuditTrail(query, tables.audit);
   }
 
   /**

@@ -2,6 +2,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type {
   AcquireOptions,
+  AuditTrail,
   ClaimOptions,
   CompletedRoutine,
   Coordinator,
@@ -23,6 +24,7 @@ import { RedisRunMarkers } from './redis-run-markers';
 import { RedisServerCheck } from './redis-server-check';
 import { RedisSlotClaims } from './redis-slot-claims';
 import { RedisStoredControls } from './redis-stored-controls';
+import { RedisAuditTrail } from './redis-audit-trail';
 
 export type { RedisCoordinatorOptions } from './redis-coordinator-options';
 
@@ -78,6 +80,8 @@ export class RedisCoordinator implements Coordinator {
    * hourly and daily stats hashes beside it, expiring after 7 and 90 days.
    */
   readonly history: RunHistoryStore;
+  /** The dashboard's audit trail, the newest 10,000 actions (`<prefix>{audit}`). */
+  readonly audit: AuditTrail;
   private readonly slots: RedisSlotClaims;
   private readonly leases: RedisLeases;
 
@@ -90,6 +94,7 @@ export class RedisCoordinator implements Coordinator {
     this.leases = new RedisLeases(ioredis, keys, server);
     this.replicas = new RedisReplicaDirectory(client, prefix);
     this.controls = new RedisStoredControls(client, prefix);
+    this.audit = new RedisAuditTrail(client, prefix);
     this.migrations = new RedisMigrationStore(client, prefix);
     this.runs = new RedisRunMarkers(client, (routine, what) => keys.key(routine, what));
     this.history = new RedisRunHistory(

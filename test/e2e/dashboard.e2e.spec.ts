@@ -205,7 +205,7 @@ describe.each(adapters)('RoutinesDashboardModule on %s', (adapter) => {
 
     it('triggers, pauses, resumes and re-times a routine, and logs each action', async () => {
       const registry = app!.get(RoutinesRegistry);
-      const triggered = await post('hard-deleter/trigger').expect(200);
+      const triggered = await post('hard-deleter/trigger?wait=1').expect(200);
       expect(triggered.body).toEqual(
         expect.objectContaining({
           routine: 'hard-deleter',
@@ -256,12 +256,12 @@ describe.each(adapters)('RoutinesDashboardModule on %s', (adapter) => {
       await post('hard-deleter/trigger')
         .set('host', 'ops.local:8080')
         .set('origin', 'http://ops.local:8080')
-        .expect(200);
+        .expect(202);
       await post('hard-deleter/trigger')
         .set('host', 'ops.local')
         .set('origin', 'http://elsewhere.local')
         .expect(403);
-      await post('hard-deleter/trigger').set('sec-fetch-site', 'same-origin').expect(200);
+      await post('hard-deleter/trigger').set('sec-fetch-site', 'same-origin').expect(202);
       expect(app!.get(RoutinesRegistry).get('hard-deleter').counters.runs).toBe(2);
     });
 
@@ -288,7 +288,7 @@ describe.each(adapters)('RoutinesDashboardModule on %s', (adapter) => {
 
     it('shows buttons, and the last error stack with exposeStacks', async () => {
       app!.get(Jobs).failWith = 'boom';
-      await post('hard-deleter/trigger').expect(200);
+      await post('hard-deleter/trigger?wait=1').expect(200);
       const list = await http().get('/routines/api/routines').set('x-token', 'secret').expect(200);
       expect(list.body.routines[0].lastRun.error.stack).toContain('boom');
       const page = await http().get('/routines').set('x-token', 'secret').expect(200);
@@ -302,7 +302,7 @@ describe.each(adapters)('RoutinesDashboardModule on %s', (adapter) => {
     expect(failure).toBeInstanceOf(RoutinesConfigurationError);
     expect(String((failure as Error).message)).toMatch(/RoutinesDashboardModule.*control/);
     app = await boot(adapter, { control: true, allowUnguardedControl: true });
-    await http().post('/routines/api/routines/hard-deleter/trigger').expect(200);
+    await http().post('/routines/api/routines/hard-deleter/trigger').expect(202);
   });
 
   describe('the Host and forwarded headers', () => {
@@ -426,7 +426,7 @@ describe.each(adapters)('RoutinesDashboardModule on %s', (adapter) => {
     );
     expect(failure).toBeInstanceOf(RoutinesConfigurationError);
     expect((failure as Error).message).toContain(
-      "RoutinesDashboardModule: option 'contol' = true is not a dashboard option (did you mean 'control'?); the options are allowUnguardedControl, allowedHosts, control, exposeStacks, guards, path, refresh, replicas, title, trustProxy, trustedOrigins",
+      "RoutinesDashboardModule: option 'contol' = true is not a dashboard option (did you mean 'control'?); the options are allowUnguardedControl, allowedHosts, control, exposeStacks, guards, minInterval, operator, path, refresh, replicas, title, trustProxy, trustedOrigins",
     );
   });
 

@@ -39,6 +39,8 @@ import { jobsTableSql } from '../../lib/postgres/sql/worker/jobs-table.sql';
 import { requeueJobSql } from '../../lib/postgres/sql/worker/requeue-job.sql';
 import { resetStalledJobsSql } from '../../lib/postgres/sql/worker/reset-stalled-jobs.sql';
 import { tableColumnsSql } from '../../lib/postgres/sql/worker/table-columns.sql';
+import { appendAuditSql } from '../../lib/postgres/sql/append-audit.sql';
+import { listAuditSql } from '../../lib/postgres/sql/list-audit.sql';
 import { dropSchema, postgresPool, unique } from './support';
 
 // Each statement module alone against the real server: every statement parses, its
@@ -56,6 +58,7 @@ const tables = coordinatorTables({
   migrationTable: 'routines_migrations',
   runTable: 'routines_runs',
   historyTable: 'routines_run_history',
+  auditTable: 'routines_audit',
 });
 
 function jobTable(table: string, byQueue: boolean): JobTable {
@@ -93,6 +96,8 @@ const coordinatorStatements: Array<[string, string]> = [
   ['list replicas expiring', listReplicasExpiringSql(tables.replicas)],
   ['set control', setControlSql(tables.controls)],
   ['list controls', listControlsSql(tables.controls)],
+  ['append audit', appendAuditSql(tables.audit)],
+  ['list audit', listAuditSql(tables.audit)],
 ];
 
 const appTable = `"${schema}"."uploads"`;

@@ -1,3 +1,4 @@
+import type { AuditTrail } from './audit-trail';
 import type { Leases } from './leases';
 import type { MigrationStateStore } from './migration-state-store';
 import type { ReplicaDirectory } from './replica-directory';
@@ -59,4 +60,9 @@ export interface Coordinator extends SlotClaims, Leases {
    * {@link RunHistoryStore}). Without it, `registry.history()` reads this replica's ring only.
    */
   readonly history?: RunHistoryStore;
+  /**
+   * Optional: the dashboard's audit trail, who did what from any replica (see
+   * {@link AuditTrail}). Without it, each replica keeps the actions done on it, in memory.
+   */
+  readonly audit?: AuditTrail;
 }

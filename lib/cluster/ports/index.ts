@@ -29,3 +29,9 @@ export {
 export type { BeginAnswer, BeginRun, RenewAnswer, RunMarkers, RunMarkerState } from './run-markers';
 export type { ClaimOptions, SlotClaims } from './slot-claims';
 export type { StoredControls } from './stored-controls';
+export {
+  AUDIT_ENTRIES_KEPT,
+  type AuditEntry,
+  type AuditQuery,
+  type AuditTrail,
+} from './audit-trail';

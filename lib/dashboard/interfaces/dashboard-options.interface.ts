@@ -74,6 +74,22 @@ export interface RoutinesDashboardSettings {
    * });
    */
   allowedHosts?: string[];
+  // --- Actions, guardrails and audit ---------------------------------------------------------
+  /**
+   * The shortest interval (or cron gap) the control endpoints accept: a typo such as '1ms' is
+   * refused with a 400, not applied to every replica. `0` or `false` turns the check off.
+   * Default: '1s'.
+   */
+  minInterval?: Duration | false;
+  /**
+   * Who did an action, from its request: recorded in the audit trail and the log, and a
+   * pause's `by`. Default: the request's `user` as the app's guard set it (a string, or its
+   * `username`, `name`, `email`, `id` or `sub`).
+   *
+   * @example
+   * operator: (request) => (request as { headers: Record<string, string> }).headers['x-forwarded-user'],
+   */
+  operator?: (request: unknown) => string | undefined;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { historyTablesSql } from './history-tables.sql';
 import { migrationTablesSql } from './migration-tables.sql';
+import { auditTableSql } from './audit-table.sql';
 import { runTableSql } from './run-table.sql';
 import type { CoordinatorTables } from './tables';
 
@@ -33,6 +34,7 @@ export function createTablesSql(t: CoordinatorTables): string {
     ...migrationTablesSql(t.migrations, t.migrationErrors, t.migrationErrorIndex),
     runTableSql(t.runs),
     ...historyTablesSql(t.history, t.historyStats),
+    ...auditTableSql(t.audit, t.auditTargetIndex),
     `INSERT INTO ${t.since} (since) SELECT now() WHERE NOT EXISTS (SELECT 1 FROM ${t.since});`,
   ].join('\n');
 }

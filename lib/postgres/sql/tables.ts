@@ -25,6 +25,9 @@ export interface CoordinatorTables {
   /** The run history: raw runs, and their hourly and daily stats (`<history>_stats`). */
   readonly history: string;
   readonly historyStats: string;
+  /** The dashboard's audit trail, and its index by target (unqualified, quoted). */
+  readonly audit: string;
+  readonly auditTargetIndex: string;
 }
 
 /** The table names a coordinator was configured with (identifiers, unquoted). */
@@ -37,6 +40,7 @@ export interface CoordinatorTableNames {
   migrationTable: string;
   runTable: string;
   historyTable: string;
+  auditTable: string;
 }
 
 /** Quotes and qualifies the names; derived names are cut to PostgreSQL's 63 bytes. */
@@ -56,6 +60,8 @@ export function coordinatorTables(names: CoordinatorTableNames): CoordinatorTabl
     runs: table(names.runTable),
     history: table(names.historyTable),
     historyStats: table(`${names.historyTable}_stats`),
+    audit: table(names.auditTable),
+    auditTargetIndex: quote(`${names.auditTable}_target_idx`.slice(0, 63)),
   };
 }
 

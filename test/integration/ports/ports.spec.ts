@@ -3,6 +3,7 @@
  * PostgreSQL. A case that holds for one engine only is in that engine's spec
  * (coordinators.spec.ts, redis-run-markers.spec.ts, ...).
  */
+import { describeAuditTrailContract } from './audit-trail.contract';
 import { ENGINES, portOf } from './engines';
 import { describeLeasesContract } from './leases.contract';
 import { describeMigrationStateContract } from './migration-state.contract';
@@ -40,5 +41,9 @@ for (const [name, setup] of ENGINES) {
   describeRunHistoryContract(
     name,
     portOf(setup, (engine) => engine.coordinator().history),
+  );
+  describeAuditTrailContract(
+    name,
+    portOf(setup, (engine) => engine.coordinator().audit!),
   );
 }

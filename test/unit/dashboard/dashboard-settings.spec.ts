@@ -15,7 +15,7 @@ function problemsOf(settings: unknown, forRootAsync = false): string[] {
 describe('dashboard settings: unknown keys are refused with the likely one', () => {
   it('at the top level', () => {
     expect(problemsOf({ refesh: '1s' })).toEqual([
-      "refesh: is not a dashboard option (did you mean 'refresh'?); the options are allowUnguardedControl, allowedHosts, control, exposeStacks, guards, path, refresh, replicas, title, trustProxy, trustedOrigins",
+      "refesh: is not a dashboard option (did you mean 'refresh'?); the options are allowUnguardedControl, allowedHosts, control, exposeStacks, guards, minInterval, operator, path, refresh, replicas, title, trustProxy, trustedOrigins",
     ]);
   });
 
@@ -28,7 +28,7 @@ describe('dashboard settings: unknown keys are refused with the likely one', () 
   it("from forRootAsync's factory, where path and guards are not settings", () => {
     expect(problemsOf({ path: '/ops', contol: false }, true)).toEqual([
       'path: is given to forRootAsync itself, next to useFactory (routes are declared before any factory runs)',
-      "contol: is not a dashboard option (did you mean 'control'?); the options are allowUnguardedControl, allowedHosts, control, exposeStacks, refresh, replicas, title, trustProxy, trustedOrigins",
+      "contol: is not a dashboard option (did you mean 'control'?); the options are allowUnguardedControl, allowedHosts, control, exposeStacks, minInterval, operator, refresh, replicas, title, trustProxy, trustedOrigins",
     ]);
   });
 
@@ -44,6 +44,8 @@ describe('dashboard settings: unknown keys are refused with the likely one', () 
         replicas: { publishEvery: '5s', expireAfter: '20s', pollControls: '1s', forgetAfter: '1h' },
         trustProxy: true,
         allowedHosts: ['ops.example.com', 'ops.example.com:8080', '.example.com', '[::1]:3000'],
+        minInterval: '10s',
+        operator: () => 'alice',
       }),
     ).toEqual([]);
   });
@@ -96,5 +98,26 @@ describe('dashboard settings: replicas, trustProxy and allowedHosts', () => {
         "allowedHosts: must be an array of host names such as 'ops.example.com', 'ops.example.com:8080' or '.example.com' (no scheme, no path)",
       ]);
     }
+  });
+});
+
+describe('dashboard settings: minInterval and operator', () => {
+  const resolve = (settings: RoutinesDashboardSettings) => resolveSettings(undefined, [], settings);
+
+  it("minInterval is '1s' by default, off with 0 or false", () => {
+    expect(resolve({}).minIntervalMs).toBe(1000);
+    expect(resolve({ minInterval: '1m' }).minIntervalMs).toBe(60_000);
+    expect(resolve({ minInterval: 0 }).minIntervalMs).toBe(0);
+    expect(resolve({ minInterval: false }).minIntervalMs).toBe(0);
+  });
+
+  it('refuses a bad minInterval or operator, naming the option and the value', () => {
+    expect(problemsOf({ minInterval: 'soon', operator: 'alice' })).toEqual([
+      expect.stringMatching(/^minInterval: /),
+      'operator: must be a function (request) => string | undefined',
+    ]);
+    expect(() => resolve({ minInterval: 'soon' })).toThrow(
+      /RoutinesDashboardModule: option 'minInterval' = 'soon'/,
+    );
   });
 });
