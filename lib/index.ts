@@ -20,6 +20,7 @@ export type {
 } from './nest/interfaces/routine-declaration.interface';
 export type {
   RoutineOverrides,
+  RoutinesHistoryOptions,
   RoutinesModuleOptions,
   RoutinesWarnings,
 } from './nest/interfaces/routines-module-options.interface';
@@ -45,6 +46,10 @@ export type {
   RoutineDescription,
 } from './nest/interfaces/routine-description.interface';
 export type { WorkerInfo } from './nest/interfaces/worker-info.interface';
+export type {
+  RunHistoryOptions,
+  RunStatsOptions,
+} from './nest/interfaces/run-history-options.interface';
 export type { RoutinesMigrations } from './migrations/routines-migrations';
 export type { MigrationBatchRecord } from './migrations';
 export type { JobRecord, JobStats, RoutineHealth, RunRecord, RunStats } from './observability';
@@ -72,6 +77,7 @@ export {
   PeriodicRoutine,
   REINVOKE_IMMEDIATELY,
   RoutinesConfigurationError,
+  RoutineCancelledError,
   RoutineStoppedError,
   RoutineSupersededError,
   RoutineTimeoutError,
@@ -129,6 +135,9 @@ export type {
 // A coordinator of one's own: the ports a Coordinator puts together, and what they exchange.
 export type {
   AcquireOptions,
+  AuditEntry,
+  AuditQuery,
+  AuditTrail,
   BeginAnswer,
   BeginRun,
   ClaimOptions,
@@ -139,9 +148,16 @@ export type {
   MigrationStateStore,
   RenewAnswer,
   ReplicaDirectory,
+  RunHistoryBounds,
+  RunHistoryQuery,
+  RunHistoryStore,
   RunMarkers,
+  RunStatsBucket,
+  RunStatsGrain,
+  RunStatsQuery,
   SlotClaims,
   StoredControls,
+  StoredRun,
   StoredMigration,
   StoredMigrationError,
 } from './core';

@@ -2,14 +2,18 @@ import { systemClock, type Clock } from '../core/clock';
 import { newToken } from './new-token';
 import type {
   AcquireOptions,
+  AuditTrail,
   CompletedRoutine,
   Coordinator,
   Lease,
   ReplicaDirectory,
+  RunHistoryStore,
   RunMarkers,
   StoredControls,
 } from './ports';
+import { InMemoryAuditTrail } from './in-memory-audit-trail';
 import { InMemoryReplicaDirectory } from './in-memory-replica-directory';
+import { InMemoryRunHistory } from './in-memory-run-history';
 import { InMemoryRunMarkers } from './in-memory-run-markers';
 import { InMemoryStoredControls } from './in-memory-stored-controls';
 
@@ -42,11 +46,20 @@ export class InMemoryCoordinator implements Coordinator {
   readonly controls: StoredControls;
   /** Cluster-wide overlap among the routines of this process. */
   readonly runs: RunMarkers;
+  /**
+   * Run history of this process's replicas. The module writes to it only when asked
+   * (`history: { engine: true }`): in one process the ring already holds the same runs.
+   */
+  readonly history: RunHistoryStore;
+  /** The dashboard's actions on the routines of this process. */
+  readonly audit: AuditTrail;
 
   constructor(private readonly clock: Clock = systemClock) {
     this.replicas = new InMemoryReplicaDirectory(clock);
     this.controls = new InMemoryStoredControls();
     this.runs = new InMemoryRunMarkers(clock);
+    this.history = new InMemoryRunHistory();
+    this.audit = new InMemoryAuditTrail();
   }
 
   async claimSlot(routine: string, slot: number, ttlMs: number, token?: string): Promise<boolean> {

@@ -16,10 +16,14 @@ export class InMemoryReplicaDirectory implements ReplicaDirectory {
   }
 
   async list(): Promise<string[]> {
+    return (await this.listExpiring()).map(({ snapshot }) => snapshot);
+  }
+
+  async listExpiring(): Promise<Array<{ snapshot: string; expiresInMs: number }>> {
     const now = this.clock.now();
-    const live: string[] = [];
+    const live: Array<{ snapshot: string; expiresInMs: number }> = [];
     for (const [id, { snapshot, expiresAt }] of this.snapshots) {
-      if (expiresAt > now) live.push(snapshot);
+      if (expiresAt > now) live.push({ snapshot, expiresInMs: expiresAt - now });
       else this.snapshots.delete(id);
     }
     return live;

@@ -1,7 +1,17 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { describeError, type IntervalSpec, type PauseInfo } from '../core';
+import {
+  describeError,
+  type BackfillOptions,
+  type BackfillReport,
+  type IntervalSpec,
+  type PauseInfo,
+  type TriggerOptions,
+} from '../core';
 import { RoutinesRegistry } from '../nest/routines.registry';
-import type { RegisteredRoutineInfo } from '../nest/interfaces/registered-routine.interface';
+import type {
+  RegisteredRoutineInfo,
+  RegisteredRunOutcome,
+} from '../nest/interfaces/registered-routine.interface';
 import { RoutineActionError } from '../nest/routines.errors';
 import { checkPauseInfo } from '../nest/registry/pause-info';
 import { MESSAGES as NEST_MESSAGES } from '../nest/nest.messages';
@@ -42,6 +52,8 @@ export class ClusterControls implements OnModuleDestroy {
   private byRoutine = new Map<string, RoutineControls>();
   private polling: RepeatedCall | undefined;
   private prepared: Promise<void> | undefined;
+  /** Backfills started here, by routine: a cancel stops them. */
+  private readonly backfills = new Map<string, Set<AbortController>>();
   private closed = false;
 
   constructor(
@@ -77,10 +89,83 @@ export class ClusterControls implements OnModuleDestroy {
     return this.byRoutine;
   }
 
-  /** Runs a periodic routine once, here. */
-  async trigger(name: string): Promise<ControlResult & { outcome: unknown }> {
-    const outcome = await this.registry.trigger(name);
+  /** Runs a periodic routine once, here, and resolves once the run has ended. */
+  async trigger(
+    name: string,
+    options?: TriggerOptions,
+  ): Promise<ControlResult & { outcome: RegisteredRunOutcome }> {
+    const outcome = await this.registry.trigger(name, options);
     return { ...this.result(name, 'trigger', 'replica'), outcome };
+  }
+
+  /**
+   * Runs a periodic routine once, here, without waiting for the run: `runId` when it started at
+   * once (the id its history record will have), and the outcome to come. Throws at once for an
+   * unknown routine; a background one's outcome rejects at once (`RoutineActionError`).
+   */
+  startTrigger(
+    name: string,
+    options: TriggerOptions = {},
+  ): ControlResult & { runId?: number; outcome: Promise<RegisteredRunOutcome> } {
+    this.registry.get(name); // an unknown name throws here, not in the promise
+    let runId: number | undefined;
+    const outcome = this.registry.trigger(name, {
+      ...options,
+      started: (id) => {
+        runId = id;
+        options.started?.(id);
+      },
+    });
+    // A trigger refused at once (a background routine) rejects: the caller hears it then.
+    outcome.catch(() => undefined);
+    const result = { ...this.result(name, 'trigger', 'replica'), outcome };
+    // The registry calls `started` synchronously for a run that starts now.
+    return runId === undefined ? result : { ...result, runId };
+  }
+
+  /**
+   * Runs the due times of a past range here, oldest first (see `RoutinesRegistry.backfill`),
+   * without waiting: the number of due times, and the report to come. A cancel of the routine
+   * stops it. A bad range throws.
+   */
+  async startBackfill(
+    name: string,
+    options: BackfillOptions,
+  ): Promise<ControlResult & { dueTimes: number; report: Promise<BackfillReport> }> {
+    const controller = new AbortController();
+    let dueTimes: number | undefined;
+    const report = this.registry.backfill(name, {
+      ...options,
+      signal: controller.signal,
+      planned: (count) => (dueTimes = count),
+    });
+    if (dueTimes === undefined) await report; // refused: its error is thrown here
+    const backfills = this.backfills.get(name) ?? new Set<AbortController>();
+    this.backfills.set(name, backfills.add(controller));
+    const settled = report.finally(() => backfills.delete(controller));
+    // Nobody may wait for it: its end is logged, as the run's would be.
+    settled.then(
+      (done) => this.logger.log(MESSAGES.backfillEnded(name, done)),
+      (error: unknown) =>
+        this.logger.warn(MESSAGES.backfillFailed(name, describeError(error).message)),
+    );
+    return { ...this.result(name, 'backfill', 'replica'), dueTimes: dueTimes!, report: settled };
+  }
+
+  /**
+   * Cancels a periodic routine's runs in flight here, and stops its backfills started here:
+   * how many runs were told (0: none in flight).
+   */
+  cancel(name: string): ControlResult & { cancelled: number } {
+    const cancelled = this.registry.cancel(name);
+    for (const backfill of this.backfills.get(name) ?? []) backfill.abort();
+    return { ...this.result(name, 'cancel', 'replica'), cancelled };
+  }
+
+  /** Starts, stops or restarts a routine here (see `RoutinesRegistry.start`), once done. */
+  async lifecycle(name: string, action: 'start' | 'stop' | 'restart'): Promise<ControlResult> {
+    await this.registry[action](name);
+    return this.result(name, action, 'replica');
   }
 
   /** Pauses a routine: on every replica for a cluster routine (kept across restarts), here for an instance one. */
@@ -98,7 +183,8 @@ export class ClusterControls implements OnModuleDestroy {
     const before = scheduleSpecOf(this.registry.get(name));
     this.registry.setInterval(name, interval); // checks the value: a RangeError changes nothing
     const info = this.registry.get(name);
-    if (!this.isShared(info)) return this.result(name, 'interval', 'replica');
+    if (!this.isShared(info))
+      return { ...this.result(name, 'interval', 'replica'), from: before, to: interval };
     const control = { interval, at: this.replica.wallNow(), by: this.replica.self.id };
     try {
       await this.keep(controlKey('interval', name), control);
@@ -108,7 +194,7 @@ export class ClusterControls implements OnModuleDestroy {
       throw error;
     }
     this.enforcer.intervalApplied(name, info.schedule ?? '');
-    return this.result(name, 'interval', 'cluster');
+    return { ...this.result(name, 'interval', 'cluster'), from: before, to: interval };
   }
 
   onModuleDestroy(): void {

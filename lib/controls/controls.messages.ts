@@ -12,6 +12,18 @@ export const MESSAGES = {
     `the coordinator lost the routine controls (${count} known here, none stored): writing them back`,
   applyFailed: (action: string, name: string, message: string) =>
     `could not apply ${action} to '${name}' here: ${message}`,
+  backfillEnded: (
+    name: string,
+    report: {
+      dueTimes: number;
+      succeeded: number;
+      failed: number;
+      cancelled: number;
+      skipped: number;
+    },
+  ) =>
+    `backfill of '${name}' ended: ${report.dueTimes} due times, ${report.succeeded} succeeded, ${report.failed} failed, ${report.cancelled} cancelled, ${report.skipped} skipped`,
+  backfillFailed: (name: string, message: string) => `backfill of '${name}' failed: ${message}`,
   controlled: (
     action: string,
     name: string,

@@ -1,21 +1,10 @@
-import { hostname } from 'node:os';
 import { Injectable } from '@nestjs/common';
 import { RoutinesRegistry } from '../nest/routines.registry';
 import type { RegistryRuntime } from '../nest/interfaces/registry-plugin.interface';
 import type { ReplicaIdentity } from './interfaces/replica-identity.interface';
+import { replicaIdentity } from '../nest/replica-identity';
 
-/** A replica's identity, unique per process start. */
-export function replicaIdentity(startedAt: number, version: string | undefined): ReplicaIdentity {
-  const host = hostname();
-  const identity: ReplicaIdentity = {
-    id: `${host}:${process.pid}:${startedAt.toString(36)}`,
-    host,
-    pid: process.pid,
-    startedAt,
-  };
-  if (version !== undefined) identity.version = version;
-  return identity;
-}
+export { replicaIdentity };
 
 /**
  * This process as the other replicas know it, and what its routines run with. One instance is
@@ -49,7 +38,8 @@ export class ThisReplica {
   }
 
   private fix(runtime: RegistryRuntime): ReplicaIdentity {
-    this.identity ??= replicaIdentity(runtime.clock.wallNow(), runtime.version);
+    // The module's own identity, which the run history's records carry too.
+    this.identity ??= runtime.replica ?? replicaIdentity(runtime.clock.wallNow(), runtime.version);
     return this.identity;
   }
 

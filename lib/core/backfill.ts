@@ -22,6 +22,8 @@ export interface BackfillOptions {
   overlap?: OverlapPolicy;
   /** Stops the backfill: its run in flight is aborted and the rest are not run. */
   signal?: AbortSignal;
+  /** Told how many due times the range has, once it is checked and before the first runs. */
+  planned?: (dueTimes: number) => void;
 }
 
 /** What {@link PeriodicRoutine.backfill} did. */
@@ -65,6 +67,7 @@ export async function backfill(
   options: BackfillOptions,
 ): Promise<BackfillReport> {
   const dues = backfillDueTimes(host, options);
+  options.planned?.(dues.length);
   const report: BackfillReport = {
     dueTimes: dues.length,
     succeeded: 0,

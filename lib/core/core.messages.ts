@@ -28,6 +28,7 @@ export const MESSAGES = {
     `the handler returned ${bytes} bytes of JSON; ctx.previous keeps at most ${max}: the value is not kept (return a cursor, not the data)`,
   previousNotJson: (reason: string) =>
     `the handler returned a value that is not JSON (${reason}); ctx.previous does not keep it`,
+  startedCallbackFailed: "trigger()'s started callback threw (the run goes on)",
   recorderFailed:
     'the run recorder threw (the routine goes on; said again only if it fails after working)',
   backfillRefused: (name: string, why: string) => `backfill of '${name}' refused: ${why}`,

@@ -67,6 +67,14 @@ export class RoutineStoppedError extends Error {
   }
 }
 
+/** The reason a run's signal aborts when an operator cancels it (`cancelRuns()`, `registry.cancel`). */
+export class RoutineCancelledError extends Error {
+  override readonly name = 'AbortError';
+  constructor(readonly routine: string) {
+    super(`routine '${routine}' run was cancelled by an operator`);
+  }
+}
+
 /** The reason a run's signal aborts when a newer tick replaces it (`overlap: 'cancel-other'`). */
 export class RoutineSupersededError extends Error {
   override readonly name = 'AbortError';

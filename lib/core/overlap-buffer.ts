@@ -11,6 +11,8 @@ export interface WaitingTick {
   done: RunDone | undefined;
   policy: OverlapPolicy;
   backfill: boolean;
+  /** A trigger's `started`: told the run's id once it starts. */
+  started?: (runId: number) => void;
 }
 
 /** What the buffer needs from its routine. */
@@ -65,9 +67,15 @@ export class OverlapBuffer {
    * it cannot be (the caller skips it). `cancel-other` aborts the run in flight and keeps only
    * the newest waiting tick; the older one is skipped.
    */
-  wait(due: number, policy: OverlapPolicy, done: RunDone | undefined, backfill: boolean): boolean {
+  wait(
+    due: number,
+    policy: OverlapPolicy,
+    done: RunDone | undefined,
+    backfill: boolean,
+    started?: (runId: number) => void,
+  ): boolean {
     if (policy === 'cancel-other') {
-      this.replace({ due, done, policy, backfill });
+      this.replace({ due, done, policy, backfill, started });
       return true;
     }
     const capacity = policy === 'buffer-one' ? 1 : this.capacity;
@@ -75,7 +83,7 @@ export class OverlapBuffer {
       this.overflowed++;
       return false;
     }
-    this.queue.push({ due, done, policy, backfill });
+    this.queue.push({ due, done, policy, backfill, started });
     return true;
   }
 

@@ -3,7 +3,8 @@ import { MESSAGES } from './core.messages';
 import type { PeriodicOptions } from './periodic-option-types';
 import type { OverlapPolicy } from './routine';
 
-const OVERLAP_POLICIES: readonly OverlapPolicy[] = [
+/** Every overlap policy, as options and a trigger take them. */
+export const OVERLAP_POLICIES: readonly OverlapPolicy[] = [
   'skip',
   'buffer-one',
   'buffer-all',

@@ -12,6 +12,8 @@ import {
   type ResolvedPeriodicOptions,
 } from './periodic-options';
 import { PeriodicRuns } from './periodic-runs';
+import { MESSAGES } from './core.messages';
+import { reportError } from './logger';
 import type { OverlapPolicy, RunOutcome } from './routine';
 import type { CatchUp, Schedule } from './schedule';
 
@@ -50,6 +52,8 @@ export abstract class PeriodicDispatch extends PeriodicRuns {
     policy: OverlapPolicy,
     backfill: boolean,
     now = this.clock.now(),
+    /** A trigger's: told the run's id as it starts (now, or once the run in flight ends). */
+    started?: (runId: number) => void,
   ): Promise<RunOutcome> {
     if (!this.hasRoom() && policy !== 'allow') {
       const skipped: RunOutcome = {
@@ -66,13 +70,16 @@ export abstract class PeriodicDispatch extends PeriodicRuns {
         DEFAULT_MAX_BUFFERED,
       ));
       return new Promise((resolve) => {
-        if (!buffer.wait(due, policy, resolve, backfill)) resolve(skipped);
+        if (!buffer.wait(due, policy, resolve, backfill, started)) resolve(skipped);
       });
     }
     return new Promise((resolve) => {
       const run = this.nextRun(due, false, resolve);
       run.mark(policy === 'allow' && !this.hasRoom() ? policy : undefined, backfill);
+      // The id launch gives the run, read before: a handler that ends at once frees the object.
+      const id = this.lastRunId + 1;
       this.launch(run, now);
+      if (started) this.tellStarted(started, id);
     });
   }
 
@@ -168,7 +175,18 @@ export abstract class PeriodicDispatch extends PeriodicRuns {
   runWaiting(tick: WaitingTick): void {
     const run = this.nextRun(tick.due, false, tick.done);
     run.mark(tick.policy, tick.backfill);
+    const id = this.lastRunId + 1;
     this.launch(run);
+    if (tick.started) this.tellStarted(tick.started, id);
+  }
+
+  /** A trigger's `started`: what it throws is logged, never the run's or the trigger's failure. */
+  private tellStarted(started: (runId: number) => void, id: number): void {
+    try {
+      started(id);
+    } catch (error) {
+      reportError(this.logger, MESSAGES.startedCallbackFailed, error);
+    }
   }
 
   // --- Cluster slots (SlotClaimHost) ---------------------------------------------------------

@@ -8,7 +8,7 @@ import { systemClock } from './clock';
 import type { SlotClaims as SlotClaimsPort } from '../cluster/ports';
 import { MESSAGES } from './core.messages';
 import type { OptionProblem } from './duration';
-import { RoutineStoppedError } from './errors';
+import { RoutineCancelledError, RoutineStoppedError } from './errors';
 import { OverlapBuffer } from './overlap-buffer';
 import type { HandlerFunction, PeriodicHandler } from './periodic-handler';
 import {
@@ -74,6 +74,8 @@ export class PeriodicRoutine extends PeriodicDispatch implements ManagedRoutine 
   private readonly initialDelayMs: number | undefined;
   private readonly runOnStart: boolean;
   private startedAtMono: number | undefined = undefined;
+  /** When `setInterval` last changed the schedule of a started routine, or it resumed (monotonic ms). */
+  private retimedAtMono: number | undefined = undefined;
 
   /**
    * Throws a {@link RoutinesConfigurationError} naming every bad option. (`checked` is the
@@ -124,6 +126,17 @@ export class PeriodicRoutine extends PeriodicDispatch implements ManagedRoutine 
   /** When it started ticking (wall-clock ms); undefined before `start()`. */
   get startedAt(): number | undefined {
     return this.startedAtMono === undefined ? undefined : this.clock.wallOf(this.startedAtMono);
+  }
+
+  /**
+   * @internal When its current schedule began (wall-clock ms): the start, or the latest
+   * `setInterval` or `resume` after it. Health judges "late" from here, so that a due time of
+   * the new schedule before the change, or one that fell while paused, is not taken for a
+   * missed run.
+   */
+  get scheduledSince(): number | undefined {
+    const since = this.retimedAtMono ?? this.startedAtMono;
+    return since === undefined ? undefined : this.clock.wallOf(since);
   }
 
   /**
@@ -221,6 +234,8 @@ export class PeriodicRoutine extends PeriodicDispatch implements ManagedRoutine 
     if (this.currentState !== 'paused') return;
     pauses.delete(this);
     this.currentState = 'running';
+    // The ticks that fell while paused are not due: health counts from here.
+    this.retimedAtMono = Math.floor(this.clock.now());
     this.resumeTicks();
     this.emit('resumed');
   }
@@ -237,6 +252,7 @@ export class PeriodicRoutine extends PeriodicDispatch implements ManagedRoutine 
       throw new RangeError(MESSAGES.setIntervalRefused(this.name, value, problems[0].message));
     }
     const schedule = this.scheduleOf(interval, parsed);
+    if (this.startedAtMono !== undefined) this.retimedAtMono = Math.floor(this.clock.now());
     if (this.currentState === 'running' || this.currentState === 'paused') {
       this.reschedule(schedule, this.currentState === 'running');
     } else {
@@ -265,7 +281,21 @@ export class PeriodicRoutine extends PeriodicDispatch implements ManagedRoutine 
       });
     }
     const due = this.timetable.onWallClock ? this.clock.wallOf(now) : now;
-    return this.runNow(due, options.overlap ?? 'skip', false, now);
+    return this.runNow(due, options.overlap ?? 'skip', false, now, options.started);
+  }
+
+  /**
+   * Aborts the signal of every run in flight with a {@link RoutineCancelledError}: a run that
+   * ends by that abort is `cancelled` (not `failed`), and the schedule goes on. Returns how
+   * many runs were told; a handler that ignores its signal runs on to its end.
+   *
+   * @example
+   * janitor.cancelRuns(); // 1: the run in flight was asked to stop
+   */
+  cancelRuns(): number {
+    const runs = this.runsInFlight().filter((run) => !run.cancelled);
+    for (const run of runs) run.cancel(new RoutineCancelledError(this.name));
+    return runs.length;
   }
 
   /**
@@ -390,6 +420,12 @@ export interface TriggerOptions {
    * and runs once it settles. A buffered trigger resolves once its run has ended.
    */
   overlap?: OverlapPolicy;
+  /**
+   * Told the run's id (`ctx.runId`, the id its `RunRecord` in the history has) the moment the
+   * run starts: at once, or once the run in flight ends for a buffered trigger; not called for
+   * a trigger that is skipped. For a caller that answers before the run ends (an HTTP 202).
+   */
+  started?: (runId: number) => void;
 }
 
 /** A placeholder for the moment between `super()` and the real schedule. */

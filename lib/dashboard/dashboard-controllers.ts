@@ -2,9 +2,12 @@ import { Controller, UseGuards, type Type } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { RoutinesRegistry } from '../nest/routines.registry';
 import type { DashboardGuard } from './interfaces/dashboard-options.interface';
+import { RoutinesHistoryController } from './history.controller';
 import { RoutinesControlController } from './routines-control.controller';
 import { RoutinesDashboardController } from './routines-dashboard.controller';
 import { RoutinesCluster } from './routines-cluster';
+import { AuditController } from './audit.controller';
+import { DashboardAudit } from './dashboard-audit';
 
 /**
  * Each controller of the dashboard: its base class, the name Nest's logs give it, and its
@@ -20,8 +23,14 @@ const CONTROLLERS: ReadonlyArray<{ base: Type; name: string; paramtypes: unknown
   {
     base: RoutinesControlController,
     name: 'RoutinesControlController',
-    paramtypes: [RoutinesCluster, Object, HttpAdapterHost],
+    paramtypes: [RoutinesCluster, Object, HttpAdapterHost, DashboardAudit],
   },
+  {
+    base: RoutinesHistoryController,
+    name: 'RoutinesHistoryController',
+    paramtypes: [RoutinesRegistry, RoutinesCluster, Object],
+  },
+  { base: AuditController, name: 'RoutinesAuditController', paramtypes: [DashboardAudit] },
 ];
 
 /**

@@ -14,6 +14,8 @@ export interface RoutineOnReplica extends Omit<
   replica: string;
   host: string;
   pid: number;
+  /** The replica stopped publishing (killed, cut off): this is its last word, not its state now. */
+  lost?: true;
 }
 
 /** Who ran a cluster routine last: the lease holder (background) or the winner of the latest slot (periodic). */
@@ -27,10 +29,15 @@ export interface ClusterRunner {
 
 /** A routine as the dashboard's JSON lists it: the registry's snapshot and what the replicas add. */
 export interface DashboardRoutine extends RegisteredRoutineInfo {
-  /** Health in words, empty when healthy: `failed`, `failing` (failures in a row), `late`, `slow`. */
+  /**
+   * Health in words, empty when healthy: `failed`, `failing` (failures in a row), `late`,
+   * `slow`, and `lost` for a routine seen only on lost replicas.
+   */
   problems: string[];
   /** False for a routine seen only in another replica's snapshot (added there at run time). */
   here: boolean;
+  /** Seen only on replicas that are lost: nobody is known to run it now (also in `problems`). */
+  lost?: true;
   /** Its state and counters on every live replica, this one first. */
   replicas: RoutineOnReplica[];
   /** Cluster routines: the replica that holds the lease or ran the latest slot. */
@@ -59,17 +66,36 @@ export interface DashboardWorker {
 
 export interface DashboardSummary {
   routines: number;
+  /** Replicas lost: they stopped publishing without withdrawing (see {@link DashboardReplica}). */
+  lost: number;
   failing: number;
   late: number;
   paused: number;
   problems: number;
 }
 
+/** A replica in the list, with when it last published. */
+export interface DashboardReplica extends ReplicaIdentity {
+  publishedAt: number;
+  routines: number;
+  /**
+   * No snapshot for twice its publish period (its own `replicas.publishEvery`): killed, hung
+   * or cut off from the coordinator. It stays listed, never a `runner`, until `forgetAfter`.
+   */
+  lost?: true;
+  /**
+   * When it was judged lost: its last snapshot plus twice its publish period (wall-clock ms,
+   * this replica's clock; the snapshot's age on the engine's clock where the directory tells).
+   */
+  lostSince?: number;
+}
+
 /** `GET <path>/api/routines`. */
 export interface DashboardList {
   generatedAt: number;
   replica: ReplicaIdentity;
-  replicas: Array<ReplicaIdentity & { publishedAt: number; routines: number }>;
+  /** This replica first, then the others; lost ones included (`lost: true`). */
+  replicas: DashboardReplica[];
   /** Why other replicas are missing, when they are. */
   replicasProblem?: string;
   /** Whether replicas share a coordinator (every replica shown, cluster pauses everywhere). */
@@ -98,32 +124,35 @@ export function buildList(
   /** Wall-clock ms on the module's clock. */
   now: number,
 ): DashboardList {
-  const [self, ...others] = view.replicas;
+  const [self] = view.replicas;
+  // This replica is never lost: it is answering.
+  const ages = view.replicas.map((replica) => ageOf(replica, now, view.ageMs));
+  const lost = view.replicas.map((replica, i) => i > 0 && ages[i] > 2 * replica.publishEvery);
   // By replica, its routines by name: one pass each, not a search per routine and replica.
   const byName = view.replicas.map(
     (replica) => new Map(replica.routines.map((routine) => [routine.name, routine])),
   );
-  const names = new Set(local.map((routine) => routine.name));
-  const remoteOnly = new Map<string, ReplicaRoutine>();
-  for (const replica of others) {
-    for (const routine of replica.routines) {
-      if (!names.has(routine.name) && !remoteOnly.has(routine.name))
-        remoteOnly.set(routine.name, routine);
-    }
-  }
+  const remoteOnly = routinesElsewhere(view.replicas, lost, local);
   const routines: DashboardRoutine[] = [
-    ...local.map((info) => ({ info, here: true })),
-    ...[...remoteOnly.values()].map((routine) => ({ info: fromReplica(routine), here: false })),
-  ].map(({ info, here }) => {
+    ...local.map((info) => ({ info, here: true, lostOnly: false })),
+    ...[...remoteOnly.values()].map(({ routine, lostOnly }) => ({
+      info: fromReplica(routine),
+      here: false,
+      lostOnly,
+    })),
+  ].map(({ info, here, lostOnly }) => {
     const routine: DashboardRoutine = {
       ...info,
       lastRun: info.lastRun && withStack(info.lastRun, exposeStacks),
-      problems: problemsOf(info),
+      problems: lostOnly ? [...problemsOf(info), 'lost'] : problemsOf(info),
       here,
-      replicas: view.replicas.flatMap((replica, i) => onReplica(replica, byName[i].get(info.name))),
+      replicas: view.replicas.flatMap((replica, i) =>
+        onReplica(replica, byName[i].get(info.name), lost[i]),
+      ),
     };
+    if (lostOnly) routine.lost = true;
     const runner =
-      info.scope === 'cluster' ? runnerOf(view.replicas, byName, info.name) : undefined;
+      info.scope === 'cluster' ? runnerOf(view.replicas, byName, lost, info.name) : undefined;
     if (runner) routine.runner = runner;
     const kept = controls.get(info.name);
     if (kept && info.scope === 'cluster') routine.controls = kept;
@@ -132,22 +161,79 @@ export function buildList(
   const list: DashboardList = {
     generatedAt: now,
     replica: identityOf(self),
-    replicas: view.replicas.map((replica) => ({
-      ...identityOf(replica),
-      publishedAt: replica.publishedAt,
-      routines: replica.routines.length,
-    })),
+    replicas: view.replicas.map((replica, i) =>
+      listedReplica(replica, lost[i] ? now - ages[i] + 2 * replica.publishEvery : undefined),
+    ),
     shared,
-    summary: summarize(routines),
+    summary: summarize(routines, lost.filter(Boolean).length),
     routines,
   };
   if (view.problem) list.replicasProblem = view.problem;
   return list;
 }
 
-function summarize(routines: readonly DashboardRoutine[]): DashboardSummary {
+/**
+ * Whether a replica is lost: its last snapshot is older than twice the period it publishes at
+ * (its own, from the snapshot). The age is the engine's (`ageMs`, see {@link ReplicasView}),
+ * else the wall clocks' (the writer's `publishedAt` against `now`).
+ */
+export function isLost(
+  replica: ReplicaSnapshot,
+  now: number,
+  ageMs?: ReadonlyMap<string, number>,
+): boolean {
+  return ageOf(replica, now, ageMs) > 2 * replica.publishEvery;
+}
+
+/** How long ago a replica published: on the engine's clock when known, else on wall clocks. */
+function ageOf(
+  replica: ReplicaSnapshot,
+  now: number,
+  ageMs: ReadonlyMap<string, number> | undefined,
+): number {
+  return ageMs?.get(replica.id) ?? now - replica.publishedAt;
+}
+
+/**
+ * The routines that are not here, each from the first live replica that has it (a lost
+ * replica's state is stale), else from a lost one: `lostOnly`.
+ */
+function routinesElsewhere(
+  replicas: readonly ReplicaSnapshot[],
+  lost: readonly boolean[],
+  local: readonly RegisteredRoutineInfo[],
+): Map<string, { routine: ReplicaRoutine; lostOnly: boolean }> {
+  const names = new Set(local.map((routine) => routine.name));
+  const found = new Map<string, { routine: ReplicaRoutine; lostOnly: boolean }>();
+  for (const [i, replica] of replicas.entries()) {
+    if (i === 0) continue;
+    for (const routine of replica.routines) {
+      if (names.has(routine.name)) continue;
+      const known = found.get(routine.name);
+      if (!known || (known.lostOnly && !lost[i]))
+        found.set(routine.name, { routine, lostOnly: lost[i] });
+    }
+  }
+  return found;
+}
+
+function listedReplica(replica: ReplicaSnapshot, lostSince: number | undefined): DashboardReplica {
+  const listed: DashboardReplica = {
+    ...identityOf(replica),
+    publishedAt: replica.publishedAt,
+    routines: replica.routines.length,
+  };
+  if (lostSince !== undefined) {
+    listed.lost = true;
+    listed.lostSince = lostSince;
+  }
+  return listed;
+}
+
+function summarize(routines: readonly DashboardRoutine[], lost: number): DashboardSummary {
   return {
     routines: routines.length,
+    lost,
     failing: routines.filter((r) => r.state === 'failed' || r.health.consecutiveFailures > 0)
       .length,
     late: routines.filter((r) => r.health.late).length,
@@ -168,6 +254,7 @@ function problemsOf(info: RegisteredRoutineInfo): string[] {
 function onReplica(
   replica: ReplicaSnapshot,
   routine: ReplicaRoutine | undefined,
+  lost: boolean,
 ): RoutineOnReplica[] {
   if (!routine) return [];
   const {
@@ -178,16 +265,26 @@ function onReplica(
     schedule: _s,
     ...state
   } = routine;
-  return [{ replica: replica.id, host: replica.host, pid: replica.pid, ...state }];
+  const row: RoutineOnReplica = {
+    replica: replica.id,
+    host: replica.host,
+    pid: replica.pid,
+    ...state,
+  };
+  if (lost) row.lost = true;
+  return [row];
 }
 
+/** The live replica that holds the lease or won the latest slot: a lost one runs nothing now. */
 function runnerOf(
   replicas: readonly ReplicaSnapshot[],
   byName: ReadonlyArray<ReadonlyMap<string, ReplicaRoutine>>,
+  lost: readonly boolean[],
   name: string,
 ): ClusterRunner | undefined {
   let best: ClusterRunner | undefined;
   for (const [i, replica] of replicas.entries()) {
+    if (lost[i]) continue;
     const cluster = byName[i].get(name)?.cluster;
     if (!cluster) continue;
     const who = { replica: replica.id, host: replica.host, pid: replica.pid };
@@ -201,8 +298,11 @@ function runnerOf(
   return best;
 }
 
-/** A routine known only from another replica's snapshot, in the registry's shape. */
-function fromReplica(routine: ReplicaRoutine): RegisteredRoutineInfo {
+/**
+ * A routine known only from another replica's snapshot, in the registry's shape. Its `cluster`
+ * status (a role, a claim) is that replica's, not this one's: it stays in the replica's row.
+ */
+function fromReplica({ cluster: _elsewhere, ...routine }: ReplicaRoutine): RegisteredRoutineInfo {
   return {
     ...routine,
     lastRun: routine.lastRun as RegisteredRoutineInfo['lastRun'],

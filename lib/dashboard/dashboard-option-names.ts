@@ -14,6 +14,12 @@ export const DASHBOARD_SETTING_NAMES = [
   'refresh',
   'title',
   'replicas',
+  // Who the request is for (forwarded headers, the Host check).
+  'trustProxy',
+  'allowedHosts',
+  // Actions, guardrails and audit
+  'minInterval',
+  'operator',
 ] as const satisfies readonly (keyof RoutinesDashboardSettings)[];
 type _EverySetting = EveryKeyListed<
   UnlistedKeys<RoutinesDashboardSettings, typeof DASHBOARD_SETTING_NAMES>
@@ -34,6 +40,7 @@ export const REPLICA_OPTION_NAMES = [
   'publishEvery',
   'expireAfter',
   'pollControls',
+  'forgetAfter',
 ] as const satisfies readonly (keyof DashboardReplicaOptions)[];
 type _EveryReplicaOption = EveryKeyListed<
   UnlistedKeys<DashboardReplicaOptions, typeof REPLICA_OPTION_NAMES>

@@ -16,6 +16,7 @@ import type {
 } from './interfaces/dashboard-options.interface';
 import type { ControlsSettings } from '../controls';
 import { MESSAGES } from './dashboard.messages';
+import { operatorFromUser } from './operator';
 
 export const DASHBOARD_SETTINGS = Symbol('nestjs-routines:dashboard-settings');
 
@@ -27,7 +28,17 @@ export interface ResolvedDashboardSettings {
   trustedOrigins: string[];
   refreshMs: number;
   title: string;
-  replicas: { publishEveryMs: number; expireAfterMs: number; pollControlsMs: number } | false;
+  replicas: { publishEveryMs: number; forgetAfterMs: number; pollControlsMs: number } | false;
+  /** Whether `X-Forwarded-Host` is believed. */
+  trustProxy: boolean;
+  /** Host patterns, lower case: 'name', 'name:port', '.domain'. */
+  allowedHosts: string[];
+  /** Whether control requests have their Host checked: control with no guard, or `allowedHosts` given. */
+  checkHost: boolean;
+  /** The shortest interval or cron gap a control accepts; 0: no check. */
+  minIntervalMs: number;
+  /** Who did an action, from its request. */
+  operator: (request: unknown) => string | undefined;
 }
 
 /** What the cluster-wide controls take from the dashboard's settings: `replicas: false` keeps none. */
@@ -93,6 +104,7 @@ export function resolveSettings(
     reader.problem('title', options.title, MESSAGES.notString);
   }
   const replicas = resolveReplicas(reader);
+  const hosts = resolveHosts(reader, control && (guards ?? []).length === 0);
   const resolved: ResolvedDashboardSettings = {
     path: typeof resolvedPath === 'string' ? normalizePath(resolvedPath) : '/routines',
     control,
@@ -103,6 +115,9 @@ export function resolveSettings(
     refreshMs: reader.duration('refresh', options.refresh, 5000, true),
     title: typeof options.title === 'string' ? options.title : 'Routines',
     replicas,
+    ...hosts,
+    minIntervalMs: resolveMinInterval(reader),
+    operator: resolveOperator(reader),
   };
   if (reader.problems.length > 0) throw new RoutinesConfigurationError(reader.problems);
   return resolved;
@@ -157,20 +172,65 @@ function resolveReplicas(reader: SettingsReader): ResolvedDashboardSettings['rep
     return false;
   }
   const publishEveryMs = reader.duration('replicas.publishEvery', asked?.publishEvery, 5000);
-  const expireAfterMs = reader.duration(
-    'replicas.expireAfter',
-    asked?.expireAfter,
-    Math.max(15_000, publishEveryMs * 3),
+  // expireAfter no longer decides anything (a silent replica is lost, then forgotten), but a
+  // value that was refused before still is.
+  const expireAfterMs = reader.duration('replicas.expireAfter', asked?.expireAfter, Infinity);
+  const forgetAfterMs = reader.duration(
+    'replicas.forgetAfter',
+    asked?.forgetAfter,
+    Math.max(600_000, publishEveryMs * 3),
   );
   const pollControlsMs = reader.duration('replicas.pollControls', asked?.pollControls, 500);
   if (expireAfterMs <= publishEveryMs) {
+    reader.problem('replicas.expireAfter', asked?.expireAfter, MESSAGES.expiryTooShort);
+  }
+  if (forgetAfterMs <= 2 * publishEveryMs) {
     reader.problem(
-      'replicas.expireAfter',
-      asked?.expireAfter ?? expireAfterMs,
-      MESSAGES.expiryTooShort,
+      'replicas.forgetAfter',
+      asked?.forgetAfter ?? forgetAfterMs,
+      MESSAGES.forgetTooShort,
     );
   }
-  return { publishEveryMs, expireAfterMs, pollControlsMs };
+  return { publishEveryMs, forgetAfterMs, pollControlsMs };
+}
+
+/** `trustProxy` and `allowedHosts`: the Host check is on for unguarded control, or once hosts are given. */
+function resolveHosts(
+  reader: SettingsReader,
+  unguardedControl: boolean,
+): Pick<ResolvedDashboardSettings, 'trustProxy' | 'allowedHosts' | 'checkHost'> {
+  const trustProxy = reader.flag('trustProxy');
+  const asked = reader.options.allowedHosts;
+  if (asked === undefined) return { trustProxy, allowedHosts: [], checkHost: unguardedControl };
+  if (!Array.isArray(asked) || !asked.every(isHostPattern)) {
+    reader.problem('allowedHosts', asked, MESSAGES.notHostArray);
+    return { trustProxy, allowedHosts: [], checkHost: true };
+  }
+  return { trustProxy, allowedHosts: asked.map((host) => host.toLowerCase()), checkHost: true };
+}
+
+/** 'ops.example.com', 'ops.example.com:8080', '.example.com', '[::1]:3000': a host, no scheme or path. */
+function isHostPattern(host: unknown): host is string {
+  return (
+    typeof host === 'string' &&
+    /^(\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$/.test(host)
+  );
+}
+
+/** `minInterval`: '1s' by default, off with 0 or false. */
+function resolveMinInterval(reader: SettingsReader): number {
+  const asked = reader.options.minInterval;
+  if (asked === false) return 0;
+  return reader.duration('minInterval', asked, 1000, true);
+}
+
+/** `operator`: a function, or the default that reads the guard's `request.user`. */
+function resolveOperator(reader: SettingsReader): (request: unknown) => string | undefined {
+  const asked = reader.options.operator;
+  if (asked === undefined) return operatorFromUser;
+  if (typeof asked === 'function') return asked;
+  reader.problem('operator', asked, MESSAGES.notFunction);
+  return operatorFromUser;
 }
 
 export function isGuard(guard: unknown): guard is DashboardGuard {

@@ -1,9 +1,13 @@
 export { RoutinesDashboardModule } from './routines-dashboard.module';
 export { RoutinesCluster } from './routines-cluster';
+export { DashboardAudit, type AuditedAction } from './dashboard-audit';
+export type { AuditEntry, AuditQuery, AuditTrail } from '../cluster/ports';
 export type { ReplicasView } from './routines-cluster';
+export type { DashboardRuns, DashboardRunStats } from './history.controller';
 export type {
   ClusterRunner,
   DashboardList,
+  DashboardReplica,
   DashboardRoutine,
   DashboardRoutineDetail,
   DashboardSummary,

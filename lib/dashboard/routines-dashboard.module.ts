@@ -13,6 +13,7 @@ import type {
 } from './interfaces/dashboard-options.interface';
 import { dashboardControllers } from './dashboard-controllers';
 import { RoutinesCluster } from './routines-cluster';
+import { DashboardAudit } from './dashboard-audit';
 import { SameOriginGuard } from './same-origin.guard';
 
 /**
@@ -85,9 +86,10 @@ export class RoutinesDashboardModule {
         ThisReplica,
         ClusterControls,
         RoutinesCluster,
+        DashboardAudit,
         SameOriginGuard,
       ],
-      exports: [RoutinesCluster],
+      exports: [RoutinesCluster, DashboardAudit],
     };
   }
 }

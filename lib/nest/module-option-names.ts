@@ -1,5 +1,6 @@
 import { type EveryKeyListed, type UnlistedKeys } from '../core';
 import type {
+  RoutinesHistoryOptions,
   RoutinesModuleOptions,
   RoutinesWarnings,
 } from './interfaces/routines-module-options.interface';
@@ -29,3 +30,14 @@ export const WARNING_NAMES = [
   'unprovidedClasses',
 ] as const satisfies readonly (keyof RoutinesWarnings)[];
 type _EveryWarning = EveryKeyListed<UnlistedKeys<RoutinesWarnings, typeof WARNING_NAMES>>;
+
+/** The keys of the module option `history` as an object. */
+export const HISTORY_OPTION_NAMES = [
+  'limit',
+  'engine',
+  'keepFor',
+  'keepRuns',
+] as const satisfies readonly (keyof RoutinesHistoryOptions)[];
+type _EveryHistoryOption = EveryKeyListed<
+  UnlistedKeys<RoutinesHistoryOptions, typeof HISTORY_OPTION_NAMES>
+>;

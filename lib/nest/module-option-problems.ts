@@ -6,6 +6,7 @@ import {
 } from '../core';
 import type { MigrationsModuleOptions } from '../migrations/interfaces/migrations-module-options.interface';
 import { MODULE_OPTIONS_SOURCE } from './constants';
+import { historyOptionProblems } from './history-options';
 import type { RoutinesModuleOptions } from './interfaces/routines-module-options.interface';
 import { MESSAGES } from './nest.messages';
 import { warningsOptionProblems } from './warnings-option-problems';
@@ -18,9 +19,6 @@ const MIGRATIONS_OPTION_NAMES = [
 type _EveryMigrationsOption = EveryKeyListed<
   UnlistedKeys<MigrationsModuleOptions, typeof MIGRATIONS_OPTION_NAMES>
 >;
-
-/** Beyond this a ring per routine costs more memory than a history is worth in process. */
-const MAX_HISTORY = 10_000;
 
 /** Every problem in the module options (not `routines`: the factory checks those), with its source. */
 export function moduleOptionProblems(
@@ -43,13 +41,7 @@ export function moduleOptionProblems(
   ) {
     problems.push({ option: 'clock', value: typeof clock, message: MESSAGES.notClock });
   }
-  const history = options?.history;
-  if (
-    history !== undefined &&
-    !(Number.isInteger(history) && history >= 0 && history <= MAX_HISTORY)
-  ) {
-    problems.push({ option: 'history', value: history, message: MESSAGES.badHistory(MAX_HISTORY) });
-  }
+  problems.push(...historyOptionProblems(options));
   problems.push(...featureOptionProblems(options));
   problems.push(...warningsOptionProblems(options?.warnings));
   if (options?.version !== undefined && typeof options.version !== 'string') {

@@ -26,6 +26,13 @@ export const MESSAGES = {
   notTracer: "must be an OpenTelemetry Tracer (trace.getTracer('my-app'))",
   badHistory: (max: number) =>
     `must be a whole number of runs kept per routine, from 0 (none) to ${max}`,
+  badHistoryOption: (max: number) =>
+    `must be a whole number of runs kept per routine, from 0 (none) to ${max}, or an object of history settings (limit, engine, keepFor, keepRuns)`,
+  noEngineHistory: (kind: string) =>
+    `asks for the coordinator's run history, and the ${kind} coordinator has none (Coordinator.history)`,
+  badKeepRuns: (max: number) => `must be a whole number of runs kept per routine, from 1 to ${max}`,
+  badKeepFor:
+    "must be a duration from one minute to 366 days (a number of milliseconds, or a string such as '7d' or '12h')",
   notCoordinator:
     'must implement the Coordinator contract (claimSlot, acquireLease, renewLease, releaseLease)',
   notClock:

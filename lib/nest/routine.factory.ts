@@ -13,7 +13,10 @@ import {
   type BackgroundHandler,
   type PeriodicHandler,
 } from '../core';
+import type { ReplicaIdentity } from '../controls/interfaces/replica-identity.interface';
 import { RunHistory } from '../observability';
+import { EngineRunRecorder } from '../observability/engine-run-recorder';
+import type { HistoryWriter } from '../observability/history-writer';
 import type { RoutinesMetrics } from '../observability/routines-metrics';
 import type { RunTracer, TracedRunner } from '../observability/run-tracer';
 import { MODULE_OPTIONS_SOURCE } from './constants';
@@ -58,6 +61,10 @@ export interface BuildContext {
   version?: string;
   /** Runs kept per routine (module option `history`). */
   history: number;
+  /** Sends every run to the coordinator's run history (`history.engine`). */
+  historyWriter?: HistoryWriter;
+  /** This process as the replicas know it. */
+  replica?: ReplicaIdentity;
   /** Module option `tracing`: every run in a span. */
   tracer?: RunTracer;
   /** Module option `metrics`: every run counted. */
@@ -164,7 +171,7 @@ function create(
   resolved: ResolvedPeriodicOptions | undefined,
   recorder: RunHistory | undefined,
 ): ManagedRoutine {
-  const runtime = runtimeOf(declaration, context, recorder);
+  const runtime = runtimeOf(declaration, options, context, recorder);
   const traced: TracedRunner | undefined = context.tracer?.forRoutine({
     name: declaration.name,
     kind: declaration.kind,
@@ -193,18 +200,28 @@ function create(
 /** What the module gives every routine: its logger, the coordinator, events, clock, recorder. */
 function runtimeOf(
   declaration: RoutineDeclaration,
+  options: RoutineOptions,
   context: BuildContext,
-  recorder: RunHistory | undefined,
+  ring: RunHistory | undefined,
 ) {
+  const clock = context.clock ?? systemClock;
+  const writer = context.historyWriter;
+  const recorder = writer
+    ? new EngineRunRecorder(
+        declaration.name,
+        writer,
+        clock,
+        ring,
+        isClusterPeriodic(declaration, options),
+      )
+    : ring;
   return {
     logger: nestRoutineLogger(declaration.name),
     coordinator: context.coordinator,
     onEvent: context.onEvent,
     version: context.version,
     clock: context.clock,
-    recorder:
-      context.metrics?.recorderFor(declaration.name, context.clock ?? systemClock, recorder) ??
-      recorder,
+    recorder: context.metrics?.recorderFor(declaration.name, clock, recorder) ?? recorder,
   };
 }
 

@@ -17,7 +17,16 @@ import {
 } from '../core';
 import { createRoutinesMetrics, type RoutinesMetrics } from '../observability/routines-metrics';
 import { createRunTracer } from '../observability/run-tracer';
-import { DEFAULT_HISTORY, DEFAULT_SHUTDOWN_TIMEOUT } from './constants';
+import { DEFAULT_SHUTDOWN_TIMEOUT } from './constants';
+import {
+  DEFAULT_KEEP_FOR_MS,
+  DEFAULT_KEEP_RUNS,
+  resolveHistory,
+  type ResolvedHistory,
+} from './history-options';
+import { historyWriterFor } from './history-writer.factory';
+import { replicaIdentity } from './replica-identity';
+import type { HistoryWriter } from '../observability/history-writer';
 import type { RoutinesModuleOptions } from './interfaces/routines-module-options.interface';
 import { moduleOptionProblems } from './module-option-problems';
 import { buildRoutines, type BuildContext, type BuiltRoutine } from './routine.factory';
@@ -30,6 +39,14 @@ import { passMigrationGate } from '../migrations/migrations.gate';
 import { checkShutdownHooksSoon } from './shutdown-hooks-warning';
 import { warningOn } from './warning-switches';
 import { recordProvidedClasses, unprovidedClassWarnings } from './unprovided-classes';
+
+/** What routines are built with while the module options have problems (they are then reported). */
+const UNCHECKED_HISTORY: ResolvedHistory = {
+  limit: 0,
+  engine: false,
+  keepForMs: DEFAULT_KEEP_FOR_MS,
+  keepRuns: DEFAULT_KEEP_RUNS,
+};
 
 /** Below this, a `shutdownTimeout` is almost surely seconds written as a bare number. */
 const MIN_SENSIBLE_SHUTDOWN_TIMEOUT_MS = 100;
@@ -56,6 +73,7 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
   private owned: object[] = [];
   private stopping: Promise<void> | undefined;
   private metrics: RoutinesMetrics | undefined;
+  private historyWriter: HistoryWriter | undefined;
 
   constructor(
     private readonly explorer: RoutinesExplorer,
@@ -73,13 +91,20 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
     const optionProblems = moduleOptionProblems(this.options);
     // Bad options are reported with the others, before any optional package is loaded.
     const features = optionProblems.length === 0 ? await this.loadFeatures() : {};
+    // A bad clock or coordinator is reported with the other problems: not called before that.
+    const healthy = optionProblems.length === 0;
+    const replica = replicaIdentity(healthy ? clock.wallNow() : Date.now(), this.options?.version);
+    const history = healthy ? resolveHistory(this.options, coordinator) : UNCHECKED_HISTORY;
+    this.historyWriter = historyWriterFor(history, coordinator, replica.id, clock, this.logger);
     const context: BuildContext = {
       overrides: this.options?.routines ?? {},
       coordinator,
       onEvent: this.registry.emit,
       version: this.options?.version,
       clock,
-      history: this.options?.history ?? DEFAULT_HISTORY,
+      history: history.limit,
+      historyWriter: this.historyWriter,
+      replica,
       ...features,
     };
     const workers =
@@ -242,10 +267,29 @@ export class RoutinesLifecycle implements OnModuleInit, OnApplicationBootstrap, 
     await this.stop();
   }
 
+  /**
+   * What the last runs recorded, sent to the engine within what is left of the shutdown
+   * deadline (at least half a second: the routines may have used all of it).
+   */
+  private async flushHistory(timeout: string | number, startedAt: number): Promise<void> {
+    if (!this.historyWriter) return;
+    const timeoutMs = checkDuration([], 'shutdownTimeout', timeout) ?? 10_000;
+    const left = Math.max(500, startedAt + timeoutMs - this.clock.now());
+    await this.historyWriter.close(left);
+  }
+
+  /** The routines' clock (monotonic): the shutdown deadline is measured on it, as the routines' own. */
+  private get clock(): Clock {
+    return this.options?.clock ?? systemClock;
+  }
+
   /** Stops every routine once, waiting up to `shutdownTimeout`; later calls wait for the same stop. */
   stop(): Promise<void> {
+    const timeout = this.options?.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT;
+    const startedAt = this.clock.now();
     this.stopping ??= this.registry
-      .stopAll(this.options?.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT)
+      .stopAll(timeout)
+      .then(() => this.flushHistory(timeout, startedAt))
       .then(() => this.options?.workerStore?.close?.())
       .then(() => undefined)
       .finally(() => {

@@ -17,6 +17,20 @@ import {
   type TriggerOptions,
 } from '../core';
 import type { RunRecord } from '../observability';
+import type { RunStatsBucket } from '../core';
+import type {
+  RunHistoryOptions,
+  RunStatsOptions,
+} from './interfaces/run-history-options.interface';
+import {
+  asksForRange,
+  historyQuery,
+  readRing,
+  recordOf,
+  ringRuns,
+  ringStats,
+  statsQuery,
+} from './registry/history-query';
 import type { AddedHandler, AddRoutineOptions } from './interfaces/add-routine-options.interface';
 import type {
   RegisteredRoutineInfo,
@@ -102,9 +116,92 @@ export class RoutinesRegistry {
    * @example
    * registry.history('hard-deleter', { limit: 10 }).filter((run) => run.status === 'failed');
    */
-  history(name: string, options: { limit?: number } = {}): RunRecord[] {
+  history(
+    name: string,
+    options?: { limit?: number; from?: never; to?: never; replica?: never },
+  ): RunRecord[];
+  /**
+   * With any of `from`, `to` or `replica`: the runs of every replica from the coordinator's run
+   * history (see the module option `history`), newest first, each with its `replica`, at most
+   * `limit` (default 100, at most 1,000). Runs this replica has not sent yet are sent first.
+   * Without an engine history, this replica's ring, filtered alike. Rejects with
+   * {@link RoutineNotFoundError}, or a RangeError for a bad option.
+   *
+   * @example
+   * const lastHour = await registry.history('hard-deleter', { from: Date.now() - 3_600_000 });
+   */
+  history(name: string, options: RunHistoryOptions): Promise<RunRecord[]>;
+  history(name: string, options: RunHistoryOptions = {}): RunRecord[] | Promise<RunRecord[]> {
+    if (asksForRange(options)) {
+      return Promise.resolve().then(() => this.readHistory(name, options));
+    }
     const { history } = this.entry(name);
     return history ? history.records(this.clock, options.limit) : [];
+  }
+
+  /**
+   * A routine's runs counted by hour or by UTC day, oldest first, empty buckets left out: from
+   * the coordinator's run history (every replica; kept 7 days hourly, 90 days daily, whatever
+   * was pruned of the raw runs), else over this replica's ring. Rejects with
+   * {@link RoutineNotFoundError}, or a RangeError for a bad option.
+   *
+   * @example
+   * const buckets = await registry.runStats('hard-deleter', { by: 'hour' });
+   * const failedToday = buckets.reduce((sum, bucket) => sum + bucket.failed, 0);
+   */
+  async runStats(name: string, options: RunStatsOptions): Promise<RunStatsBucket[]> {
+    return this.readStats(name, options);
+  }
+
+  /**
+   * @internal The history query behind `history(name, { from, to, replica })`, for a routine
+   * this replica may not run (the dashboard asks for one it saw on another replica).
+   */
+  async readHistory(
+    name: string,
+    options: RunHistoryOptions,
+    anyName = false,
+  ): Promise<RunRecord[]> {
+    const query = historyQuery(options);
+    const entry = anyName ? this.routines.get(name) : this.entry(name);
+    const writer = this.context?.historyWriter;
+    const store = this.context?.coordinator.history;
+    if (writer && store) {
+      if (writer.pending > 0) await writer.flush();
+      return (await store.read(name, query)).map(recordOf);
+    }
+    if (!entry) return [];
+    return readRing(ringRuns(name, entry, this.clock, this.replicaId), query);
+  }
+
+  /** @internal `runStats`, for a routine this replica may not run (see `readHistory`). */
+  async readStats(
+    name: string,
+    options: RunStatsOptions,
+    anyName = false,
+  ): Promise<RunStatsBucket[]> {
+    const query = statsQuery(options);
+    const entry = anyName ? this.routines.get(name) : this.entry(name);
+    const writer = this.context?.historyWriter;
+    const store = this.context?.coordinator.history;
+    if (writer && store) {
+      if (writer.pending > 0) await writer.flush();
+      return store.stats(name, query);
+    }
+    if (!entry) return [];
+    return ringStats(ringRuns(name, entry, this.clock, this.replicaId), query);
+  }
+
+  /** @internal Where `registry.history(name, { from })` reads: 'engine' or 'this replica'. */
+  get historySource(): 'engine' | 'this replica' {
+    return this.context?.historyWriter && this.context.coordinator.history
+      ? 'engine'
+      : 'this replica';
+  }
+
+  /** This process's replica id, as the run history and the dashboard name it. */
+  private get replicaId(): string {
+    return this.context?.replica?.id ?? '';
   }
 
   /**
@@ -148,6 +245,20 @@ export class RoutinesRegistry {
    */
   async trigger(name: string, options?: TriggerOptions): Promise<RegisteredRunOutcome> {
     return serializeOutcome(await this.periodic(name, 'trigger').trigger(options));
+  }
+
+  /**
+   * Cancels a periodic routine's runs in flight here: their signals abort with a
+   * `RoutineCancelledError`, a run that ends by it is `cancelled` in the history (not
+   * `failed`), and the schedule goes on. Returns how many runs were told (0: none in
+   * flight). A background routine is a {@link RoutineActionError}: `stop(name)` or
+   * `restart(name)` ends its attempt.
+   *
+   * @example
+   * const cancelled = registry.cancel('report'); // 1
+   */
+  cancel(name: string): number {
+    return this.periodic(name, 'cancel').cancelRuns();
   }
 
   /**
@@ -307,7 +418,12 @@ export class RoutinesRegistry {
   get runtime(): RegistryRuntime | undefined {
     const context = this.context;
     if (!context) return undefined;
-    return { clock: this.clock, coordinator: context.coordinator, version: context.version };
+    return {
+      clock: this.clock,
+      coordinator: context.coordinator,
+      version: context.version,
+      replica: context.replica,
+    };
   }
 
   /** @internal Awaited by the module before routines first start: every plugin's `prepare`, once. */

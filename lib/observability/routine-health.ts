@@ -36,7 +36,7 @@ export interface HealthInputs {
   /** Cron routines: the latest cron time at or before `now`, and the gap to the next one. */
   lastDueAt?: number;
   periodMs?: number;
-  /** When the routine started ticking. */
+  /** When the routine started ticking on its current schedule: its start, or the latest `setInterval`. */
   startedAt?: number;
   /** The newest evidence the routine is handled: a run that started here, a slot another replica ran. */
   lastSeenAt?: number;
@@ -126,7 +126,8 @@ export function healthOf(
     intervalMs: routine.onCron ? undefined : info.intervalMs,
     lastDueAt,
     periodMs,
-    startedAt: routine.startedAt,
+    // A re-timed routine is judged from the change: its old runs say nothing of the new times.
+    startedAt: routine.scheduledSince,
     lastSeenAt: seen.length > 0 ? Math.max(...seen) : undefined,
     longestRunMs: longestKeptRunMs ?? lastRunMs ?? 0,
     lastRunMs,

@@ -18,8 +18,11 @@ export interface RunRecord {
   /** When it started (wall-clock ms); absent for a skipped tick. */
   startedAt?: number;
   durationMs?: number;
-  /** What a failed or cancelled run threw, as `{ name, message }`. */
-  error?: { name: string; message: string };
+  /**
+   * What a failed or cancelled run threw, as `{ name, message }`; read from the engine's run
+   * history, with its `stack` too (message and stack capped at 2,000 and 8,000 characters).
+   */
+  error?: { name: string; message: string; stack?: string };
   /** Cluster periodic routines: the slot this replica claimed and ran. */
   slot?: number;
   /** Cluster background routines: the lease's fencing epoch during the attempt. */
@@ -28,6 +31,11 @@ export interface RunRecord {
   restartDelayMs?: number;
   /** A run `backfill()` started, for a past due time. */
   backfill?: true;
+  /**
+   * The replica that ran it (`host:pid:start`, as the dashboard names replicas): set on the
+   * records `registry.history(name, { from, to, replica })` returns.
+   */
+  replica?: string;
 }
 
 // Offsets in a record's FIELDS doubles; CODES packs status (2 bits), WALL and the reason.

@@ -19,6 +19,7 @@ interface ExistingTables {
   migrations: string | null;
   errors: string | null;
   runs: string | null;
+  audit: string | null;
   completion: boolean;
   slot_token: boolean;
 }
@@ -120,6 +121,7 @@ export class PostgresConnection {
       t.migrations,
       t.migrationErrors,
       t.runs,
+      t.audit,
     ]);
     const row = existing.rows[0];
     return Boolean(
@@ -130,6 +132,7 @@ export class PostgresConnection {
       row.migrations &&
       row.errors &&
       row.runs &&
+      row.audit &&
       row.completion &&
       row.slot_token,
     );

@@ -21,6 +21,13 @@ export interface PostgresCoordinatorOptions {
   migrationTable?: string;
   /** Run markers of cluster periodic routines (overlap across replicas). Default: 'routines_runs'. */
   runTable?: string;
+  /** The dashboard's audit trail (the newest 10,000 actions). Default: 'routines_audit'. */
+  auditTable?: string;
+  /**
+   * The run history of every replica: raw runs, and hourly and daily stats in
+   * `<historyTable>_stats`. Default: 'routines_run_history'.
+   */
+  historyTable?: string;
   /**
    * The most the replicas' wall clocks may differ from the database's. When the tables were
    * created again (dropped, or a database restored without them), slots due up to this long
@@ -100,6 +107,8 @@ function tableNames(
     controlTable: identifier('controlTable', options.controlTable, 'routines_controls'),
     migrationTable: identifier('migrationTable', options.migrationTable, 'routines_migrations'),
     runTable: identifier('runTable', options.runTable, 'routines_runs'),
+    historyTable: identifier('historyTable', options.historyTable, 'routines_run_history'),
+    auditTable: identifier('auditTable', options.auditTable, 'routines_audit'),
   };
 }
 
@@ -114,6 +123,9 @@ function checkDistinct(names: CoordinatorTableNames, problems: ConfigurationProb
     ['migrationTable', names.migrationTable],
     ['migrationTable', `${names.migrationTable}_errors`],
     ['runTable', names.runTable],
+    ['historyTable', names.historyTable],
+    ['historyTable', `${names.historyTable}_stats`],
+    ['auditTable', names.auditTable],
   ]) {
     if (seen.has(name)) {
       problems.push({ option, value: name, source: SOURCE, message: MESSAGES.sameTables });

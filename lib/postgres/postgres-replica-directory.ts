@@ -1,6 +1,7 @@
 import type { ReplicaDirectory } from '../cluster/ports';
 import { wholeMilliseconds } from '../cluster/coordination.errors';
 import { listReplicasSql } from './sql/list-replicas.sql';
+import { listReplicasExpiringSql } from './sql/list-replicas-expiring.sql';
 import { publishReplicaSql } from './sql/publish-replica.sql';
 import { withdrawReplicaSql } from './sql/withdraw-replica.sql';
 import type { PostgresQuery } from './postgres-query';
@@ -10,7 +11,7 @@ import type { PostgresQuery } from './postgres-query';
  * on the database clock; publishing prunes replicas gone for a minute.
  */
 export class PostgresReplicaDirectory implements ReplicaDirectory {
-  private readonly sql: Record<'publish' | 'withdraw' | 'list', string>;
+  private readonly sql: Record<'publish' | 'withdraw' | 'list' | 'listExpiring', string>;
 
   constructor(
     private readonly query: PostgresQuery,
@@ -20,6 +21,7 @@ export class PostgresReplicaDirectory implements ReplicaDirectory {
       publish: publishReplicaSql(replicas),
       withdraw: withdrawReplicaSql(replicas),
       list: listReplicasSql(replicas),
+      listExpiring: listReplicasExpiringSql(replicas),
     };
   }
 
@@ -34,5 +36,14 @@ export class PostgresReplicaDirectory implements ReplicaDirectory {
   async list(): Promise<string[]> {
     const { rows } = await this.query<{ snapshot: string }>(this.sql.list, []);
     return rows.map((row) => row.snapshot);
+  }
+
+  async listExpiring(): Promise<Array<{ snapshot: string; expiresInMs: number }>> {
+    const { rows } = await this.query<{ snapshot: string; expires_in_ms: string | number }>(
+      this.sql.listExpiring,
+      [],
+    );
+    // numeric arrives as a string from pg: Number() either way.
+    return rows.map((row) => ({ snapshot: row.snapshot, expiresInMs: Number(row.expires_in_ms) }));
   }
 }

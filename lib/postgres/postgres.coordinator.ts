@@ -1,11 +1,13 @@
 import type {
   AcquireOptions,
+  AuditTrail,
   ClaimOptions,
   CompletedRoutine,
   Coordinator,
   Lease,
   MigrationStateStore,
   ReplicaDirectory,
+  RunHistoryStore,
   RunMarkers,
   StoredControls,
 } from '../cluster/ports';
@@ -16,10 +18,12 @@ import {
   type PostgresCoordinatorOptions,
 } from './postgres-coordinator-options';
 import { keepAliveOnPoolErrors, PostgresConnection } from './postgres-connection';
+import { PostgresAuditTrail } from './postgres-audit-trail';
 import { PostgresLeases } from './postgres-leases';
 import { PostgresMigrationStore } from './postgres-migration-store';
 import type { PostgresQuery } from './postgres-query';
 import { PostgresReplicaDirectory } from './postgres-replica-directory';
+import { PostgresRunHistory } from './postgres-run-history';
 import { PostgresRunMarkers } from './postgres-run-markers';
 import { PostgresSlotClaims } from './postgres-slot-claims';
 import { PostgresStoredControls } from './postgres-stored-controls';
@@ -64,6 +68,10 @@ export class PostgresCoordinator implements Coordinator {
   readonly replicas: ReplicaDirectory;
   /** Routine controls set from the dashboard (a cluster-wide pause), in the control table. */
   readonly controls: StoredControls;
+  /** Run history of every replica: raw runs and hourly and daily stats, in `historyTable`. */
+  readonly history: RunHistoryStore;
+  /** The dashboard's audit trail, the newest 10,000 actions, in the audit table. */
+  readonly audit: AuditTrail;
   /** The tables, quoted and qualified, as the statements of ./sql name them. */
   private readonly tables: CoordinatorTables;
   private readonly connection: PostgresConnection;
@@ -85,6 +93,8 @@ export class PostgresCoordinator implements Coordinator {
     this.migrations = new PostgresMigrationStore(query, tables.migrations, tables.migrationErrors);
     this.replicas = new PostgresReplicaDirectory(query, tables.replicas);
     this.controls = new PostgresStoredControls(query, tables.controls);
+    this.history = new PostgresRunHistory(query, tables.history, tables.historyStats);
+    this.audit = new PostgresAuditTrail(query, tables.audit);
   }
 
   /**

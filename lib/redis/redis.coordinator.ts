@@ -2,12 +2,14 @@
 import type { Cluster, Redis } from 'ioredis';
 import type {
   AcquireOptions,
+  AuditTrail,
   ClaimOptions,
   CompletedRoutine,
   Coordinator,
   Lease,
   MigrationStateStore,
   ReplicaDirectory,
+  RunHistoryStore,
   RunMarkers,
   StoredControls,
 } from '../cluster/ports';
@@ -17,10 +19,12 @@ import { RedisLeases } from './redis-leases';
 import { RedisMigrationStore } from './redis-migration-store';
 import { RedisReplicaDirectory } from './redis-replica-directory';
 import { RedisRoutineKeys } from './redis-routine-keys';
+import { RedisRunHistory } from './redis-run-history';
 import { RedisRunMarkers } from './redis-run-markers';
 import { RedisServerCheck } from './redis-server-check';
 import { RedisSlotClaims } from './redis-slot-claims';
 import { RedisStoredControls } from './redis-stored-controls';
+import { RedisAuditTrail } from './redis-audit-trail';
 
 export type { RedisCoordinatorOptions } from './redis-coordinator-options';
 
@@ -71,6 +75,13 @@ export class RedisCoordinator implements Coordinator {
   readonly migrations: MigrationStateStore;
   /** Cluster-wide overlap of periodic runs (`<prefix>{<routine>}:runs`, `:previous`). */
   readonly runs: RunMarkers;
+  /**
+   * Run history of every replica: `<prefix>{<routine>}:history` (a sorted set of runs) and
+   * hourly and daily stats hashes beside it, expiring after 7 and 90 days.
+   */
+  readonly history: RunHistoryStore;
+  /** The dashboard's audit trail, the newest 10,000 actions (`<prefix>{audit}`). */
+  readonly audit: AuditTrail;
   private readonly slots: RedisSlotClaims;
   private readonly leases: RedisLeases;
 
@@ -83,8 +94,14 @@ export class RedisCoordinator implements Coordinator {
     this.leases = new RedisLeases(ioredis, keys, server);
     this.replicas = new RedisReplicaDirectory(client, prefix);
     this.controls = new RedisStoredControls(client, prefix);
+    this.audit = new RedisAuditTrail(client, prefix);
     this.migrations = new RedisMigrationStore(client, prefix);
     this.runs = new RedisRunMarkers(client, (routine, what) => keys.key(routine, what));
+    this.history = new RedisRunHistory(
+      client,
+      (routine, what) => keys.key(routine, what),
+      `${prefix}{history}:routines`,
+    );
   }
 
   /**

@@ -104,7 +104,7 @@ describe.each(adapters)('RoutinesDashboardModule on %s', (adapter) => {
         }),
         replicas: [expect.objectContaining({ pid: process.pid, routines: 3 })],
         shared: false,
-        summary: { routines: 3, failing: 1, late: 0, paused: 0, problems: 1 },
+        summary: { routines: 3, lost: 0, failing: 1, late: 0, paused: 0, problems: 1 },
         routines: [
           expect.objectContaining({
             name: 'hard-deleter',
@@ -205,7 +205,7 @@ describe.each(adapters)('RoutinesDashboardModule on %s', (adapter) => {
 
     it('triggers, pauses, resumes and re-times a routine, and logs each action', async () => {
       const registry = app!.get(RoutinesRegistry);
-      const triggered = await post('hard-deleter/trigger').expect(200);
+      const triggered = await post('hard-deleter/trigger?wait=1').expect(200);
       expect(triggered.body).toEqual(
         expect.objectContaining({
           routine: 'hard-deleter',
@@ -256,12 +256,12 @@ describe.each(adapters)('RoutinesDashboardModule on %s', (adapter) => {
       await post('hard-deleter/trigger')
         .set('host', 'ops.local:8080')
         .set('origin', 'http://ops.local:8080')
-        .expect(200);
+        .expect(202);
       await post('hard-deleter/trigger')
         .set('host', 'ops.local')
         .set('origin', 'http://elsewhere.local')
         .expect(403);
-      await post('hard-deleter/trigger').set('sec-fetch-site', 'same-origin').expect(200);
+      await post('hard-deleter/trigger').set('sec-fetch-site', 'same-origin').expect(202);
       expect(app!.get(RoutinesRegistry).get('hard-deleter').counters.runs).toBe(2);
     });
 
@@ -288,7 +288,7 @@ describe.each(adapters)('RoutinesDashboardModule on %s', (adapter) => {
 
     it('shows buttons, and the last error stack with exposeStacks', async () => {
       app!.get(Jobs).failWith = 'boom';
-      await post('hard-deleter/trigger').expect(200);
+      await post('hard-deleter/trigger?wait=1').expect(200);
       const list = await http().get('/routines/api/routines').set('x-token', 'secret').expect(200);
       expect(list.body.routines[0].lastRun.error.stack).toContain('boom');
       const page = await http().get('/routines').set('x-token', 'secret').expect(200);
@@ -302,7 +302,122 @@ describe.each(adapters)('RoutinesDashboardModule on %s', (adapter) => {
     expect(failure).toBeInstanceOf(RoutinesConfigurationError);
     expect(String((failure as Error).message)).toMatch(/RoutinesDashboardModule.*control/);
     app = await boot(adapter, { control: true, allowUnguardedControl: true });
-    await http().post('/routines/api/routines/hard-deleter/trigger').expect(200);
+    await http().post('/routines/api/routines/hard-deleter/trigger').expect(202);
+  });
+
+  describe('the Host and forwarded headers', () => {
+    const trigger = () => http().post('/routines/api/routines/hard-deleter/trigger');
+    const runs = () => app!.get(RoutinesRegistry).get('hard-deleter').counters.runs;
+
+    it('answers unguarded control for a loopback name only (DNS rebinding), and for allowedHosts', async () => {
+      app = await boot(adapter, { control: true, allowUnguardedControl: true });
+      for (const host of [
+        'localhost',
+        'localhost:3000',
+        '127.0.0.1:8080',
+        '[::1]:3000',
+        'LOCALHOST',
+      ])
+        await trigger().set('host', host).expect(200);
+      const refused = await trigger().set('host', 'rebind.evil.example:3000').expect(421);
+      expect(refused.body.message).toContain("host 'rebind.evil.example:3000'");
+      expect(refused.body.message).toContain('allowedHosts');
+      // Same-origin as far as the browser knows: the page and its request share the rebound name.
+      await trigger()
+        .set('host', 'rebind.evil.example')
+        .set('origin', 'http://rebind.evil.example')
+        .set('sec-fetch-site', 'same-origin')
+        .expect(421);
+      // Without trustProxy a forwarded loopback name does not stand in for the Host.
+      await trigger()
+        .set('host', 'rebind.evil.example')
+        .set('x-forwarded-host', 'localhost')
+        .expect(421);
+      expect(runs()).toBe(5);
+      await app.close();
+
+      app = await boot(adapter, {
+        control: true,
+        allowUnguardedControl: true,
+        allowedHosts: [
+          'ops.internal',
+          'ops.example.com:8443',
+          '.corp.example',
+          '.lab.example:9000',
+        ],
+      });
+      await trigger().set('host', 'ops.internal:3000').expect(200);
+      await trigger().set('host', 'ops.example.com:8443').expect(200);
+      await trigger().set('host', 'a.corp.example').expect(200);
+      await trigger().set('host', 'corp.example').expect(200);
+      await trigger().set('host', 'ops.example.com:9000').expect(421);
+      await trigger().set('host', 'evilcorp.example').expect(421);
+      await trigger().set('host', 'a.lab.example:9000').expect(200);
+      await trigger().set('host', 'a.lab.example:9001').expect(421);
+      await trigger().set('host', 'localhost:3000.evil.example').expect(421);
+      expect(runs()).toBe(5);
+    });
+
+    it('does not check the Host of control behind a guard unless allowedHosts is given', async () => {
+      app = await boot(adapter, { control: true, guards: [TokenGuard] });
+      await trigger().set('x-token', 'secret').set('host', 'ops.example.com').expect(200);
+      await app.close();
+      app = await boot(adapter, {
+        control: true,
+        guards: [TokenGuard],
+        allowedHosts: ['ops.internal'],
+      });
+      await trigger().set('x-token', 'secret').set('host', 'ops.example.com').expect(421);
+      await trigger().set('x-token', 'secret').set('host', 'ops.internal').expect(200);
+    });
+
+    it('believes X-Forwarded-Host only with trustProxy', async () => {
+      app = await boot(adapter, { control: true, guards: [TokenGuard] });
+      // A client that sets X-Forwarded-Host to the attacker's origin is not believed.
+      await trigger()
+        .set('x-token', 'secret')
+        .set('host', 'ops.internal')
+        .set('x-forwarded-host', 'evil.example')
+        .set('origin', 'https://evil.example')
+        .expect(403);
+      await app.close();
+
+      app = await boot(adapter, { control: true, guards: [TokenGuard], trustProxy: true });
+      await trigger()
+        .set('x-token', 'secret')
+        .set('host', 'app:3000')
+        .set('x-forwarded-host', 'ops.example.com, proxy.internal')
+        .set('origin', 'https://ops.example.com')
+        .expect(200);
+      await app.close();
+
+      // Behind a trusted proxy the Host check reads the forwarded name too.
+      app = await boot(adapter, {
+        control: true,
+        allowUnguardedControl: true,
+        trustProxy: true,
+        allowedHosts: ['ops.example.com'],
+      });
+      await trigger()
+        .set('host', '127.0.0.1:3000')
+        .set('x-forwarded-host', 'ops.example.com')
+        .expect(200);
+      await trigger()
+        .set('host', '127.0.0.1:3000')
+        .set('x-forwarded-host', 'evil.example')
+        .expect(421);
+    });
+
+    it('refuses bad trustProxy and allowedHosts at bootstrap, naming them', async () => {
+      const failure = (await boot(adapter, {
+        trustProxy: 'yes' as unknown as boolean,
+        allowedHosts: ['https://ops.example.com'],
+      }).catch((error: unknown) => error)) as RoutinesConfigurationError;
+      expect(failure).toBeInstanceOf(RoutinesConfigurationError);
+      expect(failure.message).toContain("option 'trustProxy' = 'yes' must be true or false");
+      expect(failure.message).toContain("option 'allowedHosts'");
+      expect(failure.message).toContain('no scheme, no path');
+    });
   });
 
   it('refuses an unknown option, with the likely one', async () => {
@@ -311,7 +426,7 @@ describe.each(adapters)('RoutinesDashboardModule on %s', (adapter) => {
     );
     expect(failure).toBeInstanceOf(RoutinesConfigurationError);
     expect((failure as Error).message).toContain(
-      "RoutinesDashboardModule: option 'contol' = true is not a dashboard option (did you mean 'control'?); the options are allowUnguardedControl, control, exposeStacks, guards, path, refresh, replicas, title, trustedOrigins",
+      "RoutinesDashboardModule: option 'contol' = true is not a dashboard option (did you mean 'control'?); the options are allowUnguardedControl, allowedHosts, control, exposeStacks, guards, minInterval, operator, path, refresh, replicas, title, trustProxy, trustedOrigins",
     );
   });
 
@@ -349,6 +464,7 @@ describe('RoutinesDashboardModule with two apps on one shared coordinator', () =
   async function bootShared(
     coordinator: InMemoryCoordinator,
     control: boolean,
+    logger = new CapturingLogger(),
   ): Promise<INestApplication> {
     @Module({
       imports: [
@@ -365,10 +481,7 @@ describe('RoutinesDashboardModule with two apps on one shared coordinator', () =
       providers: [ClusterJobs],
     })
     class AppModule {}
-    const app = await NestFactory.create(AppModule, {
-      logger: new CapturingLogger(),
-      abortOnError: false,
-    });
+    const app = await NestFactory.create(AppModule, { logger, abortOnError: false });
     await app.init();
     return app;
   }
@@ -456,6 +569,51 @@ describe('RoutinesDashboardModule with two apps on one shared coordinator', () =
     expect(registry.get('cluster-sweep').state).toBe('running');
   });
 
+  it("shows a hostile replica's snapshot with the expected values only, and warns once about it", async () => {
+    const coordinator = sharedCoordinator();
+    const logger = new CapturingLogger();
+    apps = [await bootShared(coordinator, false, logger)];
+    const hostile = {
+      id: 'evil:1:1',
+      host: 'evil',
+      pid: '<img src=x onerror=alert(1)>',
+      startedAt: Date.now(),
+      publishedAt: Date.now(),
+      publishEvery: 60_000,
+      routines: [
+        {
+          name: 'planted',
+          kind: 'periodic',
+          scope: 'instance',
+          state: 'running',
+          counters: { runs: '5' },
+          health: { consecutiveFailures: { $gt: 0 } },
+        },
+      ],
+    };
+    await coordinator.replicas.publish(hostile.id, JSON.stringify(hostile), 60_000);
+    const get = () =>
+      request(apps[0].getHttpServer())
+        .get('/ops/api/routines')
+        .set('x-token', 'secret')
+        .expect(200);
+    const { body } = await get();
+    await get();
+    expect(body.replicas.find((r: { id: string }) => r.id === hostile.id).pid).toBe(0);
+    const planted = body.routines.find((r: { name: string }) => r.name === 'planted');
+    expect(planted).toMatchObject({ here: false, health: { consecutiveFailures: 0 } });
+    expect(planted.counters.runs).toBe(0);
+    const warned = logger
+      .at('warn')
+      .map((entry) => entry.message)
+      .filter((message) => message.includes('invalid entries'));
+    expect(warned).toEqual([
+      '3 invalid entries from replica evil:1:1 left out of the page (another version, or a corrupt snapshot)',
+    ]);
+    const page = await request(apps[0].getHttpServer()).get('/ops').set('x-token', 'secret');
+    expect(page.text).not.toContain('<img src=x');
+  });
+
   it('withdraws a replica on close: the other stops listing it at once', async () => {
     const coordinator = sharedCoordinator();
     apps = [await bootShared(coordinator, false), await bootShared(coordinator, false)];
@@ -485,7 +643,7 @@ describe('RoutinesDashboardModule when the coordinator is down at bootstrap', ()
     const coordinator = new InMemoryCoordinator();
     Object.defineProperty(coordinator, 'kind', { value: 'shared-for-test' });
     const down = () => Promise.reject(new Error('connection refused'));
-    Object.assign(coordinator.replicas, { list: down, publish: down });
+    Object.assign(coordinator.replicas, { list: down, listExpiring: down, publish: down });
     Object.assign(coordinator.controls, { all: down });
     const logger = new CapturingLogger();
     @Module({

@@ -60,7 +60,7 @@ describe('sample app: steering routines over HTTP', () => {
       method: 'POST',
       headers: bearer,
     });
-    expect(triggered.status).toBe(200);
+    expect(triggered.status).toBe(202);
     const wrong = await fetch(`${url}/dashboard/api/routines`, {
       headers: { authorization: 'Bearer nope' },
     });

@@ -2,7 +2,8 @@
  * The dashboard across replicas: three Nest HTTP apps on one Redis or PostgreSQL. Every replica
  * lists all of them; a pause set on one stops the cluster routine on all within a second and
  * holds for a replica started later; an instance routine's pause stays on its replica; a
- * replica killed with SIGKILL drops out after the expiry.
+ * replica killed with SIGKILL is shown lost at once, its failures still counted, and
+ * forgotten after forgetAfter.
  */
 import {
   ENGINES,
@@ -23,12 +24,22 @@ jest.setTimeout(60_000);
 const engines = useSharedEngines();
 
 interface Listed {
-  replicas: Array<{ id: string; pid: number }>;
+  replicas: Array<{
+    id: string;
+    pid: number;
+    lost?: true;
+    lostSince?: number;
+    publishedAt: number;
+  }>;
+  summary: { lost: number; failing: number };
   routines: Array<{
     name: string;
     state: string;
+    here: boolean;
+    lost?: true;
+    problems: string[];
     runner?: { pid: number };
-    replicas: Array<{ pid: number; state: string }>;
+    replicas: Array<{ pid: number; state: string; lost?: true }>;
     controls?: { pause?: { paused: boolean } };
   }>;
 }
@@ -36,12 +47,15 @@ interface Listed {
 describe.each(ENGINES)('dashboard across replicas on %s', (engine: Engine) => {
   const replicas: Array<Replica & { port: number }> = [];
 
-  async function start(label: string): Promise<Replica & { port: number }> {
+  async function start(
+    label: string,
+    extra: Record<string, unknown> = {},
+  ): Promise<Replica & { port: number }> {
     const port = await freePort();
     const replica = Object.assign(
       new Replica(
         label,
-        { engine, port, keyPrefix: engines.keyPrefix, schema: engines.schema },
+        { engine, port, keyPrefix: engines.keyPrefix, schema: engines.schema, ...extra },
         'dashboard-replica.ts',
       ),
       { port },
@@ -171,23 +185,61 @@ describe.each(ENGINES)('dashboard across replicas on %s', (engine: Engine) => {
     await post(a, '/routines/local-ticker/resume');
   });
 
-  it('drops a replica killed with SIGKILL once its snapshot expires', async () => {
-    const [a, b] = replicas;
-    await waitFor(
-      'b on the page',
-      async () => ((await list(a)).replicas.some((r) => r.pid === b.pid) ? true : undefined),
-      5000,
+  it('shows a replica killed with SIGKILL as lost, still counts its failures, and forgets it after forgetAfter', async () => {
+    const [a] = replicas;
+    // e alone runs 'doomed', which always fails.
+    const e = await start('e', { failing: 'doomed' });
+    const failingOnE = await waitFor(
+      'e and its failing routine on the page of a',
+      async () => {
+        const body = await list(a);
+        const doomed = body.routines.find((routine) => routine.name === 'doomed');
+        return body.replicas.some((r) => r.pid === e.pid) && doomed?.problems.includes('failing')
+          ? body
+          : undefined;
+      },
+      10_000,
     );
-    await kill(b.process);
+    expect(failingOnE.routines.find((routine) => routine.name === 'doomed')).toMatchObject({
+      here: false,
+    });
+    const failingBefore = failingOnE.summary.failing;
+
+    await kill(e.process); // SIGKILL: no withdraw
     const killedAt = Date.now();
-    const gone = await waitFor(
-      'b to drop out',
-      async () => ((await list(a)).replicas.some((r) => r.pid === b.pid) ? undefined : Date.now()),
-      15_000,
+    const lost = await waitFor(
+      'e to be shown lost',
+      async () => {
+        const body = await list(a);
+        return body.replicas.find((r) => r.pid === e.pid)?.lost ? body : undefined;
+      },
+      10_000,
     );
-    // expireAfter is 1.5 s after its last snapshot (published every 0.3 s). It drops out then,
-    // not never: under 3.5 s on a quiet machine, 8 s with the page's polling on a busy one.
-    expect(gone - killedAt).toBeGreaterThan(800);
-    expect(gone - killedAt).toBeLessThan(8_000);
+    const listedE = lost.replicas.find((r) => r.pid === e.pid)!;
+    // Lost after twice its publish period (0.3 s) from its last snapshot, as the engine timed
+    // it (the directory's write comes a little after the snapshot's publishedAt).
+    expect(listedE.lostSince).toBeGreaterThanOrEqual(listedE.publishedAt + 600 - 100);
+    expect(listedE.lostSince).toBeLessThan(listedE.publishedAt + 600 + 3_000);
+    expect(lost.summary.lost).toBeGreaterThanOrEqual(1);
+    expect(lost.summary.failing).toBe(failingBefore); // its routine's failures still count
+    const doomed = lost.routines.find((routine) => routine.name === 'doomed')!;
+    expect(doomed).toMatchObject({ here: false, lost: true });
+    expect(doomed.problems).toEqual(expect.arrayContaining(['failing', 'lost']));
+    expect(doomed.replicas).toEqual([expect.objectContaining({ pid: e.pid, lost: true })]);
+    const ticker = lost.routines.find((routine) => routine.name === 'ticker')!;
+    expect(ticker.replicas.find((r) => r.pid === e.pid)?.lost).toBe(true);
+    expect(ticker.runner?.pid).not.toBe(e.pid); // a lost replica runs nothing
+
+    const forgotten = await waitFor(
+      'e to be forgotten',
+      async () => ((await list(a)).replicas.some((r) => r.pid === e.pid) ? undefined : Date.now()),
+      20_000,
+    );
+    // forgetAfter is 4 s after its last snapshot: forgotten then, not before, not never (the
+    // upper bound is loose: a busy machine, the page's own polling).
+    expect(forgotten - killedAt).toBeGreaterThan(3_000);
+    expect(forgotten - killedAt).toBeLessThan(15_000);
+    const after = await list(a);
+    expect(after.routines.some((routine) => routine.name === 'doomed')).toBe(false);
   });
 });

@@ -12,6 +12,7 @@ import { insertRunMarkersSql } from '../../lib/postgres/sql/insert-run-markers.s
 import { listControlsSql } from '../../lib/postgres/sql/list-controls.sql';
 import { listMigrationsSql } from '../../lib/postgres/sql/list-migrations.sql';
 import { listReplicasSql } from '../../lib/postgres/sql/list-replicas.sql';
+import { listReplicasExpiringSql } from '../../lib/postgres/sql/list-replicas-expiring.sql';
 import { migrationErrorsSql } from '../../lib/postgres/sql/migration-errors.sql';
 import { pruneSlotsSql } from '../../lib/postgres/sql/prune-slots.sql';
 import { publishReplicaSql } from '../../lib/postgres/sql/publish-replica.sql';
@@ -38,6 +39,8 @@ import { jobsTableSql } from '../../lib/postgres/sql/worker/jobs-table.sql';
 import { requeueJobSql } from '../../lib/postgres/sql/worker/requeue-job.sql';
 import { resetStalledJobsSql } from '../../lib/postgres/sql/worker/reset-stalled-jobs.sql';
 import { tableColumnsSql } from '../../lib/postgres/sql/worker/table-columns.sql';
+import { appendAuditSql } from '../../lib/postgres/sql/append-audit.sql';
+import { listAuditSql } from '../../lib/postgres/sql/list-audit.sql';
 import { dropSchema, postgresPool, unique } from './support';
 
 // Each statement module alone against the real server: every statement parses, its
@@ -54,6 +57,8 @@ const tables = coordinatorTables({
   controlTable: 'routines_controls',
   migrationTable: 'routines_migrations',
   runTable: 'routines_runs',
+  historyTable: 'routines_run_history',
+  auditTable: 'routines_audit',
 });
 
 function jobTable(table: string, byQueue: boolean): JobTable {
@@ -88,8 +93,11 @@ const coordinatorStatements: Array<[string, string]> = [
   ['publish replica', publishReplicaSql(tables.replicas)],
   ['withdraw replica', withdrawReplicaSql(tables.replicas)],
   ['list replicas', listReplicasSql(tables.replicas)],
+  ['list replicas expiring', listReplicasExpiringSql(tables.replicas)],
   ['set control', setControlSql(tables.controls)],
   ['list controls', listControlsSql(tables.controls)],
+  ['append audit', appendAuditSql(tables.audit)],
+  ['list audit', listAuditSql(tables.audit)],
 ];
 
 const appTable = `"${schema}"."uploads"`;

@@ -7,6 +7,7 @@ import { COMPLETE_LEASE_LUA } from '../../lib/redis/lua/complete-lease.lua';
 import { END_RUN_LUA } from '../../lib/redis/lua/end-run.lua';
 import { LIST_CONTROLS_LUA } from '../../lib/redis/lua/list-controls.lua';
 import { LIST_REPLICAS_LUA } from '../../lib/redis/lua/list-replicas.lua';
+import { LIST_REPLICAS_EXPIRING_LUA } from '../../lib/redis/lua/list-replicas-expiring.lua';
 import { PUBLISH_REPLICA_LUA } from '../../lib/redis/lua/publish-replica.lua';
 import { REGISTER_MIGRATION_LUA } from '../../lib/redis/lua/register-migration.lua';
 import { RELEASE_LEASE_LUA } from '../../lib/redis/lua/release-lease.lua';
@@ -38,6 +39,7 @@ const scripts: Array<[string, string, number, Array<string | number>]> = [
   ['set migration direction', SET_MIGRATION_DIRECTION_LUA, 1, ['m1', '1']],
   ['publish replica', PUBLISH_REPLICA_LUA, 2, ['r1', '{}', 60000]],
   ['list replicas', LIST_REPLICAS_LUA, 2, []],
+  ['list replicas expiring', LIST_REPLICAS_EXPIRING_LUA, 2, []],
   ['withdraw replica', WITHDRAW_REPLICA_LUA, 2, ['r1']],
   ['set control', SET_CONTROL_LUA, 1, ['routine', '{}']],
   ['list controls', LIST_CONTROLS_LUA, 1, []],

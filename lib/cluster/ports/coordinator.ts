@@ -1,6 +1,8 @@
+import type { AuditTrail } from './audit-trail';
 import type { Leases } from './leases';
 import type { MigrationStateStore } from './migration-state-store';
 import type { ReplicaDirectory } from './replica-directory';
+import type { RunHistoryStore } from './run-history-store';
 import type { RunMarkers } from './run-markers';
 import type { SlotClaims } from './slot-claims';
 import type { StoredControls } from './stored-controls';
@@ -53,4 +55,14 @@ export interface Coordinator extends SlotClaims, Leases {
    * replicas (see {@link RunMarkers}). Without them, overlap holds on each replica only.
    */
   readonly runs?: RunMarkers;
+  /**
+   * Optional: run history kept for every replica, raw runs and hourly and daily stats (see
+   * {@link RunHistoryStore}). Without it, `registry.history()` reads this replica's ring only.
+   */
+  readonly history?: RunHistoryStore;
+  /**
+   * Optional: the dashboard's audit trail, who did what from any replica (see
+   * {@link AuditTrail}). Without it, each replica keeps the actions done on it, in memory.
+   */
+  readonly audit?: AuditTrail;
 }

@@ -14,6 +14,24 @@ export {
   type StoredMigrationError,
 } from './migration-state-store';
 export type { ReplicaDirectory } from './replica-directory';
+export {
+  bucketStart,
+  DAY_MS,
+  HOUR_MS,
+  type RunHistoryBounds,
+  type RunHistoryQuery,
+  type RunHistoryStore,
+  type RunStatsBucket,
+  type RunStatsGrain,
+  type RunStatsQuery,
+  type StoredRun,
+} from './run-history-store';
 export type { BeginAnswer, BeginRun, RenewAnswer, RunMarkers, RunMarkerState } from './run-markers';
 export type { ClaimOptions, SlotClaims } from './slot-claims';
 export type { StoredControls } from './stored-controls';
+export {
+  AUDIT_ENTRIES_KEPT,
+  type AuditEntry,
+  type AuditQuery,
+  type AuditTrail,
+} from './audit-trail';

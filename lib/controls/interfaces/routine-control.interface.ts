@@ -23,7 +23,16 @@ export interface RoutineControls {
 /** What a control action did, and where. */
 export interface ControlResult {
   routine: string;
-  action: 'trigger' | 'pause' | 'resume' | 'interval';
+  action:
+    | 'trigger'
+    | 'pause'
+    | 'resume'
+    | 'interval'
+    | 'cancel'
+    | 'backfill'
+    | 'start'
+    | 'stop'
+    | 'restart';
   /**
    * `cluster`: kept by the coordinator and applied by every replica (a cluster routine);
    * `replica`: applied on `replica` only (an instance routine, or no shared coordinator).
@@ -32,4 +41,8 @@ export interface ControlResult {
   replica: ReplicaIdentity;
   /** The routine's state here once applied. */
   state: string;
+  /** `interval`: the schedule before (as `setInterval` takes it; an interval in ms). */
+  from?: unknown;
+  /** `interval`: the schedule set. */
+  to?: unknown;
 }

@@ -1,4 +1,5 @@
 import type { Clock, Coordinator } from '../../core';
+import type { ReplicaIdentity } from '../../controls/interfaces/replica-identity.interface';
 
 /**
  * @internal What an integration (the dashboard) needs from the registry's lifecycle: async work
@@ -15,4 +16,6 @@ export interface RegistryRuntime {
   clock: Clock;
   coordinator: Coordinator;
   version?: string;
+  /** This process as the replicas know it (the run history's `replica`). */
+  replica?: ReplicaIdentity;
 }

@@ -23,6 +23,31 @@ export type RoutineOverrides = Omit<
 >;
 
 /**
+ * The module option `history` as an object: the ring in this process, and the run history the
+ * coordinator's engine keeps for every replica (Redis, PostgreSQL: see `Coordinator.history`).
+ * Runs go to the engine in batches (every second, or 500 runs), off the runs' path; the engine
+ * keeps raw runs by age and count, and hourly stats for 7 days and daily stats for 90 days,
+ * whatever was pruned of the raw runs.
+ *
+ * @example
+ * RoutinesModule.forRoot({ coordinator: new RedisCoordinator(redis), history: { keepFor: '2d' } });
+ */
+export interface RoutinesHistoryOptions {
+  /** Runs kept per routine in this process's ring (`history: 100` as a number). Default: 100; 0 keeps none. */
+  limit?: number;
+  /**
+   * Send every run to the coordinator's run history. Default: true when the coordinator has one
+   * and is shared by processes (Redis, PostgreSQL); false on the in-memory coordinator, whose
+   * history would only repeat the ring. `true` with a coordinator without history is an error.
+   */
+  engine?: boolean;
+  /** How long the engine keeps raw runs. Default: '7d'; at most '366d'. */
+  keepFor?: Duration;
+  /** The most raw runs the engine keeps per routine, the newest. Default: 10,000; at most 1,000,000. */
+  keepRuns?: number;
+}
+
+/**
  * Options of `RoutinesModule.forRoot()` / `forRootAsync()`.
  *
  * @example
@@ -58,11 +83,16 @@ export interface RoutinesModuleOptions {
    */
   clock?: Clock;
   /**
-   * How many of its last runs (and skipped ticks) each routine keeps, for
-   * `registry.history(name)` and the `stats` and `health` of `registry.get(name)`. A ring of
-   * this size is made at a routine's first run. Default: 100; 0 keeps none.
+   * Run history. A number: how many of its last runs (and skipped ticks) each routine keeps in
+   * this process, for `registry.history(name)` and the `stats` and `health` of
+   * `registry.get(name)` (a ring of this size, made at a routine's first run). Default: 100;
+   * 0 keeps none. An object also says what the coordinator's engine keeps for every replica
+   * (see {@link RoutinesHistoryOptions}).
+   *
+   * @example
+   * RoutinesModule.forRoot({ coordinator, history: { limit: 100, keepFor: '3d', keepRuns: 5_000 } });
    */
-  history?: number;
+  history?: number | RoutinesHistoryOptions;
   /**
    * Prometheus metrics through prom-client (an optional peer: `npm install prom-client`):
    * `true` registers them in prom-client's default registry, or give `{ registry, prefix }`.

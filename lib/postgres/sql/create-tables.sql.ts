@@ -1,4 +1,6 @@
+import { historyTablesSql } from './history-tables.sql';
 import { migrationTablesSql } from './migration-tables.sql';
+import { auditTableSql } from './audit-table.sql';
 import { runTableSql } from './run-table.sql';
 import type { CoordinatorTables } from './tables';
 
@@ -31,6 +33,8 @@ export function createTablesSql(t: CoordinatorTables): string {
       `updated_at timestamptz NOT NULL DEFAULT now());`,
     ...migrationTablesSql(t.migrations, t.migrationErrors, t.migrationErrorIndex),
     runTableSql(t.runs),
+    ...historyTablesSql(t.history, t.historyStats),
+    ...auditTableSql(t.audit, t.auditTargetIndex),
     `INSERT INTO ${t.since} (since) SELECT now() WHERE NOT EXISTS (SELECT 1 FROM ${t.since});`,
   ].join('\n');
 }

@@ -22,6 +22,12 @@ export interface CoordinatorTables {
   /** The migration errors' index, unqualified and quoted. */
   readonly migrationErrorIndex: string;
   readonly runs: string;
+  /** The run history: raw runs, and their hourly and daily stats (`<history>_stats`). */
+  readonly history: string;
+  readonly historyStats: string;
+  /** The dashboard's audit trail, and its index by target (unqualified, quoted). */
+  readonly audit: string;
+  readonly auditTargetIndex: string;
 }
 
 /** The table names a coordinator was configured with (identifiers, unquoted). */
@@ -33,6 +39,8 @@ export interface CoordinatorTableNames {
   controlTable: string;
   migrationTable: string;
   runTable: string;
+  historyTable: string;
+  auditTable: string;
 }
 
 /** Quotes and qualifies the names; derived names are cut to PostgreSQL's 63 bytes. */
@@ -50,6 +58,10 @@ export function coordinatorTables(names: CoordinatorTableNames): CoordinatorTabl
     migrationErrors: table(`${names.migrationTable}_errors`),
     migrationErrorIndex: quote(`${names.migrationTable}_errors_idx`.slice(0, 63)),
     runs: table(names.runTable),
+    history: table(names.historyTable),
+    historyStats: table(`${names.historyTable}_stats`),
+    audit: table(names.auditTable),
+    auditTargetIndex: quote(`${names.auditTable}_target_idx`.slice(0, 63)),
   };
 }
 

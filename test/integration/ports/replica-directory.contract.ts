@@ -48,6 +48,25 @@ export function describeReplicaDirectoryContract(
       await directory.withdraw(unique('never-published')); // a no-op
     });
 
+    it("tells how long each live snapshot has left, on the engine's clock", async () => {
+      const directory = engine.harness.port();
+      if (!directory.listExpiring) return; // optional
+      const [long, short, gone] = [unique('replica'), unique('replica'), unique('replica')];
+      await directory.publish(long, `${long}:x`, TTL);
+      await directory.publish(short, `${short}:x`, 10_000);
+      await directory.publish(gone, `${gone}:x`, 10_000);
+      await directory.withdraw(gone);
+      const listed = (await directory.listExpiring())
+        .filter(({ snapshot }) => [long, short, gone].some((id) => snapshot.startsWith(`${id}:`)))
+        .sort((a, b) => a.expiresInMs - b.expiresInMs);
+      expect(listed.map(({ snapshot }) => snapshot)).toEqual([`${short}:x`, `${long}:x`]);
+      // Time has passed since publishing (the engine's clock only moves on), but not much.
+      expect(listed[0].expiresInMs).toBeLessThanOrEqual(10_000);
+      expect(listed[0].expiresInMs).toBeGreaterThan(5_000);
+      expect(listed[1].expiresInMs).toBeLessThanOrEqual(TTL);
+      expect(listed[1].expiresInMs).toBeGreaterThan(TTL - 5_000);
+    });
+
     it('drops a replica whose snapshot was not published again within its ttl', async () => {
       const directory = engine.harness.port();
       const [stale, fresh] = [unique('replica'), unique('replica')];

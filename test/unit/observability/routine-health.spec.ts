@@ -133,6 +133,79 @@ describe('healthOf a routine', () => {
     await routine.stop();
   });
 
+  describe('after setInterval, late is judged from the new schedule, counted from the change', () => {
+    const MINUTE = 60_000;
+    // Runs at 12:10 and 12:20 on '10m'; the change comes at 12:25. Once `failing`, a run
+    // fails and the backoff (3 h) skips the due times after it.
+    async function retimedAt1225(interval: string | { cron: string }) {
+      const clock = new ManualClock(T0); // 12:00
+      const history = new RunHistory(100);
+      const state = { failing: false };
+      const routine = new PeriodicRoutine(
+        () => {
+          if (state.failing) throw new Error('down');
+        },
+        {
+          name: 'retimed',
+          interval: '10m',
+          backoff: { initialDelay: '3h', maxDelay: '3h' },
+          clock,
+          recorder: history,
+          logger,
+        },
+      );
+      const health = () =>
+        healthOf(routine, routine.info(), runStats(history.records(clock)).durationMs?.max, clock);
+      routine.start();
+      await clock.advance(25 * MINUTE);
+      routine.setInterval(interval);
+      return { clock, routine, health, state };
+    }
+
+    it('cron: a time of the new cron before the change is no missed run; one after it is', async () => {
+      // 12:22, the new cron's latest time, is after the last run (12:20): late at once before the fix.
+      const { clock, routine, health, state } = await retimedAt1225({ cron: '22 * * * *' });
+      expect(health().late).toBe(false);
+      await clock.advance(30 * MINUTE); // 12:55: no time of the new cron has passed yet
+      expect(health().late).toBe(false);
+      state.failing = true;
+      await clock.advance(27 * MINUTE); // 13:22 runs (and fails): seen
+      expect(health()).toMatchObject({ late: false, consecutiveFailures: 1 });
+      await clock.advance(HOUR + 5_001); // 14:22 skipped by the backoff, 5 s ago and more
+      expect(health().late).toBe(true);
+      await routine.stop();
+    });
+
+    it('interval: the new, shorter interval counts from the change, not from the last run', async () => {
+      // The last run (12:20) is 5 min before the change, more than the new 1 min + 5 s.
+      const { clock, routine, health, state } = await retimedAt1225('1m');
+      expect(health().late).toBe(false);
+      state.failing = true;
+      await clock.advance(MINUTE); // 12:26 runs (and fails) on the new interval
+      expect(health()).toMatchObject({ late: false, consecutiveFailures: 1 });
+      await clock.advance(MINUTE + 5_001); // 12:27 skipped; 1 min + 5 s since 12:26 passed
+      expect(health().late).toBe(true);
+      await routine.stop();
+    });
+  });
+
+  it('cron: resumed after a pause over its cron times, it is not late for the times it slept through', async () => {
+    const clock = new ManualClock(T0 + 60_000); // 12:01
+    const routine = new PeriodicRoutine(() => undefined, {
+      logger,
+      name: 'hourly',
+      interval: { cron: '0 * * * *' },
+      clock,
+    });
+    routine.start();
+    await clock.advance(HOUR); // 13:00 ran
+    routine.pause();
+    await clock.advance(2 * HOUR + 30 * 60_000); // 14:00 and 15:00 fell while paused
+    routine.resume(); // 15:31: the next tick is 16:00; the paused ones are not missed
+    expect(healthOf(routine, routine.info(), undefined, clock).late).toBe(false);
+    await routine.stop();
+  });
+
   it('a background routine is never late or slow; it counts failures in a row', async () => {
     const clock = new ManualClock(T0);
     const routine = new SupervisedRoutine(
