@@ -126,7 +126,6 @@ export function buildView(list: DashboardList, query: ViewQuery): DashboardView 
   const pages = Math.max(1, Math.ceil(rows.length / query.size));
   const page = Math.min(query.page, pages);
   const replicas = list.replicas as Array<DashboardList['replicas'][number] & MaybeLost>;
-  const summary = list.summary as DashboardList['summary'] & { lost?: number };
   const view: DashboardView = {
     replica: { id: list.replica.id, host: list.replica.host, pid: list.replica.pid },
     // This replica's snapshot is stamped with the time of the request: left out, so that an
@@ -137,7 +136,6 @@ export function buildView(list: DashboardList, query: ViewQuery): DashboardView 
     shared: list.shared,
     summary: {
       ...list.summary,
-      lost: summary.lost ?? replicas.filter((replica) => replica.lost).length,
       shown: shown.length,
     },
     query: { q: query.q ?? '', problems: query.problems, sort: query.sort, desc: query.desc },

@@ -28,7 +28,7 @@ function list(routines: DashboardRoutine[]): DashboardList {
     replica,
     replicas: [{ ...replica, publishedAt: 0, routines: routines.length }],
     shared: false,
-    summary: { routines: routines.length, failing: 0, late: 0, paused: 0, problems: 0 },
+    summary: { routines: routines.length, failing: 0, late: 0, paused: 0, problems: 0, lost: 0 },
     routines,
   };
 }
@@ -106,7 +106,7 @@ describe('the console view (GET <path>/api/view)', () => {
     });
   });
 
-  it("counts lost replicas, and a routine's lost replicas, when the directory marks them", () => {
+  it("counts lost replicas, and a routine's lost replicas, as the model marks them", () => {
     const shown = list([
       routine('alpha', {
         replicas: [
@@ -124,6 +124,7 @@ describe('the console view (GET <path>/api/view)', () => {
       routines: 1,
       lost: true,
     });
+    shown.summary.lost = 1;
     const view = buildView(shown, readViewQuery({}));
     expect(view.summary.lost).toBe(1);
     expect(view.rows[0]).toMatchObject({ replicas: 2, lost: 1 });
