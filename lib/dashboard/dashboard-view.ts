@@ -168,11 +168,13 @@ function rowOf(routine: DashboardRoutine): ViewRow {
   if (routine.description) row.description = routine.description;
   const run = routine.lastRun;
   if (run) {
-    row.last = { status: run.status, at: run.startedAt ?? run.dueAt };
+    row.last = { status: run.status, at: Math.round(run.startedAt ?? run.dueAt) };
     if (run.durationMs !== undefined) row.last.ms = Math.round(run.durationMs * 10) / 10;
   }
-  if (routine.nextRunAt !== undefined) row.next = routine.nextRunAt;
-  if (routine.paused) row.paused = { ...routine.paused };
+  // Whole milliseconds: the registry's wall-clock times are read off a monotonic clock, and their
+  // fractions differ from one read to the next, which would change the ETag of every answer.
+  if (routine.nextRunAt !== undefined) row.next = Math.round(routine.nextRunAt);
+  if (routine.paused) row.paused = { ...routine.paused, at: Math.round(routine.paused.at) };
   return row;
 }
 

@@ -163,7 +163,7 @@ export class RoutinesDashboardController {
       nextRuns: routine.here && routine.kind === 'periodic' ? this.nextRuns(name) : [],
     };
     if (routine.worker) detail.jobs = this.registry.worker(name).history({ limit: count });
-    await this.sendJson(request, response, detail);
+    await this.sendJson(request, response, detail, wholeMilliseconds);
   }
 
   /** Live replicas: identity, when each last published, and its routines' states. */
@@ -207,9 +207,14 @@ export class RoutinesDashboardController {
   }
 
   /** JSON with an ETag over everything but the time (so an unchanged page costs a 304), the time in a header. */
-  private sendJson(request: unknown, response: unknown, value: unknown): Promise<void> {
+  private sendJson(
+    request: unknown,
+    response: unknown,
+    value: unknown,
+    replacer?: (key: string, value: unknown) => unknown,
+  ): Promise<void> {
     return this.send(request, response, {
-      body: JSON.stringify(value),
+      body: JSON.stringify(value, replacer),
       contentType: JSON_TYPE,
       etag: true,
       headers: { 'X-Routines-Now': String(this.wallNow()) },
@@ -249,6 +254,17 @@ export class RoutinesDashboardController {
   private wallNow(): number {
     return this.registry.runtime?.clock.wallNow() ?? Date.now();
   }
+}
+
+/**
+ * Epoch times in whole milliseconds: the registry reads wall-clock times off a monotonic clock,
+ * and their fractions differ from one read to the next, which would change the ETag of every
+ * answer (a number past 1e12 is a time here; durations stay as they are).
+ */
+function wholeMilliseconds(_key: string, value: unknown): unknown {
+  return typeof value === 'number' && value > 1e12 && !Number.isInteger(value)
+    ? Math.round(value)
+    : value;
 }
 
 /** The routine of that name on any live replica, or a 404 naming the known ones. */

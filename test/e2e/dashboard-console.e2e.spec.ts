@@ -113,6 +113,18 @@ describe.each(adapters)("the console's HTTP side on %s", (adapter) => {
     expect(missing.body.message).toContain("'nope'");
   });
 
+  it("tags a routine's JSON too: 304 while nothing changed (times in whole ms, so reading them again does not change it)", async () => {
+    const first = await request(app.getHttpServer())
+      .get('/ops/api/routines/hard-deleter')
+      .expect(200);
+    expect(Number.isInteger(first.body.lastRun.startedAt)).toBe(true);
+    for (let i = 0; i < 5; i++)
+      await request(app.getHttpServer())
+        .get('/ops/api/routines/hard-deleter')
+        .set('if-none-match', first.headers.etag)
+        .expect(304);
+  });
+
   it("adds a periodic routine's next 10 due times to its JSON", async () => {
     const detail = await request(app.getHttpServer())
       .get('/ops/api/routines/nightly-report')
