@@ -2,6 +2,7 @@ import { Controller, UseGuards, type Type } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { RoutinesRegistry } from '../nest/routines.registry';
 import type { DashboardGuard } from './interfaces/dashboard-options.interface';
+import { JobsController } from './jobs.controller';
 import { RoutinesControlController } from './routines-control.controller';
 import { RoutinesDashboardController } from './routines-dashboard.controller';
 import { RoutinesCluster } from './routines-cluster';
@@ -21,6 +22,11 @@ const CONTROLLERS: ReadonlyArray<{ base: Type; name: string; paramtypes: unknown
     base: RoutinesControlController,
     name: 'RoutinesControlController',
     paramtypes: [RoutinesCluster, Object, HttpAdapterHost],
+  },
+  {
+    base: JobsController,
+    name: 'JobsController',
+    paramtypes: [RoutinesRegistry, Object],
   },
 ];
 

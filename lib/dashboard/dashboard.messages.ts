@@ -18,4 +18,11 @@ export const MESSAGES = {
   crossSite: (origin: string) =>
     `control request refused: it comes from another site (${origin}); add the origin to trustedOrigins if it is yours`,
   badInterval: "give the interval as { interval: '5m' } (or a cron as { cron: '0 3 * * *' })",
+  // The jobs of a worker (jobs.controller.ts).
+  notJobsBody:
+    'give a JSON object { "ids": ["42"] } or { "state": "failed", "q": "to=a@example.com" }',
+  notJobsField: (field: string, what: string) => `${field} must be ${what}`,
+  notLimit: (value: string) => `limit must be a whole number, not ${JSON.stringify(value)}`,
+  jobAction: (action: string, worker: string, count: number, filter: string) =>
+    `jobs ${action} on worker '${worker}': ${count} row(s) (filter ${filter})`,
 };

@@ -11,6 +11,7 @@ import {
   workerTableSql,
   type DbWorkerOptions,
   type JobHandler,
+  type JobRow,
   type PostgresWorkerTable,
 } from '../../lib/worker';
 import { dropSchema, postgresPool, unique, waitFor } from './support';
@@ -251,7 +252,7 @@ describe('jobs of a plain queue, as operators handle them', () => {
   let pool: Pool;
   const schema = unique('worker_queue_it');
   let store: PostgresWorkerStore;
-  let queue: PostgresWorkerTable;
+  let queue: PostgresWorkerTable<JobRow>;
   let jobs: string;
 
   beforeAll(async () => {
