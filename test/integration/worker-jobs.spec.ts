@@ -290,6 +290,11 @@ describe('jobs of a plain queue, as operators handle them', () => {
     );
     expect(String(large.payload)).toMatch(/… \[cut: \d+ bytes\]$/);
     expect(Buffer.byteLength(String(large.payload))).toBeLessThan(8300);
+    // newest first by id as a number, not as text ('10' before '9')
+    for (let i = 0; i < 10; i++) await store.enqueue('emails', { i });
+    const listed = (await queue.jobs({ limit: 13 })).jobs.map((job) => Number(job.id));
+    expect(listed).toEqual([...listed].sort((a, b) => b - a));
+    expect(listed).toHaveLength(13);
     // actions by payload search
     expect(await queue.discard({ state: 'queued', search: 'to=a@example.com' })).toEqual({
       count: 1,

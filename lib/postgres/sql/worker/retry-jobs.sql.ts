@@ -12,8 +12,9 @@ export const RETRYABLE_STATES = ['failed', 'canceled', 'errored'] as const;
  * `maxAttempts - 1`, `num_resets` at most `maxResets`). The last error stays in the row.
  *
  * In the library's job table a row is left alone while another job with its dedupe key is
- * pending, and of several ended rows with one key only the newest is retried: the unique index
- * on pending keys would otherwise fail the whole statement.
+ * pending, and of several rows with one key that the filter takes only the newest is retried:
+ * the unique index on pending keys would otherwise fail the whole statement. (A lookup of the
+ * newest row per candidate took 572 s for 5,000 failed rows among 500,000; the window, below.)
  *
  * Parameters: $1-$4 the filter (`jobFilterSql`), $5 max attempts, $6 max resets, $7 the
  * queue's name (the library's job table only). Returns one row per job retried.
@@ -26,19 +27,22 @@ export const RETRYABLE_STATES = ['failed', 'canceled', 'errored'] as const;
 export function retryJobsSql(target: JobTable): string {
   const { table, c, byQueue } = target;
   const states = RETRYABLE_STATES.map((state) => `'${state}'`).join(', ');
-  const keyFree = byQueue
-    ? ` AND ("key" IS NULL OR (NOT EXISTS (SELECT 1 FROM ${table} AS other WHERE other."queue" = j."queue" ` +
-      `AND other."key" = j."key" AND other.${c.state} IN ('queued', 'processing', 'errored') AND other.${c.id} <> j.${c.id}) ` +
-      `AND j.${c.id} = (SELECT max(newest.${c.id}) FROM ${table} AS newest WHERE newest."queue" = j."queue" ` +
-      `AND newest."key" = j."key" AND newest.${c.state} IN (${states}))))`
-    : '';
+  const retryable = `${queueFilterSql(target, 7)} AND ${c.state} IN (${states}) AND ${jobFilterSql(target, 1)}`;
+  // The newest row of each key the filter takes (a window: no lookup per row), and none whose
+  // key a pending job holds (the unique index on pending keys answers that).
+  const candidates = byQueue
+    ? `j.${c.id} IN (SELECT id FROM (SELECT ${c.id} AS id, "key" AS key, row_number() OVER ` +
+      `(PARTITION BY "key" ORDER BY ${c.id} DESC) AS newest FROM ${table} WHERE ${retryable}) AS taken ` +
+      `WHERE taken.key IS NULL OR taken.newest = 1) AND NOT EXISTS (SELECT 1 FROM ${table} AS other ` +
+      `WHERE other."queue" = j."queue" AND other."key" = j."key" ` +
+      `AND other.${c.state} IN ('queued', 'processing', 'errored'))`
+    : retryable;
   return (
     `UPDATE ${table} AS job SET ${c.state} = 'queued', ${c.cancel} = false, ${c.processAfter} = NULL, ` +
     `${c.startedAt} = NULL, ${c.finishedAt} = NULL, ${c.lastHeartbeatAt} = NULL, ${c.workerHostname} = NULL, ` +
     `${c.numFailures} = LEAST(job.${c.numFailures}, $5::integer - 1), ` +
     `${c.numResets} = LEAST(job.${c.numResets}, $6::integer) ` +
-    `FROM (SELECT j.${c.id} AS id FROM ${table} AS j WHERE ${queueFilterSql(target, 7)} ` +
-    `AND j.${c.state} IN (${states}) AND ${jobFilterSql(target, 1)}${keyFree} ` +
+    `FROM (SELECT j.${c.id} AS id FROM ${table} AS j WHERE ${candidates} AND j.${c.state} IN (${states}) ` +
     `ORDER BY j.${c.id} FOR UPDATE OF j) AS target ` +
     `WHERE job.${c.id} = target.id AND job.${c.state} IN (${states}) RETURNING job.${c.id}::text AS id`
   );
