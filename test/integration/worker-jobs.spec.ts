@@ -246,6 +246,40 @@ describe('jobs of an app table, as operators handle them', () => {
       if (r.state === 'completed') expect(ran.has(String(r.id))).toBe(true);
     }
   });
+
+  it('retries and discards over and over while two workers dequeue: no row runs twice at once, every row ends', async () => {
+    await insert(200);
+    // every row due and waiting for its retry: the workers and the operator want the same rows
+    await pool.query(`UPDATE ${table} SET state = 'errored', num_failures = 1`);
+    await pool.query(
+      `CREATE TABLE ${table}_log (id bigint, started timestamptz, ended timestamptz)`,
+    );
+    const handler: JobHandler<Upload> = async (row) => {
+      const started = new Date();
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 3));
+      await pool.query(`INSERT INTO ${table}_log VALUES ($1, $2, clock_timestamp())`, [
+        row.id,
+        started,
+      ]);
+    };
+    start(handler, { concurrency: 4 });
+    start(handler, { concurrency: 4 });
+    for (let round = 0; round < 20; round++) {
+      await uploads.retry({ state: ['errored', 'failed'] });
+      if (round === 5) await uploads.discard({ state: 'errored' });
+    }
+    await uploads.retry({ state: 'failed' }); // the discarded rows back too
+    await until('every row completed', async () =>
+      (await rows()).every((row) => row.state === 'completed'),
+    );
+    const overlaps = await pool.query(
+      `SELECT a.id FROM ${table}_log a JOIN ${table}_log b ON a.id = b.id AND a.ctid <> b.ctid ` +
+        `AND a.started < b.ended AND b.started < a.ended`,
+    );
+    expect(overlaps.rowCount).toBe(0);
+    const ran = await pool.query(`SELECT DISTINCT id FROM ${table}_log`);
+    expect(ran.rowCount).toBe(200);
+  });
 });
 
 describe('jobs of a plain queue, as operators handle them', () => {
