@@ -20,6 +20,8 @@ import type { PostgresWorkerTable } from './postgres-worker-table';
 import type { SlotClaims } from '../cluster/ports/slot-claims';
 import { JobPruner } from './job-pruner';
 import { resolveRetention } from './job-retention';
+import { WORKER_OPTION_NAMES } from './worker-option-names';
+import { unknownOptionProblems } from '../core/unknown-options';
 import { MESSAGES } from './worker.messages';
 
 /** The worker's events on the registry's `events$`, built only while it has a subscriber (measured). */
@@ -156,6 +158,7 @@ async function buildWorker(
   const { source, instance, options } = declared;
   const name = options.name;
   const optionProblems: OptionProblem[] = [];
+  optionProblems.push(...unknownOptionProblems(options, WORKER_OPTION_NAMES, 'a @Worker option'));
   const timings = workerTimings(options, optionProblems);
   const retention = resolveRetention(options.retention, options.table, optionProblems);
   problems.push(...optionProblems.map((problem) => ({ ...problem, source, routine: name })));

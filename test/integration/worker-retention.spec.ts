@@ -78,7 +78,12 @@ describe('retention of ended jobs', () => {
     class Uploads implements WorkerHandler {
       handle(): void {}
     }
-    const error = (await boot([Emails, Uploads]).catch((e: unknown) => e)) as Error;
+    @Worker({ name: 'typo', retenion: false } as never)
+    @Injectable()
+    class Typo implements WorkerHandler {
+      handle(): void {}
+    }
+    const error = (await boot([Emails, Uploads, Typo]).catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(RoutinesConfigurationError);
     const problems = (error as RoutinesConfigurationError).problems.map((p) => [
       p.routine,
@@ -90,8 +95,10 @@ describe('retention of ended jobs', () => {
         ['emails', 'retention.failed'],
         ['emails', 'retention.kept'],
         ['uploads', 'retention'],
+        ['typo', 'retenion'],
       ]),
     );
+    expect(String(error)).toContain("did you mean 'retention'?");
     expect(String(error)).toContain("'soon'");
     expect(String(error)).toContain('never deletes them');
   });
