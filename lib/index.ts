@@ -27,7 +27,17 @@ export type {
 export type { MigrationsModuleOptions } from './migrations/interfaces/migrations-module-options.interface';
 export type { MetricsOptions, MetricsRegistry, TracerLike, TracingOptions } from './observability';
 export { RoutinesModule } from './nest/routines.module';
-export type { JobContext, JobOutcome } from './worker';
+export type {
+  JobActionResult,
+  JobContext,
+  JobFilter,
+  JobOutcome,
+  JobPage,
+  JobQuery,
+  JobRetention,
+  JobState,
+  JobSummary,
+} from './worker';
 export type { MigrationContext, MigrationDirection, MigrationInfo, Migrator } from './migrations';
 
 // Steering them at run time.

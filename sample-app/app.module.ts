@@ -43,6 +43,9 @@ import { UploadsModule } from './uploads/uploads.module';
         // one span per run (printed with TRACE_TO_CONSOLE=1, see observability/tracing.ts).
         metrics: true,
         tracing: true,
+        // The last 100 runs per routine in memory; with REDIS_URL or DATABASE_URL every replica's
+        // runs are kept by the engine too, 7 days, for the page's history and registry.history().
+        history: { limit: 100, keepFor: '7d' },
         // With DATABASE_URL: the thumbnail worker's rows live in the app's own table.
         workerStore: processing.store,
         // REQUIRE_MIGRATIONS=backfill-upload-extension refuses to start this version until that
@@ -64,7 +67,8 @@ import { UploadsModule } from './uploads/uploads.module';
       }),
     }),
     // The status page at /dashboard, its JSON at /dashboard/api, and the buttons that trigger,
-    // pause and re-time routines, behind a token (DASHBOARD_TOKEN). With REDIS_URL or
+    // pause, re-time, cancel and backfill routines and retry jobs, behind a token
+    // (DASHBOARD_TOKEN); each action lands in the audit trail with the operator's user name. With REDIS_URL or
     // DATABASE_URL, every replica shows on one page and a cluster pause holds on all of them.
     RoutinesDashboardModule.forRootAsync({
       path: '/dashboard',
@@ -72,6 +76,8 @@ import { UploadsModule } from './uploads/uploads.module';
       inject: [ConfigService],
       useFactory: (config: ConfigService) => ({
         control: config.get<string>('DASHBOARD_CONTROL', 'on') === 'on',
+        // No interval under 5 s from the page: a typo ('5ms') is refused, not run everywhere.
+        minInterval: '5s',
         title: `Routines · ${config.get<string>('APP_VERSION', 'dev')}`,
       }),
     }),

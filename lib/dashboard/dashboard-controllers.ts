@@ -3,6 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { RoutinesRegistry } from '../nest/routines.registry';
 import type { DashboardGuard } from './interfaces/dashboard-options.interface';
 import { RoutinesHistoryController } from './history.controller';
+import { JobsController } from './jobs.controller';
 import { RoutinesControlController } from './routines-control.controller';
 import { RoutinesDashboardController } from './routines-dashboard.controller';
 import { RoutinesCluster } from './routines-cluster';
@@ -31,6 +32,11 @@ const CONTROLLERS: ReadonlyArray<{ base: Type; name: string; paramtypes: unknown
     paramtypes: [RoutinesRegistry, RoutinesCluster, Object],
   },
   { base: AuditController, name: 'RoutinesAuditController', paramtypes: [DashboardAudit] },
+  {
+    base: JobsController,
+    name: 'RoutinesJobsController',
+    paramtypes: [RoutinesRegistry, Object, DashboardAudit],
+  },
 ];
 
 /**

@@ -36,9 +36,11 @@ export const MESSAGES = {
     target: string;
     scope: string;
     operator?: string;
+    note?: string;
     outcome: string;
   }) =>
-    `${entry.action} '${entry.target}' (${entry.scope}) by ${entry.operator ?? 'an unknown operator'}: ${entry.outcome}`,
+    `${entry.action} '${entry.target}' (${entry.scope}) by ${entry.operator ?? 'an unknown operator'}: ${entry.outcome}` +
+    (entry.note === undefined ? '' : ` [${entry.note}]`),
   auditUnreadable: (message: string) => `the audit trail could not be read (${message})`,
   badOverlap: (value: unknown) =>
     `overlap must be 'skip', 'buffer-one', 'buffer-all', 'cancel-other' or 'allow', not ${JSON.stringify(value)}`,
@@ -50,4 +52,9 @@ export const MESSAGES = {
   badQuery: (name: string, value: string, max: number) =>
     `${name} must be a whole number from 1${Number.isFinite(max) ? ` to ${max}` : ''}, not '${value}'`,
   badInterval: "give the interval as { interval: '5m' } (or a cron as { cron: '0 3 * * *' })",
+  // The jobs of a worker (jobs.controller.ts).
+  notJobsBody:
+    'give a JSON object { "ids": ["42"] } or { "state": "failed", "q": "to=a@example.com" }',
+  notJobsField: (field: string, what: string) => `${field} must be ${what}`,
+  notLimit: (value: string) => `limit must be a whole number, not ${JSON.stringify(value)}`,
 };

@@ -11,5 +11,6 @@ export * from './postgres-worker-store';
 export { DEFAULT_MAX_PAYLOAD_BYTES } from './queue-payload';
 export { WORKER_CHANNEL } from './worker-channel';
 export * from './interfaces/job.interface';
+export * from './interfaces/job-list.interface';
 export * from './worker.errors';
 export * from './db-worker';

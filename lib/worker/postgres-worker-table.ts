@@ -4,6 +4,15 @@ import type { PostgresPool } from '../postgres/postgres-pool';
 import type { OutageSource } from '../cluster/coordinator-outage';
 import { jobKey, type ClaimedJob, type FailOutcome } from './claimed-job';
 import type { WorkerTableOptions } from './interfaces/worker-store-options.interface';
+import type {
+  JobActionResult,
+  JobFilter,
+  JobPage,
+  JobQuery,
+} from './interfaces/job-list.interface';
+import { actionFilter, jobCursor, listParameters, type QueryTarget } from './job-query';
+import { jobSummary, type ListedRow } from './job-summary';
+import type { ResolvedRetention } from './job-retention';
 import { storedMessage } from './stored-message';
 import { checkWorkerTable } from './worker-table-check';
 import {
@@ -32,6 +41,8 @@ export class PostgresWorkerTable<Row = Record<string, unknown>> {
   private readonly c: WorkerColumns;
   private readonly table: string;
   private sql: WorkerStatements | undefined;
+  /** The id column's type, read by `check()`. */
+  private idType = 'text';
   private readonly pool: Pool;
 
   constructor(
@@ -55,6 +66,7 @@ export class PostgresWorkerTable<Row = Record<string, unknown>> {
    */
   async check(source = 'PostgresWorkerStore'): Promise<void> {
     const idType = await checkWorkerTable(this.pool, this.name, this.table, this.c, source);
+    this.idType = idType;
     this.sql = workerStatements(this.table, this.c, idType, this.options);
   }
 
@@ -178,6 +190,120 @@ export class PostgresWorkerTable<Row = Record<string, unknown>> {
       if (row.oldest_ms !== null) oldest = Math.max(oldest ?? 0, Number(row.oldest_ms));
     }
     return oldest === undefined ? { byState } : { byState, oldestQueuedMs: oldest };
+  }
+
+  /**
+   * A page of rows for an operator, newest first (by `queued_at`, then id), with the cursor of
+   * the next page (`next`, for `before`) when there is one. Searches ids, and in a plain queue
+   * dedupe keys and payloads (see {@link JobQuery.search}). A bad query is a `RangeError`
+   * naming the option and its value.
+   *
+   * @example
+   * const { jobs, next } = await uploads.jobs({ state: ['failed', 'errored'], limit: 20 });
+   */
+  async jobs(query: JobQuery = {}): Promise<JobPage> {
+    const parameters = listParameters(this.queryTarget('jobs'), query);
+    const limit = Number(parameters[parameters.length - 1]) - 1;
+    const { rows } = await this.pool.query<ListedRow>(this.statement('list'), [
+      ...parameters,
+      ...this.queueParameter(),
+    ]);
+    const page: JobPage = { jobs: rows.slice(0, limit).map(jobSummary) };
+    const last = rows[limit - 1];
+    if (rows.length > limit && last) page.next = jobCursor(last.cursor, last.id);
+    return page;
+  }
+
+  /**
+   * Back to `queued`, due now: the rows of `filter` that are `failed`, `canceled` or `errored`
+   * (never one `processing`). The count of attempts is kept and a row that used them all gets
+   * one more (as Sidekiq and Oban retry a dead job); give the worker's `maxAttempts` and
+   * `maxResets` (default 5 and 3). In a plain queue, a row whose dedupe key another pending
+   * job holds is left alone.
+   *
+   * @example
+   * const { count } = await uploads.retry({ state: 'failed' }, { maxAttempts: 5 });
+   */
+  async retry(
+    filter: JobFilter,
+    options: { maxAttempts?: number; maxResets?: number } = {},
+  ): Promise<JobActionResult> {
+    const call = 'retry';
+    const parameters = actionFilter(this.queryTarget(call), filter);
+    const limits = [options.maxAttempts ?? 5, options.maxResets ?? 3];
+    try {
+      return await this.act('retry', [...parameters, ...limits]);
+    } catch (error) {
+      // Another job with a key a retried row has was enqueued between the check and the write.
+      if ((error as { code?: unknown }).code !== '23505') throw error;
+      throw new Error(MESSAGES.keyTaken(this.callName(call), String((error as Error).message)));
+    }
+  }
+
+  /**
+   * Ends the rows of `filter` still waiting for an attempt (`queued`, `errored`) as `failed`,
+   * the dead-letter state, the failure message saying they were discarded. A `processing` row
+   * is left to its handler: cancel it instead.
+   *
+   * @example
+   * await uploads.discard({ ids: ['42', '43'] });
+   */
+  async discard(filter: JobFilter): Promise<JobActionResult> {
+    return this.act('discard', actionFilter(this.queryTarget('discard'), filter));
+  }
+
+  /**
+   * Cancels the rows of `filter` not ended yet: one waiting for an attempt ends `canceled` at
+   * once; one `processing` gets its cancel flag, and its worker aborts the handler's signal at
+   * its next heartbeat and writes `canceled`.
+   *
+   * @example
+   * await uploads.cancel({ state: 'queued', search: '42' });
+   */
+  async cancel(filter: JobFilter): Promise<JobActionResult> {
+    return this.act('askCancel', actionFilter(this.queryTarget('cancel'), filter));
+  }
+
+  /**
+   * @internal
+   * Deletes one batch of at most `batchSize` ended rows past `retention`; answers how many.
+   */
+  async pruneBatch(retention: ResolvedRetention, batchSize: number): Promise<number> {
+    const ages = [retention.completed, retention.canceled, retention.failed];
+    const { rowCount } = await this.pool.query(this.statement('prune'), [
+      ...ages.map((age) => age ?? null),
+      batchSize,
+      ...this.queueParameter(),
+    ]);
+    return rowCount ?? 0;
+  }
+
+  private async act(
+    name: 'retry' | 'discard' | 'askCancel',
+    parameters: unknown[],
+  ): Promise<JobActionResult> {
+    const { rowCount } = await this.pool.query(this.statement(name), [
+      ...parameters,
+      ...this.queueParameter(),
+    ]);
+    return { count: rowCount ?? 0 };
+  }
+
+  /** What a list or an action needs to read its query, and how its errors name it. */
+  private queryTarget(call: string): QueryTarget {
+    this.statement('list'); // checked first: the id's type is known
+    return {
+      call: this.callName(call),
+      byQueue: this.options.queue !== undefined,
+      idType: this.idType,
+      table: this.name,
+    };
+  }
+
+  private callName(call: string): string {
+    return this.options.queue === undefined
+      ? `PostgresWorkerTable(${this.name}).${call}`
+      : `queue '${this.options.queue}' ${call}`;
   }
 
   private statement(name: keyof WorkerStatements): string {

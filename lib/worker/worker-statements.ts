@@ -1,17 +1,35 @@
+import { askCancelJobsSql } from '../postgres/sql/worker/ask-cancel-jobs.sql';
 import { cancelJobSql } from '../postgres/sql/worker/cancel-job.sql';
 import { completeJobsSql } from '../postgres/sql/worker/complete-jobs.sql';
 import { countJobsSql } from '../postgres/sql/worker/count-jobs.sql';
 import { dequeueJobsSql } from '../postgres/sql/worker/dequeue-jobs.sql';
+import { discardJobsSql } from '../postgres/sql/worker/discard-jobs.sql';
 import { failJobSql } from '../postgres/sql/worker/fail-job.sql';
 import { heartbeatJobsSql } from '../postgres/sql/worker/heartbeat-jobs.sql';
 import { quotedColumns, type JobTable } from '../postgres/sql/worker/job-table';
+import { listJobsSql } from '../postgres/sql/worker/list-jobs.sql';
+import { pruneJobsSql } from '../postgres/sql/worker/prune-jobs.sql';
 import { requeueJobSql } from '../postgres/sql/worker/requeue-job.sql';
 import { resetStalledJobsSql } from '../postgres/sql/worker/reset-stalled-jobs.sql';
+import { retryJobsSql } from '../postgres/sql/worker/retry-jobs.sql';
 import type { WorkerColumns } from './worker-table';
 
 /** The statements of one job table, by what they do. */
 export type WorkerStatements = Record<
-  'dequeue' | 'heartbeat' | 'complete' | 'fail' | 'cancel' | 'requeue' | 'reset' | 'counts',
+  | 'dequeue'
+  | 'heartbeat'
+  | 'complete'
+  | 'fail'
+  | 'cancel'
+  | 'requeue'
+  | 'reset'
+  | 'counts'
+  // An operator's: list, act on rows, and prune ended rows past their retention.
+  | 'list'
+  | 'retry'
+  | 'discard'
+  | 'askCancel'
+  | 'prune',
   string
 >;
 
@@ -41,5 +59,10 @@ export function workerStatements(
     requeue: requeueJobSql(target),
     reset: resetStalledJobsSql(target),
     counts: countJobsSql(target),
+    list: listJobsSql(target),
+    retry: retryJobsSql(target),
+    discard: discardJobsSql(target),
+    askCancel: askCancelJobsSql(target),
+    prune: pruneJobsSql(target),
   };
 }

@@ -35,8 +35,22 @@ export const DEFAULT_WORKER_COLUMNS: Readonly<WorkerColumns> = Object.freeze({
   cancel: 'cancel',
 });
 
-/** A job row's states. */
+/**
+ * A job row's states. `failed` is the dead-letter state: attempts used up, not retryable,
+ * reset too often, or discarded by an operator (the failure message tells which); it stays
+ * until retried or pruned.
+ */
 export type JobState = 'queued' | 'processing' | 'completed' | 'errored' | 'failed' | 'canceled';
+
+/** Every {@link JobState}, in a row's order of life. */
+export const JOB_STATES: readonly JobState[] = Object.freeze([
+  'queued',
+  'processing',
+  'errored',
+  'completed',
+  'failed',
+  'canceled',
+]);
 
 /** What each column must be, as `information_schema.columns.data_type` names it (id: any type). */
 export const COLUMN_TYPES: Readonly<Record<Exclude<keyof WorkerColumns, 'id'>, readonly string[]>> =

@@ -17,6 +17,11 @@ import { DbWorker } from './db-worker';
 import type { JobContext, WorkerEvent, WorkerEventListener } from './interfaces/job.interface';
 import type { PostgresWorkerStore } from './postgres-worker-store';
 import type { PostgresWorkerTable } from './postgres-worker-table';
+import type { SlotClaims } from '../cluster/ports/slot-claims';
+import { JobPruner } from './job-pruner';
+import { resolveRetention } from './job-retention';
+import { WORKER_OPTION_NAMES } from './worker-option-names';
+import { unknownOptionProblems } from '../core/unknown-options';
 import { MESSAGES } from './worker.messages';
 
 /** The worker's events on the registry's `events$`, built only while it has a subscriber (measured). */
@@ -39,6 +44,11 @@ export interface BuiltWorker {
   store: PostgresWorkerStore;
   /** Its last job attempts, unless the module keeps none (`history: 0`). */
   history?: JobHistory;
+  /** Its `maxAttempts` and `maxResets`, as an operator's list shows and a retry keeps them. */
+  maxAttempts: number;
+  maxResets: number;
+  /** Prunes its ended rows past their retention (a plain queue with a retention). */
+  pruner?: JobPruner;
 }
 
 /**
@@ -51,6 +61,8 @@ export interface WorkerObservers {
   tracer?: RunTracer;
   /** The workers' timers, row holds and event times. Default: the system clock. */
   clock?: Clock;
+  /** Where a pruning round is claimed, once across replicas (the module's coordinator). */
+  coordinator?: SlotClaims;
 }
 
 /** A worker's options in milliseconds, as the `DbWorker` takes them. */
@@ -146,7 +158,9 @@ async function buildWorker(
   const { source, instance, options } = declared;
   const name = options.name;
   const optionProblems: OptionProblem[] = [];
+  optionProblems.push(...unknownOptionProblems(options, WORKER_OPTION_NAMES, 'a @Worker option'));
   const timings = workerTimings(options, optionProblems);
+  const retention = resolveRetention(options.retention, options.table, optionProblems);
   problems.push(...optionProblems.map((problem) => ({ ...problem, source, routine: name })));
   if (!store) {
     problems.push({
@@ -184,7 +198,14 @@ async function buildWorker(
   try {
     const worker = makeWorker();
     const queue = plain ? name : undefined;
-    const built: BuiltWorker = { name, worker, table, queue, store, history };
+    const pruner =
+      retention &&
+      new JobPruner(name, table, retention, clock, observers.coordinator, new Logger(name));
+    const built: BuiltWorker = {
+      ...{ name, worker, table, queue, store, history, pruner },
+      maxAttempts: options.maxAttempts ?? 5,
+      maxResets: options.maxResets ?? 3,
+    };
     return { built, makeWorker, stalledAfterMs: timings.stalledAfterMs };
   } catch (error) {
     if (!(error instanceof RoutinesConfigurationError)) throw error;
@@ -218,11 +239,12 @@ function workerRoutines(
         const worker = built.worker;
         const stopListening = store.onAnnounced(announcedAs, () => worker.notify());
         worker.start();
+        built.pruner?.start();
         await new Promise<void>((resolve) => {
           if (signal.aborted) resolve();
           else signal.addEventListener('abort', () => resolve(), { once: true });
         });
-        await worker.stop(graceMs);
+        await Promise.all([worker.stop(graceMs), built.pruner?.stop()]);
         stopListening();
       },
     },

@@ -61,6 +61,31 @@ export const MESSAGES = {
     `'${name}' is not a queue name (letters, digits, '_', '.', ':', '-')`,
   noClient: 'no client',
 
+  // An operator's list and actions: each completes "<call>: option 'o' = value ...".
+  badJobArgument: (call: string, option: string, value: string, message: string) =>
+    `${call}: option '${option}' = ${value} ${message}`,
+  notJobState: (states: readonly string[]) => `is not a job state (${states.join(', ')})`,
+  notLimit: (max: number) => `must be a whole number from 1 to ${max}`,
+  notCursor: "is not a cursor: give the 'next' of the page before",
+  notSearch: 'must be a string',
+  noPayloadSearch: (table: string) =>
+    `searches payloads, and ${table} has none (an app's table): search by id`,
+  notPayloadJson: 'is not a JSON object (search payloads as {"field":"value"} or field=value)',
+  notIds: (max: number) => `must be a non-empty array of ids (strings), at most ${max}`,
+  notIdOfType: (type: string) => `holds an id that is not of the id column's type (${type})`,
+  emptyFilter: 'is empty: give ids, or a state (and a search); an action never means "every row"',
+  idsAndState: 'gives both ids and a state: give one',
+  searchWithoutState: 'needs a state: give the states to search (one or several)',
+  keyTaken: (call: string, reason: string) =>
+    `${call}: a job with the same key was enqueued meanwhile (${reason}); nothing was retried, try again`,
+  pruned: (worker: string, count: number) =>
+    `worker '${worker}': pruned ${count} ended job(s) past their retention`,
+  pruneFailed: (worker: string, reason: string) =>
+    `worker '${worker}': pruning ended jobs failed (${reason}); trying again at the next round`,
+  retentionForAppTable: (table: string) =>
+    `applies to plain queues only: the rows of ${table} are the app's, and the library never deletes them`,
+  notRetention: 'must be false or { completed, canceled, failed }, each a duration or false',
+
   // Option problems: each completes "DbWorker (routine 'x'): option 'o' = value ...".
   notName: 'must be a name',
   notMilliseconds: 'must be a positive, finite number of milliseconds',

@@ -13,6 +13,8 @@ import { HttpAdapterHost } from '@nestjs/core';
  * Lets operators in with the token from DASHBOARD_TOKEN: as the password of HTTP Basic auth
  * (any user name; the browser asks for it) or as `Authorization: Bearer <token>` (curl). With no
  * DASHBOARD_TOKEN, a random token is made at startup and logged, so the page is never open.
+ * The Basic user name becomes `request.user`: the dashboard records it as the operator of every
+ * action (the audit trail, a pause's "by"), as it would a Passport user.
  */
 @Injectable()
 export class DashboardTokenGuard implements CanActivate {
@@ -34,10 +36,12 @@ export class DashboardTokenGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const http = context.switchToHttp();
-    const header = String(
-      http.getRequest<{ headers: Record<string, unknown> }>().headers.authorization ?? '',
-    );
-    if (this.matches(tokenOf(header))) return true;
+    const request = http.getRequest<{ headers: Record<string, unknown>; user?: unknown }>();
+    const header = String(request.headers.authorization ?? '');
+    if (this.matches(tokenOf(header))) {
+      request.user = { username: userOf(header) ?? 'token holder' };
+      return true;
+    }
     this.adapterHost.httpAdapter.setHeader(
       http.getResponse(),
       'WWW-Authenticate',
@@ -58,4 +62,13 @@ function tokenOf(header: string): string {
   if (scheme !== 'Basic') return '';
   const decoded = Buffer.from(value, 'base64').toString('utf8');
   return decoded.slice(decoded.indexOf(':') + 1);
+}
+
+/** The user name of Basic auth (what the operator typed in the browser's prompt), if any. */
+function userOf(header: string): string | undefined {
+  const [scheme, value = ''] = header.split(' ');
+  if (scheme !== 'Basic') return undefined;
+  const decoded = Buffer.from(value, 'base64').toString('utf8');
+  const user = decoded.slice(0, Math.max(0, decoded.indexOf(':'))).trim();
+  return user === '' ? undefined : user;
 }

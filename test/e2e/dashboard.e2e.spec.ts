@@ -306,7 +306,7 @@ describe.each(adapters)('RoutinesDashboardModule on %s', (adapter) => {
   });
 
   describe('the Host and forwarded headers', () => {
-    const trigger = () => http().post('/routines/api/routines/hard-deleter/trigger');
+    const trigger = () => http().post('/routines/api/routines/hard-deleter/trigger?wait=1');
     const runs = () => app!.get(RoutinesRegistry).get('hard-deleter').counters.runs;
 
     it('answers unguarded control for a loopback name only (DNS rebinding), and for allowedHosts', async () => {

@@ -67,6 +67,32 @@ describe('sample app: steering routines over HTTP', () => {
     expect(wrong.status).toBe(401);
   });
 
+  it("records the Basic user name as the operator of a page action, and refuses an interval under the page's 5 s", async () => {
+    const alice = { authorization: `Basic ${Buffer.from('alice:ops-token').toString('base64')}` };
+    const post = (action: string, body: object) =>
+      fetch(`${url}/dashboard/api/routines/hard-deleter/${action}`, {
+        method: 'POST',
+        headers: { ...alice, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect((await post('pause', { note: 'INC-7' })).status).toBe(200);
+    expect((await post('resume', {})).status).toBe(200);
+    const tooShort = await post('interval', { interval: '5ms' });
+    expect(tooShort.status).toBe(400);
+    expect(((await tooShort.json()) as { message: string }).message).toContain('minInterval');
+    const audit = await fetch(`${url}/dashboard/api/audit?routine=hard-deleter&limit=10`, {
+      headers: alice,
+    });
+    const { entries } = (await audit.json()) as {
+      entries: Array<{ action: string; operator?: string; note?: string; outcome: string }>;
+    };
+    expect(entries.slice(0, 3)).toEqual([
+      expect.objectContaining({ action: 'interval', operator: 'alice' }),
+      expect.objectContaining({ action: 'resume', operator: 'alice', outcome: 'ok' }),
+      expect.objectContaining({ action: 'pause', operator: 'alice', note: 'INC-7', outcome: 'ok' }),
+    ]);
+  });
+
   it('backfills the demo uploads with its out-of-band migration, and runs it back and forth', async () => {
     const until = async (check: (m: { progress: number; complete: boolean }) => boolean) => {
       const deadline = Date.now() + 10_000;

@@ -1,5 +1,5 @@
 import type { Duration } from '../../core';
-import type { JobContext, WorkerColumns } from '../../worker';
+import type { JobContext, JobRetention, WorkerColumns } from '../../worker';
 
 /** Options of {@link Worker}. */
 export interface WorkerDecoratorOptions {
@@ -40,6 +40,13 @@ export interface WorkerDecoratorOptions {
   maxResets?: number;
   /** Retry delay: doubling from `initialDelay` up to `maxDelay`, ±20% jitter. Default: '10s', '1h'. */
   backoff?: { initialDelay?: Duration; maxDelay?: Duration };
+  /**
+   * How long a plain queue's ended rows are kept: pruned every 10 minutes, once across
+   * replicas, in batches of 1,000. `false` keeps every row. Not for an app's `table`: its rows
+   * are the app's, never deleted by the library. Default: completed and canceled '7d', failed
+   * '30d'.
+   */
+  retention?: JobRetention | false;
   /** Start with the app. Default: true. */
   enabled?: boolean;
 }

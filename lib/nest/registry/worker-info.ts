@@ -24,5 +24,18 @@ export function workerInfo(built: BuiltWorker): WorkerInfo {
     },
     history: (options = {}) => built.history?.records(options.limit) ?? [],
     stats: () => jobStats(built.history?.records() ?? []),
+    jobs: async (query) => {
+      const page = await built.table.jobs(query);
+      for (const job of page.jobs) job.maxAttempts = built.maxAttempts;
+      return page;
+    },
+    retry: async (filter) => {
+      const { maxAttempts, maxResets } = built;
+      const result = await built.table.retry(filter, { maxAttempts, maxResets });
+      if (result.count > 0) built.worker.notify(); // due now: this replica looks at once
+      return result;
+    },
+    discard: (filter) => built.table.discard(filter),
+    cancel: (filter) => built.table.cancel(filter),
   };
 }

@@ -7,7 +7,8 @@ export const JOBS_DDL_LOCK = '7310583945211937118';
 /**
  * DDL of the library's job table: a queue, a JSON payload, a deduplication key, a priority,
  * and the worker's columns (`workerTableSql`, without the announce trigger: `enqueue`
- * announces its own), with the indexes of the deduplication and the dequeue. Idempotent.
+ * announces its own), with the indexes of the deduplication, the dequeue and the pruning of
+ * ended rows. Idempotent.
  */
 export function jobsTableSql(table = 'public.routines_jobs'): string {
   const qualified = qualifiedTable(table);
@@ -21,6 +22,9 @@ export function jobsTableSql(table = 'public.routines_jobs'): string {
       `WHERE key IS NOT NULL AND state IN ('queued', 'processing', 'errored');`,
     `CREATE INDEX IF NOT EXISTS "${name}_queue_due_idx" ON ${qualified} (queue, priority DESC, queued_at, id) ` +
       `WHERE state IN ('queued', 'errored');`,
+    // Ended rows by age: the retention's pruning, and an operator's list of one ended state.
+    `CREATE INDEX IF NOT EXISTS "${name}_queue_ended_idx" ON ${qualified} (queue, state, finished_at) ` +
+      `WHERE state IN ('completed', 'failed', 'canceled');`,
   ].join('\n');
 }
 
