@@ -1094,7 +1094,7 @@ export const DASHBOARD_JS = String.raw`(() => {
               h('td', {}, job.runAfter ? time(job.runAfter, 'until') : '—'),
               h('td', { text: job.key || '' }),
               h('td', { class: 'error' }, job.error ? (String(job.error).length > 80 ? h('details', { 'data-key': 'job-' + job.id }, [h('summary', { text: String(job.error).slice(0, 80) + '…' }), h('pre', { text: String(job.error).slice(0, 4000) })]) : String(job.error)) : ''),
-              h('td', { class: 'row-actions' }, control ? [rowAction(job, 'retry', 'Retry'), rowAction(job, 'discard', 'Discard'), job.cancel || job.state === 'running' || job.state === 'queued' ? rowAction(job, 'cancel', 'Cancel') : ''] : ''),
+              h('td', { class: 'row-actions' }, control ? [rowAction(job, 'retry', 'Retry'), rowAction(job, 'discard', 'Discard'), !job.cancel && (job.state === 'queued' || job.state === 'processing' || job.state === 'errored') ? rowAction(job, 'cancel', 'Cancel') : ''] : ''),
             ]);
           })),
         ]));

@@ -581,7 +581,7 @@ describe('the console in Chromium', () => {
           error: 'timeout',
           cancel: false,
         },
-        { id: '9', state: 'queued', attempts: 0, queuedAt: Date.now(), cancel: true },
+        { id: '9', state: 'queued', attempts: 0, queuedAt: Date.now(), cancel: false },
       ];
       const state = url.searchParams.get('state');
       const q = url.searchParams.get('q');
