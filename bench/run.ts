@@ -23,6 +23,7 @@ import type { P5Params } from './scenarios/p5-memory';
 import type { P6Params } from './scenarios/p6-claims';
 import type { P7Params } from './scenarios/p7-dashboard';
 import type { P8Params } from './scenarios/p8-worker';
+import type { P11Params } from './scenarios/p11-console';
 
 type Json = Record<string, unknown>;
 
@@ -125,6 +126,10 @@ function plan(quick: boolean): Measurement[] {
     quick
       ? { variant, routines: 100, runsEach: 10, requests: 5 }
       : { variant, routines: 1000, runsEach: 100, requests: 30 };
+  // The console in Chromium: a refresh every 2 s over the window (issue 26's targets).
+  const p11: P11Params = quick
+    ? { routines: 100, runsEach: 2, refresh: '1s', seconds: 3 }
+    : { routines: 1000, runsEach: 5, refresh: '2s', seconds: 12 };
   const p8 = (variant: P8Params['variant'], mode: P8Params['mode']): P8Params =>
     mode === 'throughput'
       ? {
@@ -202,7 +207,12 @@ function plan(quick: boolean): Measurement[] {
       scenario: 'P7',
       script: 'p7-dashboard',
       reps: quick ? 1 : 3,
-      variants: { page: p7('page'), json: p7('json'), registry: p7('registry') },
+      variants: {
+        page: p7('page'),
+        view: p7('view'),
+        json: p7('json'),
+        registry: p7('registry'),
+      },
     },
     {
       scenario: 'P8',
@@ -214,6 +224,12 @@ function plan(quick: boolean): Measurement[] {
         pgboss: p8('pgboss', 'throughput'),
         pgbossBatch: p8('pgbossBatch', 'throughput'),
       },
+    },
+    {
+      scenario: 'P11',
+      script: 'p11-console',
+      reps: quick ? 1 : 3,
+      variants: { console: p11 },
     },
     {
       scenario: 'P9',
@@ -463,6 +479,7 @@ function buildRows(all: Record<string, Record<string, Json[]>>, quick: boolean):
     const baseline = med(p7, 'registry', 'medianMs');
     for (const [variant, label] of [
       ['page', 'P7 status page, 1,000 routines × 100 runs, ms per request'],
+      ['view', 'P7 console view (one page of rows), same routines, ms per request'],
       ['json', 'P7 dashboard JSON, same routines, ms per request'],
     ] as const) {
       const ours = med(p7, variant, 'medianMs');
@@ -476,6 +493,34 @@ function buildRows(all: Record<string, Record<string, Json[]>>, quick: boolean):
         met: variant === 'page' ? ours < 250 : undefined,
       });
     }
+  }
+  const p11 = all.P11;
+  if (p11) {
+    // The page of cards it replaced, measured by this scenario on the commit before the console
+    // (1,000 routines): 1,764,014 bytes and 946 ms of main-thread work per refresh.
+    const before = { bytes: 1_764_014, ms: 946 };
+    const bytes = med(p11, 'console', 'bytesPerRefresh');
+    const ms = med(p11, 'console', 'mainThreadMsPerRefresh');
+    rows.push(
+      {
+        scenario: 'P11 console in Chromium, 1,000 routines, bytes per refresh',
+        ours: `${fmt(bytes / 1024, 3)} KiB`,
+        floor: `${fmt(before.bytes / 1024, 4)} KiB (the page of cards)`,
+        schedule: '—',
+        ratio: `${fmt(bytes / before.bytes, 3)}× the cards`,
+        target: '≤ 200 KB',
+        met: quick ? undefined : bytes <= 200_000,
+      },
+      {
+        scenario: 'P11 console, main-thread ms per refresh',
+        ours: `${fmt(ms)} (typing 7 keys: ${fmt(med(p11, 'console', 'typeFilterMs'))} ms)`,
+        floor: `${fmt(before.ms)} (the page of cards)`,
+        schedule: '—',
+        ratio: `${fmt(ms / before.ms, 2)}× the cards`,
+        target: '≤ 50 ms',
+        met: quick ? undefined : ms <= 50,
+      },
+    );
   }
   const p4 = all.P4;
   if (p4) {
