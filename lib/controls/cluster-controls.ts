@@ -54,6 +54,13 @@ export class ClusterControls implements OnModuleDestroy {
   private prepared: Promise<void> | undefined;
   /** Backfills started here, by routine: a cancel stops them. */
   private readonly backfills = new Map<string, Set<AbortController>>();
+  /**
+   * Whether the controls have been read since boot. Until they have, this replica cannot know
+   * whether an operator paused its cluster routines: they are held (paused) rather than run.
+   */
+  private read = false;
+  /** Cluster routines held until the first read, by name. */
+  private readonly held = new Set<string>();
   private closed = false;
 
   constructor(
@@ -81,6 +88,7 @@ export class ClusterControls implements OnModuleDestroy {
 
   /** @internal Right after routines start (bootstrap, add, start, restart): the controls kept for them. */
   started(names: readonly string[]): void {
+    if (!this.read && this.store) return this.hold(names);
     for (const name of names) if (this.byRoutine.has(name)) this.enforce(name);
   }
 
@@ -292,6 +300,7 @@ export class ClusterControls implements OnModuleDestroy {
     if (fresh.size === 0 && this.seen.size > 0) return this.restoreLost();
     const before = this.seen;
     this.remember(fresh);
+    if (!this.read) this.release();
     const pauseChanged = new Set<string>();
     for (const [key, text] of fresh) {
       if (before.get(key) === text) continue;
@@ -302,6 +311,43 @@ export class ClusterControls implements OnModuleDestroy {
     for (const name of this.byRoutine.keys()) {
       if (this.registry.has(name)) this.enforce(name, pauseChanged.has(name));
     }
+  }
+
+  /**
+   * Fails closed: a cluster periodic routine that starts before the controls could be read is
+   * paused until they are, since one paused on every replica must not run here in between. The
+   * engine being unreachable then holds back nothing that could run: its claims fail too.
+   */
+  private hold(names: readonly string[]): void {
+    const holding = names.filter((name) => {
+      const info = this.registry.get(name);
+      return info.scope === 'cluster' && info.kind === 'periodic' && info.state === 'running';
+    });
+    for (const name of holding) {
+      this.enforcer.applyPause(name, true, this.registry.get(name), {
+        paused: true,
+        at: this.replica.wallNow(),
+        by: this.replica.self.id,
+        note: MESSAGES.heldNote,
+      });
+      this.held.add(name);
+    }
+    if (holding.length > 0) this.logger.warn(MESSAGES.held(holding));
+  }
+
+  /** The controls were read: the held routines resume, unless a pause is kept for them. */
+  private release(): void {
+    this.read = true;
+    const released = [...this.held].filter((name) => this.registry.has(name));
+    this.held.clear();
+    for (const name of released) {
+      const info = this.registry.get(name);
+      const kept = this.byRoutine.get(name)?.pause?.paused === true;
+      if (!kept && info.paused?.note === MESSAGES.heldNote) {
+        this.enforcer.applyPause(name, false, info);
+      }
+    }
+    if (released.length > 0) this.logger.log(MESSAGES.released(released));
   }
 
   /**

@@ -8,6 +8,12 @@ export const MESSAGES = {
   pollFailed: (message: string) =>
     `could not read the routine controls from the coordinator (${message}); keeping the last known ones. Retrying`,
   pollBack: 'the coordinator answers again (reading controls)',
+  heldNote:
+    'held until the controls kept by the coordinator are read (an operator may have paused it)',
+  held: (names: readonly string[]) =>
+    `the routine controls could not be read at boot: cluster routines ${names.join(', ')} are held (paused) until they are, so that one paused on every replica does not run here`,
+  released: (names: readonly string[]) =>
+    `the routine controls are read: cluster routines ${names.join(', ')} held since boot follow them now`,
   controlsLost: (count: number) =>
     `the coordinator lost the routine controls (${count} known here, none stored): writing them back`,
   applyFailed: (action: string, name: string, message: string) =>
