@@ -23,6 +23,7 @@ import type { P5Params } from './scenarios/p5-memory';
 import type { P6Params } from './scenarios/p6-claims';
 import type { P7Params } from './scenarios/p7-dashboard';
 import type { P8Params } from './scenarios/p8-worker';
+import type { P10Params } from './scenarios/p10-replicas';
 import type { P11Params } from './scenarios/p11-console';
 
 type Json = Record<string, unknown>;
@@ -151,6 +152,23 @@ function plan(quick: boolean): Measurement[] {
         reps: quick ? 1 : 3,
         variants: { ours: p6(engine, 'ours', count), raw: p6(engine, 'raw', count) },
       });
+  // Engine work per slot as replicas are added (issue 27): 50 cluster routines at 1 s.
+  const p10 = (engine: P10Params['engine'], replicas: number): P10Params => ({
+    engine,
+    replicas,
+    routines: 50,
+    intervalMs: 1000,
+    warmupMs: quick ? 1000 : 3000,
+    durationMs: quick ? 2000 : 15_000,
+  });
+  const p10Plans: Measurement[] = (['redis', 'postgres'] as const).map((engine) => ({
+    scenario: `P10-${engine.toUpperCase()}`,
+    script: 'p10-replicas',
+    reps: quick ? 1 : 3,
+    variants: Object.fromEntries(
+      (quick ? [1, 2] : [1, 3, 10, 20]).map((n) => [`replicas-${n}`, p10(engine, n)]),
+    ),
+  }));
   return [
     {
       scenario: 'P1',
@@ -203,6 +221,7 @@ function plan(quick: boolean): Measurement[] {
       },
     },
     ...p6Plans,
+    ...p10Plans,
     {
       scenario: 'P7',
       script: 'p7-dashboard',
@@ -491,6 +510,32 @@ function buildRows(all: Record<string, Record<string, Json[]>>, quick: boolean):
         ratio: `${fmt(ours / baseline, 2)}× registry.list()`,
         target: variant === 'page' ? '< 250 ms' : '',
         met: variant === 'page' ? ours < 250 : undefined,
+      });
+    }
+  }
+  for (const engine of ['redis', 'postgres'] as const) {
+    const p10 = all[`P10-${engine.toUpperCase()}`];
+    if (!p10) continue;
+    const main = engine === 'redis' ? 'commandsPerSlot' : 'statementsPerSlot';
+    const unit = engine === 'redis' ? 'commands' : 'statements';
+    const one = med(p10, 'replicas-1', main);
+    for (const variant of Object.keys(p10)) {
+      const replicas = Number(variant.split('-')[1]);
+      if (replicas === 1) continue;
+      const ours = med(p10, variant, main);
+      const written =
+        engine === 'postgres'
+          ? `, ${fmt(med(p10, variant, 'rowsWrittenPerSlot'))} rows written ` +
+            `(1 replica: ${fmt(med(p10, 'replicas-1', 'rowsWrittenPerSlot'))})`
+          : '';
+      rows.push({
+        scenario: `P10 ${engine} work per slot, ${replicas} replicas, 50 cluster routines at 1 s`,
+        ours: `${fmt(ours)} ${unit}${written}; CPU ${fmt(med(p10, variant, 'cpuMsPerReplicaPerSecond'))} ms/s per replica`,
+        floor: `${fmt(one)} ${unit} (1 replica)`,
+        schedule: '—',
+        ratio: `${fmt(ours / one, 2)}× 1 replica`,
+        target: '≤ 1.2× (issue 27)',
+        met: quick ? undefined : ours / one <= 1.2,
       });
     }
   }
