@@ -10,8 +10,8 @@
  *   inside scripts as well as the script calls), less this process's own;
  * - PostgreSQL: statements (transactions committed or rolled back in the database: each of the
  *   coordinator's statements is its own) and rows written and read in the coordinator's
- *   tables (`pg_stat_user_tables`), read once the replicas have closed their connections so
- *   that every backend has flushed its counts;
+ *   tables (`pg_stat_user_tables`; rows touched = both), read once the replicas have closed
+ *   their connections so that every backend has flushed its counts;
  *
  * each divided by the slots due in the window (routines × window / interval), and the CPU
  * each replica spent in the window. Every slot must run once: `slotsRunTwice` must be 0.
@@ -156,7 +156,8 @@ function engineFor(
       close: async () => void client.disconnect(),
     };
   }
-  const pool = new Pool({ connectionString: DATABASE_URL, max: 10 });
+  // Four connections each: 20 replicas stay under PostgreSQL's default max_connections (100).
+  const pool = new Pool({ connectionString: DATABASE_URL, max: 4 });
   pool.on('error', () => undefined);
   return {
     coordinator: new PostgresCoordinator(pool, { schema: prefix, logger: quiet }),
@@ -212,6 +213,7 @@ async function statsFor(engine: 'redis' | 'postgres', prefix: string) {
         statements: Number(database.rows[0].statements),
         rowsWritten: Number(tables.rows[0].written),
         rowsRead: Number(tables.rows[0].read),
+        rowsTouched: Number(tables.rows[0].written) + Number(tables.rows[0].read),
       };
     },
     cleanup: async () => {
