@@ -114,10 +114,19 @@ export class SystemClock implements Clock {
   }
 
   private refreshWallOffset(): void {
+    // The first time, just as Date.now() ticks (at most 1 ms of waiting, once): the measure is
+    // then the highest it can be, and the ones after never move it.
+    if (this.offsetAt < 0) for (const start = Date.now(); Date.now() === start;);
     const now = monotonicNow();
     // Date.now() truncates to the millisecond: + 1 keeps a converted time from reading
     // earlier than the wall clock did at that moment (at most 1 ms later instead).
-    this.wallOffset = Date.now() + 1 - now;
+    const measured = Date.now() + 1 - now;
+    // Each measure lands anywhere in that millisecond: taken every time, it moved every
+    // converted time by a fraction once a second, so the same run read 1 ms apart from one
+    // second to the next (and a page's ETag changed with nothing changed). The offset only
+    // grows to the highest measure, and falls when the wall clock stepped back over 1 ms.
+    if (measured > this.wallOffset || measured < this.wallOffset - 1 || this.offsetAt < 0)
+      this.wallOffset = measured;
     this.offsetAt = now;
   }
 
