@@ -4,6 +4,8 @@
  * measures once and prints one line `BENCH_RESULT <json>` on stdout.
  */
 
+import { spawn } from 'node:child_process';
+
 export const RESULT_MARKER = 'BENCH_RESULT ';
 
 /** The parameters a scenario process was started with. */
@@ -24,6 +26,26 @@ export function main(fn: () => Promise<object>): void {
   fn().then(report, (error: unknown) => {
     console.error(error);
     process.exit(1);
+  });
+}
+
+/**
+ * Starts `script` again as a replica process (same loader, `params` in argv[2]) and resolves
+ * with the result it reported; rejects, naming `what`, when it exits without one.
+ */
+export function runReplicaProcess<T>(script: string, params: object, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, script, JSON.stringify(params)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => (output += chunk));
+    child.on('exit', (code) => {
+      const line = output.split('\n').find((l) => l.startsWith(RESULT_MARKER));
+      if (code !== 0 || !line) return reject(new Error(`${what} exited with ${code}`));
+      resolve(JSON.parse(line.slice(RESULT_MARKER.length)) as T);
+    });
   });
 }
 

@@ -16,13 +16,12 @@
  * each divided by the slots due in the window (routines × window / interval), and the CPU
  * each replica spent in the window. Every slot must run once: `slotsRunTwice` must be 0.
  */
-import { spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { Pool } from 'pg';
 import { PostgresCoordinator } from '../../lib/postgres';
 import { RedisCoordinator } from '../../lib/redis';
 import { PeriodicRoutine, type Coordinator } from '../../lib/core';
-import { main, median, scenarioParams, sleep } from '../harness';
+import { main, median, runReplicaProcess, scenarioParams, sleep } from '../harness';
 
 export interface P10Params {
   role?: 'replica';
@@ -95,21 +94,7 @@ function round(value: number): number {
 }
 
 function runReplica(params: P10Params): Promise<ReplicaResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [...process.execArgv, __filename, JSON.stringify(params)],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let output = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => (output += chunk));
-    child.on('exit', (code) => {
-      const line = output.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
-      if (code !== 0 || !line) return reject(new Error(`P10 replica exited with ${code}`));
-      resolve(JSON.parse(line.slice('BENCH_RESULT '.length)) as ReplicaResult);
-    });
-  });
+  return runReplicaProcess<ReplicaResult>(__filename, params, 'P10 replica');
 }
 
 /** One replica: the routines from `startAt`, CPU counted over the window, runs in the window. */

@@ -11,7 +11,6 @@
  * Reported: p50 / p99 / max of every slot's first claim (as its tick fires) of every replica
  * after the warm-up, and how many slots ran more than once (must be 0).
  */
-import { spawn } from 'node:child_process';
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +19,7 @@ import { Pool } from 'pg';
 import { PostgresCoordinator } from '../../lib/postgres';
 import { RedisCoordinator } from '../../lib/redis';
 import { PeriodicRoutine, type Coordinator } from '../../lib/core';
-import { main, percentileSorted, scenarioParams, sleep } from '../harness';
+import { main, percentileSorted, runReplicaProcess, scenarioParams, sleep } from '../harness';
 
 export interface P6Params {
   role?: 'replica';
@@ -70,28 +69,14 @@ async function measure(params: P6Params): Promise<object> {
   };
 }
 
-function runReplica(
+async function runReplica(
   params: P6Params,
 ): Promise<{ latencies: number[]; runs: string[]; errors: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [...process.execArgv, __filename, JSON.stringify(params)],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let output = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => (output += chunk));
-    child.on('exit', (code) => {
-      const line = output.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
-      if (code !== 0 || !line) return reject(new Error(`P6 replica exited with ${code}`));
-      // The samples go through a file: a large write to a pipe is cut short by process.exit.
-      const { file } = JSON.parse(line.slice('BENCH_RESULT '.length)) as { file: string };
-      const result = JSON.parse(readFileSync(file, 'utf8'));
-      unlinkSync(file);
-      resolve(result);
-    });
-  });
+  // The samples go through a file: a large write to a pipe is cut short by process.exit.
+  const { file } = await runReplicaProcess<{ file: string }>(__filename, params, 'P6 replica');
+  const result = JSON.parse(readFileSync(file, 'utf8'));
+  unlinkSync(file);
+  return result;
 }
 
 async function replica(params: P6Params): Promise<object> {

@@ -3,7 +3,6 @@ import {
   Body,
   Get,
   HttpCode,
-  HttpException,
   Inject,
   NotFoundException,
   Param,
@@ -23,6 +22,7 @@ import type {
 } from '../worker/interfaces/job-list.interface';
 import type { JobState } from '../worker/worker-table';
 import { DashboardAudit } from './dashboard-audit';
+import { asHttpError } from './http-errors';
 import { MESSAGES } from './dashboard.messages';
 import { DASHBOARD_SETTINGS, type ResolvedDashboardSettings } from './dashboard.settings';
 import { SameOriginGuard } from './same-origin.guard';
@@ -140,10 +140,7 @@ async function answer<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    if (error instanceof HttpException) throw error;
-    if (error instanceof RangeError) throw new BadRequestException(error.message);
-    const message = error instanceof Error ? error.message : String(error);
-    throw new HttpException({ statusCode: 503, message, error: 'Service Unavailable' }, 503);
+    throw asHttpError(error);
   }
 }
 

@@ -1,3 +1,4 @@
+import { STATES as ROUTINE_STATES } from '../observability/metrics-recorders';
 import type { ClusterStatus, RoutineKind, RoutineScope, RoutineState } from '../core';
 import type { RoutineHealth } from '../observability';
 import { capText, type ReplicaRoutine, type ReplicaSnapshot } from './replica-snapshot';
@@ -24,19 +25,8 @@ const MAX_TIME = 8.64e15;
 
 const KINDS: ReadonlySet<RoutineKind> = new Set(['periodic', 'background']);
 const SCOPES: ReadonlySet<RoutineScope> = new Set(['instance', 'cluster']);
-const STATES: ReadonlySet<RoutineState> = new Set([
-  'idle',
-  'disabled',
-  'running',
-  'paused',
-  'standby',
-  'delayed',
-  'restarting',
-  'completed',
-  'failed',
-  'stopping',
-  'stopped',
-]);
+// The registry's states, as the metrics list them: one list, so a new state is read here too.
+const STATES: ReadonlySet<RoutineState> = new Set(ROUTINE_STATES);
 const RUN_STATUSES: ReadonlySet<string> = new Set([
   'running',
   'succeeded',

@@ -1,6 +1,5 @@
 import {
   BadRequestException,
-  ConflictException,
   Get,
   HttpException,
   Inject,
@@ -13,7 +12,6 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { ControlResult } from '../controls';
-import { RoutineActionError, RoutineNotFoundError } from '../nest/routines.errors';
 import {
   backfillFrom,
   intervalFrom,
@@ -27,6 +25,7 @@ import { MESSAGES } from './dashboard.messages';
 import { DASHBOARD_SETTINGS, type ResolvedDashboardSettings } from './dashboard.settings';
 import { underMinInterval } from './min-interval';
 import { RoutinesCluster } from './routines-cluster';
+import { asHttpError } from './http-errors';
 import { SameOriginGuard } from './same-origin.guard';
 
 /** What an action answers, and what its audit entry says besides the action and target. */
@@ -291,16 +290,6 @@ export class RoutinesControlController {
       adapter.reply(response, http.getResponse(), http.getStatus());
     }
   }
-}
-
-function asHttpError(error: unknown): HttpException {
-  if (error instanceof HttpException) return error;
-  if (error instanceof RoutineNotFoundError) return new NotFoundException(error.message);
-  if (error instanceof RoutineActionError) return new ConflictException(error.message);
-  if (error instanceof RangeError) return new BadRequestException(error.message);
-  const message = error instanceof Error ? error.message : String(error);
-  // The coordinator did not store a cluster control: nothing changed anywhere.
-  return new HttpException({ statusCode: 503, message, error: 'Service Unavailable' }, 503);
 }
 
 function messageOf(http: HttpException): string {

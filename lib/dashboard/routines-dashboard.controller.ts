@@ -25,7 +25,8 @@ import {
 } from './dashboard-model';
 import { buildView, readViewQuery } from './dashboard-view';
 import { sendEncoded, type EncodedBody } from './encoded-reply';
-import { DASHBOARD_CSS, DASHBOARD_JS } from './dashboard.assets';
+import { DASHBOARD_JS } from './dashboard.script';
+import { DASHBOARD_CSS } from './dashboard.styles';
 import { renderContent, renderPage, renderRoutinePage, type PageInput } from './dashboard.page';
 import { DASHBOARD_SETTINGS, type ResolvedDashboardSettings } from './dashboard.settings';
 import { RoutinesCluster, type ReplicasView } from './routines-cluster';

@@ -1,6 +1,7 @@
 import { buildView, readViewQuery } from '../../../lib/dashboard/dashboard-view';
 import type { DashboardList, DashboardRoutine } from '../../../lib/dashboard/dashboard-model';
-import { DASHBOARD_CSS, DASHBOARD_JS } from '../../../lib/dashboard/dashboard.assets';
+import { DASHBOARD_JS } from '../../../lib/dashboard/dashboard.script';
+import { DASHBOARD_CSS } from '../../../lib/dashboard/dashboard.styles';
 
 function routine(name: string, over: Partial<DashboardRoutine> = {}): DashboardRoutine {
   return {
